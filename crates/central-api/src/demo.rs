@@ -1,0 +1,1 @@
+//! Deterministic demo data (placeholder: being written).

@@ -1,0 +1,3 @@
+//! Reference implementation of the central API.
+
+pub mod demo;

@@ -1,0 +1,72 @@
+//! Errors of the desktop backend, and their IPC form `{code, message}`.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The closed set of error codes the UI can act on; mirrored in TypeScript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    InvalidInput,
+    SchemaTooNew,
+    Storage,
+    Internal,
+}
+
+/// An error as it crosses IPC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IpcError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{field}: {reason}")]
+    InvalidInput { field: &'static str, reason: String },
+    #[error(
+        "this cache was written by a newer Partner Desk (schema version {found}); this version \
+         knows schema versions up to {known}. Update Partner Desk to open it."
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("the local cache could not be read or written: {0}")]
+    Storage(#[from] sqlx::Error),
+    #[error("the local cache could not be migrated: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the data folder could not be used: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the cache holds a value the program does not allow: {0}")]
+    Corrupt(String),
+}
+
+impl DeskError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            DeskError::NotFound { .. } => ErrorCode::NotFound,
+            DeskError::InvalidInput { .. } => ErrorCode::InvalidInput,
+            DeskError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            DeskError::Storage(_) | DeskError::Migrate(_) | DeskError::Io(_) => ErrorCode::Storage,
+            DeskError::Corrupt(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<&DeskError> for IpcError {
+    fn from(e: &DeskError) -> Self {
+        IpcError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<DeskError> for IpcError {
+    fn from(e: DeskError) -> Self {
+        IpcError::from(&e)
+    }
+}
+
+pub type Result<T, E = DeskError> = std::result::Result<T, E>;

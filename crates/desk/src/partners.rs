@@ -1,0 +1,77 @@
+//! The partner page: tier, rate and band, benefits from the matrix, what the next tier adds, and
+//! territories.
+
+use chrono::NaiveDate;
+use program::benefits::{added_by_next_tier, benefits_of};
+use program::contract::{Exclusivity, PartnerId};
+use program::Region;
+use sqlx::Row;
+
+use crate::error::{DeskError, Result};
+use crate::portfolio;
+use crate::store::Store;
+use crate::views::{BenefitRow, PartnerPage, TerritoryRow};
+
+/// Parses a partner id from the UI.
+pub fn parse_id(id: &str) -> Result<PartnerId> {
+    id.trim()
+        .parse()
+        .map(PartnerId)
+        .map_err(|_| DeskError::InvalidInput {
+            field: "id",
+            reason: format!("{id:?} is not a partner id"),
+        })
+}
+
+pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<PartnerPage> {
+    let partner = portfolio::row(store, id, as_of).await?;
+    let extra = sqlx::query("SELECT account_manager, joined_on FROM partners WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_one(store.pool())
+        .await?;
+    let territories = sqlx::query(
+        "SELECT id, region, country, exclusivity FROM territories WHERE partner_id = ? \
+         ORDER BY region, country IS NOT NULL, country, id",
+    )
+    .bind(id.to_string())
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        let region: String = r.try_get("region")?;
+        let exclusivity: String = r.try_get("exclusivity")?;
+        Ok(TerritoryRow {
+            id: r.try_get("id")?,
+            region: Region::parse(&region)
+                .ok_or_else(|| DeskError::Corrupt(format!("region {region:?}")))?,
+            country: r.try_get("country")?,
+            exclusivity: match exclusivity.as_str() {
+                "none" => Exclusivity::None,
+                "regional" => Exclusivity::Regional,
+                "country_level" => Exclusivity::CountryLevel,
+                other => return Err(DeskError::Corrupt(format!("exclusivity {other:?}"))),
+            },
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    let tier = partner.tier;
+    let to_rows = |cells: Vec<_>| {
+        cells
+            .into_iter()
+            .map(|(benefit, entitlement)| BenefitRow {
+                benefit,
+                entitlement,
+            })
+            .collect()
+    };
+    Ok(PartnerPage {
+        band: tier.band(),
+        account_manager: extra.try_get("account_manager")?,
+        joined_on: extra.try_get("joined_on")?,
+        benefits: to_rows(benefits_of(tier)),
+        next_tier: tier.next(),
+        next_tier_adds: to_rows(added_by_next_tier(tier)),
+        territories,
+        partner,
+    })
+}

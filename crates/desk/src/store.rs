@@ -1,0 +1,336 @@
+//! The local SQLite cache: opening it, its schema, and loading a whole workspace into it.
+//!
+//! The cache lives in the OS app-data folder. It is opened in WAL mode with foreign keys on and a
+//! busy timeout, migrated with the embedded migrations, and refused (untouched) when a newer
+//! Partner Desk has already migrated it past what this build knows.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use program::contract::Dataset;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use crate::error::{DeskError, Result};
+
+/// The cache's schema, embedded at compile time from `migrations/`.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+/// The file name of the cache inside the data folder.
+pub const CACHE_FILE: &str = "partner-desk.sqlite3";
+
+/// Rows per multi-row INSERT: well under SQLite's bound-variable limit for our widest table.
+const CHUNK: usize = 500;
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .synchronous(SqliteSynchronous::Normal);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        if let Err(e) = refuse_newer_schema(&pool).await {
+            pool.close().await;
+            return Err(e);
+        }
+        MIGRATOR.run(&pool).await?;
+        Ok(Store {
+            pool,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether the cache holds no workspace yet.
+    pub async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM partners")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 0)
+    }
+
+    pub async fn get_state(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM sync_state WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Loads a whole workspace in one transaction: all of it or none of it.
+    pub async fn load_dataset(&self, data: &Dataset, state: &[(&str, String)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_dataset(&mut tx, data).await?;
+        for (key, value) in state {
+            sqlx::query("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)")
+                .bind(key)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The highest schema version this build knows.
+pub fn known_schema_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
+    let has_table: Option<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_optional(pool)
+    .await?;
+    if has_table.is_none() {
+        return Ok(());
+    }
+    let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+        .fetch_one(pool)
+        .await?;
+    let known = known_schema_version();
+    match found {
+        Some(found) if found > known => Err(DeskError::SchemaTooNew { found, known }),
+        _ => Ok(()),
+    }
+}
+
+/// Runs one multi-row INSERT per chunk of `rows`.
+async fn insert_chunked<T>(
+    conn: &mut SqliteConnection,
+    head: &str,
+    rows: &[T],
+    bind: impl Fn(&mut sqlx::query_builder::Separated<'_, '_, Sqlite, &'static str>, &T),
+) -> Result<()> {
+    for chunk in rows.chunks(CHUNK) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
+        qb.push_values(chunk, |mut b, row| bind(&mut b, row));
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+fn date(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<()> {
+    insert_chunked(
+        conn,
+        "INSERT INTO partners (id, name, tier, discount_rate, country, region, currency, joined_on, account_manager) ",
+        &data.partners,
+        |b, p| {
+            b.push_bind(p.id.to_string())
+                .push_bind(p.name.clone())
+                .push_bind(p.tier.as_str())
+                .push_bind(p.discount_rate.to_string())
+                .push_bind(p.country.code().to_string())
+                .push_bind(p.region().as_str())
+                .push_bind(p.currency.code())
+                .push_bind(date(p.joined_on))
+                .push_bind(p.account_manager.clone());
+        },
+    )
+    .await?;
+    let brands: Vec<_> = data
+        .partners
+        .iter()
+        .flat_map(|p| p.brands.iter().map(move |b| (p.id, *b)))
+        .collect();
+    insert_chunked(
+        conn,
+        "INSERT INTO partner_brands (partner_id, brand) ",
+        &brands,
+        |b, (id, brand)| {
+            b.push_bind(id.to_string()).push_bind(brand.name());
+        },
+    )
+    .await?;
+    insert_chunked(
+        conn,
+        "INSERT INTO territories (id, partner_id, region, country, exclusivity) ",
+        &data.territories,
+        |b, t| {
+            b.push_bind(t.id.to_string())
+                .push_bind(t.partner_id.to_string())
+                .push_bind(t.region.as_str())
+                .push_bind(t.country.map(|c| c.code().to_string()))
+                .push_bind(exclusivity(t.exclusivity));
+        },
+    )
+    .await?;
+    insert_chunked(
+        conn,
+        "INSERT INTO catalog_items (sku, name, kind, price_minor, billing, early_access) ",
+        &data.catalog,
+        |b, c| {
+            b.push_bind(c.sku.clone())
+                .push_bind(c.name.clone())
+                .push_bind(catalog_kind(c.kind))
+                .push_bind(c.list_price.minor())
+                .push_bind(billing(c.billing))
+                .push_bind(c.early_access);
+        },
+    )
+    .await?;
+    let item_brands: Vec<_> = data
+        .catalog
+        .iter()
+        .flat_map(|c| c.brands.iter().map(move |b| (c.sku.clone(), *b)))
+        .collect();
+    insert_chunked(
+        conn,
+        "INSERT INTO catalog_item_brands (sku, brand) ",
+        &item_brands,
+        |b, (sku, brand)| {
+            b.push_bind(sku.clone()).push_bind(brand.name());
+        },
+    )
+    .await?;
+    insert_chunked(
+        conn,
+        "INSERT INTO customers (id, partner_id, name, country, brand, founder, created_on) ",
+        &data.customers,
+        |b, c| {
+            b.push_bind(c.id.to_string())
+                .push_bind(c.partner_id.to_string())
+                .push_bind(c.name.clone())
+                .push_bind(c.country.code().to_string())
+                .push_bind(c.brand.name())
+                .push_bind(c.founder.clone())
+                .push_bind(date(c.created_on));
+        },
+    )
+    .await?;
+    insert_chunked(
+        conn,
+        "INSERT INTO deployments (id, customer_id, partner_id, sku, billing, credits_minor, started_on, ended_on) ",
+        &data.deployments,
+        |b, d| {
+            b.push_bind(d.id.to_string())
+                .push_bind(d.customer_id.to_string())
+                .push_bind(d.partner_id.to_string())
+                .push_bind(d.sku.clone())
+                .push_bind(billing(d.billing))
+                .push_bind(d.credits.minor())
+                .push_bind(date(d.started_on))
+                .push_bind(d.ended_on.map(date));
+        },
+    )
+    .await?;
+    insert_chunked(
+        conn,
+        "INSERT INTO ledger_entries (id, partner_id, at, kind, credits_minor, fiat_minor, fiat_currency, rate, deployment_id, customer_id) ",
+        &data.ledger,
+        |b, l| {
+            b.push_bind(l.id.to_string())
+                .push_bind(l.partner_id.to_string())
+                .push_bind(l.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .push_bind(ledger_kind(l.kind))
+                .push_bind(l.credits.minor())
+                .push_bind(l.fiat.map(|m| m.minor()))
+                .push_bind(l.fiat.map(|m| m.currency.code()))
+                .push_bind(l.rate.map(|r| r.to_string()))
+                .push_bind(l.deployment_id.map(|d| d.to_string()))
+                .push_bind(l.customer_id.map(|c| c.to_string()));
+        },
+    )
+    .await?;
+    insert_chunked(
+        conn,
+        "INSERT INTO nps_responses (id, customer_id, partner_id, answered_on, score) ",
+        &data.nps,
+        |b, n| {
+            b.push_bind(n.id.to_string())
+                .push_bind(n.customer_id.to_string())
+                .push_bind(n.partner_id.to_string())
+                .push_bind(date(n.answered_on))
+                .push_bind(i64::from(n.score));
+        },
+    )
+    .await?;
+    insert_chunked(
+        conn,
+        "INSERT INTO customer_migrations (id, customer_id, from_partner_id, to_partner_id, effective_on, initiated_by) ",
+        &data.migrations,
+        |b, m| {
+            let program::migration::Initiator::Founder(name) = &m.initiated_by;
+            b.push_bind(m.id.to_string())
+                .push_bind(m.customer_id.to_string())
+                .push_bind(m.from_partner.to_string())
+                .push_bind(m.to_partner.to_string())
+                .push_bind(date(m.effective_on))
+                .push_bind(name.clone());
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub(crate) fn exclusivity(e: program::contract::Exclusivity) -> &'static str {
+    use program::contract::Exclusivity::*;
+    match e {
+        None => "none",
+        Regional => "regional",
+        CountryLevel => "country_level",
+    }
+}
+
+fn billing(b: program::contract::Billing) -> &'static str {
+    match b {
+        program::contract::Billing::OneOff => "one_off",
+        program::contract::Billing::Monthly => "monthly",
+    }
+}
+
+fn catalog_kind(k: program::contract::CatalogKind) -> &'static str {
+    use program::contract::CatalogKind::*;
+    match k {
+        CoreBundle => "core_bundle",
+        Skill => "skill",
+        Pack => "pack",
+    }
+}
+
+fn ledger_kind(k: program::contract::LedgerKind) -> &'static str {
+    use program::contract::LedgerKind::*;
+    match k {
+        Purchase => "purchase",
+        Consumption => "consumption",
+        Migration => "migration",
+        Adjustment => "adjustment",
+    }
+}

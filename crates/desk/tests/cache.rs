@@ -1,0 +1,250 @@
+//! The local cache against a real SQLite file: how it opens, what it refuses, and that the
+//! portfolio and partner page read back exactly what was loaded.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use central_api::demo::{generate, DemoConfig};
+use chrono::NaiveDate;
+use desk::error::{DeskError, ErrorCode, IpcError};
+use desk::store::{known_schema_version, Store, CACHE_FILE};
+use desk::views::{PortfolioQuery, PortfolioSort, WorkspaceKind};
+use desk::Desk;
+use program::benefits::benefits_of;
+use program::contract::{Dataset, PartnerId};
+use program::{Credits, Tier};
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+async fn demo_desk() -> (tempfile::TempDir, Desk, Dataset) {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let data = generate(&DemoConfig::small(as_of()));
+    desk.load_workspace(&data, WorkspaceKind::Demo, as_of()).await.unwrap();
+    (dir, desk, data)
+}
+
+#[tokio::test]
+async fn cache_opens_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join(CACHE_FILE)).await.unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.unwrap();
+    let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap();
+    assert_eq!(journal, "wal");
+    assert_eq!(fk, 1);
+    assert_eq!(timeout, 5000);
+}
+
+#[tokio::test]
+async fn money_is_never_stored_as_real() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join(CACHE_FILE)).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert!(tables.len() >= 14, "schema v1 has its tables: {tables:?}");
+    for table in tables {
+        let types: Vec<(String, String)> =
+            sqlx::query_as(&format!("SELECT name, type FROM pragma_table_info('{table}')"))
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        for (column, ty) in types {
+            let ty = ty.to_uppercase();
+            assert!(
+                !(ty.contains("REAL") || ty.contains("FLOA") || ty.contains("DOUB")),
+                "{table}.{column} is {ty}"
+            );
+        }
+        let strict: i64 = sqlx::query_scalar("SELECT strict FROM pragma_table_list WHERE name = ?")
+            .bind(&table)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(strict, 1, "{table} is STRICT, so SQLite refuses a float in an INTEGER column");
+    }
+}
+
+#[tokio::test]
+async fn cache_from_a_newer_schema_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(CACHE_FILE);
+    let store = Store::open(&path).await.unwrap();
+    let newer = known_schema_version() + 1;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?, 'from the future', 1, x'00', 0)",
+    )
+    .bind(newer)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO sync_state (key, value) VALUES ('marker', 'kept')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.close().await;
+
+    let err = Store::open(&path).await.unwrap_err();
+    assert!(matches!(err, DeskError::SchemaTooNew { found, known } if found == newer && known == newer - 1));
+    let ipc = IpcError::from(err);
+    assert_eq!(ipc.code, ErrorCode::SchemaTooNew);
+    assert!(ipc.message.contains("newer Partner Desk"), "{}", ipc.message);
+
+    // The refusal changed nothing: a raw connection still finds the data and the future version.
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
+    let kept: String = sqlx::query_scalar("SELECT value FROM sync_state WHERE key = 'marker'")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    let max: i64 = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations").fetch_one(&raw).await.unwrap();
+    assert_eq!((kept.as_str(), max), ("kept", newer));
+}
+
+#[tokio::test]
+async fn loading_a_workspace_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let mut data = generate(&DemoConfig::small(as_of()));
+    // A deployment whose customer does not exist violates a foreign key at the very end.
+    let mut orphan = data.deployments[0].clone();
+    orphan.id = program::contract::DeploymentId(uuid::Uuid::from_u128(7));
+    orphan.customer_id = program::contract::CustomerId(uuid::Uuid::from_u128(8));
+    data.deployments.push(orphan);
+    let err = desk.load_workspace(&data, WorkspaceKind::Demo, as_of()).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Storage);
+    assert!(!desk.has_workspace().await.unwrap(), "nothing half-written");
+}
+
+#[tokio::test]
+async fn portfolio_lists_every_partner_with_exact_balances_and_active_customers() {
+    let (_dir, desk, data) = demo_desk().await;
+    let rows = desk.portfolio(&PortfolioQuery::default()).await.unwrap();
+    assert_eq!(rows.len(), data.partners.len());
+
+    // Independent computation over the generated data.
+    let mut balance: BTreeMap<PartnerId, Credits> = BTreeMap::new();
+    for entry in &data.ledger {
+        *balance.entry(entry.partner_id).or_default() = balance[&entry.partner_id] + entry.credits;
+    }
+    let active_customers: BTreeSet<_> = data
+        .deployments
+        .iter()
+        .filter(|d| d.is_active_on(as_of()))
+        .map(|d| d.customer_id)
+        .collect();
+    for row in &rows {
+        let partner = data.partners.iter().find(|p| p.id == row.id).unwrap();
+        assert_eq!(row.name, partner.name);
+        assert_eq!(row.tier, partner.tier);
+        assert_eq!(row.discount_rate, partner.discount_rate.to_string());
+        let expected = balance.get(&row.id).copied().unwrap_or_default();
+        assert_eq!(row.credit_balance, format!("{:.2}", expected.amount()), "{}", row.name);
+        let expected_active = data
+            .customers
+            .iter()
+            .filter(|c| c.partner_id == row.id && active_customers.contains(&c.id))
+            .count();
+        assert_eq!(row.active_customers as usize, expected_active, "{}", row.name);
+    }
+    let names: Vec<_> = rows.iter().map(|r| r.name.to_lowercase()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "sorted by name by default");
+}
+
+#[tokio::test]
+async fn portfolio_filters_and_sorts() {
+    let (_dir, desk, data) = demo_desk().await;
+    for tier in Tier::ALL {
+        let rows = desk
+            .portfolio(&PortfolioQuery { tier: Some(tier), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), data.partners.iter().filter(|p| p.tier == tier).count());
+        assert!(rows.iter().all(|r| r.tier == tier));
+    }
+    let by_balance = desk
+        .portfolio(&PortfolioQuery { sort: PortfolioSort::Balance, descending: true, ..Default::default() })
+        .await
+        .unwrap();
+    let balances: Vec<rust_decimal::Decimal> =
+        by_balance.iter().map(|r| r.credit_balance.parse().unwrap()).collect();
+    assert!(balances.windows(2).all(|w| w[0] >= w[1]), "descending balances");
+    let by_tier = desk
+        .portfolio(&PortfolioQuery { sort: PortfolioSort::Tier, ..Default::default() })
+        .await
+        .unwrap();
+    assert!(by_tier.windows(2).all(|w| w[0].tier <= w[1].tier));
+
+    let first = &data.partners[0];
+    let needle = first.name[1..first.name.len().min(6)].to_uppercase();
+    let found = desk
+        .portfolio(&PortfolioQuery { search: Some(needle.clone()), ..Default::default() })
+        .await
+        .unwrap();
+    assert!(found.iter().any(|r| r.id == first.id), "search {needle:?} finds {}", first.name);
+    assert!(found.iter().all(|r| r.name.to_lowercase().contains(&needle.to_lowercase())));
+}
+
+#[tokio::test]
+async fn portfolio_search_with_wildcards_is_taken_literally() {
+    let (_dir, desk, _data) = demo_desk().await;
+    let rows = desk
+        .portfolio(&PortfolioQuery { search: Some("%_".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert!(rows.is_empty());
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_error_naming_the_field() {
+    let (_dir, desk, _data) = demo_desk().await;
+    let err = desk
+        .portfolio(&PortfolioQuery { search: Some("x".repeat(201)), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert_eq!(err.to_string(), "search: must be at most 200 characters");
+
+    let err = desk.partner_page("not-a-uuid").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().starts_with("id: "), "{err}");
+
+    let err = desk.partner_page(&uuid::Uuid::nil().to_string()).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn partner_page_shows_the_benefits_of_the_tier_and_the_territories() {
+    let (_dir, desk, data) = demo_desk().await;
+    for tier in Tier::ALL {
+        let partner = data.partners.iter().find(|p| p.tier == tier).unwrap();
+        let page = desk.partner_page(&partner.id.to_string()).await.unwrap();
+        assert_eq!(page.partner.tier, tier);
+        assert_eq!(page.band, tier.band());
+        let cells: Vec<_> = page.benefits.iter().map(|b| (b.benefit, b.entitlement)).collect();
+        assert_eq!(cells, benefits_of(tier));
+        assert_eq!(page.next_tier, tier.next());
+        let territories = data.territories.iter().filter(|t| t.partner_id == partner.id).count();
+        assert_eq!(page.territories.len(), territories);
+        assert!(page.territories.iter().all(|t| program::contract::Exclusivity::allowed_for(t.exclusivity, tier)));
+    }
+}
+
+#[tokio::test]
+async fn workspace_info_counts_what_was_loaded() {
+    let (_dir, desk, data) = demo_desk().await;
+    let info = desk.workspace_info().await.unwrap();
+    assert_eq!(info.kind, WorkspaceKind::Demo);
+    assert_eq!(info.partners as usize, data.partners.len());
+    assert_eq!(info.customers as usize, data.customers.len());
+    assert_eq!(info.deployments as usize, data.deployments.len());
+    assert_eq!(info.as_of, "2026-11-23");
+}

@@ -1,0 +1,62 @@
+//! The TypeScript IPC types in `ui/src/ipc/` are generated from the Rust types; this test fails
+//! when they drift. Regenerate with `make ipc`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use desk::error::IpcError;
+use desk::views::{PartnerPage, PortfolioQuery, PortfolioRow, WorkspaceInfo};
+use ts_rs::TS;
+
+fn export(dir: &Path) {
+    PortfolioQuery::export_all_to(dir).unwrap();
+    PortfolioRow::export_all_to(dir).unwrap();
+    PartnerPage::export_all_to(dir).unwrap();
+    WorkspaceInfo::export_all_to(dir).unwrap();
+    IpcError::export_all_to(dir).unwrap();
+}
+
+fn read_dir(dir: &Path) -> BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "ts"))
+                .map(|p| {
+                    let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, std::fs::read_to_string(&p).unwrap())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn ipc_bindings_match_the_rust_types() {
+    let ui_ipc = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/ipc");
+    let fresh = tempfile::tempdir().unwrap();
+    export(fresh.path());
+    let generated = read_dir(fresh.path());
+    if std::env::var_os("UPDATE_IPC").is_some() {
+        for name in read_dir(&ui_ipc).keys() {
+            std::fs::remove_file(ui_ipc.join(name)).unwrap();
+        }
+        std::fs::create_dir_all(&ui_ipc).unwrap();
+        for (name, text) in &generated {
+            std::fs::write(ui_ipc.join(name), text).unwrap();
+        }
+        return;
+    }
+    let committed = read_dir(&ui_ipc);
+    assert_eq!(
+        committed.keys().collect::<Vec<_>>(),
+        generated.keys().collect::<Vec<_>>(),
+        "ui/src/ipc has drifted from the Rust types: run `make ipc`"
+    );
+    for (name, text) in &generated {
+        assert_eq!(
+            &committed[name], text,
+            "ui/src/ipc/{name} has drifted from the Rust types: run `make ipc`"
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! Buying Activation Credits: the tier discount applies to the fiat paid.
+//!
+//! fiat paid = credits × (1 − rate) × FX, rounded once, at the end, to the currency's minor unit,
+//! half away from zero (see `money::ROUNDING`). The inverse answers "how many credits does this
+//! amount buy": the most credits, to the hundredth, whose price does not exceed the amount.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::money::{Credits, Currency, Money, MoneyError};
+use crate::tiers::DiscountRate;
+
+/// Units of `currency` per 1 USD, as of a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FxRate {
+    pub currency: Currency,
+    #[ts(type = "string")]
+    pub per_usd: Decimal,
+    #[ts(type = "string")]
+    pub as_of: NaiveDate,
+}
+
+impl FxRate {
+    /// The identity rate for paying in USD.
+    pub fn usd(as_of: NaiveDate) -> FxRate {
+        FxRate {
+            currency: Currency::USD,
+            per_usd: Decimal::ONE,
+            as_of,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PurchaseError {
+    #[error("credits to buy must not be negative (got {0})")]
+    NegativeCredits(Decimal),
+    #[error("amount to spend must not be negative (got {0})")]
+    NegativeAmount(Decimal),
+    #[error("the FX rate is for {fx} but the amount is in {amount}")]
+    WrongFxCurrency { fx: Currency, amount: Currency },
+    #[error("the FX rate must be positive (got {0})")]
+    BadFxRate(Decimal),
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+/// The fiat a partner pays for `credits` at its discount `rate`, in the FX rate's currency.
+pub fn fiat_for_credits(
+    credits: Credits,
+    rate: DiscountRate,
+    fx: &FxRate,
+) -> Result<Money, PurchaseError> {
+    if credits.is_negative() {
+        return Err(PurchaseError::NegativeCredits(credits.amount()));
+    }
+    if fx.per_usd <= Decimal::ZERO {
+        return Err(PurchaseError::BadFxRate(fx.per_usd));
+    }
+    let exact = credits
+        .amount()
+        .checked_mul(rate.pay_factor())
+        .and_then(|v| v.checked_mul(fx.per_usd))
+        .ok_or_else(|| MoneyError::OutOfRange(credits.to_string()))?;
+    Ok(Money::rounded(exact, fx.currency))
+}
+
+/// The most credits (to the hundredth) that `amount` buys at `rate`: their price is at most
+/// `amount`, and one hundredth more would cost more than `amount`.
+pub fn credits_for_fiat(
+    amount: Money,
+    rate: DiscountRate,
+    fx: &FxRate,
+) -> Result<Credits, PurchaseError> {
+    if amount.currency != fx.currency {
+        return Err(PurchaseError::WrongFxCurrency {
+            fx: fx.currency,
+            amount: amount.currency,
+        });
+    }
+    if amount.amount.is_sign_negative() && !amount.amount.is_zero() {
+        return Err(PurchaseError::NegativeAmount(amount.amount));
+    }
+    if fx.per_usd <= Decimal::ZERO {
+        return Err(PurchaseError::BadFxRate(fx.per_usd));
+    }
+    // The price is rounded to half a minor unit at most, so the answer lies between the floors of
+    // (amount − half) / unit price and (amount + half) / unit price: search that range exactly
+    // against the price function itself.
+    let unit_price = rate.pay_factor() * fx.per_usd;
+    let half = Decimal::new(5, fx.currency.minor_units() + 1);
+    let to_minor_floor = |v: Decimal| -> Result<i64, PurchaseError> {
+        let c = (v / unit_price).max(Decimal::ZERO).round_dp_with_strategy(
+            Credits::DECIMALS,
+            rust_decimal::RoundingStrategy::ToZero,
+        );
+        Ok(Credits::new(c)?.minor())
+    };
+    let costs_at_most = |minor: i64| -> Result<bool, PurchaseError> {
+        Ok(fiat_for_credits(Credits::from_minor(minor), rate, fx)?.amount <= amount.amount)
+    };
+    let (mut lo, mut hi) = (
+        to_minor_floor(amount.amount - half)?,
+        to_minor_floor(amount.amount + half)? + 1,
+    );
+    // Invariant: price(lo) <= amount < price(hi).
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if costs_at_most(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Credits::from_minor(lo))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tiers::Tier;
+    use rust_decimal_macros::dec;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
+    }
+
+    #[test]
+    fn tier_discount_applies_to_the_fiat_paid() {
+        let rate = DiscountRate::new(Tier::Regional, dec!(0.32)).unwrap();
+        let paid = fiat_for_credits(Credits::whole(10_000), rate, &FxRate::usd(day())).unwrap();
+        assert_eq!(paid, Money::new(dec!(6800.00), Currency::USD).unwrap());
+    }
+
+    #[test]
+    fn purchase_in_another_currency_rounds_once_to_its_minor_unit() {
+        let rate = DiscountRate::new(Tier::Authorized, dec!(0.125)).unwrap();
+        let fx = FxRate {
+            currency: Currency::CLP,
+            per_usd: dec!(941.37),
+            as_of: day(),
+        };
+        // 333.33 × 0.875 × 941.37 = 274 563.504... → 274 564 CLP (no minor unit)
+        let paid = fiat_for_credits(Credits::new(dec!(333.33)).unwrap(), rate, &fx).unwrap();
+        assert_eq!(paid.amount, dec!(274564));
+    }
+
+    #[test]
+    fn credits_for_fiat_buys_the_most_credits_the_amount_covers() {
+        let rate = DiscountRate::new(Tier::Specialist, dec!(0.20)).unwrap();
+        let fx = FxRate::usd(day());
+        let credits = credits_for_fiat(Money::new(dec!(100), Currency::USD).unwrap(), rate, &fx).unwrap();
+        assert_eq!(credits, Credits::whole(125));
+    }
+
+    #[test]
+    fn credits_for_fiat_refuses_a_mismatched_fx_rate() {
+        let rate = DiscountRate::new(Tier::Specialist, dec!(0.20)).unwrap();
+        let err = credits_for_fiat(
+            Money::new(dec!(100), Currency::EUR).unwrap(),
+            rate,
+            &FxRate::usd(day()),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "the FX rate is for USD but the amount is in EUR");
+    }
+}

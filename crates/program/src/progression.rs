@@ -1,0 +1,200 @@
+//! Tier progression, earned by operational metrics only.
+//!
+//! The inputs are active customers, customer success (NPS, retention) and recurring activation
+//! volume. There is no input for referrals or recruitment: the program has no downlines and no
+//! referral payouts, so `PartnerMetrics` has no place for them. An automatic rule can only ever
+//! name a self-service tier (`SelfServiceTier`): Strategic is invitation-only, so the most the
+//! software says is that a partner *may be considered* for it.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::money::Credits;
+use crate::tiers::Tier;
+
+/// Tiers a partner can be found eligible for by rule. Strategic is deliberately absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SelfServiceTier {
+    Specialist,
+    Regional,
+}
+
+impl From<SelfServiceTier> for Tier {
+    fn from(t: SelfServiceTier) -> Tier {
+        match t {
+            SelfServiceTier::Specialist => Tier::Specialist,
+            SelfServiceTier::Regional => Tier::Regional,
+        }
+    }
+}
+
+/// The thresholds to reach a tier (or, for Strategic, to be considered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Thresholds {
+    pub active_customers: u32,
+    /// Net Promoter Score, −100..=100.
+    pub nps: i32,
+    /// Logo retention over the trailing 12 months, as a fraction.
+    #[ts(type = "string")]
+    pub retention: Decimal,
+    /// Credits consumed by recurring deployments over the trailing 12 months.
+    pub recurring_volume: Credits,
+}
+
+/// The program policy's progression thresholds, served by the central API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ProgressionPolicy {
+    pub specialist: Thresholds,
+    pub regional: Thresholds,
+    /// Meeting these makes a Regional partner worth considering for Strategic; never an upgrade.
+    pub strategic_consideration: Thresholds,
+}
+
+impl ProgressionPolicy {
+    /// The reference server's defaults.
+    pub fn reference() -> Self {
+        ProgressionPolicy {
+            specialist: Thresholds {
+                active_customers: 10,
+                nps: 20,
+                retention: Decimal::new(75, 2),
+                recurring_volume: Credits::whole(25_000),
+            },
+            regional: Thresholds {
+                active_customers: 40,
+                nps: 30,
+                retention: Decimal::new(85, 2),
+                recurring_volume: Credits::whole(150_000),
+            },
+            strategic_consideration: Thresholds {
+                active_customers: 120,
+                nps: 45,
+                retention: Decimal::new(90, 2),
+                recurring_volume: Credits::whole(600_000),
+            },
+        }
+    }
+
+    fn for_next(&self, tier: Tier) -> Option<&Thresholds> {
+        match tier {
+            Tier::Authorized => Some(&self.specialist),
+            Tier::Specialist => Some(&self.regional),
+            Tier::Regional => Some(&self.strategic_consideration),
+            Tier::Strategic => None,
+        }
+    }
+}
+
+/// A partner's operational metrics. Nothing here counts referrals or recruits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerMetrics {
+    pub active_customers: u32,
+    /// None when too few survey responses to compute a score.
+    pub nps: Option<i32>,
+    /// None when there were no customers at the start of the window.
+    pub retention: Option<Decimal>,
+    pub recurring_volume: Credits,
+}
+
+impl Thresholds {
+    pub fn met_by(&self, m: &PartnerMetrics) -> bool {
+        m.active_customers >= self.active_customers
+            && m.nps.is_some_and(|n| n >= self.nps)
+            && m.retention.is_some_and(|r| r >= self.retention)
+            && m.recurring_volume >= self.recurring_volume
+    }
+}
+
+/// Where a partner stands relative to the tier above.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outlook {
+    /// Meets every threshold of the next self-service tier; the platform confirms the upgrade.
+    EligibleForUpgrade { tier: SelfServiceTier },
+    /// Still short of the next tier's thresholds.
+    Progressing { next: Tier },
+    /// A Regional partner meeting the consideration thresholds: invitation only, through the
+    /// platform team.
+    MayBeConsideredForStrategic,
+    /// Already Strategic.
+    AtTop,
+}
+
+/// Evaluates a partner's metrics against the policy. Never returns an upgrade to Strategic.
+pub fn outlook(current: Tier, metrics: &PartnerMetrics, policy: &ProgressionPolicy) -> Outlook {
+    let Some(thresholds) = policy.for_next(current) else {
+        return Outlook::AtTop;
+    };
+    let next = current.next().expect("a tier with thresholds has a next tier");
+    if !thresholds.met_by(metrics) {
+        return Outlook::Progressing { next };
+    }
+    match current {
+        Tier::Authorized => Outlook::EligibleForUpgrade {
+            tier: SelfServiceTier::Specialist,
+        },
+        Tier::Specialist => Outlook::EligibleForUpgrade {
+            tier: SelfServiceTier::Regional,
+        },
+        Tier::Regional | Tier::Strategic => Outlook::MayBeConsideredForStrategic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strong() -> PartnerMetrics {
+        PartnerMetrics {
+            active_customers: 10_000,
+            nps: Some(100),
+            retention: Some(Decimal::ONE),
+            recurring_volume: Credits::whole(100_000_000),
+        }
+    }
+
+    #[test]
+    fn strategic_is_never_auto_upgraded() {
+        let policy = ProgressionPolicy::reference();
+        assert_eq!(
+            outlook(Tier::Regional, &strong(), &policy),
+            Outlook::MayBeConsideredForStrategic
+        );
+        assert_eq!(outlook(Tier::Strategic, &strong(), &policy), Outlook::AtTop);
+    }
+
+    #[test]
+    fn meeting_every_threshold_makes_a_partner_eligible_for_the_next_self_service_tier() {
+        let policy = ProgressionPolicy::reference();
+        assert_eq!(
+            outlook(Tier::Authorized, &strong(), &policy),
+            Outlook::EligibleForUpgrade {
+                tier: SelfServiceTier::Specialist
+            }
+        );
+        assert_eq!(
+            outlook(Tier::Specialist, &strong(), &policy),
+            Outlook::EligibleForUpgrade {
+                tier: SelfServiceTier::Regional
+            }
+        );
+    }
+
+    #[test]
+    fn missing_one_threshold_is_not_eligible() {
+        let policy = ProgressionPolicy::reference();
+        let mut m = strong();
+        m.nps = None; // too few survey responses to score
+        assert_eq!(
+            outlook(Tier::Authorized, &m, &policy),
+            Outlook::Progressing {
+                next: Tier::Specialist
+            }
+        );
+        let mut m = strong();
+        m.active_customers = policy.specialist.active_customers - 1;
+        assert!(!policy.specialist.met_by(&m));
+    }
+}

@@ -1,0 +1,155 @@
+//! Harness of the end-to-end suite: launches the release app through tauri-driver (which drives
+//! WebKitWebDriver), opens a WebDriver session on its window, and saves a screenshot when a
+//! scenario fails. Needs a display: `make test` runs the suite under Xvfb.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// One scenario at a time: each launches its own app window.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Where failing scenarios (and the README's screenshot) are saved.
+pub fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots")
+}
+
+fn app_binary() -> Result<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/partner-desk");
+    if !path.exists() {
+        bail!("{} is missing: build it with `make app`", path.display());
+    }
+    Ok(path.canonicalize()?)
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// tauri-driver, killed on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start(data_dir: &Path) -> Result<Driver> {
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("PARTNER_DESK_DATA_DIR", data_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("tauri-driver could not start (installed by `make test`)")?;
+        let driver = Driver { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("tauri-driver did not listen on port {port}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(driver)
+    }
+}
+
+/// The app under test: its window, its data folder and its driver.
+pub struct App {
+    pub client: Client,
+    pub data_dir: tempfile::TempDir,
+    _driver: Driver,
+}
+
+impl App {
+    pub async fn launch() -> Result<App> {
+        let data_dir = tempfile::tempdir()?;
+        let driver = Driver::start(data_dir.path())?;
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary()? }),
+        );
+        caps.insert("browserName".into(), serde_json::json!("wry"));
+        let client = ClientBuilder::rustls()
+            .context("TLS setup")?
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+            .context("no WebDriver session on the app")?;
+        Ok(App {
+            client,
+            data_dir,
+            _driver: driver,
+        })
+    }
+
+    pub async fn save_screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        std::fs::create_dir_all(screenshot_dir())?;
+        let path = screenshot_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+}
+
+pub type Scenario = for<'a> fn(&'a App) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
+
+/// Launches the app, runs `scenario`, saves `<name>.png` if it fails, and closes the window.
+pub async fn run(name: &str, scenario: Scenario) {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let app = App::launch().await.expect("the app launches under tauri-driver");
+    let outcome = scenario(&app).await;
+    if let Err(e) = &outcome {
+        match app.save_screenshot(&format!("failed-{name}")).await {
+            Ok(path) => eprintln!("{name} failed; screenshot: {}", path.display()),
+            Err(shot) => eprintln!("{name} failed; no screenshot: {shot:#}"),
+        }
+        eprintln!("{e:#}");
+    }
+    let _ = app.client.clone().close().await;
+    if let Err(e) = outcome {
+        panic!("{name}: {e:#}");
+    }
+}
+
+/// Waits up to 15 s for an element matching `css`.
+pub async fn wait_for(c: &Client, css: &str) -> Result<fantoccini::elements::Element> {
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .with_context(|| format!("no element matches {css}"))
+}
+
+/// Polls `check` until it returns Some, for up to 10 s.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        if Instant::now() > deadline {
+            bail!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

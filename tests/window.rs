@@ -10,7 +10,11 @@ use program::benefits::benefits_of;
 use program::Tier;
 
 fn wire<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v).unwrap().as_str().unwrap().to_string()
+    serde_json::to_value(v)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn portfolio_names(app: &App) -> Result<Vec<String>> {
@@ -37,9 +41,20 @@ async fn app_starts_on_the_demo_workspace_and_lists_the_generated_partners() {
                     .map(|p| p.name)
                     .collect();
             let shown = portfolio_names(app).await?;
-            ensure!(shown.len() == expected.len(), "{} rows shown, {} partners generated", shown.len(), expected.len());
-            ensure!(shown.iter().cloned().collect::<BTreeSet<_>>() == expected, "the rows are not the generated partners");
-            let title = wait_for(&app.client, "[data-testid=page-title]").await?.text().await?;
+            ensure!(
+                shown.len() == expected.len(),
+                "{} rows shown, {} partners generated",
+                shown.len(),
+                expected.len()
+            );
+            ensure!(
+                shown.iter().cloned().collect::<BTreeSet<_>>() == expected,
+                "the rows are not the generated partners"
+            );
+            let title = wait_for(&app.client, "[data-testid=page-title]")
+                .await?
+                .text()
+                .await?;
             ensure!(title.contains("Portfolio"), "page title is {title:?}");
             app.save_screenshot("portfolio").await?;
             Ok(())
@@ -54,23 +69,45 @@ async fn partner_page_shows_the_benefits_of_its_tier_from_the_program_table() {
         Box::pin(async move {
             let c = &app.client;
             for tier in Tier::ALL {
-                let row = wait_for(c, &format!("[data-testid=portfolio-row] [data-tier={}]", wire(tier))).await?;
+                let row = wait_for(
+                    c,
+                    &format!("[data-testid=portfolio-row] [data-tier={}]", wire(tier)),
+                )
+                .await?;
                 row.click().await?;
                 wait_for(c, "[data-testid=partner-page]").await?;
-                let shown_tier = wait_for(c, "[data-testid=partner-tier]").await?.attr("data-tier").await?;
-                ensure!(shown_tier.as_deref() == Some(wire(tier).as_str()), "tier shown {shown_tier:?} for {tier}");
+                let shown_tier = wait_for(c, "[data-testid=partner-tier]")
+                    .await?
+                    .attr("data-tier")
+                    .await?;
+                ensure!(
+                    shown_tier.as_deref() == Some(wire(tier).as_str()),
+                    "tier shown {shown_tier:?} for {tier}"
+                );
                 let mut cells = Vec::new();
-                for li in c.find_all(Locator::Css("[data-testid=benefit-row]")).await? {
+                for li in c
+                    .find_all(Locator::Css("[data-testid=benefit-row]"))
+                    .await?
+                {
                     let benefit = li.attr("data-benefit").await?.context("data-benefit")?;
-                    let entitlement = li.attr("data-entitlement").await?.context("data-entitlement")?;
-                    ensure!(!li.text().await?.trim().is_empty(), "benefit {benefit} has no label");
+                    let entitlement = li
+                        .attr("data-entitlement")
+                        .await?
+                        .context("data-entitlement")?;
+                    ensure!(
+                        !li.text().await?.trim().is_empty(),
+                        "benefit {benefit} has no label"
+                    );
                     cells.push((benefit, entitlement));
                 }
                 let expected: Vec<_> = benefits_of(tier)
                     .into_iter()
                     .map(|(b, e)| (wire(b), wire(e)))
                     .collect();
-                ensure!(cells == expected, "benefits for {tier}: shown {cells:?}, program {expected:?}");
+                ensure!(
+                    cells == expected,
+                    "benefits for {tier}: shown {cells:?}, program {expected:?}"
+                );
                 if tier == Tier::Strategic {
                     app.save_screenshot("partner-strategic").await?;
                 }
@@ -89,23 +126,47 @@ async fn switching_to_spanish_changes_the_text_and_the_money_format() {
             let c = &app.client;
             wait_for(c, "[data-testid=portfolio-row]").await?;
             let nav = wait_for(c, "[data-testid=nav-portfolio]").await?;
-            ensure!(nav.text().await?.contains("Portfolio"), "English navigation");
-            let balance_en = wait_for(c, "[data-testid=portfolio-row] [data-col=balance]").await?.text().await?;
-            ensure!(decimal_separator(&balance_en) == Some('.'), "English balance {balance_en:?} uses a decimal point");
+            ensure!(
+                nav.text().await?.contains("Portfolio"),
+                "English navigation"
+            );
+            let balance_en = wait_for(c, "[data-testid=portfolio-row] [data-col=balance]")
+                .await?
+                .text()
+                .await?;
+            ensure!(
+                decimal_separator(&balance_en) == Some('.'),
+                "English balance {balance_en:?} uses a decimal point"
+            );
 
-            wait_for(c, "[data-testid=locale]").await?.select_by_value("es").await?;
+            wait_for(c, "[data-testid=locale]")
+                .await?
+                .select_by_value("es")
+                .await?;
             eventually("Spanish navigation", || async {
-                let text = c.find(Locator::Css("[data-testid=nav-portfolio]")).await?.text().await?;
+                let text = c
+                    .find(Locator::Css("[data-testid=nav-portfolio]"))
+                    .await?
+                    .text()
+                    .await?;
                 Ok(text.contains("Cartera").then_some(()))
             })
             .await?;
             let balance_es = c
-                .find(Locator::Css("[data-testid=portfolio-row] [data-col=balance]"))
+                .find(Locator::Css(
+                    "[data-testid=portfolio-row] [data-col=balance]",
+                ))
                 .await?
                 .text()
                 .await?;
-            ensure!(decimal_separator(&balance_es) == Some(','), "Spanish balance {balance_es:?} uses a decimal comma");
-            ensure!(digits(&balance_en) == digits(&balance_es), "same amount: {balance_en:?} vs {balance_es:?}");
+            ensure!(
+                decimal_separator(&balance_es) == Some(','),
+                "Spanish balance {balance_es:?} uses a decimal comma"
+            );
+            ensure!(
+                digits(&balance_en) == digits(&balance_es),
+                "same amount: {balance_en:?} vs {balance_es:?}"
+            );
             app.save_screenshot("portfolio-es").await?;
             Ok(())
         })
@@ -118,9 +179,15 @@ fn decimal_separator(text: &str) -> Option<char> {
     let c: Vec<char> = text.chars().collect();
     let digit = |i: usize| c.get(i).is_some_and(char::is_ascii_digit);
     (1..c.len())
-        .filter(|&i| matches!(c[i], '.' | ',') && digit(i - 1) && digit(i + 1) && digit(i + 2) && !digit(i + 3))
+        .rev()
+        .find(|&i| {
+            matches!(c[i], '.' | ',')
+                && digit(i - 1)
+                && digit(i + 1)
+                && digit(i + 2)
+                && !digit(i + 3)
+        })
         .map(|i| c[i])
-        .last()
 }
 
 fn digits(text: &str) -> String {

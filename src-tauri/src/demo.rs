@@ -13,7 +13,8 @@ pub async fn open(data_dir: &Path) -> desk::error::Result<Desk> {
     if !desk.has_workspace().await? {
         let today = Utc::now().date_naive();
         let data = generate(&DemoConfig::small(today));
-        desk.load_workspace(&data, WorkspaceKind::Demo, today).await?;
+        desk.load_workspace(&data, WorkspaceKind::Demo, today)
+            .await?;
     }
     Ok(desk)
 }

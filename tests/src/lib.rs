@@ -50,7 +50,12 @@ impl Driver {
         let port = free_port()?;
         let native_port = free_port()?;
         let child = Command::new("tauri-driver")
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .env("PARTNER_DESK_DATA_DIR", data_dir)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -112,7 +117,9 @@ pub type Scenario = for<'a> fn(&'a App) -> Pin<Box<dyn Future<Output = Result<()
 /// Launches the app, runs `scenario`, saves `<name>.png` if it fails, and closes the window.
 pub async fn run(name: &str, scenario: Scenario) {
     let _turn = ONE_AT_A_TIME.lock().await;
-    let app = App::launch().await.expect("the app launches under tauri-driver");
+    let app = App::launch()
+        .await
+        .expect("the app launches under tauri-driver");
     let outcome = scenario(&app).await;
     if let Err(e) = &outcome {
         match app.save_screenshot(&format!("failed-{name}")).await {

@@ -18,7 +18,8 @@ pub fn init(dir: &Path) -> std::io::Result<Guard> {
         .build(dir)
         .map_err(std::io::Error::other)?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = EnvFilter::try_from_env("PARTNER_DESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_env("PARTNER_DESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // A second init (tests, hot reload) keeps the first subscriber.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -38,7 +38,11 @@ fn base(as_of: NaiveDate) -> QueryBuilder<'static, Sqlite> {
 }
 
 /// Partners matching `q`, in its order.
-pub async fn list(store: &Store, q: &PortfolioQuery, as_of: NaiveDate) -> Result<Vec<PortfolioRow>> {
+pub async fn list(
+    store: &Store,
+    q: &PortfolioQuery,
+    as_of: NaiveDate,
+) -> Result<Vec<PortfolioRow>> {
     let search = match q.search.as_deref().map(str::trim) {
         Some(s) if s.chars().count() > MAX_SEARCH_LEN => {
             return Err(DeskError::InvalidInput {
@@ -57,13 +61,17 @@ pub async fn list(store: &Store, q: &PortfolioQuery, as_of: NaiveDate) -> Result
         qb.push(" AND p.region = ").push_bind(region.as_str());
     }
     if let Some(brand) = q.brand {
-        qb.push(" AND EXISTS (SELECT 1 FROM partner_brands b WHERE b.partner_id = p.id AND b.brand = ")
-            .push_bind(brand.name())
-            .push(")");
+        qb.push(
+            " AND EXISTS (SELECT 1 FROM partner_brands b WHERE b.partner_id = p.id AND b.brand = ",
+        )
+        .push_bind(brand.name())
+        .push(")");
     }
     if let Some(s) = search {
         // instr() on lower() instead of LIKE: no wildcard characters to escape in user input.
-        qb.push(" AND instr(lower(p.name), ").push_bind(s).push(") > 0");
+        qb.push(" AND instr(lower(p.name), ")
+            .push_bind(s)
+            .push(") > 0");
     }
     let dir = if q.descending { "DESC" } else { "ASC" };
     let key = match q.sort {
@@ -77,7 +85,9 @@ pub async fn list(store: &Store, q: &PortfolioQuery, as_of: NaiveDate) -> Result
         PortfolioSort::ActiveCustomers => "active_customers",
         PortfolioSort::Balance => "balance_minor",
     };
-    qb.push(format_args!(" ORDER BY {key} {dir}, p.name COLLATE NOCASE ASC, p.id ASC"));
+    qb.push(format_args!(
+        " ORDER BY {key} {dir}, p.name COLLATE NOCASE ASC, p.id ASC"
+    ));
     let rows = qb.build().fetch_all(store.pool()).await?;
     rows.iter().map(portfolio_row).collect()
 }
@@ -122,7 +132,8 @@ fn portfolio_row(r: &SqliteRow) -> Result<PortfolioRow> {
         country: r.try_get("country")?,
         brands,
         currency: Currency::parse(&currency).ok_or_else(|| corrupt("currency", &currency))?,
-        active_customers: u32::try_from(active).map_err(|_| corrupt("count", &active.to_string()))?,
+        active_customers: u32::try_from(active)
+            .map_err(|_| corrupt("count", &active.to_string()))?,
         credit_balance: Credits::from_minor(balance).amount().to_string(),
     })
 }

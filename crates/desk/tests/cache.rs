@@ -21,7 +21,9 @@ async fn demo_desk() -> (tempfile::TempDir, Desk, Dataset) {
     let dir = tempfile::tempdir().unwrap();
     let desk = Desk::open(dir.path()).await.unwrap();
     let data = generate(&DemoConfig::small(as_of()));
-    desk.load_workspace(&data, WorkspaceKind::Demo, as_of()).await.unwrap();
+    desk.load_workspace(&data, WorkspaceKind::Demo, as_of())
+        .await
+        .unwrap();
     (dir, desk, data)
 }
 
@@ -30,9 +32,18 @@ async fn cache_opens_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join(CACHE_FILE)).await.unwrap();
     let mut conn = store.pool().acquire().await.unwrap();
-    let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.unwrap();
-    let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
     assert_eq!(journal, "wal");
     assert_eq!(fk, 1);
     assert_eq!(timeout, 5000);
@@ -50,11 +61,12 @@ async fn money_is_never_stored_as_real() {
     .unwrap();
     assert!(tables.len() >= 14, "schema v1 has its tables: {tables:?}");
     for table in tables {
-        let types: Vec<(String, String)> =
-            sqlx::query_as(&format!("SELECT name, type FROM pragma_table_info('{table}')"))
-                .fetch_all(store.pool())
-                .await
-                .unwrap();
+        let types: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT name, type FROM pragma_table_info('{table}')"
+        ))
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
         for (column, ty) in types {
             let ty = ty.to_uppercase();
             assert!(
@@ -67,7 +79,10 @@ async fn money_is_never_stored_as_real() {
             .fetch_one(store.pool())
             .await
             .unwrap();
-        assert_eq!(strict, 1, "{table} is STRICT, so SQLite refuses a float in an INTEGER column");
+        assert_eq!(
+            strict, 1,
+            "{table} is STRICT, so SQLite refuses a float in an INTEGER column"
+        );
     }
 }
 
@@ -92,18 +107,29 @@ async fn cache_from_a_newer_schema_is_refused_and_left_untouched() {
     store.close().await;
 
     let err = Store::open(&path).await.unwrap_err();
-    assert!(matches!(err, DeskError::SchemaTooNew { found, known } if found == newer && known == newer - 1));
+    assert!(
+        matches!(err, DeskError::SchemaTooNew { found, known } if found == newer && known == newer - 1)
+    );
     let ipc = IpcError::from(err);
     assert_eq!(ipc.code, ErrorCode::SchemaTooNew);
-    assert!(ipc.message.contains("newer Partner Desk"), "{}", ipc.message);
+    assert!(
+        ipc.message.contains("newer Partner Desk"),
+        "{}",
+        ipc.message
+    );
 
     // The refusal changed nothing: a raw connection still finds the data and the future version.
-    let raw = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
     let kept: String = sqlx::query_scalar("SELECT value FROM sync_state WHERE key = 'marker'")
         .fetch_one(&raw)
         .await
         .unwrap();
-    let max: i64 = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations").fetch_one(&raw).await.unwrap();
+    let max: i64 = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
     assert_eq!((kept.as_str(), max), ("kept", newer));
 }
 
@@ -117,7 +143,10 @@ async fn loading_a_workspace_is_all_or_nothing() {
     orphan.id = program::contract::DeploymentId(uuid::Uuid::from_u128(7));
     orphan.customer_id = program::contract::CustomerId(uuid::Uuid::from_u128(8));
     data.deployments.push(orphan);
-    let err = desk.load_workspace(&data, WorkspaceKind::Demo, as_of()).await.unwrap_err();
+    let err = desk
+        .load_workspace(&data, WorkspaceKind::Demo, as_of())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Storage);
     assert!(!desk.has_workspace().await.unwrap(), "nothing half-written");
 }
@@ -131,7 +160,8 @@ async fn portfolio_lists_every_partner_with_exact_balances_and_active_customers(
     // Independent computation over the generated data.
     let mut balance: BTreeMap<PartnerId, Credits> = BTreeMap::new();
     for entry in &data.ledger {
-        *balance.entry(entry.partner_id).or_default() = balance[&entry.partner_id] + entry.credits;
+        let b = balance.entry(entry.partner_id).or_default();
+        *b = *b + entry.credits;
     }
     let active_customers: BTreeSet<_> = data
         .deployments
@@ -145,13 +175,22 @@ async fn portfolio_lists_every_partner_with_exact_balances_and_active_customers(
         assert_eq!(row.tier, partner.tier);
         assert_eq!(row.discount_rate, partner.discount_rate.to_string());
         let expected = balance.get(&row.id).copied().unwrap_or_default();
-        assert_eq!(row.credit_balance, format!("{:.2}", expected.amount()), "{}", row.name);
+        assert_eq!(
+            row.credit_balance,
+            format!("{:.2}", expected.amount()),
+            "{}",
+            row.name
+        );
         let expected_active = data
             .customers
             .iter()
             .filter(|c| c.partner_id == row.id && active_customers.contains(&c.id))
             .count();
-        assert_eq!(row.active_customers as usize, expected_active, "{}", row.name);
+        assert_eq!(
+            row.active_customers as usize, expected_active,
+            "{}",
+            row.name
+        );
     }
     let names: Vec<_> = rows.iter().map(|r| r.name.to_lowercase()).collect();
     let mut sorted = names.clone();
@@ -164,21 +203,39 @@ async fn portfolio_filters_and_sorts() {
     let (_dir, desk, data) = demo_desk().await;
     for tier in Tier::ALL {
         let rows = desk
-            .portfolio(&PortfolioQuery { tier: Some(tier), ..Default::default() })
+            .portfolio(&PortfolioQuery {
+                tier: Some(tier),
+                ..Default::default()
+            })
             .await
             .unwrap();
-        assert_eq!(rows.len(), data.partners.iter().filter(|p| p.tier == tier).count());
+        assert_eq!(
+            rows.len(),
+            data.partners.iter().filter(|p| p.tier == tier).count()
+        );
         assert!(rows.iter().all(|r| r.tier == tier));
     }
     let by_balance = desk
-        .portfolio(&PortfolioQuery { sort: PortfolioSort::Balance, descending: true, ..Default::default() })
+        .portfolio(&PortfolioQuery {
+            sort: PortfolioSort::Balance,
+            descending: true,
+            ..Default::default()
+        })
         .await
         .unwrap();
-    let balances: Vec<rust_decimal::Decimal> =
-        by_balance.iter().map(|r| r.credit_balance.parse().unwrap()).collect();
-    assert!(balances.windows(2).all(|w| w[0] >= w[1]), "descending balances");
+    let balances: Vec<rust_decimal::Decimal> = by_balance
+        .iter()
+        .map(|r| r.credit_balance.parse().unwrap())
+        .collect();
+    assert!(
+        balances.windows(2).all(|w| w[0] >= w[1]),
+        "descending balances"
+    );
     let by_tier = desk
-        .portfolio(&PortfolioQuery { sort: PortfolioSort::Tier, ..Default::default() })
+        .portfolio(&PortfolioQuery {
+            sort: PortfolioSort::Tier,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert!(by_tier.windows(2).all(|w| w[0].tier <= w[1].tier));
@@ -186,18 +243,30 @@ async fn portfolio_filters_and_sorts() {
     let first = &data.partners[0];
     let needle = first.name[1..first.name.len().min(6)].to_uppercase();
     let found = desk
-        .portfolio(&PortfolioQuery { search: Some(needle.clone()), ..Default::default() })
+        .portfolio(&PortfolioQuery {
+            search: Some(needle.clone()),
+            ..Default::default()
+        })
         .await
         .unwrap();
-    assert!(found.iter().any(|r| r.id == first.id), "search {needle:?} finds {}", first.name);
-    assert!(found.iter().all(|r| r.name.to_lowercase().contains(&needle.to_lowercase())));
+    assert!(
+        found.iter().any(|r| r.id == first.id),
+        "search {needle:?} finds {}",
+        first.name
+    );
+    assert!(found
+        .iter()
+        .all(|r| r.name.to_lowercase().contains(&needle.to_lowercase())));
 }
 
 #[tokio::test]
 async fn portfolio_search_with_wildcards_is_taken_literally() {
     let (_dir, desk, _data) = demo_desk().await;
     let rows = desk
-        .portfolio(&PortfolioQuery { search: Some("%_".into()), ..Default::default() })
+        .portfolio(&PortfolioQuery {
+            search: Some("%_".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert!(rows.is_empty());
@@ -207,7 +276,10 @@ async fn portfolio_search_with_wildcards_is_taken_literally() {
 async fn bad_input_is_a_clear_error_naming_the_field() {
     let (_dir, desk, _data) = demo_desk().await;
     let err = desk
-        .portfolio(&PortfolioQuery { search: Some("x".repeat(201)), ..Default::default() })
+        .portfolio(&PortfolioQuery {
+            search: Some("x".repeat(201)),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
@@ -217,7 +289,10 @@ async fn bad_input_is_a_clear_error_naming_the_field() {
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().starts_with("id: "), "{err}");
 
-    let err = desk.partner_page(&uuid::Uuid::nil().to_string()).await.unwrap_err();
+    let err = desk
+        .partner_page(&uuid::Uuid::nil().to_string())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
 }
 
@@ -229,12 +304,23 @@ async fn partner_page_shows_the_benefits_of_the_tier_and_the_territories() {
         let page = desk.partner_page(&partner.id.to_string()).await.unwrap();
         assert_eq!(page.partner.tier, tier);
         assert_eq!(page.band, tier.band());
-        let cells: Vec<_> = page.benefits.iter().map(|b| (b.benefit, b.entitlement)).collect();
+        let cells: Vec<_> = page
+            .benefits
+            .iter()
+            .map(|b| (b.benefit, b.entitlement))
+            .collect();
         assert_eq!(cells, benefits_of(tier));
         assert_eq!(page.next_tier, tier.next());
-        let territories = data.territories.iter().filter(|t| t.partner_id == partner.id).count();
+        let territories = data
+            .territories
+            .iter()
+            .filter(|t| t.partner_id == partner.id)
+            .count();
         assert_eq!(page.territories.len(), territories);
-        assert!(page.territories.iter().all(|t| program::contract::Exclusivity::allowed_for(t.exclusivity, tier)));
+        assert!(page
+            .territories
+            .iter()
+            .all(|t| program::contract::Exclusivity::allowed_for(t.exclusivity, tier)));
     }
 }
 

@@ -127,7 +127,10 @@ impl Benefit {
 
 /// The whole matrix for one tier, in the table's order.
 pub fn benefits_of(tier: Tier) -> Vec<(Benefit, Entitlement)> {
-    Benefit::ALL.iter().map(|b| (*b, b.for_tier(tier))).collect()
+    Benefit::ALL
+        .iter()
+        .map(|b| (*b, b.for_tier(tier)))
+        .collect()
 }
 
 /// What moving from `tier` to the tier above would add: rows whose cell changes.

@@ -92,10 +92,9 @@ pub fn credits_for_fiat(
     let unit_price = rate.pay_factor() * fx.per_usd;
     let half = Decimal::new(5, fx.currency.minor_units() + 1);
     let to_minor_floor = |v: Decimal| -> Result<i64, PurchaseError> {
-        let c = (v / unit_price).max(Decimal::ZERO).round_dp_with_strategy(
-            Credits::DECIMALS,
-            rust_decimal::RoundingStrategy::ToZero,
-        );
+        let c = (v / unit_price)
+            .max(Decimal::ZERO)
+            .round_dp_with_strategy(Credits::DECIMALS, rust_decimal::RoundingStrategy::ToZero);
         Ok(Credits::new(c)?.minor())
     };
     let costs_at_most = |minor: i64| -> Result<bool, PurchaseError> {
@@ -151,7 +150,8 @@ mod tests {
     fn credits_for_fiat_buys_the_most_credits_the_amount_covers() {
         let rate = DiscountRate::new(Tier::Specialist, dec!(0.20)).unwrap();
         let fx = FxRate::usd(day());
-        let credits = credits_for_fiat(Money::new(dec!(100), Currency::USD).unwrap(), rate, &fx).unwrap();
+        let credits =
+            credits_for_fiat(Money::new(dec!(100), Currency::USD).unwrap(), rate, &fx).unwrap();
         assert_eq!(credits, Credits::whole(125));
     }
 
@@ -164,6 +164,9 @@ mod tests {
             &FxRate::usd(day()),
         )
         .unwrap_err();
-        assert_eq!(err.to_string(), "the FX rate is for USD but the amount is in EUR");
+        assert_eq!(
+            err.to_string(),
+            "the FX rate is for USD but the amount is in EUR"
+        );
     }
 }

@@ -102,7 +102,10 @@ mod tests {
     #[test]
     fn partner_of_record_changes_from_the_migration_date() {
         let m = migration();
-        assert_eq!(m.partner_of_record_on(NaiveDate::from_ymd_opt(2026, 5, 31).unwrap()), m.from_partner);
+        assert_eq!(
+            m.partner_of_record_on(NaiveDate::from_ymd_opt(2026, 5, 31).unwrap()),
+            m.from_partner
+        );
         assert_eq!(m.partner_of_record_on(m.effective_on), m.to_partner);
     }
 
@@ -110,9 +113,23 @@ mod tests {
     fn migration_needs_a_founder_and_two_partners() {
         let p = PartnerId(Uuid::from_u128(3));
         let day = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
-        let same = CustomerMigration::new(MigrationId(Uuid::nil()), CustomerId(Uuid::nil()), p, p, day, Initiator::Founder("A".into()));
+        let same = CustomerMigration::new(
+            MigrationId(Uuid::nil()),
+            CustomerId(Uuid::nil()),
+            p,
+            p,
+            day,
+            Initiator::Founder("A".into()),
+        );
         assert_eq!(same.unwrap_err(), MigrationError::SamePartner);
-        let nobody = CustomerMigration::new(MigrationId(Uuid::nil()), CustomerId(Uuid::nil()), p, PartnerId(Uuid::nil()), day, Initiator::Founder(" ".into()));
+        let nobody = CustomerMigration::new(
+            MigrationId(Uuid::nil()),
+            CustomerId(Uuid::nil()),
+            p,
+            PartnerId(Uuid::nil()),
+            day,
+            Initiator::Founder(" ".into()),
+        );
         assert_eq!(nobody.unwrap_err(), MigrationError::MissingFounder);
     }
 }

@@ -163,7 +163,9 @@ fn to_minor(amount: Decimal, digits: u32) -> i64 {
 
 /// Activation Credits: pre-purchased deployment units, 1 credit = 1 USD of deployment value.
 /// Not currency, not redeemable. Counted to the hundredth; negative values are debits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, TS,
+)]
 #[serde(transparent)]
 #[ts(type = "string")]
 pub struct Credits(Decimal);
@@ -257,10 +259,22 @@ mod tests {
 
     #[test]
     fn money_rounds_half_away_from_zero_to_the_minor_unit() {
-        assert_eq!(Money::rounded(dec!(1.005), Currency::USD).amount, dec!(1.01));
-        assert_eq!(Money::rounded(dec!(-1.005), Currency::USD).amount, dec!(-1.01));
-        assert_eq!(Money::rounded(dec!(1.004), Currency::EUR).amount, dec!(1.00));
-        assert_eq!(Money::rounded(dec!(1500.5), Currency::CLP).amount, dec!(1501));
+        assert_eq!(
+            Money::rounded(dec!(1.005), Currency::USD).amount,
+            dec!(1.01)
+        );
+        assert_eq!(
+            Money::rounded(dec!(-1.005), Currency::USD).amount,
+            dec!(-1.01)
+        );
+        assert_eq!(
+            Money::rounded(dec!(1.004), Currency::EUR).amount,
+            dec!(1.00)
+        );
+        assert_eq!(
+            Money::rounded(dec!(1500.5), Currency::CLP).amount,
+            dec!(1501)
+        );
     }
 
     #[test]
@@ -274,7 +288,10 @@ mod tests {
     fn money_of_different_currencies_does_not_add() {
         let a = Money::new(dec!(1), Currency::USD).unwrap();
         let b = Money::new(dec!(1), Currency::EUR).unwrap();
-        assert_eq!(a.checked_add(b), Err(MoneyError::CurrencyMismatch(Currency::USD, Currency::EUR)));
+        assert_eq!(
+            a.checked_add(b),
+            Err(MoneyError::CurrencyMismatch(Currency::USD, Currency::EUR))
+        );
     }
 
     #[test]

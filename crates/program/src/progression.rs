@@ -127,7 +127,9 @@ pub fn outlook(current: Tier, metrics: &PartnerMetrics, policy: &ProgressionPoli
     let Some(thresholds) = policy.for_next(current) else {
         return Outlook::AtTop;
     };
-    let next = current.next().expect("a tier with thresholds has a next tier");
+    let next = current
+        .next()
+        .expect("a tier with thresholds has a next tier");
     if !thresholds.met_by(metrics) {
         return Outlook::Progressing { next };
     }

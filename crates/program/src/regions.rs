@@ -82,7 +82,10 @@ pub struct UnknownCountry(pub String);
 impl Country {
     pub fn parse(code: &str) -> Result<Country, UnknownCountry> {
         let upper = code.trim().to_ascii_uppercase();
-        if Region::ALL.iter().any(|r| r.countries().contains(&upper.as_str())) {
+        if Region::ALL
+            .iter()
+            .any(|r| r.countries().contains(&upper.as_str()))
+        {
             let b = upper.as_bytes();
             Ok(Country([b[0], b[1]]))
         } else {
@@ -209,7 +212,10 @@ mod tests {
         assert!(Brand::Voldier.check_serves(c("ES")).is_ok());
         assert!(Brand::Voldier.check_serves(c("DE")).is_ok());
         let err = Brand::Voldier.check_serves(c("US")).unwrap_err();
-        assert_eq!(err.to_string(), "Voldier is only available in eu_es; US is in usa_can");
+        assert_eq!(
+            err.to_string(),
+            "Voldier is only available in eu_es; US is in usa_can"
+        );
     }
 
     #[test]
@@ -227,7 +233,9 @@ mod tests {
     #[test]
     fn unknown_country_is_a_clear_error() {
         let err = Country::parse("ZZ").unwrap_err();
-        assert!(err.to_string().contains("\"ZZ\" is not a country served by the program"));
+        assert!(err
+            .to_string()
+            .contains("\"ZZ\" is not a country served by the program"));
         assert_eq!(c("es").code(), "ES");
     }
 }

@@ -51,7 +51,10 @@ fn every_tier_has_all_eleven_rows() {
 fn the_fixture_is_the_published_program_text() {
     // The fixture is a copy of shared/program/partner-program.txt; when that file is beside the
     // checkout (as in CI), it must not have changed under us.
-    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/program/partner-program.txt");
+    let shared = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/program/partner-program.txt"
+    );
     if let Ok(published) = std::fs::read_to_string(shared) {
         assert_eq!(published, PROGRAM_TEXT);
     }

@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { toIpcError } from "./api";
+
+describe("toIpcError", () => {
+  it("keeps an error from the backend as it is", () => {
+    expect(toIpcError({ code: "not_found", message: "partner x not found" })).toEqual({
+      code: "not_found",
+      message: "partner x not found",
+    });
+  });
+
+  it("maps an unknown code or a thrown string to internal", () => {
+    expect(toIpcError({ code: "bogus", message: "m" }).code).toBe("internal");
+    expect(toIpcError("command portfolio not allowed")).toEqual({
+      code: "internal",
+      message: "command portfolio not allowed",
+    });
+  });
+});

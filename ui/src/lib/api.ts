@@ -1,0 +1,45 @@
+// The one interface between the UI and the backend: typed wrappers over Tauri's IPC.
+//
+// Types come from ui/src/ipc, generated from the Rust types. Every failure reaches the caller as
+// an IpcError `{code, message}`, whatever went wrong underneath.
+
+import { invoke } from "@tauri-apps/api/core";
+import type { ErrorCode } from "../ipc/ErrorCode";
+import type { IpcError } from "../ipc/IpcError";
+import type { PartnerPage } from "../ipc/PartnerPage";
+import type { PortfolioQuery } from "../ipc/PortfolioQuery";
+import type { PortfolioRow } from "../ipc/PortfolioRow";
+import type { WorkspaceInfo } from "../ipc/WorkspaceInfo";
+
+const CODES: readonly ErrorCode[] = [
+  "not_found",
+  "invalid_input",
+  "schema_too_new",
+  "storage",
+  "internal",
+];
+
+/** Turns anything thrown by `invoke` into an IpcError. */
+export function toIpcError(e: unknown): IpcError {
+  if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
+    const { code, message } = e as { code: unknown; message: unknown };
+    if (typeof code === "string" && (CODES as readonly string[]).includes(code)) {
+      return { code: code as ErrorCode, message: String(message) };
+    }
+  }
+  return { code: "internal", message: e instanceof Error ? e.message : String(e) };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+export const api = {
+  workspaceInfo: () => call<WorkspaceInfo>("workspace_info"),
+  portfolio: (query: PortfolioQuery) => call<PortfolioRow[]>("portfolio", { query }),
+  partnerPage: (id: string) => call<PartnerPage>("partner_page", { id }),
+};

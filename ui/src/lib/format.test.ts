@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import {
+  countryName,
+  formatCredits,
+  formatDate,
+  formatMoney,
+  formatPercent,
+  sumHundredths,
+} from "./format";
+
+describe("formatCredits", () => {
+  it("uses a decimal point and comma groups in English", () => {
+    expect(formatCredits("1234567.8", "en")).toBe("1,234,567.80");
+  });
+
+  it("uses a decimal comma and point groups in Spanish, even for four digits", () => {
+    expect(formatCredits("1234567.8", "es")).toBe("1.234.567,80");
+    expect(formatCredits("1234.5", "es")).toBe("1.234,50");
+  });
+
+  it("formats the exact decimal, never a rounded float", () => {
+    // 2^53 + 1 is not representable as a double.
+    expect(formatCredits("9007199254740993.01", "en")).toBe("9,007,199,254,740,993.01");
+  });
+
+  it("refuses text that is not a decimal", () => {
+    expect(() => formatCredits("12abc", "en")).toThrow(/not a decimal/);
+    expect(() => formatCredits("1e5", "en")).toThrow(/not a decimal/);
+  });
+});
+
+describe("formatMoney", () => {
+  it("uses the currency's minor unit and symbol", () => {
+    expect(formatMoney("1234.5", "USD", "en")).toBe("$1,234.50");
+    expect(formatMoney("1234.5", "EUR", "es")).toMatch(/^1\.234,50\s€$/);
+    expect(formatMoney("1500", "CLP", "es")).toMatch(/^1\.500\sCLP$/);
+  });
+});
+
+describe("formatPercent", () => {
+  it("shows a fraction as a percentage in each locale", () => {
+    expect(formatPercent("0.125", "en")).toBe("12.5%");
+    expect(formatPercent("0.125", "es")).toMatch(/^12,5\s%$/);
+  });
+});
+
+describe("formatDate", () => {
+  it("shows the calendar day it is given, whatever the zone", () => {
+    expect(formatDate("2026-01-31", "en")).toBe("Jan 31, 2026");
+    expect(formatDate("2026-01-31", "es")).toBe("31 ene 2026");
+  });
+
+  it("refuses a date that is not ISO", () => {
+    expect(() => formatDate("31/01/2026", "en")).toThrow(/ISO/);
+  });
+});
+
+describe("countryName", () => {
+  it("names countries in the locale's language", () => {
+    expect(countryName("ES", "en")).toBe("Spain");
+    expect(countryName("ES", "es")).toBe("España");
+  });
+});
+
+describe("sumHundredths", () => {
+  it("adds amounts exactly", () => {
+    expect(sumHundredths(["0.10", "0.20"])).toBe("0.30");
+    expect(sumHundredths(["10.5", "-0.25", "3"])).toBe("13.25");
+    expect(sumHundredths([])).toBe("0.00");
+    expect(sumHundredths(["-5.01", "1"])).toBe("-4.01");
+  });
+
+  it("refuses amounts with more than two decimals", () => {
+    expect(() => sumHundredths(["1.234"])).toThrow(/two decimals/);
+  });
+});

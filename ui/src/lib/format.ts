@@ -1,0 +1,92 @@
+// Locale-aware formatting of the backend's exact values.
+//
+// Money, credits and rates cross IPC as decimal strings. They are handed to Intl.NumberFormat as
+// strings (ECMA-402 "string numeric literals"), which formats them exactly: no value is ever
+// turned into a binary float on its way to the screen.
+
+export type Locale = "en" | "es";
+
+/** BCP 47 tags behind the app's locales (Spanish as used across LATAM and Spain). */
+const TAGS: Record<Locale, string> = { en: "en-US", es: "es-ES" };
+
+const cache = new Map<string, Intl.NumberFormat>();
+
+function numberFormat(locale: Locale, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let nf = cache.get(key);
+  if (!nf) {
+    nf = new Intl.NumberFormat(TAGS[locale], options);
+    cache.set(key, nf);
+  }
+  return nf;
+}
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** Checks that `value` is a plain decimal string, as the backend sends. */
+function decimal(value: string): Intl.StringNumericLiteral {
+  if (!DECIMAL.test(value)) throw new Error(`not a decimal string: ${JSON.stringify(value)}`);
+  return value as Intl.StringNumericLiteral;
+}
+
+/** An amount of Activation Credits with two decimals, e.g. "12,345.60" or "12.345,60". */
+export function formatCredits(value: string, locale: Locale): string {
+  return numberFormat(locale, {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+    // Spanish leaves four-digit amounts ungrouped by default; tables read better grouped.
+    useGrouping: "always",
+  }).format(decimal(value));
+}
+
+/** An amount of money in `currency` (ISO 4217), with that currency's minor unit. */
+export function formatMoney(value: string, currency: string, locale: Locale): string {
+  return numberFormat(locale, { style: "currency", currency, useGrouping: "always" }).format(
+    decimal(value),
+  );
+}
+
+/** A fraction as a percentage: "0.125" → "12.5%" (en) or "12,5 %" (es). */
+export function formatPercent(fraction: string, locale: Locale): string {
+  return numberFormat(locale, { style: "percent", maximumFractionDigits: 2 }).format(
+    decimal(fraction),
+  );
+}
+
+/** A whole count, grouped. */
+export function formatCount(n: number, locale: Locale): string {
+  return numberFormat(locale, { maximumFractionDigits: 0, useGrouping: "always" }).format(n);
+}
+
+/** An ISO date ("2026-11-24") in the locale's medium style. The date has no zone: shown as is. */
+export function formatDate(iso: string, locale: Locale): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!match) throw new Error(`not an ISO date: ${JSON.stringify(iso)}`);
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return new Intl.DateTimeFormat(TAGS[locale], { dateStyle: "medium", timeZone: "UTC" }).format(
+    date,
+  );
+}
+
+/** A country's name from its ISO 3166-1 alpha-2 code, in the locale's language. */
+export function countryName(code: string, locale: Locale): string {
+  return new Intl.DisplayNames([TAGS[locale]], { type: "region" }).of(code) ?? code;
+}
+
+/**
+ * Adds decimal strings exactly, in hundredths (BigInt): "10.50" + "0.25" → "10.75".
+ * Inputs have at most two decimals, as the backend's credit amounts do.
+ */
+export function sumHundredths(values: readonly string[]): string {
+  let total = 0n;
+  for (const v of values) {
+    const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(v);
+    if (!match) throw new Error(`not an amount with at most two decimals: ${JSON.stringify(v)}`);
+    const hundredths = BigInt(match[2] ?? "0") * 100n + BigInt((match[3] ?? "").padEnd(2, "0"));
+    total += match[1] ? -hundredths : hundredths;
+  }
+  const negative = total < 0n;
+  const abs = negative ? -total : total;
+  const cents = (abs % 100n).toString().padStart(2, "0");
+  return `${negative ? "-" : ""}${abs / 100n}.${cents}`;
+}

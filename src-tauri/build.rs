@@ -1,8 +1,18 @@
 fn main() {
     // Generates `allow-<command>` permissions for the app's own commands; the capability in
     // capabilities/main.json grants exactly these to the main window.
-    let manifest =
-        tauri_build::AppManifest::new().commands(&["workspace_info", "portfolio", "partner_page"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "workspace_info",
+        "portfolio",
+        "partner_page",
+        "sync_status",
+        "sync_now",
+        "sign_in",
+        "sign_out",
+        "purchase_credits",
+        "rejected_changes",
+        "dismiss_rejected",
+    ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");
 }

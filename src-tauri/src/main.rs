@@ -7,13 +7,39 @@ mod demo;
 
 use std::path::PathBuf;
 
-use tauri::Manager;
+use desk::sync::SyncOptions;
+use desk::Desk;
+use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 
 /// Overrides the app-data folder (tests and side-by-side workspaces use their own).
 const DATA_DIR_ENV: &str = "PARTNER_DESK_DATA_DIR";
 
+/// The event carrying `SyncStatus` to the window whenever it changes.
+const SYNC_STATUS_EVENT: &str = "sync-status";
+
 /// Keeps the log writer flushing for the life of the app.
 struct LogGuard(#[allow(dead_code)] desk::logging::Guard);
+
+/// Forwards the current sync engine's status to the window until that engine stops.
+pub async fn forward_sync_status(app: &AppHandle, desk: &Desk) {
+    let Some(engine) = desk.engine().await else {
+        return;
+    };
+    let mut status = engine.status();
+    let app = app.clone();
+    drop(engine);
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let current = status.borrow_and_update().clone();
+            if let Err(e) = app.emit(SYNC_STATUS_EVENT, current) {
+                tracing::warn!(error = %e, "could not send the sync status to the window");
+            }
+            if status.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+}
 
 fn main() {
     tauri::Builder::default()
@@ -26,15 +52,40 @@ fn main() {
                 None => (app.path().app_data_dir()?, app.path().app_log_dir()?),
             };
             app.manage(LogGuard(desk::logging::init(&log_dir)?));
+            // The webview's own storage (language, theme) lives with the workspace's data, so
+            // side-by-side data folders never share it.
+            WebviewWindowBuilder::new(app, "main", WebviewUrl::default())
+                .title("Partner Desk")
+                .inner_size(1280.0, 820.0)
+                .min_inner_size(960.0, 600.0)
+                .data_directory(data_dir.join("webview"))
+                .build()?;
             tracing::info!(data_dir = %data_dir.display(), "starting Partner Desk");
-            let desk = tauri::async_runtime::block_on(demo::open(&data_dir))?;
+            let handle = app.handle().clone();
+            let (desk, demo) = tauri::async_runtime::block_on(async {
+                let desk = Desk::open(&data_dir).await?;
+                let demo = demo::Demo::new(&data_dir);
+                if !desk.resume(SyncOptions::default()).await? {
+                    demo.open(&desk).await?;
+                }
+                forward_sync_status(&handle, &desk).await;
+                Ok::<_, Box<dyn std::error::Error>>((desk, demo))
+            })?;
             app.manage(desk);
+            app.manage(demo);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::workspace_info,
             commands::portfolio,
             commands::partner_page,
+            commands::sync_status,
+            commands::sync_now,
+            commands::sign_in,
+            commands::sign_out,
+            commands::purchase_credits,
+            commands::rejected_changes,
+            commands::dismiss_rejected,
         ])
         .run(tauri::generate_context!())
         .expect("Partner Desk failed to start");

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
@@ -40,6 +41,12 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // tauri-driver leads its own process group; ending the group also ends the
+        // WebKitWebDriver and app it started, which would otherwise outlive the test and hold
+        // its output open.
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -57,6 +64,7 @@ impl Driver {
                 &native_port.to_string(),
             ])
             .env("PARTNER_DESK_DATA_DIR", data_dir)
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -103,6 +111,19 @@ impl App {
         })
     }
 
+    /// Waits until the first sync with the demo workspace has completed.
+    pub async fn synced(&self) -> Result<()> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(90))
+            .for_element(Locator::Css(
+                "[data-testid=sync][data-phase=idle] [data-testid=sync-last]",
+            ))
+            .await
+            .context("the first sync did not complete")?;
+        Ok(())
+    }
+
     pub async fn save_screenshot(&self, name: &str) -> Result<PathBuf> {
         let png = self.client.screenshot().await?;
         std::fs::create_dir_all(screenshot_dir())?;
@@ -120,7 +141,10 @@ pub async fn run(name: &str, scenario: Scenario) {
     let app = App::launch()
         .await
         .expect("the app launches under tauri-driver");
-    let outcome = scenario(&app).await;
+    let outcome = match app.synced().await {
+        Ok(()) => scenario(&app).await,
+        Err(e) => Err(e),
+    };
     if let Err(e) = &outcome {
         match app.save_screenshot(&format!("failed-{name}")).await {
             Ok(path) => eprintln!("{name} failed; screenshot: {}", path.display()),

@@ -11,6 +11,14 @@ pub enum ErrorCode {
     InvalidInput,
     SchemaTooNew,
     Storage,
+    /// The OS keychain could not store or read the sign-in token.
+    Keychain,
+    /// The central API refused the sign-in token.
+    Unauthorized,
+    /// The central API could not be reached.
+    Offline,
+    /// The central API refused a request for another reason.
+    Remote,
     Internal,
 }
 
@@ -40,6 +48,10 @@ pub enum DeskError {
     Io(#[from] std::io::Error),
     #[error("the cache holds a value the program does not allow: {0}")]
     Corrupt(String),
+    #[error("the OS keychain failed: {0}")]
+    Keychain(String),
+    #[error(transparent)]
+    Api(#[from] crate::api::ApiError),
 }
 
 impl DeskError {
@@ -50,6 +62,10 @@ impl DeskError {
             DeskError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             DeskError::Storage(_) | DeskError::Migrate(_) | DeskError::Io(_) => ErrorCode::Storage,
             DeskError::Corrupt(_) => ErrorCode::Internal,
+            DeskError::Keychain(_) => ErrorCode::Keychain,
+            DeskError::Api(crate::api::ApiError::Unauthorized) => ErrorCode::Unauthorized,
+            DeskError::Api(e) if e.is_transient() => ErrorCode::Offline,
+            DeskError::Api(_) => ErrorCode::Remote,
         }
     }
 }

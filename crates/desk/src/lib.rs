@@ -1,39 +1,77 @@
 //! Partner Desk's backend, without Tauri.
 //!
-//! Owns the local SQLite cache (`store`), the services each screen calls (`portfolio`,
-//! `partners`), logging, and the IPC types (`views`, `error`). It knows nothing of windows: the
-//! Tauri shell maps its commands onto `Desk`'s methods.
+//! Owns the local SQLite cache (`store`), sync with the central API (`api`, `sync`, `outbox`),
+//! the sign-in token in the OS keychain (`secrets`), the services each screen calls
+//! (`portfolio`, `partners`), logging, and the IPC types (`views`, `error`). It knows nothing of
+//! windows: the Tauri shell maps its commands onto `Desk`'s methods.
 
+pub mod api;
 pub mod error;
 pub mod logging;
+pub mod outbox;
 pub mod partners;
 pub mod portfolio;
+pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod views;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use program::contract::Dataset;
+use program::contract::{Dataset, MutationKind};
+use program::Credits;
+use rust_decimal::Decimal;
+use tokio::sync::Mutex;
+use url::Url;
 
-use crate::error::Result;
+use crate::api::{ApiClient, Token};
+use crate::error::{DeskError, Result};
 use crate::store::Store;
-use crate::views::{PartnerPage, PortfolioQuery, PortfolioRow, WorkspaceInfo, WorkspaceKind};
+use crate::sync::{SyncEngine, SyncOptions};
+use crate::views::{
+    PartnerPage, PortfolioQuery, PortfolioRow, RejectedChange, SyncStatus, WorkspaceInfo,
+    WorkspaceKind,
+};
 
-/// The backend as the UI sees it: one per open workspace.
+/// The backend as the UI sees it: one per open cache.
 #[derive(Debug, Clone)]
 pub struct Desk {
     store: Store,
+    session: Arc<Mutex<Option<Session>>>,
+}
+
+/// The connection to a central API while one is open: its engine and background task.
+#[derive(Debug)]
+struct Session {
+    engine: Arc<SyncEngine>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 const STATE_KIND: &str = "workspace_kind";
 const STATE_AS_OF: &str = "as_of";
+/// Who the cache belongs to: "demo", or the API base URL and user of a remote account.
+const STATE_ACCOUNT: &str = "account";
+const STATE_BASE_URL: &str = "base_url";
+
+/// Largest purchase a single request may make; more is a typo, not an order.
+pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
 
 impl Desk {
     /// Opens the workspace cache in `data_dir`.
     pub async fn open(data_dir: &Path) -> Result<Desk> {
         let store = Store::open(&data_dir.join(store::CACHE_FILE)).await?;
-        Ok(Desk { store })
+        Ok(Desk {
+            store,
+            session: Arc::new(Mutex::new(None)),
+        })
     }
 
     pub fn store(&self) -> &Store {
@@ -52,15 +90,11 @@ impl Desk {
         kind: WorkspaceKind,
         as_of: NaiveDate,
     ) -> Result<()> {
-        let kind = match kind {
-            WorkspaceKind::Demo => "demo",
-            WorkspaceKind::Remote => "remote",
-        };
         self.store
             .load_dataset(
                 data,
                 &[
-                    (STATE_KIND, kind.to_string()),
+                    (STATE_KIND, kind_str(kind).to_string()),
                     (STATE_AS_OF, as_of.format("%Y-%m-%d").to_string()),
                 ],
             )
@@ -70,6 +104,166 @@ impl Desk {
             deployments = data.deployments.len(),
             "workspace loaded"
         );
+        Ok(())
+    }
+
+    /// Connects to the central API at `base` and syncs in the background from now on. Data of
+    /// another account is wiped first, so two accounts never mix in one cache.
+    pub async fn connect(
+        &self,
+        base: Url,
+        token: Token,
+        kind: WorkspaceKind,
+        account: &str,
+        options: SyncOptions,
+    ) -> Result<Arc<SyncEngine>> {
+        let mut session = self.session.lock().await;
+        *session = None;
+        if self.store.get_state(STATE_ACCOUNT).await?.as_deref() != Some(account) {
+            wipe_all(&self.store).await?;
+            self.store.set_state(STATE_ACCOUNT, account).await?;
+        }
+        self.store.set_state(STATE_KIND, kind_str(kind)).await?;
+        self.store.set_state(STATE_BASE_URL, base.as_str()).await?;
+        let api = ApiClient::new(base, token)?;
+        let engine = SyncEngine::new(self.store.clone(), api, options).await?;
+        let task = engine.spawn();
+        *session = Some(Session {
+            engine: Arc::clone(&engine),
+            task,
+        });
+        Ok(engine)
+    }
+
+    /// Signs in to a central API: checks the URL and the token (`GET /v1/me`), keeps the token in
+    /// the OS keychain, and starts syncing.
+    pub async fn sign_in(&self, base_url: &str, token: &str, options: SyncOptions) -> Result<()> {
+        let base = api::parse_base_url(base_url).map_err(|reason| DeskError::InvalidInput {
+            field: "base_url",
+            reason,
+        })?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(DeskError::InvalidInput {
+                field: "token",
+                reason: "is required".into(),
+            });
+        }
+        let token = Token::new(token);
+        let me = ApiClient::new(base.clone(), token.clone())?.me().await?;
+        let account = format!("{}#{}", base.as_str(), me.user);
+        secrets::store_token(&account, &token).await?;
+        self.connect(base, token, WorkspaceKind::Remote, &account, options)
+            .await?;
+        tracing::info!(role = ?me.role, partners = me.partners.len(), "signed in");
+        Ok(())
+    }
+
+    /// Reconnects to the account signed in last time, with its token from the keychain.
+    /// Returns false when there is none (or its token is gone).
+    pub async fn resume(&self, options: SyncOptions) -> Result<bool> {
+        if self.store.get_state(STATE_KIND).await?.as_deref() != Some("remote") {
+            return Ok(false);
+        }
+        let (Some(account), Some(base)) = (
+            self.store.get_state(STATE_ACCOUNT).await?,
+            self.store.get_state(STATE_BASE_URL).await?,
+        ) else {
+            return Ok(false);
+        };
+        let Some(token) = secrets::load_token(&account).await? else {
+            return Ok(false);
+        };
+        let base = Url::parse(&base).map_err(|e| DeskError::Corrupt(format!("base URL: {e}")))?;
+        self.connect(base, token, WorkspaceKind::Remote, &account, options)
+            .await?;
+        Ok(true)
+    }
+
+    /// Stops syncing, forgets the token and wipes the cache.
+    pub async fn sign_out(&self) -> Result<()> {
+        let mut session = self.session.lock().await;
+        *session = None;
+        if let Some(account) = self.store.get_state(STATE_ACCOUNT).await? {
+            if account != "demo" {
+                secrets::delete_token(&account).await?;
+            }
+        }
+        wipe_all(&self.store).await?;
+        tracing::info!("signed out");
+        Ok(())
+    }
+
+    /// The current sync status, if connected.
+    pub async fn sync_status(&self) -> Option<SyncStatus> {
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| s.engine.current_status())
+    }
+
+    /// The sync engine, if connected (the shell forwards its status to the window).
+    pub async fn engine(&self) -> Option<Arc<SyncEngine>> {
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| Arc::clone(&s.engine))
+    }
+
+    /// Asks for a sync round now.
+    pub async fn request_sync(&self) {
+        if let Some(s) = self.session.lock().await.as_ref() {
+            s.engine.request();
+        }
+    }
+
+    /// Queues a purchase of `credits` (a decimal string) for `partner_id`; the central API
+    /// prices and records it when the outbox is pushed.
+    pub async fn purchase_credits(&self, partner_id: &str, credits: &str) -> Result<String> {
+        let id = partners::parse_id(partner_id)?;
+        let amount: Decimal = credits
+            .trim()
+            .parse()
+            .map_err(|_| DeskError::InvalidInput {
+                field: "credits",
+                reason: format!("{credits:?} is not a number"),
+            })?;
+        let credits = Credits::new(amount).map_err(|_| DeskError::InvalidInput {
+            field: "credits",
+            reason: "credits are counted to the hundredth".into(),
+        })?;
+        if credits <= Credits::ZERO || credits > Credits::whole(MAX_PURCHASE_CREDITS) {
+            return Err(DeskError::InvalidInput {
+                field: "credits",
+                reason: format!("must be more than 0 and at most {MAX_PURCHASE_CREDITS}"),
+            });
+        }
+        // The partner must be in the cache (and so in the user's scope).
+        portfolio::row(&self.store, id, self.as_of().await?).await?;
+        let kind = MutationKind::PurchaseCredits {
+            partner_id: id,
+            credits,
+        };
+        let mutation =
+            outbox::enqueue(&self.store, "credit_purchase", &id.to_string(), &kind, None).await?;
+        if let Some(s) = self.session.lock().await.as_ref() {
+            s.engine.refresh_counts().await?;
+            s.engine.request();
+        }
+        Ok(mutation.to_string())
+    }
+
+    pub async fn rejected_changes(&self) -> Result<Vec<RejectedChange>> {
+        outbox::rejected(&self.store).await
+    }
+
+    pub async fn dismiss_rejected(&self, id: &str) -> Result<()> {
+        outbox::dismiss(&self.store, id).await?;
+        if let Some(s) = self.session.lock().await.as_ref() {
+            s.engine.refresh_counts().await?;
+        }
         Ok(())
     }
 
@@ -114,4 +308,24 @@ impl Desk {
         let id = partners::parse_id(id)?;
         partners::page(&self.store, id, self.as_of().await?).await
     }
+}
+
+fn kind_str(kind: WorkspaceKind) -> &'static str {
+    match kind {
+        WorkspaceKind::Demo => "demo",
+        WorkspaceKind::Remote => "remote",
+    }
+}
+
+/// Empties the cache: the mirror, local work, the outbox and the sync state.
+async fn wipe_all(store: &Store) -> Result<()> {
+    sync::wipe_mirror(store).await?;
+    let mut tx = store.pool().begin().await?;
+    for table in ["quote_lines", "quotes", "deals", "outbox", "sync_state"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

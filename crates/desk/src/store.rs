@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use program::contract::Dataset;
+use program::contract::{Dataset, Entity};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -88,10 +88,22 @@ impl Store {
         )
     }
 
+    pub async fn set_state(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Loads a whole workspace in one transaction: all of it or none of it.
     pub async fn load_dataset(&self, data: &Dataset, state: &[(&str, String)]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        insert_dataset(&mut tx, data).await?;
+        upsert_dataset(&mut tx, data, &Versions::new()).await?;
         for (key, value) in state {
             sqlx::query("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)")
                 .bind(key)
@@ -128,16 +140,38 @@ async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
     }
 }
 
-/// Runs one multi-row INSERT per chunk of `rows`.
+/// Runs one multi-row INSERT per chunk of `rows`; `tail` follows the VALUES (an upsert clause).
 async fn insert_chunked<T>(
     conn: &mut SqliteConnection,
     head: &str,
+    tail: &str,
     rows: &[T],
     bind: impl Fn(&mut sqlx::query_builder::Separated<'_, '_, Sqlite, &'static str>, &T),
 ) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
         qb.push_values(chunk, |mut b, row| bind(&mut b, row));
+        qb.push(tail);
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the rows of `table` whose `column` is one of `ids`, a chunk at a time.
+pub(crate) async fn delete_where_in(
+    conn: &mut SqliteConnection,
+    table: &str,
+    column: &str,
+    ids: &[String],
+) -> Result<()> {
+    for chunk in ids.chunks(CHUNK) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("DELETE FROM {table} WHERE {column} IN ("));
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(id.clone());
+        }
+        qb.push(")");
         qb.build().execute(&mut *conn).await?;
     }
     Ok(())
@@ -147,10 +181,30 @@ fn date(d: chrono::NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<()> {
+/// The server's version of each mirrored row; rows it does not name are at version 0.
+pub(crate) type Versions = std::collections::HashMap<(Entity, String), u64>;
+
+fn version_of(versions: &Versions, entity: Entity, id: String) -> i64 {
+    versions
+        .get(&(entity, id))
+        .map_or(0, |v| i64::try_from(*v).unwrap_or(i64::MAX))
+}
+
+/// Writes every row of `data`, inserting new rows and replacing existing ones in place (an
+/// upsert, never a delete-and-insert, so nothing cascades). Child rows (a partner's brands, an
+/// item's brands) are replaced as a set.
+pub(crate) async fn upsert_dataset(
+    conn: &mut SqliteConnection,
+    data: &Dataset,
+    versions: &Versions,
+) -> Result<()> {
     insert_chunked(
         conn,
-        "INSERT INTO partners (id, name, tier, discount_rate, country, region, currency, joined_on, account_manager) ",
+        "INSERT INTO partners (id, name, tier, discount_rate, country, region, currency, joined_on, account_manager, version) ",
+        " ON CONFLICT (id) DO UPDATE SET name = excluded.name, tier = excluded.tier, \
+         discount_rate = excluded.discount_rate, country = excluded.country, region = excluded.region, \
+         currency = excluded.currency, joined_on = excluded.joined_on, \
+         account_manager = excluded.account_manager, version = excluded.version",
         &data.partners,
         |b, p| {
             b.push_bind(p.id.to_string())
@@ -161,10 +215,13 @@ async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<(
                 .push_bind(p.region().as_str())
                 .push_bind(p.currency.code())
                 .push_bind(date(p.joined_on))
-                .push_bind(p.account_manager.clone());
+                .push_bind(p.account_manager.clone())
+                .push_bind(version_of(versions, Entity::Partner, p.id.to_string()));
         },
     )
     .await?;
+    let partner_ids: Vec<String> = data.partners.iter().map(|p| p.id.to_string()).collect();
+    delete_where_in(conn, "partner_brands", "partner_id", &partner_ids).await?;
     let brands: Vec<_> = data
         .partners
         .iter()
@@ -173,6 +230,7 @@ async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<(
     insert_chunked(
         conn,
         "INSERT INTO partner_brands (partner_id, brand) ",
+        "",
         &brands,
         |b, (id, brand)| {
             b.push_bind(id.to_string()).push_bind(brand.name());
@@ -181,20 +239,26 @@ async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<(
     .await?;
     insert_chunked(
         conn,
-        "INSERT INTO territories (id, partner_id, region, country, exclusivity) ",
+        "INSERT INTO territories (id, partner_id, region, country, exclusivity, version) ",
+        " ON CONFLICT (id) DO UPDATE SET partner_id = excluded.partner_id, region = excluded.region, \
+         country = excluded.country, exclusivity = excluded.exclusivity, version = excluded.version",
         &data.territories,
         |b, t| {
             b.push_bind(t.id.to_string())
                 .push_bind(t.partner_id.to_string())
                 .push_bind(t.region.as_str())
                 .push_bind(t.country.map(|c| c.code().to_string()))
-                .push_bind(exclusivity(t.exclusivity));
+                .push_bind(exclusivity(t.exclusivity))
+                .push_bind(version_of(versions, Entity::Territory, t.id.to_string()));
         },
     )
     .await?;
     insert_chunked(
         conn,
-        "INSERT INTO catalog_items (sku, name, kind, price_minor, billing, early_access) ",
+        "INSERT INTO catalog_items (sku, name, kind, price_minor, billing, early_access, version) ",
+        " ON CONFLICT (sku) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+         price_minor = excluded.price_minor, billing = excluded.billing, \
+         early_access = excluded.early_access, version = excluded.version",
         &data.catalog,
         |b, c| {
             b.push_bind(c.sku.clone())
@@ -202,10 +266,13 @@ async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<(
                 .push_bind(catalog_kind(c.kind))
                 .push_bind(c.list_price.minor())
                 .push_bind(billing(c.billing))
-                .push_bind(c.early_access);
+                .push_bind(c.early_access)
+                .push_bind(version_of(versions, Entity::CatalogItem, c.sku.clone()));
         },
     )
     .await?;
+    let skus: Vec<String> = data.catalog.iter().map(|c| c.sku.clone()).collect();
+    delete_where_in(conn, "catalog_item_brands", "sku", &skus).await?;
     let item_brands: Vec<_> = data
         .catalog
         .iter()
@@ -214,6 +281,7 @@ async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<(
     insert_chunked(
         conn,
         "INSERT INTO catalog_item_brands (sku, brand) ",
+        "",
         &item_brands,
         |b, (sku, brand)| {
             b.push_bind(sku.clone()).push_bind(brand.name());
@@ -222,7 +290,10 @@ async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<(
     .await?;
     insert_chunked(
         conn,
-        "INSERT INTO customers (id, partner_id, name, country, brand, founder, created_on) ",
+        "INSERT INTO customers (id, partner_id, name, country, brand, founder, created_on, version) ",
+        " ON CONFLICT (id) DO UPDATE SET partner_id = excluded.partner_id, name = excluded.name, \
+         country = excluded.country, brand = excluded.brand, founder = excluded.founder, \
+         created_on = excluded.created_on, version = excluded.version",
         &data.customers,
         |b, c| {
             b.push_bind(c.id.to_string())
@@ -231,13 +302,18 @@ async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<(
                 .push_bind(c.country.code().to_string())
                 .push_bind(c.brand.name())
                 .push_bind(c.founder.clone())
-                .push_bind(date(c.created_on));
+                .push_bind(date(c.created_on))
+                .push_bind(version_of(versions, Entity::Customer, c.id.to_string()));
         },
     )
     .await?;
     insert_chunked(
         conn,
-        "INSERT INTO deployments (id, customer_id, partner_id, sku, billing, credits_minor, started_on, ended_on) ",
+        "INSERT INTO deployments (id, customer_id, partner_id, sku, billing, credits_minor, started_on, ended_on, version) ",
+        " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, \
+         partner_id = excluded.partner_id, sku = excluded.sku, billing = excluded.billing, \
+         credits_minor = excluded.credits_minor, started_on = excluded.started_on, \
+         ended_on = excluded.ended_on, version = excluded.version",
         &data.deployments,
         |b, d| {
             b.push_bind(d.id.to_string())
@@ -247,13 +323,16 @@ async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<(
                 .push_bind(billing(d.billing))
                 .push_bind(d.credits.minor())
                 .push_bind(date(d.started_on))
-                .push_bind(d.ended_on.map(date));
+                .push_bind(d.ended_on.map(date))
+                .push_bind(version_of(versions, Entity::Deployment, d.id.to_string()));
         },
     )
     .await?;
+    // The ledger is append-only: a line the mirror already holds is never rewritten.
     insert_chunked(
         conn,
         "INSERT INTO ledger_entries (id, partner_id, at, kind, credits_minor, fiat_minor, fiat_currency, rate, deployment_id, customer_id) ",
+        " ON CONFLICT (id) DO NOTHING",
         &data.ledger,
         |b, l| {
             b.push_bind(l.id.to_string())
@@ -272,6 +351,8 @@ async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<(
     insert_chunked(
         conn,
         "INSERT INTO nps_responses (id, customer_id, partner_id, answered_on, score) ",
+        " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, \
+         partner_id = excluded.partner_id, answered_on = excluded.answered_on, score = excluded.score",
         &data.nps,
         |b, n| {
             b.push_bind(n.id.to_string())
@@ -285,6 +366,9 @@ async fn insert_dataset(conn: &mut SqliteConnection, data: &Dataset) -> Result<(
     insert_chunked(
         conn,
         "INSERT INTO customer_migrations (id, customer_id, from_partner_id, to_partner_id, effective_on, initiated_by) ",
+        " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, \
+         from_partner_id = excluded.from_partner_id, to_partner_id = excluded.to_partner_id, \
+         effective_on = excluded.effective_on, initiated_by = excluded.initiated_by",
         &data.migrations,
         |b, m| {
             let program::migration::Initiator::Founder(name) = &m.initiated_by;

@@ -98,3 +98,70 @@ pub struct WorkspaceInfo {
     /// ISO date of the data.
     pub as_of: String,
 }
+
+/// What sync is doing, as the status bar shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Up to date, waiting for the next round.
+    Idle,
+    Syncing,
+    /// The central API cannot be reached; sync retries by itself.
+    Offline,
+    /// The last round failed for a reason a retry will not fix (e.g. the token was refused).
+    Failed,
+}
+
+/// Why the last round failed, in a form the UI words for the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncProblemKind {
+    Offline,
+    ServerBusy,
+    ServerError,
+    SignInRefused,
+    BadData,
+    Refused,
+    LocalStorage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncProblem {
+    pub kind: SyncProblemKind,
+    /// The technical cause, in English, for support.
+    pub detail: String,
+}
+
+/// Progress of a round's download, by position in the change feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncStatus {
+    pub phase: SyncPhase,
+    /// RFC 3339 time of the last round that completed.
+    pub last_synced_at: Option<String>,
+    /// Local changes waiting to be sent.
+    pub pending: u32,
+    /// Local changes the central API refused (see `outbox_rejected`).
+    pub rejected: u32,
+    /// Set while downloading; the UI shows a bar during the first sync.
+    pub progress: Option<SyncProgress>,
+    /// Whether the cache has never completed a sync.
+    pub first_sync: bool,
+    pub problem: Option<SyncProblem>,
+}
+
+/// A local change the central API refused, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RejectedChange {
+    pub id: String,
+    /// What the change was, in words (e.g. "Buy 5000 credits for Andes Digital").
+    pub summary: String,
+    pub reason: String,
+    /// RFC 3339 time the change was made.
+    pub created_at: String,
+}

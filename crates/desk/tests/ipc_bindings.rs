@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use desk::error::IpcError;
-use desk::views::{PartnerPage, PortfolioQuery, PortfolioRow, WorkspaceInfo};
+use desk::views::{
+    PartnerPage, PortfolioQuery, PortfolioRow, RejectedChange, SyncStatus, WorkspaceInfo,
+};
 use ts_rs::TS;
 
 fn export(dir: &Path) {
@@ -14,6 +16,8 @@ fn export(dir: &Path) {
     PartnerPage::export_all_to(dir).unwrap();
     WorkspaceInfo::export_all_to(dir).unwrap();
     IpcError::export_all_to(dir).unwrap();
+    SyncStatus::export_all_to(dir).unwrap();
+    RejectedChange::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -7,6 +7,7 @@ use crate::tiers::Tier;
 
 /// The eleven rows of the program's benefits table, in the table's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Benefit {
     SellCoreBundles,
@@ -24,6 +25,7 @@ pub enum Benefit {
 
 /// One cell of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Entitlement {
     Included,

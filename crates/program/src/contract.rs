@@ -20,6 +20,7 @@ use crate::tiers::{DiscountRate, RateError, Tier};
 macro_rules! id_type {
     ($($name:ident),* $(,)?) => {$(
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(transparent)]
         #[ts(type = "string")]
         pub struct $name(pub Uuid);
@@ -43,6 +44,7 @@ id_type!(
 );
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Partner {
     pub id: PartnerId,
     pub name: String,
@@ -72,6 +74,7 @@ impl Partner {
 /// How exclusive a territory is. Only Regional (regional) and Strategic (country-level) partners
 /// may hold exclusivity, decided case by case by the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Exclusivity {
     None,
@@ -91,6 +94,7 @@ impl Exclusivity {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Territory {
     pub id: TerritoryId,
     pub partner_id: PartnerId,
@@ -101,6 +105,7 @@ pub struct Territory {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Customer {
     pub id: CustomerId,
     /// The partner of record today (changes only through a migration).
@@ -119,6 +124,7 @@ impl Customer {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Billing {
     OneOff,
@@ -126,6 +132,7 @@ pub enum Billing {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Deployment {
     pub id: DeploymentId,
     pub customer_id: CustomerId,
@@ -146,6 +153,7 @@ impl Deployment {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerKind {
     Purchase,
@@ -157,6 +165,7 @@ pub enum LedgerKind {
 /// One line of a partner's append-only credit ledger. Credits are signed: purchases add,
 /// consumptions subtract, migrations are always zero.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LedgerEntry {
     pub id: LedgerEntryId,
     pub partner_id: PartnerId,
@@ -217,6 +226,7 @@ impl LedgerEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NpsResponse {
     pub id: NpsResponseId,
     pub customer_id: CustomerId,
@@ -227,6 +237,7 @@ pub struct NpsResponse {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CatalogKind {
     CoreBundle,
@@ -235,6 +246,7 @@ pub enum CatalogKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CatalogItem {
     pub sku: String,
     pub name: String,
@@ -292,4 +304,279 @@ mod tests {
         bad.credits = Credits::whole(1);
         assert_eq!(bad.validate(), Err(LedgerError::MigrationWithCredits));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API: who is asking, the change feed, the write path, and errors.
+// ---------------------------------------------------------------------------------------------
+
+/// What a signed-in user is, as `GET /v1/me` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Platform side: sees the partners assigned to them.
+    PlatformAccountManager,
+    /// Partner side: sees only their own partner.
+    PartnerAdmin,
+    PartnerSales,
+}
+
+/// `GET /v1/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Me {
+    pub user: String,
+    pub role: Role,
+    /// The partners this user may see: the scope of every read and write.
+    pub partners: Vec<PartnerId>,
+}
+
+/// The kinds of rows the change feed carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Partner,
+    Territory,
+    Customer,
+    Deployment,
+    LedgerEntry,
+    NpsResponse,
+    CatalogItem,
+    CustomerMigration,
+}
+
+impl Entity {
+    pub const ALL: [Entity; 8] = [
+        Entity::Partner,
+        Entity::Territory,
+        Entity::Customer,
+        Entity::Deployment,
+        Entity::LedgerEntry,
+        Entity::NpsResponse,
+        Entity::CatalogItem,
+        Entity::CustomerMigration,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Partner => "partner",
+            Entity::Territory => "territory",
+            Entity::Customer => "customer",
+            Entity::Deployment => "deployment",
+            Entity::LedgerEntry => "ledger_entry",
+            Entity::NpsResponse => "nps_response",
+            Entity::CatalogItem => "catalog_item",
+            Entity::CustomerMigration => "customer_migration",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Entity> {
+        Entity::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Upsert,
+    Delete,
+}
+
+/// One line of a `GET /v1/changes` page (NDJSON): a header, the changes in `seq` order, and a
+/// trailer. A page without its trailer is truncated and must be discarded whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "line", rename_all = "snake_case")]
+pub enum FeedLine {
+    Header(PageHeader),
+    Change(Change),
+    Trailer(PageTrailer),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PageHeader {
+    /// The cursor the page starts after.
+    pub after: u64,
+    /// The feed's newest `seq` when the page was cut.
+    pub head: u64,
+}
+
+/// A row that changed. `seq` is server-assigned and strictly increasing across the feed;
+/// `version` counts the row's own changes. `data` is the entity's wire type for an upsert, and
+/// absent for a delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Change {
+    pub seq: u64,
+    pub entity: Entity,
+    pub op: Op,
+    pub id: String,
+    pub version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}
+
+/// The end of a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PageTrailer {
+    /// The cursor to ask for next (the last `seq` of the page, or `after` for an empty page).
+    pub next: u64,
+    pub has_more: bool,
+    /// For each partner in scope whose ledger the page touched: the ledger as of `next`. A client
+    /// whose mirror disagrees refetches that partner's ledger.
+    pub checksums: Vec<LedgerChecksum>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LedgerChecksum {
+    pub partner_id: PartnerId,
+    pub entries: u64,
+    pub balance: Credits,
+}
+
+/// A write the client asks the server to make. `id` (a UUIDv7 made by the client) makes it
+/// idempotent: the server applies an id at most once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Mutation {
+    pub id: Uuid,
+    /// The version of the row the change was based on, when it edits one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_version: Option<u64>,
+    #[serde(flatten)]
+    pub kind: MutationKind,
+}
+
+/// What a mutation does. Later work adds deals, quotes and action items here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "kind", content = "input", rename_all = "snake_case")]
+pub enum MutationKind {
+    /// Buy Activation Credits at the partner's own rate, paid in its currency.
+    PurchaseCredits {
+        partner_id: PartnerId,
+        credits: Credits,
+    },
+}
+
+/// `POST /v1/mutations`, sent with an `Idempotency-Key` header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MutationBatch {
+    pub mutations: Vec<Mutation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MutationResults {
+    pub results: Vec<MutationResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MutationResult {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What became of one mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Done (now or by an earlier delivery of the same id); its effects arrive by the feed.
+    Applied,
+    /// Refused for good; `reason` is meant for the user.
+    Rejected { code: ProblemCode, reason: String },
+    /// Not done this time; send it again later.
+    Retry { reason: String },
+}
+
+/// Stable error codes of the API's problem details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    BadRequest,
+    CursorTooOld,
+    RateLimited,
+    Unavailable,
+    Internal,
+    /// A mutation broke a rule of the program.
+    RuleViolation,
+}
+
+/// An error response (RFC 9457 problem details), with a stable `code`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub code: ProblemCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// `GET /v1/program`: the program's policy as the server enforces it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ProgramPolicy {
+    pub tiers: Vec<TierPolicy>,
+    pub progression: crate::progression::ProgressionPolicy,
+    pub fx_rates: Vec<crate::credits::FxRate>,
+    /// Days a deal registration lasts unless it moves stage.
+    pub deal_registration_days: u32,
+    /// Days a quote stays valid.
+    pub quote_validity_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TierPolicy {
+    pub tier: Tier,
+    pub band: crate::tiers::DiscountBand,
+    pub benefits: Vec<(crate::benefits::Benefit, crate::benefits::Entitlement)>,
+}
+
+impl ProgramPolicy {
+    /// The reference server's policy.
+    pub fn reference(fx_rates: Vec<crate::credits::FxRate>) -> ProgramPolicy {
+        ProgramPolicy {
+            tiers: Tier::ALL
+                .into_iter()
+                .map(|tier| TierPolicy {
+                    tier,
+                    band: tier.band(),
+                    benefits: crate::benefits::benefits_of(tier),
+                })
+                .collect(),
+            progression: crate::progression::ProgressionPolicy::reference(),
+            fx_rates,
+            deal_registration_days: 90,
+            quote_validity_days: 30,
+        }
+    }
+}
+
+/// `GET /v1/program`: the policy, plus the catalog partners sell from. The policy's fields sit at
+/// the top level, so a client that only wants the policy reads the same document as a
+/// `ProgramPolicy`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ProgramInfo {
+    #[serde(flatten)]
+    pub policy: ProgramPolicy,
+    pub catalog: Vec<CatalogItem>,
 }

@@ -14,6 +14,7 @@ use crate::tiers::DiscountRate;
 
 /// Units of `currency` per 1 USD, as of a date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FxRate {
     pub currency: Currency,
     #[ts(type = "string")]

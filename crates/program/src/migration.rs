@@ -12,6 +12,7 @@ use crate::money::Credits;
 
 /// Who asked for the migration. Only the customer's founder can.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "role", content = "name", rename_all = "snake_case")]
 pub enum Initiator {
     Founder(String),
@@ -27,6 +28,7 @@ pub enum MigrationError {
 
 /// A customer moving from one partner to another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CustomerMigration {
     pub id: MigrationId,
     pub customer_id: CustomerId,

@@ -17,6 +17,7 @@ pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
 
 /// Currencies partners and customers pay in (ISO 4217).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Currency {
     USD,
     CAD,
@@ -96,6 +97,7 @@ pub enum MoneyError {
 
 /// An amount of a fiat currency, always at the currency's minor unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Money {
     #[ts(type = "string")]
     pub amount: Decimal,
@@ -166,6 +168,7 @@ fn to_minor(amount: Decimal, digits: u32) -> i64 {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, TS,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 #[ts(type = "string")]
 pub struct Credits(Decimal);

@@ -32,6 +32,7 @@ impl From<SelfServiceTier> for Tier {
 
 /// The thresholds to reach a tier (or, for Strategic, to be considered).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Thresholds {
     pub active_customers: u32,
     /// Net Promoter Score, −100..=100.
@@ -45,6 +46,7 @@ pub struct Thresholds {
 
 /// The program policy's progression thresholds, served by the central API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProgressionPolicy {
     pub specialist: Thresholds,
     pub regional: Thresholds,

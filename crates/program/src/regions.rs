@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Region {
     /// Latin America: Mexico, Central America, the Spanish-speaking Caribbean and South America.
@@ -71,6 +72,7 @@ impl fmt::Display for Region {
 
 /// A country the program serves, by ISO 3166-1 alpha-2 code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 #[ts(type = "string")]
 pub struct Country([u8; 2]);
@@ -127,6 +129,7 @@ impl fmt::Display for Country {
 
 /// The platform's brands; each is bound to one region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Brand {
     CentroPago,
     RemindLedger,

@@ -11,6 +11,7 @@ use ts_rs::TS;
 
 /// The four partner tiers, in ascending order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     Authorized,
@@ -83,6 +84,7 @@ impl fmt::Display for Tier {
 
 /// An inclusive range of discount rates, as fractions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DiscountBand {
     #[ts(type = "string")]
     pub min: Decimal,

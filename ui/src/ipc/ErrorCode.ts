@@ -3,4 +3,4 @@
 /**
  * The closed set of error codes the UI can act on; mirrored in TypeScript.
  */
-export type ErrorCode = "not_found" | "invalid_input" | "schema_too_new" | "storage" | "internal";
+export type ErrorCode = "not_found" | "invalid_input" | "schema_too_new" | "storage" | "keychain" | "unauthorized" | "offline" | "remote" | "internal";

@@ -4,11 +4,14 @@
 // an IpcError `{code, message}`, whatever went wrong underneath.
 
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ErrorCode } from "../ipc/ErrorCode";
 import type { IpcError } from "../ipc/IpcError";
 import type { PartnerPage } from "../ipc/PartnerPage";
 import type { PortfolioQuery } from "../ipc/PortfolioQuery";
 import type { PortfolioRow } from "../ipc/PortfolioRow";
+import type { RejectedChange } from "../ipc/RejectedChange";
+import type { SyncStatus } from "../ipc/SyncStatus";
 import type { WorkspaceInfo } from "../ipc/WorkspaceInfo";
 
 const CODES: readonly ErrorCode[] = [
@@ -16,6 +19,10 @@ const CODES: readonly ErrorCode[] = [
   "invalid_input",
   "schema_too_new",
   "storage",
+  "keychain",
+  "unauthorized",
+  "offline",
+  "remote",
   "internal",
 ];
 
@@ -42,4 +49,15 @@ export const api = {
   workspaceInfo: () => call<WorkspaceInfo>("workspace_info"),
   portfolio: (query: PortfolioQuery) => call<PortfolioRow[]>("portfolio", { query }),
   partnerPage: (id: string) => call<PartnerPage>("partner_page", { id }),
+  syncStatus: () => call<SyncStatus | null>("sync_status"),
+  syncNow: () => call<null>("sync_now"),
+  signIn: (baseUrl: string, token: string) => call<null>("sign_in", { baseUrl, token }),
+  signOut: () => call<null>("sign_out"),
+  purchaseCredits: (partnerId: string, credits: string) =>
+    call<string>("purchase_credits", { partnerId, credits }),
+  rejectedChanges: () => call<RejectedChange[]>("rejected_changes"),
+  dismissRejected: (id: string) => call<null>("dismiss_rejected", { id }),
+  /** Calls `handler` with every sync status the backend reports. */
+  onSyncStatus: (handler: (status: SyncStatus) => void): Promise<UnlistenFn> =>
+    listen<SyncStatus>("sync-status", (event) => handler(event.payload)),
 };

@@ -5,6 +5,7 @@ import {
   formatDate,
   formatMoney,
   formatPercent,
+  formatRelative,
   sumHundredths,
 } from "./format";
 
@@ -72,5 +73,15 @@ describe("sumHundredths", () => {
 
   it("refuses amounts with more than two decimals", () => {
     expect(() => sumHundredths(["1.234"])).toThrow(/two decimals/);
+  });
+});
+
+describe("formatRelative", () => {
+  const now = new Date("2026-11-24T12:00:00Z");
+  it("says how long ago, in each language", () => {
+    expect(formatRelative("2026-11-24T11:58:00Z", now, "en")).toBe("2 minutes ago");
+    expect(formatRelative("2026-11-24T11:58:00Z", now, "es")).toBe("hace 2 minutos");
+    expect(formatRelative("2026-11-24T11:59:50Z", now, "en")).toBe("now");
+    expect(formatRelative("2026-11-22T12:00:00Z", now, "en")).toBe("2 days ago");
   });
 });

@@ -90,3 +90,16 @@ export function sumHundredths(values: readonly string[]): string {
   const cents = (abs % 100n).toString().padStart(2, "0");
   return `${negative ? "-" : ""}${abs / 100n}.${cents}`;
 }
+
+/** How long ago `iso` (an RFC 3339 time) was, relative to `now`: "2 minutes ago", "hace 2 minutos". */
+export function formatRelative(iso: string, now: Date, locale: Locale): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) throw new Error(`not a time: ${JSON.stringify(iso)}`);
+  const seconds = Math.round((then - now.getTime()) / 1000);
+  const rtf = new Intl.RelativeTimeFormat(TAGS[locale], { numeric: "auto" });
+  const abs = Math.abs(seconds);
+  if (abs < 45) return rtf.format(0, "second");
+  if (abs < 45 * 60) return rtf.format(Math.round(seconds / 60), "minute");
+  if (abs < 22 * 3600) return rtf.format(Math.round(seconds / 3600), "hour");
+  return rtf.format(Math.round(seconds / 86400), "day");
+}

@@ -8,6 +8,7 @@ import {
   formatDate,
   formatMoney,
   formatPercent,
+  formatRelative,
   type Locale,
 } from "./format";
 
@@ -52,4 +53,5 @@ export const fmt = {
   count: (n: number) => formatCount(n, state.locale),
   date: (iso: string) => formatDate(iso, state.locale),
   country: (code: string) => countryName(code, state.locale),
+  relative: (iso: string, now: Date) => formatRelative(iso, now, state.locale),
 };

@@ -1,0 +1,166 @@
+//! `central-api`: run the reference central API, or make a token for it.
+//!
+//! ```text
+//! central-api serve --addr 127.0.0.1:8080 --db ./central.sqlite3 --seed 7 --deployments 20000
+//! central-api token --db ./central.sqlite3 --user ana --role partner-admin --partner <uuid>
+//! ```
+//!
+//! Tokens are printed to standard output, once; they never go to the log.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use central_api::demo::DemoConfig;
+use central_api::server::{self, ServerConfig, Store};
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use program::contract::{PartnerId, Role};
+use tracing_subscriber::EnvFilter;
+use uuid::Uuid;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "central-api",
+    version,
+    about = "The reference central API of Partner Desk."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API. A new (or empty) database is filled with demo data first, and a token for
+    /// an account manager over every partner is printed.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        #[arg(long, default_value = "central.sqlite3")]
+        db: PathBuf,
+        /// Seed of the demo data.
+        #[arg(long, default_value_t = DemoConfig::DEFAULT_SEED)]
+        seed: u64,
+        /// Deployments in the demo data (partners and customers scale with it).
+        #[arg(long, default_value_t = 20_000)]
+        deployments: usize,
+        /// The day the demo data is as of (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Make a new API token and print it.
+    Token {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// A partner in the token's scope (repeat for an account manager's portfolio).
+        #[arg(long = "partner")]
+        partners: Vec<Uuid>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    PlatformAccountManager,
+    PartnerAdmin,
+    PartnerSales,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::PlatformAccountManager => Role::PlatformAccountManager,
+            RoleArg::PartnerAdmin => Role::PartnerAdmin,
+            RoleArg::PartnerSales => Role::PartnerSales,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match Cli::parse().command {
+        Command::Serve {
+            addr,
+            db,
+            seed,
+            deployments,
+            as_of,
+        } => {
+            let config = ServerConfig {
+                addr,
+                db,
+                seed,
+                deployments,
+                as_of: as_of.unwrap_or_else(|| Utc::now().date_naive()),
+            };
+            serve(config).await
+        }
+        Command::Token {
+            db,
+            user,
+            role,
+            partners,
+        } => token(db, &user, role.into(), partners).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("central-api: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: ServerConfig) -> Result<(), String> {
+    let running = server::start(config).await.map_err(|e| e.to_string())?;
+    println!("Central API: {}", running.base_url());
+    if running.created_dataset() {
+        let partners = running
+            .store()
+            .partner_ids()
+            .await
+            .map_err(|e| e.to_string())?;
+        let token = running
+            .create_token(
+                "demo-account-manager",
+                Role::PlatformAccountManager,
+                &partners,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "Account manager token ({} partners in scope): {token}",
+            partners.len()
+        );
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    tracing::info!("shutting down");
+    running.shutdown().await.map_err(|e| e.to_string())
+}
+
+async fn token(db: PathBuf, user: &str, role: Role, partners: Vec<Uuid>) -> Result<(), String> {
+    if !db.exists() {
+        return Err(format!(
+            "no database at {}; `central-api serve` creates one",
+            db.display()
+        ));
+    }
+    let store = Store::open(&db).await.map_err(|e| e.to_string())?;
+    let partners: Vec<PartnerId> = partners.into_iter().map(PartnerId).collect();
+    let result = store.create_token(user, role, &partners).await;
+    store.close().await;
+    println!("{}", result.map_err(|e| e.to_string())?);
+    Ok(())
+}

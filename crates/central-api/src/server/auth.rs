@@ -1,0 +1,67 @@
+//! Who is asking: bearer tokens, the caller they stand for, and `GET /v1/me`.
+//!
+//! Tokens are random, shown once when made, and stored only as their SHA-256 (see the store). A
+//! caller's scope is the list of partners the token names: a platform account manager's
+//! portfolio, or a partner user's own partner. Tokens never reach the logs.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::Json;
+use program::contract::{Me, PartnerId, Role};
+
+use super::problem::ApiError;
+use super::AppState;
+
+/// The signed-in user behind a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub user: String,
+    pub role: Role,
+    /// The scope of every read and write.
+    pub partners: Vec<PartnerId>,
+    /// The SHA-256 of the token, standing for the client session (never the token itself).
+    pub(crate) token_hash: String,
+}
+
+impl Caller {
+    pub fn may_see(&self, partner: PartnerId) -> bool {
+        self.partners.contains(&partner)
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("an Authorization: Bearer token is required"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| {
+                let (scheme, token) = value.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be: Bearer <token>")
+            })?;
+        state
+            .store
+            .caller(token)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("the token is not valid"))
+    }
+}
+
+/// `GET /v1/me`: who the token belongs to, their role and their scope.
+pub(crate) async fn me(caller: Caller) -> Json<Me> {
+    Json(Me {
+        user: caller.user,
+        role: caller.role,
+        partners: caller.partners,
+    })
+}

@@ -1,0 +1,252 @@
+//! `POST /v1/mutations`: the write path, where the server is the authority.
+//!
+//! Each mutation is decided on its own, in its own transaction, and its id is recorded with its
+//! outcome in the same transaction as its effect: an id is applied at most once, however often it
+//! arrives, and one rejected mutation never blocks the rest of the batch. A whole response is kept
+//! by `Idempotency-Key` (per user), so a repeated request gets the same answer without being
+//! processed again. A response with any `retry` outcome is not kept: the client sends the batch
+//! again, and those mutations deserve another try.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use program::contract::{
+    LedgerEntry, LedgerEntryId, LedgerKind, Mutation, MutationBatch, MutationKind, MutationResult,
+    MutationResults, Outcome, PartnerId, ProblemCode, Role,
+};
+use program::{fiat_for_credits, Credits};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::auth::Caller;
+use super::problem::ApiError;
+use super::store::{hex, StoreError, WriteTx};
+use super::AppState;
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Mutations per request.
+pub const MAX_BATCH: usize = 1_000;
+/// The most credits one purchase may buy.
+pub const MAX_PURCHASE: i64 = 1_000_000;
+
+pub(crate) async fn post(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let request = hex(&Sha256::digest(&body));
+    if let Some((stored_request, response)) =
+        state.store.idempotent_response(&caller.user, key).await?
+    {
+        return replay(&request, &stored_request, response);
+    }
+    let batch: MutationBatch = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not a batch of mutations: {e}")))?;
+    if batch.mutations.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(format!(
+            "a batch holds at most {MAX_BATCH} mutations (got {})",
+            batch.mutations.len()
+        )));
+    }
+
+    let mut results = Vec::with_capacity(batch.mutations.len());
+    for mutation in &batch.mutations {
+        results.push(MutationResult {
+            id: mutation.id,
+            outcome: apply(&state, &caller, mutation).await,
+        });
+    }
+    let all_final = results
+        .iter()
+        .all(|r| !matches!(r.outcome, Outcome::Retry { .. }));
+    let response = serde_json::to_string(&MutationResults { results }).expect("results serialize");
+    let response = if all_final {
+        state
+            .store
+            .save_idempotent_response(&caller.user, key, &request, &response)
+            .await?
+            .1
+    } else {
+        response
+    };
+    Ok(json(response))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .ok_or_else(|| ApiError::bad_request("the Idempotency-Key header is required"))?
+        .to_str()
+        .map_err(|_| ApiError::bad_request("the Idempotency-Key header must be visible ASCII"))?;
+    if key.is_empty() || key.len() > 255 {
+        return Err(ApiError::bad_request(
+            "the Idempotency-Key header must be 1 to 255 characters",
+        ));
+    }
+    Ok(key)
+}
+
+/// The stored answer to a repeated Idempotency-Key, if the request is the same one.
+fn replay(request: &str, stored_request: &str, response: String) -> Result<Response, ApiError> {
+    if request != stored_request {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemCode::BadRequest,
+            "this Idempotency-Key was used for a different batch; a new batch needs a new key",
+        ));
+    }
+    Ok(json(response))
+}
+
+fn json(body: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// Decides one mutation. A failure to decide (the database, not the rules) is a `retry`.
+async fn apply(state: &AppState, caller: &Caller, mutation: &Mutation) -> Outcome {
+    match decide(state, caller, mutation).await {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            tracing::warn!(mutation = %mutation.id, error = %err, "mutation left for a retry");
+            Outcome::Retry {
+                reason: "The server could not record this change just now; it will be sent again."
+                    .into(),
+            }
+        }
+    }
+}
+
+async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    mutation: &Mutation,
+) -> Result<Outcome, StoreError> {
+    let mut w = state.store.begin_write().await?;
+    if let Some(outcome) = w.decided(mutation.id).await? {
+        // Seen before: the same answer, and nothing done twice.
+        return Ok(outcome);
+    }
+    let outcome = match &mutation.kind {
+        MutationKind::PurchaseCredits {
+            partner_id,
+            credits,
+        } => purchase(&mut w, state, caller, mutation.id, *partner_id, *credits).await?,
+    };
+    w.record_decision(mutation.id, &caller.user, &outcome)
+        .await?;
+    w.commit().await?;
+    Ok(outcome)
+}
+
+fn rejected(code: ProblemCode, reason: impl Into<String>) -> Outcome {
+    Outcome::Rejected {
+        code,
+        reason: reason.into(),
+    }
+}
+
+/// Buys credits at the partner's own rate, in its currency, at the server's FX rate. The ledger
+/// entry takes the mutation's id, so the client can match its pending intent to the ledger line
+/// when the feed brings it.
+async fn purchase(
+    w: &mut WriteTx,
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    partner_id: PartnerId,
+    credits: Credits,
+) -> Result<Outcome, StoreError> {
+    if caller.role == Role::PartnerSales {
+        return Ok(rejected(
+            ProblemCode::Forbidden,
+            "Partner sales users cannot buy credits; ask your partner admin.",
+        ));
+    }
+    if !caller.may_see(partner_id) {
+        return Ok(rejected(
+            ProblemCode::Forbidden,
+            "You can buy credits only for partners you work with.",
+        ));
+    }
+    // Credits deserialize without their precision check, so it is made here.
+    if Credits::new(credits.amount()).is_err() {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            "Credits can have at most two decimals.",
+        ));
+    }
+    if credits <= Credits::ZERO {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            "Enter a number of credits greater than zero.",
+        ));
+    }
+    if credits > Credits::whole(MAX_PURCHASE) {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            "One purchase can buy at most 1,000,000 credits; split it into smaller purchases.",
+        ));
+    }
+    let Some(partner) = w.partner(partner_id).await? else {
+        return Ok(rejected(
+            ProblemCode::NotFound,
+            "This partner no longer exists.",
+        ));
+    };
+    let Ok(rate) = partner.discount() else {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            "This partner's discount rate is outside its tier's band; the platform must correct \
+             it before credits can be bought.",
+        ));
+    };
+    let Some(fx) = state
+        .policy
+        .fx_rates
+        .iter()
+        .find(|r| r.currency == partner.currency)
+    else {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            format!(
+                "Credits cannot be bought in {} at the moment: there is no exchange rate for it.",
+                partner.currency
+            ),
+        ));
+    };
+    let fiat = match fiat_for_credits(credits, rate, fx) {
+        Ok(fiat) => fiat,
+        Err(err) => return Ok(rejected(ProblemCode::RuleViolation, err.to_string())),
+    };
+    let entry = LedgerEntry {
+        id: LedgerEntryId(id),
+        partner_id,
+        at: Utc::now(),
+        kind: LedgerKind::Purchase,
+        credits,
+        fiat: Some(fiat),
+        rate: Some(rate.fraction()),
+        deployment_id: None,
+        customer_id: None,
+    };
+    match w.append_ledger(&entry).await {
+        Ok(_) => Ok(Outcome::Applied),
+        Err(StoreError::AppendOnly(_)) => Ok(rejected(
+            ProblemCode::BadRequest,
+            "This mutation id is already the id of another ledger entry.",
+        )),
+        Err(StoreError::Invalid { reason, .. }) => Ok(rejected(ProblemCode::RuleViolation, reason)),
+        Err(err) => Err(err),
+    }
+}

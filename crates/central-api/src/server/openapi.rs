@@ -1,0 +1,198 @@
+//! `GET /openapi.json`: an OpenAPI 3.1 document of the whole API, built from the code.
+//!
+//! The schemas are generated from the contract types themselves (`schemars` derives in
+//! `program`, JSON Schema 2020-12 as OpenAPI 3.1 uses), so they cannot drift from what the server
+//! sends. The operations are described here; a test checks that every route the router serves
+//! has one.
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use program::contract::{
+    CatalogItem, Customer, Deployment, FeedLine, LedgerEntry, Me, MutationBatch, MutationResults,
+    NpsResponse, Partner, Problem, ProgramInfo, Territory,
+};
+use program::CustomerMigration;
+use schemars::generate::SchemaSettings;
+use serde_json::{json, Value};
+
+use super::feed::{DEFAULT_LIMIT, MAX_LIMIT, NDJSON};
+use super::mutations::MAX_BATCH;
+use super::problem::PROBLEM_JSON;
+
+static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
+
+pub(crate) async fn serve() -> Json<Value> {
+    Json(DOCUMENT.clone())
+}
+
+/// The document.
+pub fn document() -> Value {
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .for_serialize()
+        .into_generator();
+    let me = generator.subschema_for::<Me>().to_value();
+    let program = generator.subschema_for::<ProgramInfo>().to_value();
+    let feed_line = generator.subschema_for::<FeedLine>().to_value();
+    let batch = generator.subschema_for::<MutationBatch>().to_value();
+    let results = generator.subschema_for::<MutationResults>().to_value();
+    let problem = generator.subschema_for::<Problem>().to_value();
+    // What a change's `data` holds, by its `entity`: registered so clients can generate types.
+    let _ = generator.subschema_for::<Partner>();
+    let _ = generator.subschema_for::<Territory>();
+    let _ = generator.subschema_for::<Customer>();
+    let _ = generator.subschema_for::<Deployment>();
+    let _ = generator.subschema_for::<LedgerEntry>();
+    let _ = generator.subschema_for::<NpsResponse>();
+    let _ = generator.subschema_for::<CatalogItem>();
+    let _ = generator.subschema_for::<CustomerMigration>();
+    let schemas = generator.take_definitions(true);
+
+    let problem_response = |description: &str| {
+        json!({
+            "description": description,
+            "content": { PROBLEM_JSON: { "schema": problem.clone() } }
+        })
+    };
+    let busy = |description: &str| {
+        let mut response = problem_response(description);
+        response["headers"] = json!({
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": { "type": "integer", "minimum": 0 }
+            }
+        });
+        response
+    };
+    let common = |mut responses: Value| {
+        responses["401"] = problem_response("No token, or a token the server never issued.");
+        responses["429"] = busy("Too many requests; wait `Retry-After` seconds.");
+        responses["503"] = busy("The service is unavailable; back off and try again.");
+        responses
+    };
+
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Partner Desk central API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The partner program's central API: who is asking, the program's \
+                policy and catalog, one ordered change feed of every row the caller may see, \
+                and an idempotent write path. Errors are RFC 9457 problem details with a \
+                stable `code`."
+        },
+        "security": [{ "bearer": [] }],
+        "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "description": "An API token." }
+            },
+            "schemas": schemas
+        },
+        "paths": {
+            "/v1/me": {
+                "get": {
+                    "operationId": "getMe",
+                    "summary": "Who the token belongs to: user, role and partner scope.",
+                    "responses": common(json!({
+                        "200": {
+                            "description": "The caller.",
+                            "content": { "application/json": { "schema": me } }
+                        }
+                    }))
+                }
+            },
+            "/v1/program": {
+                "get": {
+                    "operationId": "getProgram",
+                    "summary": "The program's policy as the server enforces it (tiers, bands, \
+                        benefits, progression thresholds, FX rates), and the catalog.",
+                    "responses": common(json!({
+                        "200": {
+                            "description": "The policy and the catalog.",
+                            "content": { "application/json": { "schema": program } }
+                        }
+                    }))
+                }
+            },
+            "/v1/changes": {
+                "get": {
+                    "operationId": "getChanges",
+                    "summary": "One page of the change feed, as NDJSON.",
+                    "description": "A header line, the changes after `after` that the caller may \
+                        see (in `seq` order, at most `limit`), and a trailer with the next \
+                        cursor, whether more follow, and ledger checksums. A page without its \
+                        trailer is truncated and must be discarded whole. When nothing visible \
+                        is left, `next` is the feed's head. Cursor 0 is a full bootstrap. \
+                        Compressed with gzip when the client accepts it.",
+                    "parameters": [
+                        {
+                            "name": "after", "in": "query", "required": false,
+                            "description": "The cursor: the `next` of the previous page, or 0.",
+                            "schema": { "type": "integer", "format": "int64", "minimum": 0, "default": 0 }
+                        },
+                        {
+                            "name": "limit", "in": "query", "required": false,
+                            "description": "The most changes in the page.",
+                            "schema": { "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT }
+                        }
+                    ],
+                    "responses": common(json!({
+                        "200": {
+                            "description": "A page: one JSON `FeedLine` per line.",
+                            "content": { NDJSON: { "schema": feed_line } }
+                        },
+                        "304": { "description": "Nothing new after the cursor." },
+                        "400": problem_response("`after` or `limit` is not valid."),
+                        "410": problem_response("The cursor is older than the feed's horizon (or \
+                            ahead of its head): sync again from 0, keeping the outbox (`cursor_too_old`).")
+                    }))
+                }
+            },
+            "/v1/mutations": {
+                "post": {
+                    "operationId": "postMutations",
+                    "summary": "Apply a batch of mutations; each is decided on its own.",
+                    "description": "Each mutation id is applied at most once: an id seen before \
+                        answers its first outcome and does nothing. A repeated `Idempotency-Key` \
+                        with the same body answers the stored response. Results come in the \
+                        batch's order.",
+                    "parameters": [{
+                        "name": "Idempotency-Key", "in": "header", "required": true,
+                        "description": "Unique per batch; reuse it only to resend the same batch.",
+                        "schema": { "type": "string", "minLength": 1, "maxLength": 255 }
+                    }],
+                    "requestBody": {
+                        "required": true,
+                        "description": format!("At most {MAX_BATCH} mutations."),
+                        "content": { "application/json": { "schema": batch } }
+                    },
+                    "responses": common(json!({
+                        "200": {
+                            "description": "One result per mutation, in order.",
+                            "content": { "application/json": { "schema": results } }
+                        },
+                        "400": problem_response("No Idempotency-Key, or a body that is not a batch."),
+                        "422": problem_response("The Idempotency-Key was used for a different batch.")
+                    }))
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApi",
+                    "summary": "This document.",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI 3.1 document.",
+                            "content": { "application/json": { "schema": { "type": "object" } } }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}

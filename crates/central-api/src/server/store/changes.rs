@@ -1,0 +1,432 @@
+//! Writing one row's change.
+//!
+//! This is where the feed's rules live: a row's new change replaces its previous one at a new,
+//! strictly increasing `seq` (so the feed stays compacted to one change per row); each change
+//! records which partners may see it; the ledger is append-only and keeps running totals; and
+//! tombstones below the horizon can be purged.
+//!
+//! Visibility: a partner sees itself; a territory, ledger entry or NPS response is seen by its
+//! partner; a customer by its partner of record and every partner named in its migrations; a
+//! deployment by the partner that made it and its customer's partner of record; a migration by
+//! both sides; catalog items by everyone.
+
+use std::collections::BTreeSet;
+
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use program::contract::{
+    CatalogItem, Customer, Deployment, Entity, LedgerEntry, LedgerEntryId, NpsResponse, Partner,
+    PartnerId, Territory,
+};
+use program::CustomerMigration;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
+
+use super::{parse_partner, StoreError};
+
+/// Who may see a change.
+pub(super) enum Visibility {
+    Public,
+    Partners(BTreeSet<PartnerId>),
+}
+
+impl Visibility {
+    fn of(partners: impl IntoIterator<Item = PartnerId>) -> Visibility {
+        Visibility::Partners(partners.into_iter().collect())
+    }
+}
+
+/// The change a row has now.
+struct Current {
+    seq: i64,
+    version: i64,
+    op: String,
+    customer: Option<String>,
+}
+
+async fn current_change(
+    conn: &mut SqliteConnection,
+    entity: Entity,
+    id: &str,
+) -> Result<Option<Current>, StoreError> {
+    let row: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT seq, version, op, customer FROM changes WHERE entity = ? AND id = ?",
+    )
+    .bind(entity.as_str())
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(seq, version, op, customer)| Current {
+        seq,
+        version,
+        op,
+        customer,
+    }))
+}
+
+/// A row's current value, or None if it does not exist or was deleted.
+pub(super) async fn current<T: DeserializeOwned>(
+    conn: &mut SqliteConnection,
+    entity: Entity,
+    id: &str,
+) -> Result<Option<T>, StoreError> {
+    let data: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT data FROM changes WHERE entity = ? AND id = ? AND op = 'upsert'",
+    )
+    .bind(entity.as_str())
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(data
+        .flatten()
+        .map(|d| serde_json::from_str(&d))
+        .transpose()?)
+}
+
+/// The small integer standing for a partner in the visibility tables, made on first use.
+async fn partner_key(conn: &mut SqliteConnection, id: PartnerId) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO partner_keys (id) VALUES (?) \
+         ON CONFLICT (id) DO UPDATE SET id = excluded.id RETURNING ix",
+    )
+    .bind(id.to_string())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Writes a row's new change (an upsert with `data`, or a delete without), replacing its previous
+/// change. Returns the new `seq`.
+async fn put(
+    conn: &mut SqliteConnection,
+    entity: Entity,
+    id: &str,
+    data: Option<&str>,
+    customer: Option<&str>,
+    visibility: &Visibility,
+) -> Result<u64, StoreError> {
+    let previous = current_change(conn, entity, id).await?;
+    let seq: i64 =
+        sqlx::query_scalar("UPDATE feed SET head = head + 1 WHERE id = 1 RETURNING head")
+            .fetch_one(&mut *conn)
+            .await?;
+    if let Some(p) = &previous {
+        sqlx::query("DELETE FROM change_partners WHERE seq = ?")
+            .bind(p.seq)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM changes WHERE seq = ?")
+            .bind(p.seq)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO changes (seq, entity, id, op, version, data, public, customer) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(seq)
+    .bind(entity.as_str())
+    .bind(id)
+    .bind(if data.is_some() { "upsert" } else { "delete" })
+    .bind(previous.as_ref().map_or(1, |p| p.version + 1))
+    .bind(data)
+    .bind(matches!(visibility, Visibility::Public))
+    .bind(customer)
+    .execute(&mut *conn)
+    .await?;
+    if let Visibility::Partners(partners) = visibility {
+        for partner in partners {
+            let pix = partner_key(conn, *partner).await?;
+            sqlx::query("INSERT INTO change_partners (seq, pix) VALUES (?, ?)")
+                .bind(seq)
+                .bind(pix)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(seq as u64)
+}
+
+async fn put_value<T: Serialize>(
+    conn: &mut SqliteConnection,
+    entity: Entity,
+    id: &str,
+    value: &T,
+    customer: Option<&str>,
+    visibility: &Visibility,
+) -> Result<u64, StoreError> {
+    let data = serde_json::to_string(value)?;
+    put(conn, entity, id, Some(&data), customer, visibility).await
+}
+
+pub(super) async fn put_partner(
+    conn: &mut SqliteConnection,
+    p: &Partner,
+) -> Result<u64, StoreError> {
+    let id = p.id.to_string();
+    put_value(conn, Entity::Partner, &id, p, None, &Visibility::of([p.id])).await
+}
+
+pub(super) async fn put_territory(
+    conn: &mut SqliteConnection,
+    t: &Territory,
+) -> Result<u64, StoreError> {
+    let id = t.id.to_string();
+    let vis = Visibility::of([t.partner_id]);
+    put_value(conn, Entity::Territory, &id, t, None, &vis).await
+}
+
+pub(super) async fn put_nps(
+    conn: &mut SqliteConnection,
+    n: &NpsResponse,
+) -> Result<u64, StoreError> {
+    let id = n.id.to_string();
+    let vis = Visibility::of([n.partner_id]);
+    put_value(conn, Entity::NpsResponse, &id, n, None, &vis).await
+}
+
+pub(super) async fn put_catalog_item(
+    conn: &mut SqliteConnection,
+    item: &CatalogItem,
+) -> Result<u64, StoreError> {
+    if item.sku.trim().is_empty() {
+        return Err(StoreError::Invalid {
+            entity: Entity::CatalogItem,
+            reason: "the SKU is empty".into(),
+        });
+    }
+    let vis = Visibility::Public;
+    put_value(conn, Entity::CatalogItem, &item.sku, item, None, &vis).await
+}
+
+/// The partner of record of a customer, if the customer exists.
+async fn customer_partner(
+    conn: &mut SqliteConnection,
+    customer_id: &str,
+) -> Result<Option<PartnerId>, StoreError> {
+    let partner: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT json_extract(data, '$.partner_id') FROM changes \
+         WHERE entity = 'customer' AND id = ? AND op = 'upsert'",
+    )
+    .bind(customer_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    partner.flatten().map(|p| parse_partner(&p)).transpose()
+}
+
+/// Every partner named in a customer's migrations.
+async fn migration_partners(
+    conn: &mut SqliteConnection,
+    customer_id: &str,
+) -> Result<BTreeSet<PartnerId>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT k.id FROM changes m \
+         JOIN change_partners v ON v.seq = m.seq JOIN partner_keys k ON k.ix = v.pix \
+         WHERE m.customer = ? AND m.entity = 'customer_migration' AND m.op = 'upsert'",
+    )
+    .bind(customer_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    ids.iter().map(|id| parse_partner(id)).collect()
+}
+
+pub(super) async fn put_customer(
+    conn: &mut SqliteConnection,
+    c: &Customer,
+) -> Result<u64, StoreError> {
+    let id = c.id.to_string();
+    let before = customer_partner(conn, &id).await?;
+    let mut partners = migration_partners(conn, &id).await?;
+    partners.insert(c.partner_id);
+    let seq = put_value(
+        conn,
+        Entity::Customer,
+        &id,
+        c,
+        None,
+        &Visibility::Partners(partners),
+    )
+    .await?;
+    if before.is_some_and(|p| p != c.partner_id) {
+        // The new partner of record sees the customer's deployments from now on; its feed has
+        // moved past their old changes, so they are sent again.
+        let deployments: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM changes \
+             WHERE customer = ? AND entity = 'deployment' AND op = 'upsert' ORDER BY seq",
+        )
+        .bind(&id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for data in deployments {
+            put_deployment(conn, &serde_json::from_str(&data)?).await?;
+        }
+    }
+    Ok(seq)
+}
+
+pub(super) async fn put_deployment(
+    conn: &mut SqliteConnection,
+    d: &Deployment,
+) -> Result<u64, StoreError> {
+    let id = d.id.to_string();
+    let customer = d.customer_id.to_string();
+    let mut partners = BTreeSet::from([d.partner_id]);
+    partners.extend(customer_partner(conn, &customer).await?);
+    let vis = Visibility::Partners(partners);
+    put_value(conn, Entity::Deployment, &id, d, Some(&customer), &vis).await
+}
+
+/// Records a migration and its effects (see `Store::record_migration`).
+pub(super) async fn put_migration(
+    conn: &mut SqliteConnection,
+    m: &CustomerMigration,
+) -> Result<u64, StoreError> {
+    let id = m.id.to_string();
+    let customer_id = m.customer_id.to_string();
+    let is_new = current_change(conn, Entity::CustomerMigration, &id)
+        .await?
+        .is_none_or(|c| c.op == "delete");
+    let vis = Visibility::of([m.from_partner, m.to_partner]);
+    let seq = put_value(
+        conn,
+        Entity::CustomerMigration,
+        &id,
+        m,
+        Some(&customer_id),
+        &vis,
+    )
+    .await?;
+    if let Some(mut customer) = current::<Customer>(conn, Entity::Customer, &customer_id).await? {
+        customer.partner_id = m.to_partner;
+        put_customer(conn, &customer).await?;
+    }
+    if is_new {
+        let line =
+            LedgerEntry::for_migration(LedgerEntryId(Uuid::now_v7()), m, noon(m.effective_on));
+        append_ledger(conn, &line).await?;
+    }
+    Ok(seq)
+}
+
+fn noon(day: NaiveDate) -> chrono::DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon")))
+}
+
+/// Appends a ledger entry and moves its partner's running totals.
+pub(super) async fn append_ledger(
+    conn: &mut SqliteConnection,
+    e: &LedgerEntry,
+) -> Result<u64, StoreError> {
+    let id = e.id.to_string();
+    if current_change(conn, Entity::LedgerEntry, &id)
+        .await?
+        .is_some()
+    {
+        return Err(StoreError::AppendOnly(format!(
+            "ledger entry {id} exists and cannot be changed"
+        )));
+    }
+    e.validate().map_err(|err| StoreError::Invalid {
+        entity: Entity::LedgerEntry,
+        reason: err.to_string(),
+    })?;
+    let vis = Visibility::of([e.partner_id]);
+    let seq = put_value(conn, Entity::LedgerEntry, &id, e, None, &vis).await?;
+    let pix = partner_key(conn, e.partner_id).await?;
+    let (entries, balance): (i64, i64) = sqlx::query_as(
+        "SELECT entries, balance FROM ledger_totals WHERE pix = ? ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(pix)
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or((0, 0));
+    sqlx::query("INSERT INTO ledger_totals (pix, seq, entries, balance) VALUES (?, ?, ?, ?)")
+        .bind(pix)
+        .bind(seq as i64)
+        .bind(entries + 1)
+        .bind(balance + e.credits.minor())
+        .execute(&mut *conn)
+        .await?;
+    Ok(seq)
+}
+
+/// Turns a row's change into a tombstone at a new `seq`, seen by whoever could see the row.
+pub(super) async fn delete(
+    conn: &mut SqliteConnection,
+    entity: Entity,
+    id: &str,
+) -> Result<u64, StoreError> {
+    if entity == Entity::LedgerEntry {
+        return Err(StoreError::AppendOnly(format!(
+            "ledger entry {id} cannot be deleted"
+        )));
+    }
+    let Some(previous) = current_change(conn, entity, id)
+        .await?
+        .filter(|c| c.op == "upsert")
+    else {
+        return Err(StoreError::NotFound {
+            entity,
+            id: id.to_string(),
+        });
+    };
+    let public: bool = sqlx::query_scalar("SELECT public FROM changes WHERE seq = ?")
+        .bind(previous.seq)
+        .fetch_one(&mut *conn)
+        .await?;
+    let visibility = if public {
+        Visibility::Public
+    } else {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT k.id FROM change_partners v JOIN partner_keys k ON k.ix = v.pix WHERE v.seq = ?",
+        )
+        .bind(previous.seq)
+        .fetch_all(&mut *conn)
+        .await?;
+        Visibility::Partners(
+            ids.iter()
+                .map(|id| parse_partner(id))
+                .collect::<Result<_, _>>()?,
+        )
+    };
+    put(
+        conn,
+        entity,
+        id,
+        None,
+        previous.customer.as_deref(),
+        &visibility,
+    )
+    .await
+}
+
+/// Purges tombstones below `horizon` and raises the horizon to it.
+pub(super) async fn compact(conn: &mut SqliteConnection, horizon: u64) -> Result<u64, StoreError> {
+    let head: i64 = sqlx::query_scalar("SELECT head FROM feed WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    if horizon > head as u64 {
+        return Err(StoreError::HorizonAhead {
+            horizon,
+            head: head as u64,
+        });
+    }
+    let horizon = horizon as i64;
+    sqlx::query(
+        "DELETE FROM change_partners WHERE seq IN \
+         (SELECT seq FROM changes WHERE op = 'delete' AND seq < ?)",
+    )
+    .bind(horizon)
+    .execute(&mut *conn)
+    .await?;
+    let purged = sqlx::query("DELETE FROM changes WHERE op = 'delete' AND seq < ?")
+        .bind(horizon)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    sqlx::query("UPDATE feed SET horizon = MAX(horizon, ?), epoch = epoch + 1 WHERE id = 1")
+        .bind(horizon)
+        .execute(&mut *conn)
+        .await?;
+    Ok(purged)
+}

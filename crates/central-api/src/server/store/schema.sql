@@ -1,0 +1,77 @@
+-- The reference server's database. One compacted change feed plus what the API needs around it.
+
+-- The feed's counters, and the demo data's identity. One row.
+CREATE TABLE IF NOT EXISTS feed (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    head    INTEGER NOT NULL,  -- the newest seq handed out; seqs are never reused
+    horizon INTEGER NOT NULL,  -- the lowest valid cursor besides 0: tombstones below it are gone
+    epoch   INTEGER NOT NULL DEFAULT 0,  -- how many compactions there have been
+    as_of   TEXT,              -- the day the demo data is "as of" (its FX rates too)
+    seed    INTEGER
+);
+INSERT OR IGNORE INTO feed (id, head, horizon) VALUES (1, 0, 0);
+
+-- The latest change of every row: an upsert or delete replaces the row's previous change.
+CREATE TABLE IF NOT EXISTS changes (
+    seq      INTEGER PRIMARY KEY,
+    entity   TEXT    NOT NULL,
+    id       TEXT    NOT NULL,
+    op       TEXT    NOT NULL CHECK (op IN ('upsert', 'delete')),
+    version  INTEGER NOT NULL,
+    data     TEXT,                        -- the entity's wire JSON; NULL for a delete
+    public   INTEGER NOT NULL DEFAULT 0,  -- visible to everyone (catalog items)
+    customer TEXT,                        -- for deployments and migrations: their customer
+    UNIQUE (entity, id)
+);
+CREATE INDEX IF NOT EXISTS changes_by_customer ON changes (customer, entity) WHERE customer IS NOT NULL;
+CREATE INDEX IF NOT EXISTS changes_tombstones ON changes (seq) WHERE op = 'delete';
+
+-- Partner ids as small integers, so the visibility tables stay compact at millions of rows.
+CREATE TABLE IF NOT EXISTS partner_keys (
+    ix INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE
+);
+
+-- Which partners may see each change.
+CREATE TABLE IF NOT EXISTS change_partners (
+    seq INTEGER NOT NULL,
+    pix INTEGER NOT NULL,
+    PRIMARY KEY (seq, pix)
+) WITHOUT ROWID;
+
+-- Each partner's ledger totals after each of its ledger entries (the ledger never moves, so a
+-- checksum "as of seq" is one index lookup).
+CREATE TABLE IF NOT EXISTS ledger_totals (
+    pix     INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    balance INTEGER NOT NULL,  -- credits in hundredths
+    PRIMARY KEY (pix, seq)
+) WITHOUT ROWID;
+
+-- API tokens, by SHA-256 of the token: the token itself is never stored.
+CREATE TABLE IF NOT EXISTS tokens (
+    hash       TEXT PRIMARY KEY,
+    user_name  TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    partners   TEXT NOT NULL,  -- JSON array of partner ids
+    created_at TEXT NOT NULL
+);
+
+-- Every mutation id the server has decided, with its outcome: an id is applied at most once.
+CREATE TABLE IF NOT EXISTS mutations (
+    id         TEXT PRIMARY KEY,
+    user_name  TEXT NOT NULL,
+    outcome    TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+
+-- Responses to POST /v1/mutations by Idempotency-Key, replayed for a repeated key.
+CREATE TABLE IF NOT EXISTS idempotency (
+    user_name  TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    request    TEXT NOT NULL,  -- SHA-256 of the request body
+    response   TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (user_name, key)
+);

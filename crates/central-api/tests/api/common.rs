@@ -1,0 +1,188 @@
+//! The harness: a real server on a loopback port with its own database, the demo data it was made
+//! from (to check the feed against), and small helpers to call it over HTTP.
+
+use std::collections::BTreeMap;
+
+use central_api::demo::{self, DemoConfig};
+use central_api::server::{self, RunningServer, ServerConfig};
+use chrono::NaiveDate;
+use program::contract::{
+    Change, Dataset, FeedLine, MutationBatch, MutationResults, PageHeader, PageTrailer, PartnerId,
+    Problem, Role,
+};
+use reqwest::{Response, StatusCode};
+use tempfile::TempDir;
+
+pub const DEPLOYMENTS: usize = 300;
+
+pub fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+pub fn demo_config() -> DemoConfig {
+    DemoConfig::with_deployments(as_of(), DEPLOYMENTS)
+}
+
+pub struct Harness {
+    pub server: RunningServer,
+    /// The data the server was loaded with.
+    pub data: Dataset,
+    pub http: reqwest::Client,
+    _dir: TempDir,
+}
+
+/// A parsed changes page.
+#[derive(Debug)]
+pub struct Page {
+    pub header: PageHeader,
+    pub changes: Vec<Change>,
+    pub trailer: PageTrailer,
+}
+
+pub async fn start() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        deployments: DEPLOYMENTS,
+        ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
+    };
+    let server = server::start(config).await.unwrap();
+    assert!(server.created_dataset());
+    Harness {
+        server,
+        data: demo::generate(&demo_config()),
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+impl Harness {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url())
+    }
+
+    pub fn partners(&self) -> Vec<PartnerId> {
+        self.data.partners.iter().map(|p| p.id).collect()
+    }
+
+    /// An account manager over every partner.
+    pub async fn manager(&self) -> String {
+        self.server
+            .create_token("alicia", Role::PlatformAccountManager, &self.partners())
+            .await
+            .unwrap()
+    }
+
+    pub async fn partner_user(&self, role: Role, partner: PartnerId) -> String {
+        self.server
+            .create_token("pat", role, &[partner])
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn changes(&self, token: &str, after: u64, limit: u32) -> Response {
+        self.get(token, &format!("/v1/changes?after={after}&limit={limit}"))
+            .await
+    }
+
+    /// One page, which must be a complete 200 page.
+    pub async fn page(&self, token: &str, after: u64, limit: u32) -> Page {
+        let response = self.changes(token, after, limit).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        parse_page(&response.text().await.unwrap())
+    }
+
+    /// Every page from `after` until nothing more is visible.
+    pub async fn sync(&self, token: &str, after: u64, limit: u32) -> Vec<Page> {
+        let mut pages = Vec::new();
+        let mut cursor = after;
+        loop {
+            let response = self.changes(token, cursor, limit).await;
+            if response.status() == StatusCode::NOT_MODIFIED {
+                return pages;
+            }
+            assert_eq!(response.status(), StatusCode::OK);
+            let page = parse_page(&response.text().await.unwrap());
+            cursor = page.trailer.next;
+            let more = page.trailer.has_more;
+            pages.push(page);
+            if !more {
+                return pages;
+            }
+        }
+    }
+
+    pub async fn mutate(&self, token: &str, key: &str, batch: &MutationBatch) -> MutationResults {
+        let response = self
+            .http
+            .post(self.url("/v1/mutations"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+}
+
+/// Parses a page, insisting on its shape: header first, changes, trailer last.
+pub fn parse_page(body: &str) -> Page {
+    let mut lines = body
+        .lines()
+        .map(|l| serde_json::from_str::<FeedLine>(l).unwrap());
+    let Some(FeedLine::Header(header)) = lines.next() else {
+        panic!("a page starts with its header")
+    };
+    let mut changes = Vec::new();
+    for line in lines {
+        match line {
+            FeedLine::Change(change) => changes.push(change),
+            FeedLine::Trailer(trailer) => {
+                return Page {
+                    header,
+                    changes,
+                    trailer,
+                }
+            }
+            FeedLine::Header(_) => panic!("one header per page"),
+        }
+    }
+    panic!("a page ends with its trailer")
+}
+
+/// A response's problem details, checking the media type.
+pub async fn problem(response: Response) -> Problem {
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    response.json().await.unwrap()
+}
+
+pub fn all_changes(pages: &[Page]) -> Vec<&Change> {
+    pages.iter().flat_map(|p| &p.changes).collect()
+}
+
+/// How many rows of each entity the dataset has.
+pub fn counts(data: &Dataset) -> BTreeMap<&'static str, usize> {
+    BTreeMap::from([
+        ("partner", data.partners.len()),
+        ("territory", data.territories.len()),
+        ("customer", data.customers.len()),
+        ("deployment", data.deployments.len()),
+        ("ledger_entry", data.ledger.len()),
+        ("nps_response", data.nps.len()),
+        ("catalog_item", data.catalog.len()),
+        ("customer_migration", data.migrations.len()),
+    ])
+}

@@ -1,0 +1,60 @@
+//! Starting, stopping and starting again on the same database.
+
+use central_api::server::{self, ServerConfig};
+use program::contract::{Me, Role};
+use reqwest::StatusCode;
+
+use crate::common::{as_of, DEPLOYMENTS};
+
+#[tokio::test]
+async fn a_restart_reuses_the_database_and_its_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        deployments: DEPLOYMENTS,
+        ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
+    };
+    let first = server::start(config.clone()).await.unwrap();
+    assert!(first.created_dataset());
+    let partners = first.store().partner_ids().await.unwrap();
+    let token = first
+        .create_token("ana", Role::PartnerAdmin, &partners[..1])
+        .await
+        .unwrap();
+    let head = first.store().head().await.unwrap();
+    let balances = first.store().balances().await.unwrap();
+    let url = first.base_url();
+    first.shutdown().await.unwrap();
+    assert!(
+        reqwest::get(format!("{url}/openapi.json")).await.is_err(),
+        "stopped"
+    );
+
+    // Another seed would make other data: the existing database wins.
+    let second = server::start(ServerConfig { seed: 7, ..config })
+        .await
+        .unwrap();
+    assert!(!second.created_dataset());
+    assert_eq!(second.store().head().await.unwrap(), head);
+    assert_eq!(second.store().balances().await.unwrap(), balances);
+    let response = reqwest::Client::new()
+        .get(format!("{}/v1/me", second.base_url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Me = response.json().await.unwrap();
+    assert_eq!(me.partners, partners[..1]);
+    second.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unknown_route_gets_a_404_problem() {
+    let h = crate::common::start().await;
+    let response = h.http.get(h.url("/v1/nothing")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let p = crate::common::problem(response).await;
+    assert_eq!(p.code, program::contract::ProblemCode::NotFound);
+    let response = h.http.delete(h.url("/v1/me")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+}

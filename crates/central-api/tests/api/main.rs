@@ -1,0 +1,10 @@
+//! The reference central API, tested over real HTTP on a loopback port. Each test starts its own
+//! server with its own database.
+
+mod auth;
+mod common;
+mod faults;
+mod feed;
+mod lifecycle;
+mod mutations;
+mod openapi;

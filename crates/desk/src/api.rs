@@ -1,0 +1,398 @@
+//! The central API as the desktop client sees it: one HTTP client, the routes it calls, and what
+//! each failure means for sync (retry now, retry after, give up, rebuild).
+//!
+//! The token lives in memory here and in the OS keyring (see `secrets`); it is sent as a bearer
+//! header and never logged, never written to the cache, never handed to the UI.
+
+use std::fmt;
+use std::time::Duration;
+
+use program::contract::{
+    Change, FeedLine, Me, MutationBatch, MutationResults, PageHeader, PageTrailer, Problem,
+    ProblemCode,
+};
+use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
+use reqwest::StatusCode;
+use url::Url;
+
+/// A bearer token. Its Debug and Display never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: impl Into<String>) -> Token {
+        Token(token.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(…)")
+    }
+}
+
+/// What went wrong talking to the central API, sorted by what sync should do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No connection, or it broke or timed out: the network is down or the server is away.
+    #[error("the central API cannot be reached: {0}")]
+    Offline(String),
+    /// The server asks us to slow down or is briefly unavailable; retry after the delay it gave.
+    #[error("the central API asked to retry later ({status})")]
+    Busy {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    /// A 5xx other than 503: retry with back-off.
+    #[error("the central API failed ({status}): {detail}")]
+    Server { status: u16, detail: String },
+    /// The token was refused: sign in again.
+    #[error("the central API refused the sign-in token")]
+    Unauthorized,
+    /// The cursor is older than the server keeps: rebuild the mirror.
+    #[error("the local copy is too old to catch up; it will be rebuilt")]
+    CursorTooOld,
+    /// The page ended without its trailer, or a line could not be read: discard it, retry.
+    #[error("the central API sent an incomplete or unreadable page: {0}")]
+    BadPage(String),
+    /// Any other refusal (4xx): a bug or a rule, not something a retry fixes.
+    #[error("the central API refused the request ({status}): {detail}")]
+    Refused { status: u16, detail: String },
+}
+
+impl ApiError {
+    /// Whether trying again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Offline(_)
+                | ApiError::Busy { .. }
+                | ApiError::Server { .. }
+                | ApiError::BadPage(_)
+        )
+    }
+
+    /// The delay the server asked for, if it asked.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ApiError::Busy { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+fn transport(e: reqwest::Error) -> ApiError {
+    // A body cut mid-stream is a network fault too: the page is discarded and fetched again.
+    ApiError::Offline(e.to_string())
+}
+
+/// One page of the change feed, complete with its trailer.
+#[derive(Debug)]
+pub struct Page {
+    pub header: PageHeader,
+    pub changes: Vec<Change>,
+    pub trailer: PageTrailer,
+    /// Bytes received for the page (after decompression).
+    pub bytes: usize,
+}
+
+/// What `GET /v1/changes` answered.
+#[derive(Debug)]
+pub enum Changes {
+    Page(Page),
+    /// 304: nothing after the cursor.
+    UpToDate,
+}
+
+/// The longest a single request may take; a page of 10,000 rows is well under a second.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: Url,
+    token: Token,
+}
+
+impl ApiClient {
+    pub fn new(base: Url, token: Token) -> Result<ApiClient, ApiError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("PartnerDesk/", env!("CARGO_PKG_VERSION")))
+            .gzip(true)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| ApiError::Offline(e.to_string()))?;
+        Ok(ApiClient { http, base, token })
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        let joined = format!("{}/{}", url.path().trim_end_matches('/'), path);
+        url.set_path(&joined);
+        url
+    }
+
+    fn auth(&self) -> String {
+        format!("Bearer {}", self.token.expose())
+    }
+
+    /// `GET /v1/me`.
+    pub async fn me(&self) -> Result<Me, ApiError> {
+        let resp = self
+            .http
+            .get(self.url("v1/me"))
+            .header(AUTHORIZATION, self.auth())
+            .send()
+            .await
+            .map_err(transport)?;
+        let resp = check(resp).await?;
+        resp.json()
+            .await
+            .map_err(|e| ApiError::BadPage(e.to_string()))
+    }
+
+    /// `GET /v1/changes?after=&limit=`: one whole page, or nothing new.
+    pub async fn changes(&self, after: u64, limit: u32) -> Result<Changes, ApiError> {
+        let mut url = self.url("v1/changes");
+        url.query_pairs_mut()
+            .append_pair("after", &after.to_string())
+            .append_pair("limit", &limit.to_string());
+        let resp = self
+            .http
+            .get(url)
+            .header(AUTHORIZATION, self.auth())
+            .send()
+            .await
+            .map_err(transport)?;
+        if resp.status() == StatusCode::NOT_MODIFIED {
+            return Ok(Changes::UpToDate);
+        }
+        let resp = check(resp).await?;
+        let body = resp.bytes().await.map_err(transport)?;
+        parse_page(&body).map(Changes::Page)
+    }
+
+    /// `POST /v1/mutations` with `Idempotency-Key: key`.
+    pub async fn mutations(
+        &self,
+        batch: &MutationBatch,
+        key: &str,
+    ) -> Result<MutationResults, ApiError> {
+        let resp = self
+            .http
+            .post(self.url("v1/mutations"))
+            .header(AUTHORIZATION, self.auth())
+            .header("Idempotency-Key", key)
+            .json(batch)
+            .send()
+            .await
+            .map_err(transport)?;
+        let resp = check(resp).await?;
+        resp.json()
+            .await
+            .map_err(|e| ApiError::BadPage(e.to_string()))
+    }
+}
+
+/// Splits an NDJSON page into header, changes and trailer. Anything short of a header, changes
+/// in strictly increasing `seq` and a final trailer is refused whole.
+pub fn parse_page(body: &[u8]) -> Result<Page, ApiError> {
+    let mut header = None;
+    let mut trailer = None;
+    let mut changes = Vec::new();
+    for (n, line) in body.split(|b| *b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if trailer.is_some() {
+            return Err(ApiError::BadPage(format!(
+                "line {} follows the trailer",
+                n + 1
+            )));
+        }
+        let parsed: FeedLine = serde_json::from_slice(line)
+            .map_err(|e| ApiError::BadPage(format!("line {}: {e}", n + 1)))?;
+        match parsed {
+            FeedLine::Header(h) if header.is_none() && changes.is_empty() => header = Some(h),
+            FeedLine::Header(_) => {
+                return Err(ApiError::BadPage(format!(
+                    "line {}: a second header",
+                    n + 1
+                )))
+            }
+            FeedLine::Change(c) => {
+                let Some(h) = &header else {
+                    return Err(ApiError::BadPage("a change before the header".into()));
+                };
+                let previous = changes.last().map_or(h.after, |p: &Change| p.seq);
+                if c.seq <= previous {
+                    return Err(ApiError::BadPage(format!(
+                        "line {}: seq {} does not follow {previous}",
+                        n + 1,
+                        c.seq
+                    )));
+                }
+                changes.push(c);
+            }
+            FeedLine::Trailer(t) => trailer = Some(t),
+        }
+    }
+    let header = header.ok_or_else(|| ApiError::BadPage("no header".into()))?;
+    let trailer = trailer.ok_or_else(|| ApiError::BadPage("the page has no trailer".into()))?;
+    if trailer.next < changes.last().map_or(header.after, |c| c.seq) {
+        return Err(ApiError::BadPage(
+            "the trailer's cursor goes backwards".into(),
+        ));
+    }
+    Ok(Page {
+        header,
+        changes,
+        trailer,
+        bytes: body.len(),
+    })
+}
+
+/// Passes a success through; turns anything else into the `ApiError` it means.
+async fn check(resp: reqwest::Response) -> Result<reqwest::Response, ApiError> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let retry_after = retry_after(resp.headers());
+    let body = resp.bytes().await.unwrap_or_default();
+    let problem: Option<Problem> = serde_json::from_slice(&body).ok();
+    let detail = problem
+        .as_ref()
+        .and_then(|p| p.detail.clone().or(Some(p.title.clone())))
+        .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(200).collect());
+    Err(match status {
+        StatusCode::UNAUTHORIZED => ApiError::Unauthorized,
+        StatusCode::GONE => ApiError::CursorTooOld,
+        _ if problem
+            .as_ref()
+            .is_some_and(|p| p.code == ProblemCode::CursorTooOld) =>
+        {
+            ApiError::CursorTooOld
+        }
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => ApiError::Busy {
+            status: status.as_u16(),
+            retry_after,
+        },
+        s if s.is_server_error() => ApiError::Server {
+            status: s.as_u16(),
+            detail,
+        },
+        s => ApiError::Refused {
+            status: s.as_u16(),
+            detail,
+        },
+    })
+}
+
+/// `Retry-After` in seconds (the form the reference server sends); HTTP dates are ignored.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// Checks a base URL a user typed: https anywhere, plain http only to this machine.
+pub fn parse_base_url(input: &str) -> Result<Url, String> {
+    let url = Url::parse(input.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if !loopback {
+                return Err(
+                    "plain http:// is allowed only to this computer (localhost); use https://"
+                        .into(),
+                );
+            }
+        }
+        other => return Err(format!("the scheme must be https, not {other}")),
+    }
+    if url.host().is_none() {
+        return Err("the URL has no host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("the URL must not carry a user name or password".into());
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused_except_to_loopback() {
+        assert!(parse_base_url("https://api.example.com").is_ok());
+        assert!(parse_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(parse_base_url("http://localhost:8080/").is_ok());
+        assert!(parse_base_url("http://[::1]:9/").is_ok());
+        let err = parse_base_url("http://api.example.com").unwrap_err();
+        assert!(err.contains("only to this computer"), "{err}");
+        assert!(parse_base_url("ftp://x").is_err());
+        assert!(parse_base_url("https://u:p@api.example.com").is_err());
+        assert!(parse_base_url("nonsense").is_err());
+    }
+
+    #[test]
+    fn a_token_never_shows_in_debug_output() {
+        let t = Token::new("s3cret-token");
+        assert!(!format!("{t:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn a_page_without_its_trailer_is_refused() {
+        let body = b"{\"line\":\"header\",\"after\":0,\"head\":2}\n\
+{\"line\":\"change\",\"seq\":1,\"entity\":\"partner\",\"op\":\"delete\",\"id\":\"x\",\"version\":2}\n";
+        assert!(matches!(parse_page(body), Err(ApiError::BadPage(m)) if m.contains("trailer")));
+    }
+
+    #[test]
+    fn a_malformed_line_refuses_the_page() {
+        let body = b"{\"line\":\"header\",\"after\":0,\"head\":2}\n{oops\n\
+{\"line\":\"trailer\",\"next\":2,\"has_more\":false,\"checksums\":[]}\n";
+        assert!(matches!(parse_page(body), Err(ApiError::BadPage(m)) if m.contains("line 2")));
+    }
+
+    #[test]
+    fn changes_out_of_order_refuse_the_page() {
+        let body = b"{\"line\":\"header\",\"after\":5,\"head\":9}\n\
+{\"line\":\"change\",\"seq\":4,\"entity\":\"partner\",\"op\":\"delete\",\"id\":\"x\",\"version\":2}\n\
+{\"line\":\"trailer\",\"next\":9,\"has_more\":false,\"checksums\":[]}\n";
+        assert!(parse_page(body).is_err());
+    }
+
+    #[test]
+    fn a_whole_page_parses() {
+        let body = b"{\"line\":\"header\",\"after\":0,\"head\":2}\n\
+{\"line\":\"change\",\"seq\":2,\"entity\":\"partner\",\"op\":\"delete\",\"id\":\"x\",\"version\":2}\n\
+{\"line\":\"trailer\",\"next\":2,\"has_more\":false,\"checksums\":[]}\n";
+        let page = parse_page(body).unwrap();
+        assert_eq!(page.changes.len(), 1);
+        assert_eq!(page.trailer.next, 2);
+    }
+}

@@ -1,0 +1,100 @@
+//! The outbox: local changes waiting for the central API, and the ones it refused.
+//!
+//! A local write and its outbox row commit in one transaction on a connection switched to
+//! `synchronous = FULL`, so a change the user saw saved survives a crash or a power cut.
+
+use chrono::{SecondsFormat, Utc};
+use program::contract::MutationKind;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::error::{DeskError, Result};
+use crate::store::Store;
+use crate::views::RejectedChange;
+
+/// Queues `kind` for the central API; returns the mutation's id (a UUIDv7).
+pub async fn enqueue(
+    store: &Store,
+    entity: &str,
+    entity_id: &str,
+    kind: &MutationKind,
+    base_version: Option<u64>,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let payload = serde_json::to_string(kind)
+        .map_err(|e| DeskError::Corrupt(format!("mutation payload: {e}")))?;
+    let mut conn = store.pool().acquire().await?;
+    sqlx::query("PRAGMA synchronous = FULL")
+        .execute(&mut *conn)
+        .await?;
+    let outcome = async {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query(
+            "INSERT INTO outbox (id, entity, entity_id, op, payload, base_version, created_at) \
+             VALUES (?, ?, ?, 'upsert', ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(entity)
+        .bind(entity_id)
+        .bind(payload)
+        .bind(base_version.and_then(|v| i64::try_from(v).ok()))
+        .bind(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok::<(), DeskError>(())
+    }
+    .await;
+    sqlx::query("PRAGMA synchronous = NORMAL")
+        .execute(&mut *conn)
+        .await?;
+    outcome.map(|()| id)
+}
+
+/// The changes the central API refused, newest first, with their reasons.
+pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.payload, o.last_error, o.created_at, p.name AS partner \
+         FROM outbox o LEFT JOIN partners p ON p.id = json_extract(o.payload, '$.input.partner_id') \
+         WHERE o.status = 'rejected' ORDER BY o.seq DESC",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let payload: String = r.try_get("payload")?;
+            let kind: MutationKind = serde_json::from_str(&payload)
+                .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
+            let partner: Option<String> = r.try_get("partner")?;
+            let summary = match kind {
+                MutationKind::PurchaseCredits { credits, .. } => format!(
+                    "Buy {} credits for {}",
+                    credits.amount(),
+                    partner.as_deref().unwrap_or("a partner")
+                ),
+            };
+            Ok(RejectedChange {
+                id: r.try_get("id")?,
+                summary,
+                reason: r
+                    .try_get::<Option<String>, _>("last_error")?
+                    .unwrap_or_default(),
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Removes a refused change once the user has seen it.
+pub async fn dismiss(store: &Store, id: &str) -> Result<()> {
+    let done = sqlx::query("DELETE FROM outbox WHERE id = ? AND status = 'rejected'")
+        .bind(id)
+        .execute(store.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(DeskError::NotFound {
+            what: format!("refused change {id}"),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! The sign-in token in the OS keychain (the keyring crate), and nowhere else.
+//!
+//! On Linux the store is the kernel's key retention service (keyutils), which needs no desktop
+//! daemon; on macOS and Windows the platform keychain. The token never reaches SQLite, the logs
+//! or the UI.
+
+use crate::api::Token;
+use crate::error::{DeskError, Result};
+
+/// The keychain service name Partner Desk stores its tokens under.
+pub const SERVICE: &str = "app.partnerdesk.desktop";
+
+fn entry(account: &str) -> Result<keyring::Entry> {
+    keyring::Entry::new(SERVICE, account).map_err(keychain)
+}
+
+fn keychain(e: keyring::Error) -> DeskError {
+    DeskError::Keychain(e.to_string())
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| DeskError::Keychain(format!("keychain task failed: {e}")))?
+}
+
+/// Stores `token` for `account` (the API base URL), replacing any earlier one.
+pub async fn store_token(account: &str, token: &Token) -> Result<()> {
+    let (account, token) = (account.to_string(), token.expose().to_string());
+    blocking(move || entry(&account)?.set_password(&token).map_err(keychain)).await
+}
+
+/// The token stored for `account`, if any.
+pub async fn load_token(account: &str) -> Result<Option<Token>> {
+    let account = account.to_string();
+    blocking(move || match entry(&account)?.get_password() {
+        Ok(t) => Ok(Some(Token::new(t))),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(keychain(e)),
+    })
+    .await
+}
+
+/// Forgets the token for `account`; forgetting a token that is not there is fine.
+pub async fn delete_token(account: &str) -> Result<()> {
+    let account = account.to_string();
+    blocking(move || match entry(&account)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(keychain(e)),
+    })
+    .await
+}

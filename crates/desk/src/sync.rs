@@ -1,0 +1,640 @@
+//! Sync with the central API: push the outbox, then pull the change feed into the mirror.
+//!
+//! Pull: each page and the new cursor commit in one transaction, so a crash mid-sync resumes
+//! from the last whole page and never applies a page twice. A row with a pending local change is
+//! never overwritten by a download. A 410 rebuilds the mirror from the start and keeps the
+//! outbox. A ledger checksum that disagrees with the mirror refetches the feed from the start
+//! (upserts make that safe).
+//!
+//! Push: pending outbox rows go in order, in batches, with an `Idempotency-Key` derived from the
+//! batch's mutation ids so a resend is recognised. Each mutation comes back applied (removed
+//! from the outbox), rejected (kept, with its reason, for the user; it never blocks the rest) or
+//! retry (kept pending).
+//!
+//! Transient failures (network, 5xx, 429/503, a broken page) are retried with exponential
+//! back-off and jitter, honouring `Retry-After`; the background loop keeps probing while offline
+//! and syncs as soon as the network returns.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use backon::{ExponentialBuilder, Retryable};
+use chrono::{SecondsFormat, Utc};
+use program::contract::{
+    CatalogItem, Change, Customer, Dataset, Deployment, Entity, LedgerEntry, Mutation,
+    MutationBatch, MutationKind, NpsResponse, Op, Outcome, Partner, Territory,
+};
+use program::migration::CustomerMigration;
+use sqlx::{Row, SqliteConnection};
+use tokio::sync::{watch, Notify};
+use uuid::Uuid;
+
+use crate::api::{ApiClient, ApiError, Changes, Page};
+use crate::error::{DeskError, Result};
+use crate::store::{self, Store, Versions};
+use crate::views::{SyncPhase, SyncProblem, SyncProblemKind, SyncProgress, SyncStatus};
+
+/// Keys of `sync_state`.
+pub const CURSOR: &str = "cursor";
+pub const LAST_SYNCED_AT: &str = "last_synced_at";
+
+/// Tables mirrored from the central API, children before parents (the order a wipe deletes in).
+const MIRROR_TABLES: &[&str] = &[
+    "partner_brands",
+    "catalog_item_brands",
+    "customer_migrations",
+    "nps_responses",
+    "ledger_entries",
+    "deployments",
+    "territories",
+    "customers",
+    "catalog_items",
+    "partners",
+];
+
+/// How sync paces itself. Tests shorten the delays.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Changes per page.
+    pub page_size: u32,
+    /// Mutations per push batch.
+    pub batch_size: u32,
+    /// Between rounds when all is well.
+    pub interval: Duration,
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Retries of one request before the round gives up (the loop tries again later).
+    pub max_retries: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            page_size: 5_000,
+            batch_size: 100,
+            interval: Duration::from_secs(60),
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            max_retries: 6,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Local(#[from] DeskError),
+}
+
+impl From<sqlx::Error> for SyncError {
+    fn from(e: sqlx::Error) -> Self {
+        SyncError::Local(DeskError::Storage(e))
+    }
+}
+
+impl SyncError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SyncError::Api(e) if e.is_transient())
+    }
+
+    pub fn problem(&self) -> SyncProblem {
+        let kind = match self {
+            SyncError::Api(ApiError::Offline(_)) => SyncProblemKind::Offline,
+            SyncError::Api(ApiError::Busy { .. }) => SyncProblemKind::ServerBusy,
+            SyncError::Api(ApiError::Server { .. }) => SyncProblemKind::ServerError,
+            SyncError::Api(ApiError::Unauthorized) => SyncProblemKind::SignInRefused,
+            SyncError::Api(ApiError::BadPage(_) | ApiError::CursorTooOld) => {
+                SyncProblemKind::BadData
+            }
+            SyncError::Api(ApiError::Refused { .. }) => SyncProblemKind::Refused,
+            SyncError::Local(_) => SyncProblemKind::LocalStorage,
+        };
+        SyncProblem {
+            kind,
+            detail: self.to_string(),
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pages: u32,
+    pub changes: u64,
+    pub bytes: u64,
+    /// Changes not applied because the row has a pending local change.
+    pub kept_local: u64,
+    pub pushed: u32,
+    pub rejected: u32,
+    /// Times the mirror was rebuilt from the start (410, or a ledger checksum mismatch).
+    pub rebuilds: u32,
+    pub cursor: u64,
+}
+
+/// The sync engine of one workspace.
+#[derive(Debug)]
+pub struct SyncEngine {
+    store: Store,
+    api: ApiClient,
+    options: SyncOptions,
+    status: watch::Sender<SyncStatus>,
+    wake: Notify,
+    /// One round at a time, whoever asks.
+    round: tokio::sync::Mutex<()>,
+}
+
+impl SyncEngine {
+    pub async fn new(store: Store, api: ApiClient, options: SyncOptions) -> Result<Arc<Self>> {
+        let engine = SyncEngine {
+            status: watch::Sender::new(SyncStatus {
+                phase: SyncPhase::Idle,
+                last_synced_at: None,
+                pending: 0,
+                rejected: 0,
+                progress: None,
+                first_sync: true,
+                problem: None,
+            }),
+            store,
+            api,
+            options,
+            wake: Notify::new(),
+            round: tokio::sync::Mutex::new(()),
+        };
+        engine.refresh_counts().await?;
+        Ok(Arc::new(engine))
+    }
+
+    pub fn api(&self) -> &ApiClient {
+        &self.api
+    }
+
+    pub fn status(&self) -> watch::Receiver<SyncStatus> {
+        self.status.subscribe()
+    }
+
+    pub fn current_status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Asks the background loop for a round now.
+    pub fn request(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Re-reads the outbox counts and the last sync time into the status (after a local write).
+    pub async fn refresh_counts(&self) -> Result<()> {
+        let (pending, rejected) = outbox_counts(self.store.pool()).await?;
+        let last = self.store.get_state(LAST_SYNCED_AT).await?;
+        self.status.send_modify(|s| {
+            s.pending = pending;
+            s.rejected = rejected;
+            s.first_sync = last.is_none();
+            s.last_synced_at = last;
+        });
+        Ok(())
+    }
+
+    /// Runs sync in the background until the returned task is aborted: a round at start, then
+    /// every `interval` or when asked; while offline it probes with growing delays, so it syncs
+    /// soon after the network returns.
+    pub fn spawn(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let engine = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut offline_delay = engine.options.min_backoff;
+            loop {
+                let wait = match engine.run_once().await {
+                    Ok(_) => {
+                        offline_delay = engine.options.min_backoff;
+                        engine.options.interval
+                    }
+                    Err(e) if e.is_transient() => {
+                        offline_delay = (offline_delay * 2).min(engine.options.max_backoff);
+                        offline_delay
+                    }
+                    Err(_) => engine.options.interval,
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = engine.wake.notified() => {}
+                }
+            }
+        })
+    }
+
+    /// One round: push the outbox, then pull every page. Updates the status as it goes.
+    pub async fn run_once(&self) -> std::result::Result<SyncReport, SyncError> {
+        let _round = self.round.lock().await;
+        self.status.send_modify(|s| {
+            s.phase = SyncPhase::Syncing;
+        });
+        let started = Instant::now();
+        let mut report = SyncReport::default();
+        let outcome = async {
+            self.push(&mut report).await?;
+            self.pull(&mut report).await?;
+            Ok::<_, SyncError>(())
+        }
+        .await;
+        match &outcome {
+            Ok(()) => {
+                let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+                self.store.set_state(LAST_SYNCED_AT, &now).await?;
+                tracing::info!(
+                    changes = report.changes,
+                    pushed = report.pushed,
+                    rejected = report.rejected,
+                    ms = started.elapsed().as_millis() as u64,
+                    "sync round done"
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "sync round failed"),
+        }
+        let (pending, rejected) = outbox_counts(self.store.pool()).await?;
+        let last = self.store.get_state(LAST_SYNCED_AT).await?;
+        self.status.send_modify(|s| {
+            s.pending = pending;
+            s.rejected = rejected;
+            s.progress = None;
+            s.first_sync = last.is_none();
+            s.last_synced_at = last;
+            match &outcome {
+                Ok(()) => {
+                    s.phase = SyncPhase::Idle;
+                    s.problem = None;
+                }
+                Err(e) => {
+                    s.phase = if e.is_transient() {
+                        SyncPhase::Offline
+                    } else {
+                        SyncPhase::Failed
+                    };
+                    s.problem = Some(e.problem());
+                }
+            }
+        });
+        outcome.map(|()| report)
+    }
+
+    /// Only the download half of a round (the outbox stays as it is): for tests and tools.
+    pub async fn pull_only(&self) -> std::result::Result<SyncReport, SyncError> {
+        let _round = self.round.lock().await;
+        let mut report = SyncReport::default();
+        self.pull(&mut report).await?;
+        Ok(report)
+    }
+
+    /// Runs `op` with back-off on transient errors, honouring `Retry-After`.
+    async fn retrying<T, F, Fut>(&self, op: F) -> std::result::Result<T, ApiError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, ApiError>>,
+    {
+        let policy = ExponentialBuilder::default()
+            .with_min_delay(self.options.min_backoff)
+            .with_max_delay(self.options.max_backoff)
+            .with_max_times(self.options.max_retries)
+            .with_jitter();
+        op.retry(policy)
+            .when(ApiError::is_transient)
+            .adjust(|e, backoff| e.retry_after().or(backoff))
+            .notify(|e, wait| tracing::debug!(error = %e, ?wait, "retrying"))
+            .await
+    }
+
+    async fn push(&self, report: &mut SyncReport) -> std::result::Result<(), SyncError> {
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, payload, base_version FROM outbox WHERE status = 'pending' \
+                 ORDER BY seq LIMIT ?",
+            )
+            .bind(i64::from(self.options.batch_size))
+            .fetch_all(self.store.pool())
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut mutations = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let id: String = r.try_get("id")?;
+                let payload: String = r.try_get("payload")?;
+                let base: Option<i64> = r.try_get("base_version")?;
+                let kind: MutationKind = serde_json::from_str(&payload)
+                    .map_err(|e| DeskError::Corrupt(format!("outbox payload {id}: {e}")))?;
+                mutations.push(Mutation {
+                    id: id
+                        .parse()
+                        .map_err(|_| DeskError::Corrupt(format!("outbox id {id}")))?,
+                    base_version: base.and_then(|v| u64::try_from(v).ok()),
+                    kind,
+                });
+            }
+            let key = batch_key(&mutations);
+            let batch = MutationBatch { mutations };
+            let results = self.retrying(|| self.api.mutations(&batch, &key)).await?;
+            let mut tx = self.store.pool().begin().await?;
+            let mut progressed = false;
+            for r in &results.results {
+                let id = r.id.to_string();
+                match &r.outcome {
+                    Outcome::Applied => {
+                        sqlx::query("DELETE FROM outbox WHERE id = ?")
+                            .bind(&id)
+                            .execute(&mut *tx)
+                            .await?;
+                        report.pushed += 1;
+                        progressed = true;
+                    }
+                    Outcome::Rejected { reason, .. } => {
+                        sqlx::query(
+                            "UPDATE outbox SET status = 'rejected', last_error = ?, \
+                             attempts = attempts + 1 WHERE id = ?",
+                        )
+                        .bind(reason)
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await?;
+                        report.rejected += 1;
+                        progressed = true;
+                    }
+                    Outcome::Retry { reason } => {
+                        sqlx::query(
+                            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                        )
+                        .bind(reason)
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+            }
+            tx.commit().await?;
+            if !progressed {
+                // Everything came back "retry": leave it for the next round.
+                return Ok(());
+            }
+        }
+    }
+
+    async fn pull(&self, report: &mut SyncReport) -> std::result::Result<(), SyncError> {
+        let mut cursor = self.cursor().await?;
+        let start = cursor;
+        let mut rebuilt = false;
+        loop {
+            let answer = self
+                .retrying(|| self.api.changes(cursor, self.options.page_size))
+                .await;
+            let page = match answer {
+                Ok(Changes::UpToDate) => break,
+                Ok(Changes::Page(page)) => page,
+                Err(ApiError::CursorTooOld) if !rebuilt => {
+                    tracing::warn!(cursor, "cursor too old: rebuilding the mirror");
+                    wipe_mirror(&self.store).await?;
+                    report.rebuilds += 1;
+                    rebuilt = true;
+                    cursor = 0;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let applied = apply_page(&self.store, &page).await?;
+            report.pages += 1;
+            report.changes += page.changes.len() as u64;
+            report.bytes += page.bytes as u64;
+            report.kept_local += applied.kept_local;
+            cursor = page.trailer.next;
+            let total = page.header.head.saturating_sub(start).max(1);
+            let done = cursor.saturating_sub(start).min(total);
+            self.status.send_modify(|s| {
+                s.progress = Some(SyncProgress {
+                    done: u32::try_from(done).unwrap_or(u32::MAX),
+                    total: u32::try_from(total).unwrap_or(u32::MAX),
+                });
+            });
+            if !applied.mismatched.is_empty() && !rebuilt {
+                tracing::warn!(
+                    partners = applied.mismatched.len(),
+                    "ledger checksum mismatch: refetching from the start"
+                );
+                set_cursor(&self.store, 0).await?;
+                report.rebuilds += 1;
+                rebuilt = true;
+                cursor = 0;
+                continue;
+            }
+            if !page.trailer.has_more {
+                break;
+            }
+        }
+        report.cursor = cursor;
+        Ok(())
+    }
+
+    async fn cursor(&self) -> Result<u64> {
+        Ok(self
+            .store
+            .get_state(CURSOR)
+            .await?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0))
+    }
+}
+
+/// A stable key for a batch: the same mutations in the same order give the same key.
+fn batch_key(mutations: &[Mutation]) -> String {
+    let ids: Vec<u8> = mutations
+        .iter()
+        .flat_map(|m| m.id.as_bytes().to_vec())
+        .collect();
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, &ids).to_string()
+}
+
+async fn outbox_counts(pool: &sqlx::SqlitePool) -> Result<(u32, u32)> {
+    let row = sqlx::query(
+        "SELECT coalesce(sum(status = 'pending'), 0) AS pending, \
+                coalesce(sum(status = 'rejected'), 0) AS rejected FROM outbox",
+    )
+    .fetch_one(pool)
+    .await?;
+    let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    Ok((n(row.try_get("pending")?), n(row.try_get("rejected")?)))
+}
+
+async fn set_cursor(store: &Store, cursor: u64) -> Result<()> {
+    store.set_state(CURSOR, &cursor.to_string()).await
+}
+
+/// Deletes every mirrored row and the cursor; the outbox and local work stay.
+pub async fn wipe_mirror(store: &Store) -> Result<()> {
+    let mut conn = store.pool().acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await?;
+    let outcome = async {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        for table in MIRROR_TABLES {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM sync_state WHERE key = ?")
+            .bind(CURSOR)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok::<(), DeskError>(())
+    }
+    .await;
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    outcome
+}
+
+#[derive(Debug, Default)]
+struct Applied {
+    kept_local: u64,
+    mismatched: Vec<String>,
+}
+
+/// Applies one page and moves the cursor, in one transaction.
+///
+/// Foreign keys are off on this connection while it applies: the feed is ordered by change, not
+/// by dependency (a customer updated late comes after the deployments that name it), so
+/// references settle once the mirror has caught up, as the server guarantees.
+async fn apply_page(store: &Store, page: &Page) -> std::result::Result<Applied, SyncError> {
+    let mut conn = store.pool().acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await?;
+    let outcome = apply_page_on(&mut conn, page).await;
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    outcome
+}
+
+async fn apply_page_on(
+    conn: &mut SqliteConnection,
+    page: &Page,
+) -> std::result::Result<Applied, SyncError> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let pending: HashSet<(String, String)> =
+        sqlx::query_as("SELECT entity, entity_id FROM outbox WHERE status = 'pending'")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+    let mut applied = Applied::default();
+    let mut data = Dataset::default();
+    let mut versions = Versions::new();
+    let mut deletes: HashMap<Entity, Vec<String>> = HashMap::new();
+    for change in &page.changes {
+        if pending.contains(&(change.entity.as_str().to_string(), change.id.clone())) {
+            applied.kept_local += 1;
+            continue;
+        }
+        match change.op {
+            Op::Upsert => {
+                decode_into(&mut data, change)?;
+                versions.insert((change.entity, change.id.clone()), change.version);
+            }
+            Op::Delete => deletes
+                .entry(change.entity)
+                .or_default()
+                .push(change.id.clone()),
+        }
+    }
+    store::upsert_dataset(&mut tx, &data, &versions).await?;
+    for (entity, ids) in &deletes {
+        delete_rows(&mut tx, *entity, ids).await?;
+    }
+    for sum in &page.trailer.checksums {
+        let row = sqlx::query(
+            "SELECT count(*) AS n, coalesce(sum(credits_minor), 0) AS minor \
+             FROM ledger_entries WHERE partner_id = ?",
+        )
+        .bind(sum.partner_id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        let n: i64 = row.try_get("n")?;
+        let minor: i64 = row.try_get("minor")?;
+        if u64::try_from(n).ok() != Some(sum.entries) || minor != sum.balance.minor() {
+            applied.mismatched.push(sum.partner_id.to_string());
+        }
+    }
+    sqlx::query("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(CURSOR)
+        .bind(page.trailer.next.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+fn decode_into(data: &mut Dataset, change: &Change) -> std::result::Result<(), SyncError> {
+    let value = change.data.clone().ok_or_else(|| {
+        ApiError::BadPage(format!(
+            "upsert of {} {} without data",
+            change.entity.as_str(),
+            change.id
+        ))
+    })?;
+    let bad = |e: serde_json::Error| {
+        ApiError::BadPage(format!("{} {}: {e}", change.entity.as_str(), change.id))
+    };
+    match change.entity {
+        Entity::Partner => data
+            .partners
+            .push(serde_json::from_value::<Partner>(value).map_err(bad)?),
+        Entity::Territory => data
+            .territories
+            .push(serde_json::from_value::<Territory>(value).map_err(bad)?),
+        Entity::Customer => data
+            .customers
+            .push(serde_json::from_value::<Customer>(value).map_err(bad)?),
+        Entity::Deployment => data
+            .deployments
+            .push(serde_json::from_value::<Deployment>(value).map_err(bad)?),
+        Entity::LedgerEntry => data
+            .ledger
+            .push(serde_json::from_value::<LedgerEntry>(value).map_err(bad)?),
+        Entity::NpsResponse => data
+            .nps
+            .push(serde_json::from_value::<NpsResponse>(value).map_err(bad)?),
+        Entity::CatalogItem => data
+            .catalog
+            .push(serde_json::from_value::<CatalogItem>(value).map_err(bad)?),
+        Entity::CustomerMigration => data
+            .migrations
+            .push(serde_json::from_value::<CustomerMigration>(value).map_err(bad)?),
+    }
+    Ok(())
+}
+
+async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]) -> Result<()> {
+    let (table, key) = match entity {
+        Entity::Partner => {
+            store::delete_where_in(conn, "partner_brands", "partner_id", ids).await?;
+            ("partners", "id")
+        }
+        Entity::Territory => ("territories", "id"),
+        Entity::Customer => ("customers", "id"),
+        Entity::Deployment => ("deployments", "id"),
+        Entity::LedgerEntry => {
+            // The ledger is append-only; a server that deletes a line is wrong, not obeyed.
+            tracing::warn!(count = ids.len(), "ignoring deletes of ledger lines");
+            return Ok(());
+        }
+        Entity::NpsResponse => ("nps_responses", "id"),
+        Entity::CatalogItem => {
+            store::delete_where_in(conn, "catalog_item_brands", "sku", ids).await?;
+            ("catalog_items", "sku")
+        }
+        Entity::CustomerMigration => ("customer_migrations", "id"),
+    };
+    store::delete_where_in(conn, table, key, ids).await
+}

@@ -1,7 +1,9 @@
 //! The sign-in token in the OS keychain (the keyring crate), and nowhere else.
 //!
-//! On Linux the store is the kernel's key retention service (keyutils), which needs no desktop
-//! daemon; on macOS and Windows the platform keychain. The token never reaches SQLite, the logs
+//! On Linux the store is the kernel's key retention service (keyutils: the session keyring,
+//! linked to the user's persistent keyring so a token outlives the login session until reboot
+//! or the keyring's expiry), which needs no desktop daemon; on macOS and Windows the platform
+//! keychain. The token never reaches SQLite, the logs
 //! or the UI.
 
 use crate::api::Token;
@@ -11,6 +13,19 @@ use crate::error::{DeskError, Result};
 pub const SERVICE: &str = "app.partnerdesk.desktop";
 
 fn entry(account: &str) -> Result<keyring::Entry> {
+    #[cfg(target_os = "linux")]
+    {
+        // A process started outside a login session (a service, a test runner) may have no
+        // session keyring of its own, and keyutils then refuses the first key it is given.
+        // Joining one first (a no-op inside a desktop session) makes every call behave alike.
+        static SESSION: std::sync::Once = std::sync::Once::new();
+        SESSION.call_once(|| {
+            use linux_keyutils::{KeyRing, KeyRingIdentifier};
+            if let Err(e) = KeyRing::from_special_id(KeyRingIdentifier::Session, true) {
+                tracing::warn!(error = ?e, "no session keyring");
+            }
+        });
+    }
     keyring::Entry::new(SERVICE, account).map_err(keychain)
 }
 

@@ -1,0 +1,88 @@
+//! `partner-desk-sync`: the app's sync engine without a window, for scripts and benchmarks.
+//!
+//! Syncs the cache in a data folder with a central API once and prints a summary. The token is
+//! read from the `PARTNER_DESK_TOKEN` environment variable (never from the command line, where
+//! other users could read it).
+//!
+//!     PARTNER_DESK_TOKEN=… partner-desk-sync --data-dir DIR --url https://api.example.com
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use desk::api::{parse_base_url, ApiClient, Token};
+use desk::store::{Store, CACHE_FILE};
+use desk::sync::{SyncEngine, SyncOptions};
+
+const USAGE: &str =
+    "usage: PARTNER_DESK_TOKEN=… partner-desk-sync --data-dir DIR --url URL [--page-size N]";
+
+struct Args {
+    data_dir: PathBuf,
+    url: String,
+    page_size: Option<u32>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut data_dir = None;
+    let mut url = None;
+    let mut page_size = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
+            "--url" => url = Some(value()?),
+            "--page-size" => {
+                page_size = Some(value()?.parse().map_err(|_| "--page-size: not a number")?)
+            }
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    Ok(Args {
+        data_dir: data_dir.ok_or(USAGE)?,
+        url: url.ok_or(USAGE)?,
+        page_size,
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("partner-desk-sync: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let args = parse_args()?;
+    let token = std::env::var("PARTNER_DESK_TOKEN")
+        .map_err(|_| "set PARTNER_DESK_TOKEN to the API token")?;
+    let base = parse_base_url(&args.url)?;
+    let store = Store::open(&args.data_dir.join(CACHE_FILE)).await?;
+    let mut options = SyncOptions::default();
+    if let Some(n) = args.page_size {
+        options.page_size = n;
+    }
+    let engine = SyncEngine::new(store, ApiClient::new(base, Token::new(token))?, options).await?;
+    let started = Instant::now();
+    let report = engine.run_once().await?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "synced {} changes in {} pages ({} bytes) in {:.2} s ({:.0} changes/s); pushed {}, refused {}, rebuilds {}; cursor {}",
+        report.changes,
+        report.pages,
+        report.bytes,
+        secs,
+        report.changes as f64 / secs.max(1e-9),
+        report.pushed,
+        report.rejected,
+        report.rebuilds,
+        report.cursor
+    );
+    Ok(())
+}

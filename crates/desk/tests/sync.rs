@@ -1,0 +1,569 @@
+//! Sync against the reference central API on a loopback port, into a real SQLite file: first
+//! sync, incremental changes and deletes, every fault of the fault switch, a 410 rebuild, the
+//! outbox, scope, and the process killed mid-sync.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use central_api::server::{self, RunningServer, Scope, ServerConfig};
+use chrono::NaiveDate;
+use desk::api::{ApiClient, ApiError, Token};
+use desk::outbox;
+use desk::store::{Store, CACHE_FILE};
+use desk::sync::{SyncEngine, SyncError, SyncOptions};
+use program::contract::{Entity, MutationKind, PartnerId, Role};
+use program::Credits;
+use sqlx::Row;
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+/// Quick retries and small pages, so faults and paging show up in small data.
+fn fast() -> SyncOptions {
+    SyncOptions {
+        page_size: 1_000,
+        min_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(200),
+        max_retries: 8,
+        ..SyncOptions::default()
+    }
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    server: RunningServer,
+    store: Store,
+    token: String,
+}
+
+async fn setup(deployments: usize) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        deployments,
+        ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
+    };
+    let server = server::start(config).await.unwrap();
+    let partners = server.store().partner_ids().await.unwrap();
+    let token = server
+        .create_token("Ana Manager", Role::PlatformAccountManager, &partners)
+        .await
+        .unwrap();
+    let store = Store::open(&dir.path().join("client").join(CACHE_FILE))
+        .await
+        .unwrap();
+    Setup {
+        _dir: dir,
+        server,
+        store,
+        token,
+    }
+}
+
+impl Setup {
+    async fn engine(&self, options: SyncOptions) -> std::sync::Arc<SyncEngine> {
+        self.engine_with(&self.token, options).await
+    }
+
+    async fn engine_with(&self, token: &str, options: SyncOptions) -> std::sync::Arc<SyncEngine> {
+        let api =
+            ApiClient::new(self.server.base_url().parse().unwrap(), Token::new(token)).unwrap();
+        SyncEngine::new(self.store.clone(), api, options)
+            .await
+            .unwrap()
+    }
+}
+
+const TABLES: &[(Entity, &str)] = &[
+    (Entity::Partner, "partners"),
+    (Entity::Territory, "territories"),
+    (Entity::Customer, "customers"),
+    (Entity::Deployment, "deployments"),
+    (Entity::LedgerEntry, "ledger_entries"),
+    (Entity::NpsResponse, "nps_responses"),
+    (Entity::CatalogItem, "catalog_items"),
+    (Entity::CustomerMigration, "customer_migrations"),
+];
+
+async fn local_count(store: &Store, table: &str) -> u64 {
+    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    n as u64
+}
+
+async fn local_balances(store: &Store) -> BTreeMap<PartnerId, Credits> {
+    sqlx::query(
+        "SELECT partner_id, sum(credits_minor) AS minor FROM ledger_entries GROUP BY partner_id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        let id: String = r.get("partner_id");
+        (
+            PartnerId(id.parse().unwrap()),
+            Credits::from_minor(r.get("minor")),
+        )
+    })
+    .collect()
+}
+
+/// The mirror holds exactly what the server holds: rows per entity and balances per partner.
+async fn assert_mirror_equals_server(s: &Setup) {
+    for (entity, table) in TABLES {
+        let server = s.server.store().count(*entity, &Scope::All).await.unwrap();
+        assert_eq!(
+            local_count(&s.store, table).await,
+            server,
+            "{table}: mirror vs server"
+        );
+    }
+    let server: BTreeMap<_, _> = s
+        .server
+        .store()
+        .balances()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, b)| *b != Credits::ZERO)
+        .collect();
+    let local: BTreeMap<_, _> = local_balances(&s.store)
+        .await
+        .into_iter()
+        .filter(|(_, b)| *b != Credits::ZERO)
+        .collect();
+    assert_eq!(local, server, "per-partner balances");
+}
+
+#[tokio::test]
+async fn first_sync_mirrors_the_server() {
+    let s = setup(3_000).await;
+    let engine = s.engine(fast()).await;
+    let report = engine.run_once().await.unwrap();
+    assert!(report.pages > 1, "paged: {report:?}");
+    assert_mirror_equals_server(&s).await;
+    let status = engine.current_status();
+    assert!(status.last_synced_at.is_some() && !status.first_sync);
+    // Nothing new: the next round downloads nothing.
+    let again = engine.run_once().await.unwrap();
+    assert_eq!(again.changes, 0);
+}
+
+#[tokio::test]
+async fn incremental_sync_applies_updates_and_deletes() {
+    let s = setup(2_000).await;
+    let engine = s.engine(fast()).await;
+    engine.run_once().await.unwrap();
+
+    let store = s.server.store();
+    let customer_id: String = sqlx::query_scalar("SELECT id FROM customers LIMIT 1")
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    let mut customer: program::contract::Customer = serde_json::from_value(
+        store
+            .get(Entity::Customer, &customer_id)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    customer.name = "Renamed Customer SA".into();
+    store.upsert_customer(&customer).await.unwrap();
+    let nps_id: String = sqlx::query_scalar("SELECT id FROM nps_responses LIMIT 1")
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    store.delete(Entity::NpsResponse, &nps_id).await.unwrap();
+
+    let report = engine.run_once().await.unwrap();
+    assert_eq!(report.changes, 2);
+    let name: String = sqlx::query_scalar("SELECT name FROM customers WHERE id = ?")
+        .bind(&customer_id)
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(name, "Renamed Customer SA");
+    let gone: i64 = sqlx::query_scalar("SELECT count(*) FROM nps_responses WHERE id = ?")
+        .bind(&nps_id)
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(gone, 0, "the delete reached the mirror");
+    assert_mirror_equals_server(&s).await;
+}
+
+#[tokio::test]
+async fn sync_survives_every_fault_of_the_switch() {
+    let s = setup(2_000).await;
+    let engine = s.engine(fast()).await;
+    let faults = s.server.faults();
+    faults.unavailable_next(2);
+    faults.drop_next_pages(1);
+    faults.truncate_next_pages(1);
+    faults.corrupt_next_pages(1);
+    engine.run_once().await.unwrap();
+    assert_mirror_equals_server(&s).await;
+}
+
+#[tokio::test]
+async fn rate_limit_honours_retry_after() {
+    let s = setup(1_000).await;
+    let engine = s.engine(fast()).await;
+    s.server.faults().rate_limit_next(1, 1);
+    let started = Instant::now();
+    engine.run_once().await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}, the server asked for 1 s",
+        started.elapsed()
+    );
+    assert_mirror_equals_server(&s).await;
+}
+
+#[tokio::test]
+async fn an_unreachable_server_reports_offline_and_keeps_the_mirror() {
+    let s = setup(1_000).await;
+    let engine = s.engine(fast()).await;
+    engine.run_once().await.unwrap();
+    let before = local_count(&s.store, "deployments").await;
+    s.server.faults().unavailable_next(50);
+    let err = engine.run_once().await.unwrap_err();
+    assert!(err.is_transient(), "{err}");
+    let status = engine.current_status();
+    assert_eq!(status.phase, desk::views::SyncPhase::Offline);
+    assert_eq!(
+        status.problem.unwrap().kind,
+        desk::views::SyncProblemKind::ServerBusy
+    );
+    assert_eq!(local_count(&s.store, "deployments").await, before);
+}
+
+#[tokio::test]
+async fn a_refused_token_is_not_retried() {
+    let s = setup(1_000).await;
+    let engine = s.engine_with("not-a-token", fast()).await;
+    let err = engine.run_once().await.unwrap_err();
+    assert!(
+        matches!(err, SyncError::Api(ApiError::Unauthorized)),
+        "{err}"
+    );
+    assert!(!err.is_transient());
+    assert_eq!(
+        engine.current_status().phase,
+        desk::views::SyncPhase::Failed
+    );
+}
+
+#[tokio::test]
+async fn cursor_too_old_rebuilds_the_mirror_and_keeps_the_outbox() {
+    let s = setup(1_000).await;
+    let engine = s.engine(fast()).await;
+    engine.run_once().await.unwrap();
+    // A change the user made that the server refused stays for the user to see.
+    let partner: String = sqlx::query_scalar("SELECT id FROM partners LIMIT 1")
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    let kind = MutationKind::PurchaseCredits {
+        partner_id: PartnerId(partner.parse().unwrap()),
+        credits: Credits::whole(5_000_000),
+    };
+    outbox::enqueue(&s.store, "credit_purchase", &partner, &kind, None)
+        .await
+        .unwrap();
+    engine.run_once().await.unwrap();
+    assert_eq!(engine.current_status().rejected, 1);
+
+    let nps_id: String = sqlx::query_scalar("SELECT id FROM nps_responses LIMIT 1")
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    s.server
+        .store()
+        .delete(Entity::NpsResponse, &nps_id)
+        .await
+        .unwrap();
+    let head = s.server.store().head().await.unwrap();
+    s.server.store().compact(head).await.unwrap();
+    // The server restarting forgets the cursors it issued: ours is now too old.
+    let report = engine.run_once().await;
+    let report = report.unwrap();
+    assert!(report.rebuilds <= 1);
+    assert_mirror_equals_server(&s).await;
+    assert_eq!(outbox::rejected(&s.store).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_rejected_mutation_does_not_block_the_next() {
+    let s = setup(1_000).await;
+    let engine = s.engine(fast()).await;
+    engine.run_once().await.unwrap();
+    let partner: String = sqlx::query_scalar("SELECT id FROM partners LIMIT 1")
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    let id = PartnerId(partner.parse().unwrap());
+    let too_many = MutationKind::PurchaseCredits {
+        partner_id: id,
+        credits: Credits::whole(5_000_000),
+    };
+    let fine = MutationKind::PurchaseCredits {
+        partner_id: id,
+        credits: Credits::whole(1_000),
+    };
+    outbox::enqueue(&s.store, "credit_purchase", &partner, &too_many, None)
+        .await
+        .unwrap();
+    let applied = outbox::enqueue(&s.store, "credit_purchase", &partner, &fine, None)
+        .await
+        .unwrap();
+    let report = engine.run_once().await.unwrap();
+    assert_eq!((report.pushed, report.rejected), (1, 1));
+    let rejected = outbox::rejected(&s.store).await.unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert!(!rejected[0].reason.is_empty());
+    // The applied purchase came back through the feed as a ledger line with the mutation's id.
+    let line: i64 = sqlx::query_scalar(
+        "SELECT credits_minor FROM ledger_entries WHERE id = ? AND kind = 'purchase'",
+    )
+    .bind(applied.to_string())
+    .fetch_one(s.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(line, 100_000);
+    assert_mirror_equals_server(&s).await;
+    let status = engine.current_status();
+    assert_eq!((status.pending, status.rejected), (0, 1));
+}
+
+#[tokio::test]
+async fn a_row_with_a_pending_local_change_is_not_overwritten() {
+    let s = setup(1_000).await;
+    let engine = s.engine(fast()).await;
+    engine.run_once().await.unwrap();
+    let customer_id: String = sqlx::query_scalar("SELECT id FROM customers LIMIT 1")
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    let local_name: String = sqlx::query_scalar("SELECT name FROM customers WHERE id = ?")
+        .bind(&customer_id)
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    // A local edit of the customer is waiting in the outbox.
+    let partner: String = sqlx::query_scalar("SELECT partner_id FROM customers WHERE id = ?")
+        .bind(&customer_id)
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    let kind = MutationKind::PurchaseCredits {
+        partner_id: PartnerId(partner.parse().unwrap()),
+        credits: Credits::whole(1),
+    };
+    outbox::enqueue(&s.store, "customer", &customer_id, &kind, None)
+        .await
+        .unwrap();
+    let mut customer: program::contract::Customer = serde_json::from_value(
+        s.server
+            .store()
+            .get(Entity::Customer, &customer_id)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    customer.name = "Changed On The Server".into();
+    s.server.store().upsert_customer(&customer).await.unwrap();
+
+    let report = engine.pull_only().await.unwrap();
+    assert_eq!(report.kept_local, 1);
+    let name: String = sqlx::query_scalar("SELECT name FROM customers WHERE id = ?")
+        .bind(&customer_id)
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(name, local_name, "the pending row was left alone");
+}
+
+#[tokio::test]
+async fn a_partner_users_mirror_holds_only_its_partner() {
+    let s = setup(2_000).await;
+    let partners = s.server.store().partner_ids().await.unwrap();
+    let mine = partners[3];
+    let token = s
+        .server
+        .create_token("Sales Person", Role::PartnerSales, &[mine])
+        .await
+        .unwrap();
+    let engine = s.engine_with(&token, fast()).await;
+    engine.run_once().await.unwrap();
+    let me = mine.to_string();
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM partners")
+        .fetch_all(s.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(ids, vec![me.clone()]);
+    for table in ["territories", "ledger_entries", "nps_responses"] {
+        let others: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {table} WHERE partner_id <> ?"
+        ))
+        .bind(&me)
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+        assert_eq!(others, 0, "{table} holds another partner's rows");
+    }
+    // A customer is visible to its partner of record, or to a partner it migrated from.
+    let strangers: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM customers c WHERE c.partner_id <> ?1 AND NOT EXISTS \
+         (SELECT 1 FROM customer_migrations m WHERE m.customer_id = c.id \
+          AND (m.from_partner_id = ?1 OR m.to_partner_id = ?1))",
+    )
+    .bind(&me)
+    .fetch_one(s.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(strangers, 0);
+    assert!(local_count(&s.store, "customers").await > 0);
+}
+
+/// Kills the headless sync process at random points, again and again, then lets it finish: the
+/// mirror ends equal to the server, with no ledger line twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_killed_at_random_points_resumes_to_an_exact_mirror() {
+    use rand::Rng;
+    let s = setup(20_000).await;
+    let data_dir = s.store.path().parent().unwrap().to_path_buf();
+    s.store.close().await;
+    let bin = env!("CARGO_BIN_EXE_partner-desk-sync");
+    let spawn = || {
+        tokio::process::Command::new(bin)
+            .args(["--data-dir", data_dir.to_str().unwrap()])
+            .args(["--url", &s.server.base_url()])
+            .args(["--page-size", "2000"])
+            .env("PARTNER_DESK_TOKEN", &s.token)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut rng = rand::thread_rng();
+    let mut kills = 0;
+    let mut finished_early = 0;
+    for _ in 0..50 {
+        let mut child = spawn();
+        let wait = Duration::from_millis(rng.gen_range(20..600));
+        tokio::time::sleep(wait).await;
+        if child.try_wait().unwrap().is_some() {
+            finished_early += 1;
+        } else {
+            child.kill().await.unwrap(); // SIGKILL, and reaped
+            kills += 1;
+        }
+    }
+    let status = spawn().wait().await.unwrap();
+    assert!(status.success(), "the last run completes");
+    println!("killed the sync process {kills} times ({finished_early} runs finished first)");
+    assert!(kills >= 25, "only {kills} kills landed");
+
+    let store = Store::open(&data_dir.join(CACHE_FILE)).await.unwrap();
+    let check = Setup {
+        _dir: tempfile::tempdir().unwrap(),
+        server: s.server,
+        store,
+        token: s.token,
+    };
+    assert_mirror_equals_server(&check).await;
+    let doubled: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT id FROM ledger_entries GROUP BY id HAVING count(*) > 1)",
+    )
+    .fetch_one(check.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(doubled, 0);
+}
+
+async fn wait_for_sync(desk: &desk::Desk) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = desk.sync_status().await {
+            if status.last_synced_at.is_some() && status.phase == desk::views::SyncPhase::Idle {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "no sync completed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_keeps_the_token_in_the_keychain_and_sign_out_wipes_the_cache() {
+    use desk::error::ErrorCode;
+    let s = setup(1_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk::Desk::open(dir.path()).await.unwrap();
+    let base = s.server.base_url();
+
+    let err = desk
+        .sign_in(&base, "wrong-token", fast())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unauthorized);
+    let err = desk
+        .sign_in("http://central.example.com", &s.token, fast())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(
+        err.to_string().starts_with("base_url: plain http://"),
+        "{err}"
+    );
+
+    desk.sign_in(&base, &s.token, fast()).await.unwrap();
+    wait_for_sync(&desk).await;
+    assert!(local_count(desk.store(), "partners").await > 1);
+    let account = format!("{}/#Ana Manager", base);
+    let kept = desk::secrets::load_token(&account).await.unwrap().unwrap();
+    assert_eq!(kept.expose(), s.token);
+    // The token is nowhere in the cache file.
+    desk.store().close().await;
+    let bytes = std::fs::read(dir.path().join(CACHE_FILE)).unwrap();
+    let wal = std::fs::read(dir.path().join(format!("{CACHE_FILE}-wal"))).unwrap_or_default();
+    let needle = s.token.as_bytes();
+    for file in [&bytes, &wal] {
+        assert!(
+            !file.windows(needle.len()).any(|w| w == needle),
+            "token in the cache"
+        );
+    }
+    let desk = desk::Desk::open(dir.path()).await.unwrap();
+
+    // Resuming finds the account and its token again.
+    assert!(desk.resume(fast()).await.unwrap());
+    wait_for_sync(&desk).await;
+
+    // Another account in the same cache never sees the first one's rows.
+    let mine = s.server.store().partner_ids().await.unwrap()[0];
+    let other = s
+        .server
+        .create_token("Pat Partner", Role::PartnerAdmin, &[mine])
+        .await
+        .unwrap();
+    desk.sign_in(&base, &other, fast()).await.unwrap();
+    wait_for_sync(&desk).await;
+    assert_eq!(local_count(desk.store(), "partners").await, 1);
+
+    desk.sign_out().await.unwrap();
+    for (_, table) in TABLES {
+        assert_eq!(local_count(desk.store(), table).await, 0, "{table} wiped");
+    }
+    let account = format!("{}/#Pat Partner", base);
+    assert_eq!(desk::secrets::load_token(&account).await.unwrap(), None);
+    desk::secrets::delete_token(&format!("{}/#Ana Manager", base))
+        .await
+        .unwrap();
+}

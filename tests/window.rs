@@ -22,7 +22,9 @@ async fn portfolio_names(app: &App) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for cell in app
         .client
-        .find_all(Locator::Css("[data-testid=portfolio-row] [data-col=name]"))
+        .find_all(Locator::Css(
+            "[data-testid=portfolio-row] [data-col=name] button",
+        ))
         .await?
     {
         names.push(cell.text().await?.trim().to_string());
@@ -192,4 +194,79 @@ fn decimal_separator(text: &str) -> Option<char> {
 
 fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
+}
+
+#[tokio::test]
+async fn signing_in_to_a_central_api_syncs_that_account_and_shows_when_it_is_offline() {
+    run("sign-in", |app| {
+        Box::pin(async move {
+            use central_api::server::{self, ServerConfig};
+            use program::contract::Role;
+            let c = &app.client;
+            let dir = tempfile::tempdir()?;
+            let config = ServerConfig {
+                deployments: 2_000,
+                ..ServerConfig::demo(
+                    dir.path().join("central.sqlite3"),
+                    chrono::Utc::now().date_naive(),
+                )
+            };
+            let server = server::start(config).await?;
+            let partner = server.store().partner_ids().await?[0];
+            let token = server
+                .create_token("Pat Partner", Role::PartnerAdmin, &[partner])
+                .await?;
+
+            wait_for(c, "[data-testid=open-sign-in]")
+                .await?
+                .click()
+                .await?;
+            let url = wait_for(c, "[data-testid=sign-in-url]").await?;
+            url.clear().await?;
+            url.send_keys(&server.base_url()).await?;
+            wait_for(c, "[data-testid=sign-in-token]")
+                .await?
+                .send_keys(&token)
+                .await?;
+            wait_for(c, "[data-testid=sign-in-submit]")
+                .await?
+                .click()
+                .await?;
+
+            // The cache now holds only that partner, synced from the server.
+            eventually("the signed-in account's portfolio", || async {
+                let rows = c
+                    .find_all(Locator::Css("[data-testid=portfolio-row]"))
+                    .await?;
+                let last = c.find_all(Locator::Css("[data-testid=sync-last]")).await?;
+                Ok((rows.len() == 1 && !last.is_empty()).then_some(()))
+            })
+            .await?;
+            let row = wait_for(c, "[data-testid=portfolio-row]").await?;
+            ensure!(
+                row.attr("data-id").await?.as_deref() == Some(partner.to_string().as_str()),
+                "the row is the token's partner"
+            );
+            ensure!(
+                !c.source().await?.contains(&token),
+                "the token is not in the page"
+            );
+
+            // The server goes away: the app says it is offline and keeps the data.
+            server.shutdown().await?;
+            wait_for(c, "[data-testid=sync-now]").await?.click().await?;
+            wait_for(c, "[data-testid=sync-offline]").await?;
+            wait_for(c, "[data-testid=sync-problem][data-kind=offline]").await?;
+            ensure!(
+                c.find_all(Locator::Css("[data-testid=portfolio-row]"))
+                    .await?
+                    .len()
+                    == 1,
+                "the local copy is still shown"
+            );
+            app.save_screenshot("offline").await?;
+            Ok(())
+        })
+    })
+    .await;
 }

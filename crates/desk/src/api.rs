@@ -161,6 +161,22 @@ impl ApiClient {
             .map_err(|e| ApiError::BadPage(e.to_string()))
     }
 
+    /// `GET /v1/program`: the program policy, as JSON text (kept as sent, read when needed).
+    pub async fn program(&self) -> Result<String, ApiError> {
+        let resp = self
+            .http
+            .get(self.url("v1/program"))
+            .header(AUTHORIZATION, self.auth())
+            .send()
+            .await
+            .map_err(transport)?;
+        let resp = check(resp).await?;
+        let text = resp.text().await.map_err(transport)?;
+        serde_json::from_str::<program::contract::ProgramPolicy>(&text)
+            .map_err(|e| ApiError::BadPage(format!("program policy: {e}")))?;
+        Ok(text)
+    }
+
     /// `GET /v1/changes?after=&limit=`: one whole page, or nothing new.
     pub async fn changes(&self, after: u64, limit: u32) -> Result<Changes, ApiError> {
         let mut url = self.url("v1/changes");

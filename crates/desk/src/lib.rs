@@ -7,7 +7,9 @@
 
 pub mod api;
 pub mod error;
+pub mod export;
 pub mod logging;
+pub mod metrics;
 pub mod outbox;
 pub mod partners;
 pub mod portfolio;

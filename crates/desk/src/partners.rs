@@ -7,7 +7,10 @@ use program::contract::{Exclusivity, PartnerId};
 use program::Region;
 use sqlx::Row;
 
+use program::progression::{outlook, threshold_statuses};
+
 use crate::error::{DeskError, Result};
+use crate::metrics;
 use crate::portfolio;
 use crate::store::Store;
 use crate::views::{BenefitRow, PartnerPage, TerritoryRow};
@@ -24,7 +27,25 @@ pub fn parse_id(id: &str) -> Result<PartnerId> {
 }
 
 pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<PartnerPage> {
-    let partner = portfolio::row(store, id, as_of).await?;
+    let mut partner = portfolio::row(store, id, as_of).await?;
+    let policy = portfolio::policy(store).await?;
+    let now = metrics::partner_figures(store, id, as_of).await?;
+    let then = metrics::partner_figures(store, id, metrics::pace_start(as_of)).await?;
+    portfolio::attach(&mut partner, Some(&now), &policy);
+    let outlook = outlook(partner.tier, &now.progression(), &policy);
+    let progression = policy
+        .next_thresholds(partner.tier)
+        .map(|t| threshold_statuses(t, &now.progression(), &then.progression(), as_of))
+        .unwrap_or_default();
+    let mut churned = Vec::with_capacity(now.retention.churned.len());
+    for customer in &now.retention.churned {
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM customers WHERE id = ?")
+            .bind(customer.to_string())
+            .fetch_optional(store.pool())
+            .await?;
+        churned.extend(name);
+    }
+    churned.sort();
     let extra = sqlx::query("SELECT account_manager, joined_on FROM partners WHERE id = ?")
         .bind(id.to_string())
         .fetch_one(store.pool())
@@ -73,5 +94,13 @@ pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Part
         next_tier_adds: to_rows(added_by_next_tier(tier)),
         territories,
         partner,
+        nps: now.nps,
+        retention_base: now.retention.base,
+        retention_retained: now.retention.retained,
+        churned,
+        burn_30: format!("{:.2}", now.burn_30.amount()),
+        burn_90: format!("{:.2}", now.burn_90.amount()),
+        outlook,
+        progression,
     })
 }

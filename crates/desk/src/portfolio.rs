@@ -10,7 +10,11 @@ use program::{Brand, Credits, Currency, Region, Tier};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+use program::progression::{outlook, Outlook, ProgressionPolicy};
+use rust_decimal::Decimal;
+
 use crate::error::{DeskError, Result};
+use crate::metrics;
 use crate::store::Store;
 use crate::views::{PortfolioQuery, PortfolioRow, PortfolioSort};
 
@@ -26,7 +30,9 @@ SELECT p.id, p.name, p.tier, p.discount_rate, p.region, p.country, p.currency,
                         WHERE d.customer_id = c.id AND d.started_on <= as_of.day
                           AND (d.ended_on IS NULL OR d.ended_on > as_of.day))) AS active_customers,
        (SELECT coalesce(sum(l.credits_minor), 0) FROM ledger_entries l
-         WHERE l.partner_id = p.id) AS balance_minor
+         WHERE l.partner_id = p.id) AS balance_minor,
+       EXISTS (SELECT 1 FROM territories t
+                WHERE t.partner_id = p.id AND t.exclusivity <> 'none') AS exclusive
 FROM partners p
 WHERE 1 = 1";
 
@@ -84,12 +90,90 @@ pub async fn list(
         PortfolioSort::Region => "p.region",
         PortfolioSort::ActiveCustomers => "active_customers",
         PortfolioSort::Balance => "balance_minor",
+        // Computed figures are ordered after the query; name order breaks their ties.
+        PortfolioSort::Nps
+        | PortfolioSort::Retention
+        | PortfolioSort::RecurringVolume
+        | PortfolioSort::Runway => "p.name COLLATE NOCASE",
     };
     qb.push(format_args!(
         " ORDER BY {key} {dir}, p.name COLLATE NOCASE ASC, p.id ASC"
     ));
     let rows = qb.build().fetch_all(store.pool()).await?;
-    rows.iter().map(portfolio_row).collect()
+    let mut rows = rows.iter().map(portfolio_row).collect::<Result<Vec<_>>>()?;
+    let figures = metrics::figures(store, as_of, None).await?;
+    let policy = policy(store).await?;
+    for row in &mut rows {
+        attach(row, figures.get(&row.id), &policy);
+    }
+    rows.retain(|r| {
+        (!q.eligible_only || r.eligible_for_upgrade)
+            && (!q.exclusive_only || r.exclusive_territory)
+            && q.runway_below_days
+                .is_none_or(|limit| r.runway_days.is_some_and(|d| d < limit))
+    });
+    sort_by_figures(&mut rows, q.sort, q.descending);
+    Ok(rows)
+}
+
+/// The progression policy: as the central API last sent it, else the reference policy.
+pub async fn policy(store: &Store) -> Result<ProgressionPolicy> {
+    Ok(store
+        .get_state(crate::sync::PROGRAM_POLICY)
+        .await?
+        .and_then(|json| serde_json::from_str::<program::contract::ProgramPolicy>(&json).ok())
+        .map_or_else(ProgressionPolicy::reference, |p| p.progression))
+}
+
+/// Fills a row's figures and its upgrade flag.
+pub(crate) fn attach(
+    row: &mut PortfolioRow,
+    f: Option<&metrics::Figures>,
+    policy: &ProgressionPolicy,
+) {
+    let Some(f) = f else {
+        return;
+    };
+    row.active_customers = f.active_customers;
+    row.nps = f.nps.score;
+    row.nps_responses = f.nps.responses;
+    row.retention = f.retention.rate.map(metrics::fraction);
+    row.recurring_volume = format!("{:.2}", f.recurring_volume.amount());
+    row.runway_days = f.runway_days;
+    row.eligible_for_upgrade = matches!(
+        outlook(row.tier, &f.progression(), policy),
+        Outlook::EligibleForUpgrade { .. }
+    );
+}
+
+/// Orders by a computed figure (the SQL order stays for the other columns). Unknown values
+/// (no NPS, no retention, no runway) sort last either way.
+fn sort_by_figures(rows: &mut [PortfolioRow], sort: PortfolioSort, descending: bool) {
+    let key = |r: &PortfolioRow| -> Option<Decimal> {
+        match sort {
+            PortfolioSort::Nps => r.nps.map(Decimal::from),
+            PortfolioSort::Retention => r.retention.as_deref().and_then(|v| v.parse().ok()),
+            PortfolioSort::RecurringVolume => r.recurring_volume.parse().ok(),
+            PortfolioSort::Runway => r.runway_days.map(Decimal::from),
+            _ => None,
+        }
+    };
+    if !matches!(
+        sort,
+        PortfolioSort::Nps
+            | PortfolioSort::Retention
+            | PortfolioSort::RecurringVolume
+            | PortfolioSort::Runway
+    ) {
+        return;
+    }
+    rows.sort_by(|a, b| match (key(a), key(b)) {
+        (Some(x), Some(y)) if descending => y.cmp(&x),
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
 }
 
 /// One partner's portfolio row.
@@ -135,5 +219,12 @@ fn portfolio_row(r: &SqliteRow) -> Result<PortfolioRow> {
         active_customers: u32::try_from(active)
             .map_err(|_| corrupt("count", &active.to_string()))?,
         credit_balance: Credits::from_minor(balance).amount().to_string(),
+        nps: None,
+        nps_responses: 0,
+        retention: None,
+        recurring_volume: "0.00".into(),
+        runway_days: None,
+        eligible_for_upgrade: false,
+        exclusive_territory: r.try_get("exclusive")?,
     })
 }

@@ -38,6 +38,8 @@ use crate::views::{SyncPhase, SyncProblem, SyncProblemKind, SyncProgress, SyncSt
 /// Keys of `sync_state`.
 pub const CURSOR: &str = "cursor";
 pub const LAST_SYNCED_AT: &str = "last_synced_at";
+/// The program policy (`GET /v1/program`) as JSON, as the central API last sent it.
+pub const PROGRAM_POLICY: &str = "program_policy";
 
 /// Tables mirrored from the central API, children before parents (the order a wipe deletes in).
 const MIRROR_TABLES: &[&str] = &[
@@ -101,21 +103,28 @@ impl SyncError {
     }
 
     pub fn problem(&self) -> SyncProblem {
-        let kind = match self {
-            SyncError::Api(ApiError::Offline(_)) => SyncProblemKind::Offline,
-            SyncError::Api(ApiError::Busy { .. }) => SyncProblemKind::ServerBusy,
-            SyncError::Api(ApiError::Server { .. }) => SyncProblemKind::ServerError,
-            SyncError::Api(ApiError::Unauthorized) => SyncProblemKind::SignInRefused,
-            SyncError::Api(ApiError::BadPage(_) | ApiError::CursorTooOld) => {
-                SyncProblemKind::BadData
-            }
-            SyncError::Api(ApiError::Refused { .. }) => SyncProblemKind::Refused,
-            SyncError::Local(_) => SyncProblemKind::LocalStorage,
-        };
-        SyncProblem {
-            kind,
-            detail: self.to_string(),
+        match self {
+            SyncError::Api(e) => api_problem(e),
+            SyncError::Local(_) => SyncProblem {
+                kind: SyncProblemKind::LocalStorage,
+                detail: self.to_string(),
+            },
         }
+    }
+}
+
+fn api_problem(e: &ApiError) -> SyncProblem {
+    let kind = match e {
+        ApiError::Offline(_) => SyncProblemKind::Offline,
+        ApiError::Busy { .. } => SyncProblemKind::ServerBusy,
+        ApiError::Server { .. } => SyncProblemKind::ServerError,
+        ApiError::Unauthorized => SyncProblemKind::SignInRefused,
+        ApiError::BadPage(_) | ApiError::CursorTooOld => SyncProblemKind::BadData,
+        ApiError::Refused { .. } => SyncProblemKind::Refused,
+    };
+    SyncProblem {
+        kind,
+        detail: e.to_string(),
     }
 }
 
@@ -236,6 +245,8 @@ impl SyncEngine {
         let outcome = async {
             self.push(&mut report).await?;
             self.pull(&mut report).await?;
+            let policy = self.retrying(|| self.api.program()).await?;
+            self.store.set_state(PROGRAM_POLICY, &policy).await?;
             Ok::<_, SyncError>(())
         }
         .await;
@@ -298,11 +309,26 @@ impl SyncEngine {
             .with_max_delay(self.options.max_backoff)
             .with_max_times(self.options.max_retries)
             .with_jitter();
-        op.retry(policy)
+        let result = op
+            .retry(policy)
             .when(ApiError::is_transient)
             .adjust(|e, backoff| e.retry_after().or(backoff))
-            .notify(|e, wait| tracing::debug!(error = %e, ?wait, "retrying"))
-            .await
+            .notify(|e, wait| {
+                tracing::debug!(error = %e, ?wait, "retrying");
+                // Say so at once; the round keeps retrying behind the indicator.
+                self.status.send_modify(|s| {
+                    s.phase = SyncPhase::Offline;
+                    s.problem = Some(api_problem(e));
+                });
+            })
+            .await;
+        if result.is_ok() && self.status.borrow().phase == SyncPhase::Offline {
+            self.status.send_modify(|s| {
+                s.phase = SyncPhase::Syncing;
+                s.problem = None;
+            });
+        }
+        result
     }
 
     async fn push(&self, report: &mut SyncReport) -> std::result::Result<(), SyncError> {

@@ -19,6 +19,10 @@ pub enum PortfolioSort {
     Region,
     ActiveCustomers,
     Balance,
+    Nps,
+    Retention,
+    RecurringVolume,
+    Runway,
 }
 
 /// Filters and order of the portfolio screen. Empty filters match everything.
@@ -29,6 +33,15 @@ pub struct PortfolioQuery {
     pub brand: Option<Brand>,
     /// Case-insensitive substring of the partner's name.
     pub search: Option<String>,
+    /// Only partners meeting every threshold of the next self-service tier.
+    #[serde(default)]
+    pub eligible_only: bool,
+    /// Only partners holding an exclusive territory.
+    #[serde(default)]
+    pub exclusive_only: bool,
+    /// Only partners whose runway is below this many days.
+    #[serde(default)]
+    pub runway_below_days: Option<u32>,
     pub sort: PortfolioSort,
     pub descending: bool,
 }
@@ -50,6 +63,18 @@ pub struct PortfolioRow {
     pub active_customers: u32,
     /// Credits, as a decimal string with two decimals.
     pub credit_balance: String,
+    /// NPS over the trailing 12 months; null below the minimum response count.
+    pub nps: Option<i32>,
+    pub nps_responses: u32,
+    /// Logo retention over the trailing 12 months, as a fraction; null without starting
+    /// customers.
+    pub retention: Option<String>,
+    /// Credits consumed by recurring deployments over the trailing 12 months.
+    pub recurring_volume: String,
+    /// Days the balance lasts at the last 30 days' burn; null when nothing is being consumed.
+    pub runway_days: Option<u32>,
+    pub eligible_for_upgrade: bool,
+    pub exclusive_territory: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -80,6 +105,18 @@ pub struct PartnerPage {
     /// Rows whose cell the next tier changes, with the next tier's cell.
     pub next_tier_adds: Vec<BenefitRow>,
     pub territories: Vec<TerritoryRow>,
+    pub nps: program::metrics::Nps,
+    /// Customers active at the start of the trailing 12 months, and how many are still active.
+    pub retention_base: u32,
+    pub retention_retained: u32,
+    /// Names of the customers lost over the trailing 12 months.
+    pub churned: Vec<String>,
+    /// Credits consumed per day over the last 30 and 90 days.
+    pub burn_30: String,
+    pub burn_90: String,
+    pub outlook: program::progression::Outlook,
+    /// The thresholds of the next tier (for Regional: of consideration for Strategic).
+    pub progression: Vec<program::progression::ThresholdStatus>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

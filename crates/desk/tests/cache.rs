@@ -334,3 +334,129 @@ async fn workspace_info_counts_what_was_loaded() {
     assert_eq!(info.deployments as usize, data.deployments.len());
     assert_eq!(info.as_of, "2026-11-23");
 }
+
+/// NPS rounded half away from zero, in integers only.
+fn nps_by_hand(promoters: i64, detractors: i64, n: i64) -> Option<i32> {
+    if n < 5 {
+        return None;
+    }
+    let num = 100 * (promoters - detractors);
+    let rounded = (2 * num + num.signum() * n) / (2 * n);
+    Some(rounded as i32)
+}
+
+#[tokio::test]
+async fn portfolio_metrics_match_an_independent_computation() {
+    let (_dir, desk, data) = demo_desk().await;
+    let rows = desk.portfolio(&PortfolioQuery::default()).await.unwrap();
+    let pool = desk.store().pool();
+
+    // NPS over the trailing 12 months, from the raw responses.
+    let nps: BTreeMap<String, (i64, i64, i64)> = sqlx::query_as::<_, (String, i64, i64, i64)>(
+        "SELECT partner_id, sum(score >= 9), sum(score <= 6), count(*) FROM nps_responses \
+         WHERE answered_on > date(?1, '-12 months') AND answered_on <= ?1 GROUP BY partner_id",
+    )
+    .bind("2026-11-23")
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(p, a, b, n)| (p, (a, b, n)))
+    .collect();
+    // Recurring volume: consumption of monthly deployments over the trailing 12 months.
+    let volume: BTreeMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+        "SELECT l.partner_id, -sum(l.credits_minor) FROM ledger_entries l \
+         JOIN deployments d ON d.id = l.deployment_id \
+         WHERE l.kind = 'consumption' AND d.billing = 'monthly' \
+           AND date(l.at) > date(?1, '-12 months') AND date(l.at) <= ?1 GROUP BY l.partner_id",
+    )
+    .bind("2026-11-23")
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    // Retention from the generated data itself: the partner of record and activity at both ends.
+    let start = NaiveDate::from_ymd_opt(2025, 11, 23).unwrap();
+    let record_on = |c: &program::contract::Customer, day: NaiveDate| {
+        data.migrations
+            .iter()
+            .filter(|m| m.customer_id == c.id && m.effective_on > day)
+            .min_by_key(|m| m.effective_on)
+            .map_or(c.partner_id, |m| m.from_partner)
+    };
+    let mut by_customer: BTreeMap<_, Vec<&program::contract::Deployment>> = BTreeMap::new();
+    for d in &data.deployments {
+        by_customer.entry(d.customer_id).or_default().push(d);
+    }
+    let active_on = |c: &program::contract::Customer, day: NaiveDate| {
+        by_customer
+            .get(&c.id)
+            .is_some_and(|ds| ds.iter().any(|d| d.is_active_on(day)))
+    };
+    for row in &rows {
+        let id = row.id.to_string();
+        let (p, d, n) = nps.get(&id).copied().unwrap_or_default();
+        assert_eq!(row.nps, nps_by_hand(p, d, n), "NPS of {}", row.name);
+        assert_eq!(row.nps_responses as i64, n);
+        let minor = volume.get(&id).copied().unwrap_or_default();
+        assert_eq!(
+            row.recurring_volume,
+            format!("{:.2}", Credits::from_minor(minor).amount()),
+            "recurring volume of {}",
+            row.name
+        );
+        let base: Vec<_> = data
+            .customers
+            .iter()
+            .filter(|c| record_on(c, start) == row.id && active_on(c, start))
+            .collect();
+        let kept = base
+            .iter()
+            .filter(|c| record_on(c, as_of()) == row.id && active_on(c, as_of()))
+            .count();
+        let expected = (!base.is_empty()).then(|| {
+            (rust_decimal::Decimal::from(kept as u64)
+                / rust_decimal::Decimal::from(base.len() as u64))
+            .round_dp(4)
+            .normalize()
+            .to_string()
+        });
+        assert_eq!(row.retention, expected, "retention of {}", row.name);
+    }
+    assert!(rows.iter().any(|r| r.nps.is_some()) && rows.iter().any(|r| r.retention.is_some()));
+}
+
+#[tokio::test]
+async fn partner_page_shows_progression_and_strategic_is_only_ever_considered() {
+    use program::progression::Outlook;
+    let (_dir, desk, data) = demo_desk().await;
+    for p in &data.partners {
+        let page = desk.partner_page(&p.id.to_string()).await.unwrap();
+        match p.tier {
+            Tier::Strategic => {
+                assert_eq!(page.outlook, Outlook::AtTop);
+                assert!(page.progression.is_empty());
+            }
+            _ => {
+                assert_eq!(page.progression.len(), 4, "{}", p.name);
+                let all_met = page.progression.iter().all(|t| t.met);
+                let eligible = matches!(page.outlook, Outlook::EligibleForUpgrade { .. });
+                let considered = page.outlook == Outlook::MayBeConsideredForStrategic;
+                assert_eq!(all_met, eligible || considered, "{}", p.name);
+                assert_eq!(page.partner.eligible_for_upgrade, eligible);
+                assert!(!considered || p.tier == Tier::Regional);
+            }
+        }
+    }
+    let eligible = desk
+        .portfolio(&PortfolioQuery {
+            eligible_only: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(eligible
+        .iter()
+        .all(|r| r.eligible_for_upgrade && r.tier != Tier::Strategic));
+}

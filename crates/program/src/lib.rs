@@ -11,6 +11,7 @@
 pub mod benefits;
 pub mod contract;
 pub mod credits;
+pub mod metrics;
 pub mod migration;
 pub mod money;
 pub mod progression;

@@ -146,6 +146,99 @@ pub fn outlook(current: Tier, metrics: &PartnerMetrics, policy: &ProgressionPoli
     }
 }
 
+/// The four measures progression looks at. There is no measure of referrals or recruits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    ActiveCustomers,
+    Nps,
+    Retention,
+    RecurringVolume,
+}
+
+/// One threshold of the next tier: where the partner is, what is required, and when, at the pace
+/// of the last six months, it would get there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ThresholdStatus {
+    pub measure: Measure,
+    /// Decimal string; None when the value cannot be computed (too few NPS responses).
+    pub current: Option<String>,
+    pub required: String,
+    pub met: bool,
+    /// ISO date the pace of the last six months reaches the threshold; None when met, or when
+    /// the pace would never reach it.
+    pub estimated_on: Option<String>,
+}
+
+/// Months of history the pace is taken over.
+pub const PACE_MONTHS: u32 = 6;
+
+fn measure_values(m: &PartnerMetrics) -> [(Measure, Option<Decimal>); 4] {
+    [
+        (
+            Measure::ActiveCustomers,
+            Some(Decimal::from(m.active_customers)),
+        ),
+        (Measure::Nps, m.nps.map(Decimal::from)),
+        (Measure::Retention, m.retention),
+        (Measure::RecurringVolume, Some(m.recurring_volume.amount())),
+    ]
+}
+
+fn required_values(t: &Thresholds) -> [Decimal; 4] {
+    [
+        Decimal::from(t.active_customers),
+        Decimal::from(t.nps),
+        t.retention,
+        t.recurring_volume.amount(),
+    ]
+}
+
+/// Each threshold of `thresholds` for a partner whose metrics are `now` today (`as_of`) and were
+/// `then` six months earlier.
+pub fn threshold_statuses(
+    thresholds: &Thresholds,
+    now: &PartnerMetrics,
+    then: &PartnerMetrics,
+    as_of: chrono::NaiveDate,
+) -> Vec<ThresholdStatus> {
+    let before = measure_values(then);
+    measure_values(now)
+        .into_iter()
+        .zip(required_values(thresholds))
+        .zip(before)
+        .map(|(((measure, current), required), (_, past))| {
+            let met = current.is_some_and(|c| c >= required);
+            let estimated_on = match (met, current, past) {
+                (false, Some(c), Some(p)) if c > p => {
+                    let per_month = (c - p) / Decimal::from(PACE_MONTHS);
+                    let months = ((required - c) / per_month).ceil();
+                    u32::try_from(months.mantissa() / 10i128.pow(months.scale()))
+                        .ok()
+                        .filter(|m| *m <= 120)
+                        .and_then(|m| as_of.checked_add_months(chrono::Months::new(m)))
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                }
+                _ => None,
+            };
+            ThresholdStatus {
+                measure,
+                current: current.map(|c| c.normalize().to_string()),
+                required: required.normalize().to_string(),
+                met,
+                estimated_on,
+            }
+        })
+        .collect()
+}
+
+impl ProgressionPolicy {
+    /// The thresholds of the tier above `tier` (for Regional: to be considered for Strategic).
+    pub fn next_thresholds(&self, tier: Tier) -> Option<&Thresholds> {
+        self.for_next(tier)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +250,56 @@ mod tests {
             retention: Some(Decimal::ONE),
             recurring_volume: Credits::whole(100_000_000),
         }
+    }
+
+    #[test]
+    fn each_threshold_shows_current_required_met_and_the_date_at_the_current_pace() {
+        let policy = ProgressionPolicy::reference();
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let now = PartnerMetrics {
+            active_customers: 8,
+            nps: Some(25),
+            retention: None,
+            recurring_volume: Credits::whole(19_000),
+        };
+        let then = PartnerMetrics {
+            active_customers: 2,
+            nps: Some(30),
+            retention: None,
+            recurring_volume: Credits::whole(10_000),
+        };
+        let rows = threshold_statuses(&policy.specialist, &now, &then, as_of);
+        assert_eq!(rows.len(), 4);
+        // +6 customers in 6 months = 1 a month; 2 more needed → 2 months.
+        assert_eq!(rows[0].measure, Measure::ActiveCustomers);
+        assert_eq!(rows[0].current.as_deref(), Some("8"));
+        assert_eq!(rows[0].required, "10");
+        assert!(!rows[0].met);
+        assert_eq!(rows[0].estimated_on.as_deref(), Some("2027-01-23"));
+        // NPS 25 ≥ 20: met, no estimate.
+        assert!(rows[1].met && rows[1].estimated_on.is_none());
+        // Retention unknown: not met, no estimate.
+        assert!(!rows[2].met && rows[2].current.is_none() && rows[2].estimated_on.is_none());
+        // +9,000 in 6 months = 1,500 a month; 6,000 more → 4 months.
+        assert_eq!(rows[3].estimated_on.as_deref(), Some("2027-03-23"));
+    }
+
+    #[test]
+    fn a_falling_measure_has_no_estimated_date() {
+        let policy = ProgressionPolicy::reference();
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let now = PartnerMetrics {
+            active_customers: 5,
+            nps: None,
+            retention: None,
+            recurring_volume: Credits::ZERO,
+        };
+        let then = PartnerMetrics {
+            active_customers: 9,
+            ..now.clone()
+        };
+        let rows = threshold_statuses(&policy.specialist, &now, &then, as_of);
+        assert!(rows.iter().all(|r| r.estimated_on.is_none()));
     }
 
     #[test]

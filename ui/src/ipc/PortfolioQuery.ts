@@ -11,4 +11,16 @@ export type PortfolioQuery = { tier: Tier | null, region: Region | null, brand: 
 /**
  * Case-insensitive substring of the partner's name.
  */
-search: string | null, sort: PortfolioSort, descending: boolean, };
+search: string | null, 
+/**
+ * Only partners meeting every threshold of the next self-service tier.
+ */
+eligible_only: boolean, 
+/**
+ * Only partners holding an exclusive territory.
+ */
+exclusive_only: boolean, 
+/**
+ * Only partners whose runway is below this many days.
+ */
+runway_below_days: number | null, sort: PortfolioSort, descending: boolean, };

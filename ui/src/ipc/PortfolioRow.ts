@@ -19,4 +19,21 @@ country: string, brands: Array<Brand>, currency: Currency, active_customers: num
 /**
  * Credits, as a decimal string with two decimals.
  */
-credit_balance: string, };
+credit_balance: string, 
+/**
+ * NPS over the trailing 12 months; null below the minimum response count.
+ */
+nps: number | null, nps_responses: number, 
+/**
+ * Logo retention over the trailing 12 months, as a fraction; null without starting
+ * customers.
+ */
+retention: string | null, 
+/**
+ * Credits consumed by recurring deployments over the trailing 12 months.
+ */
+recurring_volume: string, 
+/**
+ * Days the balance lasts at the last 30 days' burn; null when nothing is being consumed.
+ */
+runway_days: number | null, eligible_for_upgrade: boolean, exclusive_territory: boolean, };

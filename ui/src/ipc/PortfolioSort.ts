@@ -3,4 +3,4 @@
 /**
  * Columns the portfolio can be sorted by.
  */
-export type PortfolioSort = "name" | "tier" | "discount" | "region" | "active_customers" | "balance";
+export type PortfolioSort = "name" | "tier" | "discount" | "region" | "active_customers" | "balance" | "nps" | "retention" | "recurring_volume" | "runway";

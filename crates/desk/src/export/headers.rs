@@ -1,0 +1,91 @@
+//! The words of the exports — sheet titles and column headers — in every language, in one place.
+//!
+//! Values stay as the program's codes (`strategic`, `usa_can`, `purchase`) in every language, so a
+//! filter or a script written against one export works on the next.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The language of an export's headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    #[default]
+    En,
+    Es,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Text {
+    Portfolio,
+    Ledger,
+    Customers,
+    Deployments,
+    Partner,
+    Tier,
+    Discount,
+    Region,
+    Country,
+    Brands,
+    ActiveCustomers,
+    CreditBalance,
+    At,
+    Kind,
+    Credits,
+    AmountPaid,
+    Currency,
+    DiscountApplied,
+    DeploymentId,
+    Customer,
+    Name,
+    Brand,
+    Founder,
+    CreatedOn,
+    ActiveDeployments,
+    PartnerOfRecord,
+    Sku,
+    Billing,
+    StartedOn,
+    EndedOn,
+}
+
+impl Text {
+    pub(crate) fn get(self, lang: Lang) -> &'static str {
+        let (en, es) = match self {
+            Text::Portfolio => ("Portfolio", "Cartera"),
+            Text::Ledger => ("Credit ledger", "Movimientos de créditos"),
+            Text::Customers => ("Customers", "Clientes"),
+            Text::Deployments => ("Deployments", "Despliegues"),
+            Text::Partner => ("Partner", "Socio"),
+            Text::Tier => ("Tier", "Nivel"),
+            Text::Discount => ("Discount", "Descuento"),
+            Text::Region => ("Region", "Región"),
+            Text::Country => ("Country", "País"),
+            Text::Brands => ("Brands", "Marcas"),
+            Text::ActiveCustomers => ("Active customers", "Clientes activos"),
+            Text::CreditBalance => ("Credit balance", "Saldo de créditos"),
+            Text::At => ("Date and time (UTC)", "Fecha y hora (UTC)"),
+            Text::Kind => ("Type", "Tipo"),
+            Text::Credits => ("Credits", "Créditos"),
+            Text::AmountPaid => ("Amount paid", "Importe pagado"),
+            Text::Currency => ("Currency", "Moneda"),
+            Text::DiscountApplied => ("Discount applied", "Descuento aplicado"),
+            Text::DeploymentId => ("Deployment ID", "ID de despliegue"),
+            Text::Customer => ("Customer", "Cliente"),
+            Text::Name => ("Name", "Nombre"),
+            Text::Brand => ("Brand", "Marca"),
+            Text::Founder => ("Founder", "Fundador"),
+            Text::CreatedOn => ("Created on", "Fecha de alta"),
+            Text::ActiveDeployments => ("Active deployments", "Despliegues activos"),
+            Text::PartnerOfRecord => ("Partner of record", "Socio titular"),
+            Text::Sku => ("SKU", "SKU"),
+            Text::Billing => ("Billing", "Facturación"),
+            Text::StartedOn => ("Started on", "Inicio"),
+            Text::EndedOn => ("Ended on", "Fin"),
+        };
+        match lang {
+            Lang::En => en,
+            Lang::Es => es,
+        }
+    }
+}

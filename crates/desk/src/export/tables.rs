@@ -1,0 +1,287 @@
+//! The tables the app exports: a partner's ledger, customers and deployments, read from the cache
+//! (SELECTs only), and the portfolio, from the rows the screen already shows.
+//!
+//! Amounts come from their integer minor units, so every value is exact; codes (tiers, kinds,
+//! billing) are exported as stored.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use program::contract::PartnerId;
+use program::{Credits, Currency, Money};
+use rust_decimal::Decimal;
+
+use super::headers::{Lang, Text};
+use super::{Cell, Column, ColumnKind, Table};
+use crate::error::{DeskError, Result};
+use crate::store::Store;
+use crate::views::PortfolioRow;
+
+/// The partners shown, one row each, in the order given.
+pub fn portfolio(rows: &[PortfolioRow], lang: Lang) -> Result<Table> {
+    let mut table = Table::new(
+        Text::Portfolio.get(lang),
+        columns(
+            lang,
+            &[
+                (Text::Partner, ColumnKind::Text),
+                (Text::Tier, ColumnKind::Text),
+                (Text::Discount, ColumnKind::Percent),
+                (Text::Region, ColumnKind::Text),
+                (Text::Country, ColumnKind::Text),
+                (Text::Brands, ColumnKind::Text),
+                (Text::ActiveCustomers, ColumnKind::Integer),
+                (Text::CreditBalance, ColumnKind::Credits),
+            ],
+        ),
+    );
+    for row in rows {
+        let balance = decimal("credit balance", &row.credit_balance)?;
+        let balance = Credits::new(balance).map_err(|e| DeskError::Corrupt(e.to_string()))?;
+        let brands: Vec<&str> = row.brands.iter().map(|b| b.name()).collect();
+        table.push_row(vec![
+            Cell::Text(row.name.clone()),
+            Cell::Text(row.tier.as_str().into()),
+            Cell::Percent(decimal("discount rate", &row.discount_rate)?),
+            Cell::Text(row.region.as_str().into()),
+            Cell::Text(row.country.clone()),
+            Cell::Text(brands.join(", ")),
+            Cell::Integer(row.active_customers.into()),
+            Cell::Credits(balance),
+        ])?;
+    }
+    Ok(table)
+}
+
+#[derive(sqlx::FromRow)]
+struct LedgerLine {
+    at: String,
+    kind: String,
+    credits_minor: i64,
+    fiat_minor: Option<i64>,
+    fiat_currency: Option<String>,
+    rate: Option<String>,
+    deployment_id: Option<String>,
+    customer_id: Option<String>,
+    customer: Option<String>,
+}
+
+/// Every line of the partner's credit ledger, oldest first (by time, then id). Its credits add
+/// up to the partner's balance.
+pub async fn ledger(store: &Store, partner: PartnerId, lang: Lang) -> Result<Table> {
+    ensure_partner(store, partner).await?;
+    let lines: Vec<LedgerLine> = sqlx::query_as(
+        "SELECT l.at, l.kind, l.credits_minor, l.fiat_minor, l.fiat_currency, l.rate, \
+                l.deployment_id, l.customer_id, c.name AS customer \
+         FROM ledger_entries l LEFT JOIN customers c ON c.id = l.customer_id \
+         WHERE l.partner_id = ? ORDER BY l.at, l.id",
+    )
+    .bind(partner.to_string())
+    .fetch_all(store.pool())
+    .await?;
+    let mut table = Table::new(
+        Text::Ledger.get(lang),
+        columns(
+            lang,
+            &[
+                (Text::At, ColumnKind::DateTime),
+                (Text::Kind, ColumnKind::Text),
+                (Text::Credits, ColumnKind::Credits),
+                (Text::AmountPaid, ColumnKind::Money),
+                (Text::Currency, ColumnKind::Text),
+                (Text::DiscountApplied, ColumnKind::Percent),
+                (Text::DeploymentId, ColumnKind::Text),
+                (Text::Customer, ColumnKind::Text),
+            ],
+        ),
+    );
+    for l in lines {
+        let fiat = match (l.fiat_minor, &l.fiat_currency) {
+            (Some(minor), Some(code)) => Cell::Money(Money::from_minor(minor, currency(code)?)),
+            _ => Cell::Empty,
+        };
+        table.push_row(vec![
+            Cell::DateTime(date_time(&l.at)?),
+            Cell::Text(l.kind),
+            Cell::Credits(Credits::from_minor(l.credits_minor)),
+            fiat,
+            text(l.fiat_currency),
+            match l.rate {
+                Some(rate) => Cell::Percent(decimal("rate", &rate)?),
+                None => Cell::Empty,
+            },
+            text(l.deployment_id),
+            // A customer outside the cache (another partner's now) is still named by its id.
+            text(l.customer.or(l.customer_id)),
+        ])?;
+    }
+    Ok(table)
+}
+
+#[derive(sqlx::FromRow)]
+struct CustomerLine {
+    name: String,
+    country: String,
+    brand: String,
+    founder: String,
+    created_on: String,
+    active_deployments: i64,
+    partner_of_record: Option<String>,
+}
+
+/// The customers the partner serves or has served: those it is partner of record for, those
+/// with a deployment made through it, and those that migrated away from it (their partner of
+/// record says where they are now). By name. Active deployments are the customer's deployments
+/// running on `as_of`, as the portfolio counts them.
+pub async fn customers(
+    store: &Store,
+    partner: PartnerId,
+    as_of: NaiveDate,
+    lang: Lang,
+) -> Result<Table> {
+    ensure_partner(store, partner).await?;
+    let lines: Vec<CustomerLine> = sqlx::query_as(
+        "SELECT c.name, c.country, c.brand, c.founder, c.created_on, p.name AS partner_of_record, \
+                (SELECT count(*) FROM deployments d \
+                  WHERE d.customer_id = c.id AND d.started_on <= ?2 \
+                    AND (d.ended_on IS NULL OR d.ended_on > ?2)) AS active_deployments \
+         FROM customers c LEFT JOIN partners p ON p.id = c.partner_id \
+         WHERE c.partner_id = ?1 \
+            OR EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id AND d.partner_id = ?1) \
+            OR EXISTS (SELECT 1 FROM customer_migrations m \
+                        WHERE m.customer_id = c.id AND m.from_partner_id = ?1) \
+         ORDER BY c.name COLLATE NOCASE, c.id",
+    )
+    .bind(partner.to_string())
+    .bind(as_of.format("%Y-%m-%d").to_string())
+    .fetch_all(store.pool())
+    .await?;
+    let mut table = Table::new(
+        Text::Customers.get(lang),
+        columns(
+            lang,
+            &[
+                (Text::Name, ColumnKind::Text),
+                (Text::Country, ColumnKind::Text),
+                (Text::Brand, ColumnKind::Text),
+                (Text::Founder, ColumnKind::Text),
+                (Text::CreatedOn, ColumnKind::Date),
+                (Text::ActiveDeployments, ColumnKind::Integer),
+                (Text::PartnerOfRecord, ColumnKind::Text),
+            ],
+        ),
+    );
+    for c in lines {
+        table.push_row(vec![
+            Cell::Text(c.name),
+            Cell::Text(c.country),
+            Cell::Text(c.brand),
+            Cell::Text(c.founder),
+            Cell::Date(date(&c.created_on)?),
+            Cell::Integer(c.active_deployments),
+            text(c.partner_of_record),
+        ])?;
+    }
+    Ok(table)
+}
+
+#[derive(sqlx::FromRow)]
+struct DeploymentLine {
+    id: String,
+    customer_id: String,
+    customer: Option<String>,
+    sku: String,
+    billing: String,
+    credits_minor: i64,
+    started_on: String,
+    ended_on: Option<String>,
+}
+
+/// The deployments made through the partner, by start date (then id). The id ties each to its
+/// ledger lines.
+pub async fn deployments(store: &Store, partner: PartnerId, lang: Lang) -> Result<Table> {
+    ensure_partner(store, partner).await?;
+    let lines: Vec<DeploymentLine> = sqlx::query_as(
+        "SELECT d.id, d.customer_id, c.name AS customer, d.sku, d.billing, d.credits_minor, \
+                d.started_on, d.ended_on \
+         FROM deployments d LEFT JOIN customers c ON c.id = d.customer_id \
+         WHERE d.partner_id = ? ORDER BY d.started_on, d.id",
+    )
+    .bind(partner.to_string())
+    .fetch_all(store.pool())
+    .await?;
+    let mut table = Table::new(
+        Text::Deployments.get(lang),
+        columns(
+            lang,
+            &[
+                (Text::Customer, ColumnKind::Text),
+                (Text::Sku, ColumnKind::Text),
+                (Text::Billing, ColumnKind::Text),
+                (Text::Credits, ColumnKind::Credits),
+                (Text::StartedOn, ColumnKind::Date),
+                (Text::EndedOn, ColumnKind::Date),
+                (Text::DeploymentId, ColumnKind::Text),
+            ],
+        ),
+    );
+    for d in lines {
+        table.push_row(vec![
+            Cell::Text(d.customer.unwrap_or(d.customer_id)),
+            Cell::Text(d.sku),
+            Cell::Text(d.billing),
+            Cell::Credits(Credits::from_minor(d.credits_minor)),
+            Cell::Date(date(&d.started_on)?),
+            match d.ended_on {
+                Some(day) => Cell::Date(date(&day)?),
+                None => Cell::Empty,
+            },
+            Cell::Text(d.id),
+        ])?;
+    }
+    Ok(table)
+}
+
+fn columns(lang: Lang, spec: &[(Text, ColumnKind)]) -> Vec<Column> {
+    spec.iter()
+        .map(|(header, kind)| Column::new(header.get(lang), *kind))
+        .collect()
+}
+
+/// An unknown partner is an error, not an empty export.
+async fn ensure_partner(store: &Store, partner: PartnerId) -> Result<()> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM partners WHERE id = ?")
+        .bind(partner.to_string())
+        .fetch_optional(store.pool())
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(DeskError::NotFound {
+            what: format!("partner {partner}"),
+        }),
+    }
+}
+
+fn text(value: Option<String>) -> Cell {
+    value.map_or(Cell::Empty, Cell::Text)
+}
+
+fn corrupt(what: &str, value: &str) -> DeskError {
+    DeskError::Corrupt(format!("{what} {value:?}"))
+}
+
+fn decimal(what: &str, value: &str) -> Result<Decimal> {
+    value.trim().parse().map_err(|_| corrupt(what, value))
+}
+
+fn currency(code: &str) -> Result<Currency> {
+    Currency::parse(code).ok_or_else(|| corrupt("currency", code))
+}
+
+fn date(value: &str) -> Result<NaiveDate> {
+    value.parse().map_err(|_| corrupt("date", value))
+}
+
+fn date_time(value: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| corrupt("time", value))
+}

@@ -1,0 +1,238 @@
+//! The program's metrics (`program::metrics`) over the local cache, for every partner at once.
+//!
+//! SQL gathers the facts each metric is defined on (response counts, per-customer activity at
+//! the ends of the window, consumption lines) in a few set-based queries; the definitions
+//! themselves are applied by `program::metrics`. A customer's partner of record on a day is its
+//! current partner unless a migration after that day moved it: then the first such migration's
+//! old partner.
+
+use std::collections::HashMap;
+
+use chrono::{Days, NaiveDate};
+use program::contract::{Billing, CustomerId, PartnerId};
+use program::metrics::{self, Consumption, CustomerEnds, Nps};
+use program::progression::PartnerMetrics;
+use program::Credits;
+use rust_decimal::Decimal;
+use sqlx::Row;
+
+use crate::error::{DeskError, Result};
+use crate::store::Store;
+
+/// A partner's figures on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    pub active_customers: u32,
+    pub nps: Nps,
+    pub retention: metrics::Retention,
+    pub recurring_volume: Credits,
+    pub balance: Credits,
+    pub burn_30: Credits,
+    pub burn_90: Credits,
+    pub runway_days: Option<u32>,
+}
+
+impl Figures {
+    fn empty() -> Figures {
+        Figures {
+            active_customers: 0,
+            nps: metrics::nps_from_counts(0, 0, 0),
+            retention: metrics::retention([]),
+            recurring_volume: Credits::ZERO,
+            balance: Credits::ZERO,
+            burn_30: Credits::ZERO,
+            burn_90: Credits::ZERO,
+            runway_days: None,
+        }
+    }
+
+    /// The inputs of tier progression.
+    pub fn progression(&self) -> PartnerMetrics {
+        PartnerMetrics {
+            active_customers: self.active_customers,
+            nps: self.nps.score,
+            retention: self.retention.rate,
+            recurring_volume: self.recurring_volume,
+        }
+    }
+}
+
+fn slot(out: &mut HashMap<PartnerId, Figures>, id: PartnerId) -> &mut Figures {
+    out.entry(id).or_insert_with(Figures::empty)
+}
+
+fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_partner(id: &str) -> Result<PartnerId> {
+    id.parse()
+        .map(PartnerId)
+        .map_err(|_| DeskError::Corrupt(format!("partner id {id:?}")))
+}
+
+/// SQL for the partner of record of customer `c` on the day bound as `?day`.
+const RECORD_ON: &str = "coalesce((SELECT m.from_partner_id FROM customer_migrations m \
+     WHERE m.customer_id = c.id AND m.effective_on > ?day ORDER BY m.effective_on LIMIT 1), c.partner_id)";
+
+/// SQL: whether customer `c` has a deployment active on `?day`.
+const ACTIVE_ON: &str = "EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id \
+     AND d.started_on <= ?day AND (d.ended_on IS NULL OR d.ended_on > ?day))";
+
+fn on(sql: &str, day: &str) -> String {
+    sql.replace("?day", day)
+}
+
+/// Every partner's figures as of `as_of` (only partners with any activity appear; others are
+/// all zero — see [`Figures`]). `only` restricts to one partner.
+pub async fn figures(
+    store: &Store,
+    as_of: NaiveDate,
+    only: Option<PartnerId>,
+) -> Result<HashMap<PartnerId, Figures>> {
+    let start = metrics::trailing_start(as_of);
+    let (day, first) = (iso(as_of), iso(start));
+    let mut out: HashMap<PartnerId, Figures> = HashMap::new();
+    let filter = |column: &str| match only {
+        Some(id) => format!(" AND {column} = '{id}'"),
+        None => String::new(),
+    };
+
+    // Customers at the two ends of the window, attributed to their partner of record then.
+    // (Dates are bound as literals: they come from NaiveDate, never from user text.)
+    let ends_sql = format!(
+        "SELECT c.id, {rs} AS rec_start, {as_} AS act_start, {re} AS rec_end, {ae} AS act_end \
+         FROM customers c WHERE 1 = 1",
+        rs = on(RECORD_ON, &format!("'{first}'")),
+        as_ = on(ACTIVE_ON, &format!("'{first}'")),
+        re = on(RECORD_ON, &format!("'{day}'")),
+        ae = on(ACTIVE_ON, &format!("'{day}'")),
+    );
+    let rows = sqlx::query(&ends_sql).fetch_all(store.pool()).await?;
+    let mut ends: HashMap<PartnerId, Vec<CustomerEnds>> = HashMap::new();
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let customer = CustomerId(
+            id.parse()
+                .map_err(|_| DeskError::Corrupt(format!("customer id {id:?}")))?,
+        );
+        let rec_start = parse_partner(&r.try_get::<String, _>("rec_start")?)?;
+        let rec_end = parse_partner(&r.try_get::<String, _>("rec_end")?)?;
+        let act_start: bool = r.try_get("act_start")?;
+        let act_end: bool = r.try_get("act_end")?;
+        if act_end {
+            slot(&mut out, rec_end).active_customers += 1;
+        }
+        for partner in [rec_start, rec_end] {
+            if only.is_some_and(|o| o != partner) {
+                continue;
+            }
+            let list = ends.entry(partner).or_default();
+            if list.last().is_some_and(|l| l.customer == customer) {
+                continue; // same partner at both ends: one entry
+            }
+            list.push(CustomerEnds {
+                customer,
+                active_at_start: act_start && rec_start == partner,
+                active_at_end: act_end && rec_end == partner,
+            });
+        }
+    }
+    for (partner, list) in ends {
+        slot(&mut out, partner).retention = metrics::retention(list);
+    }
+
+    let nps_rows = sqlx::query(&format!(
+        "SELECT partner_id, count(*) AS n, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors \
+         FROM nps_responses WHERE answered_on > ? AND answered_on <= ?{} GROUP BY partner_id",
+        filter("partner_id")
+    ))
+    .bind(&first)
+    .bind(&day)
+    .fetch_all(store.pool())
+    .await?;
+    for r in &nps_rows {
+        let id = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
+        let n = |c: &str| {
+            r.try_get::<i64, _>(c)
+                .map(|v| u32::try_from(v).unwrap_or(0))
+        };
+        slot(&mut out, id).nps =
+            metrics::nps_from_counts(n("n")?, n("promoters")?, n("detractors")?);
+    }
+
+    // Balances up to the day, and the consumption lines of the trailing year.
+    let balances = sqlx::query(&format!(
+        "SELECT partner_id, sum(credits_minor) AS minor FROM ledger_entries \
+         WHERE substr(at, 1, 10) <= ?{} GROUP BY partner_id",
+        filter("partner_id")
+    ))
+    .bind(&day)
+    .fetch_all(store.pool())
+    .await?;
+    for r in &balances {
+        let id = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
+        slot(&mut out, id).balance = Credits::from_minor(r.try_get("minor")?);
+    }
+    let lines = sqlx::query(&format!(
+        "SELECT l.partner_id, substr(l.at, 1, 10) AS on_day, -l.credits_minor AS minor, \
+                coalesce(d.billing, 'one_off') AS billing \
+         FROM ledger_entries l LEFT JOIN deployments d ON d.id = l.deployment_id \
+         WHERE l.kind = 'consumption' AND substr(l.at, 1, 10) > ? AND substr(l.at, 1, 10) <= ?{}",
+        filter("l.partner_id")
+    ))
+    .bind(&first)
+    .bind(&day)
+    .fetch_all(store.pool())
+    .await?;
+    let mut consumption: HashMap<PartnerId, Vec<Consumption>> = HashMap::new();
+    for r in &lines {
+        let id = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
+        let on_day: String = r.try_get("on_day")?;
+        let billing: String = r.try_get("billing")?;
+        consumption.entry(id).or_default().push(Consumption {
+            on: on_day
+                .parse()
+                .map_err(|_| DeskError::Corrupt(format!("ledger date {on_day:?}")))?,
+            billing: if billing == "monthly" {
+                Billing::Monthly
+            } else {
+                Billing::OneOff
+            },
+            credits: Credits::from_minor(r.try_get("minor")?),
+        });
+    }
+    for (id, lines) in consumption {
+        let f = slot(&mut out, id);
+        f.recurring_volume = metrics::recurring_volume(&lines, as_of);
+        f.burn_30 = metrics::burn_rate(&lines, as_of, 30);
+        f.burn_90 = metrics::burn_rate(&lines, as_of, 90);
+    }
+    for f in out.values_mut() {
+        f.runway_days = metrics::runway_days(f.balance, f.burn_30);
+    }
+    if let Some(id) = only {
+        out.retain(|k, _| *k == id);
+    }
+    Ok(out)
+}
+
+/// One partner's figures (all zero for a partner with no activity).
+pub async fn partner_figures(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Figures> {
+    Ok(figures(store, as_of, Some(id))
+        .await?
+        .remove(&id)
+        .unwrap_or_else(Figures::empty))
+}
+
+/// The day six months before `as_of`, where progression takes its pace from.
+pub fn pace_start(as_of: NaiveDate) -> NaiveDate {
+    as_of
+        .checked_sub_months(chrono::Months::new(program::progression::PACE_MONTHS))
+        .unwrap_or(as_of - Days::new(183))
+}
+
+/// A decimal fraction as a string with up to four decimals ("0.8571").
+pub fn fraction(d: Decimal) -> String {
+    d.round_dp(4).normalize().to_string()
+}

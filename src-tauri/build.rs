@@ -12,6 +12,7 @@ fn main() {
         "purchase_credits",
         "rejected_changes",
         "dismiss_rejected",
+        "export_table",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

@@ -270,3 +270,96 @@ async fn signing_in_to_a_central_api_syncs_that_account_and_shows_when_it_is_off
     })
     .await;
 }
+
+/// The amount in hundredths from a displayed amount ("12,345.60" or "12.345,60" → 1234560).
+fn hundredths(text: &str) -> i64 {
+    let negative = text.trim_start().starts_with('-');
+    let v: i64 = digits(text).parse().unwrap_or(0);
+    if negative {
+        -v
+    } else {
+        v
+    }
+}
+
+#[tokio::test]
+async fn partner_page_shows_metrics_and_progression_and_exports_the_ledger_to_xlsx() {
+    run("partner-metrics", |app| {
+        Box::pin(async move {
+            use calamine::{open_workbook, Data, Reader, Xlsx};
+            let c = &app.client;
+            wait_for(c, "[data-testid=portfolio-row] [data-tier=regional]")
+                .await?
+                .click()
+                .await?;
+            wait_for(c, "[data-testid=partner-page]").await?;
+            let balance = wait_for(c, "[data-testid=partner-balance]")
+                .await?
+                .text()
+                .await?;
+            let nps = wait_for(c, "[data-testid=partner-nps]")
+                .await?
+                .text()
+                .await?;
+            let retention = wait_for(c, "[data-testid=partner-retention]")
+                .await?
+                .text()
+                .await?;
+            ensure!(!nps.is_empty() && !retention.is_empty(), "metrics shown");
+            let thresholds = c.find_all(Locator::Css("[data-testid=threshold]")).await?;
+            ensure!(
+                thresholds.len() == 4,
+                "{} thresholds shown",
+                thresholds.len()
+            );
+            let outlook = wait_for(c, "[data-testid=progression]")
+                .await?
+                .attr("data-outlook")
+                .await?;
+            ensure!(
+                matches!(
+                    outlook.as_deref(),
+                    Some("progressing" | "may_be_considered_for_strategic")
+                ),
+                "a Regional partner is never upgraded automatically: {outlook:?}"
+            );
+
+            wait_for(c, "[data-testid=export-ledger-xlsx]")
+                .await?
+                .click()
+                .await?;
+            let saved = wait_for(c, "[data-testid=export-ledger] [data-testid=export-saved]")
+                .await?
+                .attr("title")
+                .await?
+                .context("the saved file's path")?;
+            ensure!(
+                saved.starts_with(app.data_dir.path().join("exports").to_str().unwrap()),
+                "exported to {saved}"
+            );
+            let mut book: Xlsx<_> = open_workbook(&saved)?;
+            let sheet = book.sheet_names()[0].clone();
+            let range = book.worksheet_range(&sheet)?;
+            let mut rows = range.rows();
+            let header = rows.next().context("a header row")?;
+            let col = header
+                .iter()
+                .position(|h| h.to_string() == "Credits")
+                .context("a Credits column")?;
+            let mut total = 0i64;
+            for row in rows {
+                match &row[col] {
+                    Data::Float(v) => total += (v * 100.0).round() as i64,
+                    other => anyhow::bail!("credits cell is not a number: {other:?}"),
+                }
+            }
+            ensure!(
+                total == hundredths(&balance),
+                "ledger total {total} vs balance shown {balance:?}"
+            );
+            app.save_screenshot("partner-metrics").await?;
+            Ok(())
+        })
+    })
+    .await;
+}

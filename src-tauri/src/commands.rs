@@ -1,9 +1,11 @@
 //! IPC commands: each maps its arguments, calls `desk`, and maps the error.
 
 use desk::error::IpcError;
+use desk::export::{ExportFormat, Lang};
 use desk::sync::SyncOptions;
 use desk::views::{
-    PartnerPage, PortfolioQuery, PortfolioRow, RejectedChange, SyncStatus, WorkspaceInfo,
+    ExportKind, PartnerPage, PortfolioQuery, PortfolioRow, RejectedChange, SyncStatus,
+    WorkspaceInfo,
 };
 use desk::Desk;
 use tauri::{AppHandle, State};
@@ -82,4 +84,22 @@ pub async fn rejected_changes(desk: State<'_, Desk>) -> Result<Vec<RejectedChang
 #[tauri::command]
 pub async fn dismiss_rejected(desk: State<'_, Desk>, id: String) -> Result<(), IpcError> {
     Ok(desk.dismiss_rejected(&id).await?)
+}
+
+/// Where exports are written (the user's Downloads folder unless overridden).
+pub struct ExportDir(pub std::path::PathBuf);
+
+#[tauri::command]
+pub async fn export_table(
+    desk: State<'_, Desk>,
+    dir: State<'_, ExportDir>,
+    kind: ExportKind,
+    partner_id: Option<String>,
+    query: PortfolioQuery,
+    format: ExportFormat,
+    lang: Lang,
+) -> Result<String, IpcError> {
+    Ok(desk
+        .export(kind, partner_id.as_deref(), &query, format, lang, &dir.0)
+        .await?)
 }

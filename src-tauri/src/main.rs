@@ -14,6 +14,9 @@ use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 /// Overrides the app-data folder (tests and side-by-side workspaces use their own).
 const DATA_DIR_ENV: &str = "PARTNER_DESK_DATA_DIR";
 
+/// Overrides the folder exports are written to (the user's Downloads folder by default).
+const EXPORT_DIR_ENV: &str = "PARTNER_DESK_EXPORT_DIR";
+
 /// The event carrying `SyncStatus` to the window whenever it changes.
 const SYNC_STATUS_EVENT: &str = "sync-status";
 
@@ -71,6 +74,14 @@ fn main() {
                 forward_sync_status(&handle, &desk).await;
                 Ok::<_, Box<dyn std::error::Error>>((desk, demo))
             })?;
+            let export_dir = match std::env::var_os(EXPORT_DIR_ENV) {
+                Some(dir) => PathBuf::from(dir),
+                None => app
+                    .path()
+                    .download_dir()
+                    .or_else(|_| app.path().home_dir())?,
+            };
+            app.manage(commands::ExportDir(export_dir));
             app.manage(desk);
             app.manage(demo);
             Ok(())
@@ -86,6 +97,7 @@ fn main() {
             commands::purchase_credits,
             commands::rejected_changes,
             commands::dismiss_rejected,
+            commands::export_table,
         ])
         .run(tauri::generate_context!())
         .expect("Partner Desk failed to start");

@@ -64,6 +64,7 @@ impl Driver {
                 &native_port.to_string(),
             ])
             .env("PARTNER_DESK_DATA_DIR", data_dir)
+            .env("PARTNER_DESK_EXPORT_DIR", data_dir.join("exports"))
             .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -91,6 +92,7 @@ pub struct App {
 impl App {
     pub async fn launch() -> Result<App> {
         let data_dir = tempfile::tempdir()?;
+        std::fs::create_dir_all(data_dir.path().join("exports"))?;
         let driver = Driver::start(data_dir.path())?;
         let mut caps = serde_json::Map::new();
         caps.insert(

@@ -33,8 +33,8 @@ use crate::error::{DeskError, Result};
 use crate::store::Store;
 use crate::sync::{SyncEngine, SyncOptions};
 use crate::views::{
-    PartnerPage, PortfolioQuery, PortfolioRow, RejectedChange, SyncStatus, WorkspaceInfo,
-    WorkspaceKind,
+    ExportKind, PartnerPage, PortfolioQuery, PortfolioRow, RejectedChange, SyncStatus,
+    WorkspaceInfo, WorkspaceKind,
 };
 
 /// The backend as the UI sees it: one per open cache.
@@ -267,6 +267,75 @@ impl Desk {
             s.engine.refresh_counts().await?;
         }
         Ok(())
+    }
+
+    /// Writes a table to `dir` as CSV or XLSX and returns the file's path. `partner_id` names the
+    /// partner for the ledger, customers and deployments; the portfolio takes `query`.
+    pub async fn export(
+        &self,
+        kind: ExportKind,
+        partner_id: Option<&str>,
+        query: &PortfolioQuery,
+        format: export::ExportFormat,
+        lang: export::Lang,
+        dir: &Path,
+    ) -> Result<String> {
+        let as_of = self.as_of().await?;
+        let partner = match (kind, partner_id) {
+            (ExportKind::Portfolio, _) => None,
+            (_, Some(id)) => Some(partners::parse_id(id)?),
+            (_, None) => {
+                return Err(DeskError::InvalidInput {
+                    field: "partner_id",
+                    reason: "is required for this table".into(),
+                })
+            }
+        };
+        let (table, subject) = match (kind, partner) {
+            (ExportKind::Portfolio, _) => (
+                export::portfolio(&self.portfolio(query).await?, lang)?,
+                "portfolio".to_string(),
+            ),
+            (kind, Some(id)) => {
+                let name = portfolio::row(&self.store, id, as_of).await?.name;
+                let table = match kind {
+                    ExportKind::Ledger => export::ledger(&self.store, id, lang).await?,
+                    ExportKind::Customers => {
+                        export::customers(&self.store, id, as_of, lang).await?
+                    }
+                    _ => export::deployments(&self.store, id, lang).await?,
+                };
+                let what = match kind {
+                    ExportKind::Ledger => "ledger",
+                    ExportKind::Customers => "customers",
+                    _ => "deployments",
+                };
+                (table, format!("{what}-{name}"))
+            }
+            (_, None) => unreachable!("checked above"),
+        };
+        let slug: String = subject
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+            .split('-')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        let path = dir.join(format!(
+            "{slug}-{}.{}",
+            as_of.format("%Y-%m-%d"),
+            format.extension()
+        ));
+        export::save(table, format, path.clone()).await?;
+        tracing::info!(kind = ?kind, "exported a table");
+        Ok(path.display().to_string())
     }
 
     /// The date the figures are computed for: the data's as-of date, else today (UTC).

@@ -42,7 +42,22 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 /// Stores `token` for `account` (the API base URL), replacing any earlier one.
 pub async fn store_token(account: &str, token: &Token) -> Result<()> {
     let (account, token) = (account.to_string(), token.expose().to_string());
-    blocking(move || entry(&account)?.set_password(&token).map_err(keychain)).await
+    blocking(move || {
+        // keyutils can refuse a key with "no entry" while the process's session keyring is
+        // being set up (seen under CI, rarely); a fresh entry then succeeds.
+        let mut attempt = 0;
+        loop {
+            match entry(&account)?.set_password(&token) {
+                Err(keyring::Error::NoEntry) if attempt < 3 => {
+                    attempt += 1;
+                    tracing::debug!(attempt, "keychain refused the token; trying again");
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other.map_err(keychain),
+            }
+        }
+    })
+    .await
 }
 
 /// The token stored for `account`, if any.

@@ -202,3 +202,15 @@ pub struct RejectedChange {
     /// RFC 3339 time the change was made.
     pub created_at: String,
 }
+
+/// Which table to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// The portfolio as filtered and sorted on screen.
+    Portfolio,
+    /// One partner's credit ledger.
+    Ledger,
+    Customers,
+    Deployments,
+}

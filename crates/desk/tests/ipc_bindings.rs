@@ -18,6 +18,9 @@ fn export(dir: &Path) {
     IpcError::export_all_to(dir).unwrap();
     SyncStatus::export_all_to(dir).unwrap();
     RejectedChange::export_all_to(dir).unwrap();
+    desk::views::ExportKind::export_all_to(dir).unwrap();
+    desk::export::ExportFormat::export_all_to(dir).unwrap();
+    desk::export::Lang::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -6,6 +6,9 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ErrorCode } from "../ipc/ErrorCode";
+import type { ExportFormat } from "../ipc/ExportFormat";
+import type { ExportKind } from "../ipc/ExportKind";
+import type { Lang } from "../ipc/Lang";
 import type { IpcError } from "../ipc/IpcError";
 import type { PartnerPage } from "../ipc/PartnerPage";
 import type { PortfolioQuery } from "../ipc/PortfolioQuery";
@@ -55,6 +58,13 @@ export const api = {
   signOut: () => call<null>("sign_out"),
   purchaseCredits: (partnerId: string, credits: string) =>
     call<string>("purchase_credits", { partnerId, credits }),
+  exportTable: (
+    kind: ExportKind,
+    partnerId: string | null,
+    query: PortfolioQuery,
+    format: ExportFormat,
+    lang: Lang,
+  ) => call<string>("export_table", { kind, partnerId, query, format, lang }),
   rejectedChanges: () => call<RejectedChange[]>("rejected_changes"),
   dismissRejected: (id: string) => call<null>("dismiss_rejected", { id }),
   /** Calls `handler` with every sync status the backend reports. */

@@ -2,7 +2,8 @@
 //!
 //! Syncs the cache in a data folder with a central API once and prints a summary. The token is
 //! read from the `PARTNER_DESK_TOKEN` environment variable (never from the command line, where
-//! other users could read it).
+//! other users could read it). On Linux it also prints its peak memory (`VmHWM`), which the sync
+//! benchmark (`make bench`) reports.
 //!
 //!     PARTNER_DESK_TOKEN=… partner-desk-sync --data-dir DIR --url https://api.example.com
 
@@ -84,5 +85,21 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         report.rebuilds,
         report.cursor
     );
+    if let Some(kb) = peak_rss_kb() {
+        println!("peak memory (VmHWM): {kb} kB");
+    }
     Ok(())
+}
+
+/// The process's peak resident set size, from `/proc/self/status` (Linux only).
+#[cfg(target_os = "linux")]
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn peak_rss_kb() -> Option<u64> {
+    None
 }

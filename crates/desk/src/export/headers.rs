@@ -29,6 +29,11 @@ pub(crate) enum Text {
     Brands,
     ActiveCustomers,
     CreditBalance,
+    Nps,
+    NpsResponses,
+    Retention,
+    RecurringVolume,
+    RunwayDays,
     At,
     Kind,
     Credits,
@@ -53,6 +58,14 @@ impl Text {
     pub(crate) fn get(self, lang: Lang) -> &'static str {
         let (en, es) = match self {
             Text::Portfolio => ("Portfolio", "Cartera"),
+            Text::Nps => ("NPS (12 months)", "NPS (12 meses)"),
+            Text::NpsResponses => ("NPS responses", "Respuestas NPS"),
+            Text::Retention => ("Retention (12 months)", "Retención (12 meses)"),
+            Text::RecurringVolume => (
+                "Recurring volume, 12 months (credits)",
+                "Volumen recurrente, 12 meses (créditos)",
+            ),
+            Text::RunwayDays => ("Runway (days)", "Autonomía (días)"),
             Text::Ledger => ("Credit ledger", "Movimientos de créditos"),
             Text::Customers => ("Customers", "Clientes"),
             Text::Deployments => ("Deployments", "Despliegues"),

@@ -29,11 +29,18 @@ pub fn portfolio(rows: &[PortfolioRow], lang: Lang) -> Result<Table> {
                 (Text::Country, ColumnKind::Text),
                 (Text::Brands, ColumnKind::Text),
                 (Text::ActiveCustomers, ColumnKind::Integer),
+                (Text::Nps, ColumnKind::Integer),
+                (Text::NpsResponses, ColumnKind::Integer),
+                (Text::Retention, ColumnKind::Percent),
+                (Text::RecurringVolume, ColumnKind::Credits),
                 (Text::CreditBalance, ColumnKind::Credits),
+                (Text::RunwayDays, ColumnKind::Integer),
             ],
         ),
     );
     for row in rows {
+        let volume = decimal("recurring volume", &row.recurring_volume)?;
+        let volume = Credits::new(volume).map_err(|e| DeskError::Corrupt(e.to_string()))?;
         let balance = decimal("credit balance", &row.credit_balance)?;
         let balance = Credits::new(balance).map_err(|e| DeskError::Corrupt(e.to_string()))?;
         let brands: Vec<&str> = row.brands.iter().map(|b| b.name()).collect();
@@ -45,7 +52,16 @@ pub fn portfolio(rows: &[PortfolioRow], lang: Lang) -> Result<Table> {
             Cell::Text(row.country.clone()),
             Cell::Text(brands.join(", ")),
             Cell::Integer(row.active_customers.into()),
+            row.nps.map_or(Cell::Empty, |n| Cell::Integer(n.into())),
+            Cell::Integer(row.nps_responses.into()),
+            match &row.retention {
+                Some(r) => Cell::Percent(decimal("retention", r)?),
+                None => Cell::Empty,
+            },
+            Cell::Credits(volume),
             Cell::Credits(balance),
+            row.runway_days
+                .map_or(Cell::Empty, |d| Cell::Integer(d.into())),
         ])?;
     }
     Ok(table)

@@ -1,0 +1,628 @@
+//! The sync benchmark: an initial sync of a big workspace, end to end over loopback, against the
+//! sqlite3 command-line tool importing the same rows; then an incremental sync. A report, not a
+//! timed test: it prints its numbers and whether each target was met, and fails only if something
+//! breaks.
+//!
+//!     make bench                                        # 1,000,000 deployments
+//!     BENCH_DEPLOYMENTS=20000 make bench                # a quick smoke run
+//!
+//! What it does:
+//! 1. Starts the reference central API in-process on 127.0.0.1:0 with a fresh database of N
+//!    deployments (plus their customers, ledger and the rest). Generating it is setup: timed and
+//!    printed, not measured.
+//! 2. Puts a byte-counting TCP proxy in front of it, so "bytes on the wire" is what crossed the
+//!    socket (the client asks for gzip).
+//! 3. Runs the client as its own process, the headless `partner-desk-sync`, against a fresh data
+//!    folder, timed end to end (process start to exit). The binary prints its peak memory.
+//! 4. Exports the mirror's rows as SQL (multi-row INSERTs, exact values, NULLs included), applies
+//!    the cache's migrations to a fresh database (same tables, same indexes) and times `sqlite3`
+//!    importing them in one transaction, with the tool's default settings.
+//! 5. Changes 1,000 customers on the server and times one `run_once` of an in-process
+//!    `SyncEngine` on the synced cache (and, as a second row, the headless binary on another
+//!    1,000 changes, process start included).
+//!
+//! `BENCH_DEPLOYMENTS` sets N; `BENCH_DIR` the folder for the databases (default: a temporary
+//! folder, removed at the end; 1,000,000 deployments take a few GB); `BENCH_PAGE_SIZE` the
+//! client's page size (default: the client's own).
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use central_api::server::{self, RunningServer, ServerConfig};
+use chrono::NaiveDate;
+use desk::api::{ApiClient, Token};
+use desk::store::{Store, CACHE_FILE};
+use desk::sync::{SyncEngine, SyncOptions};
+use program::contract::{Customer, Entity, Role};
+use sqlx::Row;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const DEFAULT_DEPLOYMENTS: usize = 1_000_000;
+const TARGET_ROWS_PER_SEC: f64 = 50_000.0;
+const TARGET_INCREMENTAL: Duration = Duration::from_millis(300);
+const INCREMENTAL_CHANGES: usize = 1_000;
+/// Rows per INSERT statement in the sqlite3 import script.
+const SQL_ROWS_PER_INSERT: usize = 500;
+
+/// The mirrored tables, in the order the feed fills them (parents first).
+const MIRROR_TABLES: &[&str] = &[
+    "partners",
+    "partner_brands",
+    "catalog_items",
+    "catalog_item_brands",
+    "territories",
+    "customers",
+    "customer_migrations",
+    "deployments",
+    "nps_responses",
+    "ledger_entries",
+];
+
+fn main() -> Result<(), BoxError> {
+    let deployments = env_number("BENCH_DEPLOYMENTS")?.unwrap_or(DEFAULT_DEPLOYMENTS);
+    let page_size = env_number("BENCH_PAGE_SIZE")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(deployments, page_size))
+}
+
+fn env_number(name: &str) -> Result<Option<usize>, BoxError> {
+    match std::env::var(name) {
+        Ok(v) => Ok(Some(
+            v.replace(['_', ','], "")
+                .parse()
+                .map_err(|_| format!("{name}={v}: not a number"))?,
+        )),
+        Err(_) => Ok(None),
+    }
+}
+
+/// One line of the report.
+struct Phase {
+    name: &'static str,
+    rows: u64,
+    secs: f64,
+    bytes: Option<u64>,
+    peak_rss_kb: Option<u64>,
+    ratio: Option<f64>,
+    target: &'static str,
+    met: Option<bool>,
+}
+
+impl Phase {
+    fn rate(&self) -> f64 {
+        self.rows as f64 / self.secs.max(1e-9)
+    }
+}
+
+async fn run(deployments: usize, page_size: Option<usize>) -> Result<(), BoxError> {
+    let kept_dir = std::env::var_os("BENCH_DIR").map(PathBuf::from);
+    let temp = match &kept_dir {
+        Some(_) => None,
+        None => Some(tempfile::tempdir()?),
+    };
+    let dir = match (&kept_dir, &temp) {
+        (Some(d), _) => d.clone(),
+        (None, Some(t)) => t.path().to_path_buf(),
+        (None, None) => unreachable!(),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let client_bin = PathBuf::from(env!("CARGO_BIN_EXE_partner-desk-sync"));
+    let sqlite3 = which("sqlite3").ok_or("the sqlite3 command-line tool is not installed")?;
+
+    println!("sync benchmark: {deployments} deployments, {} CPUs", cpus());
+    println!("  data folder:  {}", dir.display());
+    println!("  client:       {}", client_bin.display());
+    println!(
+        "  sqlite3 tool: {} ({})",
+        sqlite3.display(),
+        command_output(&sqlite3, &["-version"])?
+            .split_whitespace()
+            .next()
+            .unwrap_or("?")
+    );
+
+    // 1. The server, with a fresh database (setup, not measured).
+    let server_db = dir.join("central.sqlite3");
+    remove_db(&server_db)?;
+    let started = Instant::now();
+    let server = server::start(ServerConfig {
+        deployments,
+        ..ServerConfig::demo(&server_db, as_of())
+    })
+    .await?;
+    let head = server.store().head().await?;
+    println!(
+        "setup: generated and loaded the server's workspace ({head} changes) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let partners = server.store().partner_ids().await?;
+    let token = server
+        .create_token("Benchmark Manager", Role::PlatformAccountManager, &partners)
+        .await?;
+
+    // 2. The byte-counting proxy.
+    let proxy = Proxy::start(server.addr()).await?;
+    let url = format!("http://{}", proxy.addr);
+
+    // 3. The initial sync, by the headless client in its own process.
+    let data_dir = dir.join("client");
+    if data_dir.exists() {
+        std::fs::remove_dir_all(&data_dir)?;
+    }
+    proxy.reset();
+    println!("initial sync: running {} ...", client_bin.display());
+    let first = run_client(&client_bin, &data_dir, &url, &token, page_size).await?;
+    let first_bytes = proxy.total();
+    println!("  client said: {}", first.summary);
+
+    let mirror = data_dir.join(CACHE_FILE);
+    let store = Store::open(&mirror).await?;
+    let mut rows = 0u64;
+    let mut per_table = String::new();
+    for table in MIRROR_TABLES {
+        let n = count(&store, table).await?;
+        rows += n;
+        let _ = write!(per_table, " {table} {n},");
+    }
+    println!(
+        "  mirror rows: {rows} ({})",
+        per_table.trim_end_matches(',')
+    );
+    if rows != head {
+        // Child rows (brands) are not changes of their own; the rest must match one to one.
+        println!("  (the feed had {head} changes; brand rows are part of their parent's change)");
+    }
+
+    // 4. The sqlite3 baseline: the same rows, the same schema, one transaction.
+    println!("sqlite3 baseline: exporting the mirror as SQL ...");
+    let script = dir.join("import.sql");
+    let exported = export_sql(&store, &script).await?;
+    assert_eq!(exported, rows, "exported every mirrored row");
+    let baseline_db = dir.join("sqlite3-baseline.sqlite3");
+    remove_db(&baseline_db)?;
+    create_schema(&sqlite3, &baseline_db)?;
+    println!("sqlite3 baseline: importing {rows} rows ...");
+    let started = Instant::now();
+    let status = std::process::Command::new(&sqlite3)
+        .arg("-bail")
+        .arg(&baseline_db)
+        .stdin(std::fs::File::open(&script)?)
+        .status()?;
+    let baseline_secs = started.elapsed().as_secs_f64();
+    if !status.success() {
+        return Err(format!("sqlite3 failed importing {}: {status}", script.display()).into());
+    }
+    let imported: u64 = MIRROR_TABLES
+        .iter()
+        .map(|t| {
+            command_output(
+                &sqlite3,
+                &[
+                    baseline_db.to_str().expect("utf-8 path"),
+                    &format!("SELECT count(*) FROM {t}"),
+                ],
+            )
+            .map(|s| s.trim().parse::<u64>().unwrap_or(0))
+        })
+        .sum::<Result<u64, _>>()?;
+    assert_eq!(imported, rows, "sqlite3 imported every row");
+
+    // 5. Incremental sync: 1,000 changed customers, one in-process round.
+    let customers: Vec<String> = sqlx::query_scalar("SELECT id FROM customers ORDER BY id LIMIT ?")
+        .bind((INCREMENTAL_CHANGES * 2) as i64)
+        .fetch_all(store.pool())
+        .await?;
+    let (in_process_ids, binary_ids) = customers.split_at(customers.len().min(INCREMENTAL_CHANGES));
+    rename_customers(&server, in_process_ids, "Renamed in benchmark").await?;
+    let api = ApiClient::new(url.parse()?, Token::new(token.clone()))?;
+    let mut options = SyncOptions::default();
+    if let Some(n) = page_size {
+        options.page_size = u32::try_from(n)?;
+    }
+    let engine = SyncEngine::new(store.clone(), api, options).await?;
+    proxy.reset();
+    let started = Instant::now();
+    let report = engine.run_once().await?;
+    let incremental = started.elapsed();
+    let incremental_bytes = proxy.total();
+    assert_eq!(report.changes, in_process_ids.len() as u64);
+    drop(engine);
+    store.close().await;
+
+    // The same through the headless binary, process start and cache opening included.
+    rename_customers(&server, binary_ids, "Renamed again in benchmark").await?;
+    proxy.reset();
+    let second = run_client(&client_bin, &data_dir, &url, &token, page_size).await?;
+    let second_bytes = proxy.total();
+    println!("  client said: {}", second.summary);
+
+    // The report.
+    let baseline_rate = rows as f64 / baseline_secs.max(1e-9);
+    let client_rate = rows as f64 / first.secs.max(1e-9);
+    let ratio = client_rate / baseline_rate;
+    let phases = [
+        Phase {
+            name: "initial sync (partner-desk-sync process)",
+            rows,
+            secs: first.secs,
+            bytes: Some(first_bytes),
+            peak_rss_kb: first.peak_rss_kb,
+            ratio: Some(ratio),
+            target: ">= 50,000 rows/s, ratio >= 1.0",
+            met: Some(client_rate >= TARGET_ROWS_PER_SEC && ratio >= 1.0),
+        },
+        Phase {
+            name: "sqlite3 tool import (1 transaction)",
+            rows,
+            secs: baseline_secs,
+            bytes: None,
+            peak_rss_kb: None,
+            ratio: Some(1.0),
+            target: "baseline",
+            met: None,
+        },
+        Phase {
+            name: "incremental sync (in-process run_once)",
+            rows: report.changes,
+            secs: incremental.as_secs_f64(),
+            bytes: Some(incremental_bytes),
+            peak_rss_kb: None,
+            ratio: None,
+            target: "< 300 ms",
+            met: Some(incremental < TARGET_INCREMENTAL),
+        },
+        Phase {
+            name: "incremental sync (partner-desk-sync process)",
+            rows: binary_ids.len() as u64,
+            secs: second.secs,
+            bytes: Some(second_bytes),
+            peak_rss_kb: second.peak_rss_kb,
+            ratio: None,
+            target: "(informative: process start)",
+            met: None,
+        },
+    ];
+    print_report(deployments, &phases);
+
+    server.shutdown().await?;
+    proxy.stop();
+    drop(temp);
+    Ok(())
+}
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date")
+}
+
+fn print_report(deployments: usize, phases: &[Phase]) {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nSync benchmark report ({deployments} deployments, {} CPUs)",
+        cpus()
+    );
+    let _ = writeln!(
+        out,
+        "{:<46} {:>10} {:>9} {:>10} {:>14} {:>9} {:>6}  {:<31} {}",
+        "phase", "rows", "seconds", "rows/s", "bytes (wire)", "peak MB", "ratio", "target", "met"
+    );
+    let _ = writeln!(out, "{}", "-".repeat(152));
+    for p in phases {
+        let _ = writeln!(
+            out,
+            "{:<46} {:>10} {:>9.3} {:>10.0} {:>14} {:>9} {:>6}  {:<31} {}",
+            p.name,
+            p.rows,
+            p.secs,
+            p.rate(),
+            p.bytes.map_or("-".into(), |b| b.to_string()),
+            p.peak_rss_kb
+                .map_or("-".into(), |kb| format!("{:.1}", kb as f64 / 1024.0)),
+            p.ratio.map_or("-".into(), |r| format!("{r:.2}")),
+            p.target,
+            match p.met {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "-",
+            }
+        );
+    }
+    print!("{out}");
+    let _ = std::io::stdout().flush();
+}
+
+/// What a run of the headless client reported.
+struct ClientRun {
+    secs: f64,
+    summary: String,
+    peak_rss_kb: Option<u64>,
+}
+
+async fn run_client(
+    bin: &Path,
+    data_dir: &Path,
+    url: &str,
+    token: &str,
+    page_size: Option<usize>,
+) -> Result<ClientRun, BoxError> {
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .args(["--url", url])
+        .env("PARTNER_DESK_TOKEN", token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(n) = page_size {
+        cmd.args(["--page-size", &n.to_string()]);
+    }
+    let started = Instant::now();
+    let output = cmd.output().await?;
+    let secs = started.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        return Err(format!("partner-desk-sync failed ({}): {stdout}", output.status).into());
+    }
+    let peak_rss_kb = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("peak memory (VmHWM): "))
+        .and_then(|rest| rest.trim_end_matches(" kB").trim().parse().ok());
+    let summary = stdout.lines().next().unwrap_or_default().to_string();
+    Ok(ClientRun {
+        secs,
+        summary,
+        peak_rss_kb,
+    })
+}
+
+async fn count(store: &Store, table: &str) -> Result<u64, BoxError> {
+    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(store.pool())
+        .await?;
+    Ok(u64::try_from(n)?)
+}
+
+/// Renames customers on the server, one write each (as the platform would change them).
+async fn rename_customers(
+    server: &RunningServer,
+    ids: &[String],
+    name: &str,
+) -> Result<(), BoxError> {
+    for (i, id) in ids.iter().enumerate() {
+        let value = server
+            .store()
+            .get(Entity::Customer, id)
+            .await?
+            .ok_or_else(|| format!("customer {id} is not on the server"))?;
+        let mut customer: Customer = serde_json::from_value(value)?;
+        customer.name = format!("{name} {i}");
+        server.store().upsert_customer(&customer).await?;
+    }
+    Ok(())
+}
+
+/// Writes every mirrored row as SQL for the sqlite3 tool: one transaction of multi-row INSERTs,
+/// values written by SQLite's own `quote()` so they read back exactly (NULLs too). Returns the
+/// number of rows.
+async fn export_sql(store: &Store, path: &Path) -> Result<u64, BoxError> {
+    use futures_util::TryStreamExt;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    writeln!(out, "BEGIN;")?;
+    let mut total = 0u64;
+    for table in MIRROR_TABLES {
+        let columns: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+        ))
+        .fetch_all(store.pool())
+        .await?;
+        let values = columns
+            .iter()
+            .map(|c| format!("quote({c})"))
+            .collect::<Vec<_>>()
+            .join(" || ',' || ");
+        let without_rowid: bool = sqlx::query_scalar(
+            "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE type = 'table' AND name = ?",
+        )
+        .bind(table)
+        .fetch_one(store.pool())
+        .await?;
+        // Rows in the order they were written (rowid), so the import sees the feed's order.
+        let order = if without_rowid { "" } else { " ORDER BY rowid" };
+        let head = format!("INSERT INTO {table} ({}) VALUES\n", columns.join(", "));
+        let sql = format!("SELECT '(' || {values} || ')' FROM {table}{order}");
+        let mut rows = sqlx::query(&sql).fetch(store.pool());
+        let mut in_statement = 0usize;
+        while let Some(row) = rows.try_next().await? {
+            let tuple: String = row.try_get(0)?;
+            if in_statement == 0 {
+                out.write_all(head.as_bytes())?;
+            } else {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(tuple.as_bytes())?;
+            in_statement += 1;
+            total += 1;
+            if in_statement == SQL_ROWS_PER_INSERT {
+                out.write_all(b";\n")?;
+                in_statement = 0;
+            }
+        }
+        if in_statement > 0 {
+            out.write_all(b";\n")?;
+        }
+    }
+    writeln!(out, "COMMIT;")?;
+    out.flush()?;
+    Ok(total)
+}
+
+/// Applies the cache's migrations, in order, to a fresh database with the sqlite3 tool.
+fn create_schema(sqlite3: &Path, db: &Path) -> Result<(), BoxError> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.retain(|p| p.extension().is_some_and(|e| e == "sql"));
+    files.sort();
+    for file in files {
+        let status = std::process::Command::new(sqlite3)
+            .arg("-bail")
+            .arg(db)
+            .stdin(std::fs::File::open(&file)?)
+            .status()?;
+        if !status.success() {
+            return Err(format!("sqlite3 could not apply {}", file.display()).into());
+        }
+    }
+    Ok(())
+}
+
+fn remove_db(path: &Path) -> std::io::Result<()> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn command_output(program: &Path, args: &[&str]) -> Result<String, BoxError> {
+    let out = std::process::Command::new(program).args(args).output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} {args:?} failed: {}",
+            program.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A TCP proxy on loopback that counts the bytes it carries each way.
+struct Proxy {
+    addr: SocketAddr,
+    up: Arc<AtomicU64>,
+    down: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    async fn start(target: SocketAddr) -> std::io::Result<Proxy> {
+        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let addr = listener.local_addr()?;
+        let up = Arc::new(AtomicU64::new(0));
+        let down = Arc::new(AtomicU64::new(0));
+        let (u, d) = (Arc::clone(&up), Arc::clone(&down));
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let (u, d) = (Arc::clone(&u), Arc::clone(&d));
+                tokio::spawn(async move {
+                    let Ok(server) = TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let _ = client.set_nodelay(true);
+                    let _ = server.set_nodelay(true);
+                    let mut client = Counting {
+                        inner: client,
+                        read: u,
+                    };
+                    let mut server = Counting {
+                        inner: server,
+                        read: d,
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                });
+            }
+        });
+        Ok(Proxy {
+            addr,
+            up,
+            down,
+            task,
+        })
+    }
+
+    fn reset(&self) {
+        self.up.store(0, Ordering::SeqCst);
+        self.down.store(0, Ordering::SeqCst);
+    }
+
+    /// Bytes carried both ways since the last reset.
+    fn total(&self) -> u64 {
+        self.up.load(Ordering::SeqCst) + self.down.load(Ordering::SeqCst)
+    }
+
+    fn stop(self) {
+        self.task.abort();
+    }
+}
+
+/// A stream that counts the bytes read from it as they arrive.
+struct Counting {
+    inner: TcpStream,
+    read: Arc<AtomicU64>,
+}
+
+impl AsyncRead for Counting {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let this = &mut *self;
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = poll {
+            let n = (buf.filled().len() - before) as u64;
+            this.read.fetch_add(n, Ordering::Relaxed);
+        }
+        poll
+    }
+}
+
+impl AsyncWrite for Counting {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

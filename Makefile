@@ -5,7 +5,7 @@ export CARGO_TERM_COLOR := never
 
 APP := target/release/partner-desk
 
-.PHONY: run test bootstrap ui app lint ipc
+.PHONY: run test bootstrap ui app lint ipc bench
 
 run: bootstrap app
 	$(APP)
@@ -31,3 +31,14 @@ app: ui
 # Regenerates ui/src/ipc from the Rust types after changing them.
 ipc:
 	UPDATE_IPC=1 cargo test -p desk --test ipc_bindings
+
+# The sync benchmark (a report, not a test): an initial sync of BENCH_DEPLOYMENTS deployments
+# (default 1,000,000) end to end over loopback against the sqlite3 tool importing the same rows,
+# then an incremental sync of 1,000 changes. `BENCH_DEPLOYMENTS=20000 make bench` is a quick run.
+bench:
+	@dpkg-query -W -f='$${Status}' sqlite3 2>/dev/null | grep -q "install ok installed" || { \
+		echo "bench: installing the Debian package sqlite3"; \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends sqlite3; }
+	cargo bench --locked -p desk --bench sync

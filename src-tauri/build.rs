@@ -13,6 +13,7 @@ fn main() {
         "rejected_changes",
         "dismiss_rejected",
         "export_table",
+        "price_purchase",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

@@ -344,7 +344,7 @@ async fn partner_page_shows_metrics_and_progression_and_exports_the_ledger_to_xl
             let header = rows.next().context("a header row")?;
             let col = header
                 .iter()
-                .position(|h| h.to_string() == "Credits")
+                .position(|h| matches!(h, Data::String(s) if s == "Credits"))
                 .context("a Credits column")?;
             let mut total = 0i64;
             for row in rows {

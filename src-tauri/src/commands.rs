@@ -4,8 +4,8 @@ use desk::error::IpcError;
 use desk::export::{ExportFormat, Lang};
 use desk::sync::SyncOptions;
 use desk::views::{
-    ExportKind, PartnerPage, PortfolioQuery, PortfolioRow, RejectedChange, SyncStatus,
-    WorkspaceInfo,
+    ExportKind, PartnerPage, PortfolioQuery, PortfolioRow, PurchaseQuote, RejectedChange,
+    SyncStatus, WorkspaceInfo,
 };
 use desk::Desk;
 use tauri::{AppHandle, State};
@@ -101,5 +101,17 @@ pub async fn export_table(
 ) -> Result<String, IpcError> {
     Ok(desk
         .export(kind, partner_id.as_deref(), &query, format, lang, &dir.0)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn price_purchase(
+    desk: State<'_, Desk>,
+    partner_id: String,
+    credits: Option<String>,
+    fiat: Option<String>,
+) -> Result<PurchaseQuote, IpcError> {
+    Ok(desk
+        .price_purchase(&partner_id, credits.as_deref(), fiat.as_deref())
         .await?)
 }

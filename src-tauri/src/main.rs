@@ -98,6 +98,7 @@ fn main() {
             commands::rejected_changes,
             commands::dismiss_rejected,
             commands::export_table,
+            commands::price_purchase,
         ])
         .run(tauri::generate_context!())
         .expect("Partner Desk failed to start");

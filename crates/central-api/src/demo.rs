@@ -802,12 +802,21 @@ fn ledger(
         });
         let mut lines = events.remove(&p.id).unwrap_or_default();
         lines.sort_by_key(|e| e.at);
+        // Partners top up for about two months of their average consumption at a time.
+        let spent: Credits = lines.iter().map(|l| -l.credits).sum();
+        let days = lines
+            .first()
+            .zip(lines.last())
+            .map_or(1, |(a, b)| (b.at - a.at).num_days().max(30));
+        let two_months = spent.amount() * Decimal::from(60) / Decimal::from(days);
         let mut balance = Credits::ZERO;
         for mut line in lines {
             let need = balance + line.credits;
             if need.is_negative() {
-                // Buy enough whole packs to cover the line, just before it.
-                let packs = ((-need.amount()) / pack.amount()).ceil() + Decimal::ONE;
+                // Buy whole packs covering the line and the next two months, just before it.
+                let packs = ((two_months - need.amount()) / pack.amount())
+                    .ceil()
+                    .max(Decimal::ONE);
                 let credits = Credits::new(pack.amount() * packs).expect("whole credits");
                 let fx = fx[&p.currency];
                 let fiat = fiat_for_credits(credits, rate, &fx).expect("a priced purchase");

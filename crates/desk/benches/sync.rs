@@ -23,7 +23,9 @@
 //!
 //! `BENCH_DEPLOYMENTS` sets N; `BENCH_DIR` the folder for the databases (default: a temporary
 //! folder, removed at the end; 1,000,000 deployments take a few GB); `BENCH_PAGE_SIZE` the
-//! client's page size (default: the client's own).
+//! client's page size (default: the client's own). With `BENCH_DIR` and `BENCH_REUSE_SERVER=1`,
+//! the server's database from an earlier run is reused, and `BENCH_SKIP_SQLITE3=1` skips the
+//! baseline (both handy when tuning the client; the report then has no ratio).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -137,7 +139,9 @@ async fn run(deployments: usize, page_size: Option<usize>) -> Result<(), BoxErro
 
     // 1. The server, with a fresh database (setup, not measured).
     let server_db = dir.join("central.sqlite3");
-    remove_db(&server_db)?;
+    if std::env::var_os("BENCH_REUSE_SERVER").is_none() || kept_dir.is_none() {
+        remove_db(&server_db)?;
+    }
     let started = Instant::now();
     let server = server::start(ServerConfig {
         deployments,
@@ -146,7 +150,12 @@ async fn run(deployments: usize, page_size: Option<usize>) -> Result<(), BoxErro
     .await?;
     let head = server.store().head().await?;
     println!(
-        "setup: generated and loaded the server's workspace ({head} changes) in {:.1} s",
+        "setup: {} the server's workspace ({head} changes) in {:.1} s",
+        if server.created_dataset() {
+            "generated and loaded"
+        } else {
+            "reopened"
+        },
         started.elapsed().as_secs_f64()
     );
     let partners = server.store().partner_ids().await?;
@@ -165,9 +174,24 @@ async fn run(deployments: usize, page_size: Option<usize>) -> Result<(), BoxErro
     }
     proxy.reset();
     println!("initial sync: running {} ...", client_bin.display());
+    let server_cpu = cpu_secs();
     let first = run_client(&client_bin, &data_dir, &url, &token, page_size).await?;
+    let server_cpu = cpu_secs()
+        .zip(server_cpu)
+        .map(|(after, before)| after - before);
     let first_bytes = proxy.total();
     println!("  client said: {}", first.summary);
+    let mut notes = Vec::new();
+    if let Some((user, system)) = first.cpu {
+        notes.push(format!(
+            "initial sync: the client process used {user:.1} s user + {system:.1} s system CPU"
+        ));
+    }
+    if let Some(cpu) = server_cpu {
+        notes.push(format!(
+            "initial sync: the server and proxy (this process) used {cpu:.1} s CPU meanwhile"
+        ));
+    }
 
     let mirror = data_dir.join(CACHE_FILE);
     let store = Store::open(&mirror).await?;
@@ -188,38 +212,11 @@ async fn run(deployments: usize, page_size: Option<usize>) -> Result<(), BoxErro
     }
 
     // 4. The sqlite3 baseline: the same rows, the same schema, one transaction.
-    println!("sqlite3 baseline: exporting the mirror as SQL ...");
-    let script = dir.join("import.sql");
-    let exported = export_sql(&store, &script).await?;
-    assert_eq!(exported, rows, "exported every mirrored row");
-    let baseline_db = dir.join("sqlite3-baseline.sqlite3");
-    remove_db(&baseline_db)?;
-    create_schema(&sqlite3, &baseline_db)?;
-    println!("sqlite3 baseline: importing {rows} rows ...");
-    let started = Instant::now();
-    let status = std::process::Command::new(&sqlite3)
-        .arg("-bail")
-        .arg(&baseline_db)
-        .stdin(std::fs::File::open(&script)?)
-        .status()?;
-    let baseline_secs = started.elapsed().as_secs_f64();
-    if !status.success() {
-        return Err(format!("sqlite3 failed importing {}: {status}", script.display()).into());
-    }
-    let imported: u64 = MIRROR_TABLES
-        .iter()
-        .map(|t| {
-            command_output(
-                &sqlite3,
-                &[
-                    baseline_db.to_str().expect("utf-8 path"),
-                    &format!("SELECT count(*) FROM {t}"),
-                ],
-            )
-            .map(|s| s.trim().parse::<u64>().unwrap_or(0))
-        })
-        .sum::<Result<u64, _>>()?;
-    assert_eq!(imported, rows, "sqlite3 imported every row");
+    let baseline_secs = if std::env::var_os("BENCH_SKIP_SQLITE3").is_some() {
+        None
+    } else {
+        Some(sqlite3_baseline(&sqlite3, &store, &dir, rows).await?)
+    };
 
     // 5. Incremental sync: 1,000 changed customers, one in-process round.
     let customers: Vec<String> = sqlx::query_scalar("SELECT id FROM customers ORDER BY id LIMIT ?")
@@ -251,52 +248,54 @@ async fn run(deployments: usize, page_size: Option<usize>) -> Result<(), BoxErro
     println!("  client said: {}", second.summary);
 
     // The report.
-    let baseline_rate = rows as f64 / baseline_secs.max(1e-9);
     let client_rate = rows as f64 / first.secs.max(1e-9);
-    let ratio = client_rate / baseline_rate;
-    let phases = [
-        Phase {
-            name: "initial sync (partner-desk-sync process)",
-            rows,
-            secs: first.secs,
-            bytes: Some(first_bytes),
-            peak_rss_kb: first.peak_rss_kb,
-            ratio: Some(ratio),
-            target: ">= 50,000 rows/s, ratio >= 1.0",
-            met: Some(client_rate >= TARGET_ROWS_PER_SEC && ratio >= 1.0),
-        },
-        Phase {
+    let ratio = baseline_secs.map(|secs| client_rate / (rows as f64 / secs.max(1e-9)));
+    let mut phases = vec![Phase {
+        name: "initial sync (partner-desk-sync process)",
+        rows,
+        secs: first.secs,
+        bytes: Some(first_bytes),
+        peak_rss_kb: first.peak_rss_kb,
+        ratio,
+        target: ">= 50,000 rows/s, ratio >= 1.0",
+        met: Some(client_rate >= TARGET_ROWS_PER_SEC && ratio.is_some_and(|r| r >= 1.0)),
+    }];
+    if let Some(secs) = baseline_secs {
+        phases.push(Phase {
             name: "sqlite3 tool import (1 transaction)",
             rows,
-            secs: baseline_secs,
+            secs,
             bytes: None,
             peak_rss_kb: None,
             ratio: Some(1.0),
             target: "baseline",
             met: None,
-        },
-        Phase {
-            name: "incremental sync (in-process run_once)",
-            rows: report.changes,
-            secs: incremental.as_secs_f64(),
-            bytes: Some(incremental_bytes),
-            peak_rss_kb: None,
-            ratio: None,
-            target: "< 300 ms",
-            met: Some(incremental < TARGET_INCREMENTAL),
-        },
-        Phase {
-            name: "incremental sync (partner-desk-sync process)",
-            rows: binary_ids.len() as u64,
-            secs: second.secs,
-            bytes: Some(second_bytes),
-            peak_rss_kb: second.peak_rss_kb,
-            ratio: None,
-            target: "(informative: process start)",
-            met: None,
-        },
-    ];
+        });
+    }
+    phases.push(Phase {
+        name: "incremental sync (in-process run_once)",
+        rows: report.changes,
+        secs: incremental.as_secs_f64(),
+        bytes: Some(incremental_bytes),
+        peak_rss_kb: None,
+        ratio: None,
+        target: "< 300 ms",
+        met: Some(incremental < TARGET_INCREMENTAL),
+    });
+    phases.push(Phase {
+        name: "incremental sync (partner-desk-sync process)",
+        rows: binary_ids.len() as u64,
+        secs: second.secs,
+        bytes: Some(second_bytes),
+        peak_rss_kb: second.peak_rss_kb,
+        ratio: None,
+        target: "(informative: process start)",
+        met: None,
+    });
     print_report(deployments, &phases);
+    for note in notes {
+        println!("  {note}");
+    }
 
     server.shutdown().await?;
     proxy.stop();
@@ -317,8 +316,8 @@ fn print_report(deployments: usize, phases: &[Phase]) {
     );
     let _ = writeln!(
         out,
-        "{:<46} {:>10} {:>9} {:>10} {:>14} {:>9} {:>6}  {:<31} {}",
-        "phase", "rows", "seconds", "rows/s", "bytes (wire)", "peak MB", "ratio", "target", "met"
+        "{:<46} {:>10} {:>9} {:>10} {:>14} {:>9} {:>6}  {:<31} met",
+        "phase", "rows", "seconds", "rows/s", "bytes (wire)", "peak MB", "ratio", "target"
     );
     let _ = writeln!(out, "{}", "-".repeat(152));
     for p in phases {
@@ -350,6 +349,8 @@ struct ClientRun {
     secs: f64,
     summary: String,
     peak_rss_kb: Option<u64>,
+    /// User and system CPU seconds.
+    cpu: Option<(f64, f64)>,
 }
 
 async fn run_client(
@@ -365,7 +366,7 @@ async fn run_client(
         .args(["--url", url])
         .env("PARTNER_DESK_TOKEN", token)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(Stdio::piped());
     if let Some(n) = page_size {
         cmd.args(["--page-size", &n.to_string()]);
     }
@@ -373,6 +374,9 @@ async fn run_client(
     let output = cmd.output().await?;
     let secs = started.elapsed().as_secs_f64();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    for line in String::from_utf8_lossy(&output.stderr).lines() {
+        println!("  client (stderr): {line}");
+    }
     if !output.status.success() {
         return Err(format!("partner-desk-sync failed ({}): {stdout}", output.status).into());
     }
@@ -380,11 +384,22 @@ async fn run_client(
         .lines()
         .find_map(|l| l.strip_prefix("peak memory (VmHWM): "))
         .and_then(|rest| rest.trim_end_matches(" kB").trim().parse().ok());
+    let cpu = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("cpu time: user "))
+        .and_then(|rest| {
+            let (user, system) = rest.split_once(" s, system ")?;
+            Some((
+                user.parse().ok()?,
+                system.trim_end_matches(" s").parse().ok()?,
+            ))
+        });
     let summary = stdout.lines().next().unwrap_or_default().to_string();
     Ok(ClientRun {
         secs,
         summary,
         peak_rss_kb,
+        cpu,
     })
 }
 
@@ -412,6 +427,44 @@ async fn rename_customers(
         server.store().upsert_customer(&customer).await?;
     }
     Ok(())
+}
+
+/// Exports the mirror's rows as SQL, applies the cache's migrations to a fresh database with the
+/// sqlite3 tool, and times the tool importing the rows in one transaction. Returns the seconds.
+async fn sqlite3_baseline(
+    sqlite3: &Path,
+    store: &Store,
+    dir: &Path,
+    rows: u64,
+) -> Result<f64, BoxError> {
+    println!("sqlite3 baseline: exporting the mirror as SQL ...");
+    let script = dir.join("import.sql");
+    let exported = export_sql(store, &script).await?;
+    assert_eq!(exported, rows, "exported every mirrored row");
+    let baseline_db = dir.join("sqlite3-baseline.sqlite3");
+    remove_db(&baseline_db)?;
+    create_schema(sqlite3, &baseline_db)?;
+    println!("sqlite3 baseline: importing {rows} rows ...");
+    let started = Instant::now();
+    let status = std::process::Command::new(sqlite3)
+        .arg("-bail")
+        .arg(&baseline_db)
+        .stdin(std::fs::File::open(&script)?)
+        .status()?;
+    let secs = started.elapsed().as_secs_f64();
+    if !status.success() {
+        return Err(format!("sqlite3 failed importing {}: {status}", script.display()).into());
+    }
+    let mut imported = 0;
+    for table in MIRROR_TABLES {
+        let db = baseline_db.to_str().ok_or("a non-UTF-8 path")?;
+        let n = command_output(sqlite3, &[db, &format!("SELECT count(*) FROM {table}")])?;
+        imported += n.trim().parse::<u64>()?;
+    }
+    assert_eq!(imported, rows, "sqlite3 imported every row");
+    std::fs::remove_file(&script)?;
+    remove_db(&baseline_db)?;
+    Ok(secs)
 }
 
 /// Writes every mirrored row as SQL for the sqlite3 tool: one transaction of multi-row INSERTs,
@@ -521,6 +574,14 @@ fn which(name: &str) -> Option<PathBuf> {
             .map(|d| d.join(name))
             .find(|p| p.is_file())
     })
+}
+
+/// This process's CPU time so far (user + system), in seconds (Linux only).
+fn cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 fn cpus() -> usize {

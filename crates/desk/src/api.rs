@@ -7,12 +7,18 @@
 use std::fmt;
 use std::time::Duration;
 
+use std::borrow::Cow;
+
 use program::contract::{
-    Change, FeedLine, Me, MutationBatch, MutationResults, PageHeader, PageTrailer, Problem,
-    ProblemCode,
+    CatalogItem, Customer, Deployment, Entity, FeedLine, LedgerEntry, Me, MutationBatch,
+    MutationResults, NpsResponse, Op, PageHeader, PageTrailer, Partner, Problem, ProblemCode,
+    Territory,
 };
+use program::migration::CustomerMigration;
 use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
 use reqwest::StatusCode;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use url::Url;
 
 /// A bearer token. Its Debug and Display never show it.
@@ -94,10 +100,53 @@ fn transport(e: reqwest::Error) -> ApiError {
 #[derive(Debug)]
 pub struct Page {
     pub header: PageHeader,
-    pub changes: Vec<Change>,
+    pub changes: Vec<PageChange>,
     pub trailer: PageTrailer,
     /// Bytes received for the page (after decompression).
     pub bytes: usize,
+}
+
+/// One change of a page (a `program::contract::Change`), its `data` already decoded into the
+/// entity's type: each line is parsed once, straight into the row it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageChange {
+    pub seq: u64,
+    pub entity: Entity,
+    pub op: Op,
+    pub id: String,
+    pub version: u64,
+    /// The row's new value for an upsert; None for a delete.
+    pub row: Option<Row>,
+}
+
+/// A row of one of the mirrored entities.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    Partner(Partner),
+    Territory(Territory),
+    Customer(Customer),
+    Deployment(Deployment),
+    LedgerEntry(LedgerEntry),
+    NpsResponse(NpsResponse),
+    CatalogItem(CatalogItem),
+    CustomerMigration(CustomerMigration),
+}
+
+impl Row {
+    /// Decodes an entity's wire JSON.
+    pub fn decode(entity: Entity, json: &str) -> Result<Row, serde_json::Error> {
+        use serde_json::from_str;
+        Ok(match entity {
+            Entity::Partner => Row::Partner(from_str(json)?),
+            Entity::Territory => Row::Territory(from_str(json)?),
+            Entity::Customer => Row::Customer(from_str(json)?),
+            Entity::Deployment => Row::Deployment(from_str(json)?),
+            Entity::LedgerEntry => Row::LedgerEntry(from_str(json)?),
+            Entity::NpsResponse => Row::NpsResponse(from_str(json)?),
+            Entity::CatalogItem => Row::CatalogItem(from_str(json)?),
+            Entity::CustomerMigration => Row::CustomerMigration(from_str(json)?),
+        })
+    }
 }
 
 /// What `GET /v1/changes` answered.
@@ -107,6 +156,9 @@ pub enum Changes {
     /// 304: nothing after the cursor.
     UpToDate,
 }
+
+/// Pages smaller than this are decoded where they arrive, bigger ones on a blocking thread.
+const PARSE_INLINE_BYTES: usize = 256 * 1024;
 
 /// The longest a single request may take; a page of 10,000 rows is well under a second.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -195,7 +247,16 @@ impl ApiClient {
         }
         let resp = check(resp).await?;
         let body = resp.bytes().await.map_err(transport)?;
-        parse_page(&body).map(Changes::Page)
+        if body.len() < PARSE_INLINE_BYTES {
+            return parse_page(&body).map(Changes::Page);
+        }
+        // Decoding a big page takes a while: on a blocking thread, so the async threads keep
+        // writing the page before it (see `SyncEngine::pull`) meanwhile.
+        match tokio::task::spawn_blocking(move || parse_page(&body)).await {
+            Ok(page) => page.map(Changes::Page),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(ApiError::BadPage(format!("decoding the page stopped: {e}"))),
+        }
     }
 
     /// `POST /v1/mutations` with `Idempotency-Key: key`.
@@ -220,47 +281,72 @@ impl ApiClient {
     }
 }
 
-/// Splits an NDJSON page into header, changes and trailer. Anything short of a header, changes
-/// in strictly increasing `seq` and a final trailer is refused whole.
+/// One NDJSON line of a page, read in one pass whatever its kind: the fields of a change
+/// borrowed from the body and its `data` kept raw, to be decoded straight into the entity's type
+/// (`FeedLine` is internally tagged, which buffers every line and its `data` as a
+/// `serde_json::Value` before the row's type is known). Headers and trailers, two lines a page,
+/// are read again as `FeedLine`s so they keep the contract's exact rules.
+#[derive(Deserialize)]
+struct WireLine<'a> {
+    #[serde(borrow)]
+    line: Cow<'a, str>,
+    seq: Option<u64>,
+    entity: Option<Entity>,
+    op: Option<Op>,
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    version: Option<u64>,
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
+}
+
+/// Splits an NDJSON page into header, changes and trailer, decoding each change's row. Anything
+/// short of a header, changes in strictly increasing `seq` (each upsert with a row of its
+/// entity's type) and a final trailer is refused whole.
 pub fn parse_page(body: &[u8]) -> Result<Page, ApiError> {
-    let mut header = None;
+    let mut header: Option<PageHeader> = None;
     let mut trailer = None;
-    let mut changes = Vec::new();
+    let mut changes: Vec<PageChange> = Vec::new();
     for (n, line) in body.split(|b| *b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        let bad_line = |e: serde_json::Error| ApiError::BadPage(format!("line {}: {e}", n + 1));
         if trailer.is_some() {
             return Err(ApiError::BadPage(format!(
                 "line {} follows the trailer",
                 n + 1
             )));
         }
-        let parsed: FeedLine = serde_json::from_slice(line)
-            .map_err(|e| ApiError::BadPage(format!("line {}: {e}", n + 1)))?;
-        match parsed {
-            FeedLine::Header(h) if header.is_none() && changes.is_empty() => header = Some(h),
-            FeedLine::Header(_) => {
-                return Err(ApiError::BadPage(format!(
-                    "line {}: a second header",
-                    n + 1
-                )))
-            }
-            FeedLine::Change(c) => {
+        let wire: WireLine = serde_json::from_slice(line).map_err(bad_line)?;
+        match wire.line.as_ref() {
+            "change" => {
                 let Some(h) = &header else {
                     return Err(ApiError::BadPage("a change before the header".into()));
                 };
-                let previous = changes.last().map_or(h.after, |p: &Change| p.seq);
-                if c.seq <= previous {
+                let change = change_of(wire)
+                    .map_err(|m| ApiError::BadPage(format!("line {}: {m}", n + 1)))?;
+                let previous = changes.last().map_or(h.after, |p| p.seq);
+                if change.seq <= previous {
                     return Err(ApiError::BadPage(format!(
                         "line {}: seq {} does not follow {previous}",
                         n + 1,
-                        c.seq
+                        change.seq
                     )));
                 }
-                changes.push(c);
+                changes.push(change);
             }
-            FeedLine::Trailer(t) => trailer = Some(t),
+            _ => match serde_json::from_slice::<FeedLine>(line).map_err(bad_line)? {
+                FeedLine::Header(h) if header.is_none() && changes.is_empty() => header = Some(h),
+                FeedLine::Header(_) => {
+                    return Err(ApiError::BadPage(format!(
+                        "line {}: a second header",
+                        n + 1
+                    )))
+                }
+                FeedLine::Trailer(t) => trailer = Some(t),
+                FeedLine::Change(_) => unreachable!("change lines are read above"),
+            },
         }
     }
     let header = header.ok_or_else(|| ApiError::BadPage("no header".into()))?;
@@ -275,6 +361,36 @@ pub fn parse_page(body: &[u8]) -> Result<Page, ApiError> {
         changes,
         trailer,
         bytes: body.len(),
+    })
+}
+
+/// A change line's fields, its row decoded; or why the line is unreadable.
+fn change_of(wire: WireLine<'_>) -> Result<PageChange, String> {
+    let missing = |field: &str| format!("a change without its {field}");
+    let seq = wire.seq.ok_or_else(|| missing("seq"))?;
+    let entity = wire.entity.ok_or_else(|| missing("entity"))?;
+    let op = wire.op.ok_or_else(|| missing("op"))?;
+    let id = wire.id.ok_or_else(|| missing("id"))?.into_owned();
+    let version = wire.version.ok_or_else(|| missing("version"))?;
+    let row = match op {
+        Op::Delete => None,
+        Op::Upsert => {
+            let data = wire
+                .data
+                .ok_or_else(|| format!("upsert of {} {id} without data", entity.as_str()))?;
+            Some(
+                Row::decode(entity, data.get())
+                    .map_err(|e| format!("{} {id}: {e}", entity.as_str()))?,
+            )
+        }
+    };
+    Ok(PageChange {
+        seq,
+        entity,
+        op,
+        id,
+        version,
+        row,
     })
 }
 

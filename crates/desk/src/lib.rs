@@ -33,8 +33,8 @@ use crate::error::{DeskError, Result};
 use crate::store::Store;
 use crate::sync::{SyncEngine, SyncOptions};
 use crate::views::{
-    ExportKind, PartnerPage, PortfolioQuery, PortfolioRow, RejectedChange, SyncStatus,
-    WorkspaceInfo, WorkspaceKind,
+    ExportKind, PartnerPage, PortfolioQuery, PortfolioRow, PurchaseQuote, RejectedChange,
+    SyncStatus, WorkspaceInfo, WorkspaceKind,
 };
 
 /// The backend as the UI sees it: one per open cache.
@@ -255,6 +255,94 @@ impl Desk {
             s.engine.request();
         }
         Ok(mutation.to_string())
+    }
+
+    /// Prices a purchase at the partner's own rate: `credits` → fiat, or `fiat` → the most
+    /// credits it buys. Exactly one of the two is given.
+    pub async fn price_purchase(
+        &self,
+        partner_id: &str,
+        credits: Option<&str>,
+        fiat: Option<&str>,
+    ) -> Result<PurchaseQuote> {
+        let id = partners::parse_id(partner_id)?;
+        let row = portfolio::row(&self.store, id, self.as_of().await?).await?;
+        let rate_value: Decimal = row
+            .discount_rate
+            .parse()
+            .map_err(|_| DeskError::Corrupt(format!("rate {:?}", row.discount_rate)))?;
+        let rate = program::DiscountRate::new(row.tier, rate_value)
+            .map_err(|e| DeskError::Corrupt(e.to_string()))?;
+        let fx = self.fx_rate(row.currency).await?;
+        let amount = |field: &'static str, text: &str| -> Result<Decimal> {
+            text.trim()
+                .parse::<Decimal>()
+                .map_err(|_| DeskError::InvalidInput {
+                    field,
+                    reason: format!("{text:?} is not a number"),
+                })
+        };
+        let bad = |field: &'static str| {
+            move |e: program::credits::PurchaseError| DeskError::InvalidInput {
+                field,
+                reason: e.to_string(),
+            }
+        };
+        let (credits, money) = match (credits, fiat) {
+            (Some(c), None) => {
+                let credits =
+                    Credits::new(amount("credits", c)?).map_err(|_| DeskError::InvalidInput {
+                        field: "credits",
+                        reason: "credits are counted to the hundredth".into(),
+                    })?;
+                let money =
+                    program::fiat_for_credits(credits, rate, &fx).map_err(bad("credits"))?;
+                (credits, money)
+            }
+            (None, Some(f)) => {
+                let money = program::Money::new(amount("fiat", f)?, row.currency).map_err(|e| {
+                    DeskError::InvalidInput {
+                        field: "fiat",
+                        reason: e.to_string(),
+                    }
+                })?;
+                let credits = program::credits_for_fiat(money, rate, &fx).map_err(bad("fiat"))?;
+                (
+                    credits,
+                    program::fiat_for_credits(credits, rate, &fx).map_err(bad("fiat"))?,
+                )
+            }
+            _ => {
+                return Err(DeskError::InvalidInput {
+                    field: "credits",
+                    reason: "give either credits or a fiat amount".into(),
+                })
+            }
+        };
+        Ok(PurchaseQuote {
+            credits: format!("{:.2}", credits.amount()),
+            fiat: money.amount.to_string(),
+            currency: row.currency,
+            rate: row.discount_rate,
+            band: row.tier.band(),
+            fx_per_usd: fx.per_usd.to_string(),
+            fx_as_of: fx.as_of.format("%Y-%m-%d").to_string(),
+        })
+    }
+
+    /// The FX rate for `currency` from the program policy the central API last sent.
+    async fn fx_rate(&self, currency: program::Currency) -> Result<program::FxRate> {
+        if currency == program::Currency::USD {
+            return Ok(program::FxRate::usd(self.as_of().await?));
+        }
+        self.store
+            .get_state(sync::PROGRAM_POLICY)
+            .await?
+            .and_then(|json| serde_json::from_str::<program::contract::ProgramPolicy>(&json).ok())
+            .and_then(|p| p.fx_rates.into_iter().find(|r| r.currency == currency))
+            .ok_or_else(|| DeskError::NotFound {
+                what: format!("an exchange rate for {currency} (sync once to get them)"),
+            })
     }
 
     pub async fn rejected_changes(&self) -> Result<Vec<RejectedChange>> {

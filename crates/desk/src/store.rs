@@ -7,7 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use program::contract::{Dataset, Entity};
+use program::contract::{
+    CatalogItem, Customer, Dataset, Deployment, LedgerEntry, NpsResponse, Partner, Territory,
+};
+use program::migration::CustomerMigration;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -22,8 +25,14 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 /// The file name of the cache inside the data folder.
 pub const CACHE_FILE: &str = "partner-desk.sqlite3";
 
-/// Rows per multi-row INSERT: well under SQLite's bound-variable limit for our widest table.
+/// Ids per `DELETE … WHERE id IN (…)`.
 const CHUNK: usize = 500;
+
+/// Rows per batch of INSERTs, largest first (see [`insert_chunked`]). A page is cut into batches
+/// of these sizes only, so the same few SQL texts repeat and sqlx prepares each once per
+/// connection; cutting at one size would leave a remainder of a new size, and a new prepare, at
+/// every page.
+const BATCH_ROWS: [usize; 6] = [1024, 256, 64, 16, 4, 1];
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -103,7 +112,7 @@ impl Store {
     /// Loads a whole workspace in one transaction: all of it or none of it.
     pub async fn load_dataset(&self, data: &Dataset, state: &[(&str, String)]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        upsert_dataset(&mut tx, data, &Versions::new()).await?;
+        upsert_rows(&mut tx, &Rows::of_dataset(data)).await?;
         for (key, value) in state {
             sqlx::query("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)")
                 .bind(key)
@@ -140,21 +149,32 @@ async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
     }
 }
 
-/// Runs one multi-row INSERT per chunk of `rows`; `tail` follows the VALUES (an upsert clause).
+/// Runs multi-row INSERTs of `rows`, in statements of the sizes in [`BATCH_ROWS`]; `tail`
+/// follows the VALUES (an upsert clause). Returns the rows written.
 async fn insert_chunked<T>(
     conn: &mut SqliteConnection,
     head: &str,
     tail: &str,
     rows: &[T],
     bind: impl Fn(&mut sqlx::query_builder::Separated<'_, '_, Sqlite, &'static str>, &T),
-) -> Result<()> {
-    for chunk in rows.chunks(CHUNK) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
-        qb.push_values(chunk, |mut b, row| bind(&mut b, row));
-        qb.push(tail);
-        qb.build().execute(&mut *conn).await?;
+) -> Result<u64> {
+    let mut written = 0;
+    let mut rest = rows;
+    let sizes: Vec<usize> = match std::env::var("DESK_EXP_ROWS") {
+        Ok(v) => v.split(',').map(|n| n.parse().unwrap()).collect(),
+        Err(_) => BATCH_ROWS.to_vec(),
+    };
+    for size in sizes {
+        while rest.len() >= size {
+            let (chunk, after) = rest.split_at(size);
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
+            qb.push_values(chunk, |mut b, row| bind(&mut b, row));
+            qb.push(tail);
+            written += qb.build().execute(&mut *conn).await?.rows_affected();
+            rest = after;
+        }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Deletes the rows of `table` whose `column` is one of `ids`, a chunk at a time.
@@ -181,23 +201,48 @@ fn date(d: chrono::NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// The server's version of each mirrored row; rows it does not name are at version 0.
-pub(crate) type Versions = std::collections::HashMap<(Entity, String), u64>;
-
-fn version_of(versions: &Versions, entity: Entity, id: String) -> i64 {
-    versions
-        .get(&(entity, id))
-        .map_or(0, |v| i64::try_from(*v).unwrap_or(i64::MAX))
+/// Rows to write to the mirror, borrowed from wherever they were decoded, each versioned one with
+/// the server's version of it (0 for a row that has none, such as the demo workspace's).
+#[derive(Debug, Default)]
+pub(crate) struct Rows<'a> {
+    pub partners: Vec<(&'a Partner, i64)>,
+    pub territories: Vec<(&'a Territory, i64)>,
+    pub customers: Vec<(&'a Customer, i64)>,
+    pub deployments: Vec<(&'a Deployment, i64)>,
+    pub ledger: Vec<&'a LedgerEntry>,
+    pub nps: Vec<&'a NpsResponse>,
+    pub catalog: Vec<(&'a CatalogItem, i64)>,
+    pub migrations: Vec<&'a CustomerMigration>,
 }
 
-/// Writes every row of `data`, inserting new rows and replacing existing ones in place (an
-/// upsert, never a delete-and-insert, so nothing cascades). Child rows (a partner's brands, an
-/// item's brands) are replaced as a set.
-pub(crate) async fn upsert_dataset(
-    conn: &mut SqliteConnection,
-    data: &Dataset,
-    versions: &Versions,
-) -> Result<()> {
+impl<'a> Rows<'a> {
+    /// A whole dataset, at version 0.
+    pub fn of_dataset(data: &'a Dataset) -> Rows<'a> {
+        Rows {
+            partners: data.partners.iter().map(|r| (r, 0)).collect(),
+            territories: data.territories.iter().map(|r| (r, 0)).collect(),
+            customers: data.customers.iter().map(|r| (r, 0)).collect(),
+            deployments: data.deployments.iter().map(|r| (r, 0)).collect(),
+            ledger: data.ledger.iter().collect(),
+            nps: data.nps.iter().collect(),
+            catalog: data.catalog.iter().map(|r| (r, 0)).collect(),
+            migrations: data.migrations.iter().collect(),
+        }
+    }
+}
+
+/// What [`upsert_rows`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Written {
+    /// Ledger lines inserted; fewer than given when the mirror held some already (those are left
+    /// as they are: the ledger is append-only).
+    pub ledger_inserted: u64,
+}
+
+/// Writes `rows`, inserting new rows and replacing existing ones in place (an upsert, never a
+/// delete-and-insert, so nothing cascades). Child rows (a partner's brands, an item's brands) are
+/// replaced as a set.
+pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) -> Result<Written> {
     insert_chunked(
         conn,
         "INSERT INTO partners (id, name, tier, discount_rate, country, region, currency, joined_on, account_manager, version) ",
@@ -206,7 +251,7 @@ pub(crate) async fn upsert_dataset(
          currency = excluded.currency, joined_on = excluded.joined_on, \
          account_manager = excluded.account_manager, version = excluded.version",
         &data.partners,
-        |b, p| {
+        |b, (p, version)| {
             b.push_bind(p.id.to_string())
                 .push_bind(p.name.clone())
                 .push_bind(p.tier.as_str())
@@ -216,16 +261,20 @@ pub(crate) async fn upsert_dataset(
                 .push_bind(p.currency.code())
                 .push_bind(date(p.joined_on))
                 .push_bind(p.account_manager.clone())
-                .push_bind(version_of(versions, Entity::Partner, p.id.to_string()));
+                .push_bind(*version);
         },
     )
     .await?;
-    let partner_ids: Vec<String> = data.partners.iter().map(|p| p.id.to_string()).collect();
+    let partner_ids: Vec<String> = data
+        .partners
+        .iter()
+        .map(|(p, _)| p.id.to_string())
+        .collect();
     delete_where_in(conn, "partner_brands", "partner_id", &partner_ids).await?;
     let brands: Vec<_> = data
         .partners
         .iter()
-        .flat_map(|p| p.brands.iter().map(move |b| (p.id, *b)))
+        .flat_map(|(p, _)| p.brands.iter().map(move |b| (p.id, *b)))
         .collect();
     insert_chunked(
         conn,
@@ -243,13 +292,13 @@ pub(crate) async fn upsert_dataset(
         " ON CONFLICT (id) DO UPDATE SET partner_id = excluded.partner_id, region = excluded.region, \
          country = excluded.country, exclusivity = excluded.exclusivity, version = excluded.version",
         &data.territories,
-        |b, t| {
+        |b, (t, version)| {
             b.push_bind(t.id.to_string())
                 .push_bind(t.partner_id.to_string())
                 .push_bind(t.region.as_str())
                 .push_bind(t.country.map(|c| c.code().to_string()))
                 .push_bind(exclusivity(t.exclusivity))
-                .push_bind(version_of(versions, Entity::Territory, t.id.to_string()));
+                .push_bind(*version);
         },
     )
     .await?;
@@ -260,23 +309,23 @@ pub(crate) async fn upsert_dataset(
          price_minor = excluded.price_minor, billing = excluded.billing, \
          early_access = excluded.early_access, version = excluded.version",
         &data.catalog,
-        |b, c| {
+        |b, (c, version)| {
             b.push_bind(c.sku.clone())
                 .push_bind(c.name.clone())
                 .push_bind(catalog_kind(c.kind))
                 .push_bind(c.list_price.minor())
                 .push_bind(billing(c.billing))
                 .push_bind(c.early_access)
-                .push_bind(version_of(versions, Entity::CatalogItem, c.sku.clone()));
+                .push_bind(*version);
         },
     )
     .await?;
-    let skus: Vec<String> = data.catalog.iter().map(|c| c.sku.clone()).collect();
+    let skus: Vec<String> = data.catalog.iter().map(|(c, _)| c.sku.clone()).collect();
     delete_where_in(conn, "catalog_item_brands", "sku", &skus).await?;
     let item_brands: Vec<_> = data
         .catalog
         .iter()
-        .flat_map(|c| c.brands.iter().map(move |b| (c.sku.clone(), *b)))
+        .flat_map(|(c, _)| c.brands.iter().map(move |b| (c.sku.clone(), *b)))
         .collect();
     insert_chunked(
         conn,
@@ -295,7 +344,7 @@ pub(crate) async fn upsert_dataset(
          country = excluded.country, brand = excluded.brand, founder = excluded.founder, \
          created_on = excluded.created_on, version = excluded.version",
         &data.customers,
-        |b, c| {
+        |b, (c, version)| {
             b.push_bind(c.id.to_string())
                 .push_bind(c.partner_id.to_string())
                 .push_bind(c.name.clone())
@@ -303,7 +352,7 @@ pub(crate) async fn upsert_dataset(
                 .push_bind(c.brand.name())
                 .push_bind(c.founder.clone())
                 .push_bind(date(c.created_on))
-                .push_bind(version_of(versions, Entity::Customer, c.id.to_string()));
+                .push_bind(*version);
         },
     )
     .await?;
@@ -315,7 +364,7 @@ pub(crate) async fn upsert_dataset(
          credits_minor = excluded.credits_minor, started_on = excluded.started_on, \
          ended_on = excluded.ended_on, version = excluded.version",
         &data.deployments,
-        |b, d| {
+        |b, (d, version)| {
             b.push_bind(d.id.to_string())
                 .push_bind(d.customer_id.to_string())
                 .push_bind(d.partner_id.to_string())
@@ -324,12 +373,12 @@ pub(crate) async fn upsert_dataset(
                 .push_bind(d.credits.minor())
                 .push_bind(date(d.started_on))
                 .push_bind(d.ended_on.map(date))
-                .push_bind(version_of(versions, Entity::Deployment, d.id.to_string()));
+                .push_bind(*version);
         },
     )
     .await?;
     // The ledger is append-only: a line the mirror already holds is never rewritten.
-    insert_chunked(
+    let ledger_inserted = insert_chunked(
         conn,
         "INSERT INTO ledger_entries (id, partner_id, at, kind, credits_minor, fiat_minor, fiat_currency, rate, deployment_id, customer_id) ",
         " ON CONFLICT (id) DO NOTHING",
@@ -381,7 +430,7 @@ pub(crate) async fn upsert_dataset(
         },
     )
     .await?;
-    Ok(())
+    Ok(Written { ledger_inserted })
 }
 
 pub(crate) fn exclusivity(e: program::contract::Exclusivity) -> &'static str {

@@ -21,18 +21,15 @@ use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
 use chrono::{SecondsFormat, Utc};
-use program::contract::{
-    CatalogItem, Change, Customer, Dataset, Deployment, Entity, LedgerEntry, Mutation,
-    MutationBatch, MutationKind, NpsResponse, Op, Outcome, Partner, Territory,
-};
-use program::migration::CustomerMigration;
-use sqlx::{Row, SqliteConnection};
+use program::contract::{Entity, Mutation, MutationBatch, MutationKind, Op, Outcome, PartnerId};
+use sqlx::pool::PoolConnection;
+use sqlx::{Row as _, Sqlite, SqliteConnection};
 use tokio::sync::{watch, Notify};
 use uuid::Uuid;
 
-use crate::api::{ApiClient, ApiError, Changes, Page};
+use crate::api::{ApiClient, ApiError, Changes, Page, Row};
 use crate::error::{DeskError, Result};
-use crate::store::{self, Store, Versions};
+use crate::store::{self, Rows, Store};
 use crate::views::{SyncPhase, SyncProblem, SyncProblemKind, SyncProgress, SyncStatus};
 
 /// Keys of `sync_state`.
@@ -58,8 +55,13 @@ const MIRROR_TABLES: &[&str] = &[
 /// How sync paces itself. Tests shorten the delays.
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
-    /// Changes per page.
+    /// Changes per page (the reference server sends at most 10,000).
     pub page_size: u32,
+    /// SQLite's page cache, in MiB, of the connection that writes the pages of a round (SQLite's
+    /// default is 2 MiB). The mirror's id indexes take random inserts: once they outgrow the
+    /// cache, every row costs page reads and evictions. The connection is closed after the round,
+    /// which gives the memory back.
+    pub write_cache_mib: u32,
     /// Mutations per push batch.
     pub batch_size: u32,
     /// Between rounds when all is well.
@@ -73,7 +75,8 @@ pub struct SyncOptions {
 impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions {
-            page_size: 5_000,
+            page_size: 10_000,
+            write_cache_mib: 256,
             batch_size: 100,
             interval: Duration::from_secs(60),
             min_backoff: Duration::from_millis(500),
@@ -405,20 +408,50 @@ impl SyncEngine {
         }
     }
 
+    /// Fetches the page after `cursor`, retrying transient failures.
+    async fn fetch(&self, cursor: u64) -> std::result::Result<Changes, ApiError> {
+        self.retrying(|| self.api.changes(cursor, self.options.page_size))
+            .await
+    }
+
     async fn pull(&self, report: &mut SyncReport) -> std::result::Result<(), SyncError> {
+        let mut conn = self.store.pool().acquire().await?;
+        // This connection carries the round's settings (foreign keys off, a large page cache):
+        // it is closed when the round ends, however it ends, never handed back to the pool.
+        conn.close_on_drop();
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await?;
+        let cache_kib = u64::from(self.options.write_cache_mib.max(2)) * 1024;
+        sqlx::query(&format!("PRAGMA cache_size = -{cache_kib}"))
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("PRAGMA temp_store = MEMORY")
+            .execute(&mut *conn)
+            .await?;
+        if let Ok(exp) = std::env::var("DESK_EXP_PRAGMAS") {
+            for p in exp.split(';').filter(|p| !p.trim().is_empty()) {
+                sqlx::query(p).execute(&mut *conn).await?;
+            }
+        }
         let mut cursor = self.cursor().await?;
         let start = cursor;
         let mut rebuilt = false;
+        let mut totals = LedgerTotals::default();
+        // The next page, fetched while the last one was written.
+        let mut prefetched: Option<(u64, std::result::Result<Changes, ApiError>)> = None;
         loop {
-            let answer = self
-                .retrying(|| self.api.changes(cursor, self.options.page_size))
-                .await;
+            let answer = match prefetched.take() {
+                Some((after, answer)) if after == cursor => answer,
+                _ => self.fetch(cursor).await,
+            };
             let page = match answer {
                 Ok(Changes::UpToDate) => break,
                 Ok(Changes::Page(page)) => page,
                 Err(ApiError::CursorTooOld) if !rebuilt => {
                     tracing::warn!(cursor, "cursor too old: rebuilding the mirror");
-                    wipe_mirror(&self.store).await?;
+                    wipe_mirror_on(&mut conn).await?;
+                    totals = LedgerTotals::default();
                     report.rebuilds += 1;
                     rebuilt = true;
                     cursor = 0;
@@ -426,7 +459,38 @@ impl SyncEngine {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let applied = apply_page(&self.store, &page).await?;
+            // Download and decode the next page while this one is written: the network, gzip
+            // and JSON on one side, SQLite on its own thread on the other.
+            let applied = if page.trailer.has_more {
+                let next = page.trailer.next;
+                let t0 = Instant::now();
+                let (applied, answer) = tokio::try_join!(
+                    async {
+                        let r = apply_page(&mut conn, &page, &mut totals).await;
+                        TIMING_APPLY.fetch_add(
+                            t0.elapsed().as_micros() as u64,
+                            std::sync::atomic::Ordering::Relaxed,
+                        );
+                        r
+                    },
+                    async {
+                        let r = self.fetch(next).await;
+                        TIMING_FETCH.fetch_add(
+                            t0.elapsed().as_micros() as u64,
+                            std::sync::atomic::Ordering::Relaxed,
+                        );
+                        Ok(r)
+                    },
+                )?;
+                TIMING_BOTH.fetch_add(
+                    t0.elapsed().as_micros() as u64,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                prefetched = Some((next, answer));
+                applied
+            } else {
+                apply_page(&mut conn, &page, &mut totals).await?
+            };
             report.pages += 1;
             report.changes += page.changes.len() as u64;
             report.bytes += page.bytes as u64;
@@ -445,7 +509,7 @@ impl SyncEngine {
                     partners = applied.mismatched.len(),
                     "ledger checksum mismatch: refetching from the start"
                 );
-                set_cursor(&self.store, 0).await?;
+                set_cursor_on(&mut conn, 0).await?;
                 report.rebuilds += 1;
                 rebuilt = true;
                 cursor = 0;
@@ -456,6 +520,12 @@ impl SyncEngine {
             }
         }
         report.cursor = cursor;
+        eprintln!(
+            "TIMING apply {} ms, fetch {} ms, both {} ms",
+            TIMING_APPLY.load(std::sync::atomic::Ordering::Relaxed) / 1000,
+            TIMING_FETCH.load(std::sync::atomic::Ordering::Relaxed) / 1000,
+            TIMING_BOTH.load(std::sync::atomic::Ordering::Relaxed) / 1000
+        );
         Ok(())
     }
 
@@ -489,8 +559,16 @@ async fn outbox_counts(pool: &sqlx::SqlitePool) -> Result<(u32, u32)> {
     Ok((n(row.try_get("pending")?), n(row.try_get("rejected")?)))
 }
 
-async fn set_cursor(store: &Store, cursor: u64) -> Result<()> {
-    store.set_state(CURSOR, &cursor.to_string()).await
+async fn set_cursor_on(conn: &mut SqliteConnection, cursor: u64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_state (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(CURSOR)
+    .bind(cursor.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Deletes every mirrored row and the cursor; the outbox and local work stay.
@@ -499,25 +577,27 @@ pub async fn wipe_mirror(store: &Store) -> Result<()> {
     sqlx::query("PRAGMA foreign_keys = OFF")
         .execute(&mut *conn)
         .await?;
-    let outcome = async {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        for table in MIRROR_TABLES {
-            sqlx::query(&format!("DELETE FROM {table}"))
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM sync_state WHERE key = ?")
-            .bind(CURSOR)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok::<(), DeskError>(())
-    }
-    .await;
+    let outcome = wipe_mirror_on(&mut conn).await;
     sqlx::query("PRAGMA foreign_keys = ON")
         .execute(&mut *conn)
         .await?;
     outcome
+}
+
+/// [`wipe_mirror`] on a connection with foreign keys off.
+async fn wipe_mirror_on(conn: &mut SqliteConnection) -> Result<()> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    for table in MIRROR_TABLES {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM sync_state WHERE key = ?")
+        .bind(CURSOR)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[derive(Debug, Default)]
@@ -526,119 +606,130 @@ struct Applied {
     mismatched: Vec<String>,
 }
 
-/// Applies one page and moves the cursor, in one transaction.
+/// Each partner's ledger in the mirror, (entries, balance in hundredths), for the partners a round
+/// has checked so far: read from the mirror the first time a page's trailer names the partner,
+/// then kept up to date with the lines the round inserts. A page's checksums then cost a lookup
+/// each, not a pass over the partner's whole ledger, which made a first sync quadratic in the
+/// size of the ledger. Updated only once a page has committed; a round starts without it.
+#[derive(Debug, Default)]
+struct LedgerTotals(HashMap<PartnerId, (u64, i64)>);
+
+/// Applies one page and moves the cursor, in one transaction, on the round's connection.
 ///
 /// Foreign keys are off on this connection while it applies: the feed is ordered by change, not
 /// by dependency (a customer updated late comes after the deployments that name it), so
 /// references settle once the mirror has caught up, as the server guarantees.
-async fn apply_page(store: &Store, page: &Page) -> std::result::Result<Applied, SyncError> {
-    let mut conn = store.pool().acquire().await?;
-    sqlx::query("PRAGMA foreign_keys = OFF")
-        .execute(&mut *conn)
-        .await?;
-    let outcome = apply_page_on(&mut conn, page).await;
-    sqlx::query("PRAGMA foreign_keys = ON")
-        .execute(&mut *conn)
-        .await?;
-    outcome
-}
-
-async fn apply_page_on(
-    conn: &mut SqliteConnection,
+async fn apply_page(
+    conn: &mut PoolConnection<Sqlite>,
     page: &Page,
+    totals: &mut LedgerTotals,
 ) -> std::result::Result<Applied, SyncError> {
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    let pending: HashSet<(String, String)> =
-        sqlx::query_as("SELECT entity, entity_id FROM outbox WHERE status = 'pending'")
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
+    let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+    // Rows with a pending local change, by entity.
+    let mut pending: HashMap<String, HashSet<String>> = HashMap::new();
+    for (entity, id) in sqlx::query_as::<_, (String, String)>(
+        "SELECT entity, entity_id FROM outbox WHERE status = 'pending'",
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    {
+        pending.entry(entity).or_default().insert(id);
+    }
     let mut applied = Applied::default();
-    let mut data = Dataset::default();
-    let mut versions = Versions::new();
+    let mut rows = Rows::default();
     let mut deletes: HashMap<Entity, Vec<String>> = HashMap::new();
     for change in &page.changes {
-        if pending.contains(&(change.entity.as_str().to_string(), change.id.clone())) {
+        if pending
+            .get(change.entity.as_str())
+            .is_some_and(|ids| ids.contains(&change.id))
+        {
             applied.kept_local += 1;
             continue;
         }
-        match change.op {
-            Op::Upsert => {
-                decode_into(&mut data, change)?;
-                versions.insert((change.entity, change.id.clone()), change.version);
+        match (change.op, &change.row) {
+            (Op::Upsert, Some(row)) => {
+                let version = i64::try_from(change.version).unwrap_or(i64::MAX);
+                match row {
+                    Row::Partner(r) => rows.partners.push((r, version)),
+                    Row::Territory(r) => rows.territories.push((r, version)),
+                    Row::Customer(r) => rows.customers.push((r, version)),
+                    Row::Deployment(r) => rows.deployments.push((r, version)),
+                    Row::LedgerEntry(r) => rows.ledger.push(r),
+                    Row::NpsResponse(r) => rows.nps.push(r),
+                    Row::CatalogItem(r) => rows.catalog.push((r, version)),
+                    Row::CustomerMigration(r) => rows.migrations.push(r),
+                }
             }
-            Op::Delete => deletes
+            (Op::Upsert, None) => {
+                return Err(ApiError::BadPage(format!(
+                    "upsert of {} {} without data",
+                    change.entity.as_str(),
+                    change.id
+                ))
+                .into())
+            }
+            (Op::Delete, _) => deletes
                 .entry(change.entity)
                 .or_default()
                 .push(change.id.clone()),
         }
     }
-    store::upsert_dataset(&mut tx, &data, &versions).await?;
+    let written = store::upsert_rows(&mut tx, &rows).await?;
     for (entity, ids) in &deletes {
         delete_rows(&mut tx, *entity, ids).await?;
     }
+
+    // What the page did to each partner's ledger. When the mirror held some of its lines already
+    // (a refetch from the start), which ones is unknown: those partners are read again.
+    let every_line_new = written.ledger_inserted == rows.ledger.len() as u64;
+    let mut added: HashMap<PartnerId, (u64, i64)> = HashMap::new();
+    for line in &rows.ledger {
+        let a = added.entry(line.partner_id).or_default();
+        a.0 += 1;
+        a.1 += line.credits.minor();
+    }
+    let mut checked = Vec::with_capacity(page.trailer.checksums.len());
     for sum in &page.trailer.checksums {
-        let row = sqlx::query(
-            "SELECT count(*) AS n, coalesce(sum(credits_minor), 0) AS minor \
-             FROM ledger_entries WHERE partner_id = ?",
-        )
-        .bind(sum.partner_id.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
-        let n: i64 = row.try_get("n")?;
-        let minor: i64 = row.try_get("minor")?;
-        if u64::try_from(n).ok() != Some(sum.entries) || minor != sum.balance.minor() {
+        let known = every_line_new
+            .then(|| totals.0.get(&sum.partner_id))
+            .flatten()
+            .map(|(n, minor)| {
+                let a = added.get(&sum.partner_id).copied().unwrap_or_default();
+                (n + a.0, minor + a.1)
+            });
+        let (n, minor) = match known {
+            Some(t) => t,
+            None => {
+                let (n, minor): (i64, i64) = sqlx::query_as(
+                    "SELECT count(*), coalesce(sum(credits_minor), 0) \
+                     FROM ledger_entries WHERE partner_id = ?",
+                )
+                .bind(sum.partner_id.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                (u64::try_from(n).unwrap_or_default(), minor)
+            }
+        };
+        if n != sum.entries || minor != sum.balance.minor() {
             applied.mismatched.push(sum.partner_id.to_string());
         }
+        checked.push((sum.partner_id, (n, minor)));
     }
-    sqlx::query("INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(CURSOR)
-        .bind(page.trailer.next.to_string())
-        .execute(&mut *tx)
-        .await?;
+    set_cursor_on(&mut tx, page.trailer.next).await?;
     tx.commit().await?;
-    Ok(applied)
-}
 
-fn decode_into(data: &mut Dataset, change: &Change) -> std::result::Result<(), SyncError> {
-    let value = change.data.clone().ok_or_else(|| {
-        ApiError::BadPage(format!(
-            "upsert of {} {} without data",
-            change.entity.as_str(),
-            change.id
-        ))
-    })?;
-    let bad = |e: serde_json::Error| {
-        ApiError::BadPage(format!("{} {}: {e}", change.entity.as_str(), change.id))
-    };
-    match change.entity {
-        Entity::Partner => data
-            .partners
-            .push(serde_json::from_value::<Partner>(value).map_err(bad)?),
-        Entity::Territory => data
-            .territories
-            .push(serde_json::from_value::<Territory>(value).map_err(bad)?),
-        Entity::Customer => data
-            .customers
-            .push(serde_json::from_value::<Customer>(value).map_err(bad)?),
-        Entity::Deployment => data
-            .deployments
-            .push(serde_json::from_value::<Deployment>(value).map_err(bad)?),
-        Entity::LedgerEntry => data
-            .ledger
-            .push(serde_json::from_value::<LedgerEntry>(value).map_err(bad)?),
-        Entity::NpsResponse => data
-            .nps
-            .push(serde_json::from_value::<NpsResponse>(value).map_err(bad)?),
-        Entity::CatalogItem => data
-            .catalog
-            .push(serde_json::from_value::<CatalogItem>(value).map_err(bad)?),
-        Entity::CustomerMigration => data
-            .migrations
-            .push(serde_json::from_value::<CustomerMigration>(value).map_err(bad)?),
+    for (partner, a) in added {
+        if every_line_new {
+            if let Some(t) = totals.0.get_mut(&partner) {
+                t.0 += a.0;
+                t.1 += a.1;
+            }
+        } else {
+            totals.0.remove(&partner);
+        }
     }
-    Ok(())
+    totals.0.extend(checked);
+    Ok(applied)
 }
 
 async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]) -> Result<()> {
@@ -664,3 +755,7 @@ async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]
     };
     store::delete_where_in(conn, table, key, ids).await
 }
+
+static TIMING_APPLY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static TIMING_FETCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static TIMING_BOTH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

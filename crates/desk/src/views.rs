@@ -214,3 +214,19 @@ pub enum ExportKind {
     Customers,
     Deployments,
 }
+
+/// What a purchase of credits costs at a partner's rate, or what an amount buys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PurchaseQuote {
+    /// Credits bought, decimal string.
+    pub credits: String,
+    /// Fiat paid, decimal string in `currency`'s minor unit.
+    pub fiat: String,
+    pub currency: Currency,
+    /// The partner's discount rate, as a fraction.
+    pub rate: String,
+    pub band: DiscountBand,
+    /// Units of `currency` per USD, and the day of that rate.
+    pub fx_per_usd: String,
+    pub fx_as_of: String,
+}

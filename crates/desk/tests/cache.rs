@@ -460,3 +460,41 @@ async fn partner_page_shows_progression_and_strategic_is_only_ever_considered() 
         .iter()
         .all(|r| r.eligible_for_upgrade && r.tier != Tier::Strategic));
 }
+
+#[tokio::test]
+async fn purchase_calculator_prices_both_ways_at_the_partner_rate() {
+    let (_dir, desk, data) = demo_desk().await;
+    let p = data
+        .partners
+        .iter()
+        .find(|p| p.currency == program::Currency::USD)
+        .unwrap();
+    let id = p.id.to_string();
+    let q = desk.price_purchase(&id, Some("1000"), None).await.unwrap();
+    let rate = p.discount().unwrap();
+    let expected =
+        program::fiat_for_credits(Credits::whole(1000), rate, &program::FxRate::usd(as_of()))
+            .unwrap();
+    assert_eq!(q.fiat, expected.amount.to_string());
+    assert_eq!(q.credits, "1000.00");
+    assert_eq!(q.rate, p.discount_rate.to_string());
+    assert_eq!(q.band, p.tier.band());
+    // The inverse: that amount buys at least the 1,000 credits it was the price of.
+    let back = desk.price_purchase(&id, None, Some(&q.fiat)).await.unwrap();
+    let credits: rust_decimal::Decimal = back.credits.parse().unwrap();
+    assert!(credits >= rust_decimal::Decimal::from(1000));
+    assert_eq!(back.fiat, q.fiat, "and costs no more than the amount");
+
+    let err = desk
+        .price_purchase(&id, Some("ten"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    let err = desk
+        .price_purchase(&id, Some("-5"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    let err = desk.price_purchase(&id, None, None).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+}

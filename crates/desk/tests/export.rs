@@ -299,7 +299,7 @@ async fn spanish_exports_have_spanish_headers_and_the_same_values() {
         }
     }
     assert_eq!(es[1].columns()[0].header, "Fecha y hora (UTC)");
-    assert_eq!(es[0].columns()[7].header, "Saldo de créditos");
+    assert_eq!(es[0].columns()[11].header, "Saldo de créditos");
 
     let path = dir.path().join("movimientos.xlsx");
     export::write(&es[1], ExportFormat::Xlsx, &path).unwrap();
@@ -337,8 +337,9 @@ async fn portfolio_xlsx_has_percent_rates_and_exact_balances() {
         assert_eq!(format_code(&styles, r, 2), "0.0#%");
         assert_eq!(float(&row[6]), f64::from(partner.active_customers));
         assert_eq!(format_code(&styles, r, 6), "#,##0");
-        assert_eq!(format_code(&styles, r, 7), "#,##0.00");
-        total += cents(float(&row[7]));
+        assert_eq!(format_code(&styles, r, 10), "#,##0.00", "recurring volume");
+        assert_eq!(format_code(&styles, r, 11), "#,##0.00");
+        total += cents(float(&row[11]));
     }
     let ledger_total: i64 = data.ledger.iter().map(|l| l.credits.minor()).sum();
     assert_eq!(total, ledger_total, "every balance exact to the cent");

@@ -19,6 +19,7 @@ fn export(dir: &Path) {
     SyncStatus::export_all_to(dir).unwrap();
     RejectedChange::export_all_to(dir).unwrap();
     desk::views::ExportKind::export_all_to(dir).unwrap();
+    desk::views::PurchaseQuote::export_all_to(dir).unwrap();
     desk::export::ExportFormat::export_all_to(dir).unwrap();
     desk::export::Lang::export_all_to(dir).unwrap();
 }

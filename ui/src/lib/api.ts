@@ -13,6 +13,7 @@ import type { IpcError } from "../ipc/IpcError";
 import type { PartnerPage } from "../ipc/PartnerPage";
 import type { PortfolioQuery } from "../ipc/PortfolioQuery";
 import type { PortfolioRow } from "../ipc/PortfolioRow";
+import type { PurchaseQuote } from "../ipc/PurchaseQuote";
 import type { RejectedChange } from "../ipc/RejectedChange";
 import type { SyncStatus } from "../ipc/SyncStatus";
 import type { WorkspaceInfo } from "../ipc/WorkspaceInfo";
@@ -65,6 +66,8 @@ export const api = {
     format: ExportFormat,
     lang: Lang,
   ) => call<string>("export_table", { kind, partnerId, query, format, lang }),
+  pricePurchase: (partnerId: string, credits: string | null, fiat: string | null) =>
+    call<PurchaseQuote>("price_purchase", { partnerId, credits, fiat }),
   rejectedChanges: () => call<RejectedChange[]>("rejected_changes"),
   dismissRejected: (id: string) => call<null>("dismiss_rejected", { id }),
   /** Calls `handler` with every sync status the backend reports. */

@@ -88,7 +88,26 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(kb) = peak_rss_kb() {
         println!("peak memory (VmHWM): {kb} kB");
     }
+    if let Some((user, system)) = cpu_secs() {
+        println!("cpu time: user {user:.2} s, system {system:.2} s");
+    }
     Ok(())
+}
+
+/// The CPU time the process used so far, user and system, in seconds (Linux only).
+#[cfg(target_os = "linux")]
+fn cpu_secs() -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces, within parentheses).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, in USER_HZ (100 on Linux).
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok().map(|t| t / 100.0);
+    Some((ticks(11)?, ticks(12)?))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_secs() -> Option<(f64, f64)> {
+    None
 }
 
 /// The process's peak resident set size, from `/proc/self/status` (Linux only).

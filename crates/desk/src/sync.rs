@@ -463,29 +463,10 @@ impl SyncEngine {
             // and JSON on one side, SQLite on its own thread on the other.
             let applied = if page.trailer.has_more {
                 let next = page.trailer.next;
-                let t0 = Instant::now();
-                let (applied, answer) = tokio::try_join!(
-                    async {
-                        let r = apply_page(&mut conn, &page, &mut totals).await;
-                        TIMING_APPLY.fetch_add(
-                            t0.elapsed().as_micros() as u64,
-                            std::sync::atomic::Ordering::Relaxed,
-                        );
-                        r
-                    },
-                    async {
-                        let r = self.fetch(next).await;
-                        TIMING_FETCH.fetch_add(
-                            t0.elapsed().as_micros() as u64,
-                            std::sync::atomic::Ordering::Relaxed,
-                        );
-                        Ok(r)
-                    },
-                )?;
-                TIMING_BOTH.fetch_add(
-                    t0.elapsed().as_micros() as u64,
-                    std::sync::atomic::Ordering::Relaxed,
-                );
+                let (applied, answer) =
+                    tokio::try_join!(apply_page(&mut conn, &page, &mut totals), async {
+                        Ok(self.fetch(next).await)
+                    },)?;
                 prefetched = Some((next, answer));
                 applied
             } else {
@@ -520,12 +501,6 @@ impl SyncEngine {
             }
         }
         report.cursor = cursor;
-        eprintln!(
-            "TIMING apply {} ms, fetch {} ms, both {} ms",
-            TIMING_APPLY.load(std::sync::atomic::Ordering::Relaxed) / 1000,
-            TIMING_FETCH.load(std::sync::atomic::Ordering::Relaxed) / 1000,
-            TIMING_BOTH.load(std::sync::atomic::Ordering::Relaxed) / 1000
-        );
         Ok(())
     }
 
@@ -755,7 +730,3 @@ async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]
     };
     store::delete_where_in(conn, table, key, ids).await
 }
-
-static TIMING_APPLY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static TIMING_FETCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static TIMING_BOTH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -14,6 +14,14 @@ fn main() {
         "dismiss_rejected",
         "export_table",
         "price_purchase",
+        "search",
+        "ledger",
+        "customers",
+        "customer",
+        "migrations",
+        "trends",
+        "settings",
+        "set_settings",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

@@ -233,19 +233,21 @@ async fn signing_in_to_a_central_api_syncs_that_account_and_shows_when_it_is_off
                 .click()
                 .await?;
 
-            // The cache now holds only that partner, synced from the server.
-            eventually("the signed-in account's portfolio", || async {
-                let rows = c
-                    .find_all(Locator::Css("[data-testid=portfolio-row]"))
-                    .await?;
+            // The cache now holds only that partner, synced from the server, and a partner's
+            // own user lands on its page, not on a portfolio of one.
+            let own_page = format!("[data-testid=partner-page][data-id='{partner}']");
+            eventually("the signed-in partner's own page", || async {
+                let page = c.find_all(Locator::Css(&own_page)).await?;
                 let last = c.find_all(Locator::Css("[data-testid=sync-last]")).await?;
-                Ok((rows.len() == 1 && !last.is_empty()).then_some(()))
+                Ok((!page.is_empty() && !last.is_empty()).then_some(()))
             })
             .await?;
-            let row = wait_for(c, "[data-testid=portfolio-row]").await?;
+            wait_for(c, "[data-testid=nav-home]").await?;
             ensure!(
-                row.attr("data-id").await?.as_deref() == Some(partner.to_string().as_str()),
-                "the row is the token's partner"
+                c.find_all(Locator::Css("[data-testid=back]"))
+                    .await?
+                    .is_empty(),
+                "no way back to a portfolio"
             );
             ensure!(
                 !c.source().await?.contains(&token),
@@ -258,10 +260,7 @@ async fn signing_in_to_a_central_api_syncs_that_account_and_shows_when_it_is_off
             wait_for(c, "[data-testid=sync-offline]").await?;
             wait_for(c, "[data-testid=sync-problem][data-kind=offline]").await?;
             ensure!(
-                c.find_all(Locator::Css("[data-testid=portfolio-row]"))
-                    .await?
-                    .len()
-                    == 1,
+                !c.find_all(Locator::Css(&own_page)).await?.is_empty(),
                 "the local copy is still shown"
             );
             app.save_screenshot("offline").await?;
@@ -358,6 +357,149 @@ async fn partner_page_shows_metrics_and_progression_and_exports_the_ledger_to_xl
                 "ledger total {total} vs balance shown {balance:?}"
             );
             app.save_screenshot("partner-metrics").await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
+/// The account manager's daily path: find a customer from the one search box, land on its
+/// partner's page with the customer open (every deployment it ever had, whichever partner made
+/// it), then the partner's customers, ledger pages, migrations and trend charts.
+#[tokio::test]
+async fn search_finds_a_migrated_customer_and_the_partner_tabs_show_its_history() {
+    run("search-and-tabs", |app| {
+        Box::pin(async move {
+            let c = &app.client;
+            let data = generate(&DemoConfig::small(chrono::Utc::now().date_naive()));
+            let m = data.migrations.first().context("the demo has migrations")?;
+            let customer = data
+                .customers
+                .iter()
+                .find(|x| x.id == m.customer_id)
+                .context("the migrated customer")?;
+            let partner = customer.partner_id;
+            let deployments = data
+                .deployments
+                .iter()
+                .filter(|d| d.customer_id == customer.id)
+                .count();
+            wait_for(c, "[data-testid=portfolio-row]").await?;
+
+            let search = wait_for(c, "[data-testid=global-search]").await?;
+            search.send_keys(&customer.name.to_lowercase()).await?;
+            let wanted = customer.id.to_string();
+            let hit = eventually("the customer among the search hits", || async {
+                for hit in c
+                    .find_all(Locator::Css("[data-testid=search-hit][data-kind=customer]"))
+                    .await?
+                {
+                    if hit.attr("data-id").await?.as_deref() == Some(wanted.as_str()) {
+                        return Ok(Some(hit));
+                    }
+                }
+                Ok(None)
+            })
+            .await?;
+            hit.click().await?;
+            wait_for(
+                c,
+                &format!("[data-testid=partner-page][data-id='{partner}']"),
+            )
+            .await?;
+            wait_for(c, "[data-testid=customer-panel]").await?;
+            eventually("every deployment of the customer", || async {
+                let rows = c
+                    .find_all(Locator::Css("[data-testid=deployment-row]"))
+                    .await?;
+                Ok((rows.len() == deployments).then_some(()))
+            })
+            .await?;
+            app.save_screenshot("customer-panel").await?;
+            wait_for(c, "[data-testid=customer-close]")
+                .await?
+                .click()
+                .await?;
+
+            // Customers migrated in: the customer is among them.
+            wait_for(c, "[data-testid=tab-customers]")
+                .await?
+                .click()
+                .await?;
+            wait_for(c, "[data-testid=customer-filter][data-filter=migrated_in]")
+                .await?
+                .click()
+                .await?;
+            eventually("the migrated customer in the list", || async {
+                for row in c
+                    .find_all(Locator::Css("[data-testid=customer-row]"))
+                    .await?
+                {
+                    if row.text().await?.contains(&customer.name) {
+                        return Ok(Some(()));
+                    }
+                }
+                Ok(None)
+            })
+            .await?;
+
+            // The ledger, a page at a time, newest first.
+            let lines = data
+                .ledger
+                .iter()
+                .filter(|l| l.partner_id == partner)
+                .count();
+            wait_for(c, "[data-testid=tab-ledger]")
+                .await?
+                .click()
+                .await?;
+            let first = lines.min(50);
+            eventually("the first ledger page", || async {
+                let rows = c.find_all(Locator::Css("[data-testid=ledger-row]")).await?;
+                Ok((rows.len() == first).then_some(()))
+            })
+            .await?;
+            if lines > 50 {
+                wait_for(c, "[data-testid=ledger-more]")
+                    .await?
+                    .click()
+                    .await?;
+                eventually("the next ledger page below the first", || async {
+                    let rows = c.find_all(Locator::Css("[data-testid=ledger-row]")).await?;
+                    Ok((rows.len() == lines.min(100)).then_some(()))
+                })
+                .await?;
+            }
+
+            let migrations = data
+                .migrations
+                .iter()
+                .filter(|x| x.from_partner == partner || x.to_partner == partner)
+                .count();
+            wait_for(c, "[data-testid=tab-migrations]")
+                .await?
+                .click()
+                .await?;
+            eventually("every migration in or out", || async {
+                let rows = c
+                    .find_all(Locator::Css("[data-testid=migration-row]"))
+                    .await?;
+                Ok((rows.len() == migrations).then_some(()))
+            })
+            .await?;
+
+            wait_for(c, "[data-testid=tab-trends]")
+                .await?
+                .click()
+                .await?;
+            eventually("four trend charts", || async {
+                let charts = c
+                    .find_all(Locator::Css("[data-testid=trend-chart]"))
+                    .await?;
+                Ok((charts.len() == 4).then_some(()))
+            })
+            .await?;
+            app.save_screenshot("trends").await?;
             Ok(())
         })
     })

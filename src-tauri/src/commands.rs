@@ -4,8 +4,9 @@ use desk::error::IpcError;
 use desk::export::{ExportFormat, Lang};
 use desk::sync::SyncOptions;
 use desk::views::{
-    ExportKind, PartnerPage, PortfolioQuery, PortfolioRow, PurchaseQuote, RejectedChange,
-    SyncStatus, WorkspaceInfo,
+    CustomerDetail, CustomerFilter, CustomerPage, ExportKind, LedgerPage, MigrationRow,
+    PartnerPage, PortfolioPage, PortfolioQuery, PurchaseQuote, RejectedChange, SearchHit, Settings,
+    SyncStatus, TrendPoint, WorkspaceInfo,
 };
 use desk::Desk;
 use tauri::{AppHandle, State};
@@ -21,8 +22,68 @@ pub async fn workspace_info(desk: State<'_, Desk>) -> Result<WorkspaceInfo, IpcE
 pub async fn portfolio(
     desk: State<'_, Desk>,
     query: PortfolioQuery,
-) -> Result<Vec<PortfolioRow>, IpcError> {
+) -> Result<PortfolioPage, IpcError> {
     Ok(desk.portfolio(&query).await?)
+}
+
+#[tauri::command]
+pub async fn search(desk: State<'_, Desk>, text: String) -> Result<Vec<SearchHit>, IpcError> {
+    Ok(desk.search(&text).await?)
+}
+
+#[tauri::command]
+pub async fn ledger(
+    desk: State<'_, Desk>,
+    partner_id: String,
+    after: Option<String>,
+    limit: Option<u32>,
+) -> Result<LedgerPage, IpcError> {
+    Ok(desk.ledger(&partner_id, after.as_deref(), limit).await?)
+}
+
+#[tauri::command]
+pub async fn customers(
+    desk: State<'_, Desk>,
+    partner_id: String,
+    filter: CustomerFilter,
+    offset: u32,
+    limit: Option<u32>,
+) -> Result<CustomerPage, IpcError> {
+    Ok(desk.customers(&partner_id, filter, offset, limit).await?)
+}
+
+#[tauri::command]
+pub async fn customer(
+    desk: State<'_, Desk>,
+    customer_id: String,
+) -> Result<CustomerDetail, IpcError> {
+    Ok(desk.customer(&customer_id).await?)
+}
+
+#[tauri::command]
+pub async fn migrations(
+    desk: State<'_, Desk>,
+    partner_id: String,
+) -> Result<Vec<MigrationRow>, IpcError> {
+    Ok(desk.migrations(&partner_id).await?)
+}
+
+#[tauri::command]
+pub async fn trends(
+    desk: State<'_, Desk>,
+    partner_id: String,
+) -> Result<Vec<TrendPoint>, IpcError> {
+    Ok(desk.trends(&partner_id).await?)
+}
+
+#[tauri::command]
+pub async fn settings(desk: State<'_, Desk>) -> Result<Settings, IpcError> {
+    Ok(desk.settings().await?)
+}
+
+#[tauri::command]
+pub async fn set_settings(desk: State<'_, Desk>, settings: Settings) -> Result<Settings, IpcError> {
+    Ok(desk.set_settings(settings).await?)
 }
 
 #[tauri::command]

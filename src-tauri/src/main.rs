@@ -99,6 +99,14 @@ fn main() {
             commands::dismiss_rejected,
             commands::export_table,
             commands::price_purchase,
+            commands::search,
+            commands::ledger,
+            commands::customers,
+            commands::customer,
+            commands::migrations,
+            commands::trends,
+            commands::settings,
+            commands::set_settings,
         ])
         .run(tauri::generate_context!())
         .expect("Partner Desk failed to start");

@@ -329,11 +329,23 @@ const REGION_CYCLE: [Region; 3] = [Region::Latam, Region::EuEs, Region::UsaCan];
 struct Gen {
     rng: ChaCha8Rng,
     as_of: NaiveDate,
+    /// The clock of [`Gen::uuid`], in Unix milliseconds: one tick per id.
+    id_clock: u64,
 }
 
 impl Gen {
+    /// A new id: a UUIDv7, as the platform assigns them, time-ordered in the order records are
+    /// created (here: generated, one millisecond apart), with seeded random bits. Ordered ids are
+    /// what keep every id index, the server's and the client's, growing at its end.
     fn uuid(&mut self) -> Uuid {
-        uuid::Builder::from_random_bytes(self.rng.gen()).into_uuid()
+        self.id_clock += 1;
+        uuid::Builder::from_unix_timestamp_millis(self.id_clock, &self.rng.gen()).into_uuid()
+    }
+
+    /// A UUIDv7 for a record created at `at` (ledger lines: created when they happen).
+    fn uuid_at(&mut self, at: DateTime<Utc>) -> Uuid {
+        let millis = u64::try_from(at.timestamp_millis()).unwrap_or_default();
+        uuid::Builder::from_unix_timestamp_millis(millis, &self.rng.gen()).into_uuid()
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -420,6 +432,9 @@ pub fn generate(config: &DemoConfig) -> Dataset {
     let mut g = Gen {
         rng: ChaCha8Rng::seed_from_u64(config.seed),
         as_of: config.as_of,
+        // Ten years before the workspace's date, so ids read as plausible creation times.
+        id_clock: u64::try_from(Gen::at(config.as_of - Months::new(120), 0).timestamp_millis())
+            .unwrap_or_default(),
     };
     let catalog = catalog();
     let partners = partners(&mut g, config.partners.max(12));
@@ -820,10 +835,11 @@ fn ledger(
                 let credits = Credits::new(pack.amount() * packs).expect("whole credits");
                 let fx = fx[&p.currency];
                 let fiat = fiat_for_credits(credits, rate, &fx).expect("a priced purchase");
+                let at = line.at - chrono::Duration::seconds(30);
                 out.push(LedgerEntry {
-                    id: LedgerEntryId(g.uuid()),
+                    id: LedgerEntryId(g.uuid_at(at)),
                     partner_id: p.id,
-                    at: line.at - chrono::Duration::seconds(30),
+                    at,
                     kind: LedgerKind::Purchase,
                     credits,
                     fiat: Some(fiat),
@@ -834,7 +850,7 @@ fn ledger(
                 balance = balance + credits;
             }
             balance = balance + line.credits;
-            line.id = LedgerEntryId(g.uuid());
+            line.id = LedgerEntryId(g.uuid_at(line.at));
             out.push(line);
         }
     }

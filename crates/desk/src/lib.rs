@@ -6,14 +6,18 @@
 //! windows: the Tauri shell maps its commands onto `Desk`'s methods.
 
 pub mod api;
+pub mod customers;
 pub mod error;
 pub mod export;
+pub mod figures;
+pub mod ledger;
 pub mod logging;
 pub mod metrics;
 pub mod outbox;
 pub mod partners;
 pub mod portfolio;
 pub mod secrets;
+pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod views;
@@ -21,8 +25,8 @@ pub mod views;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{NaiveDate, Utc};
-use program::contract::{Dataset, MutationKind};
+use chrono::NaiveDate;
+use program::contract::{Dataset, MutationKind, Role};
 use program::Credits;
 use rust_decimal::Decimal;
 use tokio::sync::Mutex;
@@ -33,8 +37,9 @@ use crate::error::{DeskError, Result};
 use crate::store::Store;
 use crate::sync::{SyncEngine, SyncOptions};
 use crate::views::{
-    ExportKind, PartnerPage, PortfolioQuery, PortfolioRow, PurchaseQuote, RejectedChange,
-    SyncStatus, WorkspaceInfo, WorkspaceKind,
+    CustomerDetail, CustomerFilter, CustomerPage, ExportKind, LedgerPage, MigrationRow,
+    PartnerPage, PortfolioPage, PortfolioQuery, PurchaseQuote, RejectedChange, SearchHit, Settings,
+    SyncStatus, TrendPoint, WorkspaceInfo, WorkspaceKind,
 };
 
 /// The backend as the UI sees it: one per open cache.
@@ -58,10 +63,12 @@ impl Drop for Session {
 }
 
 const STATE_KIND: &str = "workspace_kind";
-const STATE_AS_OF: &str = "as_of";
+use crate::figures::STATE_AS_OF;
 /// Who the cache belongs to: "demo", or the API base URL and user of a remote account.
 const STATE_ACCOUNT: &str = "account";
 const STATE_BASE_URL: &str = "base_url";
+/// The partner a partner-side user belongs to (their home page).
+const STATE_HOME_PARTNER: &str = "home_partner";
 
 /// Largest purchase a single request may make; more is a typo, not an order.
 pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
@@ -157,6 +164,15 @@ impl Desk {
         secrets::store_token(&account, &token).await?;
         self.connect(base, token, WorkspaceKind::Remote, &account, options)
             .await?;
+        // A partner's own user lands on the partner's page, not a portfolio of one.
+        match (me.role, me.partners.as_slice()) {
+            (Role::PartnerAdmin | Role::PartnerSales, [own]) => {
+                self.store
+                    .set_state(STATE_HOME_PARTNER, &own.to_string())
+                    .await?
+            }
+            _ => self.store.delete_state(STATE_HOME_PARTNER).await?,
+        }
         tracing::info!(role = ?me.role, partners = me.partners.len(), "signed in");
         Ok(())
     }
@@ -243,7 +259,7 @@ impl Desk {
             });
         }
         // The partner must be in the cache (and so in the user's scope).
-        portfolio::row(&self.store, id, self.as_of().await?).await?;
+        portfolio::row(&self.store, id).await?;
         let kind = MutationKind::PurchaseCredits {
             partner_id: id,
             credits,
@@ -266,7 +282,7 @@ impl Desk {
         fiat: Option<&str>,
     ) -> Result<PurchaseQuote> {
         let id = partners::parse_id(partner_id)?;
-        let row = portfolio::row(&self.store, id, self.as_of().await?).await?;
+        let row = portfolio::row(&self.store, id).await?;
         let rate_value: Decimal = row
             .discount_rate
             .parse()
@@ -381,11 +397,11 @@ impl Desk {
         };
         let (table, subject) = match (kind, partner) {
             (ExportKind::Portfolio, _) => (
-                export::portfolio(&self.portfolio(query).await?, lang)?,
+                export::portfolio(&portfolio::list_all(&self.store, query).await?, lang)?,
                 "portfolio".to_string(),
             ),
             (kind, Some(id)) => {
-                let name = portfolio::row(&self.store, id, as_of).await?.name;
+                let name = portfolio::row(&self.store, id).await?.name;
                 let table = match kind {
                     ExportKind::Ledger => export::ledger(&self.store, id, lang).await?,
                     ExportKind::Customers => {
@@ -428,12 +444,7 @@ impl Desk {
 
     /// The date the figures are computed for: the data's as-of date, else today (UTC).
     pub async fn as_of(&self) -> Result<NaiveDate> {
-        Ok(self
-            .store
-            .get_state(STATE_AS_OF)
-            .await?
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| Utc::now().date_naive()))
+        figures::as_of(&self.store).await
     }
 
     pub async fn workspace_info(&self) -> Result<WorkspaceInfo> {
@@ -456,11 +467,63 @@ impl Desk {
             customers: count("customers").await?,
             deployments: count("deployments").await?,
             as_of: self.as_of().await?.format("%Y-%m-%d").to_string(),
+            home_partner: self.store.get_state(STATE_HOME_PARTNER).await?,
         })
     }
 
-    pub async fn portfolio(&self, query: &PortfolioQuery) -> Result<Vec<PortfolioRow>> {
-        portfolio::list(&self.store, query, self.as_of().await?).await
+    pub async fn portfolio(&self, query: &PortfolioQuery) -> Result<PortfolioPage> {
+        portfolio::list(&self.store, query).await
+    }
+
+    /// The search box: partners and customers matching `text`.
+    pub async fn search(&self, text: &str) -> Result<Vec<SearchHit>> {
+        portfolio::search(&self.store, text).await
+    }
+
+    /// One page of a partner's ledger, newest first; `after` is the previous page's `next`.
+    pub async fn ledger(
+        &self,
+        partner_id: &str,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<LedgerPage> {
+        ledger::page(&self.store, partners::parse_id(partner_id)?, after, limit).await
+    }
+
+    /// One page of a partner's customers.
+    pub async fn customers(
+        &self,
+        partner_id: &str,
+        filter: CustomerFilter,
+        offset: u32,
+        limit: Option<u32>,
+    ) -> Result<CustomerPage> {
+        let id = partners::parse_id(partner_id)?;
+        customers::page(&self.store, id, self.as_of().await?, filter, offset, limit).await
+    }
+
+    /// A customer with its deployments and migrations.
+    pub async fn customer(&self, customer_id: &str) -> Result<CustomerDetail> {
+        customers::detail(&self.store, customer_id, self.as_of().await?).await
+    }
+
+    /// A partner's customer migrations, in and out.
+    pub async fn migrations(&self, partner_id: &str) -> Result<Vec<MigrationRow>> {
+        customers::migrations(&self.store, partners::parse_id(partner_id)?).await
+    }
+
+    /// A partner's monthly trends over the last 12 months.
+    pub async fn trends(&self, partner_id: &str) -> Result<Vec<TrendPoint>> {
+        let id = partners::parse_id(partner_id)?;
+        customers::trends(&self.store, id, self.as_of().await?).await
+    }
+
+    pub async fn settings(&self) -> Result<Settings> {
+        settings::get(&self.store).await
+    }
+
+    pub async fn set_settings(&self, settings: Settings) -> Result<Settings> {
+        settings::set(&self.store, settings).await
     }
 
     pub async fn partner_page(&self, id: &str) -> Result<PartnerPage> {

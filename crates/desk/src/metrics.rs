@@ -33,7 +33,7 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn empty() -> Figures {
+    pub(crate) fn empty() -> Figures {
         Figures {
             active_customers: 0,
             nps: metrics::nps_from_counts(0, 0, 0),
@@ -84,19 +84,29 @@ fn on(sql: &str, day: &str) -> String {
 }
 
 /// Every partner's figures as of `as_of` (only partners with any activity appear; others are
-/// all zero — see [`Figures`]). `only` restricts to one partner.
+/// all zero — see [`Figures`]). `only` restricts to some partners: then each query reads only
+/// their rows, through the partner indexes.
 pub async fn figures(
     store: &Store,
     as_of: NaiveDate,
-    only: Option<PartnerId>,
+    only: Option<&[PartnerId]>,
 ) -> Result<HashMap<PartnerId, Figures>> {
     let start = metrics::trailing_start(as_of);
     let (day, first) = (iso(as_of), iso(start));
+    // Ledger times are RFC 3339 text: "on or before `as_of`" is "before the next day's date".
+    let (day_end, first_end) = (iso(as_of + Days::new(1)), iso(start + Days::new(1)));
     let mut out: HashMap<PartnerId, Figures> = HashMap::new();
+    // The partners, as a JSON array bound to `?` in `IN (SELECT value FROM json_each(?))`.
+    let only_json = only.map(|ids| {
+        serde_json::Value::from(ids.iter().map(ToString::to_string).collect::<Vec<_>>()).to_string()
+    });
     let filter = |column: &str| match only {
-        Some(id) => format!(" AND {column} = '{id}'"),
+        Some(_) => format!(" AND {column} IN (SELECT value FROM json_each(?))"),
         None => String::new(),
     };
+    let only_set: Option<std::collections::HashSet<PartnerId>> =
+        only.map(|ids| ids.iter().copied().collect());
+    let wanted = |p: &PartnerId| only_set.as_ref().is_none_or(|set| set.contains(p));
 
     // Customers at the two ends of the window, attributed to their partner of record then.
     // (Dates are bound as literals: they come from NaiveDate, never from user text.)
@@ -108,7 +118,22 @@ pub async fn figures(
         re = on(RECORD_ON, &format!("'{day}'")),
         ae = on(ACTIVE_ON, &format!("'{day}'")),
     );
-    let rows = sqlx::query(&ends_sql).fetch_all(store.pool()).await?;
+    let ends_sql = match only {
+        // The partners' customers of record now, and those that migrated to or from them.
+        Some(_) => format!(
+            "{ends_sql} AND c.id IN (\
+               SELECT id FROM customers WHERE partner_id IN (SELECT value FROM json_each(?1)) \
+               UNION SELECT customer_id FROM customer_migrations \
+                      WHERE from_partner_id IN (SELECT value FROM json_each(?1)) \
+                         OR to_partner_id IN (SELECT value FROM json_each(?1)))"
+        ),
+        None => ends_sql,
+    };
+    let mut ends_query = sqlx::query(&ends_sql);
+    if let Some(json) = &only_json {
+        ends_query = ends_query.bind(json);
+    }
+    let rows = ends_query.fetch_all(store.pool()).await?;
     let mut ends: HashMap<PartnerId, Vec<CustomerEnds>> = HashMap::new();
     for r in &rows {
         let id: String = r.try_get("id")?;
@@ -120,11 +145,11 @@ pub async fn figures(
         let rec_end = parse_partner(&r.try_get::<String, _>("rec_end")?)?;
         let act_start: bool = r.try_get("act_start")?;
         let act_end: bool = r.try_get("act_end")?;
-        if act_end {
+        if act_end && wanted(&rec_end) {
             slot(&mut out, rec_end).active_customers += 1;
         }
         for partner in [rec_start, rec_end] {
-            if only.is_some_and(|o| o != partner) {
+            if !wanted(&partner) {
                 continue;
             }
             let list = ends.entry(partner).or_default();
@@ -142,15 +167,16 @@ pub async fn figures(
         slot(&mut out, partner).retention = metrics::retention(list);
     }
 
-    let nps_rows = sqlx::query(&format!(
+    let nps_sql = format!(
         "SELECT partner_id, count(*) AS n, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors \
          FROM nps_responses WHERE answered_on > ? AND answered_on <= ?{} GROUP BY partner_id",
         filter("partner_id")
-    ))
-    .bind(&first)
-    .bind(&day)
-    .fetch_all(store.pool())
-    .await?;
+    );
+    let mut q = sqlx::query(&nps_sql).bind(&first).bind(&day);
+    if let Some(json) = &only_json {
+        q = q.bind(json);
+    }
+    let nps_rows = q.fetch_all(store.pool()).await?;
     for r in &nps_rows {
         let id = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
         let n = |c: &str| {
@@ -162,45 +188,78 @@ pub async fn figures(
     }
 
     // Balances up to the day, and the consumption lines of the trailing year.
-    let balances = sqlx::query(&format!(
+    let balances_sql = format!(
         "SELECT partner_id, sum(credits_minor) AS minor FROM ledger_entries \
-         WHERE substr(at, 1, 10) <= ?{} GROUP BY partner_id",
+         WHERE at < ?{} GROUP BY partner_id",
         filter("partner_id")
-    ))
-    .bind(&day)
-    .fetch_all(store.pool())
-    .await?;
+    );
+    let mut q = sqlx::query(&balances_sql).bind(&day_end);
+    if let Some(json) = &only_json {
+        q = q.bind(json);
+    }
+    let balances = q.fetch_all(store.pool()).await?;
     for r in &balances {
         let id = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
         slot(&mut out, id).balance = Credits::from_minor(r.try_get("minor")?);
     }
-    let lines = sqlx::query(&format!(
-        "SELECT l.partner_id, substr(l.at, 1, 10) AS on_day, -l.credits_minor AS minor, \
-                coalesce(d.billing, 'one_off') AS billing \
+    // Consumption lines, summed per partner into the six sets the volume metrics tell apart:
+    // billing (monthly or not) × window (the last 30 days, the 60 before, the rest of the
+    // trailing year). Each sum then enters `program::metrics` as one consumption dated inside its
+    // set, so the definitions there decide what counts, and no million lines cross into Rust.
+    let (d30, d90) = (iso(as_of - Days::new(29)), iso(as_of - Days::new(89)));
+    let set = |billing: &str, window: &str| {
+        format!(
+            "-coalesce(sum(CASE WHEN coalesce(d.billing, 'one_off') {billing} AND {window} \
+             THEN l.credits_minor END), 0)"
+        )
+    };
+    let (recent, middle, early) = (
+        "l.at >= ?1".to_string(),
+        "l.at < ?1 AND l.at >= ?2".to_string(),
+        "l.at < ?2".to_string(),
+    );
+    let lines_sql = format!(
+        "SELECT l.partner_id, {} AS m30, {} AS m90, {} AS m365, {} AS o30, {} AS o90, {} AS o365 \
          FROM ledger_entries l LEFT JOIN deployments d ON d.id = l.deployment_id \
-         WHERE l.kind = 'consumption' AND substr(l.at, 1, 10) > ? AND substr(l.at, 1, 10) <= ?{}",
-        filter("l.partner_id")
-    ))
-    .bind(&first)
-    .bind(&day)
-    .fetch_all(store.pool())
-    .await?;
+         WHERE l.kind = 'consumption' AND l.at >= ?3 AND l.at < ?4{} GROUP BY l.partner_id",
+        set("= 'monthly'", &recent),
+        set("= 'monthly'", &middle),
+        set("= 'monthly'", &early),
+        set("<> 'monthly'", &recent),
+        set("<> 'monthly'", &middle),
+        set("<> 'monthly'", &early),
+        match only {
+            Some(_) => " AND l.partner_id IN (SELECT value FROM json_each(?5))",
+            None => "",
+        }
+    );
+    let mut q = sqlx::query(&lines_sql)
+        .bind(&d30)
+        .bind(&d90)
+        .bind(&first_end)
+        .bind(&day_end);
+    if let Some(json) = &only_json {
+        q = q.bind(json);
+    }
+    let sums = q.fetch_all(store.pool()).await?;
+    // A day inside each window: `as_of` itself, 31 days back, 91 days back.
+    let inside = [as_of, as_of - Days::new(31), as_of - Days::new(91)];
     let mut consumption: HashMap<PartnerId, Vec<Consumption>> = HashMap::new();
-    for r in &lines {
+    for r in &sums {
         let id = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
-        let on_day: String = r.try_get("on_day")?;
-        let billing: String = r.try_get("billing")?;
-        consumption.entry(id).or_default().push(Consumption {
-            on: on_day
-                .parse()
-                .map_err(|_| DeskError::Corrupt(format!("ledger date {on_day:?}")))?,
-            billing: if billing == "monthly" {
-                Billing::Monthly
-            } else {
-                Billing::OneOff
-            },
-            credits: Credits::from_minor(r.try_get("minor")?),
-        });
+        let lines = consumption.entry(id).or_default();
+        for (billing, columns) in [
+            (Billing::Monthly, ["m30", "m90", "m365"]),
+            (Billing::OneOff, ["o30", "o90", "o365"]),
+        ] {
+            for (on, column) in inside.iter().zip(columns) {
+                lines.push(Consumption {
+                    on: *on,
+                    billing,
+                    credits: Credits::from_minor(r.try_get(column)?),
+                });
+            }
+        }
     }
     for (id, lines) in consumption {
         let f = slot(&mut out, id);
@@ -211,15 +270,13 @@ pub async fn figures(
     for f in out.values_mut() {
         f.runway_days = metrics::runway_days(f.balance, f.burn_30);
     }
-    if let Some(id) = only {
-        out.retain(|k, _| *k == id);
-    }
+    out.retain(|k, _| wanted(k));
     Ok(out)
 }
 
 /// One partner's figures (all zero for a partner with no activity).
 pub async fn partner_figures(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Figures> {
-    Ok(figures(store, as_of, Some(id))
+    Ok(figures(store, as_of, Some(&[id]))
         .await?
         .remove(&id)
         .unwrap_or_else(Figures::empty))

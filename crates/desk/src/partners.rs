@@ -27,7 +27,7 @@ pub fn parse_id(id: &str) -> Result<PartnerId> {
 }
 
 pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<PartnerPage> {
-    let mut partner = portfolio::row(store, id, as_of).await?;
+    let mut partner = portfolio::row(store, id).await?;
     let policy = portfolio::policy(store).await?;
     let now = metrics::partner_figures(store, id, as_of).await?;
     let then = metrics::partner_figures(store, id, metrics::pace_start(as_of)).await?;
@@ -37,15 +37,21 @@ pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Part
         .next_thresholds(partner.tier)
         .map(|t| threshold_statuses(t, &now.progression(), &then.progression(), as_of))
         .unwrap_or_default();
-    let mut churned = Vec::with_capacity(now.retention.churned.len());
-    for customer in &now.retention.churned {
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM customers WHERE id = ?")
-            .bind(customer.to_string())
-            .fetch_optional(store.pool())
-            .await?;
-        churned.extend(name);
-    }
-    churned.sort();
+    let ids = serde_json::Value::from(
+        now.retention
+            .churned
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+    )
+    .to_string();
+    let churned: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM customers WHERE id IN (SELECT value FROM json_each(?)) \
+         ORDER BY name",
+    )
+    .bind(ids)
+    .fetch_all(store.pool())
+    .await?;
     let extra = sqlx::query("SELECT account_manager, joined_on FROM partners WHERE id = ?")
         .bind(id.to_string())
         .fetch_one(store.pool())

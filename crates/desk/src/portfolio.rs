@@ -1,65 +1,106 @@
-//! The portfolio: every partner in the user's scope, with the figures the list shows.
+//! The portfolio: every partner in the user's scope, with the figures the list shows, filtered,
+//! sorted and paged in SQL over `partner_figures` (see `crate::figures`), and the search box over
+//! partners and customers (SQLite FTS5).
 //!
 //! Answers from the local cache only. Balances are summed in integer hundredths of a credit, so
 //! they are exact; active customers count customers of record with a deployment active on the
 //! workspace's as-of date.
 
-use chrono::NaiveDate;
 use program::contract::PartnerId;
 use program::{Brand, Credits, Currency, Region, Tier};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use program::progression::{outlook, Outlook, ProgressionPolicy};
-use rust_decimal::Decimal;
 
 use crate::error::{DeskError, Result};
+use crate::figures;
 use crate::metrics;
 use crate::store::Store;
-use crate::views::{PortfolioQuery, PortfolioRow, PortfolioSort};
+use crate::views::{
+    PortfolioPage, PortfolioQuery, PortfolioRow, PortfolioSort, SearchHit, SearchKind,
+};
 
 /// Longest search text accepted; longer input is a mistake, not a query.
 pub const MAX_SEARCH_LEN: usize = 200;
+/// Rows per portfolio page when the query sets no limit; the most a page may ask for.
+pub const DEFAULT_PAGE: u32 = 100;
+pub const MAX_PAGE: u32 = 1_000;
+/// Hits of each kind the search box lists.
+pub const SEARCH_HITS: u32 = 8;
+/// Matches of each kind the search box considers before ordering them.
+const CANDIDATES: i64 = 200;
 
-const SELECT: &str = ") \
+/// The columns of a portfolio row, for the partners of the CTE `page(pid, total)`.
+const DETAILS: &str = "\
 SELECT p.id, p.name, p.tier, p.discount_rate, p.region, p.country, p.currency,
        (SELECT group_concat(brand, ',') FROM partner_brands b WHERE b.partner_id = p.id) AS brands,
-       (SELECT count(*) FROM customers c
-         WHERE c.partner_id = p.id
-           AND EXISTS (SELECT 1 FROM deployments d, as_of
-                        WHERE d.customer_id = c.id AND d.started_on <= as_of.day
-                          AND (d.ended_on IS NULL OR d.ended_on > as_of.day))) AS active_customers,
-       (SELECT coalesce(sum(l.credits_minor), 0) FROM ledger_entries l
-         WHERE l.partner_id = p.id) AS balance_minor,
+       coalesce(f.active_customers, 0) AS active_customers,
+       coalesce(f.balance_minor, 0) AS balance_minor,
+       f.nps, coalesce(f.nps_responses, 0) AS nps_responses, f.retention,
+       coalesce(f.recurring_minor, 0) AS recurring_minor, f.runway_days,
+       coalesce(f.eligible, 0) AS eligible,
        EXISTS (SELECT 1 FROM territories t
-                WHERE t.partner_id = p.id AND t.exclusivity <> 'none') AS exclusive
-FROM partners p
-WHERE 1 = 1";
+                WHERE t.partner_id = p.id AND t.exclusivity <> 'none') AS exclusive,
+       page.total
+FROM page JOIN partners p ON p.id = page.pid
+LEFT JOIN partner_figures f ON f.partner_id = p.id";
 
-fn base(as_of: NaiveDate) -> QueryBuilder<'static, Sqlite> {
-    let mut qb = QueryBuilder::new("WITH as_of(day) AS (SELECT ");
-    qb.push_bind(as_of.format("%Y-%m-%d").to_string());
-    qb.push(SELECT);
-    qb
+/// The page's partners: filtered, sorted and cut in SQL over only the columns that decide it,
+/// so the per-row subqueries of [`DETAILS`] run for one page, not for every partner.
+const PAGE: &str = "WITH page AS (SELECT p.id AS pid, count(*) OVER () AS total \
+FROM partners p LEFT JOIN partner_figures f ON f.partner_id = p.id WHERE 1 = 1";
+
+/// What the user typed in a search box, made safe for FTS5.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchText {
+    /// Nothing typed: no filter.
+    Everything,
+    /// Only characters no name is indexed by (`%_`, `*`): nothing can match.
+    Nothing,
+    /// An FTS5 query: every word, as a prefix, must match (an "and" of prefixes). Each word is
+    /// quoted, so no input is FTS syntax: quotes, `*`, `-`, `OR`, `NEAR` are taken literally.
+    Match(String),
 }
 
-/// Partners matching `q`, in its order.
-pub async fn list(
-    store: &Store,
-    q: &PortfolioQuery,
-    as_of: NaiveDate,
-) -> Result<Vec<PortfolioRow>> {
-    let search = match q.search.as_deref().map(str::trim) {
-        Some(s) if s.chars().count() > MAX_SEARCH_LEN => {
+impl SearchText {
+    pub fn parse(text: &str) -> Result<SearchText> {
+        let text = text.trim();
+        if text.chars().count() > MAX_SEARCH_LEN {
             return Err(DeskError::InvalidInput {
                 field: "search",
                 reason: format!("must be at most {MAX_SEARCH_LEN} characters"),
-            })
+            });
         }
-        Some(s) if !s.is_empty() => Some(s.to_lowercase()),
-        _ => None,
-    };
-    let mut qb = base(as_of);
+        if text.is_empty() {
+            return Ok(SearchText::Everything);
+        }
+        let words: Vec<String> = text
+            .split_whitespace()
+            // A word without a letter or digit matches nothing the tokenizer indexes.
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+            .collect();
+        Ok(if words.is_empty() {
+            SearchText::Nothing
+        } else {
+            SearchText::Match(words.join(" "))
+        })
+    }
+}
+
+/// Partners matching `q`, in its order, one page of them, with the count of all that match.
+pub async fn list(store: &Store, q: &PortfolioQuery) -> Result<PortfolioPage> {
+    figures::refresh(store).await?;
+    let search = SearchText::parse(q.search.as_deref().unwrap_or_default())?;
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(DeskError::InvalidInput {
+            field: "limit",
+            reason: format!("must be between 1 and {MAX_PAGE}"),
+        });
+    }
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(PAGE);
     if let Some(tier) = q.tier {
         qb.push(" AND p.tier = ").push_bind(tier.as_str());
     }
@@ -73,11 +114,31 @@ pub async fn list(
         .push_bind(brand.name())
         .push(")");
     }
-    if let Some(s) = search {
-        // instr() on lower() instead of LIKE: no wildcard characters to escape in user input.
-        qb.push(" AND instr(lower(p.name), ")
+    if search == SearchText::Nothing {
+        qb.push(" AND 0");
+    }
+    if let SearchText::Match(s) = search {
+        // The partner's own name or country, or one of its customers'.
+        qb.push(" AND (p.rowid IN (SELECT rowid FROM partners_fts WHERE partners_fts MATCH ")
+            .push_bind(s.clone())
+            .push(
+                ") OR p.id IN (SELECT c.partner_id FROM customers c WHERE c.rowid IN \
+                 (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ",
+            )
             .push_bind(s)
-            .push(") > 0");
+            .push(")))");
+    }
+    if q.eligible_only {
+        qb.push(" AND f.eligible = 1");
+    }
+    if q.exclusive_only {
+        qb.push(
+            " AND EXISTS (SELECT 1 FROM territories t \
+             WHERE t.partner_id = p.id AND t.exclusivity <> 'none')",
+        );
+    }
+    if let Some(days) = q.runway_below_days {
+        qb.push(" AND f.runway_days < ").push_bind(i64::from(days));
     }
     let dir = if q.descending { "DESC" } else { "ASC" };
     let key = match q.sort {
@@ -88,32 +149,137 @@ pub async fn list(
         // Rates are fractions written "0.xxx": their text order is their numeric order.
         PortfolioSort::Discount => "p.discount_rate",
         PortfolioSort::Region => "p.region",
-        PortfolioSort::ActiveCustomers => "active_customers",
-        PortfolioSort::Balance => "balance_minor",
-        // Computed figures are ordered after the query; name order breaks their ties.
-        PortfolioSort::Nps
-        | PortfolioSort::Retention
-        | PortfolioSort::RecurringVolume
-        | PortfolioSort::Runway => "p.name COLLATE NOCASE",
+        PortfolioSort::ActiveCustomers => "coalesce(f.active_customers, 0)",
+        PortfolioSort::Balance => "coalesce(f.balance_minor, 0)",
+        PortfolioSort::Nps => "f.nps",
+        // Fractions in [0, 1] written "0.xxxx" or "1": text order is numeric order.
+        PortfolioSort::Retention => "f.retention",
+        PortfolioSort::RecurringVolume => "coalesce(f.recurring_minor, 0)",
+        PortfolioSort::Runway => "f.runway_days",
     };
-    qb.push(format_args!(
-        " ORDER BY {key} {dir}, p.name COLLATE NOCASE ASC, p.id ASC"
-    ));
+    // Unknown figures (no NPS, no retention, no runway) sort last either way; name, then id,
+    // break ties so pages never overlap.
+    let order =
+        format!("ORDER BY ({key}) IS NULL, {key} {dir}, p.name COLLATE NOCASE ASC, p.id ASC");
+    qb.push(format_args!(" {order} LIMIT "))
+        .push_bind(i64::from(limit))
+        .push(" OFFSET ")
+        .push_bind(i64::from(q.offset))
+        .push(format_args!(") {DETAILS} {order}"));
     let rows = qb.build().fetch_all(store.pool()).await?;
-    let mut rows = rows.iter().map(portfolio_row).collect::<Result<Vec<_>>>()?;
-    let figures = metrics::figures(store, as_of, None).await?;
-    let policy = policy(store).await?;
-    for row in &mut rows {
-        attach(row, figures.get(&row.id), &policy);
+    let total = match rows.first() {
+        Some(r) => r.try_get::<i64, _>("total")?,
+        // Past the end, or nothing matches: count without the page.
+        None if q.offset > 0 => {
+            let again = PortfolioQuery {
+                offset: 0,
+                limit: Some(1),
+                ..q.clone()
+            };
+            return Ok(PortfolioPage {
+                rows: Vec::new(),
+                total: Box::pin(list(store, &again)).await?.total,
+            });
+        }
+        None => 0,
+    };
+    Ok(PortfolioPage {
+        rows: rows.iter().map(portfolio_row).collect::<Result<Vec<_>>>()?,
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+    })
+}
+
+/// Every partner matching `q` (for an export of the whole filtered portfolio).
+pub async fn list_all(store: &Store, q: &PortfolioQuery) -> Result<Vec<PortfolioRow>> {
+    let mut out = Vec::new();
+    loop {
+        let page = list(
+            store,
+            &PortfolioQuery {
+                offset: u32::try_from(out.len()).unwrap_or(u32::MAX),
+                limit: Some(MAX_PAGE),
+                ..q.clone()
+            },
+        )
+        .await?;
+        let done = page.rows.len() < MAX_PAGE as usize;
+        out.extend(page.rows);
+        if done {
+            return Ok(out);
+        }
     }
-    rows.retain(|r| {
-        (!q.eligible_only || r.eligible_for_upgrade)
-            && (!q.exclusive_only || r.exclusive_territory)
-            && q.runway_below_days
-                .is_none_or(|limit| r.runway_days.is_some_and(|d| d < limit))
-    });
-    sort_by_figures(&mut rows, q.sort, q.descending);
-    Ok(rows)
+}
+
+/// The search box: partners and customers whose name (or country, or a customer's founder)
+/// matches every word of `text` as a prefix, up to [`SEARCH_HITS`] of each.
+pub async fn search(store: &Store, text: &str) -> Result<Vec<SearchHit>> {
+    let SearchText::Match(query) = SearchText::parse(text)? else {
+        return Ok(Vec::new());
+    };
+    // Ranking every match of a two-letter prefix (bm25) costs more than the box can wait, and
+    // names are too short for it to mean much: the first CANDIDATES matches in index order are
+    // taken instead, then names whose first word starts with what was typed come first, each
+    // group alphabetically.
+    let first_word = text
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    let order = |hits: &mut Vec<SearchHit>| {
+        hits.sort_by_cached_key(|h| {
+            let name = h.name.to_lowercase();
+            (!name.starts_with(&first_word), name, h.id.clone())
+        });
+        hits.truncate(SEARCH_HITS as usize);
+    };
+    let mut partners = Vec::new();
+    for r in sqlx::query(
+        "SELECT p.id, p.name, p.country FROM partners_fts \
+         JOIN partners p ON p.rowid = partners_fts.rowid \
+         WHERE partners_fts MATCH ? LIMIT ?",
+    )
+    .bind(&query)
+    .bind(CANDIDATES)
+    .fetch_all(store.pool())
+    .await?
+    {
+        let id: String = r.try_get("id")?;
+        let name: String = r.try_get("name")?;
+        partners.push(SearchHit {
+            kind: SearchKind::Partner,
+            id: id.clone(),
+            name: name.clone(),
+            country: r.try_get("country")?,
+            partner_id: id,
+            partner_name: name,
+        });
+    }
+    order(&mut partners);
+    let mut customers = Vec::new();
+    for r in sqlx::query(
+        "SELECT c.id, c.name, c.country, p.id AS partner_id, p.name AS partner_name \
+         FROM customers_fts JOIN customers c ON c.rowid = customers_fts.rowid \
+         JOIN partners p ON p.id = c.partner_id \
+         WHERE customers_fts MATCH ? LIMIT ?",
+    )
+    .bind(&query)
+    .bind(CANDIDATES)
+    .fetch_all(store.pool())
+    .await?
+    {
+        customers.push(SearchHit {
+            kind: SearchKind::Customer,
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            country: r.try_get("country")?,
+            partner_id: r.try_get("partner_id")?,
+            partner_name: r.try_get("partner_name")?,
+        });
+    }
+    order(&mut customers);
+    let mut hits = partners;
+    hits.extend(customers);
+    Ok(hits)
 }
 
 /// The progression policy: as the central API last sent it, else the reference policy.
@@ -146,40 +312,12 @@ pub(crate) fn attach(
     );
 }
 
-/// Orders by a computed figure (the SQL order stays for the other columns). Unknown values
-/// (no NPS, no retention, no runway) sort last either way.
-fn sort_by_figures(rows: &mut [PortfolioRow], sort: PortfolioSort, descending: bool) {
-    let key = |r: &PortfolioRow| -> Option<Decimal> {
-        match sort {
-            PortfolioSort::Nps => r.nps.map(Decimal::from),
-            PortfolioSort::Retention => r.retention.as_deref().and_then(|v| v.parse().ok()),
-            PortfolioSort::RecurringVolume => r.recurring_volume.parse().ok(),
-            PortfolioSort::Runway => r.runway_days.map(Decimal::from),
-            _ => None,
-        }
-    };
-    if !matches!(
-        sort,
-        PortfolioSort::Nps
-            | PortfolioSort::Retention
-            | PortfolioSort::RecurringVolume
-            | PortfolioSort::Runway
-    ) {
-        return;
-    }
-    rows.sort_by(|a, b| match (key(a), key(b)) {
-        (Some(x), Some(y)) if descending => y.cmp(&x),
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    });
-}
-
 /// One partner's portfolio row.
-pub async fn row(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<PortfolioRow> {
-    let mut qb = base(as_of);
-    qb.push(" AND p.id = ").push_bind(id.to_string());
+pub async fn row(store: &Store, id: PartnerId) -> Result<PortfolioRow> {
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(PAGE);
+    qb.push(" AND p.id = ")
+        .push_bind(id.to_string())
+        .push(format_args!(") {DETAILS}"));
     match qb.build().fetch_optional(store.pool()).await? {
         Some(r) => portfolio_row(&r),
         None => Err(DeskError::NotFound {
@@ -219,12 +357,19 @@ fn portfolio_row(r: &SqliteRow) -> Result<PortfolioRow> {
         active_customers: u32::try_from(active)
             .map_err(|_| corrupt("count", &active.to_string()))?,
         credit_balance: Credits::from_minor(balance).amount().to_string(),
-        nps: None,
-        nps_responses: 0,
-        retention: None,
-        recurring_volume: "0.00".into(),
-        runway_days: None,
-        eligible_for_upgrade: false,
+        nps: r
+            .try_get::<Option<i64>, _>("nps")?
+            .and_then(|v| i32::try_from(v).ok()),
+        nps_responses: u32::try_from(r.try_get::<i64, _>("nps_responses")?).unwrap_or(0),
+        retention: r.try_get("retention")?,
+        recurring_volume: format!(
+            "{:.2}",
+            Credits::from_minor(r.try_get("recurring_minor")?).amount()
+        ),
+        runway_days: r
+            .try_get::<Option<i64>, _>("runway_days")?
+            .and_then(|v| u32::try_from(v).ok()),
+        eligible_for_upgrade: r.try_get("eligible")?,
         exclusive_territory: r.try_get("exclusive")?,
     })
 }

@@ -4,11 +4,13 @@
 //! busy timeout, migrated with the embedded migrations, and refused (untouched) when a newer
 //! Partner Desk has already migrated it past what this build knows.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use program::contract::{
-    CatalogItem, Customer, Dataset, Deployment, LedgerEntry, NpsResponse, Partner, Territory,
+    CatalogItem, Customer, Dataset, Deployment, LedgerEntry, NpsResponse, Partner, PartnerId,
+    Territory,
 };
 use program::migration::CustomerMigration;
 use sqlx::migrate::Migrator;
@@ -28,16 +30,19 @@ pub const CACHE_FILE: &str = "partner-desk.sqlite3";
 /// Ids per `DELETE … WHERE id IN (…)`.
 const CHUNK: usize = 500;
 
-/// Rows per batch of INSERTs, largest first (see [`insert_chunked`]). A page is cut into batches
-/// of these sizes only, so the same few SQL texts repeat and sqlx prepares each once per
-/// connection; cutting at one size would leave a remainder of a new size, and a new prepare, at
-/// every page.
-const BATCH_ROWS: [usize; 6] = [1024, 256, 64, 16, 4, 1];
+/// Rows per multi-row INSERT, largest first. A page is cut into statements of these sizes only,
+/// so the same few statement texts repeat and sqlx prepares each once per connection; cutting at
+/// one size would leave a remainder of a new size, and a new prepare, at every page. 1,024 rows of
+/// the widest table bind 10,240 values, well under SQLite's limit of 32,766; bigger or smaller
+/// statements (64 to 2,048 rows) measured the same.
+const STATEMENT_ROWS: [usize; 6] = [1_024, 256, 64, 16, 4, 1];
 
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    /// Serialises refreshes of `partner_figures` (see `crate::figures`).
+    figures_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -61,10 +66,14 @@ impl Store {
             pool.close().await;
             return Err(e);
         }
+        // Before anything reads the cache, or a migration alters it: a first sync that stopped
+        // midway (the process killed) left its secondary indexes dropped.
+        restore_indexes_on_open(&pool).await?;
         MIGRATOR.run(&pool).await?;
         Ok(Store {
             pool,
             path: path.to_path_buf(),
+            figures_lock: std::sync::Arc::default(),
         })
     }
 
@@ -88,6 +97,10 @@ impl Store {
         Ok(n == 0)
     }
 
+    pub(crate) fn figures_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.figures_lock
+    }
+
     pub async fn get_state(&self, key: &str) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT value FROM sync_state WHERE key = ?")
@@ -95,6 +108,14 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+
+    pub async fn delete_state(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sync_state WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn set_state(&self, key: &str, value: &str) -> Result<()> {
@@ -112,7 +133,9 @@ impl Store {
     /// Loads a whole workspace in one transaction: all of it or none of it.
     pub async fn load_dataset(&self, data: &Dataset, state: &[(&str, String)]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        upsert_rows(&mut tx, &Rows::of_dataset(data)).await?;
+        let rows = Rows::of_dataset(data);
+        upsert_rows(&mut tx, &rows).await?;
+        mark_figures_dirty(&mut tx, &rows.touched_partners()).await?;
         for (key, value) in state {
             sqlx::query("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)")
                 .bind(key)
@@ -123,6 +146,114 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// `sync_state` key: the secondary indexes a first sync dropped, as JSON `[[name, sql], …]`, to
+/// be created again when it ends (see [`defer_indexes`]).
+pub const DEFERRED_INDEXES: &str = "deferred_indexes";
+
+/// Drops the secondary indexes of `tables` and remembers them in `sync_state`, on a connection
+/// inside a transaction: the same transaction as the first page of a first sync, so both commit
+/// or neither does.
+///
+/// A first sync fills empty tables, and index entries written row by row at random places cost
+/// far more than an index built once, sorted, at the end. [`restore_indexes`] builds them again in
+/// the transaction of the sync's last page; if the sync stops before that, the next
+/// [`Store::open`] builds them before anything reads the cache, a round that fails builds them
+/// before it returns, and a wipe builds them on the empty tables. The primary keys stay: upserts
+/// need them.
+pub(crate) async fn defer_indexes(conn: &mut SqliteConnection, tables: &[&str]) -> Result<()> {
+    let mut indexes: Vec<(String, String)> = Vec::new();
+    for table in tables {
+        // `sql` is NULL for the indexes behind PRIMARY KEY and UNIQUE constraints.
+        indexes.extend(
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT name, sql FROM sqlite_master \
+                 WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+            )
+            .bind(table)
+            .fetch_all(&mut *conn)
+            .await?,
+        );
+    }
+    if indexes.is_empty() {
+        return Ok(());
+    }
+    let mut saved: Vec<(String, String)> = deferred(conn).await?.unwrap_or_default();
+    for (name, _) in &indexes {
+        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+            .persistent(false)
+            .execute(&mut *conn)
+            .await?;
+    }
+    saved.extend(indexes);
+    sqlx::query(
+        "INSERT INTO sync_state (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(DEFERRED_INDEXES)
+    .bind(serde_json::to_string(&saved).map_err(|e| DeskError::Corrupt(e.to_string()))?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The indexes [`defer_indexes`] dropped and no one has built again yet.
+async fn deferred(conn: &mut SqliteConnection) -> Result<Option<Vec<(String, String)>>> {
+    let saved: Option<String> = sqlx::query_scalar("SELECT value FROM sync_state WHERE key = ?")
+        .bind(DEFERRED_INDEXES)
+        .fetch_optional(&mut *conn)
+        .await?;
+    saved
+        .map(|json| {
+            serde_json::from_str(&json)
+                .map_err(|e| DeskError::Corrupt(format!("{DEFERRED_INDEXES}: {e}")))
+        })
+        .transpose()
+}
+
+/// Builds again the indexes [`defer_indexes`] dropped, if any, on a connection inside a
+/// transaction. Returns whether there were any.
+pub(crate) async fn restore_indexes(conn: &mut SqliteConnection) -> Result<bool> {
+    let Some(saved) = deferred(conn).await? else {
+        return Ok(false);
+    };
+    for (name, sql) in &saved {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?")
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if exists.is_none() {
+            sqlx::query(sql)
+                .persistent(false)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    sqlx::query("DELETE FROM sync_state WHERE key = ?")
+        .bind(DEFERRED_INDEXES)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// [`restore_indexes`] for a cache being opened, in its own transaction.
+async fn restore_indexes_on_open(pool: &SqlitePool) -> Result<()> {
+    let has_state: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_state'",
+    )
+    .fetch_optional(pool)
+    .await?;
+    if has_state.is_none() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    if restore_indexes(&mut tx).await? {
+        tx.commit().await?;
+        tracing::info!("rebuilt the indexes of a first sync that did not finish");
+    }
+    Ok(())
 }
 
 /// The highest schema version this build knows.
@@ -149,7 +280,7 @@ async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
     }
 }
 
-/// Runs multi-row INSERTs of `rows`, in statements of the sizes in [`BATCH_ROWS`]; `tail`
+/// Runs multi-row INSERTs of `rows`, in statements of the sizes in [`STATEMENT_ROWS`]; `tail`
 /// follows the VALUES (an upsert clause). Returns the rows written.
 async fn insert_chunked<T>(
     conn: &mut SqliteConnection,
@@ -160,11 +291,7 @@ async fn insert_chunked<T>(
 ) -> Result<u64> {
     let mut written = 0;
     let mut rest = rows;
-    let sizes: Vec<usize> = match std::env::var("DESK_EXP_ROWS") {
-        Ok(v) => v.split(',').map(|n| n.parse().unwrap()).collect(),
-        Err(_) => BATCH_ROWS.to_vec(),
-    };
-    for size in sizes {
+    for size in STATEMENT_ROWS {
         while rest.len() >= size {
             let (chunk, after) = rest.split_at(size);
             let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
@@ -229,6 +356,64 @@ impl<'a> Rows<'a> {
             migrations: data.migrations.iter().collect(),
         }
     }
+}
+
+impl Rows<'_> {
+    /// The partners whose figures (`partner_figures`) these rows count in.
+    pub fn touched_partners(&self) -> BTreeSet<PartnerId> {
+        let mut out = BTreeSet::new();
+        out.extend(self.partners.iter().map(|(r, _)| r.id));
+        out.extend(self.territories.iter().map(|(r, _)| r.partner_id));
+        out.extend(self.customers.iter().map(|(r, _)| r.partner_id));
+        out.extend(self.deployments.iter().map(|(r, _)| r.partner_id));
+        out.extend(self.ledger.iter().map(|r| r.partner_id));
+        out.extend(self.nps.iter().map(|r| r.partner_id));
+        for m in &self.migrations {
+            out.insert(m.from_partner);
+            out.insert(m.to_partner);
+        }
+        out
+    }
+}
+
+/// Marks `partners`' figures for a refresh (see `crate::figures`), in the caller's transaction.
+pub(crate) async fn mark_figures_dirty(
+    conn: &mut SqliteConnection,
+    partners: &BTreeSet<PartnerId>,
+) -> Result<()> {
+    let ids: Vec<String> = partners.iter().map(ToString::to_string).collect();
+    for chunk in ids.chunks(CHUNK) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT OR IGNORE INTO figures_dirty (partner_id) ");
+        qb.push_values(chunk, |mut b, id| {
+            b.push_bind(id.as_str());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Marks for a refresh the partners named in `column` of the rows of `table` whose `id` is in
+/// `ids` (rows about to be deleted).
+pub(crate) async fn mark_figures_dirty_where_in(
+    conn: &mut SqliteConnection,
+    table: &str,
+    column: &str,
+    ids: &[String],
+) -> Result<()> {
+    for chunk in ids.chunks(CHUNK) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "INSERT OR IGNORE INTO figures_dirty (partner_id) \
+             SELECT {column} FROM {table} WHERE id IN ("
+        ));
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(id.clone());
+        }
+        qb.push(")");
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// What [`upsert_rows`] did.

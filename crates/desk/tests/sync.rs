@@ -526,6 +526,7 @@ async fn sign_in_keeps_the_token_in_the_keychain_and_sign_out_wipes_the_cache() 
     desk.sign_in(&base, &s.token, fast()).await.unwrap();
     wait_for_sync(&desk).await;
     assert!(local_count(desk.store(), "partners").await > 1);
+    assert_eq!(desk.workspace_info().await.unwrap().home_partner, None);
     let account = format!("{}/#Ana Manager", base);
     let kept = desk::secrets::load_token(&account).await.unwrap().unwrap();
     assert_eq!(kept.expose(), s.token);
@@ -556,6 +557,11 @@ async fn sign_in_keeps_the_token_in_the_keychain_and_sign_out_wipes_the_cache() 
     desk.sign_in(&base, &other, fast()).await.unwrap();
     wait_for_sync(&desk).await;
     assert_eq!(local_count(desk.store(), "partners").await, 1);
+    // A partner's own user lands on the partner's page.
+    assert_eq!(
+        desk.workspace_info().await.unwrap().home_partner,
+        Some(mine.to_string())
+    );
 
     desk.sign_out().await.unwrap();
     for (_, table) in TABLES {
@@ -566,4 +572,81 @@ async fn sign_in_keeps_the_token_in_the_keychain_and_sign_out_wipes_the_cache() 
     desk::secrets::delete_token(&format!("{}/#Ana Manager", base))
         .await
         .unwrap();
+}
+
+/// The portfolio's figures and the search index are derived from the mirror; each sync round
+/// keeps them in step with what it downloaded (renames, new ledger lines, deletes).
+#[tokio::test]
+async fn figures_and_search_follow_each_sync_round() {
+    use desk::portfolio;
+    use desk::views::{PortfolioQuery, SearchKind};
+    let s = setup(2_000).await;
+    let engine = s.engine(fast()).await;
+    engine.run_once().await.unwrap();
+
+    let everyone = PortfolioQuery {
+        limit: Some(1_000),
+        ..PortfolioQuery::default()
+    };
+    let balances = local_balances(&s.store).await;
+    let page = portfolio::list(&s.store, &everyone).await.unwrap();
+    assert_eq!(page.total as usize, page.rows.len());
+    for row in &page.rows {
+        let expected = balances.get(&row.id).copied().unwrap_or_default();
+        assert_eq!(row.credit_balance, format!("{:.2}", expected.amount()));
+    }
+
+    // The server renames a customer and adds a ledger line to one partner.
+    let store = s.server.store();
+    let customer_id: String = sqlx::query_scalar("SELECT id FROM customers LIMIT 1")
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    let mut customer: program::contract::Customer = serde_json::from_value(
+        store
+            .get(Entity::Customer, &customer_id)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    let old_name = customer.name.clone();
+    customer.name = "Zyxwvut Panadería Núñez".into();
+    store.upsert_customer(&customer).await.unwrap();
+    let partner = page.rows[0].id;
+    let line = program::contract::LedgerEntry {
+        id: program::contract::LedgerEntryId(uuid::Uuid::now_v7()),
+        partner_id: partner,
+        at: chrono::Utc::now(),
+        kind: program::contract::LedgerKind::Adjustment,
+        credits: Credits::whole(125),
+        fiat: None,
+        rate: None,
+        deployment_id: None,
+        customer_id: None,
+    };
+    store.append_ledger(&line).await.unwrap();
+    engine.run_once().await.unwrap();
+
+    // Accents and case do not matter; every word is a prefix.
+    let hits = portfolio::search(&s.store, "panaderia nun").await.unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| h.kind == SearchKind::Customer && h.id == customer_id),
+        "{hits:?}"
+    );
+    let hits = portfolio::search(&s.store, &old_name).await.unwrap();
+    assert!(
+        !hits.iter().any(|h| h.id == customer_id),
+        "the old name is no longer indexed"
+    );
+    let page = portfolio::list(&s.store, &everyone).await.unwrap();
+    let row = page.rows.iter().find(|r| r.id == partner).unwrap();
+    let expected = local_balances(&s.store).await[&partner];
+    assert_eq!(row.credit_balance, format!("{:.2}", expected.amount()));
+    assert_eq!(
+        expected,
+        balances[&partner] + Credits::whole(125),
+        "the new line counts"
+    );
 }

@@ -9,7 +9,8 @@ import type { Tier } from "./Tier";
  */
 export type PortfolioQuery = { tier: Tier | null, region: Region | null, brand: Brand | null, 
 /**
- * Case-insensitive substring of the partner's name.
+ * Words that must each begin a word of the partner's name or country, or of one of its
+ * customers' names (accents and case ignored).
  */
 search: string | null, 
 /**
@@ -23,4 +24,12 @@ exclusive_only: boolean,
 /**
  * Only partners whose runway is below this many days.
  */
-runway_below_days: number | null, sort: PortfolioSort, descending: boolean, };
+runway_below_days: number | null, sort: PortfolioSort, descending: boolean, 
+/**
+ * Rows to skip (paging).
+ */
+offset: number, 
+/**
+ * Rows per page; default 100, at most 1,000.
+ */
+limit: number | null, };

@@ -5,4 +5,8 @@ export type WorkspaceInfo = { kind: WorkspaceKind, partners: number, customers: 
 /**
  * ISO date of the data.
  */
-as_of: string, };
+as_of: string, 
+/**
+ * For a partner's own user: their partner, whose page is the home screen.
+ */
+home_partner: string | null, };

@@ -12,7 +12,15 @@ import type { Lang } from "../ipc/Lang";
 import type { IpcError } from "../ipc/IpcError";
 import type { PartnerPage } from "../ipc/PartnerPage";
 import type { PortfolioQuery } from "../ipc/PortfolioQuery";
-import type { PortfolioRow } from "../ipc/PortfolioRow";
+import type { PortfolioPage } from "../ipc/PortfolioPage";
+import type { CustomerDetail } from "../ipc/CustomerDetail";
+import type { CustomerFilter } from "../ipc/CustomerFilter";
+import type { CustomerPage } from "../ipc/CustomerPage";
+import type { LedgerPage } from "../ipc/LedgerPage";
+import type { MigrationRow } from "../ipc/MigrationRow";
+import type { SearchHit } from "../ipc/SearchHit";
+import type { Settings } from "../ipc/Settings";
+import type { TrendPoint } from "../ipc/TrendPoint";
 import type { PurchaseQuote } from "../ipc/PurchaseQuote";
 import type { RejectedChange } from "../ipc/RejectedChange";
 import type { SyncStatus } from "../ipc/SyncStatus";
@@ -51,7 +59,17 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const api = {
   workspaceInfo: () => call<WorkspaceInfo>("workspace_info"),
-  portfolio: (query: PortfolioQuery) => call<PortfolioRow[]>("portfolio", { query }),
+  portfolio: (query: PortfolioQuery) => call<PortfolioPage>("portfolio", { query }),
+  search: (text: string) => call<SearchHit[]>("search", { text }),
+  ledger: (partnerId: string, after: string | null, limit: number | null) =>
+    call<LedgerPage>("ledger", { partnerId, after, limit }),
+  customers: (partnerId: string, filter: CustomerFilter, offset: number, limit: number | null) =>
+    call<CustomerPage>("customers", { partnerId, filter, offset, limit }),
+  customer: (customerId: string) => call<CustomerDetail>("customer", { customerId }),
+  migrations: (partnerId: string) => call<MigrationRow[]>("migrations", { partnerId }),
+  trends: (partnerId: string) => call<TrendPoint[]>("trends", { partnerId }),
+  settings: () => call<Settings>("settings"),
+  setSettings: (settings: Settings) => call<Settings>("set_settings", { settings }),
   partnerPage: (id: string) => call<PartnerPage>("partner_page", { id }),
   syncStatus: () => call<SyncStatus | null>("sync_status"),
   syncNow: () => call<null>("sync_now"),

@@ -3,9 +3,12 @@ import {
   countryName,
   formatCredits,
   formatDate,
+  formatDateTime,
   formatMoney,
+  formatMonth,
   formatPercent,
   formatRelative,
+  formatSignedCredits,
   sumHundredths,
 } from "./format";
 
@@ -27,6 +30,14 @@ describe("formatCredits", () => {
   it("refuses text that is not a decimal", () => {
     expect(() => formatCredits("12abc", "en")).toThrow(/not a decimal/);
     expect(() => formatCredits("1e5", "en")).toThrow(/not a decimal/);
+  });
+});
+
+describe("formatSignedCredits", () => {
+  it("marks money in with a plus and money out with a minus", () => {
+    expect(formatSignedCredits("1000", "en")).toBe("+1,000.00");
+    expect(formatSignedCredits("-1234.5", "es")).toBe("-1.234,50");
+    expect(formatSignedCredits("0.00", "en")).toBe("0.00");
   });
 });
 
@@ -53,6 +64,22 @@ describe("formatDate", () => {
 
   it("refuses a date that is not ISO", () => {
     expect(() => formatDate("31/01/2026", "en")).toThrow(/ISO/);
+  });
+});
+
+describe("formatMonth", () => {
+  it("names the month and year in each locale", () => {
+    expect(formatMonth("2026-03", "en")).toBe("Mar 2026");
+    expect(formatMonth("2026-03", "es")).toBe("mar 2026");
+    expect(() => formatMonth("2026-3", "en")).toThrow(/month/);
+  });
+});
+
+describe("formatDateTime", () => {
+  it("shows the date and time of day in the given zone", () => {
+    expect(formatDateTime("2026-03-05T14:07:00Z", "en", "UTC")).toMatch(/^Mar 5, 2026, 2:07\sPM$/);
+    expect(formatDateTime("2026-03-05T14:07:00Z", "es", "UTC")).toBe("5 mar 2026, 14:07");
+    expect(formatDateTime("2026-03-05T15:07:00+01:00", "es", "UTC")).toBe("5 mar 2026, 14:07");
   });
 });
 

@@ -39,6 +39,16 @@ export function formatCredits(value: string, locale: Locale): string {
   }).format(decimal(value));
 }
 
+/** A movement of credits with its sign: "+1,000.00", "-12.50", "0.00". */
+export function formatSignedCredits(value: string, locale: Locale): string {
+  return numberFormat(locale, {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+    useGrouping: "always",
+    signDisplay: "exceptZero",
+  }).format(decimal(value));
+}
+
 /** An amount of money in `currency` (ISO 4217), with that currency's minor unit. */
 export function formatMoney(value: string, currency: string, locale: Locale): string {
   return numberFormat(locale, { style: "currency", currency, useGrouping: "always" }).format(
@@ -66,6 +76,29 @@ export function formatDate(iso: string, locale: Locale): string {
   return new Intl.DateTimeFormat(TAGS[locale], { dateStyle: "medium", timeZone: "UTC" }).format(
     date,
   );
+}
+
+/** A month ("2026-03") as "Mar 2026" or "mar 2026". */
+export function formatMonth(yyyymm: string, locale: Locale): string {
+  const match = /^(\d{4})-(\d{2})$/.exec(yyyymm);
+  if (!match) throw new Error(`not a month: ${JSON.stringify(yyyymm)}`);
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
+  return new Intl.DateTimeFormat(TAGS[locale], {
+    month: "short",
+    year: "numeric",
+    timeZone: "UTC",
+  }).format(date);
+}
+
+/** An RFC 3339 time as a date and a time of day, in the user's zone unless `timeZone` is given. */
+export function formatDateTime(iso: string, locale: Locale, timeZone?: string): string {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) throw new Error(`not a time: ${JSON.stringify(iso)}`);
+  return new Intl.DateTimeFormat(TAGS[locale], {
+    dateStyle: "medium",
+    timeStyle: "short",
+    ...(timeZone ? { timeZone } : {}),
+  }).format(time);
 }
 
 /** A country's name from its ISO 3166-1 alpha-2 code, in the locale's language. */

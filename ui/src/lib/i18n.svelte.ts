@@ -6,9 +6,12 @@ import {
   formatCount,
   formatCredits,
   formatDate,
+  formatDateTime,
   formatMoney,
+  formatMonth,
   formatPercent,
   formatRelative,
+  formatSignedCredits,
   type Locale,
 } from "./format";
 
@@ -48,10 +51,13 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
 
 export const fmt = {
   credits: (v: string) => formatCredits(v, state.locale),
+  signedCredits: (v: string) => formatSignedCredits(v, state.locale),
   money: (v: string, currency: string) => formatMoney(v, currency, state.locale),
   percent: (v: string) => formatPercent(v, state.locale),
   count: (n: number) => formatCount(n, state.locale),
   date: (iso: string) => formatDate(iso, state.locale),
+  dateTime: (iso: string) => formatDateTime(iso, state.locale),
+  month: (yyyymm: string) => formatMonth(yyyymm, state.locale),
   country: (code: string) => countryName(code, state.locale),
   relative: (iso: string, now: Date) => formatRelative(iso, now, state.locale),
 };

@@ -32,7 +32,7 @@ use super::AppState;
 
 pub const NDJSON: &str = "application/x-ndjson";
 pub const DEFAULT_LIMIT: u32 = 1_000;
-pub const MAX_LIMIT: u32 = 10_000;
+pub const MAX_LIMIT: u32 = 50_000;
 
 /// Buffered lines are sent once they reach this size.
 const CHUNK_BYTES: usize = 64 * 1024;

@@ -91,6 +91,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some((user, system)) = cpu_secs() {
         println!("cpu time: user {user:.2} s, system {system:.2} s");
     }
+    if let Some(bytes) = disk_writes() {
+        println!("disk writes: {bytes} bytes");
+    }
     Ok(())
 }
 
@@ -107,6 +110,19 @@ fn cpu_secs() -> Option<(f64, f64)> {
 
 #[cfg(not(target_os = "linux"))]
 fn cpu_secs() -> Option<(f64, f64)> {
+    None
+}
+
+/// The bytes the process caused to be written to storage so far (Linux only).
+#[cfg(target_os = "linux")]
+fn disk_writes() -> Option<u64> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    let line = io.lines().find(|l| l.starts_with("write_bytes:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn disk_writes() -> Option<u64> {
     None
 }
 

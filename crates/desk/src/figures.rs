@@ -1,0 +1,151 @@
+//! Each partner's figures, kept in `partner_figures` so the portfolio filters, sorts and pages
+//! thousands of partners in SQL.
+//!
+//! The figures are derived data: `crate::metrics` computes them from the mirror, exactly as the
+//! partner page does live. A sync page marks the partners it touched in `figures_dirty` in its own
+//! transaction; [`refresh`] recomputes those partners (every partner when the day changed) and
+//! clears their marks in one transaction. The sync engine refreshes after every round, and the
+//! portfolio refreshes before it reads, so what it shows is never older than the mirror.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use program::contract::PartnerId;
+use program::progression::{outlook, Outlook};
+use program::Tier;
+use sqlx::{QueryBuilder, Sqlite};
+
+use crate::error::{DeskError, Result};
+use crate::metrics::{self, Figures};
+use crate::portfolio;
+use crate::store::Store;
+
+/// `sync_state` key: the workspace's as-of date (the demo's data date); absent: today.
+pub const STATE_AS_OF: &str = "as_of";
+/// `sync_state` key: the day `partner_figures` was computed for.
+pub const FIGURES_AS_OF: &str = "figures_as_of";
+
+/// Rows per INSERT of figures (16 values each, under SQLite's 32,766 parameters).
+const CHUNK: usize = 1_000;
+
+/// The date figures are computed for: the data's as-of date, else today (UTC).
+pub async fn as_of(store: &Store) -> Result<NaiveDate> {
+    Ok(store
+        .get_state(STATE_AS_OF)
+        .await?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| Utc::now().date_naive()))
+}
+
+/// Recomputes the figures of the partners marked dirty, or of every partner when the stored
+/// figures are for another day. Returns how many partners were recomputed.
+pub async fn refresh(store: &Store) -> Result<usize> {
+    let _one_at_a_time = store.figures_lock().lock().await;
+    let as_of = as_of(store).await?;
+    let day = as_of.format("%Y-%m-%d").to_string();
+    let whole = store.get_state(FIGURES_AS_OF).await?.as_deref() != Some(day.as_str());
+    let dirty: Vec<String> = sqlx::query_scalar("SELECT partner_id FROM figures_dirty")
+        .fetch_all(store.pool())
+        .await?;
+    if !whole && dirty.is_empty() {
+        return Ok(0);
+    }
+    let partners: Vec<(String, String)> = if whole {
+        sqlx::query_as("SELECT id, tier FROM partners")
+            .fetch_all(store.pool())
+            .await?
+    } else {
+        sqlx::query_as(
+            "SELECT id, tier FROM partners WHERE id IN (SELECT partner_id FROM figures_dirty)",
+        )
+        .fetch_all(store.pool())
+        .await?
+    };
+    let partners = partners
+        .into_iter()
+        .map(|(id, tier)| {
+            let id = id
+                .parse()
+                .map(PartnerId)
+                .map_err(|_| DeskError::Corrupt(format!("partner id {id:?}")))?;
+            let tier =
+                Tier::parse(&tier).ok_or_else(|| DeskError::Corrupt(format!("tier {tier:?}")))?;
+            Ok((id, tier))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let ids: Vec<PartnerId> = partners.iter().map(|(id, _)| *id).collect();
+    let mut figures: HashMap<PartnerId, Figures> =
+        metrics::figures(store, as_of, (!whole).then_some(ids.as_slice())).await?;
+    let policy = portfolio::policy(store).await?;
+
+    let mut tx = store.pool().begin().await?;
+    if whole {
+        sqlx::query("DELETE FROM partner_figures")
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        for chunk in dirty.chunks(CHUNK) {
+            let mut qb: QueryBuilder<Sqlite> =
+                QueryBuilder::new("DELETE FROM partner_figures WHERE partner_id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_str());
+            }
+            qb.push(")");
+            qb.build().execute(&mut *tx).await?;
+        }
+    }
+    for chunk in partners.chunks(CHUNK) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO partner_figures (partner_id, as_of, active_customers, nps, \
+             nps_responses, nps_promoters, nps_detractors, retention, retention_base, retained, \
+             recurring_minor, balance_minor, burn_30, burn_90, runway_days, eligible) ",
+        );
+        qb.push_values(chunk, |mut b, (id, tier)| {
+            let f = figures.remove(id).unwrap_or_else(Figures::empty);
+            let eligible = matches!(
+                outlook(*tier, &f.progression(), &policy),
+                Outlook::EligibleForUpgrade { .. }
+            );
+            b.push_bind(id.to_string())
+                .push_bind(day.clone())
+                .push_bind(i64::from(f.active_customers))
+                .push_bind(f.nps.score)
+                .push_bind(i64::from(f.nps.responses))
+                .push_bind(i64::from(f.nps.promoters))
+                .push_bind(i64::from(f.nps.detractors))
+                .push_bind(f.retention.rate.map(metrics::fraction))
+                .push_bind(i64::from(f.retention.base))
+                .push_bind(i64::from(f.retention.retained))
+                .push_bind(f.recurring_volume.minor())
+                .push_bind(f.balance.minor())
+                .push_bind(format!("{:.2}", f.burn_30.amount()))
+                .push_bind(format!("{:.2}", f.burn_90.amount()))
+                .push_bind(f.runway_days.map(i64::from))
+                .push_bind(eligible);
+        });
+        qb.build().execute(&mut *tx).await?;
+    }
+    // Only the marks read above: a page that committed meanwhile keeps its own.
+    for chunk in dirty.chunks(CHUNK) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("DELETE FROM figures_dirty WHERE partner_id IN (");
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(id.as_str());
+        }
+        qb.push(")");
+        qb.build().execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "INSERT INTO sync_state (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(FIGURES_AS_OF)
+    .bind(&day)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    tracing::debug!(partners = partners.len(), whole, "figures refreshed");
+    Ok(partners.len())
+}

@@ -1,0 +1,197 @@
+//! A partner's credit ledger, newest first, keyset-paginated, with each line's running balance,
+//! the balance as of the last sync and the provisional balance after the purchases still waiting
+//! in the outbox.
+//!
+//! Keyset, not OFFSET: a page starts after the last line of the one before, `(at, id)` being the
+//! ledger index's order, so page 500 costs what page 1 does and a sync adding lines meanwhile
+//! never shifts a page.
+
+use program::contract::{MutationKind, PartnerId};
+use program::Credits;
+use sqlx::Row;
+
+use crate::error::{DeskError, Result};
+use crate::store::Store;
+use crate::views::{LedgerKind, LedgerLine, LedgerPage, PendingPurchase};
+
+/// Lines per page when none is asked for; the most a page may hold.
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 500;
+
+/// The position after which the next page starts: the last line's `at` and `id`, as the opaque
+/// string the UI hands back.
+fn cursor_of(at: &str, id: &str) -> String {
+    format!("{at}|{id}")
+}
+
+fn parse_cursor(cursor: &str) -> Result<(String, String)> {
+    let bad = || DeskError::InvalidInput {
+        field: "after",
+        reason: format!("{cursor:?} is not a ledger position"),
+    };
+    let (at, id) = cursor.split_once('|').ok_or_else(bad)?;
+    if at.is_empty() || id.is_empty() || uuid::Uuid::parse_str(id).is_err() {
+        return Err(bad());
+    }
+    Ok((at.to_string(), id.to_string()))
+}
+
+/// One page of `partner`'s ledger, newest first, starting after `after` (a page's `next`).
+pub async fn page(
+    store: &Store,
+    partner: PartnerId,
+    after: Option<&str>,
+    limit: Option<u32>,
+) -> Result<LedgerPage> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(DeskError::InvalidInput {
+            field: "limit",
+            reason: format!("must be between 1 and {MAX_PAGE}"),
+        });
+    }
+    let after = after.map(parse_cursor).transpose()?;
+    let id = partner.to_string();
+    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM partners WHERE id = ?")
+        .bind(&id)
+        .fetch_optional(store.pool())
+        .await?;
+    if exists.is_none() {
+        return Err(DeskError::NotFound {
+            what: format!("partner {partner}"),
+        });
+    }
+    let balance: i64 = sqlx::query_scalar(
+        "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?",
+    )
+    .bind(&id)
+    .fetch_one(store.pool())
+    .await?;
+    let entries: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ledger_entries WHERE partner_id = ?")
+            .bind(&id)
+            .fetch_one(store.pool())
+            .await?;
+    // The balance after the page's first line: everything up to it.
+    let (upper_at, upper_id) = after
+        .clone()
+        .unwrap_or_else(|| ("\u{10FFFF}".into(), String::new()));
+    let mut running: i64 = if after.is_some() {
+        sqlx::query_scalar(
+            "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries \
+             WHERE partner_id = ? AND (at, id) < (?, ?)",
+        )
+        .bind(&id)
+        .bind(&upper_at)
+        .bind(&upper_id)
+        .fetch_one(store.pool())
+        .await?
+    } else {
+        balance
+    };
+    let rows = sqlx::query(
+        "SELECT l.id, l.at, l.kind, l.credits_minor, l.fiat_minor, l.fiat_currency, l.rate, \
+                l.deployment_id, d.sku, l.customer_id, c.name AS customer \
+         FROM ledger_entries l \
+         LEFT JOIN deployments d ON d.id = l.deployment_id \
+         LEFT JOIN customers c ON c.id = l.customer_id \
+         WHERE l.partner_id = ? AND (l.at, l.id) < (?, ?) \
+         ORDER BY l.at DESC, l.id DESC LIMIT ?",
+    )
+    .bind(&id)
+    .bind(&upper_at)
+    .bind(&upper_id)
+    .bind(i64::from(limit) + 1)
+    .fetch_all(store.pool())
+    .await?;
+    let more = rows.len() > limit as usize;
+    let mut lines = Vec::with_capacity(rows.len().min(limit as usize));
+    for r in rows.iter().take(limit as usize) {
+        let kind: String = r.try_get("kind")?;
+        let credits: i64 = r.try_get("credits_minor")?;
+        let fiat_minor: Option<i64> = r.try_get("fiat_minor")?;
+        let currency: Option<String> = r.try_get("fiat_currency")?;
+        let fiat = match (fiat_minor, currency.as_deref()) {
+            (Some(minor), Some(code)) => {
+                let currency = program::Currency::parse(code)
+                    .ok_or_else(|| DeskError::Corrupt(format!("currency {code:?}")))?;
+                Some(
+                    program::Money::from_minor(minor, currency)
+                        .amount
+                        .to_string(),
+                )
+            }
+            _ => None,
+        };
+        lines.push(LedgerLine {
+            id: r.try_get("id")?,
+            at: r.try_get("at")?,
+            kind: match kind.as_str() {
+                "purchase" => LedgerKind::Purchase,
+                "consumption" => LedgerKind::Consumption,
+                "migration" => LedgerKind::Migration,
+                "adjustment" => LedgerKind::Adjustment,
+                other => return Err(DeskError::Corrupt(format!("ledger kind {other:?}"))),
+            },
+            credits: Credits::from_minor(credits).amount().to_string(),
+            balance_after: Credits::from_minor(running).amount().to_string(),
+            fiat,
+            currency,
+            rate: r.try_get("rate")?,
+            deployment_id: r.try_get("deployment_id")?,
+            sku: r.try_get("sku")?,
+            customer_id: r.try_get("customer_id")?,
+            customer: r.try_get("customer")?,
+        });
+        running -= credits;
+    }
+    let next = if more {
+        lines.last().map(|l| cursor_of(&l.at, &l.id))
+    } else {
+        None
+    };
+    let pending = pending_purchases(store, partner).await?;
+    let provisional = pending
+        .iter()
+        .map(|p| {
+            p.credits
+                .parse::<rust_decimal::Decimal>()
+                .unwrap_or_default()
+        })
+        .sum::<rust_decimal::Decimal>()
+        + Credits::from_minor(balance).amount();
+    Ok(LedgerPage {
+        lines,
+        next,
+        entries: u32::try_from(entries).unwrap_or(u32::MAX),
+        balance: Credits::from_minor(balance).amount().to_string(),
+        provisional_balance: format!("{provisional:.2}"),
+        pending,
+    })
+}
+
+/// Purchases for `partner` made here and not yet applied by the central API (pending in the
+/// outbox; refused ones are not counted).
+pub async fn pending_purchases(store: &Store, partner: PartnerId) -> Result<Vec<PendingPurchase>> {
+    let rows = sqlx::query(
+        "SELECT id, payload, created_at FROM outbox \
+         WHERE status = 'pending' AND json_extract(payload, '$.input.partner_id') = ? \
+         ORDER BY seq",
+    )
+    .bind(partner.to_string())
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let payload: String = r.try_get("payload")?;
+        let kind: MutationKind = serde_json::from_str(&payload)
+            .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
+        let MutationKind::PurchaseCredits { credits, .. } = kind;
+        out.push(PendingPurchase {
+            id: r.try_get("id")?,
+            credits: format!("{:.2}", credits.amount()),
+            created_at: r.try_get("created_at")?,
+        });
+    }
+    Ok(out)
+}

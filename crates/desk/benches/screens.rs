@@ -162,49 +162,61 @@ async fn run() -> Result<(), BoxError> {
         })
         .collect();
     let pages = (ids.len() / 100).max(1);
-    let portfolio_queries: Vec<PortfolioQuery> = (0..runs + WARM_UP)
-        .map(|i| match i % 6 {
-            0 => PortfolioQuery::default(),
-            1 => PortfolioQuery {
+    let offsets: Vec<u32> = (0..runs + WARM_UP)
+        .map(|_| (rng.gen_range(0..pages) * 100) as u32)
+        .collect();
+    type Variant = (&'static str, fn(usize, &[u32], &[String]) -> PortfolioQuery);
+    let variants: [Variant; 6] = [
+        ("portfolio page: by name", |_, _, _| {
+            PortfolioQuery::default()
+        }),
+        ("portfolio page: by balance, any page", |i, offsets, _| {
+            PortfolioQuery {
                 sort: PortfolioSort::Balance,
                 descending: true,
-                offset: (rng.gen_range(0..pages) * 100) as u32,
+                offset: offsets[i],
                 ..PortfolioQuery::default()
-            },
-            2 => PortfolioQuery {
+            }
+        }),
+        ("portfolio page: runway < 30 days", |_, _, _| {
+            PortfolioQuery {
                 sort: PortfolioSort::Runway,
                 runway_below_days: Some(30),
                 ..PortfolioQuery::default()
-            },
-            3 => PortfolioQuery {
-                tier: Some(Tier::Specialist),
-                sort: PortfolioSort::Nps,
-                descending: true,
-                ..PortfolioQuery::default()
-            },
-            4 => PortfolioQuery {
+            }
+        }),
+        ("portfolio page: a tier, by NPS", |_, _, _| PortfolioQuery {
+            tier: Some(Tier::Specialist),
+            sort: PortfolioSort::Nps,
+            descending: true,
+            ..PortfolioQuery::default()
+        }),
+        ("portfolio page: eligible, by volume", |_, _, _| {
+            PortfolioQuery {
                 eligible_only: true,
                 sort: PortfolioSort::RecurringVolume,
                 ..PortfolioQuery::default()
-            },
-            _ => PortfolioQuery {
-                search: Some(words[i].clone()),
-                ..PortfolioQuery::default()
-            },
-        })
-        .collect();
+            }
+        }),
+        ("portfolio page: searched", |i, _, words| PortfolioQuery {
+            search: Some(words[i].clone()),
+            ..PortfolioQuery::default()
+        }),
+    ];
 
     let mut rows = Vec::new();
-    rows.push(
-        measure("portfolio page (100 rows, sorts, filters)", runs, |i| {
-            let (desk, q) = (&desk, &portfolio_queries[i]);
-            async move {
-                desk.portfolio(q).await?;
-                Ok(())
-            }
-        })
-        .await?,
-    );
+    for (screen, query) in variants {
+        rows.push(
+            measure(screen, runs, |i| {
+                let (desk, q) = (&desk, query(i, &offsets, &words));
+                async move {
+                    desk.portfolio(&q).await?;
+                    Ok(())
+                }
+            })
+            .await?,
+        );
+    }
     rows.push(
         measure("partner page (figures, progression)", runs, |i| {
             let (desk, id) = (&desk, &partner_sample[i]);

@@ -18,7 +18,7 @@ use sqlx::{QueryBuilder, Sqlite};
 use crate::error::{DeskError, Result};
 use crate::metrics::{self, Figures};
 use crate::portfolio;
-use crate::store::Store;
+use crate::store::{execute_in_chunks, Store};
 
 /// `sync_state` key: the workspace's as-of date (the demo's data date); absent: today.
 pub const STATE_AS_OF: &str = "as_of";
@@ -84,16 +84,12 @@ pub async fn refresh(store: &Store) -> Result<usize> {
             .execute(&mut *tx)
             .await?;
     } else {
-        for chunk in dirty.chunks(CHUNK) {
-            let mut qb: QueryBuilder<Sqlite> =
-                QueryBuilder::new("DELETE FROM partner_figures WHERE partner_id IN (");
-            let mut list = qb.separated(", ");
-            for id in chunk {
-                list.push_bind(id.as_str());
-            }
-            qb.push(")");
-            qb.build().execute(&mut *tx).await?;
-        }
+        execute_in_chunks(
+            &mut tx,
+            "DELETE FROM partner_figures WHERE partner_id IN (",
+            &dirty,
+        )
+        .await?;
     }
     for chunk in partners.chunks(CHUNK) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -126,17 +122,55 @@ pub async fn refresh(store: &Store) -> Result<usize> {
         });
         qb.build().execute(&mut *tx).await?;
     }
-    // Only the marks read above: a page that committed meanwhile keeps its own.
-    for chunk in dirty.chunks(CHUNK) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("DELETE FROM figures_dirty WHERE partner_id IN (");
-        let mut list = qb.separated(", ");
-        for id in chunk {
-            list.push_bind(id.as_str());
-        }
-        qb.push(")");
-        qb.build().execute(&mut *tx).await?;
+    // The partner's own columns the portfolio shows, filters and sorts by, beside its figures.
+    let ids: Vec<String> = partners.iter().map(|(id, _)| id.to_string()).collect();
+    execute_in_chunks(
+        &mut tx,
+        "UPDATE partner_figures SET (name, tier, tier_rank, discount_rate, region, country, \
+           currency, brands, exclusive) = (\
+           SELECT p.name, p.tier, \
+                  CASE p.tier WHEN 'authorized' THEN 0 WHEN 'specialist' THEN 1 \
+                              WHEN 'regional' THEN 2 ELSE 3 END, \
+                  p.discount_rate, p.region, p.country, p.currency, \
+                  coalesce((SELECT group_concat(brand, ',') FROM \
+                            (SELECT brand FROM partner_brands b WHERE b.partner_id = p.id \
+                              ORDER BY brand)), ''), \
+                  EXISTS (SELECT 1 FROM territories t \
+                           WHERE t.partner_id = p.id AND t.exclusivity <> 'none') \
+           FROM partners p WHERE p.id = partner_figures.partner_id) \
+         WHERE partner_id IN (",
+        &ids,
+    )
+    .await?;
+    // The portfolio search's document of each partner.
+    execute_in_chunks(
+        &mut tx,
+        "DELETE FROM partner_search WHERE partner_id IN (",
+        &dirty,
+    )
+    .await?;
+    if whole {
+        sqlx::query("DELETE FROM partner_search")
+            .execute(&mut *tx)
+            .await?;
     }
+    execute_in_chunks(
+        &mut tx,
+        "INSERT INTO partner_search (partner_id, doc) \
+         SELECT p.id, p.name || ' ' || p.country || ' ' || coalesce(\
+           (SELECT group_concat(c.name || ' ' || c.founder || ' ' || c.country, ' ') \
+            FROM customers c WHERE c.partner_id = p.id), '') \
+         FROM partners p WHERE p.id IN (",
+        &ids,
+    )
+    .await?;
+    // Only the marks read above: a page that committed meanwhile keeps its own.
+    execute_in_chunks(
+        &mut tx,
+        "DELETE FROM figures_dirty WHERE partner_id IN (",
+        &dirty,
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO sync_state (key, value) VALUES (?, ?) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -31,25 +31,13 @@ pub const SEARCH_HITS: u32 = 8;
 /// Matches of each kind the search box considers before ordering them.
 const CANDIDATES: i64 = 200;
 
-/// The columns of a portfolio row, for the partners of the CTE `page(pid, total)`.
-const DETAILS: &str = "\
-SELECT p.id, p.name, p.tier, p.discount_rate, p.region, p.country, p.currency,
-       (SELECT group_concat(brand, ',') FROM partner_brands b WHERE b.partner_id = p.id) AS brands,
-       coalesce(f.active_customers, 0) AS active_customers,
-       coalesce(f.balance_minor, 0) AS balance_minor,
-       f.nps, coalesce(f.nps_responses, 0) AS nps_responses, f.retention,
-       coalesce(f.recurring_minor, 0) AS recurring_minor, f.runway_days,
-       coalesce(f.eligible, 0) AS eligible,
-       EXISTS (SELECT 1 FROM territories t
-                WHERE t.partner_id = p.id AND t.exclusivity <> 'none') AS exclusive,
-       page.total
-FROM page JOIN partners p ON p.id = page.pid
-LEFT JOIN partner_figures f ON f.partner_id = p.id";
-
-/// The page's partners: filtered, sorted and cut in SQL over only the columns that decide it,
-/// so the per-row subqueries of [`DETAILS`] run for one page, not for every partner.
-const PAGE: &str = "WITH page AS (SELECT p.id AS pid, count(*) OVER () AS total \
-FROM partners p LEFT JOIN partner_figures f ON f.partner_id = p.id WHERE 1 = 1";
+/// A portfolio row, from `partner_figures f`: each partner's figures beside its own columns,
+/// with an index per sort order (see `crate::figures`).
+const ROWS: &str = "\
+SELECT f.partner_id AS id, f.name, f.tier, f.discount_rate, f.region, f.country, f.currency,
+       f.brands, f.active_customers, f.balance_minor, f.nps, f.nps_responses, f.retention,
+       f.recurring_minor, f.runway_days, f.eligible, f.exclusive
+FROM partner_figures f WHERE 1 = 1";
 
 /// What the user typed in a search box, made safe for FTS5.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,16 +88,71 @@ pub async fn list(store: &Store, q: &PortfolioQuery) -> Result<PortfolioPage> {
             reason: format!("must be between 1 and {MAX_PAGE}"),
         });
     }
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(PAGE);
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(ROWS);
+    push_filters(&mut qb, q, search.clone());
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    let (key, nullable) = match q.sort {
+        PortfolioSort::Name => ("f.name COLLATE NOCASE", false),
+        PortfolioSort::Tier => ("f.tier_rank", false),
+        // Rates are fractions written "0.xxx": their text order is their numeric order.
+        PortfolioSort::Discount => ("f.discount_rate", false),
+        PortfolioSort::Region => ("f.region", false),
+        PortfolioSort::ActiveCustomers => ("f.active_customers", false),
+        PortfolioSort::Balance => ("f.balance_minor", false),
+        PortfolioSort::Nps => ("f.nps", true),
+        // Fractions in [0, 1] written "0.xxxx" or "1": text order is numeric order.
+        PortfolioSort::Retention => ("f.retention", true),
+        PortfolioSort::RecurringVolume => ("f.recurring_minor", false),
+        PortfolioSort::Runway => ("f.runway_days", true),
+    };
+    // Unknown figures (no NPS, no retention, no runway) sort last either way; name, then id,
+    // break ties so pages never overlap. Each order is an index's (`figures_by_*`), read
+    // backwards when descending, so a page is read off it.
+    let ties = if q.descending {
+        "f.name COLLATE NOCASE DESC, f.partner_id DESC"
+    } else {
+        "f.name COLLATE NOCASE ASC, f.partner_id ASC"
+    };
+    let order = if nullable {
+        format!("ORDER BY ({key}) IS NULL, {key} {dir}, {ties}")
+    } else if q.sort == PortfolioSort::Name {
+        format!("ORDER BY {key} {dir}, f.partner_id {dir}")
+    } else {
+        format!("ORDER BY {key} {dir}, {ties}")
+    };
+    qb.push(format_args!(" {order} LIMIT "))
+        .push_bind(i64::from(limit))
+        .push(" OFFSET ")
+        .push_bind(i64::from(q.offset));
+    let rows = qb.build().fetch_all(store.pool()).await?;
+    // A short page says how many match by itself (unless it is past the end); otherwise the
+    // count, on its own: a window count over the page query would sort every match.
+    let total: i64 = if rows.len() < limit as usize && (!rows.is_empty() || q.offset == 0) {
+        i64::from(q.offset) + rows.len() as i64
+    } else {
+        let mut count: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT count(*) FROM partner_figures f WHERE 1 = 1");
+        push_filters(&mut count, q, search);
+        count.build_query_scalar().fetch_one(store.pool()).await?
+    };
+    Ok(PortfolioPage {
+        rows: rows.iter().map(portfolio_row).collect::<Result<Vec<_>>>()?,
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+    })
+}
+
+/// Appends `q`'s filters (` AND …`) to a query over `partner_figures f`.
+fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, q: &PortfolioQuery, search: SearchText) {
     if let Some(tier) = q.tier {
-        qb.push(" AND p.tier = ").push_bind(tier.as_str());
+        qb.push(" AND f.tier = ").push_bind(tier.as_str());
     }
     if let Some(region) = q.region {
-        qb.push(" AND p.region = ").push_bind(region.as_str());
+        qb.push(" AND f.region = ").push_bind(region.as_str());
     }
     if let Some(brand) = q.brand {
         qb.push(
-            " AND EXISTS (SELECT 1 FROM partner_brands b WHERE b.partner_id = p.id AND b.brand = ",
+            " AND EXISTS (SELECT 1 FROM partner_brands b \
+             WHERE b.partner_id = f.partner_id AND b.brand = ",
         )
         .push_bind(brand.name())
         .push(")");
@@ -118,75 +161,23 @@ pub async fn list(store: &Store, q: &PortfolioQuery) -> Result<PortfolioPage> {
         qb.push(" AND 0");
     }
     if let SearchText::Match(s) = search {
-        // The partner's own name or country, or one of its customers'.
-        qb.push(" AND (p.rowid IN (SELECT rowid FROM partners_fts WHERE partners_fts MATCH ")
-            .push_bind(s.clone())
-            .push(
-                ") OR p.id IN (SELECT c.partner_id FROM customers c WHERE c.rowid IN \
-                 (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ",
-            )
-            .push_bind(s)
-            .push(")))");
+        // The partner's own name or country, or one of its customers' (`partner_search`).
+        qb.push(
+            " AND f.partner_id IN (SELECT s.partner_id FROM partner_search s WHERE s.rowid IN \
+             (SELECT rowid FROM partner_search_fts WHERE partner_search_fts MATCH ",
+        )
+        .push_bind(s)
+        .push("))");
     }
     if q.eligible_only {
         qb.push(" AND f.eligible = 1");
     }
     if q.exclusive_only {
-        qb.push(
-            " AND EXISTS (SELECT 1 FROM territories t \
-             WHERE t.partner_id = p.id AND t.exclusivity <> 'none')",
-        );
+        qb.push(" AND f.exclusive = 1");
     }
     if let Some(days) = q.runway_below_days {
         qb.push(" AND f.runway_days < ").push_bind(i64::from(days));
     }
-    let dir = if q.descending { "DESC" } else { "ASC" };
-    let key = match q.sort {
-        PortfolioSort::Name => "p.name COLLATE NOCASE",
-        PortfolioSort::Tier => {
-            "CASE p.tier WHEN 'authorized' THEN 0 WHEN 'specialist' THEN 1 WHEN 'regional' THEN 2 ELSE 3 END"
-        }
-        // Rates are fractions written "0.xxx": their text order is their numeric order.
-        PortfolioSort::Discount => "p.discount_rate",
-        PortfolioSort::Region => "p.region",
-        PortfolioSort::ActiveCustomers => "coalesce(f.active_customers, 0)",
-        PortfolioSort::Balance => "coalesce(f.balance_minor, 0)",
-        PortfolioSort::Nps => "f.nps",
-        // Fractions in [0, 1] written "0.xxxx" or "1": text order is numeric order.
-        PortfolioSort::Retention => "f.retention",
-        PortfolioSort::RecurringVolume => "coalesce(f.recurring_minor, 0)",
-        PortfolioSort::Runway => "f.runway_days",
-    };
-    // Unknown figures (no NPS, no retention, no runway) sort last either way; name, then id,
-    // break ties so pages never overlap.
-    let order =
-        format!("ORDER BY ({key}) IS NULL, {key} {dir}, p.name COLLATE NOCASE ASC, p.id ASC");
-    qb.push(format_args!(" {order} LIMIT "))
-        .push_bind(i64::from(limit))
-        .push(" OFFSET ")
-        .push_bind(i64::from(q.offset))
-        .push(format_args!(") {DETAILS} {order}"));
-    let rows = qb.build().fetch_all(store.pool()).await?;
-    let total = match rows.first() {
-        Some(r) => r.try_get::<i64, _>("total")?,
-        // Past the end, or nothing matches: count without the page.
-        None if q.offset > 0 => {
-            let again = PortfolioQuery {
-                offset: 0,
-                limit: Some(1),
-                ..q.clone()
-            };
-            return Ok(PortfolioPage {
-                rows: Vec::new(),
-                total: Box::pin(list(store, &again)).await?.total,
-            });
-        }
-        None => 0,
-    };
-    Ok(PortfolioPage {
-        rows: rows.iter().map(portfolio_row).collect::<Result<Vec<_>>>()?,
-        total: u32::try_from(total).unwrap_or(u32::MAX),
-    })
 }
 
 /// Every partner matching `q` (for an export of the whole filtered portfolio).
@@ -314,10 +305,9 @@ pub(crate) fn attach(
 
 /// One partner's portfolio row.
 pub async fn row(store: &Store, id: PartnerId) -> Result<PortfolioRow> {
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(PAGE);
-    qb.push(" AND p.id = ")
-        .push_bind(id.to_string())
-        .push(format_args!(") {DETAILS}"));
+    figures::refresh(store).await?;
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(ROWS);
+    qb.push(" AND f.partner_id = ").push_bind(id.to_string());
     match qb.build().fetch_optional(store.pool()).await? {
         Some(r) => portfolio_row(&r),
         None => Err(DeskError::NotFound {

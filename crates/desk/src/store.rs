@@ -311,12 +311,26 @@ pub(crate) async fn delete_where_in(
     column: &str,
     ids: &[String],
 ) -> Result<()> {
+    execute_in_chunks(
+        conn,
+        &format!("DELETE FROM {table} WHERE {column} IN ("),
+        ids,
+    )
+    .await
+}
+
+/// Runs `head` followed by a chunk of `ids` as a bound list and `)`, for every chunk of
+/// [`CHUNK`] ids (`head` ends with `IN (`).
+pub(crate) async fn execute_in_chunks(
+    conn: &mut SqliteConnection,
+    head: &str,
+    ids: &[String],
+) -> Result<()> {
     for chunk in ids.chunks(CHUNK) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("DELETE FROM {table} WHERE {column} IN ("));
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
         let mut list = qb.separated(", ");
         for id in chunk {
-            list.push_bind(id.clone());
+            list.push_bind(id.as_str());
         }
         qb.push(")");
         qb.build().execute(&mut *conn).await?;
@@ -401,19 +415,15 @@ pub(crate) async fn mark_figures_dirty_where_in(
     column: &str,
     ids: &[String],
 ) -> Result<()> {
-    for chunk in ids.chunks(CHUNK) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+    execute_in_chunks(
+        conn,
+        &format!(
             "INSERT OR IGNORE INTO figures_dirty (partner_id) \
              SELECT {column} FROM {table} WHERE id IN ("
-        ));
-        let mut list = qb.separated(", ");
-        for id in chunk {
-            list.push_bind(id.clone());
-        }
-        qb.push(")");
-        qb.build().execute(&mut *conn).await?;
-    }
-    Ok(())
+        ),
+        ids,
+    )
+    .await
 }
 
 /// What [`upsert_rows`] did.

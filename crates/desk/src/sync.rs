@@ -632,7 +632,7 @@ async fn wipe_mirror_on(conn: &mut SqliteConnection) -> Result<()> {
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     for table in MIRROR_TABLES
         .iter()
-        .chain(&["partner_figures", "figures_dirty"])
+        .chain(&["partner_figures", "partner_search", "figures_dirty"])
     {
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *tx)

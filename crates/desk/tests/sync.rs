@@ -635,6 +635,18 @@ async fn figures_and_search_follow_each_sync_round() {
             .any(|h| h.kind == SearchKind::Customer && h.id == customer_id),
         "{hits:?}"
     );
+    // The portfolio's search box finds the customer's partner by the new name too.
+    let found = portfolio::list(
+        &s.store,
+        &PortfolioQuery {
+            search: Some("zyxwvut panaderia".into()),
+            ..PortfolioQuery::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.rows[0].id, customer.partner_id);
     let hits = portfolio::search(&s.store, &old_name).await.unwrap();
     assert!(
         !hits.iter().any(|h| h.id == customer_id),

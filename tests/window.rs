@@ -49,14 +49,14 @@ async fn app_starts_on_the_demo_workspace_and_lists_the_generated_partners() {
                     .map(|p| p.name)
                     .collect();
             // The list settles once the first sync's figures are in.
-            let shown = eventually("the generated partners listed", || async {
+            let listed = eventually("the generated partners listed", || async {
                 let shown = portfolio_names(app).await?;
                 let set: BTreeSet<String> = shown.iter().cloned().collect();
-                Ok((shown.len() == expected.len() && set == expected).then_some(shown))
+                Ok((shown.len() == expected.len() && set == expected).then_some(()))
             })
             .await;
-            let shown = match shown {
-                Ok(shown) => shown,
+            match listed {
+                Ok(()) => {}
                 Err(e) => {
                     let shown: BTreeSet<String> = portfolio_names(app).await?.into_iter().collect();
                     anyhow::bail!(
@@ -65,7 +65,7 @@ async fn app_starts_on_the_demo_workspace_and_lists_the_generated_partners() {
                         expected.difference(&shown).collect::<Vec<_>>()
                     );
                 }
-            };
+            }
             let title = wait_for(&app.client, "[data-testid=page-title]")
                 .await?
                 .text()

@@ -53,19 +53,6 @@ fn iso(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-async fn ensure_partner(store: &Store, partner: PartnerId) -> Result<()> {
-    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM partners WHERE id = ?")
-        .bind(partner.to_string())
-        .fetch_optional(store.pool())
-        .await?;
-    match exists {
-        Some(_) => Ok(()),
-        None => Err(DeskError::NotFound {
-            what: format!("partner {partner}"),
-        }),
-    }
-}
-
 /// One page of `partner`'s customers matching `filter`, by name, with the counts of each kind.
 pub async fn page(
     store: &Store,
@@ -82,7 +69,7 @@ pub async fn page(
             reason: format!("must be between 1 and {MAX_PAGE}"),
         });
     }
-    ensure_partner(store, partner).await?;
+    crate::partners::ensure_exists(store, partner).await?;
     let (id, day) = (partner.to_string(), iso(as_of));
     let counts = sqlx::query(&format!(
         "{MINE} SELECT count(*) AS all_, \
@@ -241,7 +228,7 @@ pub async fn detail(store: &Store, customer: &str, as_of: NaiveDate) -> Result<C
 
 /// `partner`'s customer migrations, in and out, newest first.
 pub async fn migrations(store: &Store, partner: PartnerId) -> Result<Vec<MigrationRow>> {
-    ensure_partner(store, partner).await?;
+    crate::partners::ensure_exists(store, partner).await?;
     migration_rows(
         store,
         "WHERE m.from_partner_id = ?1 OR m.to_partner_id = ?1",
@@ -333,7 +320,7 @@ pub async fn trends(
     partner: PartnerId,
     as_of: NaiveDate,
 ) -> Result<Vec<TrendPoint>> {
-    ensure_partner(store, partner).await?;
+    crate::partners::ensure_exists(store, partner).await?;
     let id = partner.to_string();
     let ends = month_ends(as_of);
     let first = ends.first().copied().unwrap_or(as_of);

@@ -143,16 +143,17 @@ pub async fn refresh(store: &Store) -> Result<usize> {
     )
     .await?;
     // The portfolio search's document of each partner.
-    execute_in_chunks(
-        &mut tx,
-        "DELETE FROM partner_search WHERE partner_id IN (",
-        &dirty,
-    )
-    .await?;
     if whole {
         sqlx::query("DELETE FROM partner_search")
             .execute(&mut *tx)
             .await?;
+    } else {
+        execute_in_chunks(
+            &mut tx,
+            "DELETE FROM partner_search WHERE partner_id IN (",
+            &dirty,
+        )
+        .await?;
     }
     execute_in_chunks(
         &mut tx,

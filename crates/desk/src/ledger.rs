@@ -52,26 +52,14 @@ pub async fn page(
     }
     let after = after.map(parse_cursor).transpose()?;
     let id = partner.to_string();
-    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM partners WHERE id = ?")
-        .bind(&id)
-        .fetch_optional(store.pool())
-        .await?;
-    if exists.is_none() {
-        return Err(DeskError::NotFound {
-            what: format!("partner {partner}"),
-        });
-    }
-    let balance: i64 = sqlx::query_scalar(
-        "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?",
+    crate::partners::ensure_exists(store, partner).await?;
+    let (entries, balance): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), coalesce(sum(credits_minor), 0) FROM ledger_entries \
+         WHERE partner_id = ?",
     )
     .bind(&id)
     .fetch_one(store.pool())
     .await?;
-    let entries: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM ledger_entries WHERE partner_id = ?")
-            .bind(&id)
-            .fetch_one(store.pool())
-            .await?;
     // The balance after the page's first line: everything up to it.
     let (upper_at, upper_id) = after
         .clone()

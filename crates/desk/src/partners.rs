@@ -26,6 +26,20 @@ pub fn parse_id(id: &str) -> Result<PartnerId> {
         })
 }
 
+/// NotFound unless the cache holds partner `id`.
+pub async fn ensure_exists(store: &Store, id: PartnerId) -> Result<()> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM partners WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(store.pool())
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(DeskError::NotFound {
+            what: format!("partner {id}"),
+        }),
+    }
+}
+
 pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<PartnerPage> {
     let mut partner = portfolio::row(store, id).await?;
     let policy = portfolio::policy(store).await?;

@@ -240,12 +240,7 @@ pub(crate) async fn restore_indexes(conn: &mut SqliteConnection) -> Result<bool>
 
 /// [`restore_indexes`] for a cache being opened, in its own transaction.
 async fn restore_indexes_on_open(pool: &SqlitePool) -> Result<()> {
-    let has_state: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_state'",
-    )
-    .fetch_optional(pool)
-    .await?;
-    if has_state.is_none() {
+    if !table_exists(pool, "sync_state").await? {
         return Ok(());
     }
     let mut tx = pool.begin().await?;
@@ -256,18 +251,23 @@ async fn restore_indexes_on_open(pool: &SqlitePool) -> Result<()> {
     Ok(())
 }
 
+/// Whether the cache has a table `name` (a cache not yet migrated may not).
+async fn table_exists(pool: &SqlitePool, name: &str) -> Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.is_some())
+}
+
 /// The highest schema version this build knows.
 pub fn known_schema_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
-    let has_table: Option<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-    )
-    .fetch_optional(pool)
-    .await?;
-    if has_table.is_none() {
+    if !table_exists(pool, "_sqlx_migrations").await? {
         return Ok(());
     }
     let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")

@@ -413,8 +413,11 @@ async fn search_finds_a_migrated_customer_and_the_partner_tabs_show_its_history(
                     .find_all(Locator::Css("[data-testid=search-hit][data-kind=customer]"))
                     .await?
                 {
-                    if hit.attr("data-id").await?.as_deref() == Some(wanted.as_str()) {
-                        return Ok(Some(hit));
+                    // A hit replaced while typing goes stale: look again.
+                    match hit.attr("data-id").await {
+                        Ok(id) if id.as_deref() == Some(wanted.as_str()) => return Ok(Some(hit)),
+                        Ok(_) => {}
+                        Err(_) => return Ok(None),
                     }
                 }
                 Ok(None)
@@ -454,8 +457,11 @@ async fn search_finds_a_migrated_customer_and_the_partner_tabs_show_its_history(
                     .find_all(Locator::Css("[data-testid=customer-row]"))
                     .await?
                 {
-                    if text_content(&row).await?.contains(&customer.name) {
-                        return Ok(Some(()));
+                    // A row replaced by the filter's reload goes stale: look again.
+                    match text_content(&row).await {
+                        Ok(text) if text.contains(&customer.name) => return Ok(Some(())),
+                        Ok(_) => {}
+                        Err(_) => return Ok(None),
                     }
                 }
                 Ok(None)

@@ -152,6 +152,12 @@ impl Store {
 /// be created again when it ends (see [`defer_indexes`]).
 pub const DEFERRED_INDEXES: &str = "deferred_indexes";
 
+/// Indexes whose keys the change feed delivers in order within each partner (a partner's ledger
+/// lines by time, its NPS answers by day): each new entry lands at the end of its partner's run,
+/// one hot page per partner, so keeping them up to date while a first sync writes is cheaper
+/// than sorting millions of entries when it ends.
+const ARRIVAL_ORDERED: [&str; 2] = ["ledger_partner_at", "nps_partner_on"];
+
 /// Drops the secondary indexes of `tables` and remembers them in `sync_state`, on a connection
 /// inside a transaction: the same transaction as the first page of a first sync, so both commit
 /// or neither does.
@@ -161,7 +167,7 @@ pub const DEFERRED_INDEXES: &str = "deferred_indexes";
 /// the transaction of the sync's last page; if the sync stops before that, the next
 /// [`Store::open`] builds them before anything reads the cache, a round that fails builds them
 /// before it returns, and a wipe builds them on the empty tables. The primary keys stay: upserts
-/// need them.
+/// need them, and so do the indexes in [`ARRIVAL_ORDERED`].
 pub(crate) async fn defer_indexes(conn: &mut SqliteConnection, tables: &[&str]) -> Result<()> {
     let mut indexes: Vec<(String, String)> = Vec::new();
     for table in tables {
@@ -173,7 +179,9 @@ pub(crate) async fn defer_indexes(conn: &mut SqliteConnection, tables: &[&str]) 
             )
             .bind(table)
             .fetch_all(&mut *conn)
-            .await?,
+            .await?
+            .into_iter()
+            .filter(|(name, _)| !ARRIVAL_ORDERED.contains(&name.as_str())),
         );
     }
     if indexes.is_empty() {

@@ -22,6 +22,10 @@ fn main() {
         "trends",
         "settings",
         "set_settings",
+        "deals",
+        "check_deal",
+        "register_deal",
+        "edit_deal",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

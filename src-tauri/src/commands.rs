@@ -1,5 +1,6 @@
 //! IPC commands: each maps its arguments, calls `desk`, and maps the error.
 
+use desk::deals::{DealCheck, DealForm, DealList, DealView};
 use desk::error::IpcError;
 use desk::export::{ExportFormat, Lang};
 use desk::sync::SyncOptions;
@@ -9,6 +10,7 @@ use desk::views::{
     SyncStatus, TrendPoint, WorkspaceInfo,
 };
 use desk::Desk;
+use program::deals::DealEdit;
 use tauri::{AppHandle, State};
 
 use crate::demo::Demo;
@@ -175,4 +177,28 @@ pub async fn price_purchase(
     Ok(desk
         .price_purchase(&partner_id, credits.as_deref(), fiat.as_deref())
         .await?)
+}
+
+#[tauri::command]
+pub async fn deals(desk: State<'_, Desk>, partner_id: String) -> Result<DealList, IpcError> {
+    Ok(desk.deals(&partner_id).await?)
+}
+
+#[tauri::command]
+pub async fn check_deal(desk: State<'_, Desk>, form: DealForm) -> Result<DealCheck, IpcError> {
+    Ok(desk.check_deal(&form).await?)
+}
+
+#[tauri::command]
+pub async fn register_deal(desk: State<'_, Desk>, form: DealForm) -> Result<DealView, IpcError> {
+    Ok(desk.register_deal(&form).await?)
+}
+
+#[tauri::command]
+pub async fn edit_deal(
+    desk: State<'_, Desk>,
+    deal_id: String,
+    edits: Vec<DealEdit>,
+) -> Result<DealView, IpcError> {
+    Ok(desk.edit_deal(&deal_id, edits).await?)
 }

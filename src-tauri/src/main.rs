@@ -107,6 +107,10 @@ fn main() {
             commands::trends,
             commands::settings,
             commands::set_settings,
+            commands::deals,
+            commands::check_deal,
+            commands::register_deal,
+            commands::edit_deal,
         ])
         .run(tauri::generate_context!())
         .expect("Partner Desk failed to start");

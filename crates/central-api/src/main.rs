@@ -102,6 +102,7 @@ async fn main() -> ExitCode {
                 seed,
                 deployments,
                 as_of: as_of.unwrap_or_else(|| Utc::now().date_naive()),
+                today: None,
             };
             serve(config).await
         }

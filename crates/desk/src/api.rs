@@ -130,6 +130,8 @@ pub enum Row {
     NpsResponse(NpsResponse),
     CatalogItem(CatalogItem),
     CustomerMigration(CustomerMigration),
+    Deal(program::deals::Deal),
+    TerritoryClaim(program::deals::TerritoryClaim),
 }
 
 impl Row {
@@ -145,6 +147,8 @@ impl Row {
             Entity::NpsResponse => Row::NpsResponse(from_str(json)?),
             Entity::CatalogItem => Row::CatalogItem(from_str(json)?),
             Entity::CustomerMigration => Row::CustomerMigration(from_str(json)?),
+            Entity::Deal => Row::Deal(from_str(json)?),
+            Entity::TerritoryClaim => Row::TerritoryClaim(from_str(json)?),
         })
     }
 }

@@ -163,7 +163,8 @@ pub async fn page(
 pub async fn pending_purchases(store: &Store, partner: PartnerId) -> Result<Vec<PendingPurchase>> {
     let rows = sqlx::query(
         "SELECT id, payload, created_at FROM outbox \
-         WHERE status = 'pending' AND json_extract(payload, '$.input.partner_id') = ? \
+         WHERE status = 'pending' AND entity = 'credit_purchase' \
+         AND json_extract(payload, '$.input.partner_id') = ? \
          ORDER BY seq",
     )
     .bind(partner.to_string())
@@ -174,7 +175,9 @@ pub async fn pending_purchases(store: &Store, partner: PartnerId) -> Result<Vec<
         let payload: String = r.try_get("payload")?;
         let kind: MutationKind = serde_json::from_str(&payload)
             .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
-        let MutationKind::PurchaseCredits { credits, .. } = kind;
+        let MutationKind::PurchaseCredits { credits, .. } = kind else {
+            continue;
+        };
         out.push(PendingPurchase {
             id: r.try_get("id")?,
             credits: format!("{:.2}", credits.amount()),

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod customers;
+pub mod deals;
 pub mod error;
 pub mod export;
 pub mod figures;
@@ -25,7 +26,7 @@ pub mod views;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use program::contract::{Dataset, MutationKind, Role};
 use program::Credits;
 use rust_decimal::Decimal;
@@ -266,10 +267,7 @@ impl Desk {
         };
         let mutation =
             outbox::enqueue(&self.store, "credit_purchase", &id.to_string(), &kind, None).await?;
-        if let Some(s) = self.session.lock().await.as_ref() {
-            s.engine.refresh_counts().await?;
-            s.engine.request();
-        }
+        self.after_local_write().await?;
         Ok(mutation.to_string())
     }
 
@@ -407,11 +405,15 @@ impl Desk {
                     ExportKind::Customers => {
                         export::customers(&self.store, id, as_of, lang).await?
                     }
+                    ExportKind::Deals => {
+                        export::deals(&self.store, id, Utc::now().date_naive(), lang).await?
+                    }
                     _ => export::deployments(&self.store, id, lang).await?,
                 };
                 let what = match kind {
                     ExportKind::Ledger => "ledger",
                     ExportKind::Customers => "customers",
+                    ExportKind::Deals => "deals",
                     _ => "deployments",
                 };
                 (table, format!("{what}-{name}"))
@@ -526,6 +528,44 @@ impl Desk {
         settings::set(&self.store, settings).await
     }
 
+    /// A partner's deals, pipeline and the deals expiring soon.
+    pub async fn deals(&self, partner_id: &str) -> Result<deals::DealList> {
+        let id = partners::parse_id(partner_id)?;
+        deals::list(&self.store, id, Utc::now().date_naive()).await
+    }
+
+    /// What the program's rules say about a deal form, before it is saved.
+    pub async fn check_deal(&self, form: &deals::DealForm) -> Result<deals::DealCheck> {
+        deals::check(&self.store, form).await
+    }
+
+    /// Registers a deal on this device; the platform decides it at the next sync.
+    pub async fn register_deal(&self, form: &deals::DealForm) -> Result<deals::DealView> {
+        let deal = deals::register(&self.store, form).await?;
+        self.after_local_write().await?;
+        Ok(deal)
+    }
+
+    /// Changes a deal on this device; the platform decides at the next sync.
+    pub async fn edit_deal(
+        &self,
+        deal_id: &str,
+        edits: Vec<program::deals::DealEdit>,
+    ) -> Result<deals::DealView> {
+        let deal = deals::edit(&self.store, deal_id, edits).await?;
+        self.after_local_write().await?;
+        Ok(deal)
+    }
+
+    /// After a change is queued: the pending count moves, and sync is asked to push it.
+    async fn after_local_write(&self) -> Result<()> {
+        if let Some(s) = self.session.lock().await.as_ref() {
+            s.engine.refresh_counts().await?;
+            s.engine.request();
+        }
+        Ok(())
+    }
+
     pub async fn partner_page(&self, id: &str) -> Result<PartnerPage> {
         let id = partners::parse_id(id)?;
         partners::page(&self.store, id, self.as_of().await?).await
@@ -543,7 +583,7 @@ fn kind_str(kind: WorkspaceKind) -> &'static str {
 async fn wipe_all(store: &Store) -> Result<()> {
     sync::wipe_mirror(store).await?;
     let mut tx = store.pool().begin().await?;
-    for table in ["quote_lines", "quotes", "deals", "outbox", "sync_state"] {
+    for table in ["quote_lines", "quotes", "outbox", "sync_state"] {
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *tx)
             .await?;

@@ -5,7 +5,8 @@
 
 use chrono::{SecondsFormat, Utc};
 use program::contract::MutationKind;
-use sqlx::Row;
+use sqlx::pool::PoolConnection;
+use sqlx::{Row, Sqlite};
 use uuid::Uuid;
 
 use crate::error::{DeskError, Result};
@@ -20,15 +21,43 @@ pub async fn enqueue(
     kind: &MutationKind,
     base_version: Option<u64>,
 ) -> Result<Uuid> {
-    let id = Uuid::now_v7();
-    let payload = serde_json::to_string(kind)
-        .map_err(|e| DeskError::Corrupt(format!("mutation payload: {e}")))?;
-    let mut conn = store.pool().acquire().await?;
-    sqlx::query("PRAGMA synchronous = FULL")
-        .execute(&mut *conn)
-        .await?;
-    let outcome = async {
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut w = LocalWrite::begin(store).await?;
+    let id = w.enqueue(entity, entity_id, kind, base_version).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+/// A local write: one transaction, on a connection switched to `synchronous = FULL`, for a
+/// user's change and its outbox rows. Dropped without [`LocalWrite::commit`], it rolls back (its
+/// connection is closed rather than returned to the pool with a transaction open).
+pub struct LocalWrite {
+    conn: PoolConnection<Sqlite>,
+    open: bool,
+}
+
+impl LocalWrite {
+    pub async fn begin(store: &Store) -> Result<LocalWrite> {
+        let mut conn = store.pool().acquire().await?;
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await?;
+        let mut w = LocalWrite { conn, open: false };
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *w.conn).await?;
+        w.open = true;
+        Ok(w)
+    }
+
+    /// Adds an outbox row; returns the mutation's id (a UUIDv7).
+    pub async fn enqueue(
+        &mut self,
+        entity: &str,
+        entity_id: &str,
+        kind: &MutationKind,
+        base_version: Option<u64>,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let payload = serde_json::to_string(kind)
+            .map_err(|e| DeskError::Corrupt(format!("mutation payload: {e}")))?;
         sqlx::query(
             "INSERT INTO outbox (id, entity, entity_id, op, payload, base_version, created_at) \
              VALUES (?, ?, ?, 'upsert', ?, ?, ?)",
@@ -39,23 +68,34 @@ pub async fn enqueue(
         .bind(payload)
         .bind(base_version.and_then(|v| i64::try_from(v).ok()))
         .bind(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true))
-        .execute(&mut *tx)
+        .execute(&mut *self.conn)
         .await?;
-        tx.commit().await?;
-        Ok::<(), DeskError>(())
+        Ok(id)
     }
-    .await;
-    sqlx::query("PRAGMA synchronous = NORMAL")
-        .execute(&mut *conn)
-        .await?;
-    outcome.map(|()| id)
+
+    pub async fn commit(mut self) -> Result<()> {
+        sqlx::query("COMMIT").execute(&mut *self.conn).await?;
+        self.open = false;
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Drop for LocalWrite {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.close_on_drop();
+        }
+    }
 }
 
 /// The changes the central API refused, newest first, with their reasons.
 pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
     let rows = sqlx::query(
         "SELECT o.id, o.payload, o.last_error, o.created_at, p.name AS partner \
-         FROM outbox o LEFT JOIN partners p ON p.id = json_extract(o.payload, '$.input.partner_id') \
+         FROM outbox o LEFT JOIN partners p ON p.id = coalesce(json_extract(o.payload, '$.input.partner_id'), json_extract(o.payload, '$.input.deal.partner_id')) \
          WHERE o.status = 'rejected' ORDER BY o.seq DESC",
     )
     .fetch_all(store.pool())
@@ -71,6 +111,17 @@ pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
                     "Buy {} credits for {}",
                     credits.amount(),
                     partner.as_deref().unwrap_or("a partner")
+                ),
+                MutationKind::RegisterDeal { deal } => {
+                    format!("Register the deal {}", deal.company)
+                }
+                MutationKind::EditDeal { edits, .. } => format!(
+                    "Change {} of a deal",
+                    edits
+                        .iter()
+                        .map(|e| format!("{:?}", e.field()).to_lowercase())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
             Ok(RejectedChange {

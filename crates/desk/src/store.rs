@@ -12,6 +12,7 @@ use program::contract::{
     CatalogItem, Customer, Dataset, Deployment, LedgerEntry, NpsResponse, Partner, PartnerId,
     Territory,
 };
+use program::deals::{Deal, TerritoryClaim};
 use program::migration::CustomerMigration;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
@@ -362,6 +363,8 @@ pub(crate) struct Rows<'a> {
     pub nps: Vec<&'a NpsResponse>,
     pub catalog: Vec<(&'a CatalogItem, i64)>,
     pub migrations: Vec<&'a CustomerMigration>,
+    pub deals: Vec<(&'a Deal, i64)>,
+    pub claims: Vec<(TerritoryClaim, i64)>,
 }
 
 impl<'a> Rows<'a> {
@@ -376,6 +379,15 @@ impl<'a> Rows<'a> {
             nps: data.nps.iter().collect(),
             catalog: data.catalog.iter().map(|r| (r, 0)).collect(),
             migrations: data.migrations.iter().collect(),
+            deals: data.deals.iter().map(|r| (r, 0)).collect(),
+            claims: data
+                .territories
+                .iter()
+                .filter_map(|t| {
+                    let holder = data.partners.iter().find(|p| p.id == t.partner_id)?;
+                    Some((TerritoryClaim::of(t, holder)?, 0))
+                })
+                .collect(),
         }
     }
 }
@@ -390,6 +402,7 @@ impl Rows<'_> {
         out.extend(self.deployments.iter().map(|(r, _)| r.partner_id));
         out.extend(self.ledger.iter().map(|r| r.partner_id));
         out.extend(self.nps.iter().map(|r| r.partner_id));
+        out.extend(self.deals.iter().map(|(r, _)| r.partner_id));
         for m in &self.migrations {
             out.insert(m.from_partner);
             out.insert(m.to_partner);
@@ -501,6 +514,54 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(t.region.as_str())
                 .push_bind(t.country.map(|c| c.code().to_string()))
                 .push_bind(exclusivity(t.exclusivity))
+                .push_bind(*version);
+        },
+    )
+    .await?;
+    insert_chunked(
+        conn,
+        "INSERT INTO territory_claims (id, holder, holder_tier, region, country, exclusivity, version) ",
+        " ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, holder_tier = excluded.holder_tier, \
+         region = excluded.region, country = excluded.country, exclusivity = excluded.exclusivity, \
+         version = excluded.version",
+        &data.claims,
+        |b, (c, version)| {
+            b.push_bind(c.id.to_string())
+                .push_bind(c.holder.clone())
+                .push_bind(c.holder_tier.as_str())
+                .push_bind(c.region.as_str())
+                .push_bind(c.country.map(|c| c.code().to_string()))
+                .push_bind(exclusivity(c.exclusivity))
+                .push_bind(*version);
+        },
+    )
+    .await?;
+    let deals: Vec<(&Deal, i64, String)> = data
+        .deals
+        .iter()
+        .map(|(d, v)| {
+            serde_json::to_string(d)
+                .map(|json| (*d, *v, json))
+                .map_err(|e| DeskError::Corrupt(format!("deal {}: {e}", d.id)))
+        })
+        .collect::<Result<_>>()?;
+    insert_chunked(
+        conn,
+        "INSERT INTO deals (id, partner_id, company_key, domain_key, status, stage, registered_at, data, version) ",
+        " ON CONFLICT (id) DO UPDATE SET partner_id = excluded.partner_id, \
+         company_key = excluded.company_key, domain_key = excluded.domain_key, \
+         status = excluded.status, stage = excluded.stage, registered_at = excluded.registered_at, \
+         data = excluded.data, version = excluded.version",
+        &deals,
+        |b, (d, version, json)| {
+            b.push_bind(d.id.to_string())
+                .push_bind(d.partner_id.to_string())
+                .push_bind(program::deals::normalize_company(&d.company))
+                .push_bind(d.domain.as_deref().and_then(program::deals::normalize_domain))
+                .push_bind(d.status.as_str())
+                .push_bind(d.stage.as_str())
+                .push_bind(d.registered_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .push_bind(json.clone())
                 .push_bind(*version);
         },
     )

@@ -50,8 +50,14 @@ pub const LAST_SYNCED_AT: &str = "last_synced_at";
 /// The program policy (`GET /v1/program`) as JSON, as the central API last sent it.
 pub const PROGRAM_POLICY: &str = "program_policy";
 
+/// The signed-in user's name as the central API knows it (`GET /v1/me`): deal histories name
+/// people by it.
+pub const USER: &str = "user";
+
 /// Tables mirrored from the central API, children before parents (the order a wipe deletes in).
 const MIRROR_TABLES: &[&str] = &[
+    "deals",
+    "territory_claims",
     "partner_brands",
     "catalog_item_brands",
     "customer_migrations",
@@ -269,6 +275,10 @@ impl SyncEngine {
             self.pull(&mut report).await?;
             let policy = self.retrying(|| self.api.program()).await?;
             self.store.set_state(PROGRAM_POLICY, &policy).await?;
+            if self.store.get_state(USER).await?.is_none() {
+                let me = self.retrying(|| self.api.me()).await?;
+                self.store.set_state(USER, &me.user).await?;
+            }
             Ok::<_, SyncError>(())
         }
         .await;
@@ -733,9 +743,12 @@ async fn apply_page(
     let mut rows = Rows::default();
     let mut deletes: HashMap<Entity, Vec<String>> = HashMap::new();
     for change in &page.changes {
-        if pending
-            .get(change.entity.as_str())
-            .is_some_and(|ids| ids.contains(&change.id))
+        // Deals are the exception: the mirror holds only the platform's copy, and the app shows
+        // a user's pending changes on top of it (see `deals`), so the copy stays current.
+        if change.entity != Entity::Deal
+            && pending
+                .get(change.entity.as_str())
+                .is_some_and(|ids| ids.contains(&change.id))
         {
             applied.kept_local += 1;
             continue;
@@ -752,6 +765,8 @@ async fn apply_page(
                     Row::NpsResponse(r) => rows.nps.push(r),
                     Row::CatalogItem(r) => rows.catalog.push((r, version)),
                     Row::CustomerMigration(r) => rows.migrations.push(r),
+                    Row::Deal(r) => rows.deals.push((r, version)),
+                    Row::TerritoryClaim(r) => rows.claims.push((r.clone(), version)),
                 }
             }
             (Op::Upsert, None) => {
@@ -844,7 +859,8 @@ async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]
             "customer_migrations.from_partner_id",
             "customer_migrations.to_partner_id",
         ],
-        Entity::LedgerEntry | Entity::CatalogItem => &[],
+        Entity::Deal => &["deals.partner_id"],
+        Entity::LedgerEntry | Entity::CatalogItem | Entity::TerritoryClaim => &[],
     };
     for owner in owners {
         let (table, column) = owner.split_once('.').expect("table.column");
@@ -869,6 +885,8 @@ async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]
             ("catalog_items", "sku")
         }
         Entity::CustomerMigration => ("customer_migrations", "id"),
+        Entity::Deal => ("deals", "id"),
+        Entity::TerritoryClaim => ("territory_claims", "id"),
     };
     store::delete_where_in(conn, table, key, ids).await
 }

@@ -249,6 +249,8 @@ pub enum ExportKind {
     Ledger,
     Customers,
     Deployments,
+    /// One partner's deals.
+    Deals,
 }
 
 /// What a purchase of credits costs at a partner's rate, or what an amount buys.

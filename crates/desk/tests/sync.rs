@@ -41,6 +41,7 @@ async fn setup(deployments: usize) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let config = ServerConfig {
         deployments,
+        today: Some(as_of()),
         ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
     };
     let server = server::start(config).await.unwrap();

@@ -32,6 +32,7 @@ async fn setup(deployments: usize) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let config = ServerConfig {
         deployments,
+        today: Some(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()),
         ..ServerConfig::demo(
             dir.path().join("central.sqlite3"),
             NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),

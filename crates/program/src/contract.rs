@@ -269,6 +269,7 @@ pub struct Dataset {
     pub nps: Vec<NpsResponse>,
     pub catalog: Vec<CatalogItem>,
     pub migrations: Vec<CustomerMigration>,
+    pub deals: Vec<crate::deals::Deal>,
 }
 
 #[cfg(test)]
@@ -345,10 +346,13 @@ pub enum Entity {
     NpsResponse,
     CatalogItem,
     CustomerMigration,
+    Deal,
+    /// The territory map: who holds which territory exclusively, seen by everyone.
+    TerritoryClaim,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 8] = [
+    pub const ALL: [Entity; 10] = [
         Entity::Partner,
         Entity::Territory,
         Entity::Customer,
@@ -357,6 +361,8 @@ impl Entity {
         Entity::NpsResponse,
         Entity::CatalogItem,
         Entity::CustomerMigration,
+        Entity::Deal,
+        Entity::TerritoryClaim,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -369,6 +375,8 @@ impl Entity {
             Entity::NpsResponse => "nps_response",
             Entity::CatalogItem => "catalog_item",
             Entity::CustomerMigration => "customer_migration",
+            Entity::Deal => "deal",
+            Entity::TerritoryClaim => "territory_claim",
         }
     }
 
@@ -453,7 +461,7 @@ pub struct Mutation {
     pub kind: MutationKind,
 }
 
-/// What a mutation does. Later work adds deals, quotes and action items here.
+/// What a mutation does. Later work adds quotes and action items here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "input", rename_all = "snake_case")]
@@ -462,6 +470,15 @@ pub enum MutationKind {
     PurchaseCredits {
         partner_id: PartnerId,
         credits: Credits,
+    },
+    /// Register a deal. The platform records it and decides it: approved, or refused with the
+    /// rule it breaks (the decision comes back on the deal, by the feed).
+    RegisterDeal { deal: crate::deals::DealInput },
+    /// Change fields of a deal (see [`crate::deals::merge_edit`] for contested fields).
+    EditDeal {
+        id: crate::deals::DealId,
+        partner_id: PartnerId,
+        edits: Vec<crate::deals::DealEdit>,
     },
 }
 

@@ -2,7 +2,7 @@
 //!
 //! This crate owns the rules of the partner program published in `partner-program.txt`: tiers and
 //! their discount bands, the benefits matrix, Activation Credits and the money math around them,
-//! brands bound to regions, territories, tier progression and customer migration. It is pure: no
+//! brands bound to regions, territories and deal registration, tier progression and customer migration. It is pure: no
 //! I/O, no clock, no database. Callers pass values in and get values (or a clear error) back.
 //!
 //! `contract` holds the wire types of the central API, shared by the desktop client and the
@@ -11,6 +11,7 @@
 pub mod benefits;
 pub mod contract;
 pub mod credits;
+pub mod deals;
 pub mod metrics;
 pub mod migration;
 pub mod money;

@@ -5,6 +5,11 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { DealCheck } from "../ipc/DealCheck";
+import type { DealEdit } from "../ipc/DealEdit";
+import type { DealForm } from "../ipc/DealForm";
+import type { DealList } from "../ipc/DealList";
+import type { DealView } from "../ipc/DealView";
 import type { ErrorCode } from "../ipc/ErrorCode";
 import type { ExportFormat } from "../ipc/ExportFormat";
 import type { ExportKind } from "../ipc/ExportKind";
@@ -70,6 +75,10 @@ export const api = {
   trends: (partnerId: string) => call<TrendPoint[]>("trends", { partnerId }),
   settings: () => call<Settings>("settings"),
   setSettings: (settings: Settings) => call<Settings>("set_settings", { settings }),
+  deals: (partnerId: string) => call<DealList>("deals", { partnerId }),
+  checkDeal: (form: DealForm) => call<DealCheck>("check_deal", { form }),
+  registerDeal: (form: DealForm) => call<DealView>("register_deal", { form }),
+  editDeal: (dealId: string, edits: DealEdit[]) => call<DealView>("edit_deal", { dealId, edits }),
   partnerPage: (id: string) => call<PartnerPage>("partner_page", { id }),
   syncStatus: () => call<SyncStatus | null>("sync_status"),
   syncNow: () => call<null>("sync_now"),

@@ -57,6 +57,9 @@ pub struct ServerConfig {
     pub deployments: usize,
     /// The demo data's day (ignored when the database already holds data: its own day wins).
     pub as_of: NaiveDate,
+    /// The day deal registrations are judged on (expiry); None: the system clock's. Tests pin it
+    /// so that data generated for a fixed day stays valid as the calendar moves on.
+    pub today: Option<NaiveDate>,
 }
 
 impl ServerConfig {
@@ -68,6 +71,7 @@ impl ServerConfig {
             seed: DemoConfig::DEFAULT_SEED,
             deployments: 20_000,
             as_of,
+            today: None,
         }
     }
 }
@@ -93,6 +97,16 @@ pub(crate) struct AppState {
     pub store: Store,
     pub faults: Faults,
     pub policy: Arc<ProgramPolicy>,
+    /// See [`ServerConfig::today`].
+    pub today: Option<NaiveDate>,
+}
+
+impl AppState {
+    /// The day deal registrations are judged on.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
 }
 
 /// Opens (or creates and loads) the database and starts serving on `config.addr`.
@@ -123,6 +137,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         store: store.clone(),
         faults: faults.clone(),
         policy: Arc::new(ProgramPolicy::reference(demo::fx_rates(as_of))),
+        today: config.today,
     };
 
     let listener = TcpListener::bind(config.addr)
@@ -138,6 +153,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             source,
         })?;
     let (stop, stopped) = oneshot::channel::<()>();
+    let sweeper = Sweeper::start(
+        store.clone(),
+        state.policy.deal_registration_days,
+        config.today,
+    );
     let app = router(state);
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -156,7 +176,43 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         as_of,
         stop,
         task,
+        _sweeper: sweeper,
     })
+}
+
+/// Expires deal registrations that sat too long in one stage: once at start, then every minute.
+/// Stops with the server.
+#[derive(Debug)]
+struct Sweeper(JoinHandle<()>);
+
+impl Sweeper {
+    const EVERY: Duration = Duration::from_secs(60);
+
+    fn start(store: Store, registration_days: u32, today: Option<NaiveDate>) -> Sweeper {
+        Sweeper(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Sweeper::EVERY);
+            loop {
+                tick.tick().await;
+                match store
+                    .expire_deals(
+                        today.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+                        registration_days,
+                    )
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(expired = n, "deal registrations expired"),
+                    Err(err) => tracing::warn!(error = %err, "expiring deal registrations failed"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Sweeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A server started by [`start`]. Dropping it stops the server; [`RunningServer::shutdown`]
@@ -170,6 +226,7 @@ pub struct RunningServer {
     as_of: NaiveDate,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    _sweeper: Sweeper,
 }
 
 impl RunningServer {
@@ -219,8 +276,10 @@ impl RunningServer {
             store,
             stop,
             mut task,
+            _sweeper,
             ..
         } = self;
+        drop(_sweeper);
         let _ = stop.send(());
         let result = match tokio::time::timeout(Duration::from_secs(5), &mut task).await {
             Ok(joined) => joined

@@ -16,8 +16,13 @@ use program::contract::{
     LedgerEntry, LedgerEntryId, LedgerKind, Mutation, MutationBatch, MutationKind, MutationResult,
     MutationResults, Outcome, PartnerId, ProblemCode, Role,
 };
+use program::deals::{
+    check_registration, merge_edit, Deal, DealChange, DealEdit, DealEvent, DealId, DealInput,
+    DealStatus, Registrant, Registration, TerritoryClaim,
+};
 use program::{fiat_for_credits, Credits};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
 use super::auth::Caller;
@@ -142,6 +147,12 @@ async fn decide(
             partner_id,
             credits,
         } => purchase(&mut w, state, caller, mutation.id, *partner_id, *credits).await?,
+        MutationKind::RegisterDeal { deal } => register_deal(&mut w, state, caller, deal).await?,
+        MutationKind::EditDeal {
+            id,
+            partner_id,
+            edits,
+        } => edit_deal(&mut w, state, caller, *id, *partner_id, edits).await?,
     };
     w.record_decision(mutation.id, &caller.user, &outcome)
         .await?;
@@ -249,4 +260,144 @@ async fn purchase(
         Err(StoreError::Invalid { reason, .. }) => Ok(rejected(ProblemCode::RuleViolation, reason)),
         Err(err) => Err(err),
     }
+}
+
+/// Records a registration and decides it by the program's rules (see
+/// [`program::deals::check_registration`]). A well-formed registration is always recorded, and
+/// `applied`: approved, or refused with the rule it breaks, the decision travels on the deal so
+/// every device of the partner sees it. Only what cannot be recorded at all is `rejected`.
+async fn register_deal(
+    w: &mut WriteTx,
+    state: &AppState,
+    caller: &Caller,
+    input: &DealInput,
+) -> Result<Outcome, StoreError> {
+    if !caller.may_see(input.partner_id) {
+        return Ok(rejected(
+            ProblemCode::Forbidden,
+            "You can register deals only for partners you work with.",
+        ));
+    }
+    if let Some(existing) = w.deal(input.id).await? {
+        if existing.partner_id != input.partner_id {
+            return Ok(rejected(
+                ProblemCode::BadRequest,
+                "This deal id belongs to another deal.",
+            ));
+        }
+        // The same registration again (another device replaying it): nothing to do.
+        return Ok(Outcome::Applied);
+    }
+    let Some(partner) = w.partner(input.partner_id).await? else {
+        return Ok(rejected(
+            ProblemCode::NotFound,
+            "This partner no longer exists.",
+        ));
+    };
+    if Credits::new(input.value.amount()).is_err() {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            "A deal's value can have at most two decimals.",
+        ));
+    }
+    let today = state.today();
+    let days = state.policy.deal_registration_days;
+    let partners = w.partners().await?;
+    let name_of = |id: PartnerId| {
+        partners
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| "another partner".to_string(), |p| p.name.clone())
+    };
+    let territories = w.territories().await?;
+    let claims: Vec<TerritoryClaim> = territories
+        .iter()
+        .filter_map(|t| {
+            let holder = partners.iter().find(|p| p.id == t.partner_id)?;
+            TerritoryClaim::of(t, holder)
+        })
+        .collect();
+    let own: BTreeSet<_> = territories
+        .iter()
+        .filter(|t| t.partner_id == partner.id)
+        .map(|t| t.id)
+        .collect();
+    let open = w.open_deals().await?;
+    let holders: Vec<String> = open.iter().map(|d| name_of(d.partner_id)).collect();
+    let earlier: Vec<Registration<'_>> = open
+        .iter()
+        .zip(&holders)
+        .filter(|(d, _)| !d.is_lapsed(days, today))
+        .map(|(deal, holder)| Registration { deal, holder })
+        .collect();
+    let registrant = Registrant {
+        id: partner.id,
+        brands: &partner.brands,
+        own_territories: &own,
+    };
+    let catalog = w.catalog().await?;
+    let now = Utc::now();
+    let mut deal = Deal::registered(input.clone(), now, &caller.user);
+    let decision = match check_registration(input, &registrant, &catalog, &claims, &earlier) {
+        Ok(()) => {
+            deal.status = DealStatus::Approved;
+            DealChange::Approved
+        }
+        Err(rule) => {
+            deal.status = DealStatus::Refused;
+            deal.refusal = Some(rule.clone());
+            DealChange::Refused { rule }
+        }
+    };
+    deal.history.push(DealEvent {
+        at: now,
+        by: "platform".into(),
+        what: decision,
+    });
+    w.put_deal(&deal).await?;
+    Ok(Outcome::Applied)
+}
+
+/// Changes a deal's fields; contested fields keep the platform's value and the losing edit is
+/// kept in the deal's history for its author (see [`program::deals::merge_edit`]).
+async fn edit_deal(
+    w: &mut WriteTx,
+    state: &AppState,
+    caller: &Caller,
+    id: DealId,
+    partner_id: PartnerId,
+    edits: &[DealEdit],
+) -> Result<Outcome, StoreError> {
+    if !caller.may_see(partner_id) {
+        return Ok(rejected(
+            ProblemCode::Forbidden,
+            "You can change deals only for partners you work with.",
+        ));
+    }
+    let Some(mut deal) = w.deal(id).await?.filter(|d| d.partner_id == partner_id) else {
+        return Ok(rejected(ProblemCode::NotFound, "This deal does not exist."));
+    };
+    if deal.is_lapsed(state.policy.deal_registration_days, state.today()) {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            "This deal's registration has expired; register it again.",
+        ));
+    }
+    match merge_edit(&mut deal, edits, Utc::now(), &caller.user) {
+        Ok(()) => {
+            w.put_deal(&deal).await?;
+            Ok(Outcome::Applied)
+        }
+        Err(err) => Ok(rejected(
+            ProblemCode::RuleViolation,
+            capitalize(&err.to_string()),
+        )),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect::<String>() + "."
+    })
 }

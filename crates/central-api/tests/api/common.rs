@@ -43,6 +43,7 @@ pub async fn start() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let config = ServerConfig {
         deployments: DEPLOYMENTS,
+        today: Some(as_of()),
         ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
     };
     let server = server::start(config).await.unwrap();
@@ -184,5 +185,13 @@ pub fn counts(data: &Dataset) -> BTreeMap<&'static str, usize> {
         ("nps_response", data.nps.len()),
         ("catalog_item", data.catalog.len()),
         ("customer_migration", data.migrations.len()),
+        ("deal", data.deals.len()),
+        (
+            "territory_claim",
+            data.territories
+                .iter()
+                .filter(|t| t.exclusivity != program::contract::Exclusivity::None)
+                .count(),
+        ),
     ])
 }

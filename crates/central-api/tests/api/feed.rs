@@ -279,7 +279,14 @@ fn visible_to(
             let m: CustomerMigration = serde_json::from_value(value).unwrap();
             m.from_partner == me || m.to_partner == me
         }
-        Entity::CatalogItem => true,
+        Entity::Deal => {
+            serde_json::from_value::<program::deals::Deal>(value)
+                .unwrap()
+                .partner_id
+                == me
+        }
+        // The catalog and the territory map are everyone's.
+        Entity::CatalogItem | Entity::TerritoryClaim => true,
     }
 }
 
@@ -322,7 +329,9 @@ async fn rows_the_caller_cannot_see_still_advance_its_cursor_to_the_head() {
     let partners = h.partners();
     let token = h.partner_user(Role::PartnerAdmin, partners[0]).await;
     let head = h.server.store().head().await.unwrap();
-    let mut other = h.data.partners[1].clone();
+    // An Authorized partner: it holds no territory, so the public territory map does not name it.
+    let mut other = h.data.partners.last().unwrap().clone();
+    assert_eq!(other.tier, program::Tier::Authorized);
     other.name = "Someone Else".into();
     h.server.store().upsert_partner(&other).await.unwrap();
 

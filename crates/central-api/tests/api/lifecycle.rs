@@ -11,6 +11,7 @@ async fn a_restart_reuses_the_database_and_its_tokens() {
     let dir = tempfile::tempdir().unwrap();
     let config = ServerConfig {
         deployments: DEPLOYMENTS,
+        today: Some(as_of()),
         ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
     };
     let first = server::start(config.clone()).await.unwrap();

@@ -3,6 +3,7 @@
 
 mod auth;
 mod common;
+mod deals;
 mod faults;
 mod feed;
 mod lifecycle;

@@ -52,6 +52,18 @@ pub(crate) enum Text {
     Billing,
     StartedOn,
     EndedOn,
+    Deals,
+    Company,
+    Domain,
+    Products,
+    Stage,
+    Status,
+    ExpectedClose,
+    Owner,
+    RegisteredOn,
+    ExpiresOn,
+    ValueCredits,
+    Value,
 }
 
 impl Text {
@@ -95,6 +107,18 @@ impl Text {
             Text::Billing => ("Billing", "Facturación"),
             Text::StartedOn => ("Started on", "Inicio"),
             Text::EndedOn => ("Ended on", "Fin"),
+            Text::Deals => ("Deals", "Oportunidades"),
+            Text::Company => ("Company", "Empresa"),
+            Text::Domain => ("Domain", "Dominio"),
+            Text::Products => ("Products", "Productos"),
+            Text::Stage => ("Stage", "Etapa"),
+            Text::Status => ("Status", "Estado"),
+            Text::ExpectedClose => ("Expected close", "Cierre previsto"),
+            Text::Owner => ("Owner", "Responsable"),
+            Text::RegisteredOn => ("Registered on", "Registrada el"),
+            Text::ExpiresOn => ("Registration expires on", "El registro vence el"),
+            Text::ValueCredits => ("Value (credits)", "Valor (créditos)"),
+            Text::Value => ("Value", "Valor"),
         };
         match lang {
             Lang::En => en,

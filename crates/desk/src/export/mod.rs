@@ -26,7 +26,7 @@ use ts_rs::TS;
 use crate::error::{DeskError, Result};
 
 pub use headers::Lang;
-pub use tables::{customers, deployments, ledger, portfolio};
+pub use tables::{customers, deals, deployments, ledger, portfolio};
 
 /// What a column holds, and so how each format writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

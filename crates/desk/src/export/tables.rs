@@ -288,3 +288,75 @@ fn date_time(value: &str) -> Result<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| corrupt("time", value))
 }
+
+/// A partner's deals as the app shows them (pending changes included), newest first: the
+/// pipeline's rows.
+pub async fn deals(
+    store: &Store,
+    partner: PartnerId,
+    today: NaiveDate,
+    lang: Lang,
+) -> Result<Table> {
+    let deals = crate::deals::all(store, partner, today).await?;
+    let mut table = Table::new(
+        Text::Deals.get(lang),
+        columns(
+            lang,
+            &[
+                (Text::Company, ColumnKind::Text),
+                (Text::Domain, ColumnKind::Text),
+                (Text::Country, ColumnKind::Text),
+                (Text::Brand, ColumnKind::Text),
+                (Text::Products, ColumnKind::Text),
+                (Text::Stage, ColumnKind::Text),
+                (Text::Status, ColumnKind::Text),
+                (Text::ValueCredits, ColumnKind::Credits),
+                (Text::Value, ColumnKind::Money),
+                (Text::ExpectedClose, ColumnKind::Date),
+                (Text::Owner, ColumnKind::Text),
+                (Text::RegisteredOn, ColumnKind::Date),
+                (Text::ExpiresOn, ColumnKind::Date),
+            ],
+        ),
+    );
+    let day = |s: &Option<String>| -> Result<Cell> {
+        Ok(match s {
+            Some(d) => Cell::Date(date(d)?),
+            None => Cell::Empty,
+        })
+    };
+    for d in deals {
+        let credits: rust_decimal::Decimal = d
+            .value
+            .parse()
+            .map_err(|_| crate::error::DeskError::Corrupt(format!("deal value {:?}", d.value)))?;
+        let money = match &d.value_fiat {
+            Some(v) => Cell::Money(program::Money::rounded(
+                v.parse()
+                    .map_err(|_| crate::error::DeskError::Corrupt(format!("deal value {v:?}")))?,
+                d.currency,
+            )),
+            None => Cell::Empty,
+        };
+        table.push_row(vec![
+            Cell::Text(d.company),
+            text(d.domain),
+            Cell::Text(d.country),
+            Cell::Text(d.brand.name().to_string()),
+            Cell::Text(d.products.join(", ")),
+            Cell::Text(d.stage.as_str().to_string()),
+            Cell::Text(if d.pending {
+                "pending".to_string()
+            } else {
+                d.status.as_str().to_string()
+            }),
+            Cell::Credits(program::Credits::rounded(credits)),
+            money,
+            day(&d.expected_close)?,
+            Cell::Text(d.owner),
+            Cell::Date(date(&d.registered_at[..10])?),
+            day(&d.expires_on)?,
+        ])?;
+    }
+    Ok(table)
+}

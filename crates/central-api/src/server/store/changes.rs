@@ -8,7 +8,8 @@
 //! Visibility: a partner sees itself; a territory, ledger entry or NPS response is seen by its
 //! partner; a customer by its partner of record and every partner named in its migrations; a
 //! deployment by the partner that made it and its customer's partner of record; a migration by
-//! both sides; catalog items by everyone.
+//! both sides; a deal by its partner; catalog items and the territory map's claims (who holds
+//! which territory exclusively, by name) by everyone.
 
 use std::collections::BTreeSet;
 
@@ -17,6 +18,7 @@ use program::contract::{
     CatalogItem, Customer, Deployment, Entity, LedgerEntry, LedgerEntryId, NpsResponse, Partner,
     PartnerId, Territory,
 };
+use program::deals::{Deal, TerritoryClaim};
 use program::CustomerMigration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -164,7 +166,16 @@ pub(super) async fn put_partner(
     p: &Partner,
 ) -> Result<u64, StoreError> {
     let id = p.id.to_string();
-    put_value(conn, Entity::Partner, &id, p, None, &Visibility::of([p.id])).await
+    let seq = put_value(conn, Entity::Partner, &id, p, None, &Visibility::of([p.id])).await?;
+    // The map names each claim's holder and tier: a renamed or re-tiered partner changes it.
+    for t in territories(conn)
+        .await?
+        .iter()
+        .filter(|t| t.partner_id == p.id)
+    {
+        put_claim(conn, t, Some(p)).await?;
+    }
+    Ok(seq)
 }
 
 pub(super) async fn put_territory(
@@ -173,7 +184,79 @@ pub(super) async fn put_territory(
 ) -> Result<u64, StoreError> {
     let id = t.id.to_string();
     let vis = Visibility::of([t.partner_id]);
-    put_value(conn, Entity::Territory, &id, t, None, &vis).await
+    let seq = put_value(conn, Entity::Territory, &id, t, None, &vis).await?;
+    let holder: Option<Partner> = current(conn, Entity::Partner, &t.partner_id.to_string()).await?;
+    put_claim(conn, t, holder.as_ref()).await?;
+    Ok(seq)
+}
+
+/// Keeps the territory map in step with a territory: its claim written, changed or withdrawn.
+async fn put_claim(
+    conn: &mut SqliteConnection,
+    t: &Territory,
+    holder: Option<&Partner>,
+) -> Result<(), StoreError> {
+    let id = t.id.to_string();
+    match holder.and_then(|h| TerritoryClaim::of(t, h)) {
+        Some(claim) => {
+            let existing: Option<TerritoryClaim> =
+                current(conn, Entity::TerritoryClaim, &id).await?;
+            if existing.as_ref() != Some(&claim) {
+                put_value(
+                    conn,
+                    Entity::TerritoryClaim,
+                    &id,
+                    &claim,
+                    None,
+                    &Visibility::Public,
+                )
+                .await?;
+            }
+        }
+        None => {
+            if current::<TerritoryClaim>(conn, Entity::TerritoryClaim, &id)
+                .await?
+                .is_some()
+            {
+                delete(conn, Entity::TerritoryClaim, &id).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every territory as it stands.
+pub(super) async fn territories(conn: &mut SqliteConnection) -> Result<Vec<Territory>, StoreError> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT data FROM changes WHERE entity = 'territory' AND op = 'upsert' ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|d| serde_json::from_str(d))
+        .collect::<Result<_, _>>()?)
+}
+
+pub(super) async fn put_deal(conn: &mut SqliteConnection, d: &Deal) -> Result<u64, StoreError> {
+    let id = d.id.to_string();
+    let vis = Visibility::of([d.partner_id]);
+    put_value(conn, Entity::Deal, &id, d, None, &vis).await
+}
+
+/// Every deal that is approved and open: the registrations a new one is checked against.
+pub(super) async fn open_deals(conn: &mut SqliteConnection) -> Result<Vec<Deal>, StoreError> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT data FROM changes WHERE entity = 'deal' AND op = 'upsert' \
+         AND json_extract(data, '$.status') = 'approved' \
+         AND json_extract(data, '$.stage') NOT IN ('won', 'lost') ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|d| serde_json::from_str(d))
+        .collect::<Result<_, _>>()?)
 }
 
 pub(super) async fn put_nps(

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use program::contract::{Dataset, Entity, PartnerId};
+use program::deals::TerritoryClaim;
 use serde::Serialize;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
@@ -65,8 +66,9 @@ fn change<T: Serialize>(
     })
 }
 
-/// The dataset's rows in feed order: partners, catalog, territories, customers, migrations,
-/// deployments, NPS responses, then the ledger in time order.
+/// The dataset's rows in feed order: partners, catalog, territories (and the territory map's
+/// claims), customers, migrations, deployments, NPS responses, deals, then the ledger in time
+/// order.
 fn rows(data: &Dataset, keys: &mut PartnerKeys) -> Result<Vec<NewChange>, StoreError> {
     let mut rows = Vec::with_capacity(
         data.partners.len()
@@ -76,6 +78,7 @@ fn rows(data: &Dataset, keys: &mut PartnerKeys) -> Result<Vec<NewChange>, StoreE
             + data.migrations.len()
             + data.deployments.len()
             + data.nps.len()
+            + data.deals.len()
             + data.ledger.len(),
     );
     for p in &data.partners {
@@ -91,6 +94,7 @@ fn rows(data: &Dataset, keys: &mut PartnerKeys) -> Result<Vec<NewChange>, StoreE
         row.public = true;
         rows.push(row);
     }
+    let partner = |id: PartnerId| data.partners.iter().find(|p| p.id == id);
     for t in &data.territories {
         rows.push(change(
             Entity::Territory,
@@ -98,6 +102,11 @@ fn rows(data: &Dataset, keys: &mut PartnerKeys) -> Result<Vec<NewChange>, StoreE
             t,
             keys.keys([t.partner_id]),
         )?);
+        if let Some(claim) = partner(t.partner_id).and_then(|p| TerritoryClaim::of(t, p)) {
+            let mut row = change(Entity::TerritoryClaim, t.id.to_string(), &claim, Vec::new())?;
+            row.public = true;
+            rows.push(row);
+        }
     }
     let mut migrated: BTreeMap<_, Vec<PartnerId>> = BTreeMap::new();
     for m in &data.migrations {
@@ -145,6 +154,14 @@ fn rows(data: &Dataset, keys: &mut PartnerKeys) -> Result<Vec<NewChange>, StoreE
             n.id.to_string(),
             n,
             keys.keys([n.partner_id]),
+        )?);
+    }
+    for d in &data.deals {
+        rows.push(change(
+            Entity::Deal,
+            d.id.to_string(),
+            d,
+            keys.keys([d.partner_id]),
         )?);
     }
     for e in &data.ledger {

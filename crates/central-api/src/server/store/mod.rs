@@ -26,6 +26,7 @@ use program::contract::{
     CatalogItem, Customer, Dataset, Deployment, Entity, LedgerChecksum, LedgerEntry, NpsResponse,
     Outcome, Partner, PartnerId, Role, Territory,
 };
+use program::deals::{Deal, DealChange, DealEvent, DealId, DealRule, DealStatus};
 use program::{Credits, CustomerMigration};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -174,6 +175,17 @@ impl Store {
             Entity::NpsResponse => self.upsert_nps(&from_value(data)?).await,
             Entity::CatalogItem => self.upsert_catalog_item(&from_value(data)?).await,
             Entity::CustomerMigration => self.record_migration(&from_value(data)?).await,
+            Entity::Deal => {
+                let mut w = self.begin_write().await?;
+                let seq = changes::put_deal(w.conn(), &from_value(data)?).await?;
+                w.commit().await?;
+                Ok(seq)
+            }
+            Entity::TerritoryClaim => Err(StoreError::Invalid {
+                entity,
+                reason: "the territory map follows the territories; change a territory instead"
+                    .into(),
+            }),
         }
     }
 
@@ -238,6 +250,45 @@ impl Store {
         let seq = w.append_ledger(entry).await?;
         w.commit().await?;
         Ok(seq)
+    }
+
+    /// Expires every approved, open registration that sat in one stage for `registration_days`
+    /// by `today`. Returns how many expired.
+    pub async fn expire_deals(
+        &self,
+        today: NaiveDate,
+        registration_days: u32,
+    ) -> Result<usize, StoreError> {
+        let mut w = self.begin_write().await?;
+        let lapsed: Vec<Deal> = w
+            .open_deals()
+            .await?
+            .into_iter()
+            .filter(|d| d.is_lapsed(registration_days, today))
+            .collect();
+        let at = Utc::now();
+        for mut deal in lapsed.iter().cloned() {
+            deal.status = DealStatus::Expired;
+            deal.refusal = Some(DealRule::Expired {
+                days: registration_days,
+            });
+            deal.history.push(DealEvent {
+                at,
+                by: "platform".into(),
+                what: DealChange::Expired {
+                    days: registration_days,
+                },
+            });
+            w.put_deal(&deal).await?;
+        }
+        w.commit().await?;
+        Ok(lapsed.len())
+    }
+
+    /// A deal as the platform holds it.
+    pub async fn deal(&self, id: DealId) -> Result<Option<Deal>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        changes::current(&mut conn, Entity::Deal, &id.to_string()).await
     }
 
     /// Deletes a row: its change becomes a tombstone at a new `seq`, seen by whoever saw the row.
@@ -582,6 +633,47 @@ impl WriteTx {
 
     pub(crate) async fn append_ledger(&mut self, entry: &LedgerEntry) -> Result<u64, StoreError> {
         changes::append_ledger(self.conn(), entry).await
+    }
+
+    pub(crate) async fn deal(&mut self, id: DealId) -> Result<Option<Deal>, StoreError> {
+        changes::current(self.conn(), Entity::Deal, &id.to_string()).await
+    }
+
+    pub(crate) async fn put_deal(&mut self, deal: &Deal) -> Result<u64, StoreError> {
+        changes::put_deal(self.conn(), deal).await
+    }
+
+    pub(crate) async fn open_deals(&mut self) -> Result<Vec<Deal>, StoreError> {
+        changes::open_deals(self.conn()).await
+    }
+
+    pub(crate) async fn territories(&mut self) -> Result<Vec<Territory>, StoreError> {
+        changes::territories(self.conn()).await
+    }
+
+    pub(crate) async fn catalog(&mut self) -> Result<Vec<CatalogItem>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM changes WHERE entity = 'catalog_item' AND op = 'upsert'",
+        )
+        .fetch_all(self.conn())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|d| serde_json::from_str(d))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Partners by id, for the names and tiers the deal rules print.
+    pub(crate) async fn partners(&mut self) -> Result<Vec<Partner>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM changes WHERE entity = 'partner' AND op = 'upsert'",
+        )
+        .fetch_all(self.conn())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|d| serde_json::from_str(d))
+            .collect::<Result<_, _>>()?)
     }
 }
 

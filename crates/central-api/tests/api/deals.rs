@@ -1,0 +1,413 @@
+//! Deal registration on the server, the authority: each rule of the program, the territory map,
+//! expiry, and edits from two devices.
+
+use chrono::Days;
+use program::contract::{
+    Entity, Exclusivity, Mutation, MutationBatch, MutationKind, Outcome, Partner, ProblemCode, Role,
+};
+use program::deals::{
+    Deal, DealChange, DealEdit, DealField, DealId, DealInput, DealRule, DealStage, DealStatus,
+};
+use program::{Brand, Country, Credits, Region, Tier};
+use uuid::Uuid;
+
+use crate::common::{start, Harness};
+
+fn input(partner: &Partner, company: &str, country: &str, brand: Brand) -> DealInput {
+    DealInput {
+        id: DealId(Uuid::now_v7()),
+        partner_id: partner.id,
+        company: company.into(),
+        domain: None,
+        country: Country::parse(country).unwrap(),
+        brand,
+        products: vec![sku_for(brand)],
+        value: Credits::whole(12_000),
+        expected_close: None,
+        owner: "Pat".into(),
+        notes: String::new(),
+    }
+}
+
+/// A catalog item every partner of the brand may name.
+fn sku_for(brand: Brand) -> String {
+    central_api::demo::catalog()
+        .into_iter()
+        .find(|i| i.brands.contains(&brand))
+        .unwrap()
+        .sku
+}
+
+async fn send(h: &Harness, token: &str, kind: MutationKind) -> Outcome {
+    let m = Mutation {
+        id: Uuid::now_v7(),
+        base_version: None,
+        kind,
+    };
+    let results = h
+        .mutate(
+            token,
+            &Uuid::now_v7().to_string(),
+            &MutationBatch { mutations: vec![m] },
+        )
+        .await;
+    results.results[0].outcome.clone()
+}
+
+/// Registers as the partner's own admin; returns the deal as the platform decided it.
+async fn register(h: &Harness, input: DealInput) -> Deal {
+    let token = h.partner_user(Role::PartnerAdmin, input.partner_id).await;
+    let id = input.id;
+    let outcome = send(h, &token, MutationKind::RegisterDeal { deal: input }).await;
+    assert_eq!(outcome, Outcome::Applied);
+    h.server.store().deal(id).await.unwrap().expect("recorded")
+}
+
+fn partner(h: &Harness, f: impl Fn(&Partner) -> bool) -> Partner {
+    h.data.partners.iter().find(|p| f(p)).cloned().unwrap()
+}
+
+/// The holder of the demo's region-wide exclusive claim (USA/Canada) and its territory.
+fn regional_holder(h: &Harness) -> Partner {
+    let t = h
+        .data
+        .territories
+        .iter()
+        .find(|t| t.exclusivity == Exclusivity::Regional)
+        .unwrap();
+    partner(h, |p| p.id == t.partner_id)
+}
+
+/// A country of `region` no one holds exclusively.
+fn free_country(h: &Harness, region: Region) -> String {
+    region
+        .countries()
+        .iter()
+        .find(|c| {
+            !h.data.territories.iter().any(|t| {
+                t.exclusivity != Exclusivity::None
+                    && (t.exclusivity == Exclusivity::Regional && t.region == region
+                        || t.country.map(|x| x.code().to_string()) == Some(c.to_string()))
+            })
+        })
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn deal_brand_must_serve_the_prospects_country() {
+    let h = start().await;
+    let p = partner(&h, |p| p.brands.contains(&Brand::CentroPago));
+    let deal = register(&h, input(&p, "Northwind", "US", Brand::CentroPago)).await;
+    assert_eq!(deal.status, DealStatus::Refused);
+    assert!(matches!(
+        deal.refusal,
+        Some(DealRule::BrandRegion {
+            brand: Brand::CentroPago,
+            ..
+        })
+    ));
+    // The decision is in the history, from the platform.
+    assert!(deal
+        .history
+        .iter()
+        .any(|e| e.by == "platform" && matches!(e.what, DealChange::Refused { .. })));
+}
+
+#[tokio::test]
+async fn deal_in_another_partners_exclusive_territory_is_refused() {
+    let h = start().await;
+    let holder = regional_holder(&h);
+    let other = partner(&h, |p| {
+        p.id != holder.id && p.brands.contains(&Brand::RemindLedger)
+    });
+    let refused = register(&h, input(&other, "Contoso", "US", Brand::RemindLedger)).await;
+    assert_eq!(refused.status, DealStatus::Refused);
+    match refused.refusal {
+        Some(DealRule::ExclusiveTerritory { holder: name, .. }) => assert_eq!(name, holder.name),
+        other => panic!("expected an exclusive-territory refusal, got {other:?}"),
+    }
+    // The holder itself registers there freely.
+    let own = register(&h, input(&holder, "Contoso", "US", Brand::RemindLedger)).await;
+    assert_eq!(own.status, DealStatus::Approved);
+}
+
+#[tokio::test]
+async fn territory_rights_follow_the_benefits_matrix() {
+    let h = start().await;
+    // Every exclusive claim on the public map is one the holder's tier may hold.
+    let token = h
+        .partner_user(Role::PartnerSales, h.data.partners.last().unwrap().id)
+        .await;
+    let claims: Vec<program::deals::TerritoryClaim> = h
+        .sync(&token, 0, 1_000)
+        .await
+        .iter()
+        .flat_map(|p| p.changes.iter())
+        .filter(|c| c.entity == Entity::TerritoryClaim)
+        .map(|c| serde_json::from_value(c.data.clone().unwrap()).unwrap())
+        .collect();
+    assert!(
+        !claims.is_empty(),
+        "the territory map reaches every partner"
+    );
+    for c in &claims {
+        assert!(c.exclusivity.allowed_for(c.holder_tier), "{c:?}");
+        assert!(matches!(c.holder_tier, Tier::Regional | Tier::Strategic));
+    }
+    // A Regional partner re-tiered to Specialist loses its claim's protection: the map follows.
+    let mut holder = regional_holder(&h);
+    holder.tier = Tier::Specialist;
+    holder.discount_rate = Tier::Specialist.band().min;
+    h.server.store().upsert_partner(&holder).await.unwrap();
+    let other = partner(&h, |p| {
+        p.id != holder.id && p.brands.contains(&Brand::RemindLedger)
+    });
+    let deal = register(&h, input(&other, "Fabrikam", "CA", Brand::RemindLedger)).await;
+    assert_eq!(deal.status, DealStatus::Approved);
+}
+
+#[tokio::test]
+async fn second_registration_of_the_same_prospect_is_refused() {
+    let h = start().await;
+    let country = free_country(&h, Region::Latam);
+    let sellers: Vec<Partner> = h
+        .data
+        .partners
+        .iter()
+        .filter(|p| p.brands.contains(&Brand::CentroPago))
+        .take(2)
+        .cloned()
+        .collect();
+    let first = register(
+        &h,
+        DealInput {
+            domain: Some("https://www.tortilleria-lupita.mx".into()),
+            ..input(
+                &sellers[0],
+                "Tortillería Lupita, S.A. de C.V.",
+                &country,
+                Brand::CentroPago,
+            )
+        },
+    )
+    .await;
+    assert_eq!(first.status, DealStatus::Approved);
+    // Another partner, the same prospect spelled differently.
+    let second = register(
+        &h,
+        input(
+            &sellers[1],
+            "TORTILLERIA LUPITA",
+            &country,
+            Brand::CentroPago,
+        ),
+    )
+    .await;
+    assert_eq!(second.status, DealStatus::Refused);
+    match second.refusal {
+        Some(DealRule::AlreadyRegistered { holder, .. }) => assert_eq!(holder, sellers[0].name),
+        other => panic!("expected a duplicate refusal, got {other:?}"),
+    }
+    // By domain alone.
+    let by_domain = register(
+        &h,
+        DealInput {
+            domain: Some("tortilleria-lupita.mx".into()),
+            ..input(&sellers[1], "Grupo Lupita", &country, Brand::CentroPago)
+        },
+    )
+    .await;
+    assert_eq!(by_domain.status, DealStatus::Refused);
+    // Once the first is lost, the prospect is free again.
+    let token = h.partner_user(Role::PartnerAdmin, sellers[0].id).await;
+    let outcome = send(
+        &h,
+        &token,
+        MutationKind::EditDeal {
+            id: first.id,
+            partner_id: sellers[0].id,
+            edits: vec![DealEdit::Stage {
+                from: DealStage::Registered,
+                to: DealStage::Lost,
+            }],
+        },
+    )
+    .await;
+    assert_eq!(outcome, Outcome::Applied);
+    let again = register(
+        &h,
+        input(
+            &sellers[1],
+            "Tortilleria Lupita",
+            &country,
+            Brand::CentroPago,
+        ),
+    )
+    .await;
+    assert_eq!(again.status, DealStatus::Approved);
+}
+
+#[tokio::test]
+async fn registration_expires_after_the_policy_period_unless_it_moves_stage() {
+    let h = start().await;
+    let country = free_country(&h, Region::EuEs);
+    let p = partner(&h, |p| p.brands.contains(&Brand::Voldier));
+    let idle = register(&h, input(&p, "Idle GmbH", &country, Brand::Voldier)).await;
+    let moving = register(&h, input(&p, "Moving BV", &country, Brand::Voldier)).await;
+    let token = h.partner_user(Role::PartnerAdmin, p.id).await;
+    let store = h.server.store();
+    // 89 days on: nothing expires.
+    let today = chrono::Utc::now().date_naive();
+    store.expire_deals(today + Days::new(89), 90).await.unwrap();
+    assert_eq!(
+        store.deal(idle.id).await.unwrap().unwrap().status,
+        DealStatus::Approved
+    );
+    // The moving deal moves stage; then day 90 comes.
+    let outcome = send(
+        &h,
+        &token,
+        MutationKind::EditDeal {
+            id: moving.id,
+            partner_id: p.id,
+            edits: vec![DealEdit::Stage {
+                from: DealStage::Registered,
+                to: DealStage::Qualified,
+            }],
+        },
+    )
+    .await;
+    assert_eq!(outcome, Outcome::Applied);
+    let mut moved = store.deal(moving.id).await.unwrap().unwrap();
+    assert_eq!(moved.stage, DealStage::Qualified);
+    // Its clock restarted at the move; pretend the move happened 30 days after registration.
+    moved.stage_since = moved.registered_at + chrono::Duration::days(30);
+    store
+        .upsert(Entity::Deal, serde_json::to_value(&moved).unwrap())
+        .await
+        .unwrap();
+    store.expire_deals(today + Days::new(90), 90).await.unwrap();
+    let idle = store.deal(idle.id).await.unwrap().unwrap();
+    assert_eq!(idle.status, DealStatus::Expired);
+    assert_eq!(idle.refusal, Some(DealRule::Expired { days: 90 }));
+    assert_eq!(
+        store.deal(moving.id).await.unwrap().unwrap().status,
+        DealStatus::Approved
+    );
+    // An expired deal can no longer change.
+    let outcome = send(
+        &h,
+        &token,
+        MutationKind::EditDeal {
+            id: idle.id,
+            partner_id: p.id,
+            edits: vec![DealEdit::Notes {
+                from: String::new(),
+                to: "late".into(),
+            }],
+        },
+    )
+    .await;
+    assert!(matches!(
+        outcome,
+        Outcome::Rejected {
+            code: ProblemCode::RuleViolation,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn contested_field_keeps_the_platforms_value_and_records_the_losing_edit() {
+    let h = start().await;
+    let country = free_country(&h, Region::Latam);
+    let p = partner(&h, |p| p.brands.contains(&Brand::CentroPago));
+    let deal = register(&h, input(&p, "Dos Equipos", &country, Brand::CentroPago)).await;
+    let a = h
+        .server
+        .create_token("Ana", Role::PartnerAdmin, &[p.id])
+        .await
+        .unwrap();
+    let b = h
+        .server
+        .create_token("Beto", Role::PartnerSales, &[p.id])
+        .await
+        .unwrap();
+    let value = |from: i64, to: i64| DealEdit::Value {
+        from: Credits::whole(from),
+        to: Credits::whole(to),
+    };
+    let edit = |edits: Vec<DealEdit>| MutationKind::EditDeal {
+        id: deal.id,
+        partner_id: p.id,
+        edits,
+    };
+    assert_eq!(
+        send(&h, &a, edit(vec![value(12_000, 15_000)])).await,
+        Outcome::Applied
+    );
+    // Beto, offline, saw 12,000 too.
+    let notes = DealEdit::Notes {
+        from: String::new(),
+        to: "CFO on board".into(),
+    };
+    assert_eq!(
+        send(&h, &b, edit(vec![value(12_000, 9_000), notes])).await,
+        Outcome::Applied
+    );
+    let now = h.server.store().deal(deal.id).await.unwrap().unwrap();
+    assert_eq!(now.value, Credits::whole(15_000), "the first change wins");
+    assert_eq!(now.notes, "CFO on board", "an uncontested field is applied");
+    assert!(now.history.iter().any(|e| e.by == "Beto"
+        && e.what
+            == DealChange::Lost {
+                field: DealField::Value,
+                wanted: "9000".into(),
+                kept: "15000".into(),
+            }));
+    // Closing is allowed; moving out of a closed stage is refused outright.
+    let back = send(
+        &h,
+        &a,
+        edit(vec![DealEdit::Stage {
+            from: DealStage::Registered,
+            to: DealStage::Won,
+        }]),
+    )
+    .await;
+    assert_eq!(back, Outcome::Applied);
+    let reopen = send(
+        &h,
+        &a,
+        edit(vec![DealEdit::Stage {
+            from: DealStage::Won,
+            to: DealStage::Proposal,
+        }]),
+    )
+    .await;
+    assert!(matches!(reopen, Outcome::Rejected { .. }));
+}
+
+#[tokio::test]
+async fn a_partner_cannot_register_or_edit_deals_of_another_partner() {
+    let h = start().await;
+    let partners = h.partners();
+    let token = h.partner_user(Role::PartnerAdmin, partners[0]).await;
+    let other = partner(&h, |p| p.id == partners[1]);
+    let outcome = send(
+        &h,
+        &token,
+        MutationKind::RegisterDeal {
+            deal: input(&other, "Nope", "US", Brand::RemindLedger),
+        },
+    )
+    .await;
+    assert!(matches!(
+        outcome,
+        Outcome::Rejected {
+            code: ProblemCode::Forbidden,
+            ..
+        }
+    ));
+}

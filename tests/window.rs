@@ -236,31 +236,9 @@ async fn signing_in_to_a_central_api_syncs_that_account_and_shows_when_it_is_off
                 .create_token("Pat Partner", Role::PartnerAdmin, &[partner])
                 .await?;
 
-            wait_for(c, "[data-testid=open-sign-in]")
-                .await?
-                .click()
-                .await?;
-            let url = wait_for(c, "[data-testid=sign-in-url]").await?;
-            url.clear().await?;
-            url.send_keys(&server.base_url()).await?;
-            wait_for(c, "[data-testid=sign-in-token]")
-                .await?
-                .send_keys(&token)
-                .await?;
-            wait_for(c, "[data-testid=sign-in-submit]")
-                .await?
-                .click()
-                .await?;
-
             // The cache now holds only that partner, synced from the server, and a partner's
             // own user lands on its page, not on a portfolio of one.
-            let own_page = format!("[data-testid=partner-page][data-id='{partner}']");
-            eventually("the signed-in partner's own page", || async {
-                let page = c.find_all(Locator::Css(&own_page)).await?;
-                let last = c.find_all(Locator::Css("[data-testid=sync-last]")).await?;
-                Ok((!page.is_empty() && !last.is_empty()).then_some(()))
-            })
-            .await?;
+            let own_page = sign_in_as_partner(c, &server.base_url(), &token, partner).await?;
             wait_for(c, "[data-testid=nav-home]").await?;
             ensure!(
                 c.find_all(Locator::Css("[data-testid=back]"))
@@ -287,6 +265,39 @@ async fn signing_in_to_a_central_api_syncs_that_account_and_shows_when_it_is_off
         })
     })
     .await;
+}
+
+/// Signs in to the central API at `base` with a partner user's `token`, and waits until that
+/// partner's own page shows, synced. Returns the page's selector.
+async fn sign_in_as_partner(
+    c: &fantoccini::Client,
+    base: &str,
+    token: &str,
+    partner: program::contract::PartnerId,
+) -> Result<String> {
+    wait_for(c, "[data-testid=open-sign-in]")
+        .await?
+        .click()
+        .await?;
+    let url = wait_for(c, "[data-testid=sign-in-url]").await?;
+    url.clear().await?;
+    url.send_keys(base).await?;
+    wait_for(c, "[data-testid=sign-in-token]")
+        .await?
+        .send_keys(token)
+        .await?;
+    wait_for(c, "[data-testid=sign-in-submit]")
+        .await?
+        .click()
+        .await?;
+    let own_page = format!("[data-testid=partner-page][data-id='{partner}']");
+    eventually("the signed-in partner's own page, synced", || async {
+        let page = c.find_all(Locator::Css(&own_page)).await?;
+        let last = c.find_all(Locator::Css("[data-testid=sync-last]")).await?;
+        Ok((!page.is_empty() && !last.is_empty()).then_some(()))
+    })
+    .await?;
+    Ok(own_page)
 }
 
 /// The amount in hundredths from a displayed amount ("12,345.60" or "12.345,60" → 1234560).
@@ -525,6 +536,100 @@ async fn search_finds_a_migrated_customer_and_the_partner_tabs_show_its_history(
             })
             .await?;
             app.save_screenshot("trends").await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_deal_registered_with_the_server_down_is_pending_then_approved_when_it_returns() {
+    run("deal-offline", |app| {
+        Box::pin(async move {
+            use central_api::server::{self, ServerConfig};
+            use program::contract::{Exclusivity, Role};
+            let c = &app.client;
+            let dir = tempfile::tempdir()?;
+            let today = chrono::Utc::now().date_naive();
+            let config = ServerConfig {
+                deployments: 2_000,
+                ..ServerConfig::demo(dir.path().join("central.sqlite3"), today)
+            };
+            let data = generate(&DemoConfig::with_deployments(today, 2_000));
+            // The Regional partner holding USA/Canada exclusively: its deal in the US is approved.
+            let territory = data
+                .territories
+                .iter()
+                .find(|t| t.exclusivity == Exclusivity::Regional)
+                .context("an exclusive regional territory")?;
+            let server = server::start(config.clone()).await?;
+            let token = server
+                .create_token("Rita Regional", Role::PartnerAdmin, &[territory.partner_id])
+                .await?;
+
+            sign_in_as_partner(c, &server.base_url(), &token, territory.partner_id).await?;
+
+            // The network goes away.
+            let addr = server.addr();
+            server.shutdown().await?;
+            wait_for(c, "[data-testid=sync-now]").await?.click().await?;
+            wait_for(c, "[data-testid=sync-offline]").await?;
+
+            wait_for(c, "[data-testid=tab-deals]")
+                .await?
+                .click()
+                .await?;
+            wait_for(c, "[data-testid=deal-new]").await?.click().await?;
+            wait_for(c, "[data-testid=deal-company]")
+                .await?
+                .send_keys("Offline Outfitters")
+                .await?;
+            wait_for(c, "[data-testid=deal-country]")
+                .await?
+                .send_keys("US")
+                .await?;
+            wait_for(c, "[data-testid=deal-value]")
+                .await?
+                .send_keys("18000")
+                .await?;
+            wait_for(c, "[data-testid=deal-product]")
+                .await?
+                .click()
+                .await?;
+            wait_for(c, "[data-testid=deal-save]")
+                .await?
+                .click()
+                .await?;
+            let pending = "[data-testid=deal-row][data-status=pending]";
+            eventually("the deal listed as pending", || async {
+                Ok((!c.find_all(Locator::Css(pending)).await?.is_empty()).then_some(()))
+            })
+            .await?;
+            app.save_screenshot("deal-pending").await?;
+
+            // The server returns, on the same address, with the same data.
+            let back = server::start(ServerConfig { addr, ..config }).await?;
+            wait_for(c, "[data-testid=sync-now]").await?.click().await?;
+            let approved = "[data-testid=deal-row][data-status=approved]";
+            eventually("the deal approved by the platform", || async {
+                for row in c.find_all(Locator::Css(approved)).await? {
+                    // A row replaced by a reload mid-check is looked for again.
+                    if text_content(&row)
+                        .await
+                        .is_ok_and(|t| t.contains("Offline Outfitters"))
+                    {
+                        return Ok(Some(()));
+                    }
+                }
+                Ok(None)
+            })
+            .await?;
+            ensure!(
+                c.find_all(Locator::Css(pending)).await?.is_empty(),
+                "nothing is left pending"
+            );
+            app.save_screenshot("deal-approved").await?;
+            back.shutdown().await?;
             Ok(())
         })
     })

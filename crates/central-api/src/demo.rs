@@ -468,6 +468,23 @@ pub fn generate(config: &DemoConfig) -> Dataset {
     }
 }
 
+/// The countries of `region` that no territory holds exclusively: where any partner selling the
+/// region's brand may register a deal.
+pub fn unclaimed_countries(territories: &[Territory], region: Region) -> Vec<Country> {
+    region
+        .countries()
+        .iter()
+        .filter_map(|c| Country::parse(c).ok())
+        .filter(|c| {
+            !territories.iter().any(|t| match t.exclusivity {
+                Exclusivity::None => false,
+                Exclusivity::Regional => t.region == c.region(),
+                Exclusivity::CountryLevel => t.country == Some(*c),
+            })
+        })
+        .collect()
+}
+
 /// Each Regional and Strategic partner's territory pipeline, and a few deals of Specialists:
 /// prospects in the partner's region (outside territories others hold exclusively), under the
 /// region's brand, with products that brand offers, at every stage. A registration that sat in

@@ -173,7 +173,7 @@ pub struct SyncEngine {
     api: ApiClient,
     options: SyncOptions,
     status: watch::Sender<SyncStatus>,
-    wake: Notify,
+    wake: Arc<Notify>,
     /// One round at a time, whoever asks.
     round: tokio::sync::Mutex<()>,
 }
@@ -193,7 +193,7 @@ impl SyncEngine {
             store,
             api,
             options,
-            wake: Notify::new(),
+            wake: Arc::new(Notify::new()),
             round: tokio::sync::Mutex::new(()),
         };
         engine.refresh_counts().await?;
@@ -246,7 +246,11 @@ impl SyncEngine {
                 let wait = match outcome {
                     Ok(_) => {
                         offline_delay = engine.options.min_backoff;
-                        engine.options.interval
+                        // A change saved after this round's push goes now, not a minute later.
+                        match unsent(engine.store.pool()).await {
+                            Ok(true) => Duration::ZERO,
+                            _ => engine.options.interval,
+                        }
                     }
                     Err(e) if e.is_transient() => {
                         offline_delay = (offline_delay * 2).min(engine.options.max_backoff);
@@ -284,7 +288,9 @@ impl SyncEngine {
         .await;
         match &outcome {
             Ok(()) => {
-                let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+                // Milliseconds: the UI reloads when this changes, and two rounds can end within
+                // one second (a change saved mid-round is sent by a round right after).
+                let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
                 self.store.set_state(LAST_SYNCED_AT, &now).await?;
                 tracing::info!(
                     changes = report.changes,
@@ -341,11 +347,33 @@ impl SyncEngine {
             .with_max_delay(self.options.max_backoff)
             .with_max_times(self.options.max_retries)
             .with_jitter();
+        // "Sync now" cuts a back-off short, but never a wait the server asked for (Retry-After).
+        let asked_to_wait = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let wake = Arc::clone(&self.wake);
+        let asked = Arc::clone(&asked_to_wait);
         let result = op
             .retry(policy)
             .when(ApiError::is_transient)
             .adjust(|e, backoff| e.retry_after().or(backoff))
+            .sleep(move |delay| {
+                let wake = Arc::clone(&wake);
+                let honour = asked.load(std::sync::atomic::Ordering::Relaxed);
+                async move {
+                    if honour {
+                        tokio::time::sleep(delay).await;
+                    } else {
+                        tokio::select! {
+                            _ = tokio::time::sleep(delay) => {}
+                            _ = wake.notified() => {}
+                        }
+                    }
+                }
+            })
             .notify(|e, wait| {
+                asked_to_wait.store(
+                    e.retry_after().is_some(),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
                 tracing::debug!(error = %e, ?wait, "retrying");
                 // Say so at once; the round keeps retrying behind the indicator.
                 self.status.send_modify(|s| {
@@ -712,6 +740,16 @@ async fn mirror_is_empty(conn: &mut SqliteConnection) -> Result<bool> {
         }
     }
     Ok(true)
+}
+
+/// Whether the outbox holds changes no round has tried to send yet.
+async fn unsent(pool: &sqlx::SqlitePool) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND attempts = 0)",
+    )
+    .fetch_one(pool)
+    .await?
+        != 0)
 }
 
 /// Applies one page and moves the cursor, in one transaction, on the round's connection.

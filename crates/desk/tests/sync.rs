@@ -84,6 +84,8 @@ const TABLES: &[(Entity, &str)] = &[
     (Entity::NpsResponse, "nps_responses"),
     (Entity::CatalogItem, "catalog_items"),
     (Entity::CustomerMigration, "customer_migrations"),
+    (Entity::Deal, "deals"),
+    (Entity::TerritoryClaim, "territory_claims"),
 ];
 
 async fn local_count(store: &Store, table: &str) -> u64 {
@@ -408,7 +410,7 @@ async fn a_partner_users_mirror_holds_only_its_partner() {
         .await
         .unwrap();
     assert_eq!(ids, vec![me.clone()]);
-    for table in ["territories", "ledger_entries", "nps_responses"] {
+    for table in ["territories", "ledger_entries", "nps_responses", "deals"] {
         let others: i64 = sqlx::query_scalar(&format!(
             "SELECT count(*) FROM {table} WHERE partner_id <> ?"
         ))

@@ -499,10 +499,11 @@ pub fn merge_edit(
                         "the value must be zero or more, with at most two decimals".into(),
                     ));
                 }
+                // Compared as numbers: 25000.5 and 25000.50 are the same value.
                 (
-                    deal.value.amount().to_string(),
-                    from.amount().to_string(),
-                    to.amount().to_string(),
+                    deal.value.amount().normalize().to_string(),
+                    from.amount().normalize().to_string(),
+                    to.amount().normalize().to_string(),
                 )
             }
             DealEdit::ExpectedClose { from, to } => (

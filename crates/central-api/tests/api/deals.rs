@@ -80,17 +80,8 @@ fn regional_holder(h: &Harness) -> Partner {
 
 /// A country of `region` no one holds exclusively.
 fn free_country(h: &Harness, region: Region) -> String {
-    region
-        .countries()
-        .iter()
-        .find(|c| {
-            !h.data.territories.iter().any(|t| {
-                t.exclusivity != Exclusivity::None
-                    && (t.exclusivity == Exclusivity::Regional && t.region == region
-                        || t.country.map(|x| x.code().to_string()) == Some(c.to_string()))
-            })
-        })
-        .unwrap()
+    central_api::demo::unclaimed_countries(&h.data.territories, region)[0]
+        .code()
         .to_string()
 }
 

@@ -10,6 +10,7 @@ packages=(
   libwebkit2gtk-4.1-dev libssl-dev libxdo-dev librsvg2-dev   # Tauri on Linux
   webkit2gtk-driver xvfb xauth                               # the real window, driven in tests
   fonts-dejavu-core                                          # a readable UI font everywhere
+  poppler-utils                                              # pdftotext: tests read the PDFs
 )
 missing=()
 for p in "${packages[@]}"; do

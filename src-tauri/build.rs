@@ -26,6 +26,13 @@ fn main() {
         "check_deal",
         "register_deal",
         "edit_deal",
+        "quotes",
+        "check_quote",
+        "save_quote",
+        "revise_quote",
+        "set_quote_status",
+        "quote_pdf",
+        "export_quote_lines",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

@@ -635,3 +635,144 @@ async fn a_deal_registered_with_the_server_down_is_pending_then_approved_when_it
     })
     .await;
 }
+
+#[tokio::test]
+async fn offline_an_early_access_quote_prints_for_a_specialist_and_is_refused_for_an_authorized_partner(
+) {
+    run("quote-offline", |app| {
+        Box::pin(async move {
+            use central_api::server::{self, ServerConfig};
+            use program::contract::Role;
+            use program::Brand;
+            let c = &app.client;
+            let dir = tempfile::tempdir()?;
+            let today = chrono::Utc::now().date_naive();
+            let data = generate(&DemoConfig::with_deployments(today, 2_000));
+            let pick = |tier: Tier| {
+                data.partners
+                    .iter()
+                    .find(|p| p.tier == tier && p.brands.first() == Some(&Brand::CentroPago))
+                    .cloned()
+                    .context("a CentroPago partner of the tier")
+            };
+            let (specialist, authorized) = (pick(Tier::Specialist)?, pick(Tier::Authorized)?);
+            let server = server::start(ServerConfig {
+                deployments: 2_000,
+                ..ServerConfig::demo(dir.path().join("central.sqlite3"), today)
+            })
+            .await?;
+            let token = server
+                .create_token(
+                    "Ana Manager",
+                    Role::PlatformAccountManager,
+                    &[specialist.id, authorized.id],
+                )
+                .await?;
+            wait_for(c, "[data-testid=open-sign-in]")
+                .await?
+                .click()
+                .await?;
+            let url = wait_for(c, "[data-testid=sign-in-url]").await?;
+            url.clear().await?;
+            url.send_keys(&server.base_url()).await?;
+            wait_for(c, "[data-testid=sign-in-token]")
+                .await?
+                .send_keys(&token)
+                .await?;
+            wait_for(c, "[data-testid=sign-in-submit]")
+                .await?
+                .click()
+                .await?;
+            let row = |id: program::contract::PartnerId| {
+                format!("[data-testid=portfolio-row][data-id='{id}'] [data-col=name] button")
+            };
+            eventually("both partners synced", || async {
+                let a = c.find_all(Locator::Css(&row(specialist.id))).await?;
+                let b = c.find_all(Locator::Css(&row(authorized.id))).await?;
+                let last = c.find_all(Locator::Css("[data-testid=sync-last]")).await?;
+                Ok((!a.is_empty() && !b.is_empty() && !last.is_empty()).then_some(()))
+            })
+            .await?;
+
+            // On the plane.
+            server.shutdown().await?;
+            wait_for(c, "[data-testid=sync-now]").await?.click().await?;
+            wait_for(c, "[data-testid=sync-offline]").await?;
+
+            // A quote with an early-access skill, built for each partner.
+            let build = |partner: program::contract::PartnerId| async move {
+                wait_for(c, &row(partner)).await?.click().await?;
+                wait_for(c, "[data-testid=tab-quotes]")
+                    .await?
+                    .click()
+                    .await?;
+                wait_for(c, "[data-testid=quote-new]")
+                    .await?
+                    .click()
+                    .await?;
+                wait_for(c, "[data-testid=quote-customer]")
+                    .await?
+                    .send_keys("Hotel Aurora")
+                    .await?;
+                wait_for(c, "[data-testid=quote-country]")
+                    .await?
+                    .send_keys("MX")
+                    .await?;
+                wait_for(c, "[data-testid=quote-add-line]")
+                    .await?
+                    .click()
+                    .await?;
+                wait_for(
+                    c,
+                    "[data-testid=quote-line-sku] option[value='SK-FORECAST']",
+                )
+                .await?
+                .click()
+                .await?;
+                anyhow::Ok(())
+            };
+
+            build(authorized.id).await?;
+            let rule = wait_for(c, "[data-testid=quote-rule]").await?;
+            ensure!(
+                rule.attr("data-rule").await?.as_deref() == Some("early_access_tier"),
+                "the Authorized partner's quote is refused for the early-access item"
+            );
+            ensure!(
+                !wait_for(c, "[data-testid=quote-save]")
+                    .await?
+                    .is_enabled()
+                    .await?,
+                "and cannot be saved"
+            );
+            app.save_screenshot("quote-refused").await?;
+
+            wait_for(c, "[data-testid=nav-home]").await?.click().await?;
+            build(specialist.id).await?;
+            let total = wait_for(c, "[data-testid=quote-total]").await?;
+            ensure!(!text_content(&total).await?.trim().is_empty(), "priced");
+            wait_for(c, "[data-testid=quote-save]")
+                .await?
+                .click()
+                .await?;
+            wait_for(c, "[data-testid=quote-row][data-pending=true]").await?;
+            wait_for(c, "[data-testid=quote-pdf]")
+                .await?
+                .click()
+                .await?;
+            let saved = wait_for(c, "[data-testid=quote-saved-file]").await?;
+            let path = saved.attr("title").await?.context("the PDF's path")?;
+            app.save_screenshot("quote-pdf").await?;
+            let text = std::process::Command::new("pdftotext")
+                .args([path.as_str(), "-"])
+                .output()?;
+            let text = String::from_utf8_lossy(&text.stdout);
+            ensure!(
+                text.contains("Hotel Aurora") && text.contains("CentroPago") && text.contains("Q-"),
+                "the PDF is the customer's quote: {text}"
+            );
+            Ok(())
+        })
+    })
+    .await;
+}

@@ -3,6 +3,7 @@
 use desk::deals::{DealCheck, DealForm, DealList, DealView};
 use desk::error::IpcError;
 use desk::export::{ExportFormat, Lang};
+use desk::quotes::{QuoteCheck, QuoteForm, QuoteList, QuoteView};
 use desk::sync::SyncOptions;
 use desk::views::{
     CustomerDetail, CustomerFilter, CustomerPage, ExportKind, LedgerPage, MigrationRow,
@@ -11,6 +12,7 @@ use desk::views::{
 };
 use desk::Desk;
 use program::deals::DealEdit;
+use program::quotes::QuoteStatus;
 use tauri::{AppHandle, State};
 
 use crate::demo::Demo;
@@ -201,4 +203,55 @@ pub async fn edit_deal(
     edits: Vec<DealEdit>,
 ) -> Result<DealView, IpcError> {
     Ok(desk.edit_deal(&deal_id, edits).await?)
+}
+
+#[tauri::command]
+pub async fn quotes(desk: State<'_, Desk>, partner_id: String) -> Result<QuoteList, IpcError> {
+    Ok(desk.quotes(&partner_id).await?)
+}
+
+#[tauri::command]
+pub async fn check_quote(desk: State<'_, Desk>, form: QuoteForm) -> Result<QuoteCheck, IpcError> {
+    Ok(desk.check_quote(&form).await?)
+}
+
+#[tauri::command]
+pub async fn save_quote(desk: State<'_, Desk>, form: QuoteForm) -> Result<QuoteView, IpcError> {
+    Ok(desk.save_quote(&form).await?)
+}
+
+#[tauri::command]
+pub async fn revise_quote(desk: State<'_, Desk>, quote_id: String) -> Result<QuoteView, IpcError> {
+    Ok(desk.revise_quote(&quote_id).await?)
+}
+
+#[tauri::command]
+pub async fn set_quote_status(
+    desk: State<'_, Desk>,
+    quote_id: String,
+    status: QuoteStatus,
+) -> Result<QuoteView, IpcError> {
+    Ok(desk.set_quote_status(&quote_id, status).await?)
+}
+
+#[tauri::command]
+pub async fn quote_pdf(
+    desk: State<'_, Desk>,
+    dir: State<'_, ExportDir>,
+    quote_id: String,
+) -> Result<String, IpcError> {
+    Ok(desk.quote_pdf(&quote_id, &dir.0).await?)
+}
+
+#[tauri::command]
+pub async fn export_quote_lines(
+    desk: State<'_, Desk>,
+    dir: State<'_, ExportDir>,
+    quote_id: String,
+    format: ExportFormat,
+    lang: Lang,
+) -> Result<String, IpcError> {
+    Ok(desk
+        .export_quote_lines(&quote_id, format, lang, &dir.0)
+        .await?)
 }

@@ -111,6 +111,13 @@ fn main() {
             commands::check_deal,
             commands::register_deal,
             commands::edit_deal,
+            commands::quotes,
+            commands::check_quote,
+            commands::save_quote,
+            commands::revise_quote,
+            commands::set_quote_status,
+            commands::quote_pdf,
+            commands::export_quote_lines,
         ])
         .run(tauri::generate_context!())
         .expect("Partner Desk failed to start");

@@ -132,6 +132,7 @@ pub enum Row {
     CustomerMigration(CustomerMigration),
     Deal(program::deals::Deal),
     TerritoryClaim(program::deals::TerritoryClaim),
+    Quote(program::quotes::Quote),
 }
 
 impl Row {
@@ -149,6 +150,7 @@ impl Row {
             Entity::CustomerMigration => Row::CustomerMigration(from_str(json)?),
             Entity::Deal => Row::Deal(from_str(json)?),
             Entity::TerritoryClaim => Row::TerritoryClaim(from_str(json)?),
+            Entity::Quote => Row::Quote(from_str(json)?),
         })
     }
 }

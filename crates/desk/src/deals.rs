@@ -210,7 +210,7 @@ async fn partner_facts(store: &Store, id: PartnerId) -> Result<PartnerFacts> {
 }
 
 /// The synced catalog, each item with the brands offering it.
-async fn catalog(store: &Store) -> Result<Vec<CatalogItem>> {
+pub(crate) async fn catalog(store: &Store) -> Result<Vec<CatalogItem>> {
     let rows = sqlx::query(
         "SELECT c.sku, c.name, c.kind, c.price_minor, c.billing, c.early_access, \
          coalesce((SELECT json_group_array(b.brand) FROM catalog_item_brands b WHERE b.sku = c.sku), '[]') AS brands \

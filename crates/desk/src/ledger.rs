@@ -160,6 +160,29 @@ pub async fn page(
 
 /// Purchases for `partner` made here and not yet applied by the central API (pending in the
 /// outbox; refused ones are not counted).
+/// The balance as of the last sync plus the purchases still waiting to be sent: what the partner
+/// can count on.
+pub async fn provisional_balance(store: &Store, partner: PartnerId) -> Result<Credits> {
+    let synced: i64 = sqlx::query_scalar(
+        "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?",
+    )
+    .bind(partner.to_string())
+    .fetch_one(store.pool())
+    .await?;
+    let pending: rust_decimal::Decimal = pending_purchases(store, partner)
+        .await?
+        .iter()
+        .map(|p| {
+            p.credits
+                .parse::<rust_decimal::Decimal>()
+                .unwrap_or_default()
+        })
+        .sum();
+    Ok(Credits::rounded(
+        Credits::from_minor(synced).amount() + pending,
+    ))
+}
+
 pub async fn pending_purchases(store: &Store, partner: PartnerId) -> Result<Vec<PendingPurchase>> {
     let rows = sqlx::query(
         "SELECT id, payload, created_at FROM outbox \

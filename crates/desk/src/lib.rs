@@ -16,7 +16,9 @@ pub mod logging;
 pub mod metrics;
 pub mod outbox;
 pub mod partners;
+pub mod pdf;
 pub mod portfolio;
+pub mod quotes;
 pub mod secrets;
 pub mod settings;
 pub mod store;
@@ -557,6 +559,82 @@ impl Desk {
         Ok(deal)
     }
 
+    /// A partner's quotes, and what the quote builder offers (catalog, brands, currencies).
+    pub async fn quotes(&self, partner_id: &str) -> Result<quotes::QuoteList> {
+        let id = partners::parse_id(partner_id)?;
+        quotes::list(&self.store, id, Utc::now().date_naive()).await
+    }
+
+    /// Prices a quote as it is built: for the customer and for the partner, or the rule it breaks.
+    pub async fn check_quote(&self, form: &quotes::QuoteForm) -> Result<quotes::QuoteCheck> {
+        quotes::check(&self.store, form).await
+    }
+
+    /// Saves a draft quote on this device (numbered here), queued for the platform.
+    pub async fn save_quote(&self, form: &quotes::QuoteForm) -> Result<quotes::QuoteView> {
+        let user = deals::user_name(&self.store).await?;
+        let quote = quotes::save(&self.store, form, &user).await?;
+        self.after_local_write().await?;
+        Ok(quote)
+    }
+
+    /// A new version of a sent quote, as a draft; the sent one is kept.
+    pub async fn revise_quote(&self, quote_id: &str) -> Result<quotes::QuoteView> {
+        let user = deals::user_name(&self.store).await?;
+        let quote = quotes::revise(&self.store, quote_id, &user).await?;
+        self.after_local_write().await?;
+        Ok(quote)
+    }
+
+    pub async fn set_quote_status(
+        &self,
+        quote_id: &str,
+        status: program::quotes::QuoteStatus,
+    ) -> Result<quotes::QuoteView> {
+        let quote = quotes::set_status(&self.store, quote_id, status).await?;
+        self.after_local_write().await?;
+        Ok(quote)
+    }
+
+    /// Prints a quote as PDF into `dir`, with the partner's own template if the data folder holds
+    /// one (`templates/quote.typ`), else the bundled one. Returns the file's path.
+    pub async fn quote_pdf(&self, quote_id: &str, dir: &Path) -> Result<String> {
+        let template = self.template_path("quote.typ");
+        quotes::export_pdf(&self.store, quote_id, dir, template.as_deref()).await
+    }
+
+    /// Writes a quote's lines to `dir` as CSV or XLSX; returns the file's path.
+    pub async fn export_quote_lines(
+        &self,
+        quote_id: &str,
+        format: export::ExportFormat,
+        lang: export::Lang,
+        dir: &Path,
+    ) -> Result<String> {
+        let view = quotes::get(&self.store, quote_id).await?;
+        let priced = view.priced.ok_or_else(|| DeskError::InvalidInput {
+            field: "quote",
+            reason: serde_json::to_string(&view.rule).unwrap_or_default(),
+        })?;
+        let table = export::quote_lines(&priced, lang)?;
+        let path = dir.join(format!(
+            "{}-v{}-lines.{}",
+            view.number,
+            view.revision,
+            format.extension()
+        ));
+        export::save(table, format, path.clone()).await?;
+        Ok(path.display().to_string())
+    }
+
+    /// Where a partner's own copy of a template goes: `templates/<name>` in the data folder.
+    pub fn template_path(&self, name: &str) -> Option<std::path::PathBuf> {
+        self.store
+            .path()
+            .parent()
+            .map(|dir| dir.join("templates").join(name))
+    }
+
     /// After a change is queued: the pending count moves, and sync is asked to push it.
     async fn after_local_write(&self) -> Result<()> {
         if let Some(s) = self.session.lock().await.as_ref() {
@@ -583,7 +661,7 @@ fn kind_str(kind: WorkspaceKind) -> &'static str {
 async fn wipe_all(store: &Store) -> Result<()> {
     sync::wipe_mirror(store).await?;
     let mut tx = store.pool().begin().await?;
-    for table in ["quote_lines", "quotes", "outbox", "sync_state"] {
+    for table in ["outbox", "sync_state"] {
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *tx)
             .await?;

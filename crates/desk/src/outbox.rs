@@ -47,6 +47,11 @@ impl LocalWrite {
         Ok(w)
     }
 
+    /// The connection, for the user's change itself, in the same transaction.
+    pub fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.conn
+    }
+
     /// Adds an outbox row; returns the mutation's id (a UUIDv7).
     pub async fn enqueue(
         &mut self,
@@ -95,7 +100,7 @@ impl Drop for LocalWrite {
 pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
     let rows = sqlx::query(
         "SELECT o.id, o.payload, o.last_error, o.created_at, p.name AS partner \
-         FROM outbox o LEFT JOIN partners p ON p.id = coalesce(json_extract(o.payload, '$.input.partner_id'), json_extract(o.payload, '$.input.deal.partner_id')) \
+         FROM outbox o LEFT JOIN partners p ON p.id = coalesce(json_extract(o.payload, '$.input.partner_id'), json_extract(o.payload, '$.input.deal.partner_id'), json_extract(o.payload, '$.input.quote.partner_id')) \
          WHERE o.status = 'rejected' ORDER BY o.seq DESC",
     )
     .fetch_all(store.pool())
@@ -114,6 +119,12 @@ pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
                 ),
                 MutationKind::RegisterDeal { deal } => {
                     format!("Register the deal {}", deal.company)
+                }
+                MutationKind::SaveQuote { quote } => {
+                    format!("Save quote {} for {}", quote.number, quote.customer)
+                }
+                MutationKind::SetQuoteStatus { to, .. } => {
+                    format!("Mark a quote as {}", to.as_str())
                 }
                 MutationKind::EditDeal { edits, .. } => format!(
                     "Change {} of a deal",

@@ -14,6 +14,7 @@ use program::contract::{
 };
 use program::deals::{Deal, TerritoryClaim};
 use program::migration::CustomerMigration;
+use program::quotes::Quote;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -365,6 +366,7 @@ pub(crate) struct Rows<'a> {
     pub migrations: Vec<&'a CustomerMigration>,
     pub deals: Vec<(&'a Deal, i64)>,
     pub claims: Vec<(TerritoryClaim, i64)>,
+    pub quotes: Vec<(&'a Quote, i64)>,
 }
 
 impl<'a> Rows<'a> {
@@ -380,6 +382,7 @@ impl<'a> Rows<'a> {
             catalog: data.catalog.iter().map(|r| (r, 0)).collect(),
             migrations: data.migrations.iter().collect(),
             deals: data.deals.iter().map(|r| (r, 0)).collect(),
+            quotes: Vec::new(),
             claims: data
                 .territories
                 .iter()
@@ -561,6 +564,34 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(d.status.as_str())
                 .push_bind(d.stage.as_str())
                 .push_bind(d.registered_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .push_bind(json.clone())
+                .push_bind(*version);
+        },
+    )
+    .await?;
+    let quotes: Vec<(&Quote, i64, String)> = data
+        .quotes
+        .iter()
+        .map(|(q, v)| {
+            serde_json::to_string(q)
+                .map(|json| (*q, *v, json))
+                .map_err(|e| DeskError::Corrupt(format!("quote {}: {e}", q.id)))
+        })
+        .collect::<Result<_>>()?;
+    insert_chunked(
+        conn,
+        "INSERT INTO quotes (id, partner_id, number, revision, status, created_on, data, version) ",
+        " ON CONFLICT (id) DO UPDATE SET partner_id = excluded.partner_id, number = excluded.number, \
+         revision = excluded.revision, status = excluded.status, created_on = excluded.created_on, \
+         data = excluded.data, version = excluded.version",
+        &quotes,
+        |b, (q, version, json)| {
+            b.push_bind(q.id.to_string())
+                .push_bind(q.partner_id.to_string())
+                .push_bind(q.number.clone())
+                .push_bind(i64::from(q.revision))
+                .push_bind(q.status.as_str())
+                .push_bind(q.created_on.to_string())
                 .push_bind(json.clone())
                 .push_bind(*version);
         },

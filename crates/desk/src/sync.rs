@@ -56,6 +56,7 @@ pub const USER: &str = "user";
 
 /// Tables mirrored from the central API, children before parents (the order a wipe deletes in).
 const MIRROR_TABLES: &[&str] = &[
+    "quotes",
     "deals",
     "territory_claims",
     "partner_brands",
@@ -781,9 +782,10 @@ async fn apply_page(
     let mut rows = Rows::default();
     let mut deletes: HashMap<Entity, Vec<String>> = HashMap::new();
     for change in &page.changes {
-        // Deals are the exception: the mirror holds only the platform's copy, and the app shows
-        // a user's pending changes on top of it (see `deals`), so the copy stays current.
-        if change.entity != Entity::Deal
+        // Deals and quotes are the exception: the mirror holds only the platform's copy, and the
+        // app shows a user's pending changes on top of it (see `deals`), so the copy stays
+        // current.
+        if !matches!(change.entity, Entity::Deal | Entity::Quote)
             && pending
                 .get(change.entity.as_str())
                 .is_some_and(|ids| ids.contains(&change.id))
@@ -805,6 +807,7 @@ async fn apply_page(
                     Row::CustomerMigration(r) => rows.migrations.push(r),
                     Row::Deal(r) => rows.deals.push((r, version)),
                     Row::TerritoryClaim(r) => rows.claims.push((r.clone(), version)),
+                    Row::Quote(r) => rows.quotes.push((r, version)),
                 }
             }
             (Op::Upsert, None) => {
@@ -898,7 +901,7 @@ async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]
             "customer_migrations.to_partner_id",
         ],
         Entity::Deal => &["deals.partner_id"],
-        Entity::LedgerEntry | Entity::CatalogItem | Entity::TerritoryClaim => &[],
+        Entity::LedgerEntry | Entity::CatalogItem | Entity::TerritoryClaim | Entity::Quote => &[],
     };
     for owner in owners {
         let (table, column) = owner.split_once('.').expect("table.column");
@@ -925,6 +928,7 @@ async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]
         Entity::CustomerMigration => ("customer_migrations", "id"),
         Entity::Deal => ("deals", "id"),
         Entity::TerritoryClaim => ("territory_claims", "id"),
+        Entity::Quote => ("quotes", "id"),
     };
     store::delete_where_in(conn, table, key, ids).await
 }

@@ -3,95 +3,20 @@
 //! two partners racing for one prospect, two devices editing one deal, refused changes, and the
 //! pipeline's figures.
 
+mod common;
+
 use std::time::Duration;
 
-use central_api::demo::{self, DemoConfig};
-use central_api::server::{self, RunningServer, ServerConfig};
-use chrono::NaiveDate;
+use central_api::demo;
+use central_api::server::{self, ServerConfig};
+use common::{as_of, engine, world, World, DEPLOYMENTS};
 use desk::api::{ApiClient, Token};
 use desk::deals::{self, DealForm};
 use desk::store::{Store, CACHE_FILE};
-use desk::sync::{SyncEngine, SyncOptions};
-use program::contract::{Dataset, Exclusivity, Partner, Role};
+use desk::sync::SyncOptions;
+use program::contract::{Exclusivity, Partner, Role};
 use program::deals::{DealChange, DealEdit, DealField, DealRule, DealStage, DealStatus};
 use program::{Brand, Credits, Region};
-
-const DEPLOYMENTS: usize = 2_000;
-
-fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
-}
-
-struct World {
-    dir: tempfile::TempDir,
-    server: RunningServer,
-    data: Dataset,
-}
-
-async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let server = server::start(ServerConfig {
-        deployments: DEPLOYMENTS,
-        today: Some(as_of()),
-        ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
-    })
-    .await
-    .unwrap();
-    World {
-        dir,
-        server,
-        data: demo::generate(&DemoConfig::with_deployments(as_of(), DEPLOYMENTS)),
-    }
-}
-
-/// One laptop: its own cache, signed in as `user` of `partner`.
-struct Device {
-    store: Store,
-    engine: std::sync::Arc<SyncEngine>,
-}
-
-impl World {
-    fn partner(&self, f: impl Fn(&Partner) -> bool) -> Partner {
-        self.data.partners.iter().find(|p| f(p)).cloned().unwrap()
-    }
-
-    /// A country of `region` nobody holds exclusively.
-    fn free_country(&self, region: Region) -> String {
-        demo::unclaimed_countries(&self.data.territories, region)[0]
-            .code()
-            .to_string()
-    }
-
-    async fn device(&self, name: &str, user: &str, role: Role, partner: &Partner) -> Device {
-        let token = self
-            .server
-            .create_token(user, role, &[partner.id])
-            .await
-            .unwrap();
-        let store = Store::open(&self.dir.path().join(name).join(CACHE_FILE))
-            .await
-            .unwrap();
-        let engine = engine(&self.server, &store, &token).await;
-        engine.run_once().await.unwrap();
-        Device { store, engine }
-    }
-}
-
-async fn engine(server: &RunningServer, store: &Store, token: &str) -> std::sync::Arc<SyncEngine> {
-    let api = ApiClient::new(server.base_url().parse().unwrap(), Token::new(token)).unwrap();
-    SyncEngine::new(
-        store.clone(),
-        api,
-        SyncOptions {
-            min_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_millis(200),
-            max_retries: 4,
-            ..SyncOptions::default()
-        },
-    )
-    .await
-    .unwrap()
-}
 
 fn form(partner: &Partner, company: &str, country: &str, brand: Brand) -> DealForm {
     let sku = demo::catalog()

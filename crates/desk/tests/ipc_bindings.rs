@@ -35,6 +35,9 @@ fn export(dir: &Path) {
     desk::deals::DealForm::export_all_to(dir).unwrap();
     desk::deals::DealCheck::export_all_to(dir).unwrap();
     program::deals::DealEdit::export_all_to(dir).unwrap();
+    desk::quotes::QuoteList::export_all_to(dir).unwrap();
+    desk::quotes::QuoteForm::export_all_to(dir).unwrap();
+    desk::quotes::QuoteCheck::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

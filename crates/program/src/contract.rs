@@ -349,10 +349,11 @@ pub enum Entity {
     Deal,
     /// The territory map: who holds which territory exclusively, seen by everyone.
     TerritoryClaim,
+    Quote,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 10] = [
+    pub const ALL: [Entity; 11] = [
         Entity::Partner,
         Entity::Territory,
         Entity::Customer,
@@ -363,6 +364,7 @@ impl Entity {
         Entity::CustomerMigration,
         Entity::Deal,
         Entity::TerritoryClaim,
+        Entity::Quote,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -377,6 +379,7 @@ impl Entity {
             Entity::CustomerMigration => "customer_migration",
             Entity::Deal => "deal",
             Entity::TerritoryClaim => "territory_claim",
+            Entity::Quote => "quote",
         }
     }
 
@@ -461,7 +464,7 @@ pub struct Mutation {
     pub kind: MutationKind,
 }
 
-/// What a mutation does. Later work adds quotes and action items here.
+/// What a mutation does. Later work adds action items here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "input", rename_all = "snake_case")]
@@ -479,6 +482,16 @@ pub enum MutationKind {
         id: crate::deals::DealId,
         partner_id: PartnerId,
         edits: Vec<crate::deals::DealEdit>,
+    },
+    /// Write a draft quote, or a new revision of a sent one. The platform prices it by the same
+    /// rules and refuses one that breaks them.
+    SaveQuote { quote: crate::quotes::Quote },
+    /// Move a quote along its lifecycle (sent, accepted, declined, expired).
+    SetQuoteStatus {
+        id: crate::quotes::QuoteId,
+        partner_id: PartnerId,
+        from: crate::quotes::QuoteStatus,
+        to: crate::quotes::QuoteStatus,
     },
 }
 

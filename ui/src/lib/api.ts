@@ -5,6 +5,11 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { QuoteCheck } from "../ipc/QuoteCheck";
+import type { QuoteForm } from "../ipc/QuoteForm";
+import type { QuoteList } from "../ipc/QuoteList";
+import type { QuoteStatus } from "../ipc/QuoteStatus";
+import type { QuoteView } from "../ipc/QuoteView";
 import type { DealCheck } from "../ipc/DealCheck";
 import type { DealEdit } from "../ipc/DealEdit";
 import type { DealForm } from "../ipc/DealForm";
@@ -79,6 +84,15 @@ export const api = {
   checkDeal: (form: DealForm) => call<DealCheck>("check_deal", { form }),
   registerDeal: (form: DealForm) => call<DealView>("register_deal", { form }),
   editDeal: (dealId: string, edits: DealEdit[]) => call<DealView>("edit_deal", { dealId, edits }),
+  quotes: (partnerId: string) => call<QuoteList>("quotes", { partnerId }),
+  checkQuote: (form: QuoteForm) => call<QuoteCheck>("check_quote", { form }),
+  saveQuote: (form: QuoteForm) => call<QuoteView>("save_quote", { form }),
+  reviseQuote: (quoteId: string) => call<QuoteView>("revise_quote", { quoteId }),
+  setQuoteStatus: (quoteId: string, status: QuoteStatus) =>
+    call<QuoteView>("set_quote_status", { quoteId, status }),
+  quotePdf: (quoteId: string) => call<string>("quote_pdf", { quoteId }),
+  exportQuoteLines: (quoteId: string, format: ExportFormat, lang: Lang) =>
+    call<string>("export_quote_lines", { quoteId, format, lang }),
   partnerPage: (id: string) => call<PartnerPage>("partner_page", { id }),
   syncStatus: () => call<SyncStatus | null>("sync_status"),
   syncNow: () => call<null>("sync_now"),

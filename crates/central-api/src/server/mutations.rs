@@ -20,7 +20,10 @@ use program::deals::{
     check_registration, merge_edit, Deal, DealChange, DealEdit, DealEvent, DealId, DealInput,
     DealStatus, Registrant, Registration, TerritoryClaim,
 };
-use program::{fiat_for_credits, Credits};
+use program::quotes::{
+    price, valid_until, Quote, QuoteId, QuoteRule, QuoteStatus, Request, Seller,
+};
+use program::{fiat_for_credits, Credits, Currency, FxRate};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -153,6 +156,13 @@ async fn decide(
             partner_id,
             edits,
         } => edit_deal(&mut w, state, caller, *id, *partner_id, edits).await?,
+        MutationKind::SaveQuote { quote } => save_quote(&mut w, state, caller, quote).await?,
+        MutationKind::SetQuoteStatus {
+            id,
+            partner_id,
+            from,
+            to,
+        } => set_quote_status(&mut w, caller, *id, *partner_id, *from, *to).await?,
     };
     w.record_decision(mutation.id, &caller.user, &outcome)
         .await?;
@@ -400,4 +410,198 @@ fn capitalize(s: &str) -> String {
     chars.next().map_or_else(String::new, |c| {
         c.to_uppercase().chain(chars).collect::<String>() + "."
     })
+}
+
+/// Writes a draft quote or a new revision, after pricing it by the program's rules: the same
+/// [`program::quotes::price`] the app runs, with the platform's catalog, the partner's tier and
+/// rate as they stand, and the FX rate of the day.
+async fn save_quote(
+    w: &mut WriteTx,
+    state: &AppState,
+    caller: &Caller,
+    quote: &Quote,
+) -> Result<Outcome, StoreError> {
+    if !caller.may_see(quote.partner_id) {
+        return Ok(rejected(
+            ProblemCode::Forbidden,
+            "You can write quotes only for partners you work with.",
+        ));
+    }
+    let Some(partner) = w.partner(quote.partner_id).await? else {
+        return Ok(rejected(
+            ProblemCode::NotFound,
+            "This partner no longer exists.",
+        ));
+    };
+    if let Some(existing) = w.quote(quote.id).await? {
+        if existing == *quote {
+            return Ok(Outcome::Applied);
+        }
+        if existing.partner_id != quote.partner_id || existing.status != QuoteStatus::Draft {
+            return Ok(rejected(
+                ProblemCode::RuleViolation,
+                "This quote was sent and can no longer change; revise it to make a new version.",
+            ));
+        }
+    }
+    if quote.status != QuoteStatus::Draft {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            "A quote is saved as a draft, then sent.",
+        ));
+    }
+    if w.quote_number_taken(quote.id, &quote.number, quote.revision)
+        .await?
+    {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            format!(
+                "Quote number {} (version {}) is already used by another quote.",
+                quote.number, quote.revision
+            ),
+        ));
+    }
+    match (quote.revision, quote.supersedes) {
+        (1, None) => {}
+        (n, Some(previous)) if n > 1 => match w.quote(previous).await? {
+            Some(p)
+                if p.number == quote.number
+                    && p.revision + 1 == n
+                    && p.partner_id == quote.partner_id
+                    && p.status != QuoteStatus::Draft => {}
+            _ => {
+                return Ok(rejected(
+                    ProblemCode::RuleViolation,
+                    "A revision must follow the sent version it revises, with the same number.",
+                ))
+            }
+        },
+        _ => {
+            return Ok(rejected(
+                ProblemCode::RuleViolation,
+                "A first version has revision 1 and revises nothing.",
+            ))
+        }
+    }
+    let fx_of = |currency: Currency| {
+        if currency == Currency::USD {
+            Some(FxRate::usd(quote.fx.as_of))
+        } else {
+            state
+                .policy
+                .fx_rates
+                .iter()
+                .find(|r| r.currency == currency)
+                .copied()
+        }
+    };
+    if fx_of(quote.fx.currency).map(|r| r.per_usd) != Some(quote.fx.per_usd) {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            format!(
+                "The {} exchange rate on this quote is not the platform's current rate; price it again.",
+                quote.fx.currency
+            ),
+        ));
+    }
+    let days = state.policy.quote_validity_days;
+    if quote.valid_until != valid_until(quote.created_on, days) {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            format!("A quote is valid for {days} days from the day it is made."),
+        ));
+    }
+    let Some(partner_fx) = fx_of(partner.currency) else {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            format!("There is no exchange rate for {}.", partner.currency),
+        ));
+    };
+    let seller = Seller {
+        tier: partner.tier,
+        rate: partner.discount_rate,
+        brands: &partner.brands,
+        fx: &partner_fx,
+        balance: Credits::ZERO,
+    };
+    let request = Request {
+        country: quote.country,
+        brand: quote.brand,
+        fx: &quote.fx,
+        lines: &quote.lines,
+    };
+    let catalog = w.catalog().await?;
+    if let Err(rule) = price(&seller, &request, &catalog) {
+        return Ok(rejected(ProblemCode::RuleViolation, quote_rule_text(&rule)));
+    }
+    w.put_quote(quote).await?;
+    Ok(Outcome::Applied)
+}
+
+/// The reason a refused quote is given, in English (the app words the same rules itself, in the
+/// user's language, before a quote is ever sent).
+fn quote_rule_text(rule: &QuoteRule) -> String {
+    match rule {
+        QuoteRule::NoLines => "A quote needs at least one line.".into(),
+        QuoteRule::TooManyLines { max } => format!("A quote has at most {max} lines."),
+        QuoteRule::BrandRegion { brand, country } => {
+            format!("{brand} does not serve {country}.")
+        }
+        QuoteRule::BrandNotCarried { brand } => format!("This partner does not sell {brand}."),
+        QuoteRule::UnknownItem { sku } => format!("{sku} is not in the catalog."),
+        QuoteRule::ItemNotInBrand { sku, brand } => format!("{sku} is not offered under {brand}."),
+        QuoteRule::EarlyAccessTier { sku, tier } => format!(
+            "{sku} is an early-access item, for Specialist partners and above; this partner is {tier}."
+        ),
+        QuoteRule::RateOutsideBand { tier } => format!(
+            "This partner's discount rate is outside the {tier} band; the platform must correct it."
+        ),
+        QuoteRule::BadQuantity { line } => format!("Line {line}: the quantity must be 1 or more."),
+        QuoteRule::MonthsRequired { line } => {
+            format!("Line {line}: a monthly item needs a number of months.")
+        }
+        QuoteRule::MonthsNotAllowed { line } => {
+            format!("Line {line}: a one-off item takes no months.")
+        }
+        QuoteRule::NoFxRate { currency } => format!("There is no exchange rate for {currency}."),
+    }
+}
+
+/// Moves a quote along draft → sent → accepted / declined / expired.
+async fn set_quote_status(
+    w: &mut WriteTx,
+    caller: &Caller,
+    id: QuoteId,
+    partner_id: PartnerId,
+    from: QuoteStatus,
+    to: QuoteStatus,
+) -> Result<Outcome, StoreError> {
+    if !caller.may_see(partner_id) {
+        return Ok(rejected(
+            ProblemCode::Forbidden,
+            "You can change quotes only for partners you work with.",
+        ));
+    }
+    let Some(mut quote) = w.quote(id).await?.filter(|q| q.partner_id == partner_id) else {
+        return Ok(rejected(
+            ProblemCode::NotFound,
+            "This quote does not exist.",
+        ));
+    };
+    if quote.status == to {
+        return Ok(Outcome::Applied);
+    }
+    if quote.status != from || !from.may_move_to(to) {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            format!(
+                "This quote is {}; it cannot become {}.",
+                quote.status.as_str(),
+                to.as_str()
+            ),
+        ));
+    }
+    quote.status = to;
+    w.put_quote(&quote).await?;
+    Ok(Outcome::Applied)
 }

@@ -285,6 +285,12 @@ fn visible_to(
                 .partner_id
                 == me
         }
+        Entity::Quote => {
+            serde_json::from_value::<program::quotes::Quote>(value)
+                .unwrap()
+                .partner_id
+                == me
+        }
         // The catalog and the territory map are everyone's.
         Entity::CatalogItem | Entity::TerritoryClaim => true,
     }

@@ -9,3 +9,4 @@ mod feed;
 mod lifecycle;
 mod mutations;
 mod openapi;
+mod quotes;

@@ -64,6 +64,13 @@ pub(crate) enum Text {
     ExpiresOn,
     ValueCredits,
     Value,
+    QuoteLines,
+    Line,
+    Item,
+    Quantity,
+    Months,
+    UnitPrice,
+    Amount,
 }
 
 impl Text {
@@ -119,6 +126,13 @@ impl Text {
             Text::ExpiresOn => ("Registration expires on", "El registro vence el"),
             Text::ValueCredits => ("Value (credits)", "Valor (créditos)"),
             Text::Value => ("Value", "Valor"),
+            Text::QuoteLines => ("Quote lines", "Líneas de la cotización"),
+            Text::Line => ("Line", "Línea"),
+            Text::Item => ("Item", "Concepto"),
+            Text::Quantity => ("Quantity", "Cantidad"),
+            Text::Months => ("Months", "Meses"),
+            Text::UnitPrice => ("Unit price", "Precio unitario"),
+            Text::Amount => ("Amount", "Importe"),
         };
         match lang {
             Lang::En => en,

@@ -26,7 +26,7 @@ use ts_rs::TS;
 use crate::error::{DeskError, Result};
 
 pub use headers::Lang;
-pub use tables::{customers, deals, deployments, ledger, portfolio};
+pub use tables::{customers, deals, deployments, ledger, portfolio, quote_lines};
 
 /// What a column holds, and so how each format writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -172,16 +172,25 @@ impl ExportFormat {
 /// Writes `table` to `path` in `format`, replacing any file there. All or nothing: the file
 /// appears complete or not at all. Blocking; from async code use [`save`].
 pub fn write(table: &Table, format: ExportFormat, path: &Path) -> Result<()> {
+    write_atomically(path, |file| match format {
+        ExportFormat::Csv => csv::write(table, file),
+        ExportFormat::Xlsx => xlsx::write(table, file),
+    })
+}
+
+/// Writes a file through `fill` into a temporary file beside `path`, then renames it into place:
+/// a failure never leaves a half-written file, nor replaces a good one.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<()> {
     let folder = folder_of(path)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".partner-desk-export-")
         .suffix(".tmp")
         .tempfile_in(folder)
         .map_err(|e| invalid_path(format!("cannot write in {}: {e}", folder.display())))?;
-    match format {
-        ExportFormat::Csv => csv::write(table, tmp.as_file_mut())?,
-        ExportFormat::Xlsx => xlsx::write(table, tmp.as_file_mut())?,
-    }
+    fill(tmp.as_file_mut())?;
     // On disk before the rename, so a crash cannot leave an empty file under the final name.
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| DeskError::Io(e.error))?;

@@ -360,3 +360,39 @@ pub async fn deals(
     }
     Ok(table)
 }
+
+/// A quote's lines as printed: each line's amount rounded per the rounding rule, so a
+/// spreadsheet's sum is the quote's total.
+pub fn quote_lines(priced: &program::quotes::PricedQuote, lang: Lang) -> Result<Table> {
+    let mut table = Table::new(
+        Text::QuoteLines.get(lang),
+        columns(
+            lang,
+            &[
+                (Text::Line, ColumnKind::Integer),
+                (Text::Sku, ColumnKind::Text),
+                (Text::Item, ColumnKind::Text),
+                (Text::Quantity, ColumnKind::Integer),
+                (Text::Months, ColumnKind::Integer),
+                (Text::UnitPrice, ColumnKind::Money),
+                (Text::Amount, ColumnKind::Money),
+                (Text::Credits, ColumnKind::Credits),
+            ],
+        ),
+    );
+    let money = |v: rust_decimal::Decimal| Cell::Money(program::Money::rounded(v, priced.currency));
+    for l in &priced.lines {
+        table.push_row(vec![
+            Cell::Integer(i64::from(l.line_no)),
+            Cell::Text(l.sku.clone()),
+            Cell::Text(l.name.clone()),
+            Cell::Integer(i64::from(l.quantity)),
+            l.months
+                .map_or(Cell::Empty, |m| Cell::Integer(i64::from(m))),
+            money(l.unit_price),
+            money(l.amount),
+            Cell::Credits(l.credits),
+        ])?;
+    }
+    Ok(table)
+}

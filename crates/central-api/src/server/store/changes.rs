@@ -8,7 +8,7 @@
 //! Visibility: a partner sees itself; a territory, ledger entry or NPS response is seen by its
 //! partner; a customer by its partner of record and every partner named in its migrations; a
 //! deployment by the partner that made it and its customer's partner of record; a migration by
-//! both sides; a deal by its partner; catalog items and the territory map's claims (who holds
+//! both sides; a deal or a quote by its partner; catalog items and the territory map's claims (who holds
 //! which territory exclusively, by name) by everyone.
 
 use std::collections::BTreeSet;
@@ -19,6 +19,7 @@ use program::contract::{
     PartnerId, Territory,
 };
 use program::deals::{Deal, TerritoryClaim};
+use program::quotes::Quote;
 use program::CustomerMigration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -242,6 +243,31 @@ pub(super) async fn put_deal(conn: &mut SqliteConnection, d: &Deal) -> Result<u6
     let id = d.id.to_string();
     let vis = Visibility::of([d.partner_id]);
     put_value(conn, Entity::Deal, &id, d, None, &vis).await
+}
+
+pub(super) async fn put_quote(conn: &mut SqliteConnection, q: &Quote) -> Result<u64, StoreError> {
+    let id = q.id.to_string();
+    let vis = Visibility::of([q.partner_id]);
+    put_value(conn, Entity::Quote, &id, q, None, &vis).await
+}
+
+/// Whether another quote (not `id`) carries `number` at `revision`.
+pub(super) async fn quote_number_taken(
+    conn: &mut SqliteConnection,
+    id: &str,
+    number: &str,
+    revision: u32,
+) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM changes WHERE entity = 'quote' AND op = 'upsert' AND id <> ? \
+         AND json_extract(data, '$.number') = ? AND json_extract(data, '$.revision') = ?",
+    )
+    .bind(id)
+    .bind(number)
+    .bind(i64::from(revision))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
 }
 
 /// Every deal that is approved and open: the registrations a new one is checked against.

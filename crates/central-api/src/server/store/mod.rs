@@ -27,6 +27,7 @@ use program::contract::{
     Outcome, Partner, PartnerId, Role, Territory,
 };
 use program::deals::{Deal, DealChange, DealEvent, DealId, DealRule, DealStatus};
+use program::quotes::{Quote, QuoteId};
 use program::{Credits, CustomerMigration};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -181,6 +182,12 @@ impl Store {
                 w.commit().await?;
                 Ok(seq)
             }
+            Entity::Quote => {
+                let mut w = self.begin_write().await?;
+                let seq = changes::put_quote(w.conn(), &from_value(data)?).await?;
+                w.commit().await?;
+                Ok(seq)
+            }
             Entity::TerritoryClaim => Err(StoreError::Invalid {
                 entity,
                 reason: "the territory map follows the territories; change a territory instead"
@@ -283,6 +290,12 @@ impl Store {
         }
         w.commit().await?;
         Ok(lapsed.len())
+    }
+
+    /// A quote as the platform holds it.
+    pub async fn quote(&self, id: QuoteId) -> Result<Option<Quote>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        changes::current(&mut conn, Entity::Quote, &id.to_string()).await
     }
 
     /// A deal as the platform holds it.
@@ -641,6 +654,23 @@ impl WriteTx {
 
     pub(crate) async fn put_deal(&mut self, deal: &Deal) -> Result<u64, StoreError> {
         changes::put_deal(self.conn(), deal).await
+    }
+
+    pub(crate) async fn quote(&mut self, id: QuoteId) -> Result<Option<Quote>, StoreError> {
+        changes::current(self.conn(), Entity::Quote, &id.to_string()).await
+    }
+
+    pub(crate) async fn put_quote(&mut self, quote: &Quote) -> Result<u64, StoreError> {
+        changes::put_quote(self.conn(), quote).await
+    }
+
+    pub(crate) async fn quote_number_taken(
+        &mut self,
+        id: QuoteId,
+        number: &str,
+        revision: u32,
+    ) -> Result<bool, StoreError> {
+        changes::quote_number_taken(self.conn(), &id.to_string(), number, revision).await
     }
 
     pub(crate) async fn open_deals(&mut self) -> Result<Vec<Deal>, StoreError> {

@@ -1,0 +1,198 @@
+//! Quotes on the server, the authority: it prices each one by the program's rules and keeps
+//! numbers and versions straight.
+
+use program::contract::{
+    Mutation, MutationBatch, MutationKind, Outcome, Partner, ProblemCode, Role,
+};
+use program::quotes::{valid_until, LineInput, Quote, QuoteId, QuoteLang, QuoteStatus};
+use program::{Brand, Country, FxRate, Tier};
+use uuid::Uuid;
+
+use crate::common::{as_of, start, Harness};
+
+fn quote(p: &Partner, country: &str, brand: Brand, sku: &str, months: Option<u32>) -> Quote {
+    let fx = if p.currency == program::Currency::USD {
+        FxRate::usd(as_of())
+    } else {
+        central_api::demo::fx_rates(as_of())
+            .into_iter()
+            .find(|r| r.currency == p.currency)
+            .unwrap()
+    };
+    let today = chrono::Utc::now().date_naive();
+    Quote {
+        id: QuoteId(Uuid::now_v7()),
+        number: format!("Q-TEST0-2026-{:04}", rand_seq()),
+        revision: 1,
+        supersedes: None,
+        partner_id: p.id,
+        customer_id: None,
+        customer: "Prospect".into(),
+        country: Country::parse(country).unwrap(),
+        brand,
+        fx,
+        lang: QuoteLang::En,
+        lines: vec![LineInput {
+            sku: sku.into(),
+            quantity: 1,
+            months,
+        }],
+        status: QuoteStatus::Draft,
+        created_on: today,
+        valid_until: valid_until(today, 30),
+        created_by: "Pat".into(),
+    }
+}
+
+fn rand_seq() -> u32 {
+    Uuid::new_v4().as_u128() as u32 % 10_000
+}
+
+async fn send(h: &Harness, p: &Partner, kind: MutationKind) -> Outcome {
+    let token = h.partner_user(Role::PartnerAdmin, p.id).await;
+    let m = Mutation {
+        id: Uuid::now_v7(),
+        base_version: None,
+        kind,
+    };
+    h.mutate(
+        &token,
+        &Uuid::now_v7().to_string(),
+        &MutationBatch { mutations: vec![m] },
+    )
+    .await
+    .results[0]
+        .outcome
+        .clone()
+}
+
+fn reason(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Rejected {
+            code: ProblemCode::RuleViolation,
+            reason,
+        } => reason.clone(),
+        other => panic!("expected a rule violation, got {other:?}"),
+    }
+}
+
+fn partner(h: &Harness, brand: Brand, tier: Tier) -> Partner {
+    h.data
+        .partners
+        .iter()
+        .find(|p| p.brands.contains(&brand) && p.tier == tier)
+        .cloned()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn quote_refuses_early_access_for_an_authorized_partner() {
+    let h = start().await;
+    let authorized = partner(&h, Brand::CentroPago, Tier::Authorized);
+    let q = quote(&authorized, "MX", Brand::CentroPago, "SK-FORECAST", Some(3));
+    let outcome = send(&h, &authorized, MutationKind::SaveQuote { quote: q }).await;
+    assert!(reason(&outcome).contains("early-access"));
+    let specialist = partner(&h, Brand::CentroPago, Tier::Specialist);
+    let q = quote(&specialist, "MX", Brand::CentroPago, "SK-FORECAST", Some(3));
+    let id = q.id;
+    assert_eq!(
+        send(&h, &specialist, MutationKind::SaveQuote { quote: q }).await,
+        Outcome::Applied
+    );
+    assert!(h.server.store().quote(id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn quote_refuses_voldier_outside_eu() {
+    let h = start().await;
+    let p = partner(&h, Brand::Voldier, Tier::Specialist);
+    let q = quote(&p, "US", Brand::Voldier, "CORE-VO", Some(12));
+    assert!(
+        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+            .contains("does not serve")
+    );
+}
+
+#[tokio::test]
+async fn a_quote_at_a_stale_exchange_rate_or_a_wrong_validity_is_refused() {
+    let h = start().await;
+    let p = h
+        .data
+        .partners
+        .iter()
+        .find(|p| p.brands.contains(&Brand::CentroPago) && p.currency != program::Currency::USD)
+        .cloned()
+        .unwrap();
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    q.fx.per_usd += rust_decimal::Decimal::ONE;
+    assert!(
+        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await).contains("exchange rate")
+    );
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    q.valid_until = q.created_on;
+    assert!(
+        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+            .contains("valid for 30 days")
+    );
+}
+
+#[tokio::test]
+async fn a_number_is_used_once_and_a_sent_quote_changes_only_by_revision() {
+    let h = start().await;
+    let p = partner(&h, Brand::RemindLedger, Tier::Regional);
+    let first = quote(&p, "US", Brand::RemindLedger, "CORE-RL", Some(12));
+    assert_eq!(
+        send(
+            &h,
+            &p,
+            MutationKind::SaveQuote {
+                quote: first.clone()
+            }
+        )
+        .await,
+        Outcome::Applied
+    );
+    // Another quote with the same number and version.
+    let clash = Quote {
+        id: QuoteId(Uuid::now_v7()),
+        ..first.clone()
+    };
+    assert!(
+        reason(&send(&h, &p, MutationKind::SaveQuote { quote: clash }).await)
+            .contains("already used")
+    );
+    // Sent, it cannot be rewritten; a revision is a new quote with the next version.
+    let sent = MutationKind::SetQuoteStatus {
+        id: first.id,
+        partner_id: p.id,
+        from: QuoteStatus::Draft,
+        to: QuoteStatus::Sent,
+    };
+    assert_eq!(send(&h, &p, sent).await, Outcome::Applied);
+    let mut rewrite = first.clone();
+    rewrite.customer = "Someone else".into();
+    assert!(
+        reason(&send(&h, &p, MutationKind::SaveQuote { quote: rewrite }).await).contains("revise")
+    );
+    let revision = Quote {
+        id: QuoteId(Uuid::now_v7()),
+        revision: 2,
+        supersedes: Some(first.id),
+        ..first.clone()
+    };
+    assert_eq!(
+        send(&h, &p, MutationKind::SaveQuote { quote: revision }).await,
+        Outcome::Applied
+    );
+    // Forward only.
+    let back = MutationKind::SetQuoteStatus {
+        id: first.id,
+        partner_id: p.id,
+        from: QuoteStatus::Sent,
+        to: QuoteStatus::Draft,
+    };
+    assert!(reason(&send(&h, &p, back).await).contains("cannot become"));
+    let kept = h.server.store().quote(first.id).await.unwrap().unwrap();
+    assert_eq!(kept.status, QuoteStatus::Sent);
+    assert_eq!(kept.customer, "Prospect");
+}

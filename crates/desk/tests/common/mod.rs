@@ -1,0 +1,95 @@
+//! What the deals and quotes tests share: the reference server on loopback with its demo data,
+//! and laptops (each its own cache and sync engine) signed in as partner users.
+#![allow(dead_code)] // each test binary uses its own part
+
+use std::time::Duration;
+
+use central_api::demo::{self, DemoConfig};
+use central_api::server::{self, RunningServer, ServerConfig};
+use chrono::NaiveDate;
+use desk::api::{ApiClient, Token};
+use desk::store::{Store, CACHE_FILE};
+use desk::sync::{SyncEngine, SyncOptions};
+use program::contract::{Dataset, Partner, Role};
+use program::Region;
+
+pub const DEPLOYMENTS: usize = 2_000;
+
+pub fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub server: RunningServer,
+    pub data: Dataset,
+}
+
+pub async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server::start(ServerConfig {
+        deployments: DEPLOYMENTS,
+        today: Some(as_of()),
+        ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
+    })
+    .await
+    .unwrap();
+    World {
+        dir,
+        server,
+        data: demo::generate(&DemoConfig::with_deployments(as_of(), DEPLOYMENTS)),
+    }
+}
+
+/// One laptop: its own cache, signed in as `user` of `partner`.
+pub struct Device {
+    pub store: Store,
+    pub engine: std::sync::Arc<SyncEngine>,
+}
+
+impl World {
+    pub fn partner(&self, f: impl Fn(&Partner) -> bool) -> Partner {
+        self.data.partners.iter().find(|p| f(p)).cloned().unwrap()
+    }
+
+    /// A country of `region` nobody holds exclusively.
+    pub fn free_country(&self, region: Region) -> String {
+        demo::unclaimed_countries(&self.data.territories, region)[0]
+            .code()
+            .to_string()
+    }
+
+    pub async fn device(&self, name: &str, user: &str, role: Role, partner: &Partner) -> Device {
+        let token = self
+            .server
+            .create_token(user, role, &[partner.id])
+            .await
+            .unwrap();
+        let store = Store::open(&self.dir.path().join(name).join(CACHE_FILE))
+            .await
+            .unwrap();
+        let engine = engine(&self.server, &store, &token).await;
+        engine.run_once().await.unwrap();
+        Device { store, engine }
+    }
+}
+
+pub async fn engine(
+    server: &RunningServer,
+    store: &Store,
+    token: &str,
+) -> std::sync::Arc<SyncEngine> {
+    let api = ApiClient::new(server.base_url().parse().unwrap(), Token::new(token)).unwrap();
+    SyncEngine::new(
+        store.clone(),
+        api,
+        SyncOptions {
+            min_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(200),
+            max_retries: 4,
+            ..SyncOptions::default()
+        },
+    )
+    .await
+    .unwrap()
+}

@@ -1,0 +1,370 @@
+//! Quotes on a laptop, against the reference central API on loopback and real SQLite files:
+//! pricing rules as the app and the server apply them, numbers that never collide across
+//! devices, the lifecycle, and the customer's PDF read back with pdftotext.
+
+mod common;
+
+use std::path::Path;
+
+use common::{as_of, world, World};
+use desk::quotes::{self, QuoteForm};
+use program::contract::{Partner, Role};
+use program::quotes::{LineInput, QuoteLang, QuoteRule, QuoteStatus};
+use program::{Brand, Tier};
+
+fn line(sku: &str, quantity: u32, months: Option<u32>) -> LineInput {
+    LineInput {
+        sku: sku.into(),
+        quantity,
+        months,
+    }
+}
+
+fn form(
+    p: &Partner,
+    customer: &str,
+    brand: Brand,
+    lang: QuoteLang,
+    lines: Vec<LineInput>,
+) -> QuoteForm {
+    QuoteForm {
+        partner_id: p.id.to_string(),
+        quote_id: None,
+        customer_id: None,
+        customer: customer.into(),
+        country: brand.region().countries()[0].into(),
+        brand: Some(brand),
+        currency: Some(p.currency),
+        lang,
+        lines,
+    }
+}
+
+/// A brand's core bundle (monthly), guided onboarding (one-off) and a monthly skill.
+fn lines_for(brand: Brand) -> Vec<LineInput> {
+    let core = match brand {
+        Brand::CentroPago => "CORE-CP",
+        Brand::RemindLedger => "CORE-RL",
+        Brand::Voldier => "CORE-VO",
+    };
+    vec![
+        line(core, 2, Some(12)),
+        line("ONBOARD", 1, None),
+        line("SK-INVOICE", 3, Some(12)),
+    ]
+}
+
+fn pdftotext(path: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by `make test`)");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        path.display()
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn seller(w: &World, brand: Brand, tier: Option<Tier>) -> Partner {
+    w.partner(|p| p.brands.contains(&brand) && tier.is_none_or(|t| p.tier == t))
+}
+
+#[tokio::test]
+async fn every_brand_prints_in_both_languages_with_the_right_total_number_validity_and_brand() {
+    let w = world().await;
+    let out = tempfile::tempdir().unwrap();
+    // `QUOTE_PDF_DIR=folder` keeps the PDFs there, to look at them.
+    let out_dir = std::env::var_os("QUOTE_PDF_DIR").map_or(out.path().to_path_buf(), Into::into);
+    for brand in Brand::ALL {
+        let p = seller(&w, brand, None);
+        let d = w
+            .device(brand.name(), "Sam Seller", Role::PartnerSales, &p)
+            .await;
+        for lang in [QuoteLang::En, QuoteLang::Es] {
+            let q = quotes::save(
+                &d.store,
+                &form(&p, "Acme Andina", brand, lang, lines_for(brand)),
+                "Sam Seller",
+            )
+            .await
+            .unwrap();
+            let priced = q.priced.clone().expect("priced");
+            // The bundled template has no warnings.
+            let data = quotes::pdf_data(&q, &priced, "Partner", 30).unwrap();
+            let rendered = desk::pdf::render(quotes::TEMPLATE, &data, as_of()).unwrap();
+            assert!(rendered.warnings.is_empty(), "{:?}", rendered.warnings);
+
+            let path = quotes::export_pdf(&d.store, &q.id, &out_dir, None)
+                .await
+                .unwrap();
+            let text = pdftotext(Path::new(&path));
+            let total = quotes::format_amount(priced.total, priced.currency.minor_units(), lang);
+            let valid = quotes::format_date(q.valid_until.parse().unwrap(), lang);
+            for needle in [
+                q.number.as_str(),
+                brand.name(),
+                total.as_str(),
+                valid.as_str(),
+                "Acme Andina",
+            ] {
+                assert!(
+                    text.contains(needle),
+                    "{brand} {lang:?}: {needle:?} not in\n{text}"
+                );
+            }
+            let word = match lang {
+                QuoteLang::En => "Valid until",
+                QuoteLang::Es => "Válida hasta",
+            };
+            assert!(
+                text.contains(word),
+                "{brand} {lang:?}: {word:?} not in\n{text}"
+            );
+            // The printed lines add up to the printed total.
+            let sum: rust_decimal::Decimal = priced.lines.iter().map(|l| l.amount).sum();
+            assert_eq!(sum, priced.total);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_broken_template_gives_a_clear_error_and_writes_no_file() {
+    let w = world().await;
+    let p = seller(&w, Brand::CentroPago, None);
+    let d = w.device("a", "Sam", Role::PartnerAdmin, &p).await;
+    let q = quotes::save(
+        &d.store,
+        &form(
+            &p,
+            "Broken",
+            Brand::CentroPago,
+            QuoteLang::En,
+            lines_for(Brand::CentroPago),
+        ),
+        "Sam",
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("quote.typ");
+    std::fs::write(
+        &template,
+        "#let q = json(sys.inputs.data)\n#q.no_such_field\n#table(\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let err = quotes::export_pdf(&d.store, &q.id, out.path(), Some(&template))
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with("template: the template has errors"),
+        "{message}"
+    );
+    assert!(message.contains("line "), "names the place: {message}");
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "no file, not even a partial one"
+    );
+}
+
+#[tokio::test]
+async fn quotes_made_offline_on_two_devices_never_share_a_number() {
+    let w = world().await;
+    let p = seller(&w, Brand::Voldier, None);
+    let a = w.device("a", "Ana", Role::PartnerSales, &p).await;
+    let b = w.device("b", "Beto", Role::PartnerSales, &p).await;
+    let mut made = Vec::new();
+    for i in 0..5 {
+        for (d, who) in [(&a, "Ana"), (&b, "Beto")] {
+            let q = quotes::save(
+                &d.store,
+                &form(
+                    &p,
+                    &format!("Cliente {i}"),
+                    Brand::Voldier,
+                    QuoteLang::Es,
+                    lines_for(Brand::Voldier),
+                ),
+                who,
+            )
+            .await
+            .unwrap();
+            made.push(q.number);
+        }
+    }
+    a.engine.run_once().await.unwrap();
+    b.engine.run_once().await.unwrap();
+    a.engine.run_once().await.unwrap();
+    let mut numbers: Vec<String> = quotes::list(&a.store, p.id, as_of())
+        .await
+        .unwrap()
+        .quotes
+        .iter()
+        .map(|q| {
+            assert!(
+                !q.pending && q.refused_changes.is_empty(),
+                "{} synced",
+                q.number
+            );
+            q.number.clone()
+        })
+        .collect();
+    assert_eq!(
+        numbers.len(),
+        10,
+        "both devices' quotes reached the server and came back"
+    );
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 10, "all numbers distinct: {made:?}");
+    assert!(made
+        .iter()
+        .all(|n| n.starts_with("Q-") && n.len() == "Q-XXXXX-2026-0001".len()));
+}
+
+#[tokio::test]
+async fn an_early_access_item_is_quoted_for_a_specialist_and_refused_for_an_authorized_partner() {
+    let w = world().await;
+    let early = vec![line("SK-FORECAST", 1, Some(6))];
+    let specialist = seller(&w, Brand::RemindLedger, Some(Tier::Specialist));
+    let d = w.device("s", "Sol", Role::PartnerSales, &specialist).await;
+    let check = quotes::check(
+        &d.store,
+        &form(
+            &specialist,
+            "Beta Co",
+            Brand::RemindLedger,
+            QuoteLang::En,
+            early.clone(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(check.priced.is_some(), "{:?}", check.rule);
+    let q = quotes::save(
+        &d.store,
+        &form(
+            &specialist,
+            "Beta Co",
+            Brand::RemindLedger,
+            QuoteLang::En,
+            early.clone(),
+        ),
+        "Sol",
+    )
+    .await
+    .unwrap();
+    d.engine.run_once().await.unwrap();
+    let synced = quotes::get(&d.store, &q.id).await.unwrap();
+    assert!(!synced.pending && synced.refused_changes.is_empty());
+
+    let authorized = seller(&w, Brand::RemindLedger, Some(Tier::Authorized));
+    let d = w.device("z", "Zoe", Role::PartnerSales, &authorized).await;
+    let check = quotes::check(
+        &d.store,
+        &form(
+            &authorized,
+            "Beta Co",
+            Brand::RemindLedger,
+            QuoteLang::En,
+            early.clone(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        check.rule,
+        Some(QuoteRule::EarlyAccessTier {
+            sku: "SK-FORECAST".into(),
+            tier: Tier::Authorized
+        })
+    );
+    let err = quotes::save(
+        &d.store,
+        &form(
+            &authorized,
+            "Beta Co",
+            Brand::RemindLedger,
+            QuoteLang::En,
+            early,
+        ),
+        "Zoe",
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("early_access_tier"), "{err}");
+}
+
+#[tokio::test]
+async fn a_sent_quote_is_revised_as_a_new_version_and_the_old_one_is_kept() {
+    let w = world().await;
+    let p = seller(&w, Brand::CentroPago, None);
+    let d = w.device("a", "Sam", Role::PartnerAdmin, &p).await;
+    let v1 = quotes::save(
+        &d.store,
+        &form(
+            &p,
+            "Versiones SA",
+            Brand::CentroPago,
+            QuoteLang::Es,
+            lines_for(Brand::CentroPago),
+        ),
+        "Sam",
+    )
+    .await
+    .unwrap();
+    // A draft cannot skip to accepted.
+    assert!(quotes::set_status(&d.store, &v1.id, QuoteStatus::Accepted)
+        .await
+        .is_err());
+    quotes::set_status(&d.store, &v1.id, QuoteStatus::Sent)
+        .await
+        .unwrap();
+    let v2 = quotes::revise(&d.store, &v1.id, "Sam").await.unwrap();
+    assert_eq!(v2.number, v1.number);
+    assert_eq!(v2.revision, 2);
+    assert_eq!(v2.status, QuoteStatus::Draft);
+    d.engine.run_once().await.unwrap();
+    let list = quotes::list(&d.store, p.id, as_of()).await.unwrap();
+    let versions: Vec<(u32, QuoteStatus)> = list
+        .quotes
+        .iter()
+        .filter(|q| q.number == v1.number)
+        .map(|q| (q.revision, q.status))
+        .collect();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    assert!(versions.contains(&(1, QuoteStatus::Sent)));
+    assert!(versions.contains(&(2, QuoteStatus::Draft)));
+    assert!(list
+        .quotes
+        .iter()
+        .all(|q| !q.pending && q.refused_changes.is_empty()));
+}
+
+#[tokio::test]
+async fn the_balance_check_and_top_up_follow_the_partners_provisional_balance() {
+    let w = world().await;
+    let p = seller(&w, Brand::CentroPago, None);
+    let d = w.device("a", "Sam", Role::PartnerAdmin, &p).await;
+    let big = vec![line("CORE-CP", 5_000, Some(12))];
+    let check = quotes::check(
+        &d.store,
+        &form(&p, "Grande", Brand::CentroPago, QuoteLang::En, big),
+    )
+    .await
+    .unwrap();
+    let q = check.priced.unwrap();
+    assert!(!q.covered);
+    assert_eq!(
+        q.top_up.amount(),
+        q.credits.amount() - q.balance.amount().max(rust_decimal::Decimal::ZERO)
+    );
+    assert_eq!(q.partner_currency, p.currency);
+    assert_eq!(q.margin, q.list_value - q.partner_cost);
+}

@@ -1,0 +1,730 @@
+//! Quotes: pricing a customer's quote from the catalog, the rules a quote must keep, its validity
+//! and its number.
+//!
+//! **The rounding rule** (the one rule, applied everywhere a quote shows money): each line's
+//! amount in the customer's currency is its list value in credits (1 credit = 1 USD) times the
+//! FX rate, rounded once, per line, to the currency's minor unit, half away from zero
+//! (`money::ROUNDING`). A quote's total is the sum of its printed lines, never a separately
+//! rounded figure, so the lines always add up to the total on the page. Credits are exact to the
+//! hundredth and never rounded. The partner's cost of the credits a quote consumes is priced like
+//! any credit purchase (`credits::fiat_for_credits`): rounded once, on the total.
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::benefits::Benefit;
+use crate::contract::{Billing, CatalogItem, CatalogKind};
+use crate::credits::{fiat_for_credits, FxRate};
+use crate::money::{Credits, Currency, Money};
+use crate::regions::{Brand, Country};
+use crate::tiers::{DiscountRate, Tier};
+
+/// Most lines on one quote.
+pub const MAX_LINES: usize = 200;
+/// Most units or months on one line.
+pub const MAX_QUANTITY: u32 = 100_000;
+pub const MAX_MONTHS: u32 = 120;
+
+/// One line as the seller enters it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LineInput {
+    pub sku: String,
+    pub quantity: u32,
+    /// Months, for a recurring (monthly) item; None for a one-off item.
+    pub months: Option<u32>,
+}
+
+/// A rule a quote breaks, with what the seller needs to fix it; the app words it in the user's
+/// language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum QuoteRule {
+    NoLines,
+    TooManyLines {
+        max: u32,
+    },
+    /// The brand does not serve the customer's country.
+    BrandRegion {
+        brand: Brand,
+        #[ts(type = "string")]
+        country: Country,
+    },
+    /// The partner does not sell this brand.
+    BrandNotCarried {
+        brand: Brand,
+    },
+    UnknownItem {
+        sku: String,
+    },
+    ItemNotInBrand {
+        sku: String,
+        brand: Brand,
+    },
+    /// Early-access items are for Specialist partners and above.
+    EarlyAccessTier {
+        sku: String,
+        tier: Tier,
+    },
+    /// The partner's own rate is outside its tier's band: the platform must correct it first.
+    RateOutsideBand {
+        tier: Tier,
+    },
+    /// Quantity must be 1 to MAX_QUANTITY.
+    BadQuantity {
+        line: u32,
+    },
+    /// A monthly item needs 1 to MAX_MONTHS months; a one-off item takes none.
+    MonthsRequired {
+        line: u32,
+    },
+    MonthsNotAllowed {
+        line: u32,
+    },
+    /// No exchange rate for the currency.
+    NoFxRate {
+        currency: Currency,
+    },
+}
+
+/// What pricing needs to know about the partner.
+#[derive(Debug, Clone)]
+pub struct Seller<'a> {
+    pub tier: Tier,
+    /// The partner's own discount rate, as the platform set it.
+    pub rate: Decimal,
+    pub brands: &'a [Brand],
+    /// The FX rate of the partner's own currency (it buys credits in it).
+    pub fx: &'a FxRate,
+    /// The partner's credit balance now (provisional: minus purchases not yet confirmed).
+    pub balance: Credits,
+}
+
+/// What the customer is quoted.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub country: Country,
+    pub brand: Brand,
+    /// The customer's currency and its FX rate.
+    pub fx: &'a FxRate,
+    pub lines: &'a [LineInput],
+}
+
+/// One priced line, as printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PricedLine {
+    pub line_no: u32,
+    pub sku: String,
+    pub name: String,
+    pub kind: CatalogKind,
+    pub billing: Billing,
+    pub early_access: bool,
+    pub quantity: u32,
+    pub months: Option<u32>,
+    /// List price per unit (per unit and month for a monthly item), in credits.
+    #[ts(type = "string")]
+    pub unit_credits: Credits,
+    /// The line's list value in credits: unit × quantity (× months).
+    #[ts(type = "string")]
+    pub credits: Credits,
+    /// The unit price in the customer's currency, as printed (rounded).
+    #[ts(type = "string")]
+    pub unit_price: Decimal,
+    /// The line's amount in the customer's currency, rounded per the rounding rule.
+    #[ts(type = "string")]
+    pub amount: Decimal,
+}
+
+/// A quote priced for the customer and for the partner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PricedQuote {
+    pub lines: Vec<PricedLine>,
+    pub currency: Currency,
+    /// The sum of the lines' amounts.
+    #[ts(type = "string")]
+    pub total: Decimal,
+    pub fx: FxRate,
+    /// Credits the deal consumes (the sum of the lines' credits).
+    #[ts(type = "string")]
+    pub credits: Credits,
+    pub partner_currency: Currency,
+    /// What those credits are worth at list (1 credit = 1 USD), in the partner's currency.
+    #[ts(type = "string")]
+    pub list_value: Decimal,
+    /// What those credits cost the partner at its rate.
+    #[ts(type = "string")]
+    pub partner_cost: Decimal,
+    /// list value − cost.
+    #[ts(type = "string")]
+    pub margin: Decimal,
+    #[ts(type = "string")]
+    pub rate: Decimal,
+    #[ts(type = "string")]
+    pub balance: Credits,
+    pub covered: bool,
+    /// Credits to buy so the balance covers the quote (0 when it does), and their cost.
+    #[ts(type = "string")]
+    pub top_up: Credits,
+    #[ts(type = "string")]
+    pub top_up_cost: Decimal,
+}
+
+/// Prices a quote, or says which rule it breaks (the first, in the order: lines, brand, rate,
+/// items).
+pub fn price(
+    seller: &Seller<'_>,
+    request: &Request<'_>,
+    catalog: &[CatalogItem],
+) -> Result<PricedQuote, QuoteRule> {
+    if request.lines.is_empty() {
+        return Err(QuoteRule::NoLines);
+    }
+    if request.lines.len() > MAX_LINES {
+        return Err(QuoteRule::TooManyLines {
+            max: MAX_LINES as u32,
+        });
+    }
+    if request.brand.check_serves(request.country).is_err() {
+        return Err(QuoteRule::BrandRegion {
+            brand: request.brand,
+            country: request.country,
+        });
+    }
+    if !seller.brands.contains(&request.brand) {
+        return Err(QuoteRule::BrandNotCarried {
+            brand: request.brand,
+        });
+    }
+    let rate = DiscountRate::new(seller.tier, seller.rate)
+        .map_err(|_| QuoteRule::RateOutsideBand { tier: seller.tier })?;
+    let early_access_allowed = Benefit::EarlyAccess.for_tier(seller.tier).is_granted();
+    let currency = request.fx.currency;
+    let mut lines = Vec::with_capacity(request.lines.len());
+    for (i, input) in request.lines.iter().enumerate() {
+        let line_no = i as u32 + 1;
+        let item =
+            catalog
+                .iter()
+                .find(|c| c.sku == input.sku)
+                .ok_or_else(|| QuoteRule::UnknownItem {
+                    sku: input.sku.clone(),
+                })?;
+        if !item.brands.contains(&request.brand) {
+            return Err(QuoteRule::ItemNotInBrand {
+                sku: item.sku.clone(),
+                brand: request.brand,
+            });
+        }
+        if item.early_access && !early_access_allowed {
+            return Err(QuoteRule::EarlyAccessTier {
+                sku: item.sku.clone(),
+                tier: seller.tier,
+            });
+        }
+        if input.quantity == 0 || input.quantity > MAX_QUANTITY {
+            return Err(QuoteRule::BadQuantity { line: line_no });
+        }
+        let factor = match (item.billing, input.months) {
+            (Billing::Monthly, Some(m)) if (1..=MAX_MONTHS).contains(&m) => {
+                Decimal::from(input.quantity) * Decimal::from(m)
+            }
+            (Billing::Monthly, _) => return Err(QuoteRule::MonthsRequired { line: line_no }),
+            (Billing::OneOff, None) => Decimal::from(input.quantity),
+            (Billing::OneOff, Some(_)) => {
+                return Err(QuoteRule::MonthsNotAllowed { line: line_no })
+            }
+        };
+        let credits = Credits::rounded(item.list_price.amount() * factor);
+        lines.push(PricedLine {
+            line_no,
+            sku: item.sku.clone(),
+            name: item.name.clone(),
+            kind: item.kind,
+            billing: item.billing,
+            early_access: item.early_access,
+            quantity: input.quantity,
+            months: input.months,
+            unit_credits: item.list_price,
+            credits,
+            unit_price: currency.round(item.list_price.amount() * request.fx.per_usd),
+            amount: currency.round(credits.amount() * request.fx.per_usd),
+        });
+    }
+    let total: Decimal = lines.iter().map(|l| l.amount).sum();
+    let credits = lines.iter().fold(Credits::ZERO, |sum, l| sum + l.credits);
+    let cost = |c: Credits| {
+        fiat_for_credits(c, rate, seller.fx).map_err(|_| QuoteRule::NoFxRate {
+            currency: seller.fx.currency,
+        })
+    };
+    let partner_cost = cost(credits)?;
+    let list_value = Money::rounded(credits.amount() * seller.fx.per_usd, seller.fx.currency);
+    let top_up = if seller.balance >= credits {
+        Credits::ZERO
+    } else {
+        Credits::rounded(credits.amount() - seller.balance.amount().max(Decimal::ZERO))
+    };
+    Ok(PricedQuote {
+        lines,
+        currency,
+        total,
+        fx: *request.fx,
+        credits,
+        partner_currency: seller.fx.currency,
+        list_value: list_value.amount,
+        partner_cost: partner_cost.amount,
+        margin: list_value.amount - partner_cost.amount,
+        rate: rate.fraction(),
+        balance: seller.balance,
+        covered: top_up == Credits::ZERO,
+        top_up,
+        top_up_cost: cost(top_up)?.amount,
+    })
+}
+
+/// The last day a quote made on `created_on` is valid: `days` later (30 in the reference policy).
+pub fn valid_until(created_on: NaiveDate, days: u32) -> NaiveDate {
+    created_on
+        .checked_add_days(Days::new(u64::from(days)))
+        .unwrap_or(created_on)
+}
+
+/// A quote's id: a UUIDv7 made by the device that wrote it. Each revision is its own quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(transparent)]
+#[ts(type = "string")]
+pub struct QuoteId(pub uuid::Uuid);
+
+impl std::fmt::Display for QuoteId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The language a quote is printed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteLang {
+    #[default]
+    En,
+    Es,
+}
+
+/// A quote as the platform holds it: what was offered, to whom, at which FX rate. Prices are not
+/// stored: they follow from the lines, the catalog and the quote's own FX rate by [`price`], the
+/// same on every device and on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Quote {
+    pub id: QuoteId,
+    /// `Q-<device>-<year>-<sequence>`; revisions share it.
+    pub number: String,
+    /// 1 for the first version; a revision of a sent quote is a new quote with the next one.
+    pub revision: u32,
+    /// The version this one revises.
+    pub supersedes: Option<QuoteId>,
+    pub partner_id: crate::contract::PartnerId,
+    /// An existing customer, or None for a prospect.
+    pub customer_id: Option<crate::contract::CustomerId>,
+    /// The customer's or prospect's name, as printed.
+    pub customer: String,
+    pub country: Country,
+    pub brand: Brand,
+    /// The customer's currency and its FX rate, frozen when the quote was priced.
+    pub fx: FxRate,
+    pub lang: QuoteLang,
+    pub lines: Vec<LineInput>,
+    pub status: QuoteStatus,
+    pub created_on: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub created_by: String,
+}
+
+/// Where a quote stands with the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteStatus {
+    Draft,
+    Sent,
+    Accepted,
+    Declined,
+    Expired,
+}
+
+impl QuoteStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuoteStatus::Draft => "draft",
+            QuoteStatus::Sent => "sent",
+            QuoteStatus::Accepted => "accepted",
+            QuoteStatus::Declined => "declined",
+            QuoteStatus::Expired => "expired",
+        }
+    }
+
+    /// draft → sent → accepted / declined / expired. A sent quote is changed by revising it (a new
+    /// version), never in place.
+    pub fn may_move_to(self, to: QuoteStatus) -> bool {
+        matches!(
+            (self, to),
+            (QuoteStatus::Draft, QuoteStatus::Sent)
+                | (
+                    QuoteStatus::Sent,
+                    QuoteStatus::Accepted | QuoteStatus::Declined | QuoteStatus::Expired
+                )
+        )
+    }
+}
+
+/// Characters of a device code: Crockford's base32, without letters that read like digits.
+const DEVICE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A device's code for quote numbers, from 25 random bits (5 characters of Crockford base32).
+pub fn device_code(random: u32) -> String {
+    (0..5)
+        .rev()
+        .map(|i| DEVICE_ALPHABET[((random >> (i * 5)) & 31) as usize] as char)
+        .collect()
+}
+
+/// A quote number a customer can read out: `Q-<device>-<year>-<sequence>`, e.g.
+/// `Q-7K3FX-2026-0042`. The device code keeps numbers made offline on different laptops apart;
+/// the sequence counts that device's quotes.
+pub fn quote_number(device: &str, year: i32, sequence: u32) -> String {
+    format!("Q-{device}-{year}-{sequence:04}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn item(sku: &str, price: i64, billing: Billing, brands: &[Brand], ea: bool) -> CatalogItem {
+        CatalogItem {
+            sku: sku.into(),
+            name: sku.into(),
+            kind: if billing == Billing::Monthly {
+                CatalogKind::Skill
+            } else {
+                CatalogKind::CoreBundle
+            },
+            list_price: Credits::from_minor(price),
+            billing,
+            brands: brands.to_vec(),
+            early_access: ea,
+        }
+    }
+
+    fn catalog() -> Vec<CatalogItem> {
+        vec![
+            item("CORE", 120_000, Billing::OneOff, &Brand::ALL, false),
+            item("SKILL", 1_999, Billing::Monthly, &Brand::ALL, false),
+            item("BETA", 4_950, Billing::Monthly, &Brand::ALL, true),
+            item("EU-ONLY", 10_000, Billing::OneOff, &[Brand::Voldier], false),
+        ]
+    }
+
+    fn fx(currency: Currency, per_usd: &str) -> FxRate {
+        FxRate {
+            currency,
+            per_usd: per_usd.parse().unwrap(),
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        }
+    }
+
+    fn line(sku: &str, quantity: u32, months: Option<u32>) -> LineInput {
+        LineInput {
+            sku: sku.into(),
+            quantity,
+            months,
+        }
+    }
+
+    fn quote(
+        tier: Tier,
+        rate: &str,
+        country: &str,
+        brand: Brand,
+        lines: &[LineInput],
+    ) -> Result<PricedQuote, QuoteRule> {
+        let partner_fx = fx(Currency::MXN, "17.25");
+        let customer_fx = fx(Currency::MXN, "17.25");
+        let seller = Seller {
+            tier,
+            rate: rate.parse().unwrap(),
+            brands: &Brand::ALL,
+            fx: &partner_fx,
+            balance: Credits::whole(1_000),
+        };
+        let request = Request {
+            country: Country::parse(country).unwrap(),
+            brand,
+            fx: &customer_fx,
+            lines,
+        };
+        price(&seller, &request, &catalog())
+    }
+
+    /// The pricing rules, one row each: (tier, rate, country, brand, lines, expected rule or Ok).
+    #[test]
+    fn quote_rules_table() {
+        use QuoteRule::*;
+        let ok = |_: &PricedQuote| true;
+        type Case = (
+            Tier,
+            &'static str,
+            &'static str,
+            Brand,
+            Vec<LineInput>,
+            Option<QuoteRule>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                Tier::Authorized,
+                "0.12",
+                "MX",
+                Brand::CentroPago,
+                vec![line("CORE", 1, None)],
+                None,
+            ),
+            (
+                Tier::Authorized,
+                "0.12",
+                "MX",
+                Brand::CentroPago,
+                vec![],
+                Some(NoLines),
+            ),
+            (
+                Tier::Authorized,
+                "0.12",
+                "ES",
+                Brand::CentroPago,
+                vec![line("CORE", 1, None)],
+                Some(BrandRegion {
+                    brand: Brand::CentroPago,
+                    country: Country::parse("ES").unwrap(),
+                }),
+            ),
+            // Early access: Specialist and above only.
+            (
+                Tier::Authorized,
+                "0.12",
+                "MX",
+                Brand::CentroPago,
+                vec![line("BETA", 1, Some(12))],
+                Some(EarlyAccessTier {
+                    sku: "BETA".into(),
+                    tier: Tier::Authorized,
+                }),
+            ),
+            (
+                Tier::Specialist,
+                "0.22",
+                "MX",
+                Brand::CentroPago,
+                vec![line("BETA", 1, Some(12))],
+                None,
+            ),
+            (
+                Tier::Strategic,
+                "0.42",
+                "MX",
+                Brand::CentroPago,
+                vec![line("BETA", 1, Some(12))],
+                None,
+            ),
+            // The rate must lie in the band.
+            (
+                Tier::Specialist,
+                "0.12",
+                "MX",
+                Brand::CentroPago,
+                vec![line("CORE", 1, None)],
+                Some(RateOutsideBand {
+                    tier: Tier::Specialist,
+                }),
+            ),
+            (
+                Tier::Authorized,
+                "0.12",
+                "MX",
+                Brand::CentroPago,
+                vec![line("EU-ONLY", 1, None)],
+                Some(ItemNotInBrand {
+                    sku: "EU-ONLY".into(),
+                    brand: Brand::CentroPago,
+                }),
+            ),
+            (
+                Tier::Authorized,
+                "0.12",
+                "MX",
+                Brand::CentroPago,
+                vec![line("NOPE", 1, None)],
+                Some(UnknownItem { sku: "NOPE".into() }),
+            ),
+            (
+                Tier::Authorized,
+                "0.12",
+                "MX",
+                Brand::CentroPago,
+                vec![line("SKILL", 1, None)],
+                Some(MonthsRequired { line: 1 }),
+            ),
+            (
+                Tier::Authorized,
+                "0.12",
+                "MX",
+                Brand::CentroPago,
+                vec![line("CORE", 1, Some(3))],
+                Some(MonthsNotAllowed { line: 1 }),
+            ),
+            (
+                Tier::Authorized,
+                "0.12",
+                "MX",
+                Brand::CentroPago,
+                vec![line("CORE", 0, None)],
+                Some(BadQuantity { line: 1 }),
+            ),
+        ];
+        for (tier, rate, country, brand, lines, expected) in cases {
+            let got = quote(tier, rate, country, brand, &lines);
+            match expected {
+                None => assert!(
+                    got.as_ref().is_ok_and(ok),
+                    "{tier} {country} {lines:?}: {got:?}"
+                ),
+                Some(rule) => assert_eq!(got, Err(rule), "{tier} {country} {lines:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn partner_pricing_applies_to_skills_and_packs_for_every_tier() {
+        for tier in Tier::ALL {
+            let rate = tier.band().min;
+            let q = quote(
+                tier,
+                &rate.to_string(),
+                "MX",
+                Brand::CentroPago,
+                &[line("SKILL", 2, Some(6))],
+            )
+            .unwrap();
+            // 19.99 × 2 × 6 = 239.88 credits; the partner pays (1 − rate) of their value.
+            assert_eq!(q.credits, Credits::from_minor(23_988));
+            let expected = Currency::MXN
+                .round(Decimal::new(23_988, 2) * (Decimal::ONE - rate) * Decimal::new(1725, 2));
+            assert_eq!(q.partner_cost, expected, "{tier}");
+            assert_eq!(q.margin, q.list_value - q.partner_cost);
+        }
+    }
+
+    #[test]
+    fn each_line_is_rounded_once_and_the_total_is_the_sum_of_the_lines() {
+        // 19.99 credits × 17.25 = 344.8275 MXN → 344.83 per line; three such lines print 1,034.49,
+        // not the 1,034.48 that rounding the exact total would give.
+        let q = quote(
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            &[
+                line("SKILL", 1, Some(1)),
+                line("SKILL", 1, Some(1)),
+                line("SKILL", 1, Some(1)),
+            ],
+        )
+        .unwrap();
+        assert!(q.lines.iter().all(|l| l.amount == Decimal::new(34_483, 2)));
+        assert_eq!(q.total, Decimal::new(103_449, 2));
+    }
+
+    #[test]
+    fn balance_check_and_top_up() {
+        // 1,200 credits needed, 1,000 held: 200 to buy, at the partner's rate.
+        let q = quote(
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            &[line("CORE", 1, None)],
+        )
+        .unwrap();
+        assert!(!q.covered);
+        assert_eq!(q.top_up, Credits::whole(200));
+        assert_eq!(
+            q.top_up_cost,
+            Currency::MXN.round(Decimal::from(200) * Decimal::new(88, 2) * Decimal::new(1725, 2))
+        );
+    }
+
+    #[test]
+    fn quote_lifecycle_moves_forward_only() {
+        use QuoteStatus::*;
+        assert!(Draft.may_move_to(Sent));
+        assert!(
+            Sent.may_move_to(Accepted) && Sent.may_move_to(Declined) && Sent.may_move_to(Expired)
+        );
+        assert!(!Draft.may_move_to(Accepted));
+        assert!(!Accepted.may_move_to(Sent));
+        assert!(!Declined.may_move_to(Accepted));
+    }
+
+    #[test]
+    fn quote_numbers_read_well_and_carry_the_device() {
+        assert_eq!(device_code(0), "00000");
+        assert_eq!(device_code(u32::MAX).len(), 5);
+        assert_eq!(quote_number("7K3FX", 2026, 42), "Q-7K3FX-2026-0042");
+        assert_eq!(
+            valid_until(NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), 30),
+            NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn totals_equal_the_sum_of_lines_and_no_amount_is_a_float(
+            lines in proptest::collection::vec((0usize..3, 1u32..50, 1u32..36), 1..60),
+            per_usd in 1u32..5_000_000u32,
+            clp in any::<bool>(),
+        ) {
+            let skus = ["CORE", "SKILL", "BETA"];
+            let inputs: Vec<LineInput> = lines
+                .iter()
+                .map(|(i, q, m)| line(skus[*i], *q, (skus[*i] != "CORE").then_some(*m)))
+                .collect();
+            let currency = if clp { Currency::CLP } else { Currency::EUR };
+            let customer_fx = FxRate { currency, per_usd: Decimal::new(per_usd as i64, 4), as_of: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() };
+            let partner_fx = fx(Currency::USD, "1");
+            let seller = Seller { tier: Tier::Specialist, rate: Decimal::new(22, 2), brands: &Brand::ALL, fx: &partner_fx, balance: Credits::ZERO };
+            let request = Request { country: Country::parse("ES").unwrap(), brand: Brand::Voldier, fx: &customer_fx, lines: &inputs };
+            let q = price(&seller, &request, &catalog()).unwrap();
+            let sum: Decimal = q.lines.iter().map(|l| l.amount).sum();
+            prop_assert_eq!(q.total, sum);
+            prop_assert_eq!(q.credits, q.lines.iter().fold(Credits::ZERO, |s, l| s + l.credits));
+            for l in &q.lines {
+                prop_assert_eq!(l.amount, currency.round(l.amount));
+            }
+            // On the wire every amount is a decimal string, never a JSON number with a fraction.
+            let json = serde_json::to_value(&q).unwrap();
+            fn no_floats(v: &serde_json::Value) -> bool {
+                match v {
+                    serde_json::Value::Number(n) => n.is_u64() || n.is_i64(),
+                    serde_json::Value::Array(a) => a.iter().all(no_floats),
+                    serde_json::Value::Object(o) => o.values().all(no_floats),
+                    _ => true,
+                }
+            }
+            prop_assert!(no_floats(&json));
+        }
+    }
+}

@@ -1,0 +1,38 @@
+// Words for quotes: statuses and the program's pricing rules, from the catalog.
+
+import type { QuoteRule } from "../ipc/QuoteRule";
+import type { QuoteStatus } from "../ipc/QuoteStatus";
+import { t } from "./i18n.svelte";
+import type { MessageKey } from "./messages";
+
+export const quoteStatusKey = (s: QuoteStatus): MessageKey => `quotes.status.${s}`;
+
+/** A rule the quote breaks, in the user's words. */
+export function quoteRuleText(rule: QuoteRule): string {
+  switch (rule.rule) {
+    case "no_lines":
+      return t("quotes.rule.no_lines");
+    case "too_many_lines":
+      return t("quotes.rule.too_many_lines", { max: String(rule.max) });
+    case "brand_region":
+      return t("quotes.rule.brand_region", { brand: rule.brand, country: rule.country });
+    case "brand_not_carried":
+      return t("quotes.rule.brand_not_carried", { brand: rule.brand });
+    case "unknown_item":
+      return t("quotes.rule.unknown_item", { sku: rule.sku });
+    case "item_not_in_brand":
+      return t("quotes.rule.item_not_in_brand", { sku: rule.sku, brand: rule.brand });
+    case "early_access_tier":
+      return t("quotes.rule.early_access_tier", { sku: rule.sku, tier: t(`tier.${rule.tier}`) });
+    case "rate_outside_band":
+      return t("quotes.rule.rate_outside_band", { tier: t(`tier.${rule.tier}`) });
+    case "bad_quantity":
+      return t("quotes.rule.bad_quantity", { line: String(rule.line) });
+    case "months_required":
+      return t("quotes.rule.months_required", { line: String(rule.line) });
+    case "months_not_allowed":
+      return t("quotes.rule.months_not_allowed", { line: String(rule.line) });
+    case "no_fx_rate":
+      return t("quotes.rule.no_fx_rate", { currency: rule.currency });
+  }
+}

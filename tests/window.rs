@@ -747,7 +747,7 @@ async fn offline_an_early_access_quote_prints_for_a_specialist_and_is_refused_fo
             );
             app.save_screenshot("quote-refused").await?;
 
-            wait_for(c, "[data-testid=nav-home]").await?.click().await?;
+            wait_for(c, "[data-testid=back]").await?.click().await?;
             build(specialist.id).await?;
             let total = wait_for(c, "[data-testid=quote-total]").await?;
             ensure!(!text_content(&total).await?.trim().is_empty(), "priced");

@@ -368,3 +368,44 @@ async fn the_balance_check_and_top_up_follow_the_partners_provisional_balance() 
     assert_eq!(q.partner_currency, p.currency);
     assert_eq!(q.margin, q.list_value - q.partner_cost);
 }
+
+#[tokio::test]
+async fn the_lines_export_adds_up_to_the_printed_total() {
+    let w = world().await;
+    let p = seller(&w, Brand::Voldier, None);
+    let d = w.device("a", "Sam", Role::PartnerAdmin, &p).await;
+    let q = quotes::save(
+        &d.store,
+        &form(
+            &p,
+            "Hoja de Cálculo SL",
+            Brand::Voldier,
+            QuoteLang::Es,
+            lines_for(Brand::Voldier),
+        ),
+        "Sam",
+    )
+    .await
+    .unwrap();
+    let priced = q.priced.unwrap();
+    let table = desk::export::quote_lines(&priced, desk::export::Lang::Es).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lines.csv");
+    desk::export::write(&table, desk::export::ExportFormat::Csv, &path).unwrap();
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let amount = headers
+        .iter()
+        .position(|h| h == "Importe")
+        .expect("an amount column");
+    let sum: rust_decimal::Decimal = reader
+        .records()
+        .map(|r| r.unwrap()[amount].parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(sum, priced.total);
+    assert_eq!(table_rows(&path), priced.lines.len());
+}
+
+fn table_rows(path: &Path) -> usize {
+    csv::Reader::from_path(path).unwrap().records().count()
+}

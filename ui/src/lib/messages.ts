@@ -419,6 +419,8 @@ export const en = {
   "quotes.rule.months_required": "Line {line}: a monthly item needs a number of months.",
   "quotes.rule.months_not_allowed": "Line {line}: a one-off item takes no months.",
   "quotes.rule.no_fx_rate": "There is no exchange rate for {currency}; sync once to get them.",
+  "quotes.existing_customer": "Quoting an existing customer.",
+  "quotes.prospect": "A new prospect: pick an existing customer from the list, or type a new name.",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -839,6 +841,8 @@ export const es: Record<MessageKey, string> = {
   "quotes.rule.months_required": "Línea {line}: un concepto mensual necesita un número de meses.",
   "quotes.rule.months_not_allowed": "Línea {line}: un concepto único no lleva meses.",
   "quotes.rule.no_fx_rate": "No hay tipo de cambio para {currency}; sincroniza para obtenerlos.",
+  "quotes.existing_customer": "Cotización para un cliente existente.",
+  "quotes.prospect": "Un prospecto nuevo: elige un cliente existente de la lista o escribe un nombre nuevo.",
 };
 
 export const catalogs = { en, es } as const;

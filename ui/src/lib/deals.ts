@@ -1,6 +1,7 @@
 // Words for deals: stages, statuses, the program's rules and a deal's history, from the catalog.
 
 import type { DealChange } from "../ipc/DealChange";
+import type { IpcError } from "../ipc/IpcError";
 import type { DealField } from "../ipc/DealField";
 import type { DealRule } from "../ipc/DealRule";
 import type { DealStage } from "../ipc/DealStage";
@@ -62,5 +63,20 @@ export function dealChangeText(change: DealChange): string {
         wanted: change.wanted,
         kept: change.kept,
       });
+  }
+}
+
+/**
+ * The rule behind a refusal to save ("deal: {json}" or "quote: {json}": the backend names the
+ * rule the same way the pre-check does), or null for any other error.
+ */
+export function refusedRule<T extends { rule: string }>(error: IpcError, field: string): T | null {
+  const prefix = `${field}: `;
+  if (error.code !== "invalid_input" || !error.message.startsWith(prefix)) return null;
+  try {
+    const rule = JSON.parse(error.message.slice(prefix.length)) as T | null;
+    return rule && typeof rule.rule === "string" ? rule : null;
+  } catch {
+    return null;
   }
 }

@@ -260,10 +260,8 @@ async fn claims(store: &Store) -> Result<Vec<TerritoryClaim>> {
 /// Days a registration lasts, from the program policy the central API last sent (90 in the
 /// reference policy, and before the first sync).
 pub async fn registration_days(store: &Store) -> Result<u32> {
-    Ok(store
-        .get_state(crate::sync::PROGRAM_POLICY)
+    Ok(crate::sync::program_policy(store)
         .await?
-        .and_then(|json| serde_json::from_str::<program::contract::ProgramPolicy>(&json).ok())
         .map_or(90, |p| p.deal_registration_days))
 }
 
@@ -425,16 +423,10 @@ fn view(
 }
 
 async fn fx_for(store: &Store, currency: Currency) -> Result<Option<program::FxRate>> {
-    if currency == Currency::USD {
-        return Ok(Some(program::FxRate::usd(
-            crate::figures::as_of(store).await?,
-        )));
-    }
-    Ok(store
-        .get_state(crate::sync::PROGRAM_POLICY)
+    Ok(crate::sync::fx_rates(store)
         .await?
-        .and_then(|json| serde_json::from_str::<program::contract::ProgramPolicy>(&json).ok())
-        .and_then(|p| p.fx_rates.into_iter().find(|r| r.currency == currency)))
+        .into_iter()
+        .find(|r| r.currency == currency))
 }
 
 /// A partner's deals, pipeline and what expires soon.

@@ -348,14 +348,10 @@ impl Desk {
 
     /// The FX rate for `currency` from the program policy the central API last sent.
     async fn fx_rate(&self, currency: program::Currency) -> Result<program::FxRate> {
-        if currency == program::Currency::USD {
-            return Ok(program::FxRate::usd(self.as_of().await?));
-        }
-        self.store
-            .get_state(sync::PROGRAM_POLICY)
+        sync::fx_rates(&self.store)
             .await?
-            .and_then(|json| serde_json::from_str::<program::contract::ProgramPolicy>(&json).ok())
-            .and_then(|p| p.fx_rates.into_iter().find(|r| r.currency == currency))
+            .into_iter()
+            .find(|r| r.currency == currency)
             .ok_or_else(|| DeskError::NotFound {
                 what: format!("an exchange rate for {currency} (sync once to get them)"),
             })

@@ -275,10 +275,8 @@ pub async fn search(store: &Store, text: &str) -> Result<Vec<SearchHit>> {
 
 /// The progression policy: as the central API last sent it, else the reference policy.
 pub async fn policy(store: &Store) -> Result<ProgressionPolicy> {
-    Ok(store
-        .get_state(crate::sync::PROGRAM_POLICY)
+    Ok(crate::sync::program_policy(store)
         .await?
-        .and_then(|json| serde_json::from_str::<program::contract::ProgramPolicy>(&json).ok())
         .map_or_else(ProgressionPolicy::reference, |p| p.progression))
 }
 

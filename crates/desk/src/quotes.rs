@@ -146,26 +146,9 @@ pub(crate) async fn partner(store: &Store, id: PartnerId) -> Result<Partner> {
     })
 }
 
-fn policy(json: Option<String>) -> Option<program::contract::ProgramPolicy> {
-    json.and_then(|j| serde_json::from_str(&j).ok())
-}
-
-/// Every FX rate the cache knows, USD included.
-async fn fx_rates(store: &Store) -> Result<Vec<FxRate>> {
-    let as_of = crate::figures::as_of(store).await?;
-    let mut rates = vec![FxRate::usd(as_of)];
-    if let Some(p) = policy(store.get_state(crate::sync::PROGRAM_POLICY).await?) {
-        rates.extend(
-            p.fx_rates
-                .into_iter()
-                .filter(|r| r.currency != Currency::USD),
-        );
-    }
-    Ok(rates)
-}
-
 async fn validity_days(store: &Store) -> Result<u32> {
-    Ok(policy(store.get_state(crate::sync::PROGRAM_POLICY).await?)
+    Ok(crate::sync::program_policy(store)
+        .await?
         .map_or(30, |p| p.quote_validity_days))
 }
 
@@ -184,7 +167,7 @@ async fn priced(
     fx: &FxRate,
     lines: &[LineInput],
 ) -> Result<std::result::Result<PricedQuote, QuoteRule>> {
-    let rates = fx_rates(store).await?;
+    let rates = crate::sync::fx_rates(store).await?;
     let Some(partner_fx) = rates.iter().find(|r| r.currency == p.currency) else {
         return Ok(Err(QuoteRule::NoFxRate {
             currency: p.currency,
@@ -220,7 +203,7 @@ async fn customer_side(store: &Store, form: &QuoteForm) -> Result<(Country, Bran
     let currency = form
         .currency
         .ok_or_else(|| invalid("currency", "choose the customer's currency"))?;
-    let fx = fx_rates(store)
+    let fx = crate::sync::fx_rates(store)
         .await?
         .into_iter()
         .find(|r| r.currency == currency)
@@ -389,7 +372,7 @@ pub async fn revise(store: &Store, quote_id: &str, user: &str) -> Result<QuoteVi
         });
     }
     let today = Utc::now().date_naive();
-    let fx = fx_rates(store)
+    let fx = crate::sync::fx_rates(store)
         .await?
         .into_iter()
         .find(|r| r.currency == old.fx.currency)
@@ -639,7 +622,11 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
             })
             .collect(),
         brands: p.brands,
-        currencies: fx_rates(store).await?.iter().map(|r| r.currency).collect(),
+        currencies: crate::sync::fx_rates(store)
+            .await?
+            .iter()
+            .map(|r| r.currency)
+            .collect(),
         tier: p.tier,
         partner_currency: p.currency,
         validity_days: validity_days(store).await?,

@@ -44,9 +44,15 @@ impl Drop for Driver {
         // tauri-driver leads its own process group; ending the group also ends the
         // WebKitWebDriver and app it started, which would otherwise outlive the test and hold
         // its output open.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
-            .status();
+        // Straight to killpg(2): procps `kill -KILL -<pgid>` reads a pgid such as -14600 as
+        // the option -1 and sent SIGKILL to every process of the user, the test run included.
+        if let Ok(pgid) = libc::pid_t::try_from(self.child.id()) {
+            // SAFETY: killpg takes plain integers; the group is the driver's own (it was
+            // spawned with process_group(0)), so its leader's pid names it.
+            unsafe {
+                libc::killpg(pgid, libc::SIGKILL);
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -33,6 +33,9 @@ fn main() {
         "set_quote_status",
         "quote_pdf",
         "export_quote_lines",
+        "review_quarters",
+        "review",
+        "export_review",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

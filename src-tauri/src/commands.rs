@@ -3,6 +3,7 @@
 use desk::deals::{DealCheck, DealForm, DealList, DealView};
 use desk::error::IpcError;
 use desk::export::{ExportFormat, Lang};
+use desk::qbr::{Review, ReviewFiles, ReviewQuarters};
 use desk::quotes::{QuoteCheck, QuoteForm, QuoteList, QuoteView};
 use desk::sync::SyncOptions;
 use desk::views::{
@@ -253,5 +254,32 @@ pub async fn export_quote_lines(
 ) -> Result<String, IpcError> {
     Ok(desk
         .export_quote_lines(&quote_id, format, lang, &dir.0)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn review_quarters(desk: State<'_, Desk>) -> Result<ReviewQuarters, IpcError> {
+    Ok(desk.review_quarters().await?)
+}
+
+#[tauri::command]
+pub async fn review(
+    desk: State<'_, Desk>,
+    partner_id: String,
+    quarter: String,
+) -> Result<Review, IpcError> {
+    Ok(desk.review(&partner_id, &quarter).await?)
+}
+
+#[tauri::command]
+pub async fn export_review(
+    desk: State<'_, Desk>,
+    dir: State<'_, ExportDir>,
+    partner_id: String,
+    quarter: String,
+    lang: Lang,
+) -> Result<ReviewFiles, IpcError> {
+    Ok(desk
+        .export_review(&partner_id, &quarter, lang, &dir.0)
         .await?)
 }

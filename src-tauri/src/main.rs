@@ -118,6 +118,9 @@ fn main() {
             commands::set_quote_status,
             commands::quote_pdf,
             commands::export_quote_lines,
+            commands::review_quarters,
+            commands::review,
+            commands::export_review,
         ])
         .run(tauri::generate_context!())
         .expect("Partner Desk failed to start");

@@ -748,6 +748,16 @@ async fn one(store: &Store, partner: PartnerId, id: DealId) -> Result<DealView> 
         })
 }
 
+/// Every deal of a partner as the app shows it (this device's changes on top), as the program's
+/// deals.
+pub async fn deals_of(store: &Store, partner: PartnerId) -> Result<Vec<Deal>> {
+    Ok(shown(store, partner, None)
+        .await?
+        .into_iter()
+        .map(|s| s.deal)
+        .collect())
+}
+
 /// Every deal of a partner as shown, for exports.
 pub async fn all(store: &Store, partner: PartnerId, today: NaiveDate) -> Result<Vec<DealView>> {
     Ok(list(store, partner, today).await?.deals)

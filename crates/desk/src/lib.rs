@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod partners;
 pub mod pdf;
 pub mod portfolio;
+pub mod qbr;
 pub mod quotes;
 pub mod secrets;
 pub mod settings;
@@ -623,6 +624,50 @@ impl Desk {
         Ok(path.display().to_string())
     }
 
+    /// The quarters a review can be built for (newest first) and the one to start on.
+    pub async fn review_quarters(&self) -> Result<qbr::ReviewQuarters> {
+        let as_of = self.as_of().await?;
+        Ok(qbr::ReviewQuarters {
+            quarters: qbr::quarters(as_of),
+            default: qbr::default_quarter(as_of),
+        })
+    }
+
+    /// A partner's Quarterly Executive Review of `quarter` ("2026-Q3"), from the cache.
+    pub async fn review(&self, partner_id: &str, quarter: &str) -> Result<qbr::Review> {
+        let id = partners::parse_id(partner_id)?;
+        let quarter = qbr::parse_quarter(quarter)?;
+        qbr::review(&self.store, id, quarter, self.as_of().await?).await
+    }
+
+    /// Writes a review's deck (PDF, with the data folder's `templates/qbr.typ` if there is one)
+    /// and workbook (XLSX) into `dir`.
+    pub async fn export_review(
+        &self,
+        partner_id: &str,
+        quarter: &str,
+        lang: export::Lang,
+        dir: &Path,
+    ) -> Result<qbr::ReviewFiles> {
+        let review = self.review(partner_id, quarter).await?;
+        let (deck, workbook) =
+            qbr::export(review, deck_lang(lang), self.template_path("qbr.typ"), dir).await?;
+        tracing::info!("exported a review");
+        Ok(qbr::ReviewFiles {
+            deck: deck.display().to_string(),
+            workbook: workbook.display().to_string(),
+        })
+    }
+
+    /// The partners in the user's scope (every partner the cache holds), by name.
+    pub async fn partner_ids(&self) -> Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT id, name FROM partners ORDER BY name, id")
+                .fetch_all(self.store.pool())
+                .await?,
+        )
+    }
+
     /// Where a partner's own copy of a template goes: `templates/<name>` in the data folder.
     pub fn template_path(&self, name: &str) -> Option<std::path::PathBuf> {
         self.store
@@ -643,6 +688,13 @@ impl Desk {
     pub async fn partner_page(&self, id: &str) -> Result<PartnerPage> {
         let id = partners::parse_id(id)?;
         partners::page(&self.store, id, self.as_of().await?).await
+    }
+}
+
+fn deck_lang(lang: export::Lang) -> program::quotes::QuoteLang {
+    match lang {
+        export::Lang::En => program::quotes::QuoteLang::En,
+        export::Lang::Es => program::quotes::QuoteLang::Es,
     }
 }
 

@@ -38,6 +38,9 @@ fn export(dir: &Path) {
     desk::quotes::QuoteList::export_all_to(dir).unwrap();
     desk::quotes::QuoteForm::export_all_to(dir).unwrap();
     desk::quotes::QuoteCheck::export_all_to(dir).unwrap();
+    desk::qbr::Review::export_all_to(dir).unwrap();
+    desk::qbr::ReviewQuarters::export_all_to(dir).unwrap();
+    desk::qbr::ReviewFiles::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod migration;
 pub mod money;
 pub mod progression;
+pub mod qbr;
 pub mod quotes;
 pub mod regions;
 pub mod tiers;

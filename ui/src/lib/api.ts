@@ -35,6 +35,9 @@ import type { PurchaseQuote } from "../ipc/PurchaseQuote";
 import type { RejectedChange } from "../ipc/RejectedChange";
 import type { SyncStatus } from "../ipc/SyncStatus";
 import type { WorkspaceInfo } from "../ipc/WorkspaceInfo";
+import type { Review } from "../ipc/Review";
+import type { ReviewFiles } from "../ipc/ReviewFiles";
+import type { ReviewQuarters } from "../ipc/ReviewQuarters";
 
 const CODES: readonly ErrorCode[] = [
   "not_found",
@@ -93,6 +96,10 @@ export const api = {
   quotePdf: (quoteId: string) => call<string>("quote_pdf", { quoteId }),
   exportQuoteLines: (quoteId: string, format: ExportFormat, lang: Lang) =>
     call<string>("export_quote_lines", { quoteId, format, lang }),
+  reviewQuarters: () => call<ReviewQuarters>("review_quarters"),
+  review: (partnerId: string, quarter: string) => call<Review>("review", { partnerId, quarter }),
+  exportReview: (partnerId: string, quarter: string, lang: Lang) =>
+    call<ReviewFiles>("export_review", { partnerId, quarter, lang }),
   partnerPage: (id: string) => call<PartnerPage>("partner_page", { id }),
   syncStatus: () => call<SyncStatus | null>("sync_status"),
   syncNow: () => call<null>("sync_now"),

@@ -178,6 +178,11 @@ pub fn write(table: &Table, format: ExportFormat, path: &Path) -> Result<()> {
     })
 }
 
+/// Writes `tables` as one XLSX workbook, a sheet each, to `path` (all or nothing). Blocking.
+pub fn write_workbook(tables: &[Table], path: &Path) -> Result<()> {
+    write_atomically(path, |file| xlsx::write_sheets(tables, file))
+}
+
 /// Writes a file through `fill` into a temporary file beside `path`, then renames it into place:
 /// a failure never leaves a half-written file, nor replaces a good one.
 pub fn write_atomically(

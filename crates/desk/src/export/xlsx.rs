@@ -30,7 +30,25 @@ const PERCENT: &str = "0.0#%";
 const DATE: &str = "yyyy-mm-dd";
 const DATE_TIME: &str = "yyyy-mm-dd hh:mm:ss";
 
-pub(super) fn write(table: &Table, mut out: impl Write) -> Result<()> {
+pub(super) fn write(table: &Table, out: impl Write) -> Result<()> {
+    write_sheets(std::slice::from_ref(table), out)
+}
+
+/// A workbook of one sheet per table, in order.
+pub(super) fn write_sheets(tables: &[Table], mut out: impl Write) -> Result<()> {
+    let mut workbook = Workbook::new();
+    let mut formats = Formats::new();
+    for table in tables {
+        fill(workbook.add_worksheet(), table, &mut formats)?;
+    }
+    // To a buffer first, so a failed write to disk surfaces as the I/O error it is.
+    let bytes = workbook.save_to_buffer().map_err(error)?;
+    out.write_all(&bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn fill(sheet: &mut Worksheet, table: &Table, formats: &mut Formats) -> Result<()> {
     let rows = table.rows().len();
     let columns = table.columns().len();
     if rows >= MAX_ROWS || columns > MAX_COLUMNS {
@@ -43,10 +61,7 @@ pub(super) fn write(table: &Table, mut out: impl Write) -> Result<()> {
             ),
         });
     }
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
     sheet.set_name(sheet_name(table.title())).map_err(error)?;
-    let mut formats = Formats::new();
     for (c, column) in table.columns().iter().enumerate() {
         let c = c as ColNum;
         sheet
@@ -58,7 +73,7 @@ pub(super) fn write(table: &Table, mut out: impl Write) -> Result<()> {
     }
     for (r, row) in table.rows().iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
-            write_cell(sheet, r as RowNum + 1, c as ColNum, cell, &mut formats)?;
+            write_cell(sheet, r as RowNum + 1, c as ColNum, cell, formats)?;
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(error)?;
@@ -67,10 +82,6 @@ pub(super) fn write(table: &Table, mut out: impl Write) -> Result<()> {
             .autofilter(0, 0, rows as RowNum, (columns - 1) as ColNum)
             .map_err(error)?;
     }
-    // To a buffer first, so a failed write to disk surfaces as the I/O error it is.
-    let bytes = workbook.save_to_buffer().map_err(error)?;
-    out.write_all(&bytes)?;
-    out.flush()?;
     Ok(())
 }
 

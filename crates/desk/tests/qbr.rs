@@ -1,0 +1,481 @@
+//! Quarterly Executive Reviews from a real cache synced from the reference central API: the
+//! figures against an independent SQL computation, the deck read back with pdftotext in both
+//! languages, the workbook read back with calamine, and the refusals that write nothing.
+
+mod common;
+
+use std::path::Path;
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use common::{as_of, world, World};
+use desk::qbr::{self, Review};
+use desk::store::Store;
+use program::contract::{Partner, Role};
+use program::qbr::{Kpi, Quarter};
+use program::quotes::QuoteLang;
+use program::Tier;
+use rust_decimal::Decimal;
+
+const QUARTER: &str = "2026-Q3";
+
+async fn account_manager(w: &World, p: &Partner) -> Store {
+    w.device("am", "ana.am", Role::PlatformAccountManager, p)
+        .await
+        .store
+}
+
+fn pdftotext(path: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by `make test`)");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn value(review: &Review, kpi: Kpi) -> Option<Decimal> {
+    review
+        .kpi(kpi)
+        .unwrap()
+        .value
+        .as_deref()
+        .map(|v| v.parse().unwrap())
+}
+
+async fn scalar(store: &Store, sql: &str, partner: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(partner)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
+/// The figures of the quarter, each computed by hand-written SQL over the cache that shares no
+/// code with the app.
+#[tokio::test]
+async fn review_figures_equal_an_independent_sql_computation_over_the_cache() {
+    let w = world().await;
+    let p = w.partner(|p| p.tier == Tier::Strategic);
+    let store = account_manager(&w, &p).await;
+    let q: Quarter = QUARTER.parse().unwrap();
+    let review = qbr::review(&store, p.id, q, as_of()).await.unwrap();
+    let id = p.id.to_string();
+    // The partner of record of customer c on a day: the first later migration's old partner,
+    // else its current one.
+    let record = |day: &str| {
+        format!(
+            "coalesce((SELECT m.from_partner_id FROM customer_migrations m WHERE m.customer_id = c.id \
+               AND m.effective_on > '{day}' ORDER BY m.effective_on LIMIT 1), c.partner_id)"
+        )
+    };
+    let active = |day: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id AND d.started_on <= '{day}' \
+               AND (d.ended_on IS NULL OR d.ended_on > '{day}'))"
+        )
+    };
+    let active_customers = scalar(
+        &store,
+        &format!(
+            "SELECT count(*) FROM customers c WHERE {} = ?1 AND {}",
+            record("2026-09-30"),
+            active("2026-09-30")
+        ),
+        &id,
+    )
+    .await;
+    assert_eq!(
+        value(&review, Kpi::ActiveCustomers),
+        Some(active_customers.into())
+    );
+    assert!(active_customers > 0, "the demo partner has customers");
+
+    // Deployments started in the quarter for customers of record on their own start day.
+    let started = "FROM deployments d JOIN customers c ON c.id = d.customer_id \
+         WHERE d.started_on BETWEEN '2026-07-01' AND '2026-09-30' \
+           AND coalesce((SELECT m.from_partner_id FROM customer_migrations m \
+                          WHERE m.customer_id = c.id AND m.effective_on > d.started_on \
+                          ORDER BY m.effective_on LIMIT 1), c.partner_id) = ?1";
+    let new = scalar(&store, &format!("SELECT count(*) {started}"), &id).await;
+    let value_minor = scalar(
+        &store,
+        &format!("SELECT coalesce(sum(d.credits_minor), 0) {started}"),
+        &id,
+    )
+    .await;
+    assert_eq!(value(&review, Kpi::NewDeployments), Some(new.into()));
+    assert_eq!(
+        value(&review, Kpi::DeploymentValue),
+        Some(Decimal::new(value_minor, 2).normalize())
+    );
+
+    let ledger = |kind: &str| {
+        format!(
+            "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?1 \
+             AND kind = '{kind}' AND at >= '2026-07-01' AND at < '2026-10-01'"
+        )
+    };
+    let bought = scalar(&store, &ledger("purchase"), &id).await;
+    let consumed = -scalar(&store, &ledger("consumption"), &id).await;
+    assert_eq!(
+        value(&review, Kpi::CreditsBought),
+        Some(Decimal::new(bought, 2).normalize())
+    );
+    assert_eq!(
+        value(&review, Kpi::CreditsConsumed),
+        Some(Decimal::new(consumed, 2).normalize())
+    );
+    let recurring = -scalar(
+        &store,
+        "SELECT coalesce(sum(l.credits_minor), 0) FROM ledger_entries l \
+         JOIN deployments d ON d.id = l.deployment_id WHERE l.partner_id = ?1 \
+         AND l.kind = 'consumption' AND d.billing = 'monthly' \
+         AND l.at >= '2026-07-01' AND l.at < '2026-10-01'",
+        &id,
+    )
+    .await;
+    assert_eq!(
+        value(&review, Kpi::RecurringVolume),
+        Some(Decimal::new(recurring, 2).normalize())
+    );
+    let balance = scalar(
+        &store,
+        "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?1 \
+         AND at < '2026-10-01'",
+        &id,
+    )
+    .await;
+    assert_eq!(
+        value(&review, Kpi::Balance),
+        Some(Decimal::new(balance, 2).normalize())
+    );
+
+    let (n, promoters, detractors): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), coalesce(sum(score >= 9), 0), coalesce(sum(score <= 6), 0) \
+         FROM nps_responses WHERE partner_id = ?1 AND answered_on BETWEEN '2026-07-01' AND '2026-09-30'",
+    )
+    .bind(&id)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let nps = (n >= 5).then(|| {
+        (Decimal::from((promoters - detractors) * 100) / Decimal::from(n))
+            .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    });
+    assert_eq!(value(&review, Kpi::Nps), nps.map(|d| d.normalize()));
+
+    // The quarter's months add up to the quarter, and the previous quarter is Q2.
+    let months: Decimal = review.monthly[9..]
+        .iter()
+        .map(|m| m.consumed.parse::<Decimal>().unwrap())
+        .sum();
+    assert_eq!(
+        Some(months.normalize()),
+        value(&review, Kpi::CreditsConsumed)
+    );
+    assert_eq!(review.monthly.len(), 12);
+    assert_eq!(review.monthly[11].month, "2026-09");
+    assert_eq!(
+        (review.previous.as_str(), review.year_before.as_str()),
+        ("2026-Q2", "2025-Q3")
+    );
+    assert!(review.qbr_included);
+}
+
+#[tokio::test]
+async fn the_deck_prints_the_figures_the_app_shows_in_both_languages() {
+    let w = world().await;
+    let p = w.partner(|p| p.tier == Tier::Regional);
+    let store = account_manager(&w, &p).await;
+    let review = qbr::review(&store, p.id, QUARTER.parse().unwrap(), as_of())
+        .await
+        .unwrap();
+    let keep = std::env::var_os("QBR_PDF_DIR").map(std::path::PathBuf::from);
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, title, appendix) in [
+        (
+            QuoteLang::En,
+            "Quarterly Executive Review",
+            "Appendix: definitions",
+        ),
+        (
+            QuoteLang::Es,
+            "Revisión Ejecutiva Trimestral",
+            "Anexo: definiciones",
+        ),
+    ] {
+        let out = keep.clone().unwrap_or_else(|| dir.path().to_path_buf());
+        let sub = out.join(format!("{lang:?}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        let (deck, book) = qbr::export(review.clone(), lang, None, &sub).await.unwrap();
+        let text = pdftotext(&deck);
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in [title, appendix, p.name.as_str()] {
+            assert!(flat.contains(needle), "{lang:?}: {needle:?} missing");
+        }
+        for row in &review.kpis {
+            let shown = qbr::format_kpi(row.kpi, row.value.as_deref(), lang);
+            assert!(
+                flat.contains(&shown),
+                "{lang:?}: {:?} = {shown} missing",
+                row.kpi
+            );
+            assert!(flat.contains(row.kpi.name(lang)), "{lang:?}: {:?}", row.kpi);
+            // The appendix defines it (its first words; pdftotext wraps lines).
+            let start: String = row
+                .kpi
+                .definition(lang)
+                .split_whitespace()
+                .take(4)
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                flat.contains(&start),
+                "{lang:?}: definition of {:?}",
+                row.kpi
+            );
+        }
+        // Landscape slides.
+        let info = std::process::Command::new("pdfinfo")
+            .arg(&deck)
+            .output()
+            .unwrap();
+        let info = String::from_utf8(info.stdout).unwrap();
+        let size = info.lines().find(|l| l.starts_with("Page size:")).unwrap();
+        let dims: Vec<f64> = size
+            .split_whitespace()
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        assert!(dims[0] > dims[1], "landscape: {size}");
+        assert!(book.exists());
+    }
+    // Figures in the reader's format: the Spanish deck groups with dots.
+    let balance = review.kpi(Kpi::Balance).unwrap().value.as_deref();
+    assert_ne!(
+        qbr::format_kpi(Kpi::Balance, balance, QuoteLang::En),
+        qbr::format_kpi(Kpi::Balance, balance, QuoteLang::Es)
+    );
+}
+
+#[tokio::test]
+async fn the_workbook_holds_the_tables_behind_every_figure() {
+    let w = world().await;
+    let p = w.partner(|p| p.tier == Tier::Strategic);
+    let store = account_manager(&w, &p).await;
+    let review = qbr::review(&store, p.id, QUARTER.parse().unwrap(), as_of())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, book) = qbr::export(review.clone(), QuoteLang::En, None, dir.path())
+        .await
+        .unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        vec![
+            "Key figures",
+            "Monthly trends",
+            "Tier progression",
+            "Pipeline",
+            "Migrations",
+            "Top customers",
+            "Risks"
+        ]
+    );
+    let kpis = wb.worksheet_range("Key figures").unwrap();
+    for (i, row) in review.kpis.iter().enumerate() {
+        let r = i as u32 + 1;
+        assert_eq!(
+            kpis.get_value((r, 0)),
+            Some(&Data::String(row.kpi.name(QuoteLang::En).into()))
+        );
+        let cell = kpis.get_value((r, 1)).unwrap();
+        match &row.value {
+            Some(v) => assert_eq!(cell, &Data::String(v.clone()), "{:?}", row.kpi),
+            None => assert_eq!(cell, &Data::Empty),
+        }
+    }
+    let monthly = wb.worksheet_range("Monthly trends").unwrap();
+    assert_eq!(monthly.height(), 13);
+    for (i, m) in review.monthly.iter().enumerate() {
+        let consumed = monthly.get_value((i as u32 + 1, 3)).unwrap();
+        let expected: f64 = m.consumed.parse().unwrap();
+        assert_eq!(consumed, &Data::Float(expected), "{}", m.month);
+    }
+    let top = wb.worksheet_range("Top customers").unwrap();
+    assert_eq!(top.height(), review.top_customers.len() + 1);
+}
+
+#[tokio::test]
+async fn a_partner_whose_tier_lacks_qbrs_gets_an_internal_review() {
+    let w = world().await;
+    let p = w.partner(|p| p.tier == Tier::Authorized);
+    let store = account_manager(&w, &p).await;
+    let review = qbr::review(&store, p.id, QUARTER.parse().unwrap(), as_of())
+        .await
+        .unwrap();
+    assert!(!review.qbr_included);
+    let dir = tempfile::tempdir().unwrap();
+    let (deck, _) = qbr::export(review, QuoteLang::En, None, dir.path())
+        .await
+        .unwrap();
+    let flat = pdftotext(&deck)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("Internal review"), "{flat}");
+    assert!(flat.contains("does not include Quarterly Executive Reviews"));
+}
+
+#[tokio::test]
+async fn a_quarter_not_begun_or_not_a_quarter_is_refused_and_nothing_is_written() {
+    let w = world().await;
+    let p = w.partner(|p| p.tier == Tier::Strategic);
+    let store = account_manager(&w, &p).await;
+    let err = qbr::review(&store, p.id, "2027-Q2".parse().unwrap(), as_of())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("has not begun"), "{err}");
+    for bad in ["2026-Q5", "Q3", "2026", "next quarter"] {
+        let err = qbr::parse_quarter(bad).unwrap_err();
+        assert!(err.to_string().contains("2026-Q3"), "{bad}: {err}");
+    }
+    // The quarter in progress is measured to date.
+    let now = qbr::review(&store, p.id, "2026-Q4".parse().unwrap(), as_of())
+        .await
+        .unwrap();
+    assert_eq!(now.measured_to, "2026-11-23");
+
+    // A broken template: the error names the line; no file is left behind.
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("qbr.typ");
+    std::fs::write(
+        &template,
+        "#let d = json(sys.inputs.data)\n#d.no_such_field\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let err = qbr::export(now, QuoteLang::En, Some(template), &out)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("line 2"), "{err}");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+}
+
+#[test]
+fn the_bundled_deck_template_has_no_warnings() {
+    // A tiny review typeset without the database: the template compiles cleanly.
+    let review = Review {
+        partner_id: "p".into(),
+        partner: "Acme Partners".into(),
+        tier: Tier::Regional,
+        brands: vec![program::Brand::CentroPago],
+        account_manager: "Ana".into(),
+        quarter: "2026-Q3".into(),
+        previous: "2026-Q2".into(),
+        year_before: "2025-Q3".into(),
+        measured_to: "2026-09-30".into(),
+        qbr_included: true,
+        kpis: Kpi::ALL
+            .iter()
+            .map(|&kpi| qbr::KpiRow {
+                kpi,
+                value: Some("10".into()),
+                previous: Some("8".into()),
+                year_before: None,
+                change_previous: Some("2".into()),
+                relative_previous: Some("0.25".into()),
+                change_year: None,
+                relative_year: None,
+            })
+            .collect(),
+        monthly: (1..=12)
+            .map(|m| qbr::ReviewMonth {
+                month: format!("2026-{m:02}"),
+                active_customers: m,
+                new_deployments: 1,
+                consumed: "10.50".into(),
+                bought: "0".into(),
+                balance: "-5".into(),
+                nps: program::metrics::nps_from_counts(0, 0, 0),
+            })
+            .collect(),
+        outlook: program::progression::Outlook::AtTop,
+        next_tier: None,
+        progression: vec![],
+        deals: qbr::ReviewDeals {
+            open: 0,
+            open_value: "0".into(),
+            won: 0,
+            won_value: "0".into(),
+            lost: 0,
+            lost_value: "0".into(),
+            win_rate: None,
+            forecast: "0".into(),
+        },
+        migrations: vec![],
+        top_customers: vec![],
+        risks: vec![],
+    };
+    let data = qbr::deck_data(&review, QuoteLang::Es).unwrap();
+    let rendered = desk::pdf::render(qbr::TEMPLATE, &data, common::as_of()).unwrap();
+    assert!(rendered.warnings.is_empty(), "{:?}", rendered.warnings);
+    assert!(rendered.pdf.starts_with(b"%PDF"));
+}
+
+#[tokio::test]
+async fn the_batch_command_writes_a_deck_and_a_workbook_for_every_partner_in_scope() {
+    let w = world().await;
+    let p = w.partner(|p| p.tier == Tier::Strategic);
+    let store = account_manager(&w, &p).await;
+    let partners: i64 = sqlx::query_scalar("SELECT count(*) FROM partners")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    store.pool().close().await;
+    let out = w.dir.path().join("decks");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_partner-desk-qbr"))
+        .args(["--quarter", QUARTER, "--lang", "es", "--data-dir"])
+        .arg(w.dir.path().join("am"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let decks = files.iter().filter(|f| f.ends_with(".pdf")).count();
+    let books = files.iter().filter(|f| f.ends_with(".xlsx")).count();
+    assert!(partners >= 1);
+    assert_eq!(
+        (decks, books),
+        (partners as usize, partners as usize),
+        "{files:?}"
+    );
+    assert!(
+        stdout.contains(&format!("{partners} decks and workbooks for {QUARTER}")),
+        "{stdout}"
+    );
+
+    // A quarter that is not one: a clear error, nothing written.
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_partner-desk-qbr"))
+        .args(["--quarter", "2026-Q9", "--data-dir"])
+        .arg(w.dir.path().join("am"))
+        .arg("--out")
+        .arg(w.dir.path().join("none"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("write it as 2026-Q3"));
+    assert!(!w.dir.path().join("none").exists());
+}

@@ -41,4 +41,4 @@ bench:
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends sqlite3; }
-	cargo bench --locked -p desk --bench sync --bench screens --bench quotes
+	cargo bench --locked -p desk --bench sync --bench screens --bench quotes --bench qbr

@@ -776,3 +776,73 @@ async fn offline_an_early_access_quote_prints_for_a_specialist_and_is_refused_fo
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_and_a_workbook_that_carry_them() {
+    run("review", |app| {
+        Box::pin(async move {
+            use calamine::{open_workbook, Data, Reader, Xlsx};
+            let c = &app.client;
+            wait_for(c, "[data-testid=portfolio-row] [data-tier=strategic]")
+                .await?
+                .click()
+                .await?;
+            wait_for(c, "[data-testid=tab-review]")
+                .await?
+                .click()
+                .await?;
+            let row = wait_for(c, "[data-testid=review-kpi][data-kpi=active_customers]").await?;
+            let raw = row.attr("data-value").await?.unwrap_or_default();
+            let shown = text_content(&row.find(Locator::Css("[data-col=value]")).await?).await?;
+            ensure!(
+                !raw.is_empty() && !shown.trim().is_empty(),
+                "active customers shown"
+            );
+            let review = wait_for(c, "[data-testid=review]").await?;
+            ensure!(
+                review.attr("data-internal").await?.as_deref() == Some("false"),
+                "a Strategic partner's review is a QBR"
+            );
+            let kpis = c.find_all(Locator::Css("[data-testid=review-kpi]")).await?;
+            ensure!(kpis.len() == 10, "{} key figures", kpis.len());
+            app.save_screenshot("review").await?;
+
+            wait_for(c, "[data-testid=review-export]")
+                .await?
+                .click()
+                .await?;
+            let files = wait_for(c, "[data-testid=review-files]").await?;
+            let deck = files.attr("data-deck").await?.context("the deck's path")?;
+            let book = files
+                .attr("data-workbook")
+                .await?
+                .context("the workbook's path")?;
+            ensure!(
+                deck.starts_with(app.data_dir.path().join("exports").to_str().unwrap()),
+                "exported to {deck}"
+            );
+            let text = std::process::Command::new("pdftotext")
+                .args(["-layout", &deck, "-"])
+                .output()?;
+            let text = String::from_utf8(text.stdout)?;
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            ensure!(
+                flat.contains("Quarterly Executive Review"),
+                "the deck's title"
+            );
+            ensure!(
+                flat.contains(&format!("Active customers {}", shown.trim())),
+                "the deck shows active customers = {shown}"
+            );
+            let mut wb: Xlsx<_> = open_workbook(&book)?;
+            let sheet = wb.worksheet_range("Key figures")?;
+            ensure!(
+                sheet.get_value((1, 1)) == Some(&Data::String(raw.clone())),
+                "the workbook holds {raw}: {:?}",
+                sheet.get_value((1, 1))
+            );
+            Ok(())
+        })
+    })
+    .await;
+}

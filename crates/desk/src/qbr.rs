@@ -415,10 +415,14 @@ pub async fn review(
     }
     let row = crate::portfolio::row(store, partner).await?;
     let measured_to = quarter.last_day().min(as_of);
-    let (facts, names) = facts(store, partner, quarter, as_of).await?;
+    // Independent reads of the cache, side by side on the pool's connections.
+    let ((facts, names), page, deals, consumed) = tokio::try_join!(
+        facts(store, partner, quarter, as_of),
+        crate::partners::page(store, partner, measured_to),
+        crate::deals::deals_of(store, partner),
+        consumption_by_customer(store, partner, quarter, as_of),
+    )?;
     let name = |id: &CustomerId| names.get(id).cloned().unwrap_or_else(|| id.to_string());
-    let page = crate::partners::page(store, partner, measured_to).await?;
-    let deals = crate::deals::deals_of(store, partner).await?;
     let summary = qbr::deal_summary(&deals, quarter);
     let partner_names: HashMap<String, String> =
         sqlx::query_as::<_, (String, String)>("SELECT id, name FROM partners")
@@ -442,7 +446,6 @@ pub async fn review(
             effective_on: iso(m.on),
         })
         .collect();
-    let consumed = consumption_by_customer(store, partner, quarter, as_of).await?;
     let top_customers = qbr::top_customers(&consumed, TOP_CUSTOMERS)
         .into_iter()
         .map(|(id, credits)| TopCustomer {

@@ -36,6 +36,7 @@ fn main() {
         "review_quarters",
         "review",
         "export_review",
+        "save_action_item",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");

@@ -805,6 +805,49 @@ async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_and_a_workbook_
             );
             let kpis = c.find_all(Locator::Css("[data-testid=review-kpi]")).await?;
             ensure!(kpis.len() == 10, "{} key figures", kpis.len());
+            // An action item, written in the review: shown at once, then accepted by the platform.
+            wait_for(c, "[data-testid=action-new]")
+                .await?
+                .click()
+                .await?;
+            wait_for(c, "[data-testid=action-text]")
+                .await?
+                .send_keys("Plan the Voldier launch with the sales team")
+                .await?;
+            wait_for(c, "[data-testid=action-owner]")
+                .await?
+                .send_keys("Ana")
+                .await?;
+            let due = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+            c.execute(
+                "const e = document.querySelector('[data-testid=action-due]'); \
+                 e.value = arguments[0]; e.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![serde_json::json!(due)],
+            )
+            .await?;
+            wait_for(c, "[data-testid=action-save]")
+                .await?
+                .click()
+                .await?;
+            wait_for(c, "[data-testid=review-action]").await?;
+            c.find(Locator::Css("[data-testid=sync-now]"))
+                .await?
+                .click()
+                .await?;
+            eventually("the action item accepted by the platform", || async {
+                let items = c
+                    .find_all(Locator::Css(
+                        "[data-testid=review-action][data-pending=false]",
+                    ))
+                    .await?;
+                Ok((!items.is_empty()).then_some(()))
+            })
+            .await?;
+            c.execute(
+                "document.querySelector('[data-testid=review-actions]').scrollIntoView();",
+                vec![],
+            )
+            .await?;
             app.save_screenshot("review").await?;
 
             wait_for(c, "[data-testid=review-export]")

@@ -3,7 +3,7 @@
 use desk::deals::{DealCheck, DealForm, DealList, DealView};
 use desk::error::IpcError;
 use desk::export::{ExportFormat, Lang};
-use desk::qbr::{Review, ReviewFiles, ReviewQuarters};
+use desk::qbr::{ActionItemForm, ActionItemView, Review, ReviewFiles, ReviewQuarters};
 use desk::quotes::{QuoteCheck, QuoteForm, QuoteList, QuoteView};
 use desk::sync::SyncOptions;
 use desk::views::{
@@ -282,4 +282,12 @@ pub async fn export_review(
     Ok(desk
         .export_review(&partner_id, &quarter, lang, &dir.0)
         .await?)
+}
+
+#[tauri::command]
+pub async fn save_action_item(
+    desk: State<'_, Desk>,
+    form: ActionItemForm,
+) -> Result<ActionItemView, IpcError> {
+    Ok(desk.save_action_item(&form).await?)
 }

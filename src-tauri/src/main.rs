@@ -121,6 +121,7 @@ fn main() {
             commands::review_quarters,
             commands::review,
             commands::export_review,
+            commands::save_action_item,
         ])
         .run(tauri::generate_context!())
         .expect("Partner Desk failed to start");

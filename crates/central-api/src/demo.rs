@@ -943,6 +943,7 @@ fn ledger(
                 rate: None,
                 deployment_id: Some(d.id),
                 customer_id: Some(d.customer_id),
+                billing: Some(d.billing),
             });
             if d.billing == Billing::OneOff {
                 break;
@@ -1005,6 +1006,7 @@ fn ledger(
                     rate: Some(rate.fraction()),
                     deployment_id: None,
                     customer_id: None,
+                    billing: None,
                 });
                 balance = balance + credits;
             }

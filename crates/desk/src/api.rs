@@ -133,6 +133,7 @@ pub enum Row {
     Deal(program::deals::Deal),
     TerritoryClaim(program::deals::TerritoryClaim),
     Quote(program::quotes::Quote),
+    ActionItem(program::qbr::ActionItem),
 }
 
 impl Row {
@@ -151,6 +152,7 @@ impl Row {
             Entity::Deal => Row::Deal(from_str(json)?),
             Entity::TerritoryClaim => Row::TerritoryClaim(from_str(json)?),
             Entity::Quote => Row::Quote(from_str(json)?),
+            Entity::ActionItem => Row::ActionItem(from_str(json)?),
         })
     }
 }

@@ -659,6 +659,16 @@ impl Desk {
         })
     }
 
+    /// Saves a review's action item on this device and asks sync to send it.
+    pub async fn save_action_item(
+        &self,
+        form: &qbr::ActionItemForm,
+    ) -> Result<qbr::ActionItemView> {
+        let view = qbr::save_action_item(&self.store, form, self.as_of().await?).await?;
+        self.after_local_write().await?;
+        Ok(view)
+    }
+
     /// The partners in the user's scope (every partner the cache holds), by name.
     pub async fn partner_ids(&self) -> Result<Vec<(String, String)>> {
         Ok(

@@ -209,8 +209,9 @@ pub async fn figures(
     let (d30, d90) = (iso(as_of - Days::new(29)), iso(as_of - Days::new(89)));
     let set = |billing: &str, window: &str| {
         format!(
-            "-coalesce(sum(CASE WHEN coalesce(d.billing, 'one_off') {billing} AND {window} \
-             THEN l.credits_minor END), 0)"
+            "-coalesce(sum(CASE WHEN {} {billing} AND {window} \
+             THEN l.credits_minor END), 0)",
+            crate::qbr::LINE_BILLING
         )
     };
     let (recent, middle, early) = (
@@ -220,7 +221,7 @@ pub async fn figures(
     );
     let lines_sql = format!(
         "SELECT l.partner_id, {} AS m30, {} AS m90, {} AS m365, {} AS o30, {} AS o90, {} AS o365 \
-         FROM ledger_entries l LEFT JOIN deployments d ON d.id = l.deployment_id \
+         FROM ledger_entries l \
          WHERE l.kind = 'consumption' AND l.at >= ?3 AND l.at < ?4{} GROUP BY l.partner_id",
         set("= 'monthly'", &recent),
         set("= 'monthly'", &middle),

@@ -100,7 +100,7 @@ impl Drop for LocalWrite {
 pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
     let rows = sqlx::query(
         "SELECT o.id, o.payload, o.last_error, o.created_at, p.name AS partner \
-         FROM outbox o LEFT JOIN partners p ON p.id = coalesce(json_extract(o.payload, '$.input.partner_id'), json_extract(o.payload, '$.input.deal.partner_id'), json_extract(o.payload, '$.input.quote.partner_id')) \
+         FROM outbox o LEFT JOIN partners p ON p.id = coalesce(json_extract(o.payload, '$.input.partner_id'), json_extract(o.payload, '$.input.deal.partner_id'), json_extract(o.payload, '$.input.quote.partner_id'), json_extract(o.payload, '$.input.item.partner_id')) \
          WHERE o.status = 'rejected' ORDER BY o.seq DESC",
     )
     .fetch_all(store.pool())
@@ -125,6 +125,9 @@ pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
                 }
                 MutationKind::SetQuoteStatus { to, .. } => {
                     format!("Mark a quote as {}", to.as_str())
+                }
+                MutationKind::SaveActionItem { item } => {
+                    format!("Save the action item \u{201c}{}\u{201d}", item.text)
                 }
                 MutationKind::EditDeal { edits, .. } => format!(
                     "Change {} of a deal",

@@ -128,6 +128,8 @@ pub struct Review {
     pub migrations: Vec<ReviewMigration>,
     pub top_customers: Vec<TopCustomer>,
     pub risks: Vec<Risk>,
+    /// Written in this review, or carried over open from an earlier one.
+    pub actions: Vec<ActionItemView>,
 }
 
 /// The quarters offered, newest first, and the one to start on (the last that has ended).
@@ -183,22 +185,59 @@ fn ledger_kind(s: &str) -> Result<LedgerKind> {
     })
 }
 
+/// SQL: a ledger line `l`'s billing — its own, or (from a feed that did not send it) its
+/// deployment's; NULL for lines that are not consumptions. `coalesce` stops at the first value, so
+/// the lookup runs only for lines without one.
+pub(crate) const LINE_BILLING: &str = "CASE WHEN l.kind = 'consumption' THEN coalesce(l.billing, \
+     (SELECT d.billing FROM deployments d WHERE d.id = l.deployment_id), 'one_off') END";
+
 /// The customers that have been `partner`'s at some point, as SQL on `?1`.
 const THEIR_CUSTOMERS: &str = "SELECT id FROM customers WHERE partner_id = ?1 \
      UNION SELECT customer_id FROM customer_migrations WHERE from_partner_id = ?1 OR to_partner_id = ?1";
 
 /// A partner's facts for a review of `quarter`, as of `as_of`, and the names of its customers.
+/// The reads are independent and run side by side on the pool's connections; the ledger, the
+/// largest, is read in two halves at once.
 pub async fn facts(
     store: &Store,
     partner: PartnerId,
     quarter: Quarter,
     as_of: NaiveDate,
 ) -> Result<(Facts, HashMap<CustomerId, String>)> {
-    let id = partner.to_string();
     let from = qbr::facts_from(quarter);
     let to = quarter.last_day().min(as_of);
-    let pool = store.pool();
+    let middle = from + Days::new(u64::try_from((to - from).num_days() / 2).unwrap_or(0));
+    let ((customers, names), deployments, opening, early, late, nps) = tokio::try_join!(
+        customer_facts(store, partner),
+        deployment_facts(store, partner, from, to),
+        opening_balance(store, partner, from),
+        ledger_days(store, partner, from, middle),
+        ledger_days(store, partner, middle, to + Days::new(1)),
+        nps_facts(store, partner, from, to),
+    )?;
+    let mut ledger = early;
+    ledger.extend(late);
+    Ok((
+        Facts {
+            partner,
+            as_of,
+            customers,
+            deployments,
+            opening_balance: opening,
+            ledger_from: from,
+            ledger,
+            nps,
+        },
+        names,
+    ))
+}
 
+async fn customer_facts(
+    store: &Store,
+    partner: PartnerId,
+) -> Result<(Vec<CustomerFact>, HashMap<CustomerId, String>)> {
+    let id = partner.to_string();
+    let pool = store.pool();
     let mut moves: HashMap<String, Vec<Move>> = HashMap::new();
     for r in sqlx::query(&format!(
         "SELECT customer_id, effective_on, from_partner_id, to_partner_id FROM customer_migrations \
@@ -244,21 +283,30 @@ pub async fn facts(
             moves: moves.remove(&cid).unwrap_or_default(),
         });
     }
-    // Every deployment of those customers: a customer's activity counts for its partner of record
-    // whoever deployed. Deployments over before the facts begin cannot change any figure.
-    let mut deployments = Vec::new();
-    for r in sqlx::query(&format!(
+    Ok((customers, names))
+}
+
+/// Every deployment of the partner's customers (a customer's activity counts for its partner of
+/// record whoever deployed) that was live at some point from `from` to `to`.
+async fn deployment_facts(
+    store: &Store,
+    partner: PartnerId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DeploymentFact>> {
+    sqlx::query(&format!(
         "SELECT customer_id, billing, credits_minor, started_on, ended_on FROM deployments \
          WHERE customer_id IN ({THEIR_CUSTOMERS}) AND started_on <= ?2 \
            AND (ended_on IS NULL OR ended_on > ?3)"
     ))
-    .bind(&id)
+    .bind(partner.to_string())
     .bind(iso(to))
     .bind(iso(from))
-    .fetch_all(pool)
+    .fetch_all(store.pool())
     .await?
-    {
-        deployments.push(DeploymentFact {
+    .iter()
+    .map(|r| {
+        Ok(DeploymentFact {
             customer: CustomerId(parse_uuid(
                 &r.try_get::<String, _>("customer_id")?,
                 "customer",
@@ -270,32 +318,43 @@ pub async fn facts(
                 .try_get::<Option<String>, _>("ended_on")?
                 .map(|d| parse_day(&d))
                 .transpose()?,
-        });
-    }
-    let opening: i64 = sqlx::query_scalar(
+        })
+    })
+    .collect()
+}
+
+async fn opening_balance(store: &Store, partner: PartnerId, from: NaiveDate) -> Result<Credits> {
+    let minor: i64 = sqlx::query_scalar(
         "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ? AND at < ?",
     )
-    .bind(&id)
+    .bind(partner.to_string())
     .bind(iso(from))
-    .fetch_one(pool)
+    .fetch_one(store.pool())
     .await?;
-    // The ledger summed per day and kind, consumptions split by their deployment's billing.
-    let mut ledger = Vec::new();
-    for r in sqlx::query(
-        "SELECT substr(l.at, 1, 10) AS on_day, l.kind, \
-                CASE WHEN l.kind = 'consumption' THEN coalesce(d.billing, 'one_off') END AS billing, \
+    Ok(Credits::from_minor(minor))
+}
+
+/// The ledger from `from` up to (not including) `until`, summed per day and kind, consumptions
+/// split by their deployment's billing.
+async fn ledger_days(
+    store: &Store,
+    partner: PartnerId,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<LedgerDay>> {
+    sqlx::query(&format!(
+        "SELECT substr(l.at, 1, 10) AS on_day, l.kind, {LINE_BILLING} AS billing, \
                 sum(l.credits_minor) AS minor \
-         FROM ledger_entries l LEFT JOIN deployments d \
-           ON l.kind = 'consumption' AND d.id = l.deployment_id \
-         WHERE l.partner_id = ? AND l.at >= ? AND l.at < ? GROUP BY 1, 2, 3",
-    )
-    .bind(&id)
+         FROM ledger_entries l WHERE l.partner_id = ? AND l.at >= ? AND l.at < ? GROUP BY 1, 2, 3",
+    ))
+    .bind(partner.to_string())
     .bind(iso(from))
-    .bind(iso(to + Days::new(1)))
-    .fetch_all(pool)
+    .bind(iso(until))
+    .fetch_all(store.pool())
     .await?
-    {
-        ledger.push(LedgerDay {
+    .iter()
+    .map(|r| {
+        Ok(LedgerDay {
             on: parse_day(&r.try_get::<String, _>("on_day")?)?,
             kind: ledger_kind(&r.try_get::<String, _>("kind")?)?,
             billing: r
@@ -303,42 +362,39 @@ pub async fn facts(
                 .map(|b| billing(&b))
                 .transpose()?,
             credits: Credits::from_minor(r.try_get("minor")?),
-        });
-    }
-    let mut nps = Vec::new();
-    for r in sqlx::query(
+        })
+    })
+    .collect()
+}
+
+async fn nps_facts(
+    store: &Store,
+    partner: PartnerId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<NpsFact>> {
+    sqlx::query(
         "SELECT customer_id, answered_on, score FROM nps_responses \
          WHERE partner_id = ? AND answered_on >= ? AND answered_on <= ?",
     )
-    .bind(&id)
+    .bind(partner.to_string())
     .bind(iso(from))
     .bind(iso(to))
-    .fetch_all(pool)
+    .fetch_all(store.pool())
     .await?
-    {
+    .iter()
+    .map(|r| {
         let score: i64 = r.try_get("score")?;
-        nps.push(NpsFact {
+        Ok(NpsFact {
             customer: CustomerId(parse_uuid(
                 &r.try_get::<String, _>("customer_id")?,
                 "customer",
             )?),
             on: parse_day(&r.try_get::<String, _>("answered_on")?)?,
             score: u8::try_from(score).map_err(|_| DeskError::Corrupt(format!("score {score}")))?,
-        });
-    }
-    Ok((
-        Facts {
-            partner,
-            as_of,
-            customers,
-            deployments,
-            opening_balance: Credits::from_minor(opening),
-            ledger_from: from,
-            ledger,
-            nps,
-        },
-        names,
-    ))
+        })
+    })
+    .collect()
 }
 
 /// Credits each customer consumed from `partner`'s ledger in `quarter` (to `as_of`).
@@ -416,12 +472,27 @@ pub async fn review(
     let row = crate::portfolio::row(store, partner).await?;
     let measured_to = quarter.last_day().min(as_of);
     // Independent reads of the cache, side by side on the pool's connections.
-    let ((facts, names), page, deals, consumed) = tokio::try_join!(
+    let ((facts, names), policy, deals, consumed, actions) = tokio::try_join!(
         facts(store, partner, quarter, as_of),
-        crate::partners::page(store, partner, measured_to),
+        crate::portfolio::policy(store),
         crate::deals::deals_of(store, partner),
         consumption_by_customer(store, partner, quarter, as_of),
+        action_items(store, partner, quarter, as_of),
     )?;
+    let account_manager: String =
+        sqlx::query_scalar("SELECT account_manager FROM partners WHERE id = ?")
+            .bind(partner.to_string())
+            .fetch_one(store.pool())
+            .await?;
+    // Tier progression at the quarter's end, from the same facts: the trailing year now and six
+    // months before (the pace toward each threshold).
+    let now = qbr::progression_metrics(&facts, measured_to);
+    let then = qbr::progression_metrics(&facts, crate::metrics::pace_start(measured_to));
+    let outlook = program::progression::outlook(row.tier, &now, &policy);
+    let progression = policy
+        .next_thresholds(row.tier)
+        .map(|t| program::progression::threshold_statuses(t, &now, &then, measured_to))
+        .unwrap_or_default();
     let name = |id: &CustomerId| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let summary = qbr::deal_summary(&deals, quarter);
     let partner_names: HashMap<String, String> =
@@ -478,7 +549,7 @@ pub async fn review(
         partner: row.name,
         tier: row.tier,
         brands: row.brands,
-        account_manager: page.account_manager.clone(),
+        account_manager,
         quarter: quarter.to_string(),
         previous: quarter.previous().to_string(),
         year_before: quarter.year_before().to_string(),
@@ -499,9 +570,9 @@ pub async fn review(
                 nps: m.nps,
             })
             .collect(),
-        outlook: page.outlook,
-        next_tier: page.next_tier,
-        progression: page.progression,
+        outlook,
+        next_tier: row.tier.next(),
+        progression,
         deals: ReviewDeals {
             open: summary.open,
             open_value: money(summary.open_value),
@@ -515,6 +586,7 @@ pub async fn review(
         migrations,
         top_customers,
         risks,
+        actions,
     })
 }
 
@@ -879,6 +951,18 @@ pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
             "name": c.name, "consumed": credits(&c.consumed),
         })).collect::<Vec<_>>(),
         "risks": risks,
+        "actions": review.actions.iter().map(|a| serde_json::json!({
+            "text": a.text,
+            "owner": a.owner,
+            "due": a.due_on.parse().map(|d| format_date(d, lang)).unwrap_or_default(),
+            "status": match (a.done, a.overdue, lang) {
+                (true, _, Lang::En) => "done", (true, _, Lang::Es) => "hecha",
+                (false, true, Lang::En) => "overdue", (false, true, Lang::Es) => "vencida",
+                (false, false, Lang::En) => "open", (false, false, Lang::Es) => "abierta",
+            },
+            "carried_over": a.carried_over,
+            "from": a.quarter.parse::<Quarter>().map(|q| q.label()).unwrap_or_default(),
+        })).collect::<Vec<_>>(),
         "labels": labels(lang),
     }))
 }
@@ -899,6 +983,8 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("bought", "bought", "comprados"),
         ("balance", "Credit balance at month end", "Saldo de créditos a fin de mes"),
         ("nps", "NPS of the month", "NPS del mes"),
+        ("nps_note", "no score below 5 answers", "sin valor con menos de 5 respuestas"),
+        ("negative", "below zero in red", "bajo cero en rojo"),
         ("tier", "Tier progression", "Progresión de nivel"),
         ("measure", "Measure", "Medida"),
         ("current", "Now", "Actual"),
@@ -925,6 +1011,13 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("customer", "Customer", "Cliente"),
         ("risks", "Risks", "Riesgos"),
         ("no_risks", "No risk flagged this quarter.", "Ningún riesgo señalado este trimestre."),
+        ("actions", "Action items", "Acciones acordadas"),
+        ("no_actions", "No action item yet.", "Aún no hay acciones."),
+        ("action", "Action", "Acción"),
+        ("owner", "Owner", "Responsable"),
+        ("due", "Due", "Vence"),
+        ("status", "Status", "Estado"),
+        ("carried_from", "carried over from", "arrastrada de"),
         ("appendix", "Appendix: definitions", "Anexo: definiciones"),
         ("measured_to", "Figures to", "Cifras al"),
         ("account_manager", "Account manager", "Gerente de cuenta"),
@@ -1216,4 +1309,187 @@ pub async fn export(
     .await
     .map_err(|e| DeskError::Io(std::io::Error::other(e)))??;
     Ok((deck, book))
+}
+
+/// The outbox's name for action items.
+const ACTION_ENTITY: &str = "action_item";
+
+/// An action item as a review shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ActionItemView {
+    pub id: String,
+    /// The review it was written in.
+    pub quarter: String,
+    pub text: String,
+    pub owner: String,
+    /// ISO date.
+    pub due_on: String,
+    pub done: bool,
+    /// Written in an earlier review and still open.
+    pub carried_over: bool,
+    /// Saved on this device, not yet accepted by the platform.
+    pub pending: bool,
+    /// Open and past its due date (on the review's last measured day).
+    pub overdue: bool,
+}
+
+/// A new action item (no id) or a change to one, from the review screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ActionItemForm {
+    pub partner_id: String,
+    pub id: Option<String>,
+    /// The review it is written in ("2026-Q3"); an existing item keeps its own.
+    pub quarter: String,
+    pub text: String,
+    pub owner: String,
+    /// ISO date.
+    pub due_on: String,
+    pub done: bool,
+}
+
+fn view_of(
+    item: &qbr::ActionItem,
+    review: Quarter,
+    pending: bool,
+    today: NaiveDate,
+) -> ActionItemView {
+    ActionItemView {
+        id: item.id.to_string(),
+        quarter: item.quarter.to_string(),
+        text: item.text.clone(),
+        owner: item.owner.clone(),
+        due_on: iso(item.due_on),
+        done: item.done,
+        carried_over: qbr::carried_over(item.quarter, item.done, review),
+        pending,
+        overdue: !item.done && item.due_on < today,
+    }
+}
+
+/// Every action item of `partner`: the platform's copy with this device's pending saves on top.
+async fn all_action_items(
+    store: &Store,
+    partner: PartnerId,
+) -> Result<Vec<(qbr::ActionItem, bool)>> {
+    let mut items: Vec<(qbr::ActionItem, bool)> = Vec::new();
+    for data in sqlx::query_scalar::<_, String>(
+        "SELECT data FROM action_items WHERE partner_id = ? ORDER BY id",
+    )
+    .bind(partner.to_string())
+    .fetch_all(store.pool())
+    .await?
+    {
+        items.push((
+            serde_json::from_str(&data)
+                .map_err(|e| DeskError::Corrupt(format!("action item: {e}")))?,
+            false,
+        ));
+    }
+    for payload in sqlx::query_scalar::<_, String>(
+        "SELECT payload FROM outbox WHERE entity = ? AND status = 'pending' ORDER BY seq",
+    )
+    .bind(ACTION_ENTITY)
+    .fetch_all(store.pool())
+    .await?
+    {
+        let kind: program::contract::MutationKind = serde_json::from_str(&payload)
+            .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
+        if let program::contract::MutationKind::SaveActionItem { item } = kind {
+            if item.partner_id != partner {
+                continue;
+            }
+            match items.iter_mut().find(|(i, _)| i.id == item.id) {
+                Some(slot) => *slot = (item, true),
+                None => items.push((item, true)),
+            }
+        }
+    }
+    Ok(items)
+}
+
+/// The action items on `partner`'s review of `quarter`: written in it, or carried over open from
+/// an earlier one. Open items first, by due date.
+pub async fn action_items(
+    store: &Store,
+    partner: PartnerId,
+    quarter: Quarter,
+    today: NaiveDate,
+) -> Result<Vec<ActionItemView>> {
+    let mut shown: Vec<ActionItemView> = all_action_items(store, partner)
+        .await?
+        .iter()
+        .filter(|(i, _)| i.shown_in(quarter))
+        .map(|(i, pending)| view_of(i, quarter, *pending, today))
+        .collect();
+    shown.sort_by(|a, b| {
+        (a.done, &a.due_on, &a.text, &a.id).cmp(&(b.done, &b.due_on, &b.text, &b.id))
+    });
+    Ok(shown)
+}
+
+/// Saves an action item on this device (queued for the platform) after the program's checks;
+/// nothing is queued when one fails.
+pub async fn save_action_item(
+    store: &Store,
+    form: &ActionItemForm,
+    today: NaiveDate,
+) -> Result<ActionItemView> {
+    let partner = crate::partners::parse_id(&form.partner_id)?;
+    crate::partners::ensure_exists(store, partner).await?;
+    let review = parse_quarter(&form.quarter)?;
+    let existing = match &form.id {
+        Some(id) => {
+            let id = qbr::ActionItemId(id.parse().map_err(|_| DeskError::InvalidInput {
+                field: "id",
+                reason: format!("{id:?} is not an action item id"),
+            })?);
+            let found = all_action_items(store, partner)
+                .await?
+                .into_iter()
+                .find(|(i, _)| i.id == id)
+                .ok_or_else(|| DeskError::NotFound {
+                    what: format!("action item {id}"),
+                })?;
+            Some(found.0)
+        }
+        None => None,
+    };
+    let due_on: NaiveDate = form
+        .due_on
+        .trim()
+        .parse()
+        .map_err(|_| DeskError::InvalidInput {
+            field: "due_on",
+            reason: format!("{:?} is not a date (YYYY-MM-DD)", form.due_on),
+        })?;
+    let item = qbr::ActionItem {
+        id: existing
+            .as_ref()
+            .map_or_else(|| qbr::ActionItemId(uuid::Uuid::now_v7()), |e| e.id),
+        partner_id: partner,
+        quarter: existing.as_ref().map_or(review, |e| e.quarter),
+        text: form.text.trim().to_string(),
+        owner: form.owner.trim().to_string(),
+        due_on,
+        done: form.done,
+    };
+    item.check().map_err(|rule| DeskError::InvalidInput {
+        field: match rule {
+            qbr::ActionItemRule::Text => "text",
+            qbr::ActionItemRule::Owner => "owner",
+            qbr::ActionItemRule::DueBeforeQuarter { .. } => "due_on",
+        },
+        reason: rule.to_string(),
+    })?;
+    let mut w = crate::outbox::LocalWrite::begin(store).await?;
+    w.enqueue(
+        ACTION_ENTITY,
+        &item.id.to_string(),
+        &program::contract::MutationKind::SaveActionItem { item: item.clone() },
+        None,
+    )
+    .await?;
+    w.commit().await?;
+    tracing::info!("saved an action item");
+    Ok(view_of(&item, review, true, today))
 }

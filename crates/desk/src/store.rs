@@ -35,7 +35,7 @@ const CHUNK: usize = 500;
 /// Rows per multi-row INSERT, largest first. A page is cut into statements of these sizes only,
 /// so the same few statement texts repeat and sqlx prepares each once per connection; cutting at
 /// one size would leave a remainder of a new size, and a new prepare, at every page. 1,024 rows of
-/// the widest table bind 10,240 values, well under SQLite's limit of 32,766; bigger or smaller
+/// the widest table (the ledger) binds 11,264 values, well under SQLite's limit of 32,766; bigger or smaller
 /// statements (64 to 2,048 rows) measured the same.
 const STATEMENT_ROWS: [usize; 6] = [1_024, 256, 64, 16, 4, 1];
 
@@ -367,6 +367,7 @@ pub(crate) struct Rows<'a> {
     pub deals: Vec<(&'a Deal, i64)>,
     pub claims: Vec<(TerritoryClaim, i64)>,
     pub quotes: Vec<(&'a Quote, i64)>,
+    pub action_items: Vec<(&'a program::qbr::ActionItem, i64)>,
 }
 
 impl<'a> Rows<'a> {
@@ -383,6 +384,7 @@ impl<'a> Rows<'a> {
             migrations: data.migrations.iter().collect(),
             deals: data.deals.iter().map(|r| (r, 0)).collect(),
             quotes: Vec::new(),
+            action_items: Vec::new(),
             claims: data
                 .territories
                 .iter()
@@ -597,6 +599,30 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
         },
     )
     .await?;
+    let items: Vec<(&program::qbr::ActionItem, i64, String)> = data
+        .action_items
+        .iter()
+        .map(|(i, v)| {
+            serde_json::to_string(i)
+                .map(|json| (*i, *v, json))
+                .map_err(|e| DeskError::Corrupt(format!("action item {}: {e}", i.id)))
+        })
+        .collect::<Result<_>>()?;
+    insert_chunked(
+        conn,
+        "INSERT INTO action_items (id, partner_id, quarter, data, version) ",
+        " ON CONFLICT (id) DO UPDATE SET partner_id = excluded.partner_id, \
+         quarter = excluded.quarter, data = excluded.data, version = excluded.version",
+        &items,
+        |b, (i, version, json)| {
+            b.push_bind(i.id.to_string())
+                .push_bind(i.partner_id.to_string())
+                .push_bind(i.quarter.to_string())
+                .push_bind(json.clone())
+                .push_bind(*version);
+        },
+    )
+    .await?;
     insert_chunked(
         conn,
         "INSERT INTO catalog_items (sku, name, kind, price_minor, billing, early_access, version) ",
@@ -675,7 +701,7 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
     // The ledger is append-only: a line the mirror already holds is never rewritten.
     let ledger_inserted = insert_chunked(
         conn,
-        "INSERT INTO ledger_entries (id, partner_id, at, kind, credits_minor, fiat_minor, fiat_currency, rate, deployment_id, customer_id) ",
+        "INSERT INTO ledger_entries (id, partner_id, at, kind, credits_minor, fiat_minor, fiat_currency, rate, deployment_id, customer_id, billing) ",
         " ON CONFLICT (id) DO NOTHING",
         &data.ledger,
         |b, l| {
@@ -688,7 +714,8 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(l.fiat.map(|m| m.currency.code()))
                 .push_bind(l.rate.map(|r| r.to_string()))
                 .push_bind(l.deployment_id.map(|d| d.to_string()))
-                .push_bind(l.customer_id.map(|c| c.to_string()));
+                .push_bind(l.customer_id.map(|c| c.to_string()))
+                .push_bind(l.billing.map(billing));
         },
     )
     .await?;

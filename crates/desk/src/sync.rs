@@ -77,6 +77,7 @@ pub const USER: &str = "user";
 
 /// Tables mirrored from the central API, children before parents (the order a wipe deletes in).
 const MIRROR_TABLES: &[&str] = &[
+    "action_items",
     "quotes",
     "deals",
     "territory_claims",
@@ -806,10 +807,12 @@ async fn apply_page(
         // Deals and quotes are the exception: the mirror holds only the platform's copy, and the
         // app shows a user's pending changes on top of it (see `deals`), so the copy stays
         // current.
-        if !matches!(change.entity, Entity::Deal | Entity::Quote)
-            && pending
-                .get(change.entity.as_str())
-                .is_some_and(|ids| ids.contains(&change.id))
+        if !matches!(
+            change.entity,
+            Entity::Deal | Entity::Quote | Entity::ActionItem
+        ) && pending
+            .get(change.entity.as_str())
+            .is_some_and(|ids| ids.contains(&change.id))
         {
             applied.kept_local += 1;
             continue;
@@ -829,6 +832,7 @@ async fn apply_page(
                     Row::Deal(r) => rows.deals.push((r, version)),
                     Row::TerritoryClaim(r) => rows.claims.push((r.clone(), version)),
                     Row::Quote(r) => rows.quotes.push((r, version)),
+                    Row::ActionItem(r) => rows.action_items.push((r, version)),
                 }
             }
             (Op::Upsert, None) => {
@@ -922,7 +926,11 @@ async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]
             "customer_migrations.to_partner_id",
         ],
         Entity::Deal => &["deals.partner_id"],
-        Entity::LedgerEntry | Entity::CatalogItem | Entity::TerritoryClaim | Entity::Quote => &[],
+        Entity::LedgerEntry
+        | Entity::CatalogItem
+        | Entity::TerritoryClaim
+        | Entity::Quote
+        | Entity::ActionItem => &[],
     };
     for owner in owners {
         let (table, column) = owner.split_once('.').expect("table.column");
@@ -950,6 +958,7 @@ async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]
         Entity::Deal => ("deals", "id"),
         Entity::TerritoryClaim => ("territory_claims", "id"),
         Entity::Quote => ("quotes", "id"),
+        Entity::ActionItem => ("action_items", "id"),
     };
     store::delete_where_in(conn, table, key, ids).await
 }

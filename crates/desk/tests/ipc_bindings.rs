@@ -41,6 +41,7 @@ fn export(dir: &Path) {
     desk::qbr::Review::export_all_to(dir).unwrap();
     desk::qbr::ReviewQuarters::export_all_to(dir).unwrap();
     desk::qbr::ReviewFiles::export_all_to(dir).unwrap();
+    desk::qbr::ActionItemForm::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

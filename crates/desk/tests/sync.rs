@@ -86,6 +86,7 @@ const TABLES: &[(Entity, &str)] = &[
     (Entity::CustomerMigration, "customer_migrations"),
     (Entity::Deal, "deals"),
     (Entity::TerritoryClaim, "territory_claims"),
+    (Entity::ActionItem, "action_items"),
 ];
 
 async fn local_count(store: &Store, table: &str) -> u64 {
@@ -627,6 +628,7 @@ async fn figures_and_search_follow_each_sync_round() {
         rate: None,
         deployment_id: None,
         customer_id: None,
+        billing: None,
     };
     store.append_ledger(&line).await.unwrap();
     engine.run_once().await.unwrap();

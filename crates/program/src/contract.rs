@@ -177,6 +177,11 @@ pub struct LedgerEntry {
     pub rate: Option<Decimal>,
     pub deployment_id: Option<DeploymentId>,
     pub customer_id: Option<CustomerId>,
+    /// For consumptions: the consumed deployment's billing, carried on the line so that
+    /// recurring volume is read from the ledger alone. Absent from older feeds: the client then
+    /// looks the deployment up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<Billing>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -187,6 +192,8 @@ pub enum LedgerError {
     BadConsumption,
     #[error("a customer migration costs 0 credits")]
     MigrationWithCredits,
+    #[error("only a consumption carries its deployment's billing")]
+    BillingOutsideConsumption,
 }
 
 impl LedgerEntry {
@@ -202,6 +209,7 @@ impl LedgerEntry {
             rate: None,
             deployment_id: None,
             customer_id: Some(m.customer_id),
+            billing: None,
         }
     }
 
@@ -219,6 +227,9 @@ impl LedgerEntry {
             }
             LedgerKind::Migration if self.credits != Credits::ZERO => {
                 Err(LedgerError::MigrationWithCredits)
+            }
+            kind if kind != LedgerKind::Consumption && self.billing.is_some() => {
+                Err(LedgerError::BillingOutsideConsumption)
             }
             _ => Ok(()),
         }
@@ -276,6 +287,31 @@ pub struct Dataset {
 mod tests {
     use super::*;
     use crate::migration::Initiator;
+
+    #[test]
+    fn only_a_consumption_carries_its_deployments_billing() {
+        let line = |kind, credits: i64, billing| LedgerEntry {
+            id: LedgerEntryId(uuid::Uuid::nil()),
+            partner_id: PartnerId(uuid::Uuid::nil()),
+            at: chrono::DateTime::UNIX_EPOCH,
+            kind,
+            credits: Credits::whole(credits),
+            fiat: None,
+            rate: None,
+            deployment_id: Some(DeploymentId(uuid::Uuid::nil())),
+            customer_id: None,
+            billing,
+        };
+        assert_eq!(
+            line(LedgerKind::Consumption, -5, Some(Billing::Monthly)).validate(),
+            Ok(())
+        );
+        assert_eq!(line(LedgerKind::Consumption, -5, None).validate(), Ok(()));
+        assert_eq!(
+            line(LedgerKind::Adjustment, 5, Some(Billing::OneOff)).validate(),
+            Err(LedgerError::BillingOutsideConsumption)
+        );
+    }
 
     #[test]
     fn territory_exclusivity_follows_the_benefits_matrix() {
@@ -350,10 +386,12 @@ pub enum Entity {
     /// The territory map: who holds which territory exclusively, seen by everyone.
     TerritoryClaim,
     Quote,
+    /// A Quarterly Executive Review's action item.
+    ActionItem,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 11] = [
+    pub const ALL: [Entity; 12] = [
         Entity::Partner,
         Entity::Territory,
         Entity::Customer,
@@ -365,6 +403,7 @@ impl Entity {
         Entity::Deal,
         Entity::TerritoryClaim,
         Entity::Quote,
+        Entity::ActionItem,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -380,6 +419,7 @@ impl Entity {
             Entity::Deal => "deal",
             Entity::TerritoryClaim => "territory_claim",
             Entity::Quote => "quote",
+            Entity::ActionItem => "action_item",
         }
     }
 
@@ -493,6 +533,8 @@ pub enum MutationKind {
         from: crate::quotes::QuoteStatus,
         to: crate::quotes::QuoteStatus,
     },
+    /// Write an action item of a review, new or changed (the whole item: the last save wins).
+    SaveActionItem { item: crate::qbr::ActionItem },
 }
 
 /// `POST /v1/mutations`, sent with an `Idempotency-Key` header.

@@ -313,10 +313,35 @@ pub struct Facts {
     pub nps: Vec<NpsFact>,
 }
 
-/// The first day the facts of a review of `quarter` must cover: the year-before quarter's
-/// trailing year back, enough for every comparison and the monthly trend.
+/// The first day the facts of a review of `quarter` must cover: 18 months before the quarter
+/// begins, enough for the year-before quarter, the monthly trend, and tier progression (a
+/// trailing year, measured now and six months before).
 pub fn facts_from(quarter: Quarter) -> NaiveDate {
-    quarter.year_before().first_day() - Days::new(1) - Days::new(31)
+    quarter
+        .first_day()
+        .checked_sub_months(Months::new(18))
+        .expect("a quarter after year 2")
+        - Days::new(1)
+}
+
+/// The inputs of tier progression on `day`, by the trailing-year definitions of
+/// [`crate::metrics`], from the review's facts.
+pub fn progression_metrics(facts: &Facts, day: NaiveDate) -> crate::progression::PartnerMetrics {
+    let index = Index::new(facts);
+    let start = metrics::trailing_start(day);
+    crate::progression::PartnerMetrics {
+        active_customers: index.active_customers(day),
+        nps: metrics::nps(
+            facts
+                .nps
+                .iter()
+                .filter(|n| n.on > start && n.on <= day)
+                .map(|n| n.score),
+        )
+        .score,
+        retention: index.retention(start, day).rate,
+        recurring_volume: metrics::recurring_volume(&consumptions(facts), day),
+    }
 }
 
 /// A quarter's figures.
@@ -667,6 +692,79 @@ pub fn carried_over(item_quarter: Quarter, done: bool, review: Quarter) -> bool 
     !done && item_quarter < review
 }
 
+/// An action item's id: a UUIDv7 made by the device that wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(transparent)]
+#[ts(type = "string")]
+pub struct ActionItemId(pub uuid::Uuid);
+
+impl fmt::Display for ActionItemId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Longest an action item's text may be, in characters.
+pub const ACTION_TEXT_MAX: usize = 500;
+/// Longest an owner's name may be, in characters.
+pub const ACTION_OWNER_MAX: usize = 100;
+
+/// One action item of a review: what is to be done, by whom, by when. Written in the review of
+/// `quarter`; while not done it is carried over to every later review. Saved whole: the last
+/// save to reach the platform wins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ActionItem {
+    pub id: ActionItemId,
+    #[ts(type = "string")]
+    pub partner_id: PartnerId,
+    /// The review it was written in ("2026-Q3").
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub quarter: Quarter,
+    pub text: String,
+    pub owner: String,
+    pub due_on: NaiveDate,
+    pub done: bool,
+}
+
+/// Why an action item cannot be saved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionItemRule {
+    #[error("an action item needs a text of at most {ACTION_TEXT_MAX} characters")]
+    Text,
+    #[error("an action item needs an owner of at most {ACTION_OWNER_MAX} characters")]
+    Owner,
+    #[error("an action item of {quarter} cannot be due before the quarter begins ({first})")]
+    DueBeforeQuarter { quarter: Quarter, first: NaiveDate },
+}
+
+impl ActionItem {
+    /// The rules every copy applies (the app before saving, the platform on receipt).
+    pub fn check(&self) -> Result<(), ActionItemRule> {
+        let text = self.text.trim();
+        if text.is_empty() || text.chars().count() > ACTION_TEXT_MAX {
+            return Err(ActionItemRule::Text);
+        }
+        let owner = self.owner.trim();
+        if owner.is_empty() || owner.chars().count() > ACTION_OWNER_MAX {
+            return Err(ActionItemRule::Owner);
+        }
+        if self.due_on < self.quarter.first_day() {
+            return Err(ActionItemRule::DueBeforeQuarter {
+                quarter: self.quarter,
+                first: self.quarter.first_day(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether it belongs on the review of `review`: written for it, or open and written earlier.
+    pub fn shown_in(&self, review: Quarter) -> bool {
+        self.quarter == review || carried_over(self.quarter, self.done, review)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -901,6 +999,22 @@ mod tests {
     }
 
     #[test]
+    fn progression_metrics_are_the_trailing_year_definitions() {
+        let facts = hand_made();
+        let m = progression_metrics(&facts, day(2026, 9, 30));
+        assert_eq!(m.active_customers, 3);
+        // Trailing year from 30 Sep 2025: 10, 11, 12 had no deployment then → no base.
+        assert_eq!(m.retention, None);
+        // Six answers: 3 promoters, 2 detractors → 17.
+        assert_eq!(m.nps, Some(17));
+        assert_eq!(m.recurring_volume, Credits::whole(320));
+        // On 31 Jan 2027 the base is who was active on 31 Jan 2026: only 10 (11 and 12 start
+        // later, 13 was the other partner's), and 10 is still active.
+        let later = progression_metrics(&facts, day(2027, 1, 31));
+        assert_eq!(later.retention, Some(Decimal::ONE));
+    }
+
+    #[test]
     fn migrations_of_the_quarter_in_and_out() {
         let m = migrations(&hand_made(), q("2026-Q3"));
         assert_eq!(
@@ -969,6 +1083,60 @@ mod tests {
         assert!(carried_over(q("2026-Q2"), false, q("2026-Q3")));
         assert!(!carried_over(q("2026-Q2"), true, q("2026-Q3")));
         assert!(!carried_over(q("2026-Q3"), false, q("2026-Q3")));
+        let item = ActionItem {
+            id: ActionItemId(Uuid::from_u128(9)),
+            partner_id: partner(ME),
+            quarter: q("2026-Q2"),
+            text: "Train the new sales team".into(),
+            owner: "Ana".into(),
+            due_on: day(2026, 8, 1),
+            done: false,
+        };
+        assert!(item.shown_in(q("2026-Q2")) && item.shown_in(q("2026-Q3")));
+        assert!(!item.shown_in(q("2026-Q1")), "not before it was written");
+        let done = ActionItem {
+            done: true,
+            ..item.clone()
+        };
+        assert!(done.shown_in(q("2026-Q2")) && !done.shown_in(q("2026-Q3")));
+    }
+
+    #[test]
+    fn an_action_item_needs_a_text_an_owner_and_a_due_date_in_or_after_its_quarter() {
+        let item = ActionItem {
+            id: ActionItemId(Uuid::from_u128(9)),
+            partner_id: partner(ME),
+            quarter: q("2026-Q3"),
+            text: "Renew the CentroPago bundle".into(),
+            owner: "Ana".into(),
+            due_on: day(2026, 12, 15),
+            done: false,
+        };
+        assert_eq!(item.check(), Ok(()));
+        let with = |f: &dyn Fn(&mut ActionItem)| {
+            let mut i = item.clone();
+            f(&mut i);
+            i.check()
+        };
+        assert_eq!(with(&|i| i.text = "  ".into()), Err(ActionItemRule::Text));
+        assert_eq!(
+            with(&|i| i.text = "x".repeat(501)),
+            Err(ActionItemRule::Text)
+        );
+        assert_eq!(
+            with(&|i| i.text = "é".repeat(500)),
+            Ok(()),
+            "characters, not bytes"
+        );
+        assert_eq!(
+            with(&|i| i.owner = String::new()),
+            Err(ActionItemRule::Owner)
+        );
+        assert!(matches!(
+            with(&|i| i.due_on = day(2026, 6, 30)),
+            Err(ActionItemRule::DueBeforeQuarter { .. })
+        ));
+        assert_eq!(with(&|i| i.due_on = day(2026, 7, 1)), Ok(()));
     }
 
     #[test]

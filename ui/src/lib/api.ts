@@ -35,6 +35,8 @@ import type { PurchaseQuote } from "../ipc/PurchaseQuote";
 import type { RejectedChange } from "../ipc/RejectedChange";
 import type { SyncStatus } from "../ipc/SyncStatus";
 import type { WorkspaceInfo } from "../ipc/WorkspaceInfo";
+import type { ActionItemForm } from "../ipc/ActionItemForm";
+import type { ActionItemView } from "../ipc/ActionItemView";
 import type { Review } from "../ipc/Review";
 import type { ReviewFiles } from "../ipc/ReviewFiles";
 import type { ReviewQuarters } from "../ipc/ReviewQuarters";
@@ -100,6 +102,7 @@ export const api = {
   review: (partnerId: string, quarter: string) => call<Review>("review", { partnerId, quarter }),
   exportReview: (partnerId: string, quarter: string, lang: Lang) =>
     call<ReviewFiles>("export_review", { partnerId, quarter, lang }),
+  saveActionItem: (form: ActionItemForm) => call<ActionItemView>("save_action_item", { form }),
   partnerPage: (id: string) => call<PartnerPage>("partner_page", { id }),
   syncStatus: () => call<SyncStatus | null>("sync_status"),
   syncNow: () => call<null>("sync_now"),

@@ -163,6 +163,7 @@ async fn decide(
             from,
             to,
         } => set_quote_status(&mut w, caller, *id, *partner_id, *from, *to).await?,
+        MutationKind::SaveActionItem { item } => save_action_item(&mut w, caller, item).await?,
     };
     w.record_decision(mutation.id, &caller.user, &outcome)
         .await?;
@@ -260,6 +261,7 @@ async fn purchase(
         rate: Some(rate.fraction()),
         deployment_id: None,
         customer_id: None,
+        billing: None,
     };
     match w.append_ledger(&entry).await {
         Ok(_) => Ok(Outcome::Applied),
@@ -603,5 +605,35 @@ async fn set_quote_status(
     }
     quote.status = to;
     w.put_quote(&quote).await?;
+    Ok(Outcome::Applied)
+}
+
+/// Writes a review's action item, whole: the last save to arrive wins.
+async fn save_action_item(
+    w: &mut WriteTx,
+    caller: &Caller,
+    item: &program::qbr::ActionItem,
+) -> Result<Outcome, StoreError> {
+    if !caller.may_see(item.partner_id) {
+        return Ok(rejected(
+            ProblemCode::Forbidden,
+            "You can keep action items only for partners you work with.",
+        ));
+    }
+    if let Err(rule) = item.check() {
+        return Ok(rejected(ProblemCode::RuleViolation, rule.to_string()));
+    }
+    if let Some(existing) = w.action_item(item.id).await? {
+        if existing.partner_id != item.partner_id {
+            return Ok(rejected(
+                ProblemCode::RuleViolation,
+                "This action item belongs to another partner.",
+            ));
+        }
+    }
+    let mut item = item.clone();
+    item.text = item.text.trim().to_string();
+    item.owner = item.owner.trim().to_string();
+    w.put_action_item(&item).await?;
     Ok(Outcome::Applied)
 }

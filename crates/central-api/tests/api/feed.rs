@@ -291,6 +291,12 @@ fn visible_to(
                 .partner_id
                 == me
         }
+        Entity::ActionItem => {
+            serde_json::from_value::<program::qbr::ActionItem>(value)
+                .unwrap()
+                .partner_id
+                == me
+        }
         // The catalog and the territory map are everyone's.
         Entity::CatalogItem | Entity::TerritoryClaim => true,
     }
@@ -500,6 +506,7 @@ async fn the_ledger_is_append_only() {
         rate: None,
         deployment_id: None,
         customer_id: None,
+        billing: None,
     };
     store.append_ledger(&line).await.unwrap();
     assert_eq!(

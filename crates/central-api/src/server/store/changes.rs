@@ -251,6 +251,15 @@ pub(super) async fn put_quote(conn: &mut SqliteConnection, q: &Quote) -> Result<
     put_value(conn, Entity::Quote, &id, q, None, &vis).await
 }
 
+pub(super) async fn put_action_item(
+    conn: &mut SqliteConnection,
+    item: &program::qbr::ActionItem,
+) -> Result<u64, StoreError> {
+    let id = item.id.to_string();
+    let vis = Visibility::of([item.partner_id]);
+    put_value(conn, Entity::ActionItem, &id, item, None, &vis).await
+}
+
 /// Whether another quote (not `id`) carries `number` at `revision`.
 pub(super) async fn quote_number_taken(
     conn: &mut SqliteConnection,

@@ -188,6 +188,12 @@ impl Store {
                 w.commit().await?;
                 Ok(seq)
             }
+            Entity::ActionItem => {
+                let mut w = self.begin_write().await?;
+                let seq = changes::put_action_item(w.conn(), &from_value(data)?).await?;
+                w.commit().await?;
+                Ok(seq)
+            }
             Entity::TerritoryClaim => Err(StoreError::Invalid {
                 entity,
                 reason: "the territory map follows the territories; change a territory instead"
@@ -658,6 +664,20 @@ impl WriteTx {
 
     pub(crate) async fn quote(&mut self, id: QuoteId) -> Result<Option<Quote>, StoreError> {
         changes::current(self.conn(), Entity::Quote, &id.to_string()).await
+    }
+
+    pub(crate) async fn action_item(
+        &mut self,
+        id: program::qbr::ActionItemId,
+    ) -> Result<Option<program::qbr::ActionItem>, StoreError> {
+        changes::current(self.conn(), Entity::ActionItem, &id.to_string()).await
+    }
+
+    pub(crate) async fn put_action_item(
+        &mut self,
+        item: &program::qbr::ActionItem,
+    ) -> Result<u64, StoreError> {
+        changes::put_action_item(self.conn(), item).await
     }
 
     pub(crate) async fn put_quote(&mut self, quote: &Quote) -> Result<u64, StoreError> {

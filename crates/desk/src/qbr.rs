@@ -797,13 +797,11 @@ fn outlook_text(review: &Review, lang: Lang) -> String {
     }
 }
 
+/// The deck's accent: the partner's first brand's colour, as on its quotes.
 fn brand_color(brands: &[Brand]) -> &'static str {
-    match brands.first() {
-        Some(Brand::CentroPago) => "#0b7a75",
-        Some(Brand::RemindLedger) => "#1f4e9e",
-        Some(Brand::Voldier) => "#7a1f5c",
-        None => "#333333",
-    }
+    brands
+        .first()
+        .map_or("#333333", |b| crate::quotes::brand_color(*b))
 }
 
 fn month_label(month: &str, lang: Lang) -> String {

@@ -637,7 +637,8 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
 pub const TEMPLATE: &str = include_str!("../templates/quote.typ");
 
 /// Brand colours of the printed quote.
-fn brand_color(brand: Brand) -> &'static str {
+/// A brand's accent colour in printed documents.
+pub(crate) fn brand_color(brand: Brand) -> &'static str {
     match brand {
         Brand::CentroPago => "#0b7a75",
         Brand::RemindLedger => "#1f4e9e",

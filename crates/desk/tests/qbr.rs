@@ -4,10 +4,8 @@
 
 mod common;
 
-use std::path::Path;
-
 use calamine::{open_workbook, Data, Reader, Xlsx};
-use common::{as_of, world, World};
+use common::{as_of, pdftotext, world, World};
 use desk::qbr::{self, Review};
 use desk::store::Store;
 use program::contract::{Partner, Role};
@@ -22,17 +20,6 @@ async fn account_manager(w: &World, p: &Partner) -> Store {
     w.device("am", "ana.am", Role::PlatformAccountManager, p)
         .await
         .store
-}
-
-fn pdftotext(path: &Path) -> String {
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils, installed by `make test`)");
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn value(review: &Review, kpi: Kpi) -> Option<Decimal> {

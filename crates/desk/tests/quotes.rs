@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{as_of, world, World};
+use common::{as_of, pdftotext, world, World};
 use desk::quotes::{self, QuoteForm};
 use program::contract::{Partner, Role};
 use program::quotes::{LineInput, QuoteLang, QuoteRule, QuoteStatus};
@@ -52,21 +52,6 @@ fn lines_for(brand: Brand) -> Vec<LineInput> {
         line("ONBOARD", 1, None),
         line("SK-INVOICE", 3, Some(12)),
     ]
-}
-
-fn pdftotext(path: &Path) -> String {
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils, installed by `make test`)");
-    assert!(
-        out.status.success(),
-        "pdftotext failed on {}",
-        path.display()
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn seller(w: &World, brand: Brand, tier: Option<Tier>) -> Partner {

@@ -93,3 +93,19 @@ pub async fn engine(
     .await
     .unwrap()
 }
+
+/// The text of a PDF, laid out as on the page (pdftotext from poppler-utils).
+pub fn pdftotext(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by `make test`)");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        path.display()
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -459,10 +459,18 @@ async fn search_finds_a_migrated_customer_and_the_partner_tabs_show_its_history(
                 .await?
                 .click()
                 .await?;
+            // The chips widen when their counts arrive with the first page: click once they
+            // have, or the click can land on the neighbouring chip.
+            wait_for(c, "[data-testid=customer-row]").await?;
             wait_for(c, "[data-testid=customer-filter][data-filter=migrated_in]")
                 .await?
                 .click()
                 .await?;
+            wait_for(
+                c,
+                "[data-testid=customer-filter][data-filter=migrated_in][aria-pressed=true]",
+            )
+            .await?;
             eventually("the migrated customer in the list", || async {
                 for row in c
                     .find_all(Locator::Css("[data-testid=customer-row]"))

@@ -132,6 +132,30 @@ impl App {
         Ok(())
     }
 
+    /// Prints the end of the app's log (its data folder goes with the scenario) and keeps the
+    /// whole of it beside the screenshots as `failed-<name>.log`.
+    fn report_log(&self, name: &str) {
+        let Ok(files) = std::fs::read_dir(self.data_dir.path().join("logs")) else {
+            eprintln!("{name}: the app wrote no log");
+            return;
+        };
+        let mut log = String::new();
+        let mut paths: Vec<PathBuf> = files.filter_map(|f| Some(f.ok()?.path())).collect();
+        paths.sort();
+        for path in paths {
+            log.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+        }
+        let kept = screenshot_dir().join(format!("failed-{name}.log"));
+        if std::fs::write(&kept, &log).is_ok() {
+            eprintln!("{name}: the app's log is kept in {}", kept.display());
+        }
+        let lines: Vec<&str> = log.lines().collect();
+        eprintln!("{name}: the end of the app's log:");
+        for line in &lines[lines.len().saturating_sub(40)..] {
+            eprintln!("  {line}");
+        }
+    }
+
     pub async fn save_screenshot(&self, name: &str) -> Result<PathBuf> {
         let png = self.client.screenshot().await?;
         std::fs::create_dir_all(screenshot_dir())?;
@@ -159,6 +183,7 @@ pub async fn run(name: &str, scenario: Scenario) {
             Err(shot) => eprintln!("{name} failed; no screenshot: {shot:#}"),
         }
         eprintln!("{e:#}");
+        app.report_log(name);
     }
     let _ = app.client.clone().close().await;
     if let Err(e) = outcome {

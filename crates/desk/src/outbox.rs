@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::error::{DeskError, Result};
 use crate::store::Store;
-use crate::views::RejectedChange;
+use crate::views::{ChangeSummary, RejectedChange};
 
 /// Queues `kind` for the central API; returns the mutation's id (a UUIDv7).
 pub async fn enqueue(
@@ -111,36 +111,31 @@ pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
             let kind: MutationKind = serde_json::from_str(&payload)
                 .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
             let partner: Option<String> = r.try_get("partner")?;
-            let summary = match kind {
-                MutationKind::PurchaseCredits { credits, .. } => format!(
-                    "Buy {} credits for {}",
-                    credits.amount(),
-                    partner.as_deref().unwrap_or("a partner")
-                ),
-                MutationKind::RegisterDeal { deal } => {
-                    format!("Register the deal {}", deal.company)
-                }
-                MutationKind::SaveQuote { quote } => {
-                    format!("Save quote {} for {}", quote.number, quote.customer)
-                }
+            let what = match kind {
+                MutationKind::PurchaseCredits { credits, .. } => ChangeSummary::PurchaseCredits {
+                    credits: credits.amount().to_string(),
+                    partner,
+                },
+                MutationKind::RegisterDeal { deal } => ChangeSummary::RegisterDeal {
+                    company: deal.company,
+                },
+                MutationKind::SaveQuote { quote } => ChangeSummary::SaveQuote {
+                    number: quote.number,
+                    customer: quote.customer,
+                },
                 MutationKind::SetQuoteStatus { to, .. } => {
-                    format!("Mark a quote as {}", to.as_str())
+                    ChangeSummary::SetQuoteStatus { status: to }
                 }
                 MutationKind::SaveActionItem { item } => {
-                    format!("Save the action item \u{201c}{}\u{201d}", item.text)
+                    ChangeSummary::SaveActionItem { text: item.text }
                 }
-                MutationKind::EditDeal { edits, .. } => format!(
-                    "Change {} of a deal",
-                    edits
-                        .iter()
-                        .map(|e| format!("{:?}", e.field()).to_lowercase())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                MutationKind::EditDeal { edits, .. } => ChangeSummary::EditDeal {
+                    fields: edits.iter().map(|e| e.field()).collect(),
+                },
             };
             Ok(RejectedChange {
                 id: r.try_get("id")?,
-                summary,
+                what,
                 reason: r
                     .try_get::<Option<String>, _>("last_error")?
                     .unwrap_or_default(),

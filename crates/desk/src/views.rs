@@ -4,6 +4,8 @@
 
 use program::benefits::{Benefit, Entitlement};
 use program::contract::Exclusivity;
+use program::deals::DealField;
+use program::quotes::QuoteStatus;
 use program::{Brand, Currency, DiscountBand, Region, Tier};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -232,11 +234,41 @@ pub struct SyncStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RejectedChange {
     pub id: String,
-    /// What the change was, in words (e.g. "Buy 5000 credits for Andes Digital").
-    pub summary: String,
+    /// What the change was; the window words it in the user's language.
+    pub what: ChangeSummary,
+    /// The central API's reason, as it gave it.
     pub reason: String,
     /// RFC 3339 time the change was made.
     pub created_at: String,
+}
+
+/// What a local change did, in facts the window puts into words (e.g. "Buy 5,000.00 credits for
+/// Andes Digital").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChangeSummary {
+    PurchaseCredits {
+        /// Decimal string.
+        credits: String,
+        /// The partner's name, when the cache knows it.
+        partner: Option<String>,
+    },
+    RegisterDeal {
+        company: String,
+    },
+    EditDeal {
+        fields: Vec<DealField>,
+    },
+    SaveQuote {
+        number: String,
+        customer: String,
+    },
+    SetQuoteStatus {
+        status: QuoteStatus,
+    },
+    SaveActionItem {
+        text: String,
+    },
 }
 
 /// Which table to export.

@@ -330,6 +330,19 @@ async fn a_rejected_mutation_does_not_block_the_next() {
     let rejected = outbox::rejected(&s.store).await.unwrap();
     assert_eq!(rejected.len(), 1);
     assert!(!rejected[0].reason.is_empty());
+    // What it was, as facts the window words in the user's language.
+    let name: String = sqlx::query_scalar("SELECT name FROM partners WHERE id = ?")
+        .bind(&partner)
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        rejected[0].what,
+        desk::views::ChangeSummary::PurchaseCredits {
+            credits: "5000000".into(),
+            partner: Some(name),
+        }
+    );
     // The applied purchase came back through the feed as a ledger line with the mutation's id.
     let line: i64 = sqlx::query_scalar(
         "SELECT credits_minor FROM ledger_entries WHERE id = ? AND kind = 'purchase'",

@@ -6,17 +6,18 @@
 //! outbox. A ledger checksum that disagrees with the mirror refetches the feed from the start
 //! (upserts make that safe).
 //!
-//! Pull, fast (`make bench` measures it): a round writes on one connection of its own, closed
-//! when the round ends, with foreign keys off, a large page cache (`write_cache_mib`) and WAL
-//! checkpoints every 256 MB instead of every 4 MB. The next page is downloaded and decoded while
-//! the current one is written. Each line is parsed once, straight into the row it carries. Ledger
-//! checksums are checked against running totals, not by summing each partner's ledger per page. A
-//! first sync (from cursor 0 into an empty mirror) drops the mirror's secondary indexes in the
-//! transaction of its first page and builds them again in the transaction of its last: one sorted
-//! build instead of millions of random inserts. If it stops in between, the indexes are built
-//! before the cache is used again: by the failing round itself, by a wipe, or, after a crash, by
-//! the next `Store::open`. Only the round doing the first sync ever reads the mirror without them
-//! (the window may read it meanwhile, slower, and sees a mirror still filling anyway).
+//! Pull, fast (`make bench` measures it): a round writes on one connection of its own, closed when
+//! the round ends, with foreign keys off, a large page cache (`write_cache_mib`) and WAL
+//! checkpoints every 256 MB instead of every 4 MB. Pages are downloaded and decoded ahead of the
+//! writing (one waiting, one on its way) while the current one is written. Each line is parsed
+//! once, straight into the row it carries. Ledger checksums are checked against running totals, not
+//! by summing each partner's ledger per page. A first sync (from cursor 0 into an empty mirror)
+//! drops the mirror's secondary indexes in the transaction of its first page and builds them again
+//! in the transaction of its last: one sorted build instead of millions of random inserts. If it
+//! stops in between, the indexes are built before the cache is used again: by the failing round
+//! itself, by a wipe, or, after a crash, by the next `Store::open`. Only the round doing the first
+//! sync ever reads the mirror without them (the window may read it meanwhile, slower, and sees a
+//! mirror still filling anyway).
 //!
 //! Push: pending outbox rows go in order, in batches, with an `Idempotency-Key` derived from the
 //! batch's mutation ids so a resend is recognised. Each mutation comes back applied (removed
@@ -36,7 +37,7 @@ use chrono::{SecondsFormat, Utc};
 use program::contract::{Entity, Mutation, MutationBatch, MutationKind, Op, Outcome, PartnerId};
 use sqlx::pool::PoolConnection;
 use sqlx::{Row as _, Sqlite, SqliteConnection};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 use uuid::Uuid;
 
 use crate::api::{ApiClient, ApiError, Changes, Page, Row};
@@ -187,6 +188,12 @@ pub struct SyncReport {
     /// Times the mirror was rebuilt from the start (410, or a ledger checksum mismatch).
     pub rebuilds: u32,
     pub cursor: u64,
+    /// Where the pull's time went: writing pages into the mirror (the index builds of a first
+    /// sync included), building those indexes, and waiting for a page that had not arrived yet
+    /// (the rest of the download overlaps the writing).
+    pub writing: Duration,
+    pub building_indexes: Duration,
+    pub waiting: Duration,
 }
 
 /// The sync engine of one workspace.
@@ -320,6 +327,8 @@ impl SyncEngine {
                     pushed = report.pushed,
                     rejected = report.rejected,
                     ms = started.elapsed().as_millis() as u64,
+                    writing_ms = report.writing.as_millis() as u64,
+                    waiting_ms = report.waiting.as_millis() as u64,
                     "sync round done"
                 );
             }
@@ -547,89 +556,128 @@ impl SyncEngine {
         conn: &mut PoolConnection<Sqlite>,
         report: &mut SyncReport,
     ) -> std::result::Result<(), SyncError> {
-        let mut cursor = self.cursor().await?;
-        let start = cursor;
-        let mut rebuilt = false;
+        let cursor = self.cursor().await?;
         // A first sync: from the start into an empty mirror.
-        let mut first_sync = cursor == 0 && mirror_is_empty(conn).await?;
-        let mut first_page = true;
-        let mut totals = LedgerTotals::new(first_sync);
-        // The next page, fetched while the last one was written.
-        let mut prefetched: Option<(u64, std::result::Result<Changes, ApiError>)> = None;
-        loop {
-            let answer = match prefetched.take() {
-                Some((after, answer)) if after == cursor => answer,
-                _ => self.fetch(cursor).await,
-            };
-            let page = match answer {
-                Ok(Changes::UpToDate) => break,
-                Ok(Changes::Page(page)) => page,
-                Err(ApiError::CursorTooOld) if !rebuilt => {
-                    tracing::warn!(cursor, "cursor too old: rebuilding the mirror");
-                    wipe_mirror_on(conn).await?;
-                    first_sync = true;
-                    first_page = true;
-                    totals = LedgerTotals::new(true);
-                    report.rebuilds += 1;
-                    rebuilt = true;
-                    cursor = 0;
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            // Download and decode the next page while this one is written: the network, gzip
-            // and JSON on one side, SQLite on its own thread on the other.
-            let indexes = Indexes {
-                // Only when more pages follow: a one-page sync gains nothing from it.
-                defer: first_sync && first_page && page.trailer.has_more,
-                restore: !page.trailer.has_more,
-            };
-            first_page = false;
-            let applied = if page.trailer.has_more {
-                let next = page.trailer.next;
-                let (applied, answer) =
-                    tokio::try_join!(apply_page(conn, &page, &mut totals, indexes), async {
-                        Ok(self.fetch(next).await)
-                    },)?;
-                prefetched = Some((next, answer));
-                applied
-            } else {
-                apply_page(conn, &page, &mut totals, indexes).await?
-            };
-            report.pages += 1;
-            report.changes += page.changes.len() as u64;
-            report.bytes += page.bytes as u64;
-            report.kept_local += applied.kept_local;
-            cursor = page.trailer.next;
-            let total = page.header.head.saturating_sub(start).max(1);
-            let done = cursor.saturating_sub(start).min(total);
-            self.status.send_modify(|s| {
-                s.progress = Some(SyncProgress {
-                    done: u32::try_from(done).unwrap_or(u32::MAX),
-                    total: u32::try_from(total).unwrap_or(u32::MAX),
-                });
-            });
-            if !applied.mismatched.is_empty() && !rebuilt {
-                tracing::warn!(
-                    partners = applied.mismatched.len(),
-                    "ledger checksum mismatch: refetching from the start"
-                );
-                set_cursor_on(conn, 0).await?;
-                report.rebuilds += 1;
-                rebuilt = true;
-                cursor = 0;
-                continue;
-            }
-            if !page.trailer.has_more {
-                break;
-            }
-        }
+        let first_sync = cursor == 0 && mirror_is_empty(conn).await?;
+        let mut round = Round {
+            cursor,
+            start: cursor,
+            rebuilt: false,
+            first_sync,
+            first_page: true,
+            totals: LedgerTotals::new(first_sync),
+        };
+        // A pass reads the feed from the round's cursor until it ends or the mirror must be read
+        // again from the start (a 410, a ledger checksum that disagrees), which starts a new pass.
+        while let Pass::Restart = self.pass(conn, report, &mut round).await? {}
+        let cursor = round.cursor;
         // Whatever ended the round (nothing new, say), no indexes stay dropped.
+        let started = Instant::now();
         let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-        store::restore_indexes(&mut tx).await?;
+        if store::restore_indexes(&mut tx).await? {
+            report.building_indexes += started.elapsed();
+        }
         tx.commit().await?;
         report.cursor = cursor;
         Ok(())
+    }
+
+    /// One pass over the feed from `round.cursor`. Pages are downloaded and decoded ahead of the
+    /// writing, one waiting and one on its way while a third is written: the network, the
+    /// server, gzip and JSON on one side, SQLite on its own thread on the other, and a slow page
+    /// on either side no longer stalls the other.
+    async fn pass(
+        &self,
+        conn: &mut PoolConnection<Sqlite>,
+        report: &mut SyncReport,
+        round: &mut Round,
+    ) -> std::result::Result<Pass, SyncError> {
+        let (pages, mut arrived) = mpsc::channel::<std::result::Result<Changes, ApiError>>(1);
+        let from = round.cursor;
+        let fetcher = async move {
+            let mut after = from;
+            loop {
+                let answer = self.fetch(after).await;
+                let next = match &answer {
+                    Ok(Changes::Page(page)) if page.trailer.has_more => Some(page.trailer.next),
+                    _ => None,
+                };
+                if pages.send(answer).await.is_err() {
+                    break;
+                }
+                match next {
+                    Some(next) => after = next,
+                    None => break,
+                }
+            }
+            // Done: the writer ends the pass.
+            std::future::pending::<()>().await;
+        };
+        let writer = async {
+            loop {
+                let asked = Instant::now();
+                let Some(answer) = arrived.recv().await else {
+                    unreachable!("the fetcher keeps its sender until the pass ends");
+                };
+                report.waiting += asked.elapsed();
+                let page = match answer {
+                    Ok(Changes::UpToDate) => return Ok(Pass::Done),
+                    Ok(Changes::Page(page)) => page,
+                    Err(ApiError::CursorTooOld) if !round.rebuilt => {
+                        tracing::warn!(
+                            cursor = round.cursor,
+                            "cursor too old: rebuilding the mirror"
+                        );
+                        wipe_mirror_on(conn).await?;
+                        round.restart(true);
+                        report.rebuilds += 1;
+                        return Ok(Pass::Restart);
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let indexes = Indexes {
+                    // Only when more pages follow: a one-page sync gains nothing from it.
+                    defer: round.first_sync && round.first_page && page.trailer.has_more,
+                    restore: !page.trailer.has_more,
+                };
+                round.first_page = false;
+                let started = Instant::now();
+                let applied = apply_page(conn, &page, &mut round.totals, indexes).await?;
+                report.writing += started.elapsed();
+                report.building_indexes += applied.building_indexes;
+                report.pages += 1;
+                report.changes += page.changes.len() as u64;
+                report.bytes += page.bytes as u64;
+                report.kept_local += applied.kept_local;
+                round.cursor = page.trailer.next;
+                let total = page.header.head.saturating_sub(round.start).max(1);
+                let done = round.cursor.saturating_sub(round.start).min(total);
+                self.status.send_modify(|s| {
+                    s.progress = Some(SyncProgress {
+                        done: u32::try_from(done).unwrap_or(u32::MAX),
+                        total: u32::try_from(total).unwrap_or(u32::MAX),
+                    });
+                });
+                if !applied.mismatched.is_empty() && !round.rebuilt {
+                    tracing::warn!(
+                        partners = applied.mismatched.len(),
+                        "ledger checksum mismatch: refetching from the start"
+                    );
+                    set_cursor_on(conn, 0).await?;
+                    round.restart(false);
+                    report.rebuilds += 1;
+                    return Ok(Pass::Restart);
+                }
+                if !page.trailer.has_more {
+                    return Ok(Pass::Done);
+                }
+            }
+        };
+        // The writer ends the pass; the fetcher, wherever it is, is dropped with it.
+        tokio::select! {
+            end = writer => end,
+            () = fetcher => unreachable!("the fetcher never ends on its own"),
+        }
     }
 
     async fn cursor(&self) -> Result<u64> {
@@ -708,10 +756,46 @@ async fn wipe_mirror_on(conn: &mut SqliteConnection) -> Result<()> {
     Ok(())
 }
 
+/// Where a round's pull stands, across its passes.
+#[derive(Debug)]
+struct Round {
+    cursor: u64,
+    /// The cursor the round started from (progress is counted from it).
+    start: u64,
+    /// Whether the round already read the feed again from the start; it does so once at most.
+    rebuilt: bool,
+    /// Whether this pass fills an empty mirror from the start.
+    first_sync: bool,
+    first_page: bool,
+    totals: LedgerTotals,
+}
+
+impl Round {
+    /// Back to the start of the feed; `emptied` when the mirror was wiped first.
+    fn restart(&mut self, emptied: bool) {
+        self.cursor = 0;
+        self.rebuilt = true;
+        if emptied {
+            self.first_sync = true;
+            self.first_page = true;
+            self.totals = LedgerTotals::new(true);
+        }
+    }
+}
+
+/// How a pass over the feed ended.
+#[derive(Debug)]
+enum Pass {
+    Done,
+    /// The round reads the feed again from the start.
+    Restart,
+}
+
 #[derive(Debug, Default)]
 struct Applied {
     kept_local: u64,
     mismatched: Vec<String>,
+    building_indexes: Duration,
 }
 
 /// Each partner's ledger in the mirror, (entries, balance in hundredths), for the partners a round
@@ -891,8 +975,15 @@ async fn apply_page(
         }
         checked.push((sum.partner_id, (n, minor)));
     }
-    if indexes.restore && store::restore_indexes(&mut tx).await? {
-        tracing::info!("built the indexes a first sync had dropped");
+    if indexes.restore {
+        let started = Instant::now();
+        if store::restore_indexes(&mut tx).await? {
+            applied.building_indexes = started.elapsed();
+            tracing::info!(
+                ms = applied.building_indexes.as_millis() as u64,
+                "built the indexes a first sync had dropped"
+            );
+        }
     }
     set_cursor_on(&mut tx, page.trailer.next).await?;
     tx.commit().await?;

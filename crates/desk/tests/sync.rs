@@ -1,6 +1,6 @@
 //! Sync against the reference central API on a loopback port, into a real SQLite file: first
-//! sync, incremental changes and deletes, every fault of the fault switch, a 410 rebuild, the
-//! outbox, scope, and the process killed mid-sync.
+//! sync, incremental changes and deletes, every fault of the fault switch, a 410 rebuild, a ledger
+//! checksum mismatch, the outbox, scope, and the process killed mid-sync.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -116,6 +116,22 @@ async fn local_balances(store: &Store) -> BTreeMap<PartnerId, Credits> {
 }
 
 /// The mirror holds exactly what the server holds: rows per entity and balances per partner.
+/// Puts a purchase of `credits` for `partner` in the outbox, as a change of `row` (entity, id).
+async fn enqueue_purchase(
+    store: &Store,
+    row: (&str, &str),
+    partner: &str,
+    credits: i64,
+) -> uuid::Uuid {
+    let kind = MutationKind::PurchaseCredits {
+        partner_id: PartnerId(partner.parse().unwrap()),
+        credits: Credits::whole(credits),
+    };
+    outbox::enqueue(store, row.0, row.1, &kind, None)
+        .await
+        .unwrap()
+}
+
 async fn assert_mirror_equals_server(s: &Setup) {
     for (entity, table) in TABLES {
         let server = s.server.store().count(*entity, &Scope::All).await.unwrap();
@@ -272,13 +288,7 @@ async fn cursor_too_old_rebuilds_the_mirror_and_keeps_the_outbox() {
         .fetch_one(s.store.pool())
         .await
         .unwrap();
-    let kind = MutationKind::PurchaseCredits {
-        partner_id: PartnerId(partner.parse().unwrap()),
-        credits: Credits::whole(5_000_000),
-    };
-    outbox::enqueue(&s.store, "credit_purchase", &partner, &kind, None)
-        .await
-        .unwrap();
+    enqueue_purchase(&s.store, ("credit_purchase", &partner), &partner, 5_000_000).await;
     engine.run_once().await.unwrap();
     assert_eq!(engine.current_status().rejected, 1);
 
@@ -299,6 +309,39 @@ async fn cursor_too_old_rebuilds_the_mirror_and_keeps_the_outbox() {
     assert!(report.rebuilds <= 1);
     assert_mirror_equals_server(&s).await;
     assert_eq!(outbox::rejected(&s.store).await.unwrap().len(), 1);
+}
+
+/// A mirror that lost a ledger line disagrees with the checksum the next page that names its
+/// partner carries: the round reads the feed again from the start, and the line is back.
+#[tokio::test]
+async fn a_ledger_checksum_mismatch_refetches_the_feed() {
+    let s = setup(1_000).await;
+    let engine = s.engine(fast()).await;
+    engine.run_once().await.unwrap();
+    let (partner, lost): (String, String) =
+        sqlx::query_as("SELECT partner_id, id FROM ledger_entries ORDER BY id LIMIT 1")
+            .fetch_one(s.store.pool())
+            .await
+            .unwrap();
+    sqlx::query("DELETE FROM ledger_entries WHERE id = ?")
+        .bind(&lost)
+        .execute(s.store.pool())
+        .await
+        .unwrap();
+    // A purchase brings a new line of that partner, and with it the partner's checksum.
+    enqueue_purchase(&s.store, ("credit_purchase", &partner), &partner, 1_000).await;
+    let report = engine.run_once().await.unwrap();
+    assert_eq!((report.pushed, report.rebuilds), (1, 1), "{report:?}");
+    let back: i64 = sqlx::query_scalar("SELECT count(*) FROM ledger_entries WHERE id = ?")
+        .bind(&lost)
+        .fetch_one(s.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(back, 1, "the lost line is in the mirror again");
+    assert_mirror_equals_server(&s).await;
+    // And the next round finds nothing to repair.
+    let again = engine.run_once().await.unwrap();
+    assert_eq!((again.changes, again.rebuilds), (0, 0));
 }
 
 #[tokio::test]
@@ -377,13 +420,7 @@ async fn a_row_with_a_pending_local_change_is_not_overwritten() {
         .fetch_one(s.store.pool())
         .await
         .unwrap();
-    let kind = MutationKind::PurchaseCredits {
-        partner_id: PartnerId(partner.parse().unwrap()),
-        credits: Credits::whole(1),
-    };
-    outbox::enqueue(&s.store, "customer", &customer_id, &kind, None)
-        .await
-        .unwrap();
+    enqueue_purchase(&s.store, ("customer", &customer_id), &partner, 1).await;
     let mut customer: program::contract::Customer = serde_json::from_value(
         s.server
             .store()

@@ -85,6 +85,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         report.rebuilds,
         report.cursor
     );
+    println!(
+        "time: writing {:.2} s (building indexes {:.2} s of it), waiting for pages {:.2} s",
+        report.writing.as_secs_f64(),
+        report.building_indexes.as_secs_f64(),
+        report.waiting.as_secs_f64()
+    );
     if let Some(kb) = peak_rss_kb() {
         println!("peak memory (VmHWM): {kb} kB");
     }

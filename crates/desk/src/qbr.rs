@@ -845,7 +845,15 @@ pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
         review
             .monthly
             .iter()
-            .map(|m| serde_json::json!({ "label": month_label(&m.month, lang), "value": f(m) }))
+            .map(|m| {
+                let value = f(m);
+                // Whole numbers on a chart: the table beside it has the cents.
+                let shown = value
+                    .parse::<Decimal>()
+                    .map(|v| format_amount(v.round(), 0, lang))
+                    .unwrap_or_default();
+                serde_json::json!({ "label": month_label(&m.month, lang), "value": value, "shown": shown })
+            })
             .collect()
     };
     let risks: Vec<String> = review

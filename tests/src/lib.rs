@@ -200,7 +200,16 @@ pub async fn wait_for(c: &Client, css: &str) -> Result<fantoccini::elements::Ele
         .with_context(|| format!("no element matches {css}"))
 }
 
-/// Polls `check` until it returns Some, for up to 10 s.
+/// Whether `e` is WebDriver's "stale element reference": an element replaced since it was found.
+fn is_stale(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<fantoccini::error::CmdError>()
+            .is_some_and(fantoccini::error::CmdError::is_stale_element_reference)
+    })
+}
+
+/// Polls `check` until it returns Some, for up to 10 s; a stale element counts as not yet.
 pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> Result<T>
 where
     F: FnMut() -> Fut,
@@ -208,8 +217,13 @@ where
 {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Some(v) = check().await? {
-            return Ok(v);
+        match check().await {
+            Ok(Some(v)) => return Ok(v),
+            Ok(None) => {}
+            // The page re-rendered while it was read (a sync landed, a list reloaded): what was
+            // found went stale. Look again.
+            Err(e) if is_stale(&e) => {}
+            Err(e) => return Err(e),
         }
         if Instant::now() > deadline {
             bail!("timed out waiting for {what}");

@@ -87,6 +87,7 @@ export const en = {
 
   "partner.back": "Back to portfolio",
   "partner.loading": "Loading partner…",
+  "partner.waiting_first_sync": "Your partner's data is on its way: it appears here once the first sync is done.",
   "partner.discount": "Discount on credits",
   "partner.band": "Band {min} – {max}",
   "partner.in_band": "within the {tier} band",
@@ -572,6 +573,7 @@ export const es: Record<MessageKey, string> = {
 
   "partner.back": "Volver a la cartera",
   "partner.loading": "Cargando socio…",
+  "partner.waiting_first_sync": "Los datos de su socio están en camino: aparecerán aquí al terminar la primera sincronización.",
   "partner.discount": "Descuento en créditos",
   "partner.band": "Banda {min} – {max}",
   "partner.in_band": "dentro de la banda {tier}",

@@ -2,15 +2,16 @@
 //! collide, written offline through the outbox, and printed as a customer-ready PDF.
 //!
 //! As with deals, the `quotes` table mirrors the platform's copy and only sync writes it; drafts,
-//! revisions and status changes wait in the outbox and are shown on top (see `deals`). Prices are
-//! never stored: [`program::quotes::price`] computes them from a quote's lines, the catalog and the
-//! quote's own frozen FX rate, the same way here, in the PDF, in the exports and on the server.
+//! revisions and status changes wait in the outbox and are shown on top (see `deals`). Amounts are
+//! never stored: [`program::quotes::price`] computes them from a quote's lines, its frozen FX rate
+//! and the catalog prices it was saved with, the same way here, in the PDF, in the exports and on
+//! the server.
 
 use chrono::{Datelike, NaiveDate, Utc};
 use program::contract::{CatalogItem, MutationKind, PartnerId};
 use program::quotes::{
-    price, quote_number, valid_until, LineInput, PricedQuote, Quote, QuoteId, QuoteLang, QuoteRule,
-    QuoteStatus, Request, Seller,
+    price, quote_number, valid_until, LineInput, PricedQuote, PricedWith, Quote, QuoteId,
+    QuoteLang, QuoteRule, QuoteStatus, Request, Seller,
 };
 use program::{Brand, Country, Currency, FxRate, Tier};
 use serde::{Deserialize, Serialize};
@@ -157,8 +158,9 @@ pub(crate) async fn catalog(store: &Store) -> Result<Vec<CatalogItem>> {
     crate::deals::catalog(store).await
 }
 
-/// Prices `lines` for `partner` as of now: the partner's tier, rate and provisional balance, the
-/// customer's FX rate (frozen in a saved quote).
+/// Prices `lines` for `partner`: with what a saved quote was priced with (its catalog entries, the
+/// partner's tier and rate then), or else as of now; the customer's FX rate (frozen in a saved
+/// quote); the partner's provisional balance now.
 async fn priced(
     store: &Store,
     p: &Partner,
@@ -166,6 +168,7 @@ async fn priced(
     brand: Brand,
     fx: &FxRate,
     lines: &[LineInput],
+    with: Option<&PricedWith>,
 ) -> Result<std::result::Result<PricedQuote, QuoteRule>> {
     let rates = crate::sync::fx_rates(store).await?;
     let Some(partner_fx) = rates.iter().find(|r| r.currency == p.currency) else {
@@ -174,8 +177,8 @@ async fn priced(
         }));
     };
     let seller = Seller {
-        tier: p.tier,
-        rate: p.rate,
+        tier: with.map_or(p.tier, |w| w.tier),
+        rate: with.map_or(p.rate, |w| w.rate),
         brands: &p.brands,
         fx: partner_fx,
         balance: crate::ledger::provisional_balance(store, p.id).await?,
@@ -186,7 +189,20 @@ async fn priced(
         fx,
         lines,
     };
-    Ok(price(&seller, &request, &catalog(store).await?))
+    Ok(match with {
+        Some(w) => price(&seller, &request, &w.items),
+        None => price(&seller, &request, &catalog(store).await?),
+    })
+}
+
+/// What a quote saved now is priced with.
+async fn priced_now(store: &Store, p: &Partner, lines: &[LineInput]) -> Result<PricedWith> {
+    Ok(PricedWith::capture(
+        lines,
+        &catalog(store).await?,
+        p.tier,
+        p.rate,
+    ))
 }
 
 /// Reads the form's customer side: country, brand and the currency's FX rate.
@@ -221,7 +237,7 @@ pub async fn check(store: &Store, form: &QuoteForm) -> Result<QuoteCheck> {
     let p = partner(store, crate::partners::parse_id(&form.partner_id)?).await?;
     let (country, brand, fx) = customer_side(store, form).await?;
     Ok(
-        match priced(store, &p, country, brand, &fx, &form.lines).await? {
+        match priced(store, &p, country, brand, &fx, &form.lines, None).await? {
             Ok(q) => QuoteCheck {
                 priced: Some(q),
                 rule: None,
@@ -285,7 +301,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
             reason: "name the customer or prospect".into(),
         });
     }
-    if let Err(rule) = priced(store, &p, country, brand, &fx, &form.lines).await? {
+    if let Err(rule) = priced(store, &p, country, brand, &fx, &form.lines, None).await? {
         return Err(DeskError::InvalidInput {
             field: "quote",
             reason: serde_json::to_string(&rule).unwrap_or_default(),
@@ -314,6 +330,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
         })?)),
         None => None,
     };
+    let priced_with = Some(priced_now(store, &p, &form.lines).await?);
     let mut w = LocalWrite::begin(store).await?;
     let quote = match existing {
         Some(e) => Quote {
@@ -326,6 +343,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
             lines: form.lines.clone(),
             created_on: today,
             valid_until: valid_until(today, days),
+            priced_with,
             ..e.quote
         },
         None => Quote {
@@ -345,6 +363,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
             created_on: today,
             valid_until: valid_until(today, days),
             created_by: user.to_string(),
+            priced_with,
         },
     };
     let id = quote.id;
@@ -360,7 +379,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
 }
 
 /// Revises a sent quote: a new draft with the same number and the next revision, priced at
-/// today's FX rate; the sent version is kept as it was.
+/// today's FX rate and catalog; the sent version is kept as it was.
 pub async fn revise(store: &Store, quote_id: &str, user: &str) -> Result<QuoteView> {
     let id = parse_id(quote_id)?;
     let partner_id = partner_of(store, id).await?;
@@ -378,6 +397,8 @@ pub async fn revise(store: &Store, quote_id: &str, user: &str) -> Result<QuoteVi
         .find(|r| r.currency == old.fx.currency)
         .unwrap_or(old.fx);
     let days = validity_days(store).await?;
+    let p = partner(store, partner_id).await?;
+    let priced_with = Some(priced_now(store, &p, &old.lines).await?);
     let revision = Quote {
         id: QuoteId(Uuid::now_v7()),
         revision: old.revision + 1,
@@ -387,6 +408,7 @@ pub async fn revise(store: &Store, quote_id: &str, user: &str) -> Result<QuoteVi
         created_on: today,
         valid_until: valid_until(today, days),
         created_by: user.to_string(),
+        priced_with,
         ..old
     };
     let new_id = revision.id;
@@ -556,7 +578,16 @@ pub(crate) async fn one_shown(store: &Store, partner: PartnerId, id: QuoteId) ->
 
 async fn view(store: &Store, p: &Partner, s: Shown, today: NaiveDate) -> Result<QuoteView> {
     let q = s.quote;
-    let priced = priced(store, p, q.country, q.brand, &q.fx, &q.lines).await?;
+    let priced = priced(
+        store,
+        p,
+        q.country,
+        q.brand,
+        &q.fx,
+        &q.lines,
+        q.priced_with.as_ref(),
+    )
+    .await?;
     Ok(QuoteView {
         id: q.id.to_string(),
         number: q.number,
@@ -801,8 +832,8 @@ pub fn pdf_data(
             QuoteLang::Es => format!("Precios en {} al tipo 1 USD = {per_usd} {} (tipo del {fx_date}); los precios de lista se fijan en USD.", priced.currency.code(), priced.currency.code()),
         },
         "rounding": match lang {
-            QuoteLang::En => "Each line is rounded to the cent; the total is the sum of the lines.",
-            QuoteLang::Es => "Cada línea se redondea al céntimo; el total es la suma de las líneas.",
+            QuoteLang::En => "Unit prices are rounded to the currency's smallest unit; each line is its unit price times its quantity, and the total is the sum of the lines.",
+            QuoteLang::Es => "Los precios unitarios se redondean a la unidad mínima de la moneda; cada línea es su precio unitario por su cantidad y el total es la suma de las líneas.",
         },
     }))
 }

@@ -287,6 +287,82 @@ async fn an_early_access_item_is_quoted_for_a_specialist_and_refused_for_an_auth
 }
 
 #[tokio::test]
+async fn a_sent_quote_keeps_its_prices_when_the_catalog_or_the_partners_tier_changes() {
+    let w = world().await;
+    let specialist = seller(&w, Brand::RemindLedger, Some(Tier::Specialist));
+    let d = w.device("k", "Kim", Role::PartnerSales, &specialist).await;
+    let lines = vec![line("SK-FORECAST", 2, Some(6)), line("ONBOARD", 1, None)];
+    let q = quotes::save(
+        &d.store,
+        &form(
+            &specialist,
+            "Fija SA",
+            Brand::RemindLedger,
+            QuoteLang::Es,
+            lines.clone(),
+        ),
+        "Kim",
+    )
+    .await
+    .unwrap();
+    quotes::set_status(&d.store, &q.id, QuoteStatus::Sent)
+        .await
+        .unwrap();
+    d.engine.run_once().await.unwrap();
+    let sent = quotes::get(&d.store, &q.id).await.unwrap();
+    assert!(!sent.pending && sent.refused_changes.is_empty());
+    let printed = sent.priced.clone().expect("the sent quote prices");
+
+    // Later syncs bring a dearer catalog and a tier without early access.
+    sqlx::query("UPDATE catalog_items SET price_minor = price_minor * 2")
+        .execute(d.store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE partners SET tier = 'authorized', discount_rate = ? WHERE id = ?")
+        .bind(Tier::Authorized.band().min.to_string())
+        .bind(specialist.id.to_string())
+        .execute(d.store.pool())
+        .await
+        .unwrap();
+
+    let later = quotes::get(&d.store, &q.id).await.unwrap();
+    assert_eq!(later.rule, None);
+    let later = later
+        .priced
+        .expect("it still prices, from what it was priced with");
+    assert_eq!(later.lines, printed.lines);
+    assert_eq!(later.total, printed.total);
+    assert_eq!(later.partner_cost, printed.partner_cost);
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = quotes::export_pdf(&d.store, &q.id, dir.path(), None)
+        .await
+        .unwrap();
+    let text = pdftotext(Path::new(&pdf));
+    assert!(text.contains(&q.number), "{text}");
+
+    // A new quote is priced by today's catalog and tier.
+    let check = quotes::check(
+        &d.store,
+        &form(
+            &specialist,
+            "Fija SA",
+            Brand::RemindLedger,
+            QuoteLang::Es,
+            lines,
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        check.rule,
+        Some(QuoteRule::EarlyAccessTier {
+            sku: "SK-FORECAST".into(),
+            tier: Tier::Authorized
+        })
+    );
+}
+
+#[tokio::test]
 async fn a_sent_quote_is_revised_as_a_new_version_and_the_old_one_is_kept() {
     let w = world().await;
     let p = seller(&w, Brand::CentroPago, None);

@@ -1,11 +1,12 @@
 //! Quotes: pricing a customer's quote from the catalog, the rules a quote must keep, its validity
 //! and its number.
 //!
-//! **The rounding rule** (the one rule, applied everywhere a quote shows money): each line's
-//! amount in the customer's currency is its list value in credits (1 credit = 1 USD) times the
-//! FX rate, rounded once, per line, to the currency's minor unit, half away from zero
-//! (`money::ROUNDING`). A quote's total is the sum of its printed lines, never a separately
-//! rounded figure, so the lines always add up to the total on the page. Credits are exact to the
+//! **The rounding rule** (the one rule, applied everywhere a quote shows money): a line's unit
+//! price in the customer's currency is the item's list price in credits (1 credit = 1 USD) times
+//! the FX rate, rounded once, to the currency's minor unit, half away from zero
+//! (`money::ROUNDING`); the line's amount is that printed unit price times the quantity (and the
+//! months), exact. A quote's total is the sum of its printed lines, never a separately rounded
+//! figure, so every line multiplies out and the lines add up to the total on the page. Credits are exact to the
 //! hundredth and never rounded. The partner's cost of the credits a quote consumes is priced like
 //! any credit purchase (`credits::fiat_for_credits`): rounded once, on the total.
 
@@ -133,7 +134,7 @@ pub struct PricedLine {
     /// The unit price in the customer's currency, as printed (rounded).
     #[ts(type = "string")]
     pub unit_price: Decimal,
-    /// The line's amount in the customer's currency, rounded per the rounding rule.
+    /// The line's amount in the customer's currency: the printed unit price × quantity (× months).
     #[ts(type = "string")]
     pub amount: Decimal,
 }
@@ -238,6 +239,7 @@ pub fn price(
             }
         };
         let credits = Credits::rounded(item.list_price.amount() * factor);
+        let unit_price = currency.round(item.list_price.amount() * request.fx.per_usd);
         lines.push(PricedLine {
             line_no,
             sku: item.sku.clone(),
@@ -249,8 +251,8 @@ pub fn price(
             months: input.months,
             unit_credits: item.list_price,
             credits,
-            unit_price: currency.round(item.list_price.amount() * request.fx.per_usd),
-            amount: currency.round(credits.amount() * request.fx.per_usd),
+            unit_price,
+            amount: unit_price * factor,
         });
     }
     let total: Decimal = lines.iter().map(|l| l.amount).sum();
@@ -315,9 +317,9 @@ pub enum QuoteLang {
     Es,
 }
 
-/// A quote as the platform holds it: what was offered, to whom, at which FX rate. Prices are not
-/// stored: they follow from the lines, the catalog and the quote's own FX rate by [`price`], the
-/// same on every device and on the server.
+/// A quote as the platform holds it: what was offered, to whom, at which FX rate and with which
+/// catalog prices. Amounts are not stored: they follow from the lines, the quote's own FX rate and
+/// what it was priced with by [`price`], the same on every device and on the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Quote {
@@ -343,6 +345,60 @@ pub struct Quote {
     pub created_on: NaiveDate,
     pub valid_until: NaiveDate,
     pub created_by: String,
+    /// The catalog entries and partner terms the quote was priced with when saved; None only in
+    /// quotes saved before prices were kept with them (they price from the current catalog).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priced_with: Option<PricedWith>,
+}
+
+/// What a quote was priced with when it was saved: the catalog entries of its lines and the
+/// partner's tier and rate then. A saved quote is shown and printed from these, so a later change
+/// to the catalog or to the partner's tier never alters what the customer was given, nor stops an
+/// old quote from printing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PricedWith {
+    pub items: Vec<CatalogItem>,
+    pub tier: Tier,
+    pub rate: Decimal,
+}
+
+impl PricedWith {
+    /// The entries of `catalog` that `lines` use (each once), with the partner's tier and rate.
+    pub fn capture(
+        lines: &[LineInput],
+        catalog: &[CatalogItem],
+        tier: Tier,
+        rate: Decimal,
+    ) -> PricedWith {
+        let mut items: Vec<CatalogItem> = Vec::new();
+        for line in lines {
+            if items.iter().any(|i| i.sku == line.sku) {
+                continue;
+            }
+            if let Some(item) = catalog.iter().find(|c| c.sku == line.sku) {
+                items.push(item.clone());
+            }
+        }
+        PricedWith { items, tier, rate }
+    }
+
+    /// The first item whose price or terms (list price, billing, brands, early access) are not
+    /// the catalog's any more, or that left it: the platform takes a quote only at its own prices.
+    pub fn changed_item<'a>(&'a self, catalog: &[CatalogItem]) -> Option<&'a str> {
+        self.items
+            .iter()
+            .find(|item| {
+                !catalog.iter().any(|c| {
+                    c.sku == item.sku
+                        && c.list_price == item.list_price
+                        && c.billing == item.billing
+                        && c.brands == item.brands
+                        && c.early_access == item.early_access
+                })
+            })
+            .map(|item| item.sku.as_str())
+    }
 }
 
 /// Where a quote stands with the customer.
@@ -427,6 +483,10 @@ mod tests {
             item("SKILL", 1_999, Billing::Monthly, &Brand::ALL, false),
             item("BETA", 4_950, Billing::Monthly, &Brand::ALL, true),
             item("EU-ONLY", 10_000, Billing::OneOff, &[Brand::Voldier], false),
+            CatalogItem {
+                kind: CatalogKind::Pack,
+                ..item("PACK", 2_500, Billing::OneOff, &Brand::ALL, false)
+            },
         ]
     }
 
@@ -594,6 +654,16 @@ mod tests {
                 vec![line("CORE", 0, None)],
                 Some(BadQuantity { line: 1 }),
             ),
+            (
+                Tier::Authorized,
+                "0.12",
+                "MX",
+                Brand::CentroPago,
+                vec![line("CORE", 1, None); MAX_LINES + 1],
+                Some(TooManyLines {
+                    max: MAX_LINES as u32,
+                }),
+            ),
         ];
         for (tier, rate, country, brand, lines, expected) in cases {
             let got = quote(tier, rate, country, brand, &lines);
@@ -625,6 +695,19 @@ mod tests {
                 .round(Decimal::new(23_988, 2) * (Decimal::ONE - rate) * Decimal::new(1725, 2));
             assert_eq!(q.partner_cost, expected, "{tier}");
             assert_eq!(q.margin, q.list_value - q.partner_cost);
+            // A pack: 25.00 × 3 = 75.00 credits, at the same partner rate.
+            let q = quote(
+                tier,
+                &rate.to_string(),
+                "MX",
+                Brand::CentroPago,
+                &[line("PACK", 3, None)],
+            )
+            .unwrap();
+            assert_eq!(q.lines[0].kind, CatalogKind::Pack);
+            let expected = Currency::MXN
+                .round(Decimal::new(7_500, 2) * (Decimal::ONE - rate) * Decimal::new(1725, 2));
+            assert_eq!(q.partner_cost, expected, "{tier}");
         }
     }
 
@@ -713,6 +796,10 @@ mod tests {
             prop_assert_eq!(q.credits, q.lines.iter().fold(Credits::ZERO, |s, l| s + l.credits));
             for l in &q.lines {
                 prop_assert_eq!(l.amount, currency.round(l.amount));
+                // Every printed line multiplies out: unit price × quantity (× months).
+                prop_assert_eq!(l.unit_price, currency.round(l.unit_price));
+                let factor = Decimal::from(l.quantity) * Decimal::from(l.months.unwrap_or(1));
+                prop_assert_eq!(l.amount, l.unit_price * factor);
             }
             // On the wire every amount is a decimal string, never a JSON number with a fraction.
             let json = serde_json::to_value(&q).unwrap();

@@ -133,10 +133,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     }
     let as_of = store.as_of().await?.unwrap_or(config.as_of);
     let faults = Faults::default();
+    let policy = ProgramPolicy::reference(demo::fx_rates(as_of));
+    store.publish_fx_rates(&policy.fx_rates).await?;
     let state = AppState {
         store: store.clone(),
         faults: faults.clone(),
-        policy: Arc::new(ProgramPolicy::reference(demo::fx_rates(as_of))),
+        policy: Arc::new(policy),
         today: config.today,
     };
 

@@ -497,16 +497,20 @@ async fn save_quote(
                 .copied()
         }
     };
-    if fx_of(quote.fx.currency).map(|r| r.per_usd) != Some(quote.fx.per_usd) {
+    // A quote priced offline carries the rate its laptop had: the platform takes any rate it
+    // published, while that rate is within a quote's validity of today.
+    let days = state.policy.quote_validity_days;
+    let current = fx_of(quote.fx.currency).map(|r| r.per_usd) == Some(quote.fx.per_usd);
+    let recent = valid_until(quote.fx.as_of, days) >= state.today();
+    if !current && !(recent && w.fx_rate_published(&quote.fx).await?) {
         return Ok(rejected(
             ProblemCode::RuleViolation,
             format!(
-                "The {} exchange rate on this quote is not the platform's current rate; price it again.",
-                quote.fx.currency
+                "The {} exchange rate on this quote ({} of {}) is not one the platform published in the last {days} days; price it again.",
+                quote.fx.currency, quote.fx.per_usd, quote.fx.as_of
             ),
         ));
     }
-    let days = state.policy.quote_validity_days;
     if quote.valid_until != valid_until(quote.created_on, days) {
         return Ok(rejected(
             ProblemCode::RuleViolation,
@@ -535,6 +539,16 @@ async fn save_quote(
     let catalog = w.catalog().await?;
     if let Err(rule) = price(&seller, &request, &catalog) {
         return Ok(rejected(ProblemCode::RuleViolation, quote_rule_text(&rule)));
+    }
+    if let Some(sku) = quote
+        .priced_with
+        .as_ref()
+        .and_then(|with| with.changed_item(&catalog))
+    {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            format!("The catalog's price or terms of {sku} changed since this quote was priced; price it again."),
+        ));
     }
     w.put_quote(quote).await?;
     Ok(Outcome::Applied)

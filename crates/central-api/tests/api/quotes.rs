@@ -4,7 +4,7 @@
 use program::contract::{
     Mutation, MutationBatch, MutationKind, Outcome, Partner, ProblemCode, Role,
 };
-use program::quotes::{valid_until, LineInput, Quote, QuoteId, QuoteLang, QuoteStatus};
+use program::quotes::{valid_until, LineInput, PricedWith, Quote, QuoteId, QuoteLang, QuoteStatus};
 use program::{Brand, Country, FxRate, Tier};
 use uuid::Uuid;
 
@@ -41,6 +41,7 @@ fn quote(p: &Partner, country: &str, brand: Brand, sku: &str, months: Option<u32
         created_on: today,
         valid_until: valid_until(today, 30),
         created_by: "Pat".into(),
+        priced_with: None,
     }
 }
 
@@ -133,6 +134,78 @@ async fn a_quote_at_a_stale_exchange_rate_or_a_wrong_validity_is_refused() {
     assert!(
         reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
             .contains("valid for 30 days")
+    );
+}
+
+#[tokio::test]
+async fn a_quote_priced_offline_at_a_rate_published_within_its_validity_is_taken() {
+    let h = start().await;
+    let p = h
+        .data
+        .partners
+        .iter()
+        .find(|p| p.brands.contains(&Brand::CentroPago) && p.currency != program::Currency::USD)
+        .cloned()
+        .unwrap();
+    let today = as_of();
+    let earlier = |days: u64, per_usd: &str| FxRate {
+        currency: p.currency,
+        per_usd: per_usd.parse().unwrap(),
+        as_of: today - chrono::Days::new(days),
+    };
+    // The platform published other rates 5 and 40 days ago; the laptop priced at those.
+    h.server
+        .store()
+        .publish_fx_rates(&[earlier(5, "3.21"), earlier(40, "3.07")])
+        .await
+        .unwrap();
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    q.fx = earlier(5, "3.21");
+    assert_eq!(
+        send(&h, &p, MutationKind::SaveQuote { quote: q }).await,
+        Outcome::Applied
+    );
+    // A rate the platform never published on that day is refused.
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    q.fx = earlier(5, "3.22");
+    assert!(
+        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+            .contains("not one the platform published")
+    );
+    // So is one older than a quote's validity.
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    q.fx = earlier(40, "3.07");
+    assert!(
+        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+            .contains("in the last 30 days")
+    );
+}
+
+#[tokio::test]
+async fn a_quote_priced_at_a_catalog_price_the_platform_no_longer_has_is_refused() {
+    let h = start().await;
+    let p = partner(&h, Brand::CentroPago, Tier::Specialist);
+    let catalog = &h.data.catalog;
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    q.priced_with = Some(PricedWith::capture(
+        &q.lines,
+        catalog,
+        p.tier,
+        p.discount_rate,
+    ));
+    let mut stale = q.clone();
+    assert_eq!(
+        send(&h, &p, MutationKind::SaveQuote { quote: q }).await,
+        Outcome::Applied
+    );
+    stale.id = QuoteId(Uuid::now_v7());
+    stale.number = format!("Q-TEST0-2026-{:04}", rand_seq());
+    if let Some(with) = stale.priced_with.as_mut() {
+        with.items[0].list_price = with.items[0].list_price + program::Credits::whole(1);
+    }
+    assert!(
+        reason(&send(&h, &p, MutationKind::SaveQuote { quote: stale }).await)
+            .contains("CORE-CP changed since this quote was priced")
     );
 }
 

@@ -147,6 +147,23 @@ impl Store {
         Ok(as_of)
     }
 
+    /// Records FX rates as published (a rate already published for its currency and day stays).
+    pub async fn publish_fx_rates(&self, rates: &[program::FxRate]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for r in rates {
+            sqlx::query(
+                "INSERT OR IGNORE INTO fx_rates (currency, as_of, per_usd) VALUES (?, ?, ?)",
+            )
+            .bind(r.currency.code())
+            .bind(r.as_of.to_string())
+            .bind(r.per_usd.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Loads a whole dataset into an empty feed, in one transaction, and records its day and
     /// seed.
     pub async fn load(
@@ -614,6 +631,20 @@ impl WriteTx {
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether the platform published `rate` (its currency, day and units per USD).
+    pub(crate) async fn fx_rate_published(
+        &mut self,
+        rate: &program::FxRate,
+    ) -> Result<bool, StoreError> {
+        let per_usd: Option<String> =
+            sqlx::query_scalar("SELECT per_usd FROM fx_rates WHERE currency = ? AND as_of = ?")
+                .bind(rate.currency.code())
+                .bind(rate.as_of.to_string())
+                .fetch_optional(self.conn())
+                .await?;
+        Ok(per_usd.and_then(|p| p.parse::<rust_decimal::Decimal>().ok()) == Some(rate.per_usd))
     }
 
     /// The outcome already decided for a mutation id, if any.

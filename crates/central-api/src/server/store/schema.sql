@@ -75,3 +75,13 @@ CREATE TABLE IF NOT EXISTS idempotency (
     created_at TEXT NOT NULL,
     PRIMARY KEY (user_name, key)
 );
+
+-- Every FX rate the platform has published, by currency and day: a quote priced offline at a
+-- rate of a few days ago is still taken, at that rate, while the rate is within a quote's
+-- validity.
+CREATE TABLE IF NOT EXISTS fx_rates (
+    currency TEXT NOT NULL,
+    as_of    TEXT NOT NULL,
+    per_usd  TEXT NOT NULL,  -- decimal string
+    PRIMARY KEY (currency, as_of)
+) WITHOUT ROWID;

@@ -706,6 +706,13 @@ pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<
             what: format!("deal {id}"),
         })?;
     // The same rules the platform applies, so a change it would refuse is refused here first.
+    let days = registration_days(store).await?;
+    if current.deal.is_lapsed(days, Utc::now().date_naive()) {
+        return Err(DeskError::InvalidInput {
+            field: "deal",
+            reason: serde_json::to_string(&DealRule::Expired { days }).unwrap_or_default(),
+        });
+    }
     let mut probe = current.deal.clone();
     merge_edit(&mut probe, &edits, Utc::now(), "me").map_err(|e| DeskError::InvalidInput {
         field: "edits",

@@ -161,6 +161,147 @@ async fn local_precheck_warns_of_an_earlier_registration_of_the_same_prospect() 
     ));
 }
 
+#[tokio::test]
+async fn local_precheck_territory_rights_follow_the_benefits_matrix() {
+    let w = world().await;
+    // A Regional partner's regional exclusivity covers its whole region.
+    let regional = w
+        .data
+        .territories
+        .iter()
+        .find(|t| t.exclusivity == Exclusivity::Regional)
+        .unwrap();
+    let brand = Brand::ALL
+        .into_iter()
+        .find(|b| b.region() == regional.region)
+        .unwrap();
+    let p = w.partner(|p| p.id != regional.partner_id && p.brands.contains(&brand));
+    let d = w.device("a", "Pat", Role::PartnerSales, &p).await;
+    let country = regional.region.countries()[0];
+    let f = form(&p, "Contoso", country, brand);
+    let warned = |check: &deals::DealCheck| {
+        matches!(
+            check.warnings.as_slice(),
+            [DealRule::ExclusiveTerritory { .. }]
+        )
+    };
+    assert!(warned(&deals::check(&d.store, &f).await.unwrap()));
+    // The map still lists the claim, but its holder's tier no longer carries exclusivity
+    // (Specialist: global, none): the claim does not count.
+    sqlx::query("UPDATE territory_claims SET holder_tier = 'specialist' WHERE id = ?")
+        .bind(regional.id.to_string())
+        .execute(d.store.pool())
+        .await
+        .unwrap();
+    let check = deals::check(&d.store, &f).await.unwrap();
+    assert!(check.warnings.is_empty(), "{:?}", check.warnings);
+
+    // A Strategic partner's country-level exclusivity covers its country, not its region.
+    let strategic = w
+        .data
+        .territories
+        .iter()
+        .find(|t| t.exclusivity == Exclusivity::CountryLevel)
+        .unwrap();
+    let held = strategic.country.unwrap();
+    let brand = Brand::ALL
+        .into_iter()
+        .find(|b| b.region() == strategic.region)
+        .unwrap();
+    let p = w.partner(|p| p.id != strategic.partner_id && p.brands.contains(&brand));
+    let d = w.device("b", "Bo", Role::PartnerSales, &p).await;
+    let check = deals::check(&d.store, &form(&p, "Initech", held.code(), brand))
+        .await
+        .unwrap();
+    assert!(warned(&check), "{:?}", check.warnings);
+    let elsewhere = w.free_country(strategic.region);
+    let check = deals::check(&d.store, &form(&p, "Initech", &elsewhere, brand))
+        .await
+        .unwrap();
+    assert!(check.warnings.is_empty(), "{:?}", check.warnings);
+}
+
+#[tokio::test]
+async fn local_precheck_registration_expires_after_the_policys_period() {
+    let w = world().await;
+    let p = w.partner(|p| {
+        p.tier == program::Tier::Strategic
+            && w.data.deals.iter().filter(|d| d.partner_id == p.id).count() >= 8
+    });
+    let mine: Vec<_> = w
+        .data
+        .deals
+        .iter()
+        .filter(|x| x.partner_id == p.id)
+        .collect();
+    // The platform's policy, as last synced, is shorter than the reference 90 days: one day less
+    // than the oldest open registration of this partner has sat in its stage, so that one has
+    // lapsed here while the reference policy would keep it.
+    let today = chrono::Utc::now().date_naive();
+    let oldest = mine
+        .iter()
+        .filter(|x| x.status == DealStatus::Approved && x.expires_on(90).is_some())
+        .min_by_key(|x| x.stage_since)
+        .expect("an open registration");
+    let days = u32::try_from((today - oldest.stage_since.date_naive()).num_days() - 1).unwrap();
+    assert!((1..90).contains(&days), "{days}");
+    let d = w.device("a", "Pat", Role::PartnerAdmin, &p).await;
+    sqlx::query(
+        "UPDATE sync_state SET value = json_set(value, '$.deal_registration_days', ?) \
+         WHERE key = 'program_policy'",
+    )
+    .bind(i64::from(days))
+    .execute(d.store.pool())
+    .await
+    .unwrap();
+    let list = deals::list(&d.store, p.id, as_of()).await.unwrap();
+    for x in &mine {
+        let shown = list
+            .deals
+            .iter()
+            .find(|s| s.id == x.id.to_string())
+            .unwrap();
+        assert_eq!(
+            shown.expires_on,
+            x.expires_on(days).map(|e| e.to_string()),
+            "{}",
+            x.company
+        );
+    }
+    let mut expiring: Vec<String> = list.expiring.iter().map(|x| x.id.clone()).collect();
+    expiring.sort();
+    let mut expected: Vec<String> = mine
+        .iter()
+        .filter(|x| x.status == DealStatus::Approved)
+        .filter(|x| {
+            x.expires_on(days)
+                .is_some_and(|e| e > as_of() && e <= as_of() + chrono::Days::new(14))
+        })
+        .map(|x| x.id.to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(expiring, expected);
+
+    // The lapsed registration cannot be changed: the app refuses before anything is queued.
+    assert!(oldest.is_lapsed(days, today) && !oldest.is_lapsed(90, today));
+    let err = deals::edit(
+        &d.store,
+        &oldest.id.to_string(),
+        vec![DealEdit::Owner {
+            from: oldest.owner.clone(),
+            to: "Someone Else".into(),
+        }],
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("\"expired\""), "{err}");
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(d.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(queued, 0);
+}
+
 /// The test binary runs itself as a child that saves a deal and is then killed (SIGKILL).
 #[tokio::test]
 async fn offline_registration_survives_a_kill_and_reaches_the_server_exactly_once() {

@@ -443,6 +443,76 @@ async fn deployments_add_up_and_open_ones_have_no_end() {
 }
 
 #[tokio::test]
+async fn deals_export_in_spanish_words_stages_and_adds_up_to_the_open_pipeline() {
+    let (dir, desk, data) = demo_desk().await;
+    let partner = data
+        .partners
+        .iter()
+        .max_by_key(|p| data.deals.iter().filter(|d| d.partner_id == p.id).count())
+        .unwrap();
+    let deals: Vec<_> = data
+        .deals
+        .iter()
+        .filter(|d| d.partner_id == partner.id)
+        .collect();
+    assert!(deals.len() >= 5, "{}", deals.len());
+    let table = export::deals(desk.store(), partner.id, as_of(), Lang::Es)
+        .await
+        .unwrap();
+    let path = dir.path().join("deals.xlsx");
+    export::save(table, ExportFormat::Xlsx, path.clone())
+        .await
+        .unwrap();
+    let (name, range, _) = sheet(&path);
+    assert_eq!(name, "Oportunidades");
+    let header = headers(&range);
+    assert_eq!(
+        header,
+        [
+            "Empresa",
+            "Dominio",
+            "País",
+            "Marca",
+            "Productos",
+            "Etapa",
+            "Estado",
+            "Valor (créditos)",
+            "Valor",
+            "Cierre previsto",
+            "Responsable",
+            "Notas",
+            "Registrada el",
+            "El registro vence el"
+        ]
+    );
+    assert_eq!(range.height(), deals.len() + 1, "a header and every deal");
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (stage, status, credits) = (col("Etapa"), col("Estado"), col("Valor (créditos)"));
+    let stages = ["Registrada", "Calificada", "Propuesta", "Ganada", "Perdida"];
+    let mut open_cents = 0i64;
+    for row in range.rows().skip(1) {
+        let Data::String(s) = &row[stage] else {
+            panic!("stage {:?}", row[stage])
+        };
+        assert!(stages.contains(&s.as_str()), "{s}");
+        let Data::String(st) = &row[status] else {
+            panic!("status {:?}", row[status])
+        };
+        let open =
+            matches!(st.as_str(), "Aprobada" | "Pendiente") && s != "Ganada" && s != "Perdida";
+        if open {
+            open_cents += cents(float(&row[credits]));
+        }
+    }
+    // The open pipeline on screen, summed independently from the spreadsheet.
+    let list = desk::deals::list(desk.store(), partner.id, as_of())
+        .await
+        .unwrap();
+    let open: Decimal = list.pipeline.open_credits.parse().unwrap();
+    assert_eq!(Credits::from_minor(open_cents).amount(), open);
+}
+
+#[tokio::test]
 async fn an_unknown_partner_is_not_found_rather_than_an_empty_export() {
     let (_dir, desk, _) = demo_desk().await;
     let nobody = PartnerId(uuid::Uuid::from_u128(42));

@@ -19,6 +19,6 @@ credits: string,
  */
 unit_price: string, 
 /**
- * The line's amount in the customer's currency, rounded per the rounding rule.
+ * The line's amount in the customer's currency: the printed unit price × quantity (× months).
  */
 amount: string, };

@@ -2,7 +2,8 @@
 
 import type { QuoteRule } from "../ipc/QuoteRule";
 import type { QuoteStatus } from "../ipc/QuoteStatus";
-import { t } from "./i18n.svelte";
+import type { Locale } from "./format";
+import { locale, t } from "./i18n.svelte";
 import type { MessageKey } from "./messages";
 
 export const quoteStatusKey = (s: QuoteStatus): MessageKey => `quotes.status.${s}`;
@@ -35,4 +36,22 @@ export function quoteRuleText(rule: QuoteRule): string {
     case "no_fx_rate":
       return t("quotes.rule.no_fx_rate", { currency: rule.currency });
   }
+}
+
+/** BCP 47 tags of the app's locales, as format.ts uses them. */
+const TAGS: Record<Locale, string> = { en: "en-US", es: "es-ES" };
+const PLAIN_DECIMAL = /^\d+(\.\d+)?$/;
+
+/**
+ * An FX rate (units of a currency per 1 USD, a decimal string) to four decimals, grouped, as the
+ * quote's PDF prints it: "17.2345" → "17.2345" (en) or "17,2345" (es); "4123.5" → "4,123.5000".
+ * The string goes to Intl.NumberFormat as is, so no float is involved.
+ */
+export function formatFxRate(perUsd: string, lang: Locale = locale()): string {
+  if (!PLAIN_DECIMAL.test(perUsd)) throw new Error(`not a rate: ${JSON.stringify(perUsd)}`);
+  return new Intl.NumberFormat(TAGS[lang], {
+    minimumFractionDigits: 4,
+    maximumFractionDigits: 4,
+    useGrouping: "always",
+  }).format(perUsd as Intl.StringNumericLiteral);
 }

@@ -314,6 +314,7 @@ pub async fn deals(
                 (Text::Value, ColumnKind::Money),
                 (Text::ExpectedClose, ColumnKind::Date),
                 (Text::Owner, ColumnKind::Text),
+                (Text::Notes, ColumnKind::Text),
                 (Text::RegisteredOn, ColumnKind::Date),
                 (Text::ExpiresOn, ColumnKind::Date),
             ],
@@ -344,21 +345,49 @@ pub async fn deals(
             Cell::Text(d.country),
             Cell::Text(d.brand.name().to_string()),
             Cell::Text(d.products.join(", ")),
-            Cell::Text(d.stage.as_str().to_string()),
-            Cell::Text(if d.pending {
-                "pending".to_string()
-            } else {
-                d.status.as_str().to_string()
-            }),
+            Cell::Text(stage_name(d.stage, lang).to_string()),
+            Cell::Text(status_name(d.pending, d.status, lang).to_string()),
             Cell::Credits(program::Credits::rounded(credits)),
             money,
             day(&d.expected_close)?,
             Cell::Text(d.owner),
+            Cell::Text(d.notes),
             Cell::Date(date(&d.registered_at[..10])?),
             day(&d.expires_on)?,
         ])?;
     }
     Ok(table)
+}
+
+/// A deal stage as the app's catalog names it.
+fn stage_name(stage: program::deals::DealStage, lang: Lang) -> &'static str {
+    use program::deals::DealStage::*;
+    let (en, es) = match stage {
+        Registered => ("Registered", "Registrada"),
+        Qualified => ("Qualified", "Calificada"),
+        Proposal => ("Proposal", "Propuesta"),
+        Won => ("Won", "Ganada"),
+        Lost => ("Lost", "Perdida"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Es => es,
+    }
+}
+
+/// A deal's standing as the app shows it: pending while this device waits for the platform.
+fn status_name(pending: bool, status: program::deals::DealStatus, lang: Lang) -> &'static str {
+    use program::deals::DealStatus::*;
+    let (en, es) = match (pending, status) {
+        (true, _) | (_, Pending) => ("Pending", "Pendiente"),
+        (_, Approved) => ("Approved", "Aprobada"),
+        (_, Refused) => ("Refused", "Rechazada"),
+        (_, Expired) => ("Expired", "Vencida"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Es => es,
+    }
 }
 
 /// A quote's lines as printed: each line's amount rounded per the rounding rule, so a

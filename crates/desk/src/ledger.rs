@@ -158,8 +158,6 @@ pub async fn page(
     })
 }
 
-/// Purchases for `partner` made here and not yet applied by the central API (pending in the
-/// outbox; refused ones are not counted).
 /// The balance as of the last sync plus the purchases still waiting to be sent: what the partner
 /// can count on.
 pub async fn provisional_balance(store: &Store, partner: PartnerId) -> Result<Credits> {
@@ -183,10 +181,14 @@ pub async fn provisional_balance(store: &Store, partner: PartnerId) -> Result<Cr
     ))
 }
 
+/// Purchases for `partner` made here and not yet in the synced ledger: waiting in the outbox, or
+/// applied by the central API but not downloaded yet (its ledger line takes the mutation's id);
+/// refused ones are not counted.
 pub async fn pending_purchases(store: &Store, partner: PartnerId) -> Result<Vec<PendingPurchase>> {
     let rows = sqlx::query(
         "SELECT id, payload, created_at FROM outbox \
          WHERE status = 'pending' AND entity = 'credit_purchase' \
+         AND (applied = 0 OR NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.id = outbox.id)) \
          AND json_extract(payload, '$.input.partner_id') = ? \
          ORDER BY seq",
     )

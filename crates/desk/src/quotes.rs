@@ -509,7 +509,7 @@ async fn shown(store: &Store, partner: PartnerId, only: Option<QuoteId>) -> Resu
         })
         .collect::<Result<_>>()?;
     let queued = sqlx::query(
-        "SELECT id, payload, status, last_error FROM outbox \
+        "SELECT id, payload, status, last_error, applied FROM outbox \
          WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2) ORDER BY seq",
     )
     .bind(ENTITY)
@@ -521,6 +521,8 @@ async fn shown(store: &Store, partner: PartnerId, only: Option<QuoteId>) -> Resu
         let kind: MutationKind = serde_json::from_str(&payload)
             .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
         let pending = q.try_get::<String, _>("status")? == "pending";
+        // Applied by the platform but not downloaded yet: shown as pending until it is.
+        let applied = q.try_get::<i64, _>("applied")? == 1;
         let refused = RefusedChange {
             id: q.try_get("id")?,
             reason: q
@@ -530,6 +532,7 @@ async fn shown(store: &Store, partner: PartnerId, only: Option<QuoteId>) -> Resu
         match kind {
             MutationKind::SaveQuote { quote } if quote.partner_id == partner => {
                 match out.iter_mut().find(|s| s.quote.id == quote.id) {
+                    Some(s) if applied && s.quote == quote => {}
                     Some(s) if pending => {
                         s.quote = quote;
                         s.pending = true;

@@ -307,6 +307,10 @@ impl SyncEngine {
         let outcome = async {
             self.push(&mut report).await?;
             self.pull(&mut report).await?;
+            // The download has brought the platform's copy of every change it applied.
+            sqlx::query("DELETE FROM outbox WHERE applied = 1")
+                .execute(self.store.pool())
+                .await?;
             let policy = self.retrying(|| self.api.program()).await?;
             self.store.set_state(PROGRAM_POLICY, &policy).await?;
             if self.store.get_state(USER).await?.is_none() {
@@ -426,8 +430,8 @@ impl SyncEngine {
     async fn push(&self, report: &mut SyncReport) -> std::result::Result<(), SyncError> {
         loop {
             let rows = sqlx::query(
-                "SELECT id, payload, base_version FROM outbox WHERE status = 'pending' \
-                 ORDER BY seq LIMIT ?",
+                "SELECT id, payload, base_version FROM outbox \
+                 WHERE status = 'pending' AND applied = 0 ORDER BY seq LIMIT ?",
             )
             .bind(i64::from(self.options.batch_size))
             .fetch_all(self.store.pool())
@@ -459,7 +463,9 @@ impl SyncEngine {
                 let id = r.id.to_string();
                 match &r.outcome {
                     Outcome::Applied => {
-                        sqlx::query("DELETE FROM outbox WHERE id = ?")
+                        // Kept (and shown) until this round's download brings the platform's
+                        // copy; never sent again.
+                        sqlx::query("UPDATE outbox SET applied = 1 WHERE id = ?")
                             .bind(&id)
                             .execute(&mut *tx)
                             .await?;
@@ -701,7 +707,7 @@ fn batch_key(mutations: &[Mutation]) -> String {
 
 async fn outbox_counts(pool: &sqlx::SqlitePool) -> Result<(u32, u32)> {
     let row = sqlx::query(
-        "SELECT coalesce(sum(status = 'pending'), 0) AS pending, \
+        "SELECT coalesce(sum(status = 'pending' AND applied = 0), 0) AS pending, \
                 coalesce(sum(status = 'rejected'), 0) AS rejected FROM outbox",
     )
     .fetch_one(pool)
@@ -852,7 +858,8 @@ async fn mirror_is_empty(conn: &mut SqliteConnection) -> Result<bool> {
 /// Whether the outbox holds changes no round has tried to send yet.
 async fn unsent(pool: &sqlx::SqlitePool) -> Result<bool> {
     Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND attempts = 0)",
+        "SELECT EXISTS (SELECT 1 FROM outbox \
+         WHERE status = 'pending' AND applied = 0 AND attempts = 0)",
     )
     .fetch_one(pool)
     .await?
@@ -877,7 +884,7 @@ async fn apply_page(
     // Rows with a pending local change, by entity.
     let mut pending: HashMap<String, HashSet<String>> = HashMap::new();
     for (entity, id) in sqlx::query_as::<_, (String, String)>(
-        "SELECT entity, entity_id FROM outbox WHERE status = 'pending'",
+        "SELECT entity, entity_id FROM outbox WHERE status = 'pending' AND applied = 0",
     )
     .fetch_all(&mut *tx)
     .await?

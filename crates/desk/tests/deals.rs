@@ -302,6 +302,81 @@ async fn local_precheck_registration_expires_after_the_policys_period() {
     assert_eq!(queued, 0);
 }
 
+#[tokio::test]
+async fn a_change_the_platform_applied_stays_shown_when_the_download_then_fails() {
+    let w = world().await;
+    let country = w.free_country(Region::Latam);
+    let p = w.partner(|p| p.brands.contains(&Brand::CentroPago));
+    let d = w.device("a", "Pat", Role::PartnerAdmin, &p).await;
+    let before = desk::ledger::provisional_balance(&d.store, p.id)
+        .await
+        .unwrap();
+    let saved = deals::register(
+        &d.store,
+        &form(&p, "Ferretería Luna", &country, Brand::CentroPago),
+    )
+    .await
+    .unwrap();
+    desk::outbox::enqueue(
+        &d.store,
+        "credit_purchase",
+        &p.id.to_string(),
+        &program::contract::MutationKind::PurchaseCredits {
+            partner_id: p.id,
+            credits: Credits::whole(500),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let with_purchase = Credits::rounded(before.amount() + Credits::whole(500).amount());
+
+    // The upload goes through, then every try at the download breaks mid-page.
+    w.server.faults().drop_next_pages(5);
+    assert!(d.engine.run_once().await.is_err());
+    let list = deals::list(&d.store, p.id, as_of()).await.unwrap();
+    let shown = list
+        .deals
+        .iter()
+        .find(|x| x.id == saved.id)
+        .expect("the registration is still on screen");
+    assert!(shown.pending);
+    assert_eq!(
+        desk::ledger::provisional_balance(&d.store, p.id)
+            .await
+            .unwrap(),
+        with_purchase
+    );
+    let waiting = d.engine.status().borrow().pending;
+    assert_eq!(waiting, 0, "applied changes are not waiting to be sent");
+
+    // The next round downloads the platform's copies: shown once, sent once.
+    let mut synced = false;
+    for _ in 0..3 {
+        synced = d.engine.run_once().await.is_ok();
+        if synced {
+            break;
+        }
+    }
+    assert!(synced);
+    let list = deals::list(&d.store, p.id, as_of()).await.unwrap();
+    let decided = list.deals.iter().find(|x| x.id == saved.id).unwrap();
+    assert!(!decided.pending);
+    assert_eq!(decided.status, DealStatus::Approved);
+    assert_eq!(
+        desk::ledger::provisional_balance(&d.store, p.id)
+            .await
+            .unwrap(),
+        with_purchase
+    );
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(d.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    assert_eq!(server_deals_named(&w, "Ferretería Luna").await.len(), 1);
+}
+
 /// The test binary runs itself as a child that saves a deal and is then killed (SIGKILL).
 #[tokio::test]
 async fn offline_registration_survives_a_kill_and_reaches_the_server_exactly_once() {

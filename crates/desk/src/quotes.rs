@@ -378,17 +378,27 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
     view_of(store, partner_id, id, today).await
 }
 
-/// Revises a sent quote: a new draft with the same number and the next revision, priced at
-/// today's FX rate and catalog; the sent version is kept as it was.
+/// Revises a sent, declined or expired quote (an accepted one is final): a new draft with the
+/// same number and the next revision, priced at today's FX rate and catalog; the earlier version
+/// is kept as it was.
 pub async fn revise(store: &Store, quote_id: &str, user: &str) -> Result<QuoteView> {
     let id = parse_id(quote_id)?;
     let partner_id = partner_of(store, id).await?;
     let old = one_shown(store, partner_id, id).await?.quote;
-    if old.status == QuoteStatus::Draft {
-        return Err(DeskError::InvalidInput {
-            field: "quote_id",
-            reason: "a draft is edited, not revised".into(),
-        });
+    match old.status {
+        QuoteStatus::Draft => {
+            return Err(DeskError::InvalidInput {
+                field: "quote_id",
+                reason: "a draft is edited, not revised".into(),
+            })
+        }
+        QuoteStatus::Accepted => {
+            return Err(DeskError::InvalidInput {
+                field: "quote_id",
+                reason: "an accepted quote is final; make a new quote".into(),
+            })
+        }
+        QuoteStatus::Sent | QuoteStatus::Declined | QuoteStatus::Expired => {}
     }
     let today = Utc::now().date_naive();
     let fx = crate::sync::fx_rates(store)

@@ -182,7 +182,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     })
 }
 
-/// Expires deal registrations that sat too long in one stage: once at start, then every minute.
+/// Expires deal registrations that sat too long in one stage, and sent quotes past their
+/// validity: once at start, then every minute.
 /// Stops with the server.
 #[derive(Debug)]
 struct Sweeper(JoinHandle<()>);
@@ -195,16 +196,16 @@ impl Sweeper {
             let mut tick = tokio::time::interval(Sweeper::EVERY);
             loop {
                 tick.tick().await;
-                match store
-                    .expire_deals(
-                        today.unwrap_or_else(|| chrono::Utc::now().date_naive()),
-                        registration_days,
-                    )
-                    .await
-                {
+                let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+                match store.expire_deals(today, registration_days).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(expired = n, "deal registrations expired"),
                     Err(err) => tracing::warn!(error = %err, "expiring deal registrations failed"),
+                }
+                match store.expire_quotes(today).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(expired = n, "sent quotes expired"),
+                    Err(err) => tracing::warn!(error = %err, "expiring sent quotes failed"),
                 }
             }
         }))

@@ -470,11 +470,11 @@ async fn save_quote(
                 if p.number == quote.number
                     && p.revision + 1 == n
                     && p.partner_id == quote.partner_id
-                    && p.status != QuoteStatus::Draft => {}
+                    && !matches!(p.status, QuoteStatus::Draft | QuoteStatus::Accepted) => {}
             _ => {
                 return Ok(rejected(
                     ProblemCode::RuleViolation,
-                    "A revision must follow the sent version it revises, with the same number.",
+                    "A revision must follow the sent, declined or expired version it revises, with the same number (an accepted quote is final).",
                 ))
             }
         },

@@ -269,3 +269,44 @@ async fn a_number_is_used_once_and_a_sent_quote_changes_only_by_revision() {
     assert_eq!(kept.status, QuoteStatus::Sent);
     assert_eq!(kept.customer, "Prospect");
 }
+
+#[tokio::test]
+async fn a_sent_quote_expires_after_its_last_valid_day_and_a_draft_does_not() {
+    let h = start().await;
+    let p = partner(&h, Brand::RemindLedger, Tier::Regional);
+    let sent = quote(&p, "US", Brand::RemindLedger, "CORE-RL", Some(12));
+    let draft = quote(&p, "US", Brand::RemindLedger, "CORE-RL", Some(6));
+    for q in [&sent, &draft] {
+        assert_eq!(
+            send(&h, &p, MutationKind::SaveQuote { quote: q.clone() }).await,
+            Outcome::Applied
+        );
+    }
+    let to_sent = MutationKind::SetQuoteStatus {
+        id: sent.id,
+        partner_id: p.id,
+        from: QuoteStatus::Draft,
+        to: QuoteStatus::Sent,
+    };
+    assert_eq!(send(&h, &p, to_sent).await, Outcome::Applied);
+    let store = h.server.store();
+    // On its last valid day the customer can still accept it.
+    assert_eq!(store.expire_quotes(sent.valid_until).await.unwrap(), 0);
+    let next_day = sent.valid_until + chrono::Days::new(1);
+    assert_eq!(store.expire_quotes(next_day).await.unwrap(), 1);
+    let expired = store.quote(sent.id).await.unwrap().unwrap();
+    assert_eq!(expired.status, QuoteStatus::Expired);
+    assert_eq!(expired.lines, sent.lines);
+    assert_eq!(
+        store.quote(draft.id).await.unwrap().unwrap().status,
+        QuoteStatus::Draft
+    );
+    // Too late to accept: the platform refuses it with the reason.
+    let accept = MutationKind::SetQuoteStatus {
+        id: sent.id,
+        partner_id: p.id,
+        from: QuoteStatus::Sent,
+        to: QuoteStatus::Accepted,
+    };
+    assert!(!reason(&send(&h, &p, accept).await).is_empty());
+}

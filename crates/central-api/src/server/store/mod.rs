@@ -315,6 +315,27 @@ impl Store {
         Ok(lapsed.len())
     }
 
+    /// Expires the sent quotes whose last valid day is before `today` (a customer can no longer
+    /// accept them); returns how many.
+    pub async fn expire_quotes(&self, today: NaiveDate) -> Result<usize, StoreError> {
+        let mut w = self.begin_write().await?;
+        let lapsed: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM changes WHERE entity = 'quote' AND op = 'upsert' \
+             AND json_extract(data, '$.status') = 'sent' \
+             AND json_extract(data, '$.valid_until') < ?",
+        )
+        .bind(today.to_string())
+        .fetch_all(w.conn())
+        .await?;
+        for data in &lapsed {
+            let mut quote: Quote = serde_json::from_str(data)?;
+            quote.status = program::quotes::QuoteStatus::Expired;
+            w.put_quote(&quote).await?;
+        }
+        w.commit().await?;
+        Ok(lapsed.len())
+    }
+
     /// A quote as the platform holds it.
     pub async fn quote(&self, id: QuoteId) -> Result<Option<Quote>, StoreError> {
         let mut conn = self.pool.acquire().await?;

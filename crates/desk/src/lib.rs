@@ -407,12 +407,16 @@ impl Desk {
                     ExportKind::Deals => {
                         export::deals(&self.store, id, Utc::now().date_naive(), lang).await?
                     }
+                    ExportKind::Pipeline => {
+                        export::pipeline(&self.store, id, Utc::now().date_naive(), lang).await?
+                    }
                     _ => export::deployments(&self.store, id, lang).await?,
                 };
                 let what = match kind {
                     ExportKind::Ledger => "ledger",
                     ExportKind::Customers => "customers",
                     ExportKind::Deals => "deals",
+                    ExportKind::Pipeline => "pipeline",
                     _ => "deployments",
                 };
                 (table, format!("{what}-{name}"))

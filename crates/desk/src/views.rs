@@ -283,6 +283,8 @@ pub enum ExportKind {
     Deployments,
     /// One partner's deals.
     Deals,
+    /// One partner's pipeline: by territory and stage, win rate, the quarter's forecast.
+    Pipeline,
 }
 
 /// What a purchase of credits costs at a partner's rate, or what an amount buys.

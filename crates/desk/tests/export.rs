@@ -513,6 +513,71 @@ async fn deals_export_in_spanish_words_stages_and_adds_up_to_the_open_pipeline()
 }
 
 #[tokio::test]
+async fn pipeline_export_carries_the_screens_cells_stage_totals_win_rate_and_forecast() {
+    let (dir, desk, data) = demo_desk().await;
+    let partner = data
+        .partners
+        .iter()
+        .max_by_key(|p| data.deals.iter().filter(|d| d.partner_id == p.id).count())
+        .unwrap();
+    let screen = desk::deals::list(desk.store(), partner.id, as_of())
+        .await
+        .unwrap()
+        .pipeline;
+    let table = export::pipeline(desk.store(), partner.id, as_of(), Lang::En)
+        .await
+        .unwrap();
+    let path = dir.path().join("pipeline.xlsx");
+    export::save(table, ExportFormat::Xlsx, path.clone())
+        .await
+        .unwrap();
+    let (name, range, styles) = sheet(&path);
+    assert_eq!(name, "Pipeline");
+    assert_eq!(
+        headers(&range),
+        [
+            "Country",
+            "Stage",
+            "Deals",
+            "Value (credits)",
+            "Value",
+            "Win rate"
+        ]
+    );
+    let rows: Vec<_> = range.rows().skip(1).collect();
+    assert_eq!(rows.len(), screen.cells.len() + screen.stages.len() + 2);
+    let credits = |c: &Data| Credits::from_minor(cents(float(c))).amount();
+    for (row, cell) in rows.iter().zip(screen.cells.iter().chain(&screen.stages)) {
+        let territory = if cell.country.is_empty() {
+            "All territories"
+        } else {
+            cell.country.as_str()
+        };
+        assert_eq!(row[0], Data::String(territory.into()));
+        assert_eq!(float(&row[2]) as u32, cell.deals);
+        assert_eq!(credits(&row[3]), cell.credits.parse::<Decimal>().unwrap());
+    }
+    let closed = &rows[rows.len() - 2];
+    assert_eq!(closed[0], Data::String("Closed: won and lost".into()));
+    assert_eq!(float(&closed[2]) as u32, screen.won + screen.lost);
+    match &screen.win_rate {
+        Some(rate) => {
+            assert_eq!(float(&closed[5]), rate.parse::<f64>().unwrap());
+            assert_eq!(format_code(&styles, range.height() as u32 - 2, 5), "0.0#%");
+        }
+        None => assert_eq!(closed[5], Data::Empty),
+    }
+    let forecast = rows.last().unwrap();
+    assert!(forecast[0]
+        .to_string()
+        .starts_with("Forecast for the quarter"));
+    assert_eq!(
+        credits(&forecast[3]),
+        screen.forecast_credits.parse::<Decimal>().unwrap()
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_partner_is_not_found_rather_than_an_empty_export() {
     let (_dir, desk, _) = demo_desk().await;
     let nobody = PartnerId(uuid::Uuid::from_u128(42));

@@ -3,4 +3,4 @@
 /**
  * Which table to export.
  */
-export type ExportKind = "portfolio" | "ledger" | "customers" | "deployments" | "deals";
+export type ExportKind = "portfolio" | "ledger" | "customers" | "deployments" | "deals" | "pipeline";

@@ -26,7 +26,7 @@ use ts_rs::TS;
 use crate::error::{DeskError, Result};
 
 pub use headers::Lang;
-pub use tables::{customers, deals, deployments, ledger, portfolio, quote_lines};
+pub use tables::{customers, deals, deployments, ledger, pipeline, portfolio, quote_lines};
 
 /// What a column holds, and so how each format writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

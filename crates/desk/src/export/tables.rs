@@ -359,6 +359,87 @@ pub async fn deals(
     Ok(table)
 }
 
+/// A partner's pipeline as the deals screen shows it: deals and value by territory and stage,
+/// the totals of each stage over every territory, the win rate over closed deals and the
+/// quarter's forecast, in credits and in the partner's currency.
+pub async fn pipeline(
+    store: &Store,
+    partner: PartnerId,
+    today: NaiveDate,
+    lang: Lang,
+) -> Result<Table> {
+    let p = crate::deals::list(store, partner, today).await?.pipeline;
+    let mut table = Table::new(
+        Text::Pipeline.get(lang),
+        columns(
+            lang,
+            &[
+                (Text::Country, ColumnKind::Text),
+                (Text::Stage, ColumnKind::Text),
+                (Text::Deals, ColumnKind::Integer),
+                (Text::ValueCredits, ColumnKind::Credits),
+                (Text::Value, ColumnKind::Money),
+                (Text::WinRate, ColumnKind::Percent),
+            ],
+        ),
+    );
+    let credits = |v: &str| -> Result<Cell> {
+        let d: rust_decimal::Decimal = v.parse().map_err(|_| corrupt("credits", v))?;
+        Ok(Cell::Credits(program::Credits::rounded(d)))
+    };
+    let money = |v: &Option<String>| -> Result<Cell> {
+        Ok(match v {
+            Some(v) => Cell::Money(program::Money::rounded(
+                v.parse().map_err(|_| corrupt("amount", v))?,
+                p.currency,
+            )),
+            None => Cell::Empty,
+        })
+    };
+    let territory = |code: &str| -> Cell {
+        if code.is_empty() {
+            Cell::Text(Text::AllTerritories.get(lang).to_string())
+        } else {
+            Cell::Text(code.to_string())
+        }
+    };
+    for c in p.cells.iter().chain(&p.stages) {
+        table.push_row(vec![
+            territory(&c.country),
+            Cell::Text(stage_name(c.stage, lang).to_string()),
+            Cell::Integer(i64::from(c.deals)),
+            credits(&c.credits)?,
+            money(&c.fiat)?,
+            Cell::Empty,
+        ])?;
+    }
+    table.push_row(vec![
+        Cell::Text(Text::WonAndLost.get(lang).to_string()),
+        Cell::Empty,
+        Cell::Integer(i64::from(p.won + p.lost)),
+        Cell::Empty,
+        Cell::Empty,
+        match &p.win_rate {
+            Some(r) => Cell::Percent(r.parse().map_err(|_| corrupt("win rate", r))?),
+            None => Cell::Empty,
+        },
+    ])?;
+    table.push_row(vec![
+        Cell::Text(format!(
+            "{} ({} – {})",
+            Text::Forecast.get(lang),
+            p.quarter_start,
+            p.quarter_end
+        )),
+        Cell::Empty,
+        Cell::Empty,
+        credits(&p.forecast_credits)?,
+        money(&p.forecast_fiat)?,
+        Cell::Empty,
+    ])?;
+    Ok(table)
+}
+
 /// A deal stage as the app's catalog names it.
 fn stage_name(stage: program::deals::DealStage, lang: Lang) -> &'static str {
     use program::deals::DealStage::*;

@@ -799,12 +799,46 @@ async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_and_a_workbook_
                 .await?
                 .click()
                 .await?;
-            let row = wait_for(c, "[data-testid=review-kpi][data-kpi=active_customers]").await?;
-            let raw = row.attr("data-value").await?.unwrap_or_default();
-            let shown = text_content(&row.find(Locator::Css("[data-col=value]")).await?).await?;
+            // A quarter other than the one the review opens on: the one before it.
+            let default = wait_for(c, "[data-testid=review]")
+                .await?
+                .attr("data-quarter")
+                .await?
+                .context("the review's quarter")?;
+            let chosen = c
+                .execute(
+                    "const s = document.querySelector('[data-testid=review-quarter]'); \
+                     const i = [...s.options].findIndex((o) => o.value === arguments[0]); \
+                     s.value = s.options[i + 1].value; \
+                     s.dispatchEvent(new Event('change', { bubbles: true })); return s.value;",
+                    vec![serde_json::json!(default)],
+                )
+                .await?;
+            let chosen = chosen.as_str().context("the chosen quarter")?.to_string();
+            ensure!(chosen != default, "another quarter than {default}");
+            wait_for(c, &format!("[data-testid=review][data-quarter='{chosen}']")).await?;
+            // A few figures as the window shows them, with their exact values and their column in
+            // the workbook's key figures (one per figure, in the review's order).
+            let mut figures = Vec::new();
+            for (kpi, column) in [
+                ("active_customers", 1),
+                ("retention", 6),
+                ("credits_consumed", 8),
+                ("balance", 9),
+            ] {
+                let row = wait_for(c, &format!("[data-testid=review-kpi][data-kpi={kpi}]")).await?;
+                let raw = row.attr("data-value").await?.unwrap_or_default();
+                let shown = text_content(&row.find(Locator::Css("[data-col=value]")).await?)
+                    .await?
+                    .trim()
+                    .to_string();
+                ensure!(!raw.is_empty() && !shown.is_empty(), "{kpi} shown");
+                figures.push((kpi, column, raw, shown));
+            }
             ensure!(
-                !raw.is_empty() && !shown.trim().is_empty(),
-                "active customers shown"
+                figures[1].3.ends_with('%') && figures[1].3.contains('.'),
+                "retention in percent to one decimal: {}",
+                figures[1].3
             );
             let review = wait_for(c, "[data-testid=review]").await?;
             ensure!(
@@ -882,16 +916,23 @@ async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_and_a_workbook_
                 "the deck's title"
             );
             ensure!(
-                flat.contains(&format!("Active customers {}", shown.trim())),
-                "the deck shows active customers = {shown}"
+                flat.contains(&format!("Active customers {}", figures[0].3)),
+                "the deck shows active customers = {}",
+                figures[0].3
             );
             let mut wb: Xlsx<_> = open_workbook(&book)?;
             let sheet = wb.worksheet_range("Key figures")?;
-            ensure!(
-                sheet.get_value((1, 1)) == Some(&Data::String(raw.clone())),
-                "the workbook holds {raw}: {:?}",
-                sheet.get_value((1, 1))
-            );
+            for (kpi, column, raw, shown) in &figures {
+                ensure!(
+                    flat.contains(shown.as_str()),
+                    "the deck shows {kpi} = {shown}"
+                );
+                let held = sheet.get_value((1, *column));
+                ensure!(
+                    held == Some(&Data::Float(raw.parse()?)),
+                    "the workbook holds {kpi} = {raw}: {held:?}"
+                );
+            }
             Ok(())
         })
     })

@@ -12,7 +12,7 @@ use chrono::{Days, NaiveDate, Utc};
 use program::benefits::Benefit;
 use program::contract::{Billing, CustomerId, LedgerKind, PartnerId};
 use program::metrics::Nps;
-use program::progression::{Outlook, ThresholdStatus};
+use program::progression::{Measure, Outlook, ThresholdStatus};
 use program::qbr::{
     self, CustomerFact, DeploymentFact, Facts, Kpi, LedgerDay, Move, NpsFact, Quarter,
 };
@@ -622,59 +622,117 @@ fn pick(lang: Lang, en: &str, es: &str) -> String {
     }
 }
 
-/// A KPI's value as the deck prints it: grouped the reader's way, retention in percent, credits
-/// to the hundredth; "—" without a value.
-pub fn format_kpi(kpi: Kpi, value: Option<&str>, lang: Lang) -> String {
-    let Some(v) = value.and_then(|v| v.parse::<Decimal>().ok()) else {
-        return "—".to_string();
-    };
-    match kpi {
-        Kpi::Retention => format!("{} %", format_amount(v * Decimal::ONE_HUNDRED, 1, lang)),
-        Kpi::DeploymentValue
-        | Kpi::RecurringVolume
-        | Kpi::CreditsBought
-        | Kpi::CreditsConsumed
-        | Kpi::Balance => format_amount(v, 2, lang),
-        _ => format_amount(v, 0, lang),
+// How the review prints numbers. The window (`ui/src/lib/qbr.ts`) follows the same rules and both
+// are held to the cases of `ui/src/lib/qbr.cases.json`: counts whole, credits to the hundredth,
+// fractions in percent to one decimal ("81.2%", "81,2 %"), NPS and retention changes in points;
+// rounded half away from zero; a change carries "+" when it rounds above zero.
+
+/// `value` rounded to `decimals`; zero is never negative (no "-0.0").
+fn rounded(value: Decimal, decimals: u32) -> Decimal {
+    let r = value.round_dp_with_strategy(decimals, program::money::ROUNDING);
+    if r.is_zero() {
+        r.abs()
+    } else {
+        r
     }
 }
 
-/// A change as the deck prints it: "+12.5 %" for a relative change, "+3 pts" for points.
-pub fn format_change(kpi: Kpi, change: Option<&str>, relative: Option<&str>, lang: Lang) -> String {
-    let signed = |d: Decimal, text: String| {
-        if d > Decimal::ZERO {
-            format!("+{text}")
-        } else {
-            text
-        }
-    };
-    if let Some(r) = relative.and_then(|r| r.parse::<Decimal>().ok()) {
-        return signed(
-            r,
-            format!("{} %", format_amount(r * Decimal::ONE_HUNDRED, 1, lang)),
-        );
+fn fixed(value: Decimal, decimals: u32, lang: Lang, signed: bool) -> String {
+    let r = rounded(value, decimals);
+    let text = format_amount(r, decimals, lang);
+    if signed && r > Decimal::ZERO {
+        format!("+{text}")
+    } else {
+        text
     }
-    let Some(c) = change.and_then(|c| c.parse::<Decimal>().ok()) else {
-        return "—".to_string();
-    };
-    match kpi {
-        Kpi::Nps => signed(
-            c,
-            format!(
-                "{} {}",
-                format_amount(c, 0, lang),
-                pick(lang, "pts", "ptos")
-            ),
-        ),
-        Kpi::Retention => signed(
-            c,
-            format!(
-                "{} {}",
-                format_amount(c * Decimal::ONE_HUNDRED, 1, lang),
-                pick(lang, "pts", "ptos")
-            ),
-        ),
-        _ => signed(c, format_kpi(kpi, Some(&c.to_string()), lang)),
+}
+
+fn percent(fraction: Decimal, lang: Lang, signed: bool) -> String {
+    let text = fixed(fraction * Decimal::ONE_HUNDRED, 1, lang, signed);
+    match lang {
+        Lang::En => format!("{text}%"),
+        // Spanish sets the sign apart, with a space that does not break.
+        Lang::Es => format!("{text}\u{a0}%"),
+    }
+}
+
+fn points(text: String, lang: Lang) -> String {
+    format!("{text} {}", pick(lang, "pts", "ptos"))
+}
+
+fn credit_kpi(kpi: Kpi) -> bool {
+    matches!(
+        kpi,
+        Kpi::DeploymentValue
+            | Kpi::RecurringVolume
+            | Kpi::CreditsBought
+            | Kpi::CreditsConsumed
+            | Kpi::Balance
+    )
+}
+
+fn parsed(value: Option<&str>) -> Option<Decimal> {
+    value.and_then(|v| v.parse::<Decimal>().ok())
+}
+
+/// A fraction as a percentage to one decimal: "81.2%", "81,2 %".
+pub fn format_ratio(fraction: Decimal, lang: Lang) -> String {
+    percent(fraction, lang, false)
+}
+
+/// A KPI's value as the review prints it; "—" without a value.
+pub fn format_kpi(kpi: Kpi, value: Option<&str>, lang: Lang) -> String {
+    match parsed(value) {
+        None => "—".to_string(),
+        Some(v) if kpi == Kpi::Retention => percent(v, lang, false),
+        Some(v) => fixed(v, if credit_kpi(kpi) { 2 } else { 0 }, lang, false),
+    }
+}
+
+/// A change as the review prints it: relative in percent when there is one ("+12.5%"), else
+/// the difference, in points for NPS and retention ("+3 pts"); "—" without one.
+pub fn format_change(kpi: Kpi, change: Option<&str>, relative: Option<&str>, lang: Lang) -> String {
+    if let Some(r) = parsed(relative) {
+        return percent(r, lang, true);
+    }
+    match (parsed(change), kpi) {
+        (None, _) => "—".to_string(),
+        (Some(c), Kpi::Nps) => points(fixed(c, 0, lang, true), lang),
+        (Some(c), Kpi::Retention) => points(fixed(c * Decimal::ONE_HUNDRED, 1, lang, true), lang),
+        (Some(c), _) => fixed(c, if credit_kpi(kpi) { 2 } else { 0 }, lang, true),
+    }
+}
+
+/// A tier progression value (current or required) in its measure's format; "—" without one.
+pub fn format_measure(measure: Measure, value: Option<&str>, lang: Lang) -> String {
+    match (parsed(value), measure) {
+        (None, _) => "—".to_string(),
+        (Some(v), Measure::Retention) => percent(v, lang, false),
+        (Some(v), Measure::RecurringVolume) => fixed(v, 2, lang, false),
+        (Some(v), _) => fixed(v, 0, lang, false),
+    }
+}
+
+/// The gap to a threshold: retention in points, the others as their measure; "—" without one.
+pub fn format_gap(measure: Measure, gap: Option<&str>, lang: Lang) -> String {
+    match (parsed(gap), measure) {
+        (Some(g), Measure::Retention) => {
+            points(fixed(g * Decimal::ONE_HUNDRED, 1, lang, false), lang)
+        }
+        _ => format_measure(measure, gap, lang),
+    }
+}
+
+/// A progression measure's name, as the deck and the workbook print it.
+pub fn measure_name(measure: Measure, lang: Lang) -> &'static str {
+    match (measure, lang) {
+        (Measure::ActiveCustomers, Lang::En) => "Active customers",
+        (Measure::ActiveCustomers, Lang::Es) => "Clientes activos",
+        (Measure::Nps, _) => "NPS",
+        (Measure::Retention, Lang::En) => "Retention (12 months)",
+        (Measure::Retention, Lang::Es) => "Retención (12 meses)",
+        (Measure::RecurringVolume, Lang::En) => "Recurring volume (12 months)",
+        (Measure::RecurringVolume, Lang::Es) => "Volumen recurrente (12 meses)",
     }
 }
 
@@ -783,12 +841,12 @@ fn outlook_text(review: &Review, lang: Lang) -> String {
             let missing = review.progression.iter().filter(|t| !t.met).count();
             match lang {
                 Lang::En => format!(
-                    "Tier: {} thresholds of {} still to meet.",
+                    "Tier: {} of the thresholds for {} still to meet.",
                     missing,
                     tier_name(*next, lang)
                 ),
                 Lang::Es => format!(
-                    "Nivel: faltan {} umbrales de {}.",
+                    "Nivel: faltan {} de los umbrales para {}.",
                     missing,
                     tier_name(*next, lang)
                 ),
@@ -850,7 +908,7 @@ pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
                 // Whole numbers on a chart: the table beside it has the cents.
                 let shown = value
                     .parse::<Decimal>()
-                    .map(|v| format_amount(v.round(), 0, lang))
+                    .map(|v| fixed(v, 0, lang, false))
                     .unwrap_or_default();
                 serde_json::json!({ "label": month_label(&m.month, lang), "value": value, "shown": shown })
             })
@@ -880,38 +938,16 @@ pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
             }
         })
         .collect();
-    let measure = |m: program::progression::Measure| -> String {
-        use program::progression::Measure::*;
-        match (m, lang) {
-            (ActiveCustomers, Lang::En) => "Active customers",
-            (ActiveCustomers, Lang::Es) => "Clientes activos",
-            (Nps, _) => "NPS",
-            (Retention, Lang::En) => "Retention (12 months)",
-            (Retention, Lang::Es) => "Retención (12 meses)",
-            (RecurringVolume, Lang::En) => "Recurring volume (12 months)",
-            (RecurringVolume, Lang::Es) => "Volumen recurrente (12 meses)",
-        }
-        .to_string()
-    };
-    let threshold_value = |m: program::progression::Measure, v: &str| -> String {
-        let d: Decimal = v.parse().unwrap_or_default();
-        match m {
-            program::progression::Measure::Retention => {
-                format!("{} %", format_amount(d * Decimal::ONE_HUNDRED, 1, lang))
-            }
-            program::progression::Measure::RecurringVolume => format_amount(d, 2, lang),
-            _ => format_amount(d, 0, lang),
-        }
-    };
     let progression: Vec<serde_json::Value> = review
         .progression
         .iter()
         .map(|t| {
             serde_json::json!({
-                "measure": measure(t.measure),
-                "current": t.current.as_deref().map(|c| threshold_value(t.measure, c)).unwrap_or_else(|| "—".into()),
-                "required": threshold_value(t.measure, &t.required),
+                "measure": measure_name(t.measure, lang),
+                "current": format_measure(t.measure, t.current.as_deref(), lang),
+                "required": format_measure(t.measure, Some(&t.required), lang),
                 "met": t.met,
+                "gap": format_gap(t.measure, t.gap.as_deref(), lang),
                 "estimated_on": t.estimated_on.as_deref().and_then(|d| d.parse().ok()).map(|d| format_date(d, lang)).unwrap_or_default(),
             })
         })
@@ -944,7 +980,7 @@ pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
             "open": d.open.to_string(), "open_value": credits(&d.open_value),
             "won": d.won.to_string(), "won_value": credits(&d.won_value),
             "lost": d.lost.to_string(), "lost_value": credits(&d.lost_value),
-            "win_rate": d.win_rate.as_deref().map(|w| format!("{} %", format_amount(w.parse::<Decimal>().unwrap_or_default() * Decimal::ONE_HUNDRED, 1, lang))).unwrap_or_else(|| "—".into()),
+            "win_rate": parsed(d.win_rate.as_deref()).map(|w| format_ratio(w, lang)).unwrap_or_else(|| "—".into()),
             "forecast": credits(&d.forecast),
         },
         "migrations": review.migrations.iter().map(|m| serde_json::json!({
@@ -996,6 +1032,7 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("current", "Now", "Actual"),
         ("required", "Required", "Requerido"),
         ("met", "Met", "Cumplido"),
+        ("gap", "Gap", "Falta"),
         ("yes", "yes", "sí"),
         ("no", "no", "no"),
         ("estimated", "Reached by", "Se alcanza el"),
@@ -1007,7 +1044,6 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("forecast", "Forecast of the quarter", "Previsión del trimestre"),
         ("deals", "deals", "oportunidades"),
         ("credits_unit", "credits", "créditos"),
-        ("customers", "Customers", "Clientes"),
         ("migrations", "Customer migrations", "Migraciones de clientes"),
         ("no_migrations", "No customer moved in or out this quarter.", "Ningún cliente entró ni salió este trimestre."),
         ("direction", "Direction", "Sentido"),
@@ -1015,6 +1051,7 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("on", "Effective", "Vigente desde"),
         ("top", "Top customers by credits consumed", "Principales clientes por créditos consumidos"),
         ("customer", "Customer", "Cliente"),
+        ("no_top", "No customer consumed credits this quarter.", "Ningún cliente consumió créditos este trimestre."),
         ("risks", "Risks", "Riesgos"),
         ("no_risks", "No risk flagged this quarter.", "Ningún riesgo señalado este trimestre."),
         ("actions", "Action items", "Acciones acordadas"),
@@ -1055,6 +1092,9 @@ pub fn write_deck(review: &Review, lang: Lang, template: &str, path: &Path) -> R
     })
 }
 
+/// One of a KPI row's figures.
+type Figure = fn(&KpiRow) -> &Option<String>;
+
 /// The workbook's sheets: the tables behind every figure of the deck.
 pub fn workbook(review: &Review, lang: Lang) -> Result<Vec<Table>> {
     let p = |en: &str, es: &str| pick(lang, en, es);
@@ -1064,52 +1104,93 @@ pub fn workbook(review: &Review, lang: Lang) -> Result<Vec<Table>> {
             .and_then(|d| Credits::new(d).ok())
             .map_or(Cell::Empty, Cell::Credits)
     };
-    let fraction = |v: &Option<String>| -> Cell {
-        v.as_deref()
-            .and_then(|v| v.parse::<Decimal>().ok())
-            .map_or(Cell::Empty, Cell::Percent)
+    let fraction =
+        |v: &Option<String>| -> Cell { parsed(v.as_deref()).map_or(Cell::Empty, Cell::Percent) };
+    // A figure in its kind's column: counts as integers, credits as credits, retention (and its
+    // change, in points) as a fraction.
+    let kind = |kpi: Kpi| match kpi {
+        Kpi::Retention => ColumnKind::Percent,
+        k if credit_kpi(k) => ColumnKind::Credits,
+        _ => ColumnKind::Integer,
     };
+    let typed = |kpi: Kpi, v: &Option<String>| -> Cell {
+        match kind(kpi) {
+            ColumnKind::Percent => fraction(v),
+            ColumnKind::Credits => v.as_deref().map_or(Cell::Empty, credits),
+            _ => parsed(v.as_deref())
+                .filter(|d| d.fract().is_zero())
+                .and_then(|d| i64::try_from(d).ok())
+                .map_or(Cell::Empty, Cell::Integer),
+        }
+    };
+    // One row per quarter and one column per figure, so that each column holds one kind.
     let mut kpis = Table::new(
         p("Key figures", "Cifras clave"),
+        std::iter::once(Column::new(p("Quarter", "Trimestre"), ColumnKind::Text))
+            .chain(
+                review
+                    .kpis
+                    .iter()
+                    .map(|k| Column::new(k.kpi.name(lang), kind(k.kpi))),
+            )
+            .collect(),
+    );
+    let label = |q: &str| q.parse::<Quarter>().map(|q| q.label()).unwrap_or_default();
+    let rows: [(String, Figure); 5] = [
+        (label(&review.quarter), |k| &k.value),
+        (label(&review.previous), |k| &k.previous),
+        (label(&review.year_before), |k| &k.year_before),
+        (
+            format!(
+                "{} {}",
+                p("Change vs", "Cambio vs."),
+                label(&review.previous)
+            ),
+            |k| &k.change_previous,
+        ),
+        (
+            format!(
+                "{} {}",
+                p("Change vs", "Cambio vs."),
+                label(&review.year_before)
+            ),
+            |k| &k.change_year,
+        ),
+    ];
+    for (name, of) in rows {
+        kpis.push_row(
+            std::iter::once(Cell::Text(name))
+                .chain(review.kpis.iter().map(|k| typed(k.kpi, of(k))))
+                .collect(),
+        )?;
+    }
+    let mut definitions = Table::new(
+        p("Definitions", "Definiciones"),
         vec![
             Column::new(p("Figure", "Cifra"), ColumnKind::Text),
-            Column::new(review.quarter.clone(), ColumnKind::Text),
-            Column::new(review.previous.clone(), ColumnKind::Text),
-            Column::new(review.year_before.clone(), ColumnKind::Text),
             Column::new(
-                p("Change vs previous quarter", "Cambio vs trimestre anterior"),
-                ColumnKind::Text,
-            ),
-            Column::new(
-                p(
-                    "Relative vs previous quarter",
-                    "Relativo vs trimestre anterior",
+                format!(
+                    "{} {}",
+                    p("Relative vs", "Relativo vs."),
+                    label(&review.previous)
                 ),
                 ColumnKind::Percent,
             ),
             Column::new(
-                p("Change vs a year before", "Cambio vs un año antes"),
-                ColumnKind::Text,
-            ),
-            Column::new(
-                p("Relative vs a year before", "Relativo vs un año antes"),
+                format!(
+                    "{} {}",
+                    p("Relative vs", "Relativo vs."),
+                    label(&review.year_before)
+                ),
                 ColumnKind::Percent,
             ),
             Column::new(p("Definition", "Definición"), ColumnKind::Text),
         ],
     );
     for k in &review.kpis {
-        // One column per quarter holds figures of several kinds: written as exact text, with
-        // the kind-specific sheets below holding typed values.
-        let text = |v: &Option<String>| v.clone().map_or(Cell::Empty, Cell::Text);
-        kpis.push_row(vec![
+        definitions.push_row(vec![
             Cell::Text(k.kpi.name(lang).to_string()),
-            text(&k.value),
-            text(&k.previous),
-            text(&k.year_before),
-            text(&k.change_previous),
             fraction(&k.relative_previous),
-            text(&k.change_year),
             fraction(&k.relative_year),
             Cell::Text(k.kpi.definition(lang).to_string()),
         ])?;
@@ -1156,32 +1237,33 @@ pub fn workbook(review: &Review, lang: Lang) -> Result<Vec<Table>> {
             Cell::Integer(i64::from(m.nps.responses)),
         ])?;
     }
+    // Progression values hold several kinds in one column: written as the review prints them.
     let mut progression = Table::new(
         p("Tier progression", "Progresión de nivel"),
         vec![
             Column::new(p("Measure", "Medida"), ColumnKind::Text),
             Column::new(p("Now", "Actual"), ColumnKind::Text),
             Column::new(p("Required", "Requerido"), ColumnKind::Text),
+            Column::new(p("Gap", "Falta"), ColumnKind::Text),
             Column::new(p("Met", "Cumplido"), ColumnKind::Text),
-            Column::new(p("Reached by", "Se alcanza el"), ColumnKind::Text),
+            Column::new(p("Reached by", "Se alcanza el"), ColumnKind::Date),
         ],
     );
     for t in &review.progression {
         progression.push_row(vec![
-            Cell::Text(
-                serde_json::to_value(t.measure)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
-            ),
-            t.current.clone().map_or(Cell::Empty, Cell::Text),
-            Cell::Text(t.required.clone()),
+            Cell::Text(measure_name(t.measure, lang).to_string()),
+            Cell::Text(format_measure(t.measure, t.current.as_deref(), lang)),
+            Cell::Text(format_measure(t.measure, Some(&t.required), lang)),
+            Cell::Text(format_gap(t.measure, t.gap.as_deref(), lang)),
             Cell::Text(if t.met {
                 p("yes", "sí")
             } else {
                 p("no", "no")
             }),
-            t.estimated_on.clone().map_or(Cell::Empty, Cell::Text),
+            t.estimated_on
+                .as_deref()
+                .and_then(|d| d.parse().ok())
+                .map_or(Cell::Empty, Cell::Date),
         ])?;
     }
     let d = &review.deals;
@@ -1252,31 +1334,82 @@ pub fn workbook(review: &Review, lang: Lang) -> Result<Vec<Table>> {
         vec![
             Column::new(p("Risk", "Riesgo"), ColumnKind::Text),
             Column::new(p("Customer", "Cliente"), ColumnKind::Text),
-            Column::new(p("Value", "Valor"), ColumnKind::Integer),
+            Column::new(
+                p("Last survey answer", "Última respuesta"),
+                ColumnKind::Integer,
+            ),
+            Column::new(p("Runway (days)", "Autonomía (días)"), ColumnKind::Integer),
+            Column::new(
+                p("Low-runway alert (days)", "Alerta de autonomía baja (días)"),
+                ColumnKind::Integer,
+            ),
         ],
     );
     for r in &review.risks {
-        let (kind, customer, value) = match r {
-            Risk::Detractor { customer, score } => {
-                ("detractor", customer.clone(), i64::from(*score))
-            }
-            Risk::Churned { customer } => ("churned", customer.clone(), 0),
-            Risk::LowRunway { days, .. } => ("low_runway", String::new(), i64::from(*days)),
-        };
-        risks.push_row(vec![
-            Cell::Text(kind.into()),
-            Cell::Text(customer),
-            Cell::Integer(value),
+        let int = |n: u32| Cell::Integer(i64::from(n));
+        risks.push_row(match r {
+            Risk::Detractor { customer, score } => vec![
+                Cell::Text(p("Detractor", "Detractor")),
+                Cell::Text(customer.clone()),
+                int(u32::from(*score)),
+                Cell::Empty,
+                Cell::Empty,
+            ],
+            Risk::Churned { customer } => vec![
+                Cell::Text(p("No longer active", "Ya no activo")),
+                Cell::Text(customer.clone()),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+            ],
+            Risk::LowRunway { days, threshold } => vec![
+                Cell::Text(p("Low credit runway", "Autonomía de créditos baja")),
+                Cell::Empty,
+                Cell::Empty,
+                int(*days),
+                int(*threshold),
+            ],
+        })?;
+    }
+    let mut actions = Table::new(
+        p("Action items", "Acciones acordadas"),
+        vec![
+            Column::new(p("Action", "Acción"), ColumnKind::Text),
+            Column::new(p("Owner", "Responsable"), ColumnKind::Text),
+            Column::new(p("Due", "Vence"), ColumnKind::Date),
+            Column::new(p("Status", "Estado"), ColumnKind::Text),
+            Column::new(p("Written in", "Escrita en"), ColumnKind::Text),
+            Column::new(p("Carried over", "Arrastrada"), ColumnKind::Text),
+        ],
+    );
+    for a in &review.actions {
+        actions.push_row(vec![
+            Cell::Text(a.text.clone()),
+            Cell::Text(a.owner.clone()),
+            a.due_on.parse().map_or(Cell::Empty, Cell::Date),
+            Cell::Text(match (a.done, a.overdue) {
+                (true, _) => p("done", "hecha"),
+                (false, true) => p("overdue", "vencida"),
+                (false, false) => p("open", "abierta"),
+            }),
+            Cell::Text(label(&a.quarter)),
+            Cell::Text(if a.carried_over {
+                p("yes", "sí")
+            } else {
+                p("no", "no")
+            }),
         ])?;
     }
     Ok(vec![
         kpis,
+        definitions,
         monthly,
         progression,
         deals,
         migrations,
         top,
         risks,
+        actions,
     ])
 }
 

@@ -5,6 +5,7 @@
 mod common;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
+use chrono::{Days, NaiveDate};
 use common::{as_of, pdftotext, world, World};
 use desk::qbr::{self, Review};
 use desk::store::Store;
@@ -15,6 +16,9 @@ use program::Tier;
 use rust_decimal::Decimal;
 
 const QUARTER: &str = "2026-Q3";
+
+/// One of a KPI row's figures.
+type Figure = fn(&qbr::KpiRow) -> &Option<String>;
 
 async fn account_manager(w: &World, p: &Partner) -> Store {
     w.device("am", "ana.am", Role::PlatformAccountManager, p)
@@ -39,119 +43,181 @@ async fn scalar(store: &Store, sql: &str, partner: &str) -> i64 {
         .unwrap()
 }
 
+/// The ten figures of the days `first` to `last`, each computed by hand-written SQL over the
+/// cache that shares no code with the app, in `Kpi::ALL`'s order.
+async fn figures_by_sql(
+    store: &Store,
+    partner: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Vec<Option<Decimal>> {
+    let before = first - Days::new(1);
+    let until = last + Days::new(1);
+    // The partner of record of customer c on a day: the first later migration's old partner,
+    // else its current one.
+    let record = |day: NaiveDate| {
+        format!(
+            "coalesce((SELECT m.from_partner_id FROM customer_migrations m WHERE m.customer_id = c.id \
+               AND m.effective_on > '{day}' ORDER BY m.effective_on LIMIT 1), c.partner_id)"
+        )
+    };
+    let active = |day: NaiveDate| {
+        format!(
+            "EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id AND d.started_on <= '{day}' \
+               AND (d.ended_on IS NULL OR d.ended_on > '{day}'))"
+        )
+    };
+    let theirs = |day: NaiveDate| format!("{} = ?1 AND {}", record(day), active(day));
+    let active_customers = scalar(
+        store,
+        &format!("SELECT count(*) FROM customers c WHERE {}", theirs(last)),
+        partner,
+    )
+    .await;
+    // Deployments started in the days for customers of record on their own start day.
+    let started = format!(
+        "FROM deployments d JOIN customers c ON c.id = d.customer_id \
+         WHERE d.started_on BETWEEN '{first}' AND '{last}' \
+           AND coalesce((SELECT m.from_partner_id FROM customer_migrations m \
+                          WHERE m.customer_id = c.id AND m.effective_on > d.started_on \
+                          ORDER BY m.effective_on LIMIT 1), c.partner_id) = ?1"
+    );
+    let new = scalar(store, &format!("SELECT count(*) {started}"), partner).await;
+    let value_minor = scalar(
+        store,
+        &format!("SELECT coalesce(sum(d.credits_minor), 0) {started}"),
+        partner,
+    )
+    .await;
+    let ledger = |kind: &str, from: NaiveDate| {
+        format!(
+            "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?1 \
+             AND kind = '{kind}' AND at >= '{from}' AND at < '{until}'"
+        )
+    };
+    let bought = scalar(store, &ledger("purchase", first), partner).await;
+    let consumed = -scalar(store, &ledger("consumption", first), partner).await;
+    let recurring = -scalar(
+        store,
+        &format!(
+            "SELECT coalesce(sum(l.credits_minor), 0) FROM ledger_entries l \
+             JOIN deployments d ON d.id = l.deployment_id WHERE l.partner_id = ?1 \
+             AND l.kind = 'consumption' AND d.billing = 'monthly' \
+             AND l.at >= '{first}' AND l.at < '{until}'"
+        ),
+        partner,
+    )
+    .await;
+    let balance = scalar(
+        store,
+        &format!(
+            "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?1 \
+             AND at < '{until}'"
+        ),
+        partner,
+    )
+    .await;
+    let (n, promoters, detractors): (i64, i64, i64) = sqlx::query_as(&format!(
+        "SELECT count(*), coalesce(sum(score >= 9), 0), coalesce(sum(score <= 6), 0) \
+         FROM nps_responses WHERE partner_id = ?1 AND answered_on BETWEEN '{first}' AND '{last}'"
+    ))
+    .bind(partner)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let away = rust_decimal::RoundingStrategy::MidpointAwayFromZero;
+    let nps = (n >= 5).then(|| {
+        (Decimal::from((promoters - detractors) * 100) / Decimal::from(n))
+            .round_dp_with_strategy(0, away)
+    });
+    // Retention: of the customers theirs and active the day before, those still so on the last.
+    let base = scalar(
+        store,
+        &format!("SELECT count(*) FROM customers c WHERE {}", theirs(before)),
+        partner,
+    )
+    .await;
+    let retained = scalar(
+        store,
+        &format!(
+            "SELECT count(*) FROM customers c WHERE {} AND {}",
+            theirs(before),
+            theirs(last)
+        ),
+        partner,
+    )
+    .await;
+    let retention = (base > 0).then(|| (Decimal::from(retained) / Decimal::from(base)).round_dp(4));
+    // Runway: whole days the closing balance lasts at the last 30 days' consumption per day.
+    let burned = -scalar(store, &ledger("consumption", last - Days::new(29)), partner).await;
+    let per_day = (Decimal::new(burned, 2) / Decimal::from(30)).round_dp_with_strategy(2, away);
+    let runway = (per_day > Decimal::ZERO).then(|| {
+        if balance <= 0 {
+            Decimal::ZERO
+        } else {
+            (Decimal::new(balance, 2) / per_day).floor()
+        }
+    });
+    let credits = |minor: i64| Some(Decimal::new(minor, 2).normalize());
+    vec![
+        Some(active_customers.into()),
+        Some(new.into()),
+        credits(value_minor),
+        credits(recurring),
+        nps.map(|d| d.normalize()),
+        retention.map(|d| d.normalize()),
+        credits(bought),
+        credits(consumed),
+        credits(balance),
+        runway.map(|d| d.normalize()),
+    ]
+}
+
 /// The figures of the quarter, each computed by hand-written SQL over the cache that shares no
 /// code with the app.
 #[tokio::test]
-async fn review_figures_equal_an_independent_sql_computation_over_the_cache() {
+async fn every_figure_of_the_quarter_the_one_before_and_a_year_before_equals_an_independent_sql_computation(
+) {
     let w = world().await;
     let p = w.partner(|p| p.tier == Tier::Strategic);
     let store = account_manager(&w, &p).await;
     let q: Quarter = QUARTER.parse().unwrap();
     let review = qbr::review(&store, p.id, q, as_of()).await.unwrap();
     let id = p.id.to_string();
-    // The partner of record of customer c on a day: the first later migration's old partner,
-    // else its current one.
-    let record = |day: &str| {
-        format!(
-            "coalesce((SELECT m.from_partner_id FROM customer_migrations m WHERE m.customer_id = c.id \
-               AND m.effective_on > '{day}' ORDER BY m.effective_on LIMIT 1), c.partner_id)"
-        )
+    let column = |of: Figure| -> Vec<Option<Decimal>> {
+        review
+            .kpis
+            .iter()
+            .map(|k| of(k).as_deref().map(|v| v.parse::<Decimal>().unwrap()))
+            .collect()
     };
-    let active = |day: &str| {
-        format!(
-            "EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id AND d.started_on <= '{day}' \
-               AND (d.ended_on IS NULL OR d.ended_on > '{day}'))"
-        )
-    };
-    let active_customers = scalar(
-        &store,
-        &format!(
-            "SELECT count(*) FROM customers c WHERE {} = ?1 AND {}",
-            record("2026-09-30"),
-            active("2026-09-30")
-        ),
-        &id,
-    )
-    .await;
     assert_eq!(
-        value(&review, Kpi::ActiveCustomers),
-        Some(active_customers.into())
+        review.kpis.iter().map(|k| k.kpi).collect::<Vec<_>>(),
+        Kpi::ALL.to_vec()
     );
-    assert!(active_customers > 0, "the demo partner has customers");
-
-    // Deployments started in the quarter for customers of record on their own start day.
-    let started = "FROM deployments d JOIN customers c ON c.id = d.customer_id \
-         WHERE d.started_on BETWEEN '2026-07-01' AND '2026-09-30' \
-           AND coalesce((SELECT m.from_partner_id FROM customer_migrations m \
-                          WHERE m.customer_id = c.id AND m.effective_on > d.started_on \
-                          ORDER BY m.effective_on LIMIT 1), c.partner_id) = ?1";
-    let new = scalar(&store, &format!("SELECT count(*) {started}"), &id).await;
-    let value_minor = scalar(
-        &store,
-        &format!("SELECT coalesce(sum(d.credits_minor), 0) {started}"),
-        &id,
-    )
-    .await;
-    assert_eq!(value(&review, Kpi::NewDeployments), Some(new.into()));
-    assert_eq!(
-        value(&review, Kpi::DeploymentValue),
-        Some(Decimal::new(value_minor, 2).normalize())
+    for (quarter, shown) in [
+        (q, column(|k| &k.value)),
+        (q.previous(), column(|k| &k.previous)),
+        (q.year_before(), column(|k| &k.year_before)),
+    ] {
+        let expected = figures_by_sql(&store, &id, quarter.first_day(), quarter.last_day()).await;
+        for ((kpi, shown), expected) in Kpi::ALL.iter().zip(&shown).zip(&expected) {
+            assert_eq!(shown, expected, "{quarter} {kpi:?}");
+        }
+    }
+    assert!(value(&review, Kpi::ActiveCustomers) > Some(Decimal::ZERO));
+    assert!(
+        value(&review, Kpi::Retention).is_some(),
+        "the demo partner has a retention"
     );
-
-    let ledger = |kind: &str| {
-        format!(
-            "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?1 \
-             AND kind = '{kind}' AND at >= '2026-07-01' AND at < '2026-10-01'"
-        )
-    };
-    let bought = scalar(&store, &ledger("purchase"), &id).await;
-    let consumed = -scalar(&store, &ledger("consumption"), &id).await;
-    assert_eq!(
-        value(&review, Kpi::CreditsBought),
-        Some(Decimal::new(bought, 2).normalize())
+    assert!(
+        value(&review, Kpi::RunwayDays).is_some(),
+        "the demo partner consumes"
     );
-    assert_eq!(
-        value(&review, Kpi::CreditsConsumed),
-        Some(Decimal::new(consumed, 2).normalize())
+    assert!(
+        review.kpi(Kpi::Balance).unwrap().year_before.is_some(),
+        "the demo data reaches a year back"
     );
-    let recurring = -scalar(
-        &store,
-        "SELECT coalesce(sum(l.credits_minor), 0) FROM ledger_entries l \
-         JOIN deployments d ON d.id = l.deployment_id WHERE l.partner_id = ?1 \
-         AND l.kind = 'consumption' AND d.billing = 'monthly' \
-         AND l.at >= '2026-07-01' AND l.at < '2026-10-01'",
-        &id,
-    )
-    .await;
-    assert_eq!(
-        value(&review, Kpi::RecurringVolume),
-        Some(Decimal::new(recurring, 2).normalize())
-    );
-    let balance = scalar(
-        &store,
-        "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?1 \
-         AND at < '2026-10-01'",
-        &id,
-    )
-    .await;
-    assert_eq!(
-        value(&review, Kpi::Balance),
-        Some(Decimal::new(balance, 2).normalize())
-    );
-
-    let (n, promoters, detractors): (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*), coalesce(sum(score >= 9), 0), coalesce(sum(score <= 6), 0) \
-         FROM nps_responses WHERE partner_id = ?1 AND answered_on BETWEEN '2026-07-01' AND '2026-09-30'",
-    )
-    .bind(&id)
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
-    let nps = (n >= 5).then(|| {
-        (Decimal::from((promoters - detractors) * 100) / Decimal::from(n))
-            .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-    });
-    assert_eq!(value(&review, Kpi::Nps), nps.map(|d| d.normalize()));
 
     // The quarter's months add up to the quarter, and the previous quarter is Q2.
     let months: Decimal = review.monthly[9..]
@@ -223,13 +289,39 @@ async fn the_deck_prints_the_figures_the_app_shows_in_both_languages() {
         for needle in [title, appendix, p.name.as_str()] {
             assert!(flat.contains(needle), "{lang:?}: {needle:?} missing");
         }
+        // pdftotext gives a no-break space as a space, or keeps it: compare words.
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
         for row in &review.kpis {
-            let shown = qbr::format_kpi(row.kpi, row.value.as_deref(), lang);
-            assert!(
-                flat.contains(&shown),
-                "{lang:?}: {:?} = {shown} missing",
-                row.kpi
-            );
+            // The figure's cells on the key figures slide, formatted as the window formats them
+            // (held to the window's rules by `the_deck_formats_numbers_by_the_windows_rules`).
+            let figures = words(&format!(
+                "{} {} {}",
+                qbr::format_kpi(row.kpi, row.value.as_deref(), lang),
+                qbr::format_kpi(row.kpi, row.previous.as_deref(), lang),
+                qbr::format_kpi(row.kpi, row.year_before.as_deref(), lang),
+            ));
+            let changes = words(&format!(
+                "{} {}",
+                qbr::format_change(
+                    row.kpi,
+                    row.change_previous.as_deref(),
+                    row.relative_previous.as_deref(),
+                    lang,
+                ),
+                qbr::format_change(
+                    row.kpi,
+                    row.change_year.as_deref(),
+                    row.relative_year.as_deref(),
+                    lang,
+                ),
+            ));
+            for line in [figures, changes] {
+                assert!(
+                    flat.contains(&line),
+                    "{lang:?} {:?}: {line:?} missing",
+                    row.kpi
+                );
+            }
             assert!(flat.contains(row.kpi.name(lang)), "{lang:?}: {:?}", row.kpi);
             // The appendix defines it (its first words; pdftotext wraps lines).
             let start: String = row
@@ -244,6 +336,21 @@ async fn the_deck_prints_the_figures_the_app_shows_in_both_languages() {
                 "{lang:?}: definition of {:?}",
                 row.kpi
             );
+        }
+        // Tier progression: each threshold with its gap.
+        assert!(
+            !review.progression.is_empty(),
+            "a Regional partner has thresholds"
+        );
+        for t in &review.progression {
+            assert!(flat.contains(qbr::measure_name(t.measure, lang)));
+            let line = words(&format!(
+                "{} {} {}",
+                qbr::format_measure(t.measure, t.current.as_deref(), lang),
+                qbr::format_measure(t.measure, Some(&t.required), lang),
+                qbr::format_gap(t.measure, t.gap.as_deref(), lang),
+            ));
+            assert!(flat.contains(&line), "{lang:?}: {line:?} missing");
         }
         // Landscape slides.
         let info = std::process::Command::new("pdfinfo")
@@ -267,53 +374,339 @@ async fn the_deck_prints_the_figures_the_app_shows_in_both_languages() {
     );
 }
 
+/// The window prints the review's numbers with `ui/src/lib/qbr.ts`, held by its tests to the
+/// cases of `ui/src/lib/qbr.cases.json`; the deck's formatter is held to the same cases.
+#[test]
+fn the_deck_formats_numbers_by_the_windows_rules() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../ui/src/lib/qbr.cases.json"
+    );
+    let table: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases = table["cases"].as_array().unwrap();
+    assert!(cases.len() > 20);
+    let text = |c: &serde_json::Value, key: &str| c[key].as_str().map(String::from);
+    for c in cases {
+        for (lang, key) in [(QuoteLang::En, "en"), (QuoteLang::Es, "es")] {
+            let kpi = || serde_json::from_value::<Kpi>(c["kpi"].clone()).unwrap();
+            let measure = || {
+                serde_json::from_value::<program::progression::Measure>(c["measure"].clone())
+                    .unwrap()
+            };
+            let value = text(c, "value");
+            let shown = match c["format"].as_str().unwrap() {
+                "kpi" => qbr::format_kpi(kpi(), value.as_deref(), lang),
+                "change" => qbr::format_change(
+                    kpi(),
+                    text(c, "change").as_deref(),
+                    text(c, "relative").as_deref(),
+                    lang,
+                ),
+                "measure" => qbr::format_measure(measure(), value.as_deref(), lang),
+                "gap" => qbr::format_gap(measure(), value.as_deref(), lang),
+                other => panic!("format {other}"),
+            };
+            assert_eq!(Some(shown), text(c, key), "{c}");
+        }
+    }
+}
+
 #[tokio::test]
-async fn the_workbook_holds_the_tables_behind_every_figure() {
+async fn the_workbook_holds_the_tables_behind_every_figure_as_typed_numbers_in_both_languages() {
     let w = world().await;
-    let p = w.partner(|p| p.tier == Tier::Strategic);
+    let p = w.partner(|p| p.tier == Tier::Regional);
     let store = account_manager(&w, &p).await;
+    let form = desk::qbr::ActionItemForm {
+        partner_id: p.id.to_string(),
+        id: None,
+        quarter: QUARTER.into(),
+        text: "Plan the Voldier launch".into(),
+        owner: "Ana".into(),
+        due_on: "2026-12-15".into(),
+        done: false,
+    };
+    qbr::save_action_item(&store, &form, as_of()).await.unwrap();
     let review = qbr::review(&store, p.id, QUARTER.parse().unwrap(), as_of())
         .await
         .unwrap();
+    assert_eq!(review.actions.len(), 1);
+    assert!(!review.progression.is_empty());
+    let number = |v: &str| Data::Float(v.parse().unwrap());
+    for (lang, sheets, measures) in [
+        (
+            QuoteLang::En,
+            [
+                "Key figures",
+                "Definitions",
+                "Monthly trends",
+                "Tier progression",
+                "Pipeline",
+                "Migrations",
+                "Top customers",
+                "Risks",
+                "Action items",
+            ],
+            [
+                "Active customers",
+                "NPS",
+                "Retention (12 months)",
+                "Recurring volume (12 months)",
+            ],
+        ),
+        (
+            QuoteLang::Es,
+            [
+                "Cifras clave",
+                "Definiciones",
+                "Tendencias mensuales",
+                "Progresión de nivel",
+                "Pipeline",
+                "Migraciones",
+                "Principales clientes",
+                "Riesgos",
+                "Acciones acordadas",
+            ],
+            [
+                "Clientes activos",
+                "NPS",
+                "Retención (12 meses)",
+                "Volumen recurrente (12 meses)",
+            ],
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, book) = qbr::export(review.clone(), lang, None, dir.path())
+            .await
+            .unwrap();
+        let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
+        assert_eq!(wb.sheet_names(), sheets.to_vec());
+        // A column per figure, a row per quarter: every value a number, as the review holds it.
+        let kpis = wb.worksheet_range(sheets[0]).unwrap();
+        let rows: [(&str, Figure); 5] = [
+            ("value", |k| &k.value),
+            ("previous", |k| &k.previous),
+            ("year before", |k| &k.year_before),
+            ("change vs previous", |k| &k.change_previous),
+            ("change vs year before", |k| &k.change_year),
+        ];
+        for (i, row) in review.kpis.iter().enumerate() {
+            let c = i as u32 + 1;
+            assert_eq!(
+                kpis.get_value((0, c)),
+                Some(&Data::String(row.kpi.name(lang).into()))
+            );
+            for (r, (what, of)) in rows.iter().enumerate() {
+                let cell = kpis.get_value((r as u32 + 1, c)).unwrap();
+                match of(row) {
+                    Some(v) => assert_eq!(cell, &number(v), "{:?} {what}", row.kpi),
+                    None => assert_eq!(cell, &Data::Empty, "{:?} {what}", row.kpi),
+                }
+            }
+        }
+        let definitions = wb.worksheet_range(sheets[1]).unwrap();
+        assert_eq!(definitions.height(), review.kpis.len() + 1);
+        let monthly = wb.worksheet_range(sheets[2]).unwrap();
+        assert_eq!(monthly.height(), 13);
+        for (i, m) in review.monthly.iter().enumerate() {
+            let consumed = monthly.get_value((i as u32 + 1, 3)).unwrap();
+            assert_eq!(consumed, &number(&m.consumed), "{}", m.month);
+        }
+        // Progression: the measures by name, the gap beside each threshold.
+        let progression = wb.worksheet_range(sheets[3]).unwrap();
+        for (i, t) in review.progression.iter().enumerate() {
+            let r = i as u32 + 1;
+            assert_eq!(
+                progression.get_value((r, 0)),
+                Some(&Data::String(measures[i].into()))
+            );
+            assert_eq!(
+                progression.get_value((r, 3)),
+                Some(&Data::String(qbr::format_gap(
+                    t.measure,
+                    t.gap.as_deref(),
+                    lang
+                )))
+            );
+        }
+        let top = wb.worksheet_range(sheets[6]).unwrap();
+        assert_eq!(top.height(), review.top_customers.len() + 1);
+        let risks = wb.worksheet_range(sheets[7]).unwrap();
+        assert_eq!(risks.height(), review.risks.len() + 1);
+        let actions = wb.worksheet_range(sheets[8]).unwrap();
+        assert_eq!(
+            actions.get_value((1, 0)),
+            Some(&Data::String("Plan the Voldier launch".into()))
+        );
+        assert_eq!(actions.get_value((1, 1)), Some(&Data::String("Ana".into())));
+    }
+}
+
+/// The partners in the user's cache.
+async fn in_scope(store: &Store) -> Vec<program::contract::PartnerId> {
+    sqlx::query_scalar::<_, String>("SELECT id FROM partners ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|id| program::contract::PartnerId(id.parse().unwrap()))
+        .collect()
+}
+
+/// A partner's review with the user's low-runway alert at `days`.
+async fn review_with_alert(
+    store: &Store,
+    partner: program::contract::PartnerId,
+    days: u32,
+) -> Review {
+    desk::settings::set(
+        store,
+        desk::views::Settings {
+            low_runway_days: days,
+        },
+    )
+    .await
+    .unwrap();
+    qbr::review(store, partner, QUARTER.parse().unwrap(), as_of())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_runway_under_the_users_alert_is_a_risk_and_one_at_it_is_not() {
+    let w = world().await;
+    let p = w.partner(|p| p.tier == Tier::Strategic);
+    let store = account_manager(&w, &p).await;
+    // A partner whose closing runway leaves room for an alert above and at it.
+    let mut found = None;
+    for candidate in in_scope(&store).await {
+        let review = review_with_alert(&store, candidate, 30).await;
+        let runway = value(&review, Kpi::RunwayDays).map(|d| u32::try_from(d).unwrap());
+        if let Some(days) = runway.filter(|d| (1..365).contains(d)) {
+            found = Some((candidate, days));
+            break;
+        }
+    }
+    let (partner, days) = found.expect("a demo partner with a runway under a year");
+    let low = |r: &Review| {
+        r.risks
+            .iter()
+            .filter_map(|r| match r {
+                qbr::Risk::LowRunway { days, threshold } => Some((*days, *threshold)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let above = review_with_alert(&store, partner, days + 1).await;
+    assert_eq!(low(&above), vec![(days, days + 1)]);
+    let at = review_with_alert(&store, partner, days).await;
+    assert_eq!(low(&at), vec![]);
+    // The workbook names the alert it was measured against.
     let dir = tempfile::tempdir().unwrap();
-    let (_, book) = qbr::export(review.clone(), QuoteLang::En, None, dir.path())
+    let (_, book) = qbr::export(above, QuoteLang::En, None, dir.path())
         .await
         .unwrap();
     let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
+    let risks = wb.worksheet_range("Risks").unwrap();
+    let row = risks
+        .rows()
+        .find(|r| r[0] == Data::String("Low credit runway".into()))
+        .expect("the low-runway row");
     assert_eq!(
-        wb.sheet_names(),
-        vec![
-            "Key figures",
-            "Monthly trends",
-            "Tier progression",
-            "Pipeline",
-            "Migrations",
-            "Top customers",
-            "Risks"
-        ]
+        (&row[3], &row[4]),
+        (
+            &Data::Float(f64::from(days)),
+            &Data::Float(f64::from(days + 1))
+        )
     );
-    let kpis = wb.worksheet_range("Key figures").unwrap();
-    for (i, row) in review.kpis.iter().enumerate() {
-        let r = i as u32 + 1;
-        assert_eq!(
-            kpis.get_value((r, 0)),
-            Some(&Data::String(row.kpi.name(QuoteLang::En).into()))
-        );
-        let cell = kpis.get_value((r, 1)).unwrap();
-        match &row.value {
-            Some(v) => assert_eq!(cell, &Data::String(v.clone()), "{:?}", row.kpi),
-            None => assert_eq!(cell, &Data::Empty),
+}
+
+#[tokio::test]
+async fn customers_whose_last_answer_of_the_quarter_was_six_or_less_are_listed_as_detractors() {
+    let w = world().await;
+    let p = w.partner(|p| p.tier == Tier::Strategic);
+    let store = account_manager(&w, &p).await;
+    for partner in in_scope(&store).await {
+        let review = qbr::review(&store, partner, QUARTER.parse().unwrap(), as_of())
+            .await
+            .unwrap();
+        // Each customer's answers on its last answered day of the quarter, by SQL.
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT c.name, r.score FROM nps_responses r \
+             JOIN customers c ON c.id = r.customer_id \
+             WHERE r.partner_id = ?1 AND r.answered_on BETWEEN '2026-07-01' AND '2026-09-30' \
+               AND r.answered_on = (SELECT max(o.answered_on) FROM nps_responses o \
+                     WHERE o.partner_id = ?1 AND o.customer_id = r.customer_id \
+                       AND o.answered_on BETWEEN '2026-07-01' AND '2026-09-30')",
+        )
+        .bind(partner.to_string())
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let listed: Vec<(String, u8)> = review
+            .risks
+            .iter()
+            .filter_map(|r| match r {
+                qbr::Risk::Detractor { customer, score } => Some((customer.clone(), *score)),
+                _ => None,
+            })
+            .collect();
+        for (name, score) in &rows {
+            let last: Vec<i64> = rows.iter().filter(|r| &r.0 == name).map(|r| r.1).collect();
+            if last.iter().all(|s| *s <= 6) {
+                assert!(
+                    listed
+                        .iter()
+                        .any(|(c, s)| c == name && last.contains(&i64::from(*s))),
+                    "{name} answered {score} last: a detractor"
+                );
+            } else if last.iter().all(|s| *s > 6) {
+                assert!(
+                    listed.iter().all(|(c, _)| c != name),
+                    "{name} answered {score} last: not a detractor"
+                );
+            }
         }
+        assert!(listed.iter().all(|(_, s)| *s <= 6));
     }
-    let monthly = wb.worksheet_range("Monthly trends").unwrap();
-    assert_eq!(monthly.height(), 13);
-    for (i, m) in review.monthly.iter().enumerate() {
-        let consumed = monthly.get_value((i as u32 + 1, 3)).unwrap();
-        let expected: f64 = m.consumed.parse().unwrap();
-        assert_eq!(consumed, &Data::Float(expected), "{}", m.month);
+    // A customer whose last answer of the quarter is a 3 is listed with it; a 9 the next day
+    // takes it off the list.
+    let (customer, name): (String, String) = sqlx::query_as(
+        "SELECT id, name FROM customers c WHERE partner_id = ?1 AND NOT EXISTS \
+           (SELECT 1 FROM nps_responses r WHERE r.customer_id = c.id AND r.answered_on >= '2026-09-29') \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(p.id.to_string())
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let detractor = |r: &Review| {
+        r.risks
+            .iter()
+            .any(|r| matches!(r, qbr::Risk::Detractor { customer, score: 3 } if *customer == name))
+    };
+    for (day, score, listed) in [("2026-09-29", 3, true), ("2026-09-30", 9, false)] {
+        sqlx::query(
+            "INSERT INTO nps_responses (id, customer_id, partner_id, answered_on, score) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&customer)
+        .bind(p.id.to_string())
+        .bind(day)
+        .bind(score)
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let review = qbr::review(&store, p.id, QUARTER.parse().unwrap(), as_of())
+            .await
+            .unwrap();
+        assert_eq!(
+            detractor(&review),
+            listed,
+            "{name} answered {score} on {day}"
+        );
     }
-    let top = wb.worksheet_range("Top customers").unwrap();
-    assert_eq!(top.height(), review.top_customers.len() + 1);
 }
 
 #[tokio::test]
@@ -411,9 +804,18 @@ fn the_bundled_deck_template_has_no_warnings() {
                 nps: program::metrics::nps_from_counts(0, 0, 0),
             })
             .collect(),
-        outlook: program::progression::Outlook::AtTop,
-        next_tier: None,
-        progression: vec![],
+        outlook: program::progression::Outlook::Progressing {
+            next: Tier::Strategic,
+        },
+        next_tier: Some(Tier::Strategic),
+        progression: vec![program::progression::ThresholdStatus {
+            measure: program::progression::Measure::Retention,
+            current: Some("0.8123".into()),
+            required: "0.9".into(),
+            met: false,
+            gap: Some("0.0877".into()),
+            estimated_on: None,
+        }],
         deals: qbr::ReviewDeals {
             open: 0,
             open_value: "0".into(),

@@ -165,6 +165,9 @@ pub struct ThresholdStatus {
     pub current: Option<String>,
     pub required: String,
     pub met: bool,
+    /// Decimal string: how far `current` is below `required` ("0" when met); None when the value
+    /// cannot be computed.
+    pub gap: Option<String>,
     /// ISO date the pace of the last six months reaches the threshold; None when met, or when
     /// the pace would never reach it.
     pub estimated_on: Option<String>,
@@ -226,6 +229,7 @@ pub fn threshold_statuses(
                 current: current.map(|c| c.normalize().to_string()),
                 required: required.normalize().to_string(),
                 met,
+                gap: current.map(|c| (required - c).max(Decimal::ZERO).normalize().to_string()),
                 estimated_on,
             }
         })
@@ -282,6 +286,36 @@ mod tests {
         assert!(!rows[2].met && rows[2].current.is_none() && rows[2].estimated_on.is_none());
         // +9,000 in 6 months = 1,500 a month; 6,000 more → 4 months.
         assert_eq!(rows[3].estimated_on.as_deref(), Some("2027-03-23"));
+    }
+
+    #[test]
+    fn the_gap_is_what_remains_to_each_threshold_and_zero_once_met() {
+        let policy = ProgressionPolicy::reference();
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap();
+        let now = PartnerMetrics {
+            active_customers: 31,
+            nps: Some(45),
+            retention: Some(Decimal::new(8123, 4)),
+            recurring_volume: Credits::new(Decimal::new(12_345_050, 2)).unwrap(),
+        };
+        let rows = threshold_statuses(&policy.regional, &now, &now, as_of);
+        let gaps: Vec<Option<&str>> = rows.iter().map(|r| r.gap.as_deref()).collect();
+        // 40 − 31 customers; NPS 45 ≥ 30; 0.85 − 0.8123; 150,000 − 123,450.50 credits.
+        assert_eq!(
+            gaps,
+            vec![Some("9"), Some("0"), Some("0.0377"), Some("26549.5")]
+        );
+        assert!(rows[1].met);
+        let unknown = PartnerMetrics {
+            nps: None,
+            retention: None,
+            ..now
+        };
+        let rows = threshold_statuses(&policy.regional, &unknown, &unknown, as_of);
+        assert_eq!(
+            (rows[1].gap.as_deref(), rows[2].gap.as_deref()),
+            (None, None)
+        );
     }
 
     #[test]

@@ -11,6 +11,11 @@ export type ThresholdStatus = { measure: Measure,
  */
 current: string | null, required: string, met: boolean, 
 /**
+ * Decimal string: how far `current` is below `required` ("0" when met); None when the value
+ * cannot be computed.
+ */
+gap: string | null, 
+/**
  * ISO date the pace of the last six months reaches the threshold; None when met, or when
  * the pace would never reach it.
  */

@@ -500,9 +500,10 @@ async fn save_quote(
     // A quote priced offline carries the rate its laptop had: the platform takes any rate it
     // published, while that rate is within a quote's validity of today.
     let days = state.policy.quote_validity_days;
-    let current = fx_of(quote.fx.currency).map(|r| r.per_usd) == Some(quote.fx.per_usd);
-    let recent = valid_until(quote.fx.as_of, days) >= state.today();
-    if !current && !(recent && w.fx_rate_published(&quote.fx).await?) {
+    let taken = fx_of(quote.fx.currency).map(|r| r.per_usd) == Some(quote.fx.per_usd)
+        || (valid_until(quote.fx.as_of, days) >= state.today()
+            && w.fx_rate_published(&quote.fx).await?);
+    if !taken {
         return Ok(rejected(
             ProblemCode::RuleViolation,
             format!(

@@ -637,6 +637,58 @@ async fn a_deal_registered_with_the_server_down_is_pending_then_approved_when_it
                 "nothing is left pending"
             );
             app.save_screenshot("deal-approved").await?;
+
+            // Edited from its detail: a new owner and value, pending, then the platform's copy.
+            eventually("the deal's detail open", || async {
+                for row in c.find_all(Locator::Css(approved)).await? {
+                    if text_content(&row)
+                        .await
+                        .is_ok_and(|t| t.contains("Offline Outfitters"))
+                    {
+                        if let Ok(button) = row.find(Locator::Css("button")).await {
+                            if button.click().await.is_ok() {
+                                return Ok(Some(()));
+                            }
+                        }
+                    }
+                }
+                Ok(None)
+            })
+            .await?;
+            wait_for(c, "[data-testid=deal-edit]")
+                .await?
+                .click()
+                .await?;
+            let owner = wait_for(c, "[data-testid=deal-edit-owner]").await?;
+            owner.clear().await?;
+            owner.send_keys("Olga Owner").await?;
+            let value = wait_for(c, "[data-testid=deal-edit-value]").await?;
+            value.clear().await?;
+            value.send_keys("21000").await?;
+            wait_for(c, "[data-testid=deal-edit-save]")
+                .await?
+                .click()
+                .await?;
+            eventually("the edit shown on the deal and synced", || async {
+                let owner = text_content(&wait_for(c, "[data-testid=deal-detail-owner]").await?)
+                    .await
+                    .unwrap_or_default();
+                let value = text_content(&wait_for(c, "[data-testid=deal-detail-value]").await?)
+                    .await
+                    .unwrap_or_default();
+                let waiting = c
+                    .find_all(Locator::Css("[data-testid=deal-pending]"))
+                    .await?
+                    .is_empty();
+                Ok(
+                    (owner.trim() == "Olga Owner"
+                        && digits(&value).starts_with("21000")
+                        && waiting)
+                        .then_some(()),
+                )
+            })
+            .await?;
+            app.save_screenshot("deal-edited").await?;
             back.shutdown().await?;
             Ok(())
         })
@@ -664,11 +716,11 @@ async fn offline_an_early_access_quote_prints_for_a_specialist_and_is_refused_fo
                     .context("a CentroPago partner of the tier")
             };
             let (specialist, authorized) = (pick(Tier::Specialist)?, pick(Tier::Authorized)?);
-            let server = server::start(ServerConfig {
+            let config = ServerConfig {
                 deployments: 2_000,
                 ..ServerConfig::demo(dir.path().join("central.sqlite3"), today)
-            })
-            .await?;
+            };
+            let server = server::start(config.clone()).await?;
             let token = server
                 .create_token(
                     "Ana Manager",
@@ -703,6 +755,7 @@ async fn offline_an_early_access_quote_prints_for_a_specialist_and_is_refused_fo
             .await?;
 
             // On the plane.
+            let addr = server.addr();
             server.shutdown().await?;
             wait_for(c, "[data-testid=sync-now]").await?.click().await?;
             wait_for(c, "[data-testid=sync-offline]").await?;
@@ -758,7 +811,8 @@ async fn offline_an_early_access_quote_prints_for_a_specialist_and_is_refused_fo
             wait_for(c, "[data-testid=back]").await?.click().await?;
             build(specialist.id).await?;
             let total = wait_for(c, "[data-testid=quote-total]").await?;
-            ensure!(!text_content(&total).await?.trim().is_empty(), "priced");
+            let shown_total = text_content(&total).await?;
+            ensure!(!shown_total.trim().is_empty(), "priced");
             wait_for(c, "[data-testid=quote-save]")
                 .await?
                 .click()
@@ -779,6 +833,48 @@ async fn offline_an_early_access_quote_prints_for_a_specialist_and_is_refused_fo
                 text.contains("Hotel Aurora") && text.contains("CentroPago") && text.contains("Q-"),
                 "the PDF is the customer's quote: {text}"
             );
+            // The early-access item and the total the window showed, as printed.
+            let item = &data
+                .catalog
+                .iter()
+                .find(|i| i.sku == "SK-FORECAST")
+                .context("the early-access skill")?
+                .name;
+            ensure!(text.contains(item.as_str()), "the PDF lists {item}: {text}");
+            let amount: String = shown_total
+                .trim()
+                .trim_start_matches(|ch: char| !ch.is_ascii_digit())
+                .trim_end_matches(|ch: char| !ch.is_ascii_digit())
+                .to_string();
+            ensure!(
+                text.contains(&amount),
+                "the PDF's total is the window's {shown_total}: {text}"
+            );
+
+            // Landed: the same server comes back and the quote reaches it.
+            let back = server::start(ServerConfig { addr, ..config }).await?;
+            wait_for(c, "[data-testid=sync-now]").await?.click().await?;
+            eventually("the quote accepted by the platform", || async {
+                let rows = c
+                    .find_all(Locator::Css("[data-testid=quote-row][data-pending=false]"))
+                    .await?;
+                let waiting = c
+                    .find_all(Locator::Css("[data-testid=quote-row][data-pending=true]"))
+                    .await?;
+                Ok((!rows.is_empty() && waiting.is_empty()).then_some(()))
+            })
+            .await?;
+            let id = wait_for(c, "[data-testid=quote-row]")
+                .await?
+                .attr("data-id")
+                .await?
+                .context("the quote's id")?;
+            let id = program::quotes::QuoteId(id.parse()?);
+            ensure!(
+                back.store().quote(id).await?.is_some(),
+                "the platform holds the quote"
+            );
+            back.shutdown().await?;
             Ok(())
         })
     })

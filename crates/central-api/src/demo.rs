@@ -89,18 +89,7 @@ pub fn fx_rates(as_of: NaiveDate) -> Vec<FxRate> {
 
 /// The currency a partner or customer in `country` pays in.
 pub fn currency_of(country: Country) -> Currency {
-    match country.code() {
-        "US" | "PR" | "EC" | "SV" | "PA" => Currency::USD,
-        "CA" => Currency::CAD,
-        "MX" => Currency::MXN,
-        "BR" => Currency::BRL,
-        "CO" => Currency::COP,
-        "CL" => Currency::CLP,
-        "AR" => Currency::ARS,
-        "PE" => Currency::PEN,
-        _ if country.region() == Region::EuEs => Currency::EUR,
-        _ => Currency::USD,
-    }
+    country.currency()
 }
 
 /// The catalog the demo program sells: core bundles per brand, skills and packs.

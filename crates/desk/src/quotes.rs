@@ -92,6 +92,9 @@ pub struct QuoteList {
     pub tier: Tier,
     pub partner_currency: Currency,
     pub validity_days: u32,
+    /// The currency each country's customers pay in (ISO code → currency), for the builder's
+    /// default.
+    pub country_currencies: std::collections::BTreeMap<String, Currency>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -674,6 +677,12 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
         tier: p.tier,
         partner_currency: p.currency,
         validity_days: validity_days(store).await?,
+        country_currencies: program::Region::ALL
+            .iter()
+            .flat_map(|r| r.countries())
+            .filter_map(|c| Country::parse(c).ok())
+            .map(|c| (c.code().to_string(), c.currency()))
+            .collect(),
     })
 }
 
@@ -690,13 +699,41 @@ pub(crate) fn brand_color(brand: Brand) -> &'static str {
     }
 }
 
-/// A decimal with `decimals` digits, grouped by thousands the customer's way: `1,234.50` in
-/// English, `1.234,50` in Spanish.
+/// How a customer writes numbers, as CLDR has it for their language and country: English, and
+/// the Spanish of Mexico, Peru, Central America, the Caribbean and the United States, group with
+/// commas and use a decimal point (`1,234.50`); the Spanish of Spain and South America groups
+/// with points and uses a decimal comma (`1.234,50`), Costa Rica with spaces (`1 234,50`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberStyle {
+    pub group: char,
+    pub point: char,
+}
+
+impl NumberStyle {
+    pub fn of(lang: QuoteLang, country: Option<Country>) -> NumberStyle {
+        let (group, point) = match (lang, country.as_ref().map(Country::code)) {
+            (QuoteLang::En, _) => (',', '.'),
+            (
+                QuoteLang::Es,
+                Some("MX" | "PE" | "US" | "PR" | "DO" | "CU" | "GT" | "HN" | "NI" | "PA" | "SV"),
+            ) => (',', '.'),
+            (QuoteLang::Es, Some("CR")) => ('\u{a0}', ','),
+            (QuoteLang::Es, _) => ('.', ','),
+        };
+        NumberStyle { group, point }
+    }
+}
+
+/// A decimal with `decimals` digits, grouped by thousands the language's usual way: `1,234.50`
+/// in English, `1.234,50` in Spanish.
 pub fn format_amount(value: rust_decimal::Decimal, decimals: u32, lang: QuoteLang) -> String {
-    let (group, point) = match lang {
-        QuoteLang::En => (',', '.'),
-        QuoteLang::Es => ('.', ','),
-    };
+    format_number(value, decimals, NumberStyle::of(lang, None))
+}
+
+/// A decimal with `decimals` digits, rounded half away from zero, grouped by thousands in
+/// `style`.
+pub fn format_number(value: rust_decimal::Decimal, decimals: u32, style: NumberStyle) -> String {
+    let NumberStyle { group, point } = style;
     let text = format!(
         "{:.*}",
         decimals as usize,
@@ -796,7 +833,8 @@ pub fn pdf_data(
 ) -> Result<serde_json::Value> {
     let lang = view.lang;
     let decimals = priced.currency.minor_units();
-    let money = |d: rust_decimal::Decimal| format_amount(d, decimals, lang);
+    let style = NumberStyle::of(lang, Country::parse(&view.country).ok());
+    let money = |d: rust_decimal::Decimal| format_number(d, decimals, style);
     let day = |iso: &str| -> Result<String> {
         Ok(format_date(
             iso.parse()
@@ -820,7 +858,7 @@ pub fn pdf_data(
         })
         .collect();
     let fx_date = format_date(priced.fx.as_of, lang);
-    let per_usd = format_amount(priced.fx.per_usd, 4, lang);
+    let per_usd = format_number(priced.fx.per_usd, 4, style);
     Ok(serde_json::json!({
         "brand": {
             "name": view.brand.name(),

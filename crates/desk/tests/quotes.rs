@@ -87,7 +87,20 @@ async fn every_brand_prints_in_both_languages_with_the_right_total_number_validi
                 .await
                 .unwrap();
             let text = pdftotext(Path::new(&path));
-            let total = quotes::format_amount(priced.total, priced.currency.minor_units(), lang);
+            // In the customer's way of writing numbers: Spanish in the US is 1,234.50, in
+            // Argentina and Austria 1.234,50.
+            let style = quotes::NumberStyle::of(lang, program::Country::parse(&q.country).ok());
+            let total = quotes::format_number(priced.total, priced.currency.minor_units(), style);
+            let (group, point) = match (lang, q.country.as_str()) {
+                (QuoteLang::Es, "AR" | "AT") => ('.', ','),
+                _ => (',', '.'),
+            };
+            assert_eq!(
+                style,
+                quotes::NumberStyle { group, point },
+                "{lang:?} {}",
+                q.country
+            );
             let valid = quotes::format_date(q.valid_until.parse().unwrap(), lang);
             for needle in [
                 q.number.as_str(),

@@ -99,6 +99,24 @@ impl Country {
         std::str::from_utf8(&self.0).expect("country codes are ASCII")
     }
 
+    /// The currency the program bills customers and partners of the country in: their own where
+    /// the program has it, euros across the EU and Spain, US dollars elsewhere.
+    pub fn currency(self) -> crate::money::Currency {
+        use crate::money::Currency;
+        match self.code() {
+            "US" | "PR" | "EC" | "SV" | "PA" => Currency::USD,
+            "CA" => Currency::CAD,
+            "MX" => Currency::MXN,
+            "BR" => Currency::BRL,
+            "CO" => Currency::COP,
+            "CL" => Currency::CLP,
+            "AR" => Currency::ARS,
+            "PE" => Currency::PEN,
+            _ if self.region() == Region::EuEs => Currency::EUR,
+            _ => Currency::USD,
+        }
+    }
+
     /// The region the country belongs to.
     pub fn region(&self) -> Region {
         Region::ALL

@@ -12,4 +12,9 @@ export type QuoteList = { quotes: Array<QuoteView>, catalog: Array<CatalogOption
 /**
  * Currencies with a synced FX rate.
  */
-currencies: Array<Currency>, tier: Tier, partner_currency: Currency, validity_days: number, };
+currencies: Array<Currency>, tier: Tier, partner_currency: Currency, validity_days: number, 
+/**
+ * The currency each country's customers pay in (ISO code → currency), for the builder's
+ * default.
+ */
+country_currencies: { [key in string]?: Currency }, };

@@ -49,6 +49,15 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   return interpolate(catalogs[state.locale][key], params);
 }
 
+/** Messages with a plural form: `<key>.one` and `<key>.other` in the catalog. */
+export type PluralKey = { [K in MessageKey]: K extends `${infer Base}.one` ? Base : never }[MessageKey];
+
+/** The form of `key` the current language uses for `count` ({n} is the count, formatted). */
+export function tn(key: PluralKey, count: number, params: Record<string, string | number> = {}): string {
+  const form = new Intl.PluralRules(state.locale).select(count) === "one" ? "one" : "other";
+  return t(`${key}.${form}` as MessageKey, { ...params, n: formatCount(count, state.locale) });
+}
+
 export const fmt = {
   credits: (v: string) => formatCredits(v, state.locale),
   signedCredits: (v: string) => formatSignedCredits(v, state.locale),

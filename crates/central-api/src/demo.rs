@@ -87,11 +87,6 @@ pub fn fx_rates(as_of: NaiveDate) -> Vec<FxRate> {
     .collect()
 }
 
-/// The currency a partner or customer in `country` pays in.
-pub fn currency_of(country: Country) -> Currency {
-    country.currency()
-}
-
 /// The catalog the demo program sells: core bundles per brand, skills and packs.
 pub fn catalog() -> Vec<CatalogItem> {
     use Billing::*;
@@ -655,7 +650,7 @@ fn partners(g: &mut Gen, n: usize) -> Vec<Partner> {
                 discount_rate: rate_for(&mut g.rng, tier),
                 country,
                 brands,
-                currency: currency_of(country),
+                currency: country.currency(),
                 joined_on: g.days_ago(years),
                 account_manager: g.pick(ACCOUNT_MANAGERS).to_string(),
             }

@@ -306,8 +306,8 @@ async fn shown(store: &Store, partner: PartnerId, only: Option<DealId>) -> Resul
         .collect::<Result<_>>()?;
     let user = user_name(store).await?;
     let queued = sqlx::query(
-        "SELECT id, entity_id, payload, status, last_error, created_at, applied, base_version \
-         FROM outbox WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2) ORDER BY seq",
+        "SELECT id, entity_id, payload, status, last_error, created_at FROM outbox \
+         WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2) ORDER BY seq",
     )
     .bind(ENTITY)
     .bind(only.map(|d| d.to_string()))
@@ -353,11 +353,6 @@ async fn shown(store: &Store, partner: PartnerId, only: Option<DealId>) -> Resul
                 let Some(item) = out.iter_mut().find(|s| s.deal.id == id) else {
                     continue;
                 };
-                // Applied by the platform: shown until the copy it was made on is replaced.
-                let applied = q.try_get::<i64, _>("applied")? == 1;
-                if applied && q.try_get::<Option<i64>, _>("base_version")? != Some(item.version) {
-                    continue;
-                }
                 if status == "pending" {
                     // As the platform will: a change it would refuse stays pending until it does.
                     let mut edited = item.deal.clone();

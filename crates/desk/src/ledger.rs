@@ -158,8 +158,8 @@ pub async fn page(
     })
 }
 
-/// The balance as of the last sync plus the purchases still waiting to be sent: what the partner
-/// can count on.
+/// The balance as of the last sync plus the purchases not in it yet ([`pending_purchases`]): what
+/// the partner can count on.
 pub async fn provisional_balance(store: &Store, partner: PartnerId) -> Result<Credits> {
     let synced: i64 = sqlx::query_scalar(
         "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?",
@@ -181,14 +181,13 @@ pub async fn provisional_balance(store: &Store, partner: PartnerId) -> Result<Cr
     ))
 }
 
-/// Purchases for `partner` made here and not yet in the synced ledger: waiting in the outbox, or
-/// applied by the central API but not downloaded yet (its ledger line takes the mutation's id);
-/// refused ones are not counted.
+/// Purchases for `partner` made here and not yet in the synced ledger: waiting to be sent, or
+/// applied by the central API and waiting for their ledger line (the page that brings the line
+/// takes the outbox row away in the same transaction); refused ones are not counted.
 pub async fn pending_purchases(store: &Store, partner: PartnerId) -> Result<Vec<PendingPurchase>> {
     let rows = sqlx::query(
         "SELECT id, payload, created_at FROM outbox \
          WHERE status = 'pending' AND entity = 'credit_purchase' \
-         AND (applied = 0 OR NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.id = outbox.id)) \
          AND json_extract(payload, '$.input.partner_id') = ? \
          ORDER BY seq",
     )

@@ -1538,8 +1538,6 @@ async fn all_action_items(
                 continue;
             }
             match items.iter_mut().find(|(i, _)| i.id == item.id) {
-                // Applied by the platform and already downloaded (the row goes at the round's end).
-                Some((synced, _)) if *synced == item => {}
                 Some(slot) => *slot = (item, true),
                 None => items.push((item, true)),
             }

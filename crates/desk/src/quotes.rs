@@ -179,10 +179,16 @@ async fn priced(
             currency: p.currency,
         }));
     };
+    // A saved quote was checked against the partner's brands when it was made.
+    let saved_brand = [brand];
     let seller = Seller {
         tier: with.map_or(p.tier, |w| w.tier),
         rate: with.map_or(p.rate, |w| w.rate),
-        brands: &p.brands,
+        brands: if with.is_some() {
+            &saved_brand
+        } else {
+            &p.brands
+        },
         fx: partner_fx,
         balance: crate::ledger::provisional_balance(store, p.id).await?,
     };
@@ -452,6 +458,18 @@ pub async fn set_status(store: &Store, quote_id: &str, to: QuoteStatus) -> Resul
             ),
         });
     }
+    // As the platform: sent or accepted only while valid.
+    if matches!(to, QuoteStatus::Sent | QuoteStatus::Accepted)
+        && current.valid_until < Utc::now().date_naive()
+    {
+        return Err(DeskError::InvalidInput {
+            field: "status",
+            reason: format!(
+                "the quote was valid until {}; save the draft again, or revise the quote",
+                current.valid_until
+            ),
+        });
+    }
     let mut w = LocalWrite::begin(store).await?;
     w.enqueue(
         ENTITY,
@@ -522,7 +540,7 @@ async fn shown(store: &Store, partner: PartnerId, only: Option<QuoteId>) -> Resu
         })
         .collect::<Result<_>>()?;
     let queued = sqlx::query(
-        "SELECT id, payload, status, last_error, applied FROM outbox \
+        "SELECT id, payload, status, last_error FROM outbox \
          WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2) ORDER BY seq",
     )
     .bind(ENTITY)
@@ -534,8 +552,6 @@ async fn shown(store: &Store, partner: PartnerId, only: Option<QuoteId>) -> Resu
         let kind: MutationKind = serde_json::from_str(&payload)
             .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
         let pending = q.try_get::<String, _>("status")? == "pending";
-        // Applied by the platform but not downloaded yet: shown as pending until it is.
-        let applied = q.try_get::<i64, _>("applied")? == 1;
         let refused = RefusedChange {
             id: q.try_get("id")?,
             reason: q
@@ -545,7 +561,6 @@ async fn shown(store: &Store, partner: PartnerId, only: Option<QuoteId>) -> Resu
         match kind {
             MutationKind::SaveQuote { quote } if quote.partner_id == partner => {
                 match out.iter_mut().find(|s| s.quote.id == quote.id) {
-                    Some(s) if applied && s.quote == quote => {}
                     Some(s) if pending => {
                         s.quote = quote;
                         s.pending = true;

@@ -20,9 +20,10 @@
 //! mirror still filling anyway).
 //!
 //! Push: pending outbox rows go in order, in batches, with an `Idempotency-Key` derived from the
-//! batch's mutation ids so a resend is recognised. Each mutation comes back applied (removed
-//! from the outbox), rejected (kept, with its reason, for the user; it never blocks the rest) or
-//! retry (kept pending).
+//! batch's mutation ids so a resend is recognised. Each mutation comes back applied (kept, marked
+//! applied and never sent again, until the page that brings the platform's copy of its row takes
+//! it away in the same transaction, so the screen never shows neither), rejected (kept, with its
+//! reason, for the user; it never blocks the rest) or retry (kept pending).
 //!
 //! Transient failures (network, 5xx, 429/503, a broken page) are retried with exponential
 //! back-off and jitter, honouring `Retry-After`; the background loop keeps probing while offline
@@ -307,7 +308,8 @@ impl SyncEngine {
         let outcome = async {
             self.push(&mut report).await?;
             self.pull(&mut report).await?;
-            // The download has brought the platform's copy of every change it applied.
+            // Each page took away the applied changes it brought; a whole download has brought
+            // them all (a change that touched nothing this user sees included).
             sqlx::query("DELETE FROM outbox WHERE applied = 1")
                 .execute(self.store.pool())
                 .await?;
@@ -891,10 +893,36 @@ async fn apply_page(
     {
         pending.entry(entity).or_default().insert(id);
     }
+    // Changes the platform applied that wait for their copy: (entity, id) → outbox ids, and a
+    // purchase by its ledger line's id (the mutation's own).
+    let mut waiting: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for (id, entity, entity_id) in sqlx::query_as::<_, (String, String, String)>(
+        "SELECT id, entity, entity_id FROM outbox WHERE applied = 1",
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    {
+        let key = if entity == "credit_purchase" {
+            (Entity::LedgerEntry.as_str().to_string(), id.clone())
+        } else {
+            (entity, entity_id)
+        };
+        waiting.entry(key).or_default().push(id);
+    }
+    let mut arrived: Vec<String> = Vec::new();
     let mut applied = Applied::default();
     let mut rows = Rows::default();
     let mut deletes: HashMap<Entity, Vec<String>> = HashMap::new();
     for change in &page.changes {
+        if !waiting.is_empty() {
+            // The feed holds each row's latest change: this one includes every change the
+            // platform applied to the row before the download began.
+            if let Some(ids) =
+                waiting.remove(&(change.entity.as_str().to_string(), change.id.clone()))
+            {
+                arrived.extend(ids);
+            }
+        }
         // Deals and quotes are the exception: the mirror holds only the platform's copy, and the
         // app shows a user's pending changes on top of it (see `deals`), so the copy stays
         // current.
@@ -943,6 +971,12 @@ async fn apply_page(
     let written = store::upsert_rows(&mut tx, &rows).await?;
     for (entity, ids) in &deletes {
         delete_rows(&mut tx, *entity, ids).await?;
+    }
+    for id in &arrived {
+        sqlx::query("DELETE FROM outbox WHERE id = ? AND applied = 1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
     store::mark_figures_dirty(&mut tx, &rows.touched_partners()).await?;
 

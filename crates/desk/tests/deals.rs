@@ -303,14 +303,36 @@ async fn local_precheck_registration_expires_after_the_policys_period() {
 }
 
 #[tokio::test]
-async fn a_change_the_platform_applied_stays_shown_when_the_download_then_fails() {
+async fn a_change_the_platform_applied_is_shown_once_when_the_download_breaks_partway() {
     let w = world().await;
     let country = w.free_country(Region::Latam);
     let p = w.partner(|p| p.brands.contains(&Brand::CentroPago));
     let d = w.device("a", "Pat", Role::PartnerAdmin, &p).await;
+    // One change per page, so a download can break between the deal and the purchase.
+    let token = w
+        .server
+        .create_token("Pat", Role::PartnerAdmin, &[p.id])
+        .await
+        .unwrap();
+    let api = ApiClient::new(w.server.base_url().parse().unwrap(), Token::new(&token)).unwrap();
+    let engine = desk::sync::SyncEngine::new(
+        d.store.clone(),
+        api,
+        SyncOptions {
+            page_size: 1,
+            min_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(100),
+            max_retries: 2,
+            ..SyncOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     let before = desk::ledger::provisional_balance(&d.store, p.id)
         .await
         .unwrap();
+    let with_purchase = Credits::rounded(before.amount() + Credits::whole(500).amount());
+    let balance = || desk::ledger::provisional_balance(&d.store, p.id);
     let saved = deals::register(
         &d.store,
         &form(&p, "Ferretería Luna", &country, Brand::CentroPago),
@@ -329,52 +351,71 @@ async fn a_change_the_platform_applied_stays_shown_when_the_download_then_fails(
     )
     .await
     .unwrap();
-    let with_purchase = Credits::rounded(before.amount() + Credits::whole(500).amount());
+    let shown = |list: &deals::DealList| {
+        list.deals
+            .iter()
+            .filter(|x| x.id == saved.id)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
 
-    // The upload goes through, then every try at the download breaks mid-page.
-    w.server.faults().drop_next_pages(5);
-    assert!(d.engine.run_once().await.is_err());
+    // Everything is uploaded; no page of the download gets through.
+    w.server.faults().drop_next_pages(100);
+    assert!(engine.run_once().await.is_err());
     let list = deals::list(&d.store, p.id, as_of()).await.unwrap();
-    let shown = list
-        .deals
-        .iter()
-        .find(|x| x.id == saved.id)
-        .expect("the registration is still on screen");
-    assert!(shown.pending);
+    let deal = shown(&list);
+    assert_eq!(deal.len(), 1, "the registration is still on screen, once");
+    assert!(deal[0].pending);
+    assert_eq!(balance().await.unwrap(), with_purchase);
     assert_eq!(
-        desk::ledger::provisional_balance(&d.store, p.id)
-            .await
-            .unwrap(),
-        with_purchase
+        engine.status().borrow().pending,
+        0,
+        "nothing waits to be sent"
     );
-    let waiting = d.engine.status().borrow().pending;
-    assert_eq!(waiting, 0, "applied changes are not waiting to be sent");
 
-    // The next round downloads the platform's copies: shown once, sent once.
-    let mut synced = false;
-    for _ in 0..3 {
-        synced = d.engine.run_once().await.is_ok();
-        if synced {
-            break;
-        }
-    }
-    assert!(synced);
+    // The download brings the deal, then breaks before the purchase's ledger line.
+    w.server.faults().clear();
+    w.server.faults().whole_next_pages(1);
+    w.server.faults().drop_next_pages(100);
+    assert!(engine.run_once().await.is_err());
     let list = deals::list(&d.store, p.id, as_of()).await.unwrap();
-    let decided = list.deals.iter().find(|x| x.id == saved.id).unwrap();
-    assert!(!decided.pending);
-    assert_eq!(decided.status, DealStatus::Approved);
-    assert_eq!(
-        desk::ledger::provisional_balance(&d.store, p.id)
-            .await
-            .unwrap(),
-        with_purchase
+    let deal = shown(&list);
+    assert_eq!(deal.len(), 1);
+    assert!(
+        !deal[0].pending,
+        "the platform's copy replaced the applied change"
     );
+    assert_eq!(deal[0].status, DealStatus::Approved);
+    assert_eq!(balance().await.unwrap(), with_purchase, "counted once");
+
+    // The whole download: the purchase is in the ledger, counted once, and nothing is left.
+    w.server.faults().clear();
+    engine.run_once().await.unwrap();
+    assert_eq!(balance().await.unwrap(), with_purchase);
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
         .fetch_one(d.store.pool())
         .await
         .unwrap();
     assert_eq!(left, 0);
     assert_eq!(server_deals_named(&w, "Ferretería Luna").await.len(), 1);
+    let purchases = w
+        .data
+        .ledger
+        .iter()
+        .filter(|l| l.partner_id == p.id && l.kind == program::contract::LedgerKind::Purchase)
+        .count();
+    let lines: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM ledger_entries WHERE partner_id = ? AND kind = 'purchase'",
+    )
+    .bind(p.id.to_string())
+    .fetch_one(d.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        lines as usize,
+        purchases + 1,
+        "the purchase reached the platform once"
+    );
 }
 
 /// The test binary runs itself as a child that saves a deal and is then killed (SIGKILL).

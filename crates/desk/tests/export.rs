@@ -520,6 +520,17 @@ async fn pipeline_export_carries_the_screens_cells_stage_totals_win_rate_and_for
         .iter()
         .max_by_key(|p| data.deals.iter().filter(|d| d.partner_id == p.id).count())
         .unwrap();
+    // The program policy a sync would bring, with its FX rates: amounts in the partner's money.
+    desk.store()
+        .set_state(
+            desk::sync::PROGRAM_POLICY,
+            &serde_json::to_string(&program::contract::ProgramPolicy::reference(
+                central_api::demo::fx_rates(as_of()),
+            ))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
     let screen = desk::deals::list(desk.store(), partner.id, as_of())
         .await
         .unwrap()
@@ -554,8 +565,27 @@ async fn pipeline_export_carries_the_screens_cells_stage_totals_win_rate_and_for
             cell.country.as_str()
         };
         assert_eq!(row[0], Data::String(territory.into()));
+        let stage = match cell.stage {
+            program::deals::DealStage::Registered => "Registered",
+            program::deals::DealStage::Qualified => "Qualified",
+            program::deals::DealStage::Proposal => "Proposal",
+            program::deals::DealStage::Won => "Won",
+            program::deals::DealStage::Lost => "Lost",
+        };
+        assert_eq!(row[1], Data::String(stage.into()));
         assert_eq!(float(&row[2]) as u32, cell.deals);
         assert_eq!(credits(&row[3]), cell.credits.parse::<Decimal>().unwrap());
+        // In the partner's currency, at the screen's figure (cents exact).
+        let fiat: Decimal = cell
+            .fiat
+            .as_deref()
+            .expect("a synced rate")
+            .parse()
+            .unwrap();
+        assert_eq!(
+            Money::rounded(fiat, screen.currency).amount,
+            Decimal::new(cents(float(&row[4])), 2)
+        );
     }
     let closed = &rows[rows.len() - 2];
     assert_eq!(closed[0], Data::String("Closed: won and lost".into()));

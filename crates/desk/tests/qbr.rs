@@ -850,12 +850,36 @@ fn the_bundled_deck_template_has_no_warnings() {
 #[tokio::test]
 async fn the_batch_command_writes_a_deck_and_a_workbook_for_every_partner_in_scope() {
     let w = world().await;
-    let p = w.partner(|p| p.tier == Tier::Strategic);
-    let store = account_manager(&w, &p).await;
+    // An account manager over partners of three tiers: two with QBRs, one without.
+    let scope: Vec<Partner> = [Tier::Strategic, Tier::Regional, Tier::Authorized]
+        .into_iter()
+        .map(|tier| w.partner(|p| p.tier == tier))
+        .collect();
+    let ids: Vec<_> = scope.iter().map(|p| p.id).collect();
+    let token = w
+        .server
+        .create_token("ana.am", Role::PlatformAccountManager, &ids)
+        .await
+        .unwrap();
+    let store = Store::open(&w.dir.path().join("am").join(desk::store::CACHE_FILE))
+        .await
+        .unwrap();
+    common::engine(&w.server, &store, &token)
+        .await
+        .run_once()
+        .await
+        .unwrap();
     let partners: i64 = sqlx::query_scalar("SELECT count(*) FROM partners")
         .fetch_one(store.pool())
         .await
         .unwrap();
+    assert_eq!(partners, 3);
+    let quarter: Quarter = QUARTER.parse().unwrap();
+    let mut names = Vec::new();
+    for p in &scope {
+        let review = qbr::review(&store, p.id, quarter, as_of()).await.unwrap();
+        names.push((p.tier, qbr::file_name(&review, "pdf")));
+    }
     store.pool().close().await;
     let out = w.dir.path().join("decks");
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_partner-desk-qbr"))
@@ -877,16 +901,21 @@ async fn the_batch_command_writes_a_deck_and_a_workbook_for_every_partner_in_sco
         .collect();
     let decks = files.iter().filter(|f| f.ends_with(".pdf")).count();
     let books = files.iter().filter(|f| f.ends_with(".xlsx")).count();
-    assert!(partners >= 1);
-    assert_eq!(
-        (decks, books),
-        (partners as usize, partners as usize),
-        "{files:?}"
-    );
+    assert_eq!((decks, books), (3, 3), "{files:?}");
     assert!(
         stdout.contains(&format!("{partners} decks and workbooks for {QUARTER}")),
         "{stdout}"
     );
+    // Each partner's deck, in Spanish; only the Authorized partner's says it is an internal review.
+    for (tier, name) in &names {
+        let text = pdftotext(&out.join(name));
+        assert!(text.contains("Revisión"), "{name}: {text}");
+        assert_eq!(
+            text.contains("Revisión interna"),
+            *tier == Tier::Authorized,
+            "{tier:?} {name}"
+        );
+    }
 
     // A quarter that is not one: a clear error, nothing written.
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_partner-desk-qbr"))

@@ -176,4 +176,12 @@ describe("the deal edit", () => {
       ),
     ).toBe(true);
   });
+
+  it("stops flagging once the field is changed again after the lost edit", () => {
+    const lost = { at: "2026-10-03T00:00:00Z", by: "Rita", what: { change: "lost", field: "owner", wanted: "Bo", kept: "Ana" } } as const;
+    const again = { at: "2026-10-04T00:00:00Z", by: "Rita", what: { change: "set", field: "owner", from: "Ana", to: "Bo" } } as const;
+    const other = { at: "2026-10-04T00:00:00Z", by: "Rita", what: { change: "set", field: "notes", from: "", to: "call" } } as const;
+    expect(hasLostEdit(deal({ history: [lost, again] }))).toBe(false);
+    expect(hasLostEdit(deal({ history: [lost, other] }))).toBe(true);
+  });
 });

@@ -95,9 +95,15 @@ export function dealFieldText(field: DealField, value: string): string {
   }
 }
 
-/** Whether an edit of this deal was overridden by a change the platform accepted first. */
-export const hasLostEdit = (deal: Pick<DealView, "history">): boolean =>
-  deal.history.some((e) => e.what.change === "lost");
+/** Whether an edit of this deal was overridden by a change the platform accepted first, and no
+ * later change of that field has been made since (then the badge has done its job). */
+export function hasLostEdit(deal: Pick<DealView, "history">): boolean {
+  const last = new Map<string, string>();
+  for (const e of deal.history) {
+    if (e.what.change === "set" || e.what.change === "lost") last.set(e.what.field, e.what.change);
+  }
+  return [...last.values()].includes("lost");
+}
 
 /**
  * Whether the deal's fields can still be edited: its registration is approved or still pending,

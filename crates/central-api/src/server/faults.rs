@@ -29,6 +29,7 @@ struct Switch {
     unavailable: AtomicU32,
     rate_limited: AtomicU32,
     retry_after_secs: AtomicU64,
+    whole_pages: AtomicU32,
     drop_pages: AtomicU32,
     truncate_pages: AtomicU32,
     corrupt_pages: AtomicU32,
@@ -65,6 +66,12 @@ impl Faults {
         self.inner.rate_limited.fetch_add(n, Ordering::SeqCst);
     }
 
+    /// The next `n` changes pages are sent whole before the armed page faults apply: a download
+    /// that breaks partway.
+    pub fn whole_next_pages(&self, n: u32) {
+        self.inner.whole_pages.fetch_add(n, Ordering::SeqCst);
+    }
+
     /// The next `n` changes pages send part of their body, then drop the connection.
     pub fn drop_next_pages(&self, n: u32) {
         self.inner.drop_pages.fetch_add(n, Ordering::SeqCst);
@@ -87,6 +94,7 @@ impl Faults {
         for counter in [
             &s.unavailable,
             &s.rate_limited,
+            &s.whole_pages,
             &s.drop_pages,
             &s.truncate_pages,
             &s.corrupt_pages,
@@ -98,6 +106,9 @@ impl Faults {
     /// Takes one armed page fault, if any (a page suffers one fault at a time).
     pub(crate) fn take_page_fault(&self) -> Option<PageFault> {
         let s = &self.inner;
+        if take(&s.whole_pages) {
+            return None;
+        }
         [
             (&s.drop_pages, PageFault::Drop),
             (&s.truncate_pages, PageFault::Truncate),

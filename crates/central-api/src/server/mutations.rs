@@ -21,7 +21,7 @@ use program::deals::{
     DealStatus, Registrant, Registration, TerritoryClaim,
 };
 use program::quotes::{
-    price, valid_until, Quote, QuoteId, QuoteRule, QuoteStatus, Request, Seller,
+    price, valid_until, PricedWith, Quote, QuoteId, QuoteRule, QuoteStatus, Request, Seller,
 };
 use program::{fiat_for_credits, Credits, Currency, FxRate};
 use sha2::{Digest, Sha256};
@@ -162,7 +162,7 @@ async fn decide(
             partner_id,
             from,
             to,
-        } => set_quote_status(&mut w, caller, *id, *partner_id, *from, *to).await?,
+        } => set_quote_status(&mut w, state, caller, *id, *partner_id, *from, *to).await?,
         MutationKind::SaveActionItem { item } => save_action_item(&mut w, caller, item).await?,
     };
     w.record_decision(mutation.id, &caller.user, &outcome)
@@ -541,15 +541,26 @@ async fn save_quote(
     if let Err(rule) = price(&seller, &request, &catalog) {
         return Ok(rejected(ProblemCode::RuleViolation, quote_rule_text(&rule)));
     }
-    if let Some(sku) = quote
-        .priced_with
-        .as_ref()
-        .and_then(|with| with.changed_item(&catalog))
-    {
-        return Ok(rejected(
-            ProblemCode::RuleViolation,
-            format!("The catalog's price or terms of {sku} changed since this quote was priced; price it again."),
-        ));
+    // What the quote was priced with must be what the platform prices it with today: the
+    // catalog entries of exactly its lines, and the partner's tier and rate.
+    if let Some(with) = &quote.priced_with {
+        let today =
+            PricedWith::capture(&quote.lines, &catalog, partner.tier, partner.discount_rate);
+        if *with != today {
+            let changed = with
+                .changed_item(&catalog)
+                .map(str::to_string)
+                .or_else(|| (with.items != today.items).then(|| "an item".to_string()));
+            return Ok(rejected(
+                ProblemCode::RuleViolation,
+                match changed {
+                    Some(sku) => format!(
+                        "The catalog's price or terms of {sku} changed since this quote was priced; price it again."
+                    ),
+                    None => "This partner's tier or discount rate changed since this quote was priced; price it again.".to_string(),
+                },
+            ));
+        }
     }
     w.put_quote(quote).await?;
     Ok(Outcome::Applied)
@@ -587,6 +598,7 @@ fn quote_rule_text(rule: &QuoteRule) -> String {
 /// Moves a quote along draft → sent → accepted / declined / expired.
 async fn set_quote_status(
     w: &mut WriteTx,
+    state: &AppState,
     caller: &Caller,
     id: QuoteId,
     partner_id: PartnerId,
@@ -615,6 +627,17 @@ async fn set_quote_status(
                 "This quote is {}; it cannot become {}.",
                 quote.status.as_str(),
                 to.as_str()
+            ),
+        ));
+    }
+    // A customer can be sent, or accept, a quote only while it is valid.
+    if matches!(to, QuoteStatus::Sent | QuoteStatus::Accepted) && quote.valid_until < state.today()
+    {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            format!(
+                "This quote was valid until {}; save the draft again, or revise the quote.",
+                quote.valid_until
             ),
         ));
     }

@@ -310,3 +310,66 @@ async fn a_sent_quote_expires_after_its_last_valid_day_and_a_draft_does_not() {
     };
     assert!(!reason(&send(&h, &p, accept).await).is_empty());
 }
+
+#[tokio::test]
+async fn a_quote_priced_with_terms_the_partner_no_longer_has_is_refused() {
+    let h = start().await;
+    let p = partner(&h, Brand::CentroPago, Tier::Specialist);
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    // Priced when the partner had another rate (still in its band).
+    let other_rate = if p.discount_rate == Tier::Specialist.band().min {
+        Tier::Specialist.band().max
+    } else {
+        Tier::Specialist.band().min
+    };
+    q.priced_with = Some(PricedWith::capture(
+        &q.lines,
+        &h.data.catalog,
+        p.tier,
+        other_rate,
+    ));
+    assert!(
+        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+            .contains("tier or discount rate changed")
+    );
+    // Priced with an item list that is not its lines'.
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    q.priced_with = Some(PricedWith::capture(
+        &[LineInput {
+            sku: "ONBOARD".into(),
+            quantity: 1,
+            months: None,
+        }],
+        &h.data.catalog,
+        p.tier,
+        p.discount_rate,
+    ));
+    assert!(
+        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+            .contains("changed since this quote was priced")
+    );
+}
+
+#[tokio::test]
+async fn a_quote_past_its_last_valid_day_cannot_be_sent() {
+    let h = start().await;
+    let p = partner(&h, Brand::RemindLedger, Tier::Regional);
+    let mut q = quote(&p, "US", Brand::RemindLedger, "CORE-RL", Some(12));
+    q.created_on = as_of() - chrono::Days::new(40);
+    q.valid_until = valid_until(q.created_on, 30);
+    assert_eq!(
+        send(&h, &p, MutationKind::SaveQuote { quote: q.clone() }).await,
+        Outcome::Applied
+    );
+    let to_sent = MutationKind::SetQuoteStatus {
+        id: q.id,
+        partner_id: p.id,
+        from: QuoteStatus::Draft,
+        to: QuoteStatus::Sent,
+    };
+    assert!(reason(&send(&h, &p, to_sent).await).contains("was valid until"));
+    assert_eq!(
+        h.server.store().quote(q.id).await.unwrap().unwrap().status,
+        QuoteStatus::Draft
+    );
+}

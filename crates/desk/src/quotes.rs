@@ -241,10 +241,31 @@ async fn customer_side(store: &Store, form: &QuoteForm) -> Result<(Country, Bran
     Ok((country, brand, fx))
 }
 
+/// The platform takes a quote only at a rate of the last `validity` days: a laptop offline for
+/// longer must sync before it quotes in another currency.
+async fn fx_rule(store: &Store, fx: &FxRate) -> Result<Option<QuoteRule>> {
+    let days = validity_days(store).await?;
+    Ok(
+        (!program::quotes::fx_rate_usable(fx, days, Utc::now().date_naive())).then_some(
+            QuoteRule::FxRateTooOld {
+                currency: fx.currency,
+                as_of: fx.as_of,
+                days,
+            },
+        ),
+    )
+}
+
 /// Prices a form as the seller builds it.
 pub async fn check(store: &Store, form: &QuoteForm) -> Result<QuoteCheck> {
     let p = partner(store, crate::partners::parse_id(&form.partner_id)?).await?;
     let (country, brand, fx) = customer_side(store, form).await?;
+    if let Some(rule) = fx_rule(store, &fx).await? {
+        return Ok(QuoteCheck {
+            priced: None,
+            rule: Some(rule),
+        });
+    }
     Ok(
         match priced(store, &p, country, brand, &fx, &form.lines, None).await? {
             Ok(q) => QuoteCheck {
@@ -310,7 +331,13 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
             reason: "name the customer or prospect".into(),
         });
     }
-    if let Err(rule) = priced(store, &p, country, brand, &fx, &form.lines, None).await? {
+    let broken = match fx_rule(store, &fx).await? {
+        Some(rule) => Err(rule),
+        None => priced(store, &p, country, brand, &fx, &form.lines, None)
+            .await?
+            .map(|_| ()),
+    };
+    if let Err(rule) = broken {
         return Err(DeskError::InvalidInput {
             field: "quote",
             reason: serde_json::to_string(&rule).unwrap_or_default(),

@@ -300,6 +300,62 @@ async fn an_early_access_item_is_quoted_for_a_specialist_and_refused_for_an_auth
 }
 
 #[tokio::test]
+async fn a_rate_older_than_a_quotes_validity_is_refused_before_anything_is_queued() {
+    let w = world().await;
+    let p = w
+        .partner(|p| p.brands.contains(&Brand::CentroPago) && p.currency != program::Currency::USD);
+    let d = w.device("o", "Oli", Role::PartnerSales, &p).await;
+    // The laptop's last sync was 31 days ago: its rates are a quote's validity (30 days) old.
+    let mut policy = desk::sync::program_policy(&d.store).await.unwrap().unwrap();
+    let old = chrono::Utc::now().date_naive() - chrono::Days::new(31);
+    for rate in &mut policy.fx_rates {
+        rate.as_of = old;
+    }
+    d.store
+        .set_state(
+            desk::sync::PROGRAM_POLICY,
+            &serde_json::to_string(&policy).unwrap(),
+        )
+        .await
+        .unwrap();
+    let f = form(
+        &p,
+        "Tarde SA",
+        Brand::CentroPago,
+        QuoteLang::Es,
+        lines_for(Brand::CentroPago),
+    );
+    let check = quotes::check(&d.store, &f).await.unwrap();
+    assert_eq!(
+        check.rule,
+        Some(QuoteRule::FxRateTooOld {
+            currency: p.currency,
+            as_of: old,
+            days: 30
+        })
+    );
+    let err = quotes::save(&d.store, &f, "Oli").await.unwrap_err();
+    assert!(err.to_string().contains("fx_rate_too_old"), "{err}");
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(d.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(queued, 0);
+    // A day fresher, the same quote is taken.
+    for rate in &mut policy.fx_rates {
+        rate.as_of = old + chrono::Days::new(1);
+    }
+    d.store
+        .set_state(
+            desk::sync::PROGRAM_POLICY,
+            &serde_json::to_string(&policy).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(quotes::check(&d.store, &f).await.unwrap().rule, None);
+}
+
+#[tokio::test]
 async fn a_sent_quote_keeps_its_prices_when_the_catalog_or_the_partners_tier_changes() {
     let w = world().await;
     let specialist = seller(&w, Brand::RemindLedger, Some(Tier::Specialist));

@@ -89,6 +89,13 @@ pub enum QuoteRule {
     NoFxRate {
         currency: Currency,
     },
+    /// The exchange rate is older than a quote's validity: the platform no longer takes it.
+    FxRateTooOld {
+        currency: Currency,
+        #[ts(type = "string")]
+        as_of: NaiveDate,
+        days: u32,
+    },
 }
 
 /// What pricing needs to know about the partner.
@@ -285,6 +292,13 @@ pub fn price(
         top_up,
         top_up_cost: cost(top_up)?.amount,
     })
+}
+
+/// Whether the platform still takes a quote priced at `rate` on `today`: a rate it published is
+/// good for a quote's validity (`days`) from its own date, so a quote priced offline at the last
+/// synced rate lands as long as that rate is recent.
+pub fn fx_rate_usable(rate: &FxRate, days: u32, today: NaiveDate) -> bool {
+    rate.currency == Currency::USD || valid_until(rate.as_of, days) >= today
 }
 
 /// The last day a quote made on `created_on` is valid: `days` later (30 in the reference policy).

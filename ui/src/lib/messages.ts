@@ -512,6 +512,7 @@ export const en = {
   "quotes.rule.months_required": "Line {line}: a monthly item needs a number of months.",
   "quotes.rule.months_not_allowed": "Line {line}: a one-off item takes no months.",
   "quotes.rule.no_fx_rate": "There is no exchange rate for {currency}; sync once to get them.",
+  "quotes.rule.fx_rate_too_old": "This computer's {currency} exchange rate dates from {date}, more than {days} days ago, and the platform no longer takes it. Sync to get today's rate, or quote in USD.",
   "quotes.existing_customer": "Quoting an existing customer.",
   "quotes.prospect": "A new prospect: pick an existing customer from the list, or type a new name.",
 } as const;
@@ -1027,6 +1028,7 @@ export const es: Record<MessageKey, string> = {
   "quotes.rule.months_required": "Línea {line}: un concepto mensual necesita un número de meses.",
   "quotes.rule.months_not_allowed": "Línea {line}: un concepto único no lleva meses.",
   "quotes.rule.no_fx_rate": "No hay tipo de cambio para {currency}; sincroniza para obtenerlos.",
+  "quotes.rule.fx_rate_too_old": "El tipo de cambio de {currency} de este equipo es del {date}, de hace más de {days} días, y la plataforma ya no lo acepta. Sincroniza para obtener el de hoy, o cotiza en USD.",
   "quotes.existing_customer": "Cotización para un cliente existente.",
   "quotes.prospect": "Un prospecto nuevo: elige un cliente existente de la lista o escribe un nombre nuevo.",
 };

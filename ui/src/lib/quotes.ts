@@ -3,7 +3,7 @@
 import type { QuoteRule } from "../ipc/QuoteRule";
 import type { QuoteStatus } from "../ipc/QuoteStatus";
 import type { Locale } from "./format";
-import { locale, t } from "./i18n.svelte";
+import { fmt, locale, t } from "./i18n.svelte";
 import type { MessageKey } from "./messages";
 
 export const quoteStatusKey = (s: QuoteStatus): MessageKey => `quotes.status.${s}`;
@@ -35,6 +35,8 @@ export function quoteRuleText(rule: QuoteRule): string {
       return t("quotes.rule.months_not_allowed", { line: String(rule.line) });
     case "no_fx_rate":
       return t("quotes.rule.no_fx_rate", { currency: rule.currency });
+    case "fx_rate_too_old":
+      return t("quotes.rule.fx_rate_too_old", { currency: rule.currency, date: fmt.date(rule.as_of), days: String(rule.days) });
   }
 }
 

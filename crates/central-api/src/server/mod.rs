@@ -133,7 +133,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     }
     let as_of = store.as_of().await?.unwrap_or(config.as_of);
     let faults = Faults::default();
-    let policy = ProgramPolicy::reference(demo::fx_rates(as_of));
+    // The reference platform publishes its (fixed) rates afresh each day it starts: a quote made
+    // on a laptop is judged against the rate of the day it synced.
+    let today = config
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let policy = ProgramPolicy::reference(demo::fx_rates(today));
     store.publish_fx_rates(&policy.fx_rates).await?;
     let state = AppState {
         store: store.clone(),

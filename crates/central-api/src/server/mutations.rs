@@ -21,7 +21,8 @@ use program::deals::{
     DealStatus, Registrant, Registration, TerritoryClaim,
 };
 use program::quotes::{
-    price, valid_until, PricedWith, Quote, QuoteId, QuoteRule, QuoteStatus, Request, Seller,
+    fx_rate_usable, price, valid_until, PricedWith, Quote, QuoteId, QuoteRule, QuoteStatus,
+    Request, Seller,
 };
 use program::{fiat_for_credits, Credits, Currency, FxRate};
 use sha2::{Digest, Sha256};
@@ -500,14 +501,22 @@ async fn save_quote(
     // A quote priced offline carries the rate its laptop had: the platform takes any rate it
     // published, while that rate is within a quote's validity of today.
     let days = state.policy.quote_validity_days;
-    let taken = fx_of(quote.fx.currency).map(|r| r.per_usd) == Some(quote.fx.per_usd)
-        || (valid_until(quote.fx.as_of, days) >= state.today()
-            && w.fx_rate_published(&quote.fx).await?);
-    if !taken {
+    let current = fx_of(quote.fx.currency).map(|r| r.per_usd) == Some(quote.fx.per_usd);
+    if !current && !fx_rate_usable(&quote.fx, days, state.today()) {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            quote_rule_text(&QuoteRule::FxRateTooOld {
+                currency: quote.fx.currency,
+                as_of: quote.fx.as_of,
+                days,
+            }),
+        ));
+    }
+    if !current && !w.fx_rate_published(&quote.fx).await? {
         return Ok(rejected(
             ProblemCode::RuleViolation,
             format!(
-                "The {} exchange rate on this quote ({} of {}) is not one the platform published in the last {days} days; price it again.",
+                "The {} exchange rate on this quote ({} of {}) is not one the platform published; price it again.",
                 quote.fx.currency, quote.fx.per_usd, quote.fx.as_of
             ),
         ));
@@ -592,6 +601,13 @@ fn quote_rule_text(rule: &QuoteRule) -> String {
             format!("Line {line}: a one-off item takes no months.")
         }
         QuoteRule::NoFxRate { currency } => format!("There is no exchange rate for {currency}."),
+        QuoteRule::FxRateTooOld {
+            currency,
+            as_of,
+            days,
+        } => format!(
+            "The {currency} exchange rate of {as_of} is more than {days} days old; price the quote at a current rate."
+        ),
     }
 }
 

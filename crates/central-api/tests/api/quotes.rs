@@ -177,7 +177,7 @@ async fn a_quote_priced_offline_at_a_rate_published_within_its_validity_is_taken
     q.fx = earlier(40, "3.07");
     assert!(
         reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
-            .contains("in the last 30 days")
+            .contains("more than 30 days old")
     );
 }
 

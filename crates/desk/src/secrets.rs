@@ -33,10 +33,38 @@ fn keychain(e: keyring::Error) -> DeskError {
     DeskError::Keychain(e.to_string())
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The one thread every keychain call runs on. On Linux a session keyring belongs to the thread
+/// that joined it: calls spread over tokio's blocking pool could store a token in one keyring and
+/// look for it in another (seen as a token read back as missing right after it was stored).
+static KEYCHAIN: std::sync::LazyLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
+    std::sync::LazyLock::new(|| {
+        let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("keychain".into())
+            .spawn(move || {
+                for job in inbox {
+                    job();
+                }
+            })
+            .expect("the keychain thread starts");
+        std::sync::Mutex::new(jobs)
+    });
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(f());
+    });
+    KEYCHAIN
+        .lock()
+        .map_err(|_| DeskError::Keychain("the keychain thread stopped".into()))?
+        .send(job)
+        .map_err(|_| DeskError::Keychain("the keychain thread stopped".into()))?;
+    result
         .await
-        .map_err(|e| DeskError::Keychain(format!("keychain task failed: {e}")))?
+        .map_err(|_| DeskError::Keychain("the keychain call did not finish".into()))?
 }
 
 /// Stores `token` for `account` (the API base URL), replacing any earlier one.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Partner Desk needs, and skips what is already there:
-# Debian packages (WebKitGTK, its WebDriver, Xvfb), the UI's npm packages (from the lockfile) and
-# tauri-driver. Safe to run again and again.
+# Debian packages (WebKitGTK, its WebDriver, Xvfb, the package checkers), the UI's npm packages
+# (from the lockfile, Tauri's CLI among them) and tauri-driver. Safe to run again and again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,7 @@ packages=(
   webkit2gtk-driver xvfb xauth                               # the real window, driven in tests
   fonts-dejavu-core                                          # a readable UI font everywhere
   poppler-utils                                              # pdftotext: tests read the PDFs
+  lintian desktop-file-utils rpm                             # `make package` checks what it builds
 )
 missing=()
 for p in "${packages[@]}"; do

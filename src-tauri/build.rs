@@ -2,6 +2,7 @@ fn main() {
     // Generates `allow-<command>` permissions for the app's own commands; the capability in
     // capabilities/main.json grants exactly these to the main window.
     let manifest = tauri_build::AppManifest::new().commands(&[
+        "startup_problem",
         "workspace_info",
         "portfolio",
         "partner_page",

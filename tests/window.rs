@@ -1034,3 +1034,56 @@ async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_and_a_workbook_
     })
     .await;
 }
+
+/// A cache a newer Partner Desk wrote: this one opens its window to say so, in words, and leaves
+/// the file exactly as it was.
+#[tokio::test]
+async fn a_cache_from_a_newer_version_is_refused_in_words_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join(desk::store::CACHE_FILE);
+    let store = desk::store::Store::open(&cache).await.unwrap();
+    let newer = desk::store::known_schema_version() + 1;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?, 'from a newer Partner Desk', 1, x'00', 0)",
+    )
+    .bind(newer)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.close().await;
+    let before = std::fs::read(&cache).unwrap();
+
+    let _turn = e2e::one_at_a_time().await;
+    let app = App::launch_on(dir).await.expect("the app launches");
+    let seen = async {
+        let problem = wait_for(&app.client, "[data-testid=startup-problem]").await?;
+        let code = problem.attr("data-code").await?;
+        ensure!(code.as_deref() == Some("schema_too_new"), "code {code:?}");
+        let text = problem.text().await?;
+        ensure!(
+            text.contains("newer Partner Desk")
+                && text.contains(&format!("schema version {newer}")),
+            "the window says {text:?}"
+        );
+        ensure!(
+            text.contains("left the data exactly as it found it"),
+            "the window says {text:?}"
+        );
+        app.save_screenshot("startup-newer-cache").await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = &seen {
+        let _ = app.save_screenshot("failed-startup-newer-cache").await;
+        app.report_log("startup-newer-cache");
+        eprintln!("{e:#}");
+    }
+    let cache = app.data_dir.path().join(desk::store::CACHE_FILE);
+    let _ = app.client.clone().close().await;
+    seen.unwrap();
+    assert!(
+        std::fs::read(&cache).unwrap() == before,
+        "the newer cache was changed"
+    );
+}

@@ -18,6 +18,14 @@ use tauri::{AppHandle, State};
 
 use crate::demo::Demo;
 
+/// Why the app could not open its data at start, if it could not; every other command needs it.
+pub struct StartupProblem(pub Option<IpcError>);
+
+#[tauri::command]
+pub fn startup_problem(problem: State<'_, StartupProblem>) -> Option<IpcError> {
+    problem.0.clone()
+}
+
 #[tauri::command]
 pub async fn workspace_info(desk: State<'_, Desk>) -> Result<WorkspaceInfo, IpcError> {
     Ok(desk.workspace_info().await?)

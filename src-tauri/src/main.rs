@@ -7,6 +7,7 @@ mod demo;
 
 use std::path::PathBuf;
 
+use clap::Parser;
 use desk::sync::SyncOptions;
 use desk::Desk;
 use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
@@ -44,7 +45,21 @@ pub async fn forward_sync_status(app: &AppHandle, desk: &Desk) {
     });
 }
 
+/// Partner Desk, the desktop app for the partner program. It opens its window on the demo
+/// workspace, or on the central API it was signed in to.
+#[derive(Debug, Parser)]
+#[command(name = "partner-desk", version, about)]
+struct Cli {}
+
 fn main() {
+    // `--version` and `--help` answer before any window opens. Any other argument is the
+    // desktop's or a WebDriver session's (WebKitWebDriver adds `--automation`), not the user's.
+    if let Err(e) = Cli::try_parse() {
+        use clap::error::ErrorKind;
+        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            e.exit();
+        }
+    }
     tauri::Builder::default()
         .setup(|app| {
             let (data_dir, log_dir) = match std::env::var_os(DATA_DIR_ENV) {
@@ -65,15 +80,15 @@ fn main() {
                 .build()?;
             tracing::info!(data_dir = %data_dir.display(), "starting Partner Desk");
             let handle = app.handle().clone();
-            let (desk, demo) = tauri::async_runtime::block_on(async {
+            let opened = tauri::async_runtime::block_on(async {
                 let desk = Desk::open(&data_dir).await?;
                 let demo = demo::Demo::new(&data_dir);
                 if !desk.resume(SyncOptions::default()).await? {
                     demo.open(&desk).await?;
                 }
                 forward_sync_status(&handle, &desk).await;
-                Ok::<_, Box<dyn std::error::Error>>((desk, demo))
-            })?;
+                Ok::<_, desk::error::DeskError>((desk, demo))
+            });
             let export_dir = match std::env::var_os(EXPORT_DIR_ENV) {
                 Some(dir) => PathBuf::from(dir),
                 None => app
@@ -82,11 +97,23 @@ fn main() {
                     .or_else(|_| app.path().home_dir())?,
             };
             app.manage(commands::ExportDir(export_dir));
-            app.manage(desk);
-            app.manage(demo);
+            // A cache this build cannot open (written by a newer Partner Desk, say) is left as it
+            // is, and the window says why instead of the app failing before it opens.
+            match opened {
+                Ok((desk, demo)) => {
+                    app.manage(desk);
+                    app.manage(demo);
+                    app.manage(commands::StartupProblem(None));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "Partner Desk cannot open its data");
+                    app.manage(commands::StartupProblem(Some(e.into())));
+                }
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            commands::startup_problem,
             commands::workspace_info,
             commands::portfolio,
             commands::partner_page,

@@ -21,7 +21,8 @@ pub fn screenshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots")
 }
 
-fn app_binary() -> Result<PathBuf> {
+/// The build tree's app: what `make app` builds.
+fn build_tree_app() -> Result<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/partner-desk");
     if !path.exists() {
         bail!("{} is missing: build it with `make app`", path.display());
@@ -59,18 +60,25 @@ impl Drop for Driver {
 }
 
 impl Driver {
-    fn start(data_dir: &Path) -> Result<Driver> {
+    /// tauri-driver, and through it WebKitWebDriver and the app, with `env` set (or, for
+    /// `None`, unset).
+    fn start(env: &[(&str, Option<&Path>)]) -> Result<Driver> {
         let port = free_port()?;
         let native_port = free_port()?;
-        let child = Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("PARTNER_DESK_DATA_DIR", data_dir)
-            .env("PARTNER_DESK_EXPORT_DIR", data_dir.join("exports"))
+        let mut command = Command::new("tauri-driver");
+        command.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ]);
+        for (key, value) in env {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        let child = command
             .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -91,19 +99,61 @@ impl Driver {
 /// The app under test: its window, its data folder and its driver.
 pub struct App {
     pub client: Client,
+    /// The folder the scenario gave the app: its data folder for the build tree's app, its
+    /// home folder for an installed one.
     pub data_dir: tempfile::TempDir,
+    /// Where the app keeps its data and logs.
+    logs: PathBuf,
     _driver: Driver,
 }
 
 impl App {
+    /// The build tree's app, its data in a folder of its own (`PARTNER_DESK_DATA_DIR`).
     pub async fn launch() -> Result<App> {
-        let data_dir = tempfile::tempdir()?;
+        App::launch_on(tempfile::tempdir()?).await
+    }
+
+    /// The build tree's app on `data_dir`, as a scenario prepared it.
+    pub async fn launch_on(data_dir: tempfile::TempDir) -> Result<App> {
         std::fs::create_dir_all(data_dir.path().join("exports"))?;
-        let driver = Driver::start(data_dir.path())?;
+        let exports = data_dir.path().join("exports");
+        let driver = Driver::start(&[
+            ("PARTNER_DESK_DATA_DIR", Some(data_dir.path())),
+            ("PARTNER_DESK_EXPORT_DIR", Some(&exports)),
+        ])?;
+        let logs = data_dir.path().join("logs");
+        App::connect(driver, &build_tree_app()?, data_dir, logs).await
+    }
+
+    /// The app at `binary` as a user who just installed it starts it: nothing set but a home
+    /// folder of its own (a new temporary one), so the app chooses where its data goes.
+    pub async fn launch_installed(binary: &Path) -> Result<App> {
+        let home = tempfile::tempdir()?;
+        let driver = Driver::start(&[
+            ("HOME", Some(home.path())),
+            ("XDG_DATA_HOME", None),
+            ("XDG_CONFIG_HOME", None),
+            ("XDG_CACHE_HOME", None),
+            ("XDG_STATE_HOME", None),
+            ("PARTNER_DESK_DATA_DIR", None),
+            ("PARTNER_DESK_EXPORT_DIR", None),
+        ])?;
+        let logs = home
+            .path()
+            .join(".local/share/app.partnerdesk.desktop/logs");
+        App::connect(driver, binary, home, logs).await
+    }
+
+    async fn connect(
+        driver: Driver,
+        binary: &Path,
+        data_dir: tempfile::TempDir,
+        logs: PathBuf,
+    ) -> Result<App> {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": app_binary()? }),
+            serde_json::json!({ "application": binary }),
         );
         caps.insert("browserName".into(), serde_json::json!("wry"));
         let client = ClientBuilder::rustls()
@@ -115,6 +165,7 @@ impl App {
         Ok(App {
             client,
             data_dir,
+            logs,
             _driver: driver,
         })
     }
@@ -134,8 +185,8 @@ impl App {
 
     /// Prints the end of the app's log (its data folder goes with the scenario) and keeps the
     /// whole of it beside the screenshots as `failed-<name>.log`.
-    fn report_log(&self, name: &str) {
-        let Ok(files) = std::fs::read_dir(self.data_dir.path().join("logs")) else {
+    pub fn report_log(&self, name: &str) {
+        let Ok(files) = std::fs::read_dir(&self.logs) else {
             eprintln!("{name}: the app wrote no log");
             return;
         };
@@ -167,9 +218,14 @@ impl App {
 
 pub type Scenario = for<'a> fn(&'a App) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
 
+/// A scenario's turn: one window at a time.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
+}
+
 /// Launches the app, runs `scenario`, saves `<name>.png` if it fails, and closes the window.
 pub async fn run(name: &str, scenario: Scenario) {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = one_at_a_time().await;
     let app = App::launch()
         .await
         .expect("the app launches under tauri-driver");

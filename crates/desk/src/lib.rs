@@ -46,6 +46,9 @@ use crate::views::{
     SyncStatus, TrendPoint, WorkspaceInfo, WorkspaceKind,
 };
 
+/// Partner Desk's version: every crate of the workspace carries the app's (see CHANGELOG.md).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The backend as the UI sees it: one per open cache.
 #[derive(Debug, Clone)]
 pub struct Desk {
@@ -473,6 +476,7 @@ impl Desk {
             deployments: count("deployments").await?,
             as_of: self.as_of().await?.format("%Y-%m-%d").to_string(),
             home_partner: self.store.get_state(STATE_HOME_PARTNER).await?,
+            app_version: VERSION.to_string(),
         })
     }
 

@@ -172,6 +172,8 @@ pub struct WorkspaceInfo {
     pub as_of: String,
     /// For a partner's own user: their partner, whose page is the home screen.
     pub home_partner: Option<String>,
+    /// This build's version (`desk::VERSION`), shown at the foot of the window.
+    pub app_version: String,
 }
 
 /// What sync is doing, as the status bar shows it.
@@ -212,6 +214,10 @@ pub struct SyncProblem {
 pub struct SyncProgress {
     pub done: u32,
     pub total: u32,
+    /// Rows (changes) written to the cache so far in this round.
+    pub rows: u32,
+    /// The time the rest should take at the pace so far; none until the pace is known.
+    pub seconds_left: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -3,4 +3,12 @@
 /**
  * Progress of a round's download, by position in the change feed.
  */
-export type SyncProgress = { done: number, total: number, };
+export type SyncProgress = { done: number, total: number, 
+/**
+ * Rows (changes) written to the cache so far in this round.
+ */
+rows: number, 
+/**
+ * The time the rest should take at the pace so far; none until the pace is known.
+ */
+seconds_left: number | null, };

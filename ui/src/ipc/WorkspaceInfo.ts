@@ -9,4 +9,8 @@ as_of: string,
 /**
  * For a partner's own user: their partner, whose page is the home screen.
  */
-home_partner: string | null, };
+home_partner: string | null, 
+/**
+ * This build's version (`desk::VERSION`), shown at the foot of the window.
+ */
+app_version: string, };

@@ -73,6 +73,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const api = {
+  /** Why the app could not open its data at start (null when it could): nothing else works then. */
+  startupProblem: () => call<IpcError | null>("startup_problem"),
   workspaceInfo: () => call<WorkspaceInfo>("workspace_info"),
   portfolio: (query: PortfolioQuery) => call<PortfolioPage>("portfolio", { query }),
   search: (text: string) => call<SearchHit[]>("search", { text }),

@@ -8,6 +8,7 @@ import {
   formatMonth,
   formatPercent,
   formatRelative,
+  formatDuration,
   formatSignedCredits,
   sumHundredths,
 } from "./format";
@@ -110,5 +111,17 @@ describe("formatRelative", () => {
     expect(formatRelative("2026-11-24T11:58:00Z", now, "es")).toBe("hace 2 minutos");
     expect(formatRelative("2026-11-24T11:59:50Z", now, "en")).toBe("now");
     expect(formatRelative("2026-11-22T12:00:00Z", now, "en")).toBe("2 days ago");
+  });
+});
+
+describe("formatDuration", () => {
+  it("says the time left in the words of the language, rounded up", () => {
+    expect(formatDuration(40, "en")).toBe("40 seconds");
+    expect(formatDuration(40, "es")).toBe("40 segundos");
+    expect(formatDuration(61, "en")).toBe("2 minutes");
+    expect(formatDuration(1, "en")).toBe("1 second");
+    expect(formatDuration(3600, "es")).toBe("1 hora");
+    expect(formatDuration(3900, "en")).toBe("1 hour 5 minutes");
+    expect(formatDuration(3900, "es")).toBe("1 hora 5 minutos");
   });
 });

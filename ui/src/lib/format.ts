@@ -136,3 +136,17 @@ export function formatRelative(iso: string, now: Date, locale: Locale): string {
   if (abs < 22 * 3600) return rtf.format(Math.round(seconds / 3600), "hour");
   return rtf.format(Math.round(seconds / 86400), "day");
 }
+
+/** A span of time still to go, as a person says it: "40 seconds", "3 minutes", "1 hour 5 minutes"
+ *  ("40 segundos", "3 minutos", "1 hora 5 minutos"); rounded up, never shorter than it is. */
+export function formatDuration(seconds: number, locale: Locale): string {
+  const unit = (n: number, u: "second" | "minute" | "hour") =>
+    new Intl.NumberFormat(TAGS[locale], { style: "unit", unit: u, unitDisplay: "long" }).format(n);
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return unit(s, "second");
+  const minutes = Math.ceil(s / 60);
+  if (minutes < 60) return unit(minutes, "minute");
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? unit(h, "hour") : `${unit(h, "hour")} ${unit(m, "minute")}`;
+}

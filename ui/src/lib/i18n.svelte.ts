@@ -11,6 +11,7 @@ import {
   formatMonth,
   formatPercent,
   formatRelative,
+  formatDuration,
   formatSignedCredits,
   type Locale,
 } from "./format";
@@ -69,4 +70,5 @@ export const fmt = {
   month: (yyyymm: string) => formatMonth(yyyymm, state.locale),
   country: (code: string) => countryName(code, state.locale),
   relative: (iso: string, now: Date) => formatRelative(iso, now, state.locale),
+  duration: (seconds: number) => formatDuration(seconds, state.locale),
 };

@@ -13,56 +13,45 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::{Parser, ValueEnum};
 use desk::export::Lang;
 use desk::Desk;
 use indicatif::{ProgressBar, ProgressStyle};
 
-const USAGE: &str =
-    "usage: partner-desk-qbr --quarter 2026-Q3 --out DIR [--lang en|es] [--data-dir DIR]";
-
 /// The app's identifier: its data folder's name (see src-tauri/tauri.conf.json).
 const APP_ID: &str = "app.partnerdesk.desktop";
 
+/// Every partner's Quarterly Executive Review for a quarter, from the local cache.
+#[derive(Debug, Parser)]
+#[command(name = "partner-desk-qbr", version, about)]
 struct Args {
+    /// The quarter, written as 2026-Q3.
+    #[arg(long)]
     quarter: String,
+    /// The folder the decks and workbooks are written to (created if missing).
+    #[arg(long)]
     out: PathBuf,
-    lang: Lang,
-    data_dir: PathBuf,
+    /// The language of the decks and workbooks.
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    lang: LangArg,
+    /// The app's data folder (default: PARTNER_DESK_DATA_DIR, or the app's own).
+    #[arg(long, env = "PARTNER_DESK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let (mut quarter, mut out, mut lang, mut data_dir) = (None, None, Lang::En, None);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--quarter" => quarter = Some(value()?),
-            "--out" => out = Some(PathBuf::from(value()?)),
-            "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
-            "--lang" => {
-                lang = match value()?.as_str() {
-                    "en" => Lang::En,
-                    "es" => Lang::Es,
-                    other => return Err(format!("--lang: {other:?} is not en or es")),
-                }
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LangArg {
+    En,
+    Es,
+}
+
+impl From<LangArg> for Lang {
+    fn from(lang: LangArg) -> Lang {
+        match lang {
+            LangArg::En => Lang::En,
+            LangArg::Es => Lang::Es,
         }
     }
-    let data_dir =
-        match data_dir.or_else(|| std::env::var_os("PARTNER_DESK_DATA_DIR").map(PathBuf::from)) {
-            Some(d) => d,
-            None => dirs::data_dir()
-                .ok_or("no data folder: pass --data-dir")?
-                .join(APP_ID),
-        };
-    Ok(Args {
-        quarter: quarter.ok_or(USAGE)?,
-        out: out.ok_or(USAGE)?,
-        lang,
-        data_dir,
-    })
 }
 
 #[tokio::main]
@@ -78,17 +67,23 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<bool, Box<dyn std::error::Error>> {
-    let args = parse_args()?;
+    let args = Args::parse();
     desk::qbr::parse_quarter(&args.quarter)?;
-    if !args.data_dir.join(desk::store::CACHE_FILE).exists() {
+    let data_dir = match args.data_dir {
+        Some(dir) => dir,
+        None => dirs::data_dir()
+            .ok_or("no data folder: pass --data-dir")?
+            .join(APP_ID),
+    };
+    if !data_dir.join(desk::store::CACHE_FILE).exists() {
         return Err(format!(
             "no cache in {}: open Partner Desk and sync once, or pass --data-dir",
-            args.data_dir.display()
+            data_dir.display()
         )
         .into());
     }
     std::fs::create_dir_all(&args.out)?;
-    let desk = Desk::open(&args.data_dir).await?;
+    let desk = Desk::open(&data_dir).await?;
     let partners = desk.partner_ids().await?;
     let bar = ProgressBar::new(partners.len() as u64);
     bar.set_style(
@@ -100,7 +95,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
     for (id, name) in &partners {
         bar.set_message(name.clone());
         if let Err(e) = desk
-            .export_review(id, &args.quarter, args.lang, &args.out)
+            .export_review(id, &args.quarter, args.lang.into(), &args.out)
             .await
         {
             failed.push(format!("{name}: {e}"));

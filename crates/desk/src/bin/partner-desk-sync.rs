@@ -11,41 +11,25 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::Parser;
 use desk::api::{parse_base_url, ApiClient, Token};
 use desk::store::{Store, CACHE_FILE};
 use desk::sync::{SyncEngine, SyncOptions};
 
-const USAGE: &str =
-    "usage: PARTNER_DESK_TOKEN=… partner-desk-sync --data-dir DIR --url URL [--page-size N]";
-
+/// Syncs the cache in a data folder with a central API once. The token is read from
+/// PARTNER_DESK_TOKEN, never from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "partner-desk-sync", version, about)]
 struct Args {
+    /// The data folder whose cache is synced (created if missing).
+    #[arg(long)]
     data_dir: PathBuf,
+    /// The central API's base URL.
+    #[arg(long)]
     url: String,
+    /// Changes per page of the feed.
+    #[arg(long)]
     page_size: Option<u32>,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut data_dir = None;
-    let mut url = None;
-    let mut page_size = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
-            "--url" => url = Some(value()?),
-            "--page-size" => {
-                page_size = Some(value()?.parse().map_err(|_| "--page-size: not a number")?)
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
-        }
-    }
-    Ok(Args {
-        data_dir: data_dir.ok_or(USAGE)?,
-        url: url.ok_or(USAGE)?,
-        page_size,
-    })
 }
 
 #[tokio::main]
@@ -60,7 +44,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let args = parse_args()?;
+    let args = Args::parse();
     let token = std::env::var("PARTNER_DESK_TOKEN")
         .map_err(|_| "set PARTNER_DESK_TOKEN to the API token")?;
     let base = parse_base_url(&args.url)?;

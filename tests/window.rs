@@ -1051,6 +1051,11 @@ async fn a_cache_from_a_newer_version_is_refused_in_words_and_left_untouched() {
     .execute(store.pool())
     .await
     .unwrap();
+    // Everything in the file itself, so any write of the app's would show in its bytes.
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(store.pool())
+        .await
+        .unwrap();
     store.close().await;
     let before = std::fs::read(&cache).unwrap();
 
@@ -1085,5 +1090,10 @@ async fn a_cache_from_a_newer_version_is_refused_in_words_and_left_untouched() {
     assert!(
         std::fs::read(&cache).unwrap() == before,
         "the newer cache was changed"
+    );
+    let wal = cache.with_extension("sqlite3-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(0, |m| m.len()) == 0,
+        "the app wrote to the newer cache's log"
     );
 }

@@ -494,9 +494,9 @@ async fn sync_killed_at_random_points_resumes_to_an_exact_mirror() {
     let data_dir = s.store.path().parent().unwrap().to_path_buf();
     s.store.close().await;
     let bin = env!("CARGO_BIN_EXE_partner-desk-sync");
-    let spawn = || {
+    let spawn_in = |dir: &std::path::Path| {
         tokio::process::Command::new(bin)
-            .args(["--data-dir", data_dir.to_str().unwrap()])
+            .args(["--data-dir", dir.to_str().unwrap()])
             .args(["--url", &s.server.base_url()])
             .args(["--page-size", "2000"])
             .env("PARTNER_DESK_TOKEN", &s.token)
@@ -505,12 +505,20 @@ async fn sync_killed_at_random_points_resumes_to_an_exact_mirror() {
             .spawn()
             .unwrap()
     };
+    let spawn = || spawn_in(&data_dir);
+    // How long a whole sync takes here, in this build, uninterrupted (into a folder of its own):
+    // each run below is killed within a fiftieth of it on average, so the kills land all along
+    // the sync whatever the machine's speed, instead of after a fast build has finished it.
+    let scratch = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    assert!(spawn_in(scratch.path()).wait().await.unwrap().success());
+    let whole = started.elapsed();
     let mut rng = rand::thread_rng();
     let mut kills = 0;
     let mut finished_early = 0;
     for _ in 0..50 {
         let mut child = spawn();
-        let wait = Duration::from_millis(rng.gen_range(20..600));
+        let wait = whole.mul_f64(rng.gen_range(0.0..0.04));
         tokio::time::sleep(wait).await;
         if child.try_wait().unwrap().is_some() {
             finished_early += 1;
@@ -521,7 +529,10 @@ async fn sync_killed_at_random_points_resumes_to_an_exact_mirror() {
     }
     let status = spawn().wait().await.unwrap();
     assert!(status.success(), "the last run completes");
-    println!("killed the sync process {kills} times ({finished_early} runs finished first)");
+    println!(
+        "killed the sync process {kills} times ({finished_early} runs finished first; a whole \
+         sync takes {whole:?})"
+    );
     assert!(kills >= 25, "only {kills} kills landed");
 
     let store = Store::open(&data_dir.join(CACHE_FILE)).await.unwrap();

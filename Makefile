@@ -67,11 +67,12 @@ ipc:
 	UPDATE_IPC=1 cargo test --release --locked --workspace --test ipc_bindings
 
 # The benchmarks (reports, not tests; see the README), in the same release build as the app.
-# `BENCH_DEPLOYMENTS=20000 make bench` is a quick run of the sync benchmark.
+# `BENCH_DEPLOYMENTS=20000 make bench` is a quick run of the sync benchmark; `BENCHES=qbr` runs one.
+BENCHES := sync screens quotes qbr
 bench:
 	@dpkg-query -W -f='$${Status}' sqlite3 2>/dev/null | grep -q "install ok installed" || { \
 		echo "bench: installing the Debian package sqlite3"; \
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends sqlite3; }
-	cargo bench --locked -p desk --bench sync --bench screens --bench quotes --bench qbr
+	cargo bench --locked --workspace $(BENCHES:%=--bench %)

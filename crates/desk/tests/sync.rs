@@ -728,3 +728,62 @@ async fn figures_and_search_follow_each_sync_round() {
         "the new line counts"
     );
 }
+
+/// The first sync's bar: rows written so far, growing page by page to the round's whole, the
+/// position in the feed, and a time left once the pace is known.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_sync_reports_the_rows_written_and_the_time_left_as_it_goes() {
+    let s = setup(20_000).await;
+    let engine = s
+        .engine(SyncOptions {
+            page_size: 500,
+            ..fast()
+        })
+        .await;
+    let mut status = engine.status();
+    let seen = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while status.changed().await.is_ok() {
+            if let Some(p) = status.borrow_and_update().progress {
+                if seen.last() != Some(&p) {
+                    seen.push(p);
+                }
+            }
+        }
+        seen
+    });
+    let started = Instant::now();
+    let report = engine.run_once().await.unwrap();
+    let took = started.elapsed();
+    drop(engine);
+    let seen = seen.await.unwrap();
+
+    assert!(seen.len() >= 10, "{} progress reports", seen.len());
+    for pair in seen.windows(2) {
+        assert!(pair[0].rows < pair[1].rows, "rows only grow: {pair:?}");
+        assert!(
+            pair[0].done <= pair[1].done,
+            "the position only moves on: {pair:?}"
+        );
+    }
+    let last = seen.last().unwrap();
+    assert_eq!(
+        u64::from(last.rows),
+        report.changes,
+        "every row written is counted"
+    );
+    assert_eq!(last.done, last.total, "the bar ends full");
+    // Once the round has run a second, it says how long the rest takes, never more than the
+    // whole round took at the pace it kept.
+    if took > Duration::from_secs(2) {
+        let estimates: Vec<u32> = seen.iter().filter_map(|p| p.seconds_left).collect();
+        assert!(!estimates.is_empty(), "no time left in {seen:?}");
+        assert!(
+            estimates
+                .iter()
+                .all(|&s| u64::from(s) <= took.as_secs() * 2 + 1),
+            "{estimates:?} for a round of {took:?}"
+        );
+        assert_eq!(last.seconds_left, Some(0), "nothing is left at the end");
+    }
+}

@@ -1,5 +1,5 @@
-//! Upgrades: a cache written by every released version of Partner Desk opens in this one with
-//! nothing lost — its mirror, the changes still waiting to be sent, the changes the platform
+//! Versions and upgrades: every program says which version it is, and a cache written by every
+//! released version of Partner Desk opens in this one with nothing lost — its mirror, the changes still waiting to be sent, the changes the platform
 //! refused, and the user's settings.
 //!
 //! Each release's cache is committed in `tests/fixtures/` (`cache-<version>.sqlite3`), written by
@@ -84,6 +84,25 @@ async fn facts(desk: &Desk) -> Value {
         })).collect::<Vec<_>>(),
         "settings": desk.settings().await.unwrap(),
     })
+}
+
+#[test]
+fn every_program_prints_the_apps_version() {
+    for (name, program) in [
+        ("partner-desk-sync", env!("CARGO_BIN_EXE_partner-desk-sync")),
+        ("partner-desk-qbr", env!("CARGO_BIN_EXE_partner-desk-qbr")),
+    ] {
+        let out = std::process::Command::new(program)
+            .arg("--version")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name} --version");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!("{name} {}", desk::VERSION)
+        );
+    }
+    assert_eq!(desk::VERSION, env!("CARGO_PKG_VERSION"));
 }
 
 async fn schema_of(path: &Path) -> i64 {

@@ -59,3 +59,16 @@ async fn an_unknown_route_gets_a_404_problem() {
     let response = h.http.delete(h.url("/v1/me")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[test]
+fn the_program_prints_the_apps_version() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_central-api"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("central-api {}", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -156,12 +156,26 @@ impl App {
             serde_json::json!({ "application": binary }),
         );
         caps.insert("browserName".into(), serde_json::json!("wry"));
-        let client = ClientBuilder::rustls()
-            .context("TLS setup")?
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", driver.port))
-            .await
-            .context("no WebDriver session on the app")?;
+        // tauri-driver listens before the WebKitWebDriver it forwards to does: a session asked
+        // for in between finds the connection closed ("webdriver server did not respond": one
+        // scenario of a full run failed so). Ask again for a few seconds.
+        let mut attempt = 0;
+        let client = loop {
+            let asked = ClientBuilder::rustls()
+                .context("TLS setup")?
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{}", driver.port))
+                .await;
+            match asked {
+                Ok(client) => break client,
+                Err(e) if attempt < 10 => {
+                    eprintln!("no WebDriver session yet ({e}); asking again");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => return Err(e).context("no WebDriver session on the app"),
+            }
+        };
         Ok(App {
             client,
             data_dir,

@@ -469,9 +469,11 @@ impl Desk {
             Some("remote") => WorkspaceKind::Remote,
             _ => WorkspaceKind::Demo,
         };
+        let partners = count("partners").await?;
         Ok(WorkspaceInfo {
             kind,
-            partners: count("partners").await?,
+            partners,
+            figures_pending: count("partner_figures").await? < partners,
             customers: count("customers").await?,
             deployments: count("deployments").await?,
             as_of: self.as_of().await?.format("%Y-%m-%d").to_string(),

@@ -166,6 +166,9 @@ pub enum WorkspaceKind {
 pub struct WorkspaceInfo {
     pub kind: WorkspaceKind,
     pub partners: u32,
+    /// Some partners in the cache have no figures yet (a first sync computes them when its
+    /// download ends): the portfolio, which lists partners by their figures, is not whole yet.
+    pub figures_pending: bool,
     pub customers: u32,
     pub deployments: u32,
     /// ISO date of the data.

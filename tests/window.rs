@@ -219,18 +219,10 @@ fn digits(text: &str) -> String {
 async fn signing_in_to_a_central_api_syncs_that_account_and_shows_when_it_is_offline() {
     run("sign-in", |app| {
         Box::pin(async move {
-            use central_api::server::{self, ServerConfig};
             use program::contract::Role;
             let c = &app.client;
             let dir = tempfile::tempdir()?;
-            let config = ServerConfig {
-                deployments: 2_000,
-                ..ServerConfig::demo(
-                    dir.path().join("central.sqlite3"),
-                    chrono::Utc::now().date_naive(),
-                )
-            };
-            let server = server::start(config).await?;
+            let server = central_api_in(&dir).await?;
             let partner = server.store().partner_ids().await?[0];
             let token = server
                 .create_token("Pat Partner", Role::PartnerAdmin, &[partner])
@@ -267,14 +259,145 @@ async fn signing_in_to_a_central_api_syncs_that_account_and_shows_when_it_is_off
     .await;
 }
 
-/// Signs in to the central API at `base` with a partner user's `token`, and waits until that
-/// partner's own page shows, synced. Returns the page's selector.
-async fn sign_in_as_partner(
-    c: &fantoccini::Client,
-    base: &str,
-    token: &str,
-    partner: program::contract::PartnerId,
-) -> Result<String> {
+#[tokio::test]
+async fn signing_in_through_the_browser_with_a_test_user_syncs_their_account() {
+    run("browser-sign-in", |app| {
+        Box::pin(async move {
+            use program::contract::Role;
+            let c = &app.client;
+            let dir = tempfile::tempdir()?;
+            let server = central_api_in(&dir).await?;
+            let partners = server.store().partner_ids().await?;
+            let scope = &partners[..4];
+            server
+                .create_user(
+                    "lucia",
+                    "lucia's long password",
+                    Role::PlatformAccountManager,
+                    scope,
+                )
+                .await?;
+
+            // Cancel while the browser is out: back to the address, nothing signed in.
+            open_sign_in(c, &server.base_url()).await?;
+            wait_for(c, "[data-testid=sign-in-browser]")
+                .await?
+                .click()
+                .await?;
+            wait_for(c, "[data-testid=sign-in-waiting]").await?;
+            wait_for(c, "[data-testid=sign-in-cancel]")
+                .await?
+                .click()
+                .await?;
+            wait_for(c, "[data-testid=sign-in-browser]").await?;
+
+            // Denied on the login page: its own sentence, and a way to try again.
+            wait_for(c, "[data-testid=sign-in-browser]")
+                .await?
+                .click()
+                .await?;
+            let link = sign_in_link(c).await?;
+            browser(&link, "", "", "deny").await?;
+            wait_for(c, "[data-testid=error][data-code=sign_in_denied]").await?;
+            app.save_screenshot("sign-in-denied").await?;
+
+            // Try again, and sign in.
+            wait_for(c, "[data-testid=sign-in-retry]")
+                .await?
+                .click()
+                .await?;
+            let link = sign_in_link(c).await?;
+            ensure!(link.contains("code_challenge="), "PKCE in {link}");
+            app.save_screenshot("sign-in-waiting").await?;
+            let shown = browser(&link, "lucia", "lucia's long password", "allow").await?;
+            ensure!(
+                shown.contains("You are signed in"),
+                "the browser's page: {shown}"
+            );
+            let rows = || async {
+                let rows = c
+                    .find_all(Locator::Css("[data-testid=portfolio-row]"))
+                    .await?;
+                let last = c.find_all(Locator::Css("[data-testid=sync-last]")).await?;
+                Ok((rows.len() == scope.len() && !last.is_empty()).then_some(()))
+            };
+            eventually("the signed-in user's four partners, synced", rows).await?;
+            ensure!(
+                c.find_all(Locator::Css("[data-testid=sign-in]"))
+                    .await?
+                    .is_empty(),
+                "the dialog closed"
+            );
+            ensure!(!c.source().await?.contains("pdk_"), "no token in the page");
+            Ok(())
+        })
+    })
+    .await;
+}
+
+/// The login page's link the waiting dialog shows.
+async fn sign_in_link(c: &fantoccini::Client) -> Result<String> {
+    wait_for(c, "[data-testid=sign-in-waiting]").await?;
+    let link = wait_for(c, "[data-testid=sign-in-link]")
+        .await?
+        .prop("value")
+        .await?
+        .context("the link has a value")?;
+    ensure!(
+        link.contains("/oauth/authorize?"),
+        "a login page link: {link}"
+    );
+    Ok(link)
+}
+
+/// The system browser, played by the test: opens the login page, submits it with `decision`, and
+/// follows the redirect back to the app. Returns the page the app showed in the browser.
+async fn browser(link: &str, login: &str, password: &str, decision: &str) -> Result<String> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let page = http.get(link).send().await?;
+    ensure!(
+        page.status().is_success(),
+        "the login page: {}",
+        page.status()
+    );
+    let url = url::Url::parse(link)?;
+    let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    form.extend([
+        ("login".to_string(), login.to_string()),
+        ("password".to_string(), password.to_string()),
+        ("decision".to_string(), decision.to_string()),
+    ]);
+    let submitted = http
+        .post(url.join("/oauth/authorize")?)
+        .form(&form)
+        .send()
+        .await?;
+    let back = submitted
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .context("the login page sends the browser back to the app")?
+        .to_str()?
+        .to_string();
+    Ok(http.get(back).send().await?.text().await?)
+}
+
+/// A reference central API with 2,000 deployments of today, its database in `dir`.
+async fn central_api_in(dir: &tempfile::TempDir) -> Result<central_api::server::RunningServer> {
+    use central_api::server::{self, ServerConfig};
+    let config = ServerConfig {
+        deployments: 2_000,
+        ..ServerConfig::demo(
+            dir.path().join("central.sqlite3"),
+            chrono::Utc::now().date_naive(),
+        )
+    };
+    Ok(server::start(config).await?)
+}
+
+/// Opens the sign-in dialog and types the central API's address.
+async fn open_sign_in(c: &fantoccini::Client, base: &str) -> Result<()> {
     wait_for(c, "[data-testid=open-sign-in]")
         .await?
         .click()
@@ -282,6 +405,16 @@ async fn sign_in_as_partner(
     let url = wait_for(c, "[data-testid=sign-in-url]").await?;
     url.clear().await?;
     url.send_keys(base).await?;
+    Ok(())
+}
+
+/// Signs in the advanced way, with an administrator's `token`.
+async fn sign_in_with_token(c: &fantoccini::Client, base: &str, token: &str) -> Result<()> {
+    open_sign_in(c, base).await?;
+    wait_for(c, "[data-testid=sign-in-advanced] summary")
+        .await?
+        .click()
+        .await?;
     wait_for(c, "[data-testid=sign-in-token]")
         .await?
         .send_keys(token)
@@ -290,6 +423,18 @@ async fn sign_in_as_partner(
         .await?
         .click()
         .await?;
+    Ok(())
+}
+
+/// Signs in to the central API at `base` with a partner user's `token`, and waits until that
+/// partner's own page shows, synced. Returns the page's selector.
+async fn sign_in_as_partner(
+    c: &fantoccini::Client,
+    base: &str,
+    token: &str,
+    partner: program::contract::PartnerId,
+) -> Result<String> {
+    sign_in_with_token(c, base, token).await?;
     let own_page = format!("[data-testid=partner-page][data-id='{partner}']");
     eventually("the signed-in partner's own page, synced", || async {
         let page = c.find_all(Locator::Css(&own_page)).await?;
@@ -728,21 +873,7 @@ async fn offline_an_early_access_quote_prints_for_a_specialist_and_is_refused_fo
                     &[specialist.id, authorized.id],
                 )
                 .await?;
-            wait_for(c, "[data-testid=open-sign-in]")
-                .await?
-                .click()
-                .await?;
-            let url = wait_for(c, "[data-testid=sign-in-url]").await?;
-            url.clear().await?;
-            url.send_keys(&server.base_url()).await?;
-            wait_for(c, "[data-testid=sign-in-token]")
-                .await?
-                .send_keys(&token)
-                .await?;
-            wait_for(c, "[data-testid=sign-in-submit]")
-                .await?
-                .click()
-                .await?;
+            sign_in_with_token(c, &server.base_url(), &token).await?;
             let row = |id: program::contract::PartnerId| {
                 format!("[data-testid=portfolio-row][data-id='{id}'] [data-col=name] button")
             };

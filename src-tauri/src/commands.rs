@@ -5,6 +5,7 @@ use desk::error::IpcError;
 use desk::export::{ExportFormat, Lang};
 use desk::qbr::{ActionItemForm, ActionItemView, Review, ReviewFiles, ReviewQuarters};
 use desk::quotes::{QuoteCheck, QuoteForm, QuoteList, QuoteView};
+use desk::signin::{self, BrowserSignIn, CallbackPage};
 use desk::sync::SyncOptions;
 use desk::views::{
     CustomerDetail, CustomerFilter, CustomerPage, ExportKind, LedgerPage, MigrationRow,
@@ -126,6 +127,51 @@ pub async fn sign_in(
         .await?;
     crate::forward_sync_status(&app, &desk).await;
     Ok(())
+}
+
+/// Starts signing in through the system browser: opens the central API's login page in it, and
+/// says whether the browser could be asked to (the window shows the link either way).
+#[tauri::command]
+pub async fn begin_browser_sign_in(
+    desk: State<'_, Desk>,
+    base_url: String,
+    locale: String,
+    page: CallbackPage,
+) -> Result<BrowserSignIn, IpcError> {
+    let mut started = desk.begin_browser_sign_in(&base_url, &locale, page).await?;
+    started.browser_opened = open_in_browser(&started.authorize_url);
+    Ok(started)
+}
+
+/// Opens the login page of the sign-in under way again (and nothing else).
+#[tauri::command]
+pub fn reopen_browser_sign_in(desk: State<'_, Desk>) -> bool {
+    desk.browser_sign_in_url()
+        .is_some_and(|url| open_in_browser(url.as_str()))
+}
+
+fn open_in_browser(url: &str) -> bool {
+    match open::that_detached(url) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "the system browser could not be opened");
+            false
+        }
+    }
+}
+
+/// Waits for the browser to come back, then signs in and syncs.
+#[tauri::command]
+pub async fn finish_browser_sign_in(app: AppHandle, desk: State<'_, Desk>) -> Result<(), IpcError> {
+    desk.finish_browser_sign_in(signin::BROWSER_WAIT, SyncOptions::default())
+        .await?;
+    crate::forward_sync_status(&app, &desk).await;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn cancel_browser_sign_in(desk: State<'_, Desk>) {
+    desk.cancel_browser_sign_in();
 }
 
 /// Signs out and goes back to the demo workspace.

@@ -7,6 +7,7 @@ use central_api::server::{self, RunningServer, ServerConfig};
 use chrono::Utc;
 use desk::api::Token;
 use desk::error::DeskError;
+use desk::signin::Credentials;
 use desk::sync::SyncOptions;
 use desk::views::WorkspaceKind;
 use desk::Desk;
@@ -51,7 +52,7 @@ impl Demo {
         let base = running.base_url().parse().map_err(failed)?;
         desk.connect(
             base,
-            Token::new(token),
+            Credentials::token(Token::new(token)),
             WorkspaceKind::Demo,
             "demo",
             SyncOptions::default(),

@@ -1,11 +1,14 @@
-//! `central-api`: run the reference central API, or make a token for it.
+//! `central-api`: run the reference central API, or make a token or a sign-in user for it.
 //!
 //! ```text
 //! central-api serve --addr 127.0.0.1:8080 --db ./central.sqlite3 --seed 7 --deployments 20000
 //! central-api token --db ./central.sqlite3 --user ana --role partner-admin --partner <uuid>
+//! central-api user --db ./central.sqlite3 --login ana --role partner-admin --partner <uuid> < password.txt
 //! ```
 //!
-//! Tokens are printed to standard output, once; they never go to the log.
+//! Tokens and the demo user's password are printed to standard output, once; they never go to the
+//! log. A user's password is read from standard input (its first line), never from the command
+//! line, where other users of the machine could see it.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -61,6 +64,19 @@ enum Command {
         #[arg(long = "partner")]
         partners: Vec<Uuid>,
     },
+    /// Add a user who signs in through the browser (Partner Desk's "Sign in with your browser").
+    /// The password is the first line of standard input.
+    User {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        login: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// A partner in the user's scope (repeat for an account manager's portfolio).
+        #[arg(long = "partner")]
+        partners: Vec<Uuid>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -112,6 +128,12 @@ async fn main() -> ExitCode {
             role,
             partners,
         } => token(db, &user, role.into(), partners).await,
+        Command::User {
+            db,
+            login,
+            role,
+            partners,
+        } => user(db, &login, role.into(), partners).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -143,6 +165,17 @@ async fn serve(config: ServerConfig) -> Result<(), String> {
             "Account manager token ({} partners in scope): {token}",
             partners.len()
         );
+        let password = Uuid::new_v4().simple().to_string();
+        running
+            .create_user(
+                DEMO_LOGIN,
+                &password,
+                Role::PlatformAccountManager,
+                &partners,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("Sign in through the browser as {DEMO_LOGIN}, password {password}");
     }
     tokio::signal::ctrl_c()
         .await
@@ -151,14 +184,36 @@ async fn serve(config: ServerConfig) -> Result<(), String> {
     running.shutdown().await.map_err(|e| e.to_string())
 }
 
-async fn token(db: PathBuf, user: &str, role: Role, partners: Vec<Uuid>) -> Result<(), String> {
+/// The login of the account manager a new demo database gets.
+const DEMO_LOGIN: &str = "demo-manager";
+
+async fn open_existing(db: &std::path::Path) -> Result<Store, String> {
     if !db.exists() {
         return Err(format!(
             "no database at {}; `central-api serve` creates one",
             db.display()
         ));
     }
-    let store = Store::open(&db).await.map_err(|e| e.to_string())?;
+    Store::open(db).await.map_err(|e| e.to_string())
+}
+
+async fn user(db: PathBuf, login: &str, role: Role, partners: Vec<Uuid>) -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let store = open_existing(&db).await?;
+    let partners: Vec<PartnerId> = partners.into_iter().map(PartnerId).collect();
+    let result = store.create_user(login, password, role, &partners).await;
+    store.close().await;
+    result.map_err(|e| e.to_string())?;
+    println!("{login} can sign in through the browser");
+    Ok(())
+}
+
+async fn token(db: PathBuf, user: &str, role: Role, partners: Vec<Uuid>) -> Result<(), String> {
+    let store = open_existing(&db).await?;
     let partners: Vec<PartnerId> = partners.into_iter().map(PartnerId).collect();
     let result = store.create_token(user, role, &partners).await;
     store.close().await;

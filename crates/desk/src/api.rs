@@ -2,7 +2,9 @@
 //! each failure means for sync (retry now, retry after, give up, rebuild).
 //!
 //! The token lives in memory here and in the OS keyring (see `secrets`); it is sent as a bearer
-//! header and never logged, never written to the cache, never handed to the UI.
+//! header and never logged, never written to the cache, never handed to the UI. A token from a
+//! browser sign-in expires: the client renews it with its refresh token (see `signin`) when the
+//! central API refuses it, and sends the request again.
 
 use std::fmt;
 use std::time::Duration;
@@ -20,6 +22,8 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use url::Url;
+
+use crate::signin::{Credentials, Renewal};
 
 /// A bearer token. Its Debug and Display never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -176,11 +180,46 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct ApiClient {
     http: reqwest::Client,
     base: Url,
-    token: Token,
+    auth: std::sync::Arc<Auth>,
+}
+
+/// The token requests carry, and how to renew it when the central API says it expired.
+#[derive(Debug)]
+struct Auth {
+    access: std::sync::RwLock<Token>,
+    renewal: Option<Renewer>,
+}
+
+/// Renews the access token of a browser sign-in, one renewal at a time.
+#[derive(Debug)]
+struct Renewer {
+    /// The keychain account the renewed credentials are kept under.
+    account: String,
+    renewal: tokio::sync::Mutex<Renewal>,
 }
 
 impl ApiClient {
+    /// A client sending `token` as is (an administrator's token, or a check of one).
     pub fn new(base: Url, token: Token) -> Result<ApiClient, ApiError> {
+        ApiClient::build(base, Credentials::token(token), None)
+    }
+
+    /// A client for a signed-in account: when the central API refuses the access token, it is
+    /// renewed with the refresh token (kept again in the keychain under `account`) and the request
+    /// sent once more.
+    pub fn signed_in(
+        base: Url,
+        credentials: Credentials,
+        account: &str,
+    ) -> Result<ApiClient, ApiError> {
+        ApiClient::build(base, credentials, Some(account))
+    }
+
+    fn build(
+        base: Url,
+        credentials: Credentials,
+        account: Option<&str>,
+    ) -> Result<ApiClient, ApiError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("PartnerDesk/", env!("CARGO_PKG_VERSION")))
             .gzip(true)
@@ -188,7 +227,22 @@ impl ApiClient {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| ApiError::Offline(e.to_string()))?;
-        Ok(ApiClient { http, base, token })
+        let renewal = match (credentials.refresh, account) {
+            (Some(renewal), Some(account)) => Some(Renewer {
+                account: account.to_string(),
+                renewal: tokio::sync::Mutex::new(renewal),
+            }),
+            _ => None,
+        };
+        let auth = Auth {
+            access: std::sync::RwLock::new(credentials.access),
+            renewal,
+        };
+        Ok(ApiClient {
+            http,
+            base,
+            auth: std::sync::Arc::new(auth),
+        })
     }
 
     pub fn base(&self) -> &Url {
@@ -202,19 +256,67 @@ impl ApiClient {
         url
     }
 
-    fn auth(&self) -> String {
-        format!("Bearer {}", self.token.expose())
+    fn access(&self) -> Token {
+        self.auth
+            .access
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Sends `request` with the access token; when the token is refused and the account can
+    /// renew it, renews it and sends the request again, once. (Every request the client makes
+    /// may be sent twice: reads, and writes under an idempotency key.)
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, ApiError> {
+        let again = request.try_clone();
+        let token = self.access();
+        let response = request
+            .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
+            .send()
+            .await
+            .map_err(transport)?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        let (Some(renewer), Some(again)) = (&self.auth.renewal, again) else {
+            return Ok(response);
+        };
+        self.renew(renewer, &token).await?;
+        again
+            .header(AUTHORIZATION, format!("Bearer {}", self.access().expose()))
+            .send()
+            .await
+            .map_err(transport)
+    }
+
+    /// Renews the access token `stale`, unless another request renewed it meanwhile. A refused
+    /// renewal is [`ApiError::Unauthorized`]: the user signs in again.
+    async fn renew(&self, renewer: &Renewer, stale: &Token) -> Result<(), ApiError> {
+        let mut renewal = renewer.renewal.lock().await;
+        if self.access() != *stale {
+            return Ok(());
+        }
+        let renewed = crate::signin::refresh(&renewal).await?;
+        // The central API has replaced the refresh token: the new one is kept before it is used.
+        if let Err(e) = crate::secrets::store_credentials(&renewer.account, &renewed).await {
+            tracing::warn!(error = %e, "the renewed sign-in could not be kept in the keychain");
+        }
+        if let Some(next) = renewed.refresh {
+            *renewal = next;
+        }
+        *self
+            .auth
+            .access
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = renewed.access;
+        tracing::info!("access token renewed");
+        Ok(())
     }
 
     /// `GET /v1/me`.
     pub async fn me(&self) -> Result<Me, ApiError> {
-        let resp = self
-            .http
-            .get(self.url("v1/me"))
-            .header(AUTHORIZATION, self.auth())
-            .send()
-            .await
-            .map_err(transport)?;
+        let url = self.url("v1/me");
+        let resp = self.send(self.http.get(url)).await?;
         let resp = check(resp).await?;
         resp.json()
             .await
@@ -223,13 +325,8 @@ impl ApiClient {
 
     /// `GET /v1/program`: the program policy, as JSON text (kept as sent, read when needed).
     pub async fn program(&self) -> Result<String, ApiError> {
-        let resp = self
-            .http
-            .get(self.url("v1/program"))
-            .header(AUTHORIZATION, self.auth())
-            .send()
-            .await
-            .map_err(transport)?;
+        let url = self.url("v1/program");
+        let resp = self.send(self.http.get(url)).await?;
         let resp = check(resp).await?;
         let text = resp.text().await.map_err(transport)?;
         serde_json::from_str::<program::contract::ProgramPolicy>(&text)
@@ -243,13 +340,7 @@ impl ApiClient {
         url.query_pairs_mut()
             .append_pair("after", &after.to_string())
             .append_pair("limit", &limit.to_string());
-        let resp = self
-            .http
-            .get(url)
-            .header(AUTHORIZATION, self.auth())
-            .send()
-            .await
-            .map_err(transport)?;
+        let resp = self.send(self.http.get(url)).await?;
         if resp.status() == StatusCode::NOT_MODIFIED {
             return Ok(Changes::UpToDate);
         }
@@ -273,15 +364,15 @@ impl ApiClient {
         batch: &MutationBatch,
         key: &str,
     ) -> Result<MutationResults, ApiError> {
+        let url = self.url("v1/mutations");
         let resp = self
-            .http
-            .post(self.url("v1/mutations"))
-            .header(AUTHORIZATION, self.auth())
-            .header("Idempotency-Key", key)
-            .json(batch)
-            .send()
-            .await
-            .map_err(transport)?;
+            .send(
+                self.http
+                    .post(url)
+                    .header("Idempotency-Key", key)
+                    .json(batch),
+            )
+            .await?;
         let resp = check(resp).await?;
         resp.json()
             .await

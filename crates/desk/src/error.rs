@@ -19,6 +19,18 @@ pub enum ErrorCode {
     Offline,
     /// The central API refused a request for another reason.
     Remote,
+    /// The address answers, but not as a Partner Desk central API.
+    NotCentralApi,
+    /// The user chose Deny on the central API's login page.
+    SignInDenied,
+    /// The browser did not come back in time.
+    SignInTimedOut,
+    /// The user cancelled the browser sign-in.
+    SignInCancelled,
+    /// The browser sign-in expired before it finished (or its code was used).
+    SignInExpired,
+    /// The central API refused the browser sign-in for another reason.
+    SignInRefused,
     Internal,
 }
 
@@ -52,6 +64,17 @@ pub enum DeskError {
     Keychain(String),
     #[error(transparent)]
     Api(#[from] crate::api::ApiError),
+    #[error(transparent)]
+    SignIn(#[from] crate::signin::SignInError),
+}
+
+impl From<crate::signin::Failure> for DeskError {
+    fn from(failure: crate::signin::Failure) -> DeskError {
+        match failure {
+            crate::signin::Failure::Api(e) => DeskError::Api(e),
+            crate::signin::Failure::SignIn(e) => DeskError::SignIn(e),
+        }
+    }
 }
 
 impl DeskError {
@@ -66,6 +89,17 @@ impl DeskError {
             DeskError::Api(crate::api::ApiError::Unauthorized) => ErrorCode::Unauthorized,
             DeskError::Api(e) if e.is_transient() => ErrorCode::Offline,
             DeskError::Api(_) => ErrorCode::Remote,
+            DeskError::SignIn(e) => {
+                use crate::signin::SignInError as S;
+                match e {
+                    S::NotCentralApi(_) => ErrorCode::NotCentralApi,
+                    S::Denied => ErrorCode::SignInDenied,
+                    S::TimedOut(_) => ErrorCode::SignInTimedOut,
+                    S::Cancelled | S::NotStarted => ErrorCode::SignInCancelled,
+                    S::Expired(_) => ErrorCode::SignInExpired,
+                    S::Refused(_) => ErrorCode::SignInRefused,
+                }
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Partner Desk's backend, without Tauri.
 //!
 //! Owns the local SQLite cache (`store`), sync with the central API (`api`, `sync`, `outbox`),
-//! the sign-in token in the OS keychain (`secrets`), the services each screen calls
+//! signing in through the browser (`signin`), the sign-in tokens in the OS keychain (`secrets`), the services each screen calls
 //! (`portfolio`, `partners`), logging, and the IPC types (`views`, `error`). It knows nothing of
 //! windows: the Tauri shell maps its commands onto `Desk`'s methods.
 
@@ -22,6 +22,7 @@ pub mod qbr;
 pub mod quotes;
 pub mod secrets;
 pub mod settings;
+pub mod signin;
 pub mod store;
 pub mod sync;
 pub mod views;
@@ -38,6 +39,7 @@ use url::Url;
 
 use crate::api::{ApiClient, Token};
 use crate::error::{DeskError, Result};
+use crate::signin::Credentials;
 use crate::store::Store;
 use crate::sync::{SyncEngine, SyncOptions};
 use crate::views::{
@@ -54,6 +56,17 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct Desk {
     store: Store,
     session: Arc<Mutex<Option<Session>>>,
+    browser: Arc<std::sync::Mutex<BrowserSlot>>,
+}
+
+/// The browser sign-in under way, if any: the sign-in (until `finish` takes it) and the switch
+/// that cancels it.
+#[derive(Debug, Default)]
+struct BrowserSlot {
+    /// The central API's base URL and the sign-in, until `finish` takes them.
+    pending: Option<(Url, signin::Pending, tokio::sync::oneshot::Receiver<()>)>,
+    /// Sending (or dropping) it cancels the sign-in.
+    cancel: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// The connection to a central API while one is open: its engine and background task.
@@ -67,6 +80,14 @@ impl Drop for Session {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// The central API's address as a user typed it, checked.
+fn sign_in_url(base_url: &str) -> Result<Url> {
+    api::parse_base_url(base_url).map_err(|reason| DeskError::InvalidInput {
+        field: "base_url",
+        reason,
+    })
 }
 
 const STATE_KIND: &str = "workspace_kind";
@@ -87,6 +108,7 @@ impl Desk {
         Ok(Desk {
             store,
             session: Arc::new(Mutex::new(None)),
+            browser: Arc::default(),
         })
     }
 
@@ -128,7 +150,7 @@ impl Desk {
     pub async fn connect(
         &self,
         base: Url,
-        token: Token,
+        credentials: Credentials,
         kind: WorkspaceKind,
         account: &str,
         options: SyncOptions,
@@ -141,7 +163,7 @@ impl Desk {
         }
         self.store.set_state(STATE_KIND, kind_str(kind)).await?;
         self.store.set_state(STATE_BASE_URL, base.as_str()).await?;
-        let api = ApiClient::new(base, token)?;
+        let api = ApiClient::signed_in(base, credentials, account)?;
         let engine = SyncEngine::new(self.store.clone(), api, options).await?;
         let task = engine.spawn();
         *session = Some(Session {
@@ -151,13 +173,11 @@ impl Desk {
         Ok(engine)
     }
 
-    /// Signs in to a central API: checks the URL and the token (`GET /v1/me`), keeps the token in
-    /// the OS keychain, and starts syncing.
+    /// Signs in to a central API with a token an administrator handed out (the advanced way):
+    /// checks the URL and the token (`GET /v1/me`), keeps the token in the OS keychain, and starts
+    /// syncing.
     pub async fn sign_in(&self, base_url: &str, token: &str, options: SyncOptions) -> Result<()> {
-        let base = api::parse_base_url(base_url).map_err(|reason| DeskError::InvalidInput {
-            field: "base_url",
-            reason,
-        })?;
+        let base = sign_in_url(base_url)?;
         let token = token.trim();
         if token.is_empty() {
             return Err(DeskError::InvalidInput {
@@ -165,11 +185,91 @@ impl Desk {
                 reason: "is required".into(),
             });
         }
-        let token = Token::new(token);
-        let me = ApiClient::new(base.clone(), token.clone())?.me().await?;
+        self.start_session(base, Credentials::token(Token::new(token)), options)
+            .await
+    }
+
+    /// Starts signing in through the browser at the central API `base_url`: finds its login
+    /// page and starts listening for the browser's return. The shell opens the returned URL;
+    /// [`Desk::finish_browser_sign_in`] waits for the outcome. A sign-in already under way is
+    /// cancelled.
+    pub async fn begin_browser_sign_in(
+        &self,
+        base_url: &str,
+        locale: &str,
+        page: signin::CallbackPage,
+    ) -> Result<signin::BrowserSignIn> {
+        self.cancel_browser_sign_in();
+        let base = sign_in_url(base_url)?;
+        let pending = signin::begin(&base, locale, page).await?;
+        let authorize_url = pending.authorize_url().to_string();
+        let (cancel, cancelled) = tokio::sync::oneshot::channel();
+        *self.browser_slot() = BrowserSlot {
+            pending: Some((base, pending, cancelled)),
+            cancel: Some(cancel),
+        };
+        tracing::info!("browser sign-in started");
+        Ok(signin::BrowserSignIn {
+            authorize_url,
+            browser_opened: false,
+        })
+    }
+
+    /// Waits (at most `wait`) for the browser sign-in [`Desk::begin_browser_sign_in`] started to
+    /// come back, trades its code for tokens, keeps them in the keychain and starts syncing.
+    pub async fn finish_browser_sign_in(
+        &self,
+        wait: std::time::Duration,
+        options: SyncOptions,
+    ) -> Result<()> {
+        let (base, pending, cancelled) = self
+            .browser_slot()
+            .pending
+            .take()
+            .ok_or(signin::SignInError::NotStarted)?;
+        let credentials = signin::finish(pending, cancelled, wait).await;
+        self.browser_slot().cancel = None;
+        self.start_session(base, credentials?, options).await
+    }
+
+    /// Cancels the browser sign-in under way, if any: its listener stops, and a waiting
+    /// [`Desk::finish_browser_sign_in`] ends with [`signin::SignInError::Cancelled`].
+    pub fn cancel_browser_sign_in(&self) {
+        let mut slot = self.browser_slot();
+        if let Some(cancel) = slot.cancel.take() {
+            let _ = cancel.send(());
+        }
+        slot.pending = None;
+    }
+
+    /// The login page of the browser sign-in under way (for opening it again).
+    pub fn browser_sign_in_url(&self) -> Option<String> {
+        self.browser_slot()
+            .pending
+            .as_ref()
+            .map(|(_, pending, _)| pending.authorize_url().to_string())
+    }
+
+    fn browser_slot(&self) -> std::sync::MutexGuard<'_, BrowserSlot> {
+        self.browser
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Checks the credentials (`GET /v1/me`), keeps them in the keychain under the account
+    /// (base URL and user), and syncs that account from now on.
+    async fn start_session(
+        &self,
+        base: Url,
+        credentials: Credentials,
+        options: SyncOptions,
+    ) -> Result<()> {
+        let me = ApiClient::new(base.clone(), credentials.access.clone())?
+            .me()
+            .await?;
         let account = format!("{}#{}", base.as_str(), me.user);
-        secrets::store_token(&account, &token).await?;
-        self.connect(base, token, WorkspaceKind::Remote, &account, options)
+        secrets::store_credentials(&account, &credentials).await?;
+        self.connect(base, credentials, WorkspaceKind::Remote, &account, options)
             .await?;
         // A partner's own user lands on the partner's page, not a portfolio of one.
         match (me.role, me.partners.as_slice()) {
@@ -196,11 +296,11 @@ impl Desk {
         ) else {
             return Ok(false);
         };
-        let Some(token) = secrets::load_token(&account).await? else {
+        let Some(credentials) = secrets::load_credentials(&account).await? else {
             return Ok(false);
         };
         let base = Url::parse(&base).map_err(|e| DeskError::Corrupt(format!("base URL: {e}")))?;
-        self.connect(base, token, WorkspaceKind::Remote, &account, options)
+        self.connect(base, credentials, WorkspaceKind::Remote, &account, options)
             .await?;
         Ok(true)
     }
@@ -211,7 +311,7 @@ impl Desk {
         *session = None;
         if let Some(account) = self.store.get_state(STATE_ACCOUNT).await? {
             if account != "demo" {
-                secrets::delete_token(&account).await?;
+                secrets::delete_credentials(&account).await?;
             }
         }
         wipe_all(&self.store).await?;

@@ -1,4 +1,5 @@
-//! The sign-in token in the OS keychain (the keyring crate), and nowhere else.
+//! The sign-in credentials (an access token, and a refresh token after a browser sign-in) in the
+//! OS keychain (the keyring crate), and nowhere else.
 //!
 //! On Linux the store is the kernel's key retention service (keyutils: the session keyring,
 //! linked to the user's persistent keyring so a token outlives the login session until reboot
@@ -6,8 +7,8 @@
 //! keychain. The token never reaches SQLite, the logs
 //! or the UI.
 
-use crate::api::Token;
 use crate::error::{DeskError, Result};
+use crate::signin::Credentials;
 
 /// The keychain service name Partner Desk stores its tokens under.
 pub const SERVICE: &str = "app.partnerdesk.desktop";
@@ -67,9 +68,9 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
         .map_err(|_| DeskError::Keychain("the keychain call did not finish".into()))?
 }
 
-/// Stores `token` for `account` (the API base URL), replacing any earlier one.
-pub async fn store_token(account: &str, token: &Token) -> Result<()> {
-    let (account, token) = (account.to_string(), token.expose().to_string());
+/// Stores `credentials` for `account` (the API base URL and user), replacing any earlier ones.
+pub async fn store_credentials(account: &str, credentials: &Credentials) -> Result<()> {
+    let (account, token) = (account.to_string(), credentials.to_secret());
     blocking(move || {
         // keyutils can refuse a key with "no entry" while the process's session keyring is
         // being set up (seen under CI, rarely); a fresh entry then succeeds.
@@ -88,19 +89,20 @@ pub async fn store_token(account: &str, token: &Token) -> Result<()> {
     .await
 }
 
-/// The token stored for `account`, if any.
-pub async fn load_token(account: &str) -> Result<Option<Token>> {
+/// The credentials stored for `account`, if any (a bare token, as 0.2 stored it, reads as
+/// credentials without a refresh token).
+pub async fn load_credentials(account: &str) -> Result<Option<Credentials>> {
     let account = account.to_string();
     blocking(move || match entry(&account)?.get_password() {
-        Ok(t) => Ok(Some(Token::new(t))),
+        Ok(t) => Ok(Some(Credentials::from_secret(&t))),
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(e) => Err(keychain(e)),
     })
     .await
 }
 
-/// Forgets the token for `account`; forgetting a token that is not there is fine.
-pub async fn delete_token(account: &str) -> Result<()> {
+/// Forgets the credentials of `account`; forgetting what is not there is fine.
+pub async fn delete_credentials(account: &str) -> Result<()> {
     let account = account.to_string();
     blocking(move || match entry(&account)?.delete_credential() {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),

@@ -748,7 +748,7 @@ async fn a_deal_saved_while_the_server_is_down_is_approved_once_it_returns() {
     };
     desk.connect(
         w.server.base_url().parse().unwrap(),
-        Token::new(&token),
+        desk::signin::Credentials::token(Token::new(&token)),
         desk::views::WorkspaceKind::Remote,
         "test#Rita",
         options,

@@ -42,6 +42,8 @@ fn export(dir: &Path) {
     desk::qbr::ReviewQuarters::export_all_to(dir).unwrap();
     desk::qbr::ReviewFiles::export_all_to(dir).unwrap();
     desk::qbr::ActionItemForm::export_all_to(dir).unwrap();
+    desk::signin::CallbackPage::export_all_to(dir).unwrap();
+    desk::signin::BrowserSignIn::export_all_to(dir).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

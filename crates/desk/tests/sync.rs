@@ -2,11 +2,14 @@
 //! sync, incremental changes and deletes, every fault of the fault switch, a 410 rebuild, a ledger
 //! checksum mismatch, the outbox, scope, and the process killed mid-sync.
 
+mod common;
+
+use common::{as_of, fast};
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use central_api::server::{self, RunningServer, Scope, ServerConfig};
-use chrono::NaiveDate;
 use desk::api::{ApiClient, ApiError, Token};
 use desk::outbox;
 use desk::store::{Store, CACHE_FILE};
@@ -14,21 +17,6 @@ use desk::sync::{SyncEngine, SyncError, SyncOptions};
 use program::contract::{Entity, MutationKind, PartnerId, Role};
 use program::Credits;
 use sqlx::Row;
-
-fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
-}
-
-/// Quick retries and small pages, so faults and paging show up in small data.
-fn fast() -> SyncOptions {
-    SyncOptions {
-        page_size: 1_000,
-        min_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_millis(200),
-        max_retries: 8,
-        ..SyncOptions::default()
-    }
-}
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -593,8 +581,12 @@ async fn sign_in_keeps_the_token_in_the_keychain_and_sign_out_wipes_the_cache() 
     assert!(local_count(desk.store(), "partners").await > 1);
     assert_eq!(desk.workspace_info().await.unwrap().home_partner, None);
     let account = format!("{}/#Ana Manager", base);
-    let kept = desk::secrets::load_token(&account).await.unwrap().unwrap();
-    assert_eq!(kept.expose(), s.token);
+    let kept = desk::secrets::load_credentials(&account)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.access.expose(), s.token);
+    assert!(kept.refresh.is_none(), "a raw token has no refresh token");
     // The token is nowhere in the cache file.
     desk.store().close().await;
     let bytes = std::fs::read(dir.path().join(CACHE_FILE)).unwrap();
@@ -633,8 +625,11 @@ async fn sign_in_keeps_the_token_in_the_keychain_and_sign_out_wipes_the_cache() 
         assert_eq!(local_count(desk.store(), table).await, 0, "{table} wiped");
     }
     let account = format!("{}/#Pat Partner", base);
-    assert_eq!(desk::secrets::load_token(&account).await.unwrap(), None);
-    desk::secrets::delete_token(&format!("{}/#Ana Manager", base))
+    assert_eq!(
+        desk::secrets::load_credentials(&account).await.unwrap(),
+        None
+    );
+    desk::secrets::delete_credentials(&format!("{}/#Ana Manager", base))
         .await
         .unwrap();
 }

@@ -369,6 +369,28 @@ pub struct Me {
     pub partners: Vec<PartnerId>,
 }
 
+/// The OAuth 2.0 client id of Partner Desk, a public (native) client: it signs in through the
+/// system browser with an authorization code, PKCE and a loopback redirect (RFC 8252).
+pub const DESK_CLIENT_ID: &str = "partner-desk";
+
+/// Where a central API's OAuth 2.0 discovery document lives (RFC 8414), under its base URL.
+pub const AUTH_METADATA_PATH: &str = ".well-known/oauth-authorization-server";
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414): where to sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AuthServerMetadata {
+    pub issuer: String,
+    /// The login page the browser opens.
+    pub authorization_endpoint: String,
+    /// Where the app trades a code or a refresh token for tokens.
+    pub token_endpoint: String,
+    pub response_types_supported: Vec<String>,
+    pub grant_types_supported: Vec<String>,
+    pub code_challenge_methods_supported: Vec<String>,
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+}
+
 /// The kinds of rows the change feed carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

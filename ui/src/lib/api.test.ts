@@ -9,8 +9,15 @@ describe("toIpcError", () => {
     });
   });
 
+  it("keeps every sign-in code", () => {
+    for (const code of ["sign_in_denied", "sign_in_cancelled", "not_central_api"] as const) {
+      expect(toIpcError({ code, message: "m" }).code).toBe(code);
+    }
+  });
+
   it("maps an unknown code or a thrown string to internal", () => {
     expect(toIpcError({ code: "bogus", message: "m" }).code).toBe("internal");
+    expect(toIpcError({ code: "toString", message: "m" }).code).toBe("internal");
     expect(toIpcError("command portfolio not allowed")).toEqual({
       code: "internal",
       message: "command portfolio not allowed",

@@ -15,6 +15,8 @@ import type { DealEdit } from "../ipc/DealEdit";
 import type { DealForm } from "../ipc/DealForm";
 import type { DealList } from "../ipc/DealList";
 import type { DealView } from "../ipc/DealView";
+import type { BrowserSignIn } from "../ipc/BrowserSignIn";
+import type { CallbackPage } from "../ipc/CallbackPage";
 import type { ErrorCode } from "../ipc/ErrorCode";
 import type { ExportFormat } from "../ipc/ExportFormat";
 import type { ExportKind } from "../ipc/ExportKind";
@@ -41,23 +43,31 @@ import type { Review } from "../ipc/Review";
 import type { ReviewFiles } from "../ipc/ReviewFiles";
 import type { ReviewQuarters } from "../ipc/ReviewQuarters";
 
-const CODES: readonly ErrorCode[] = [
-  "not_found",
-  "invalid_input",
-  "schema_too_new",
-  "storage",
-  "keychain",
-  "unauthorized",
-  "offline",
-  "remote",
-  "internal",
-];
+// Every code the backend sends, checked by the compiler against the generated `ErrorCode`: a
+// code added in Rust and missing here (or the other way round) fails the type check.
+const CODES: Record<ErrorCode, true> = {
+  not_found: true,
+  invalid_input: true,
+  schema_too_new: true,
+  storage: true,
+  keychain: true,
+  unauthorized: true,
+  offline: true,
+  remote: true,
+  not_central_api: true,
+  sign_in_denied: true,
+  sign_in_timed_out: true,
+  sign_in_cancelled: true,
+  sign_in_expired: true,
+  sign_in_refused: true,
+  internal: true,
+};
 
 /** Turns anything thrown by `invoke` into an IpcError. */
 export function toIpcError(e: unknown): IpcError {
   if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
     const { code, message } = e as { code: unknown; message: unknown };
-    if (typeof code === "string" && (CODES as readonly string[]).includes(code)) {
+    if (typeof code === "string" && Object.hasOwn(CODES, code)) {
       return { code: code as ErrorCode, message: String(message) };
     }
   }
@@ -109,6 +119,11 @@ export const api = {
   syncStatus: () => call<SyncStatus | null>("sync_status"),
   syncNow: () => call<null>("sync_now"),
   signIn: (baseUrl: string, token: string) => call<null>("sign_in", { baseUrl, token }),
+  beginBrowserSignIn: (baseUrl: string, locale: string, page: CallbackPage) =>
+    call<BrowserSignIn>("begin_browser_sign_in", { baseUrl, locale, page }),
+  reopenBrowserSignIn: () => call<boolean>("reopen_browser_sign_in"),
+  finishBrowserSignIn: () => call<null>("finish_browser_sign_in"),
+  cancelBrowserSignIn: () => call<null>("cancel_browser_sign_in"),
   signOut: () => call<null>("sign_out"),
   purchaseCredits: (partnerId: string, credits: string) =>
     call<string>("purchase_credits", { partnerId, credits }),

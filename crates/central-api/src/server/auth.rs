@@ -1,6 +1,7 @@
 //! Who is asking: bearer tokens, the caller they stand for, and `GET /v1/me`.
 //!
-//! Tokens are random, shown once when made, and stored only as their SHA-256 (see the store). A
+//! Tokens are random, shown once when made, and stored only as their SHA-256 (see the store).
+//! Tokens issued by signing in (`oauth`) expire after an hour; an administrator's do not. A
 //! caller's scope is the list of partners the token names: a platform account manager's
 //! portfolio, or a partner user's own partner. Tokens never reach the logs.
 
@@ -49,11 +50,13 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be: Bearer <token>")
             })?;
-        state
-            .store
-            .caller(token)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("the token is not valid"))
+        match state.store.caller(token).await? {
+            Some(Ok(caller)) => Ok(caller),
+            Some(Err(_expired)) => Err(ApiError::unauthorized(
+                "the token has expired; renew it with the refresh token or sign in again",
+            )),
+            None => Err(ApiError::unauthorized("the token is not valid")),
+        }
     }
 }
 

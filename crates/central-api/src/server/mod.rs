@@ -4,16 +4,17 @@
 //! in-process for its demo workspace; tests start it on `127.0.0.1:0`) and hands back a
 //! [`RunningServer`] with the fault switch, the store's test hooks and token making.
 //!
-//! Modules: `store` (SQLite: the compacted feed, visibility, the ledger, tokens, decided
-//! mutations), `auth` (bearer tokens, `/v1/me`), `feed` (`/v1/changes`), `mutations`
-//! (`/v1/mutations`), `faults` (the fault switch), `problem` (RFC 9457 errors) and `openapi`
-//! (`/openapi.json`). The routes are listed once, in [`routes`], and the router is built from
+//! Modules: `store` (SQLite: the compacted feed, visibility, the ledger, tokens, users, decided
+//! mutations), `auth` (bearer tokens, `/v1/me`), `oauth` (signing in through the browser),
+//! `feed` (`/v1/changes`), `mutations` (`/v1/mutations`), `faults` (the fault switch), `problem`
+//! (RFC 9457 errors) and `openapi` (`/openapi.json`). The routes are listed once, in [`routes`], and the router is built from
 //! that list.
 
 mod auth;
 mod faults;
 mod feed;
 mod mutations;
+mod oauth;
 mod openapi;
 mod problem;
 mod store;
@@ -277,6 +278,20 @@ impl RunningServer {
         Ok(self.store.create_token(user, role, partners).await?)
     }
 
+    /// Adds a user who signs in on the login page (see [`Store::create_user`]).
+    pub async fn create_user(
+        &self,
+        login: &str,
+        password: &str,
+        role: Role,
+        partners: &[PartnerId],
+    ) -> Result<(), ServerError> {
+        Ok(self
+            .store
+            .create_user(login, password, role, partners)
+            .await?)
+    }
+
     /// Stops accepting connections, lets requests in flight finish (for up to 5 seconds), and
     /// closes the database.
     pub async fn shutdown(self) -> Result<(), ServerError> {
@@ -336,6 +351,10 @@ fn endpoints() -> Vec<Endpoint> {
         get("/v1/program", program),
         get("/v1/changes", feed::changes),
         post("/v1/mutations", mutations::post),
+        get("/.well-known/oauth-authorization-server", oauth::metadata),
+        get(oauth::AUTHORIZE_PATH, oauth::authorize_page),
+        post(oauth::AUTHORIZE_PATH, oauth::authorize_submit),
+        post(oauth::TOKEN_PATH, oauth::token),
         get("/openapi.json", openapi::serve),
     ]
 }

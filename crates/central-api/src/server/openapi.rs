@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 
 use axum::Json;
 use program::contract::{
-    CatalogItem, Customer, Deployment, FeedLine, LedgerEntry, Me, MutationBatch, MutationResults,
-    NpsResponse, Partner, Problem, ProgramInfo, Territory,
+    AuthServerMetadata, CatalogItem, Customer, Deployment, FeedLine, LedgerEntry, Me,
+    MutationBatch, MutationResults, NpsResponse, Partner, Problem, ProgramInfo, Territory,
 };
 use program::CustomerMigration;
 use schemars::generate::SchemaSettings;
@@ -18,7 +18,11 @@ use serde_json::{json, Value};
 
 use super::feed::{DEFAULT_LIMIT, MAX_LIMIT, NDJSON};
 use super::mutations::MAX_BATCH;
+use super::oauth::{AUTHORIZE_PATH, TOKEN_PATH};
 use super::problem::PROBLEM_JSON;
+
+/// Form bodies (the login form, the token request).
+const FORM: &str = "application/x-www-form-urlencoded";
 
 static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
 
@@ -41,6 +45,7 @@ pub fn document() -> Value {
     let batch = generator.subschema_for::<MutationBatch>().to_value();
     let results = generator.subschema_for::<MutationResults>().to_value();
     let problem = generator.subschema_for::<Problem>().to_value();
+    let auth_metadata = generator.subschema_for::<AuthServerMetadata>().to_value();
     // What a change's `data` holds, by its `entity`: registered so clients can generate types.
     let _ = generator.subschema_for::<Partner>();
     let _ = generator.subschema_for::<Territory>();
@@ -75,6 +80,29 @@ pub fn document() -> Value {
         responses
     };
 
+    let query = |name: &str, description: &str| {
+        json!({ "name": name, "in": "query", "required": false, "description": description,
+                "schema": { "type": "string" } })
+    };
+    let authorize_parameters = json!([
+        query("response_type", "`code`."),
+        query("client_id", "`partner-desk`."),
+        query(
+            "redirect_uri",
+            "`http://127.0.0.1:<port>/…` or `http://[::1]:<port>/…`."
+        ),
+        query("state", "Sent back unchanged with the code or the error."),
+        query(
+            "code_challenge",
+            "base64url (no padding) of the SHA-256 of the PKCE verifier."
+        ),
+        query("code_challenge_method", "`S256`."),
+        query(
+            "ui_locales",
+            "The page's language, e.g. `es`; else the browser's."
+        )
+    ]);
+
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -88,7 +116,21 @@ pub fn document() -> Value {
         "security": [{ "bearer": [] }],
         "components": {
             "securitySchemes": {
-                "bearer": { "type": "http", "scheme": "bearer", "description": "An API token." }
+                "bearer": { "type": "http", "scheme": "bearer", "description": "An API token: \
+                    an administrator's, or one issued by signing in (it expires; renew it at \
+                    `/oauth/token` with the refresh token)." },
+                "signIn": {
+                    "type": "oauth2",
+                    "description": "Signing in through the browser: authorization code with \
+                        PKCE (S256) and a loopback redirect, for the Partner Desk client \
+                        (`client_id=partner-desk`, no secret).",
+                    "flows": { "authorizationCode": {
+                        "authorizationUrl": AUTHORIZE_PATH,
+                        "tokenUrl": TOKEN_PATH,
+                        "refreshUrl": TOKEN_PATH,
+                        "scopes": {}
+                    } }
+                }
             },
             "schemas": schemas
         },
@@ -178,6 +220,113 @@ pub fn document() -> Value {
                         "400": problem_response("No Idempotency-Key, or a body that is not a batch."),
                         "422": problem_response("The Idempotency-Key was used for a different batch.")
                     }))
+                }
+            },
+            "/.well-known/oauth-authorization-server": {
+                "get": {
+                    "operationId": "getAuthServerMetadata",
+                    "summary": "Where to sign in (RFC 8414): the authorization and token \
+                        endpoints, as absolute URLs on the host the client reached.",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "The metadata.",
+                            "content": { "application/json": { "schema": auth_metadata } }
+                        }
+                    }
+                }
+            },
+            AUTHORIZE_PATH: {
+                "get": {
+                    "operationId": "getAuthorize",
+                    "summary": "The login page (HTML), opened in the system browser.",
+                    "description": "`client_id` must be `partner-desk` and `redirect_uri` an \
+                        `http` loopback IP literal with a port (RFC 8252); otherwise the page \
+                        says so and sends nobody anywhere. Any other fault goes back to the \
+                        redirect as `error` and `error_description`.",
+                    "security": [],
+                    "parameters": authorize_parameters.clone(),
+                    "responses": {
+                        "200": { "description": "The login page.", "content": { "text/html": {} } },
+                        "303": { "description": "A request fault, back to the redirect as `error`." },
+                        "400": { "description": "A wrong client or redirect, said on the page.", "content": { "text/html": {} } }
+                    }
+                },
+                "post": {
+                    "operationId": "postAuthorize",
+                    "summary": "The login form: `login`, `password` and `decision` (`allow` or \
+                        `deny`), with the request's parameters.",
+                    "security": [],
+                    "requestBody": {
+                        "required": true,
+                        "content": { FORM: { "schema": {
+                            "type": "object",
+                            "required": ["login", "decision", "client_id", "redirect_uri"],
+                            "properties": {
+                                "login": { "type": "string" },
+                                "password": { "type": "string", "format": "password" },
+                                "decision": { "enum": ["allow", "deny"] }
+                            }
+                        } } }
+                    },
+                    "responses": {
+                        "200": { "description": "The login page again: the login and password do not match.", "content": { "text/html": {} } },
+                        "303": { "description": "Back to the redirect with `code` (a minute, once) and `state`; or with `error=access_denied`." },
+                        "400": { "description": "A wrong client or redirect, said on the page.", "content": { "text/html": {} } }
+                    }
+                }
+            },
+            TOKEN_PATH: {
+                "post": {
+                    "operationId": "postToken",
+                    "summary": "Trade a code (with its PKCE verifier) or a refresh token for an \
+                        access token of an hour and a new refresh token; the old refresh token \
+                        stops working.",
+                    "security": [],
+                    "requestBody": {
+                        "required": true,
+                        "content": { FORM: { "schema": {
+                            "type": "object",
+                            "required": ["grant_type", "client_id"],
+                            "properties": {
+                                "grant_type": { "enum": ["authorization_code", "refresh_token"] },
+                                "client_id": { "const": "partner-desk" },
+                                "code": { "type": "string" },
+                                "redirect_uri": { "type": "string", "format": "uri" },
+                                "code_verifier": { "type": "string", "minLength": 43, "maxLength": 128 },
+                                "refresh_token": { "type": "string" }
+                            }
+                        } } }
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The tokens (RFC 6749 §5.1).",
+                            "content": { "application/json": { "schema": {
+                                "type": "object",
+                                "required": ["access_token", "token_type", "expires_in", "refresh_token"],
+                                "properties": {
+                                    "access_token": { "type": "string" },
+                                    "token_type": { "const": "Bearer" },
+                                    "expires_in": { "type": "integer" },
+                                    "refresh_token": { "type": "string" }
+                                }
+                            } } }
+                        },
+                        "400": {
+                            "description": "Refused (RFC 6749 §5.2): `invalid_request`, \
+                                `invalid_client`, `invalid_grant` (a code or refresh token \
+                                expired, used, revoked, or a verifier that does not match) or \
+                                `unsupported_grant_type`.",
+                            "content": { "application/json": { "schema": {
+                                "type": "object",
+                                "required": ["error"],
+                                "properties": {
+                                    "error": { "enum": ["invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type"] },
+                                    "error_description": { "type": "string" }
+                                }
+                            } } }
+                        }
+                    }
                 }
             },
             "/openapi.json": {

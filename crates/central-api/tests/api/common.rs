@@ -57,6 +57,11 @@ pub async fn start() -> Harness {
 }
 
 impl Harness {
+    /// The server's database file.
+    pub fn db(&self) -> std::path::PathBuf {
+        self._dir.path().join("central.sqlite3")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.base_url())
     }

@@ -8,5 +8,6 @@ mod faults;
 mod feed;
 mod lifecycle;
 mod mutations;
+mod oauth;
 mod openapi;
 mod quotes;

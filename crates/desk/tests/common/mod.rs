@@ -1,5 +1,5 @@
-//! What the deals and quotes tests share: the reference server on loopback with its demo data,
-//! and laptops (each its own cache and sync engine) signed in as partner users.
+//! What the tests share: the reference server on loopback with its demo data, quick sync
+//! options, and laptops (each its own cache and sync engine) signed in as partner users.
 #![allow(dead_code)] // each test binary uses its own part
 
 use std::time::Duration;
@@ -17,6 +17,17 @@ pub const DEPLOYMENTS: usize = 2_000;
 
 pub fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+/// Quick retries and small pages, so faults and paging show up in small data.
+pub fn fast() -> SyncOptions {
+    SyncOptions {
+        page_size: 1_000,
+        min_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(200),
+        max_retries: 8,
+        ..SyncOptions::default()
+    }
 }
 
 pub struct World {

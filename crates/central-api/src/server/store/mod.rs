@@ -12,8 +12,11 @@
 //! The public methods are the test hooks: they make server-side changes the way the platform
 //! would, and read back counts and balances to verify a client's mirror.
 
+mod accounts;
 mod changes;
 mod load;
+
+pub(crate) use accounts::IssuedTokens;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
@@ -61,6 +64,8 @@ pub enum StoreError {
     HorizonAhead { horizon: u64, head: u64 },
     #[error("cannot create the token: {0}")]
     Token(String),
+    #[error("cannot create the user: {0}")]
+    Account(String),
 }
 
 /// Whose rows to count: everyone's, or what these partners may see (as the feed would show it).
@@ -476,26 +481,11 @@ impl Store {
         if user.trim().is_empty() {
             return Err(StoreError::Token("the user name is empty".into()));
         }
-        if role != Role::PlatformAccountManager && partners.len() != 1 {
-            return Err(StoreError::Token(format!(
-                "a {} token names exactly one partner (got {})",
-                role_str(role),
-                partners.len()
-            )));
-        }
-        let partners: Vec<PartnerId> = partners
-            .iter()
-            .copied()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let known: BTreeSet<PartnerId> = self.partner_ids().await?.into_iter().collect();
-        if let Some(unknown) = partners.iter().find(|p| !known.contains(p)) {
-            return Err(StoreError::Token(format!("no partner with id {unknown}")));
-        }
-        let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let token = format!("pdk_{}", hex(&bytes));
+        let partners = self
+            .check_scope(role, partners)
+            .await?
+            .map_err(StoreError::Token)?;
+        let token = random_secret("pdk");
         let mut w = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO tokens (hash, user_name, role, partners, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -511,25 +501,61 @@ impl Store {
         Ok(token)
     }
 
-    /// Who a token belongs to, or None for a token the server never issued.
-    pub(crate) async fn caller(&self, token: &str) -> Result<Option<Caller>, StoreError> {
+    /// The partners a token or user of `role` may name, sorted and without repeats: exactly one
+    /// for partner roles, and every one must exist. The inner Err says why not.
+    async fn check_scope(
+        &self,
+        role: Role,
+        partners: &[PartnerId],
+    ) -> Result<Result<Vec<PartnerId>, String>, StoreError> {
+        if role != Role::PlatformAccountManager && partners.len() != 1 {
+            return Ok(Err(format!(
+                "a {} belongs to exactly one partner (got {})",
+                role_str(role),
+                partners.len()
+            )));
+        }
+        let partners: Vec<PartnerId> = partners
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let known: BTreeSet<PartnerId> = self.partner_ids().await?.into_iter().collect();
+        if let Some(unknown) = partners.iter().find(|p| !known.contains(p)) {
+            return Ok(Err(format!("no partner with id {unknown}")));
+        }
+        Ok(Ok(partners))
+    }
+
+    /// Who a token belongs to: None for a token the server never issued (or revoked),
+    /// `Err(expired)` inside for one whose time is up.
+    pub(crate) async fn caller(
+        &self,
+        token: &str,
+    ) -> Result<Option<Result<Caller, TokenExpired>>, StoreError> {
         let hash = token_hash(token);
-        let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT user_name, role, partners FROM tokens WHERE hash = ?")
-                .bind(&hash)
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some((user, role, partners)) = row else {
+        let row: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT t.user_name, t.role, t.partners, e.expires_at
+             FROM tokens t LEFT JOIN token_expiry e ON e.hash = t.hash WHERE t.hash = ?",
+        )
+        .bind(&hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((user, role, partners, expires_at)) = row else {
             return Ok(None);
         };
+        if expires_at.is_some_and(|at| at <= Utc::now().timestamp()) {
+            return Ok(Some(Err(TokenExpired)));
+        }
         let role = parse_role(&role)
             .ok_or_else(|| StoreError::Corrupt(format!("a token has an unknown role {role:?}")))?;
-        Ok(Some(Caller {
+        Ok(Some(Ok(Caller {
             user,
             role,
             partners: serde_json::from_str(&partners)?,
             token_hash: hash,
-        }))
+        })))
     }
 
     // --- Idempotency ---------------------------------------------------------------------------
@@ -900,6 +926,17 @@ fn parse_role(s: &str) -> Option<Role> {
     ]
     .into_iter()
     .find(|r| role_str(*r) == s)
+}
+
+/// A token the server issued whose time is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TokenExpired;
+
+/// A new random secret (token, code): `prefix_` and 64 hex digits from the OS's generator.
+fn random_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}_{}", hex(&bytes))
 }
 
 /// Tokens are looked up by their SHA-256: a stolen database holds no usable token.

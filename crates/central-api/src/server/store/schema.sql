@@ -85,3 +85,39 @@ CREATE TABLE IF NOT EXISTS fx_rates (
     per_usd  TEXT NOT NULL,  -- decimal string
     PRIMARY KEY (currency, as_of)
 ) WITHOUT ROWID;
+
+-- The people who sign in on the login page (OAuth 2.0, `/oauth/authorize`), by login. Passwords
+-- are Argon2id PHC strings; the password itself is never stored.
+CREATE TABLE IF NOT EXISTS users (
+    login      TEXT PRIMARY KEY,
+    password   TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    partners   TEXT NOT NULL,  -- JSON array of partner ids
+    created_at TEXT NOT NULL
+);
+
+-- When a token expires: tokens issued by signing in do (their client renews them with a refresh
+-- token); tokens made by an administrator (`central-api token`) have no row and do not.
+CREATE TABLE IF NOT EXISTS token_expiry (
+    hash       TEXT PRIMARY KEY REFERENCES tokens (hash) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL  -- Unix seconds
+);
+
+-- Refresh tokens by SHA-256. Each is used once: redeeming it replaces it with a new one.
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    hash       TEXT PRIMARY KEY,
+    login      TEXT NOT NULL REFERENCES users (login) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL,  -- Unix seconds
+    created_at TEXT NOT NULL
+);
+
+-- Authorization codes by SHA-256: redeemed once, within a minute, by the client that asked for
+-- them, with the PKCE verifier of their challenge.
+CREATE TABLE IF NOT EXISTS auth_codes (
+    hash         TEXT PRIMARY KEY,
+    login        TEXT NOT NULL REFERENCES users (login) ON DELETE CASCADE,
+    client_id    TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    challenge    TEXT NOT NULL,  -- S256 of the verifier, base64url without padding
+    expires_at   INTEGER NOT NULL  -- Unix seconds
+);

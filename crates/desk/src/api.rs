@@ -23,27 +23,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use url::Url;
 
-use crate::signin::{Credentials, Renewal};
-
-/// A bearer token. Its Debug and Display never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
-
-impl Token {
-    pub fn new(token: impl Into<String>) -> Token {
-        Token(token.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(…)")
-    }
-}
+pub use crate::credentials::Token;
 
 /// What went wrong talking to the central API, sorted by what sync should do about it.
 #[derive(Debug, thiserror::Error)]
@@ -183,42 +163,44 @@ pub struct ApiClient {
     auth: std::sync::Arc<Auth>,
 }
 
-/// The token requests carry, and how to renew it when the central API says it expired.
+/// The token requests carry, and what renews it when the central API says it expired.
 #[derive(Debug)]
 struct Auth {
     access: std::sync::RwLock<Token>,
-    renewal: Option<Renewer>,
+    renew: Option<std::sync::Arc<dyn Renew>>,
 }
 
-/// Renews the access token of a browser sign-in, one renewal at a time.
-#[derive(Debug)]
-struct Renewer {
-    /// The keychain account the renewed credentials are kept under.
-    account: String,
-    renewal: tokio::sync::Mutex<Renewal>,
+/// Renews an access token the central API refused (a browser sign-in's refresh token does: see
+/// `signin::Renewer`).
+pub trait Renew: fmt::Debug + Send + Sync {
+    /// A valid access token in place of `stale`: a new one, or the one another request's renewal
+    /// already got. [`ApiError::Unauthorized`] when the sign-in itself is over.
+    fn renew<'a>(
+        &'a self,
+        stale: &'a Token,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Token, ApiError>> + Send + 'a>>;
 }
 
 impl ApiClient {
     /// A client sending `token` as is (an administrator's token, or a check of one).
     pub fn new(base: Url, token: Token) -> Result<ApiClient, ApiError> {
-        ApiClient::build(base, Credentials::token(token), None)
+        ApiClient::build(base, token, None)
     }
 
-    /// A client for a signed-in account: when the central API refuses the access token, it is
-    /// renewed with the refresh token (kept again in the keychain under `account`) and the request
-    /// sent once more.
+    /// A client for a signed-in account: when the central API refuses the access token, `renew`
+    /// renews it and the request is sent once more.
     pub fn signed_in(
         base: Url,
-        credentials: Credentials,
-        account: &str,
+        access: Token,
+        renew: std::sync::Arc<dyn Renew>,
     ) -> Result<ApiClient, ApiError> {
-        ApiClient::build(base, credentials, Some(account))
+        ApiClient::build(base, access, Some(renew))
     }
 
     fn build(
         base: Url,
-        credentials: Credentials,
-        account: Option<&str>,
+        access: Token,
+        renew: Option<std::sync::Arc<dyn Renew>>,
     ) -> Result<ApiClient, ApiError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("PartnerDesk/", env!("CARGO_PKG_VERSION")))
@@ -227,16 +209,9 @@ impl ApiClient {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| ApiError::Offline(e.to_string()))?;
-        let renewal = match (credentials.refresh, account) {
-            (Some(renewal), Some(account)) => Some(Renewer {
-                account: account.to_string(),
-                renewal: tokio::sync::Mutex::new(renewal),
-            }),
-            _ => None,
-        };
         let auth = Auth {
-            access: std::sync::RwLock::new(credentials.access),
-            renewal,
+            access: std::sync::RwLock::new(access),
+            renew,
         };
         Ok(ApiClient {
             http,
@@ -278,39 +253,20 @@ impl ApiClient {
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
-        let (Some(renewer), Some(again)) = (&self.auth.renewal, again) else {
+        let (Some(renew), Some(again)) = (&self.auth.renew, again) else {
             return Ok(response);
         };
-        self.renew(renewer, &token).await?;
-        again
-            .header(AUTHORIZATION, format!("Bearer {}", self.access().expose()))
-            .send()
-            .await
-            .map_err(transport)
-    }
-
-    /// Renews the access token `stale`, unless another request renewed it meanwhile. A refused
-    /// renewal is [`ApiError::Unauthorized`]: the user signs in again.
-    async fn renew(&self, renewer: &Renewer, stale: &Token) -> Result<(), ApiError> {
-        let mut renewal = renewer.renewal.lock().await;
-        if self.access() != *stale {
-            return Ok(());
-        }
-        let renewed = crate::signin::refresh(&renewal).await?;
-        // The central API has replaced the refresh token: the new one is kept before it is used.
-        if let Err(e) = crate::secrets::store_credentials(&renewer.account, &renewed).await {
-            tracing::warn!(error = %e, "the renewed sign-in could not be kept in the keychain");
-        }
-        if let Some(next) = renewed.refresh {
-            *renewal = next;
-        }
+        let fresh = renew.renew(&token).await?;
         *self
             .auth
             .access
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = renewed.access;
-        tracing::info!("access token renewed");
-        Ok(())
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh.clone();
+        again
+            .header(AUTHORIZATION, format!("Bearer {}", fresh.expose()))
+            .send()
+            .await
+            .map_err(transport)
     }
 
     /// `GET /v1/me`.

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use program::contract::{CatalogItem, MutationKind, PartnerId, TerritoryId};
+use program::contract::{MutationKind, PartnerId, TerritoryId};
 use program::deals::{
     check_registration, forecast, merge_edit, quarter_of, win_rate, Deal, DealEdit, DealEvent,
     DealId, DealInput, DealRule, DealStage, DealStatus, Registrant, Registration, TerritoryClaim,
@@ -27,8 +27,9 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::error::{DeskError, Result};
-use crate::outbox::LocalWrite;
+use crate::outbox::{LocalWrite, RefusedChange};
 use crate::store::Store;
+use crate::workspace;
 
 /// The outbox's entity name for deal mutations.
 const ENTITY: &str = "deal";
@@ -62,14 +63,6 @@ pub struct DealCheck {
     /// Rules the platform decides from what it alone sees in full (exclusive territories,
     /// earlier registrations): the cache's view, to warn before saving.
     pub warnings: Vec<DealRule>,
-}
-
-/// A refused change, shown on its deal until the user dismisses it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct RefusedChange {
-    /// The outbox id, to dismiss it.
-    pub id: String,
-    pub reason: String,
 }
 
 /// A deal as the user sees it: the platform's copy with this device's pending changes on top.
@@ -209,33 +202,6 @@ async fn partner_facts(store: &Store, id: PartnerId) -> Result<PartnerFacts> {
     })
 }
 
-/// The synced catalog, each item with the brands offering it.
-pub(crate) async fn catalog(store: &Store) -> Result<Vec<CatalogItem>> {
-    let rows = sqlx::query(
-        "SELECT c.sku, c.name, c.kind, c.price_minor, c.billing, c.early_access, \
-         coalesce((SELECT json_group_array(b.brand) FROM catalog_item_brands b WHERE b.sku = c.sku), '[]') AS brands \
-         FROM catalog_items c ORDER BY c.name",
-    )
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let brands: String = r.try_get("brands")?;
-            let json = serde_json::json!({
-                "sku": r.try_get::<String, _>("sku")?,
-                "name": r.try_get::<String, _>("name")?,
-                "kind": r.try_get::<String, _>("kind")?,
-                "list_price": Credits::from_minor(r.try_get("price_minor")?),
-                "billing": r.try_get::<String, _>("billing")?,
-                "brands": serde_json::from_str::<serde_json::Value>(&brands)
-                    .map_err(|e| DeskError::Corrupt(e.to_string()))?,
-                "early_access": r.try_get::<i64, _>("early_access")? != 0,
-            });
-            serde_json::from_value(json).map_err(|e| DeskError::Corrupt(format!("catalog: {e}")))
-        })
-        .collect()
-}
-
 async fn claims(store: &Store) -> Result<Vec<TerritoryClaim>> {
     let rows = sqlx::query(
         "SELECT id, holder, holder_tier, region, country, exclusivity FROM territory_claims",
@@ -255,22 +221,6 @@ async fn claims(store: &Store) -> Result<Vec<TerritoryClaim>> {
             serde_json::from_value(json).map_err(|e| DeskError::Corrupt(format!("claim: {e}")))
         })
         .collect()
-}
-
-/// Days a registration lasts, from the program policy the central API last sent (90 in the
-/// reference policy, and before the first sync).
-pub async fn registration_days(store: &Store) -> Result<u32> {
-    Ok(crate::sync::program_policy(store)
-        .await?
-        .map_or(90, |p| p.deal_registration_days))
-}
-
-/// The signed-in user's name, as the platform knows it (learnt at the first sync).
-pub async fn user_name(store: &Store) -> Result<String> {
-    Ok(store
-        .get_state(crate::sync::USER)
-        .await?
-        .unwrap_or_default())
 }
 
 /// One deal as shown: the platform's copy (if any) with local changes on top.
@@ -304,7 +254,7 @@ async fn shown(store: &Store, partner: PartnerId, only: Option<DealId>) -> Resul
             })
         })
         .collect::<Result<_>>()?;
-    let user = user_name(store).await?;
+    let user = workspace::user_name(store).await?;
     let queued = sqlx::query(
         "SELECT id, entity_id, payload, status, last_error, created_at FROM outbox \
          WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2) ORDER BY seq",
@@ -422,18 +372,11 @@ fn view(
     }
 }
 
-async fn fx_for(store: &Store, currency: Currency) -> Result<Option<program::FxRate>> {
-    Ok(crate::sync::fx_rates(store)
-        .await?
-        .into_iter()
-        .find(|r| r.currency == currency))
-}
-
 /// A partner's deals, pipeline and what expires soon.
 pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Result<DealList> {
     let facts = partner_facts(store, partner_id).await?;
-    let days = registration_days(store).await?;
-    let fx = fx_for(store, facts.currency).await?;
+    let days = workspace::registration_days(store).await?;
+    let fx = workspace::fx_rate(store, facts.currency).await?;
     let shown = shown(store, partner_id, None).await?;
     let deals: Vec<DealView> = shown
         .iter()
@@ -447,7 +390,7 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
         fx.as_ref(),
         today,
     );
-    let catalog = catalog(store)
+    let catalog = workspace::catalog(store)
         .await?
         .into_iter()
         .map(|c| CatalogChoice {
@@ -466,7 +409,7 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
             .is_granted(),
         brands: facts.brands,
         catalog,
-        user: user_name(store).await?,
+        user: workspace::user_name(store).await?,
     })
 }
 
@@ -592,7 +535,7 @@ pub async fn check(store: &Store, form: &DealForm) -> Result<DealCheck> {
 
 async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
     let facts = partner_facts(store, input.partner_id).await?;
-    let catalog = catalog(store).await?;
+    let catalog = workspace::catalog(store).await?;
     let registrant = Registrant {
         id: facts.id,
         brands: &facts.brands,
@@ -634,7 +577,7 @@ async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
             known.push((d, facts.name.clone()));
         }
     }
-    let days = registration_days(store).await?;
+    let days = workspace::registration_days(store).await?;
     let today = Utc::now().date_naive();
     let earlier: Vec<Registration<'_>> = known
         .iter()
@@ -706,7 +649,7 @@ pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<
             what: format!("deal {id}"),
         })?;
     // The same rules the platform applies, so a change it would refuse is refused here first.
-    let days = registration_days(store).await?;
+    let days = workspace::registration_days(store).await?;
     if current.deal.is_lapsed(days, Utc::now().date_naive()) {
         return Err(DeskError::InvalidInput {
             field: "deal",
@@ -736,8 +679,8 @@ pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<
 
 async fn one(store: &Store, partner: PartnerId, id: DealId) -> Result<DealView> {
     let facts = partner_facts(store, partner).await?;
-    let fx = fx_for(store, facts.currency).await?;
-    let days = registration_days(store).await?;
+    let fx = workspace::fx_rate(store, facts.currency).await?;
+    let days = workspace::registration_days(store).await?;
     shown(store, partner, Some(id))
         .await?
         .first()

@@ -1,5 +1,7 @@
 //! Errors of the desktop backend, and their IPC form `{code, message}`.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -65,16 +67,34 @@ pub enum DeskError {
     #[error(transparent)]
     Api(#[from] crate::api::ApiError),
     #[error(transparent)]
-    SignIn(#[from] crate::signin::SignInError),
+    SignIn(#[from] SignInError),
 }
 
-impl From<crate::signin::Failure> for DeskError {
-    fn from(failure: crate::signin::Failure) -> DeskError {
-        match failure {
-            crate::signin::Failure::Api(e) => DeskError::Api(e),
-            crate::signin::Failure::SignIn(e) => DeskError::SignIn(e),
-        }
-    }
+/// Why a browser sign-in did not end signed in (besides the network, see
+/// [`crate::api::ApiError`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInError {
+    /// The address answers, but not as a central API (no sign-in metadata there).
+    #[error("the address does not answer as a Partner Desk central API: {0}")]
+    NotCentralApi(String),
+    /// The user chose Deny on the login page.
+    #[error("the sign-in was denied in the browser")]
+    Denied,
+    /// The browser never came back.
+    #[error("the browser did not come back within {} minutes", .0.as_secs() / 60)]
+    TimedOut(Duration),
+    /// The user cancelled, or started another sign-in.
+    #[error("the sign-in was cancelled")]
+    Cancelled,
+    /// The code or the sign-in it stands for is no longer valid (it took too long, or was used).
+    #[error("the sign-in expired before it finished: {0}")]
+    Expired(String),
+    /// The central API refused the sign-in for another reason, or the answer did not belong to it.
+    #[error("the central API refused the sign-in: {0}")]
+    Refused(String),
+    /// `finish` without a `begin`.
+    #[error("no browser sign-in is under way")]
+    NotStarted,
 }
 
 impl DeskError {
@@ -90,7 +110,7 @@ impl DeskError {
             DeskError::Api(e) if e.is_transient() => ErrorCode::Offline,
             DeskError::Api(_) => ErrorCode::Remote,
             DeskError::SignIn(e) => {
-                use crate::signin::SignInError as S;
+                use SignInError as S;
                 match e {
                     S::NotCentralApi(_) => ErrorCode::NotCentralApi,
                     S::Denied => ErrorCode::SignInDenied,

@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
 use program::contract::PartnerId;
 use program::progression::{outlook, Outlook};
 use program::Tier;
@@ -17,31 +16,19 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use crate::error::{DeskError, Result};
 use crate::metrics::{self, Figures};
-use crate::portfolio;
 use crate::store::{execute_in_chunks, Store};
 
-/// `sync_state` key: the workspace's as-of date (the demo's data date); absent: today.
-pub const STATE_AS_OF: &str = "as_of";
 /// `sync_state` key: the day `partner_figures` was computed for.
 pub const FIGURES_AS_OF: &str = "figures_as_of";
 
 /// Rows per INSERT of figures (16 values each, under SQLite's 32,766 parameters).
 const CHUNK: usize = 1_000;
 
-/// The date figures are computed for: the data's as-of date, else today (UTC).
-pub async fn as_of(store: &Store) -> Result<NaiveDate> {
-    Ok(store
-        .get_state(STATE_AS_OF)
-        .await?
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| Utc::now().date_naive()))
-}
-
 /// Recomputes the figures of the partners marked dirty, or of every partner when the stored
 /// figures are for another day. Returns how many partners were recomputed.
 pub async fn refresh(store: &Store) -> Result<usize> {
     let _one_at_a_time = store.figures_lock().lock().await;
-    let as_of = as_of(store).await?;
+    let as_of = crate::workspace::as_of(store).await?;
     let day = as_of.format("%Y-%m-%d").to_string();
     let whole = store.get_state(FIGURES_AS_OF).await?.as_deref() != Some(day.as_str());
     let dirty: Vec<String> = sqlx::query_scalar("SELECT partner_id FROM figures_dirty")
@@ -76,7 +63,7 @@ pub async fn refresh(store: &Store) -> Result<usize> {
     let ids: Vec<PartnerId> = partners.iter().map(|(id, _)| *id).collect();
     let mut figures: HashMap<PartnerId, Figures> =
         metrics::figures(store, as_of, (!whole).then_some(ids.as_slice())).await?;
-    let policy = portfolio::policy(store).await?;
+    let policy = crate::workspace::progression_policy(store).await?;
 
     let mut tx = store.pool().begin().await?;
     if whole {

@@ -6,6 +6,7 @@
 //! windows: the Tauri shell maps its commands onto `Desk`'s methods.
 
 pub mod api;
+pub mod credentials;
 pub mod customers;
 pub mod deals;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod signin;
 pub mod store;
 pub mod sync;
 pub mod views;
+pub mod workspace;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -38,8 +40,8 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use crate::api::{ApiClient, Token};
+use crate::credentials::Credentials;
 use crate::error::{DeskError, Result};
-use crate::signin::Credentials;
 use crate::store::Store;
 use crate::sync::{SyncEngine, SyncOptions};
 use crate::views::{
@@ -90,13 +92,10 @@ fn sign_in_url(base_url: &str) -> Result<Url> {
     })
 }
 
-const STATE_KIND: &str = "workspace_kind";
-use crate::figures::STATE_AS_OF;
-/// Who the cache belongs to: "demo", or the API base URL and user of a remote account.
-const STATE_ACCOUNT: &str = "account";
-const STATE_BASE_URL: &str = "base_url";
-/// The partner a partner-side user belongs to (their home page).
-const STATE_HOME_PARTNER: &str = "home_partner";
+use crate::workspace::{
+    kind_key, ACCOUNT as STATE_ACCOUNT, AS_OF as STATE_AS_OF, BASE_URL as STATE_BASE_URL,
+    HOME_PARTNER as STATE_HOME_PARTNER, KIND as STATE_KIND,
+};
 
 /// Largest purchase a single request may make; more is a typo, not an order.
 pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
@@ -132,7 +131,7 @@ impl Desk {
             .load_dataset(
                 data,
                 &[
-                    (STATE_KIND, kind_str(kind).to_string()),
+                    (STATE_KIND, kind_key(kind).to_string()),
                     (STATE_AS_OF, as_of.format("%Y-%m-%d").to_string()),
                 ],
             )
@@ -161,9 +160,16 @@ impl Desk {
             wipe_all(&self.store).await?;
             self.store.set_state(STATE_ACCOUNT, account).await?;
         }
-        self.store.set_state(STATE_KIND, kind_str(kind)).await?;
+        self.store.set_state(STATE_KIND, kind_key(kind)).await?;
         self.store.set_state(STATE_BASE_URL, base.as_str()).await?;
-        let api = ApiClient::signed_in(base, credentials, account)?;
+        let api = match credentials.refresh {
+            Some(_) => {
+                let access = credentials.access.clone();
+                let renewer = signin::Renewer::new(account, credentials);
+                ApiClient::signed_in(base, access, Arc::new(renewer))?
+            }
+            None => ApiClient::new(base, credentials.access)?,
+        };
         let engine = SyncEngine::new(self.store.clone(), api, options).await?;
         let task = engine.spawn();
         *session = Some(Session {
@@ -452,10 +458,8 @@ impl Desk {
 
     /// The FX rate for `currency` from the program policy the central API last sent.
     async fn fx_rate(&self, currency: program::Currency) -> Result<program::FxRate> {
-        sync::fx_rates(&self.store)
+        workspace::fx_rate(&self.store, currency)
             .await?
-            .into_iter()
-            .find(|r| r.currency == currency)
             .ok_or_else(|| DeskError::NotFound {
                 what: format!("an exchange rate for {currency} (sync once to get them)"),
             })
@@ -552,7 +556,7 @@ impl Desk {
 
     /// The date the figures are computed for: the data's as-of date, else today (UTC).
     pub async fn as_of(&self) -> Result<NaiveDate> {
-        figures::as_of(&self.store).await
+        workspace::as_of(&self.store).await
     }
 
     pub async fn workspace_info(&self) -> Result<WorkspaceInfo> {
@@ -679,7 +683,7 @@ impl Desk {
 
     /// Saves a draft quote on this device (numbered here), queued for the platform.
     pub async fn save_quote(&self, form: &quotes::QuoteForm) -> Result<quotes::QuoteView> {
-        let user = deals::user_name(&self.store).await?;
+        let user = workspace::user_name(&self.store).await?;
         let quote = quotes::save(&self.store, form, &user).await?;
         self.after_local_write().await?;
         Ok(quote)
@@ -687,7 +691,7 @@ impl Desk {
 
     /// A new version of a sent quote, as a draft; the sent one is kept.
     pub async fn revise_quote(&self, quote_id: &str) -> Result<quotes::QuoteView> {
-        let user = deals::user_name(&self.store).await?;
+        let user = workspace::user_name(&self.store).await?;
         let quote = quotes::revise(&self.store, quote_id, &user).await?;
         self.after_local_write().await?;
         Ok(quote)
@@ -815,13 +819,6 @@ fn deck_lang(lang: export::Lang) -> program::quotes::QuoteLang {
     match lang {
         export::Lang::En => program::quotes::QuoteLang::En,
         export::Lang::Es => program::quotes::QuoteLang::Es,
-    }
-}
-
-fn kind_str(kind: WorkspaceKind) -> &'static str {
-    match kind {
-        WorkspaceKind::Demo => "demo",
-        WorkspaceKind::Remote => "remote",
     }
 }
 

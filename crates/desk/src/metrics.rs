@@ -19,6 +19,12 @@ use sqlx::Row;
 use crate::error::{DeskError, Result};
 use crate::store::Store;
 
+/// SQL: a ledger line `l`'s billing — its own, or (from a feed that did not send it) its
+/// deployment's; NULL for lines that are not consumptions. `coalesce` stops at the first value, so
+/// the lookup runs only for lines without one.
+pub(crate) const LINE_BILLING: &str = "CASE WHEN l.kind = 'consumption' THEN coalesce(l.billing, \
+     (SELECT d.billing FROM deployments d WHERE d.id = l.deployment_id), 'one_off') END";
+
 /// A partner's figures on one day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Figures {
@@ -211,7 +217,7 @@ pub async fn figures(
         format!(
             "-coalesce(sum(CASE WHEN {} {billing} AND {window} \
              THEN l.credits_minor END), 0)",
-            crate::qbr::LINE_BILLING
+            LINE_BILLING
         )
     };
     let (recent, middle, early) = (

@@ -5,13 +5,24 @@
 
 use chrono::{SecondsFormat, Utc};
 use program::contract::MutationKind;
+use serde::{Deserialize, Serialize};
 use sqlx::pool::PoolConnection;
 use sqlx::{Row, Sqlite};
+use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::error::{DeskError, Result};
 use crate::store::Store;
 use crate::views::{ChangeSummary, RejectedChange};
+
+/// A change the central API refused, shown on what it changed (a deal, a quote) until the user
+/// dismisses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RefusedChange {
+    /// The outbox id, to dismiss it.
+    pub id: String,
+    pub reason: String,
+}
 
 /// Queues `kind` for the central API; returns the mutation's id (a UUIDv7).
 pub async fn enqueue(

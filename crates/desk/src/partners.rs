@@ -42,7 +42,7 @@ pub async fn ensure_exists(store: &Store, id: PartnerId) -> Result<()> {
 
 pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<PartnerPage> {
     let mut partner = portfolio::row(store, id).await?;
-    let policy = portfolio::policy(store).await?;
+    let policy = crate::workspace::progression_policy(store).await?;
     let now = metrics::partner_figures(store, id, as_of).await?;
     let then = metrics::partner_figures(store, id, metrics::pace_start(as_of)).await?;
     portfolio::attach(&mut partner, Some(&now), &policy);

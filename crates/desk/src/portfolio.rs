@@ -273,13 +273,6 @@ pub async fn search(store: &Store, text: &str) -> Result<Vec<SearchHit>> {
     Ok(hits)
 }
 
-/// The progression policy: as the central API last sent it, else the reference policy.
-pub async fn policy(store: &Store) -> Result<ProgressionPolicy> {
-    Ok(crate::sync::program_policy(store)
-        .await?
-        .map_or_else(ProgressionPolicy::reference, |p| p.progression))
-}
-
 /// Fills a row's figures and its upgrade flag.
 pub(crate) fn attach(
     row: &mut PortfolioRow,

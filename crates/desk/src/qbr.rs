@@ -25,7 +25,7 @@ use ts_rs::TS;
 
 use crate::error::{DeskError, Result};
 use crate::export::{Cell, Column, ColumnKind, Table};
-use crate::quotes::{format_amount, format_date};
+use crate::pdf::format::{self, format_amount, format_date};
 use crate::store::Store;
 
 /// The bundled deck template.
@@ -185,12 +185,6 @@ fn ledger_kind(s: &str) -> Result<LedgerKind> {
     })
 }
 
-/// SQL: a ledger line `l`'s billing — its own, or (from a feed that did not send it) its
-/// deployment's; NULL for lines that are not consumptions. `coalesce` stops at the first value, so
-/// the lookup runs only for lines without one.
-pub(crate) const LINE_BILLING: &str = "CASE WHEN l.kind = 'consumption' THEN coalesce(l.billing, \
-     (SELECT d.billing FROM deployments d WHERE d.id = l.deployment_id), 'one_off') END";
-
 /// The customers that have been `partner`'s at some point, as SQL on `?1`.
 const THEIR_CUSTOMERS: &str = "SELECT id FROM customers WHERE partner_id = ?1 \
      UNION SELECT customer_id FROM customer_migrations WHERE from_partner_id = ?1 OR to_partner_id = ?1";
@@ -343,9 +337,10 @@ async fn ledger_days(
     until: NaiveDate,
 ) -> Result<Vec<LedgerDay>> {
     sqlx::query(&format!(
-        "SELECT substr(l.at, 1, 10) AS on_day, l.kind, {LINE_BILLING} AS billing, \
+        "SELECT substr(l.at, 1, 10) AS on_day, l.kind, {} AS billing, \
                 sum(l.credits_minor) AS minor \
          FROM ledger_entries l WHERE l.partner_id = ? AND l.at >= ? AND l.at < ? GROUP BY 1, 2, 3",
+        crate::metrics::LINE_BILLING
     ))
     .bind(partner.to_string())
     .bind(iso(from))
@@ -474,7 +469,7 @@ pub async fn review(
     // Independent reads of the cache, side by side on the pool's connections.
     let ((facts, names), policy, deals, consumed, actions) = tokio::try_join!(
         facts(store, partner, quarter, as_of),
-        crate::portfolio::policy(store),
+        crate::workspace::progression_policy(store),
         crate::deals::deals_of(store, partner),
         consumption_by_customer(store, partner, quarter, as_of),
         action_items(store, partner, quarter, as_of),
@@ -859,7 +854,7 @@ fn outlook_text(review: &Review, lang: Lang) -> String {
 fn brand_color(brands: &[Brand]) -> &'static str {
     brands
         .first()
-        .map_or("#333333", |b| crate::quotes::brand_color(*b))
+        .map_or("#333333", |b| format::brand_color(*b))
 }
 
 fn month_label(month: &str, lang: Lang) -> String {

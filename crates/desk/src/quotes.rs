@@ -8,7 +8,7 @@
 //! the server.
 
 use chrono::{Datelike, NaiveDate, Utc};
-use program::contract::{CatalogItem, MutationKind, PartnerId};
+use program::contract::{MutationKind, PartnerId};
 use program::quotes::{
     price, quote_number, valid_until, LineInput, PricedQuote, PricedWith, Quote, QuoteId,
     QuoteLang, QuoteRule, QuoteStatus, Request, Seller,
@@ -19,10 +19,10 @@ use sqlx::Row;
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::deals::RefusedChange;
 use crate::error::{DeskError, Result};
-use crate::outbox::LocalWrite;
+use crate::outbox::{LocalWrite, RefusedChange};
 use crate::store::Store;
+use crate::workspace;
 
 const ENTITY: &str = "quote";
 /// `sync_state` keys: this cache's device code for quote numbers, and its last sequence number.
@@ -150,17 +150,6 @@ pub(crate) async fn partner(store: &Store, id: PartnerId) -> Result<Partner> {
     })
 }
 
-async fn validity_days(store: &Store) -> Result<u32> {
-    Ok(crate::sync::program_policy(store)
-        .await?
-        .map_or(30, |p| p.quote_validity_days))
-}
-
-/// The synced catalog.
-pub(crate) async fn catalog(store: &Store) -> Result<Vec<CatalogItem>> {
-    crate::deals::catalog(store).await
-}
-
 /// Prices `lines` for `partner`: with what a saved quote was priced with (its catalog entries, the
 /// partner's tier and rate then), or else as of now; the customer's FX rate (frozen in a saved
 /// quote); the partner's provisional balance now.
@@ -173,7 +162,7 @@ async fn priced(
     lines: &[LineInput],
     with: Option<&PricedWith>,
 ) -> Result<std::result::Result<PricedQuote, QuoteRule>> {
-    let rates = crate::sync::fx_rates(store).await?;
+    let rates = workspace::fx_rates(store).await?;
     let Some(partner_fx) = rates.iter().find(|r| r.currency == p.currency) else {
         return Ok(Err(QuoteRule::NoFxRate {
             currency: p.currency,
@@ -200,7 +189,7 @@ async fn priced(
     };
     Ok(match with {
         Some(w) => price(&seller, &request, &w.items),
-        None => price(&seller, &request, &catalog(store).await?),
+        None => price(&seller, &request, &workspace::catalog(store).await?),
     })
 }
 
@@ -208,7 +197,7 @@ async fn priced(
 async fn priced_now(store: &Store, p: &Partner, lines: &[LineInput]) -> Result<PricedWith> {
     Ok(PricedWith::capture(
         lines,
-        &catalog(store).await?,
+        &workspace::catalog(store).await?,
         p.tier,
         p.rate,
     ))
@@ -228,7 +217,7 @@ async fn customer_side(store: &Store, form: &QuoteForm) -> Result<(Country, Bran
     let currency = form
         .currency
         .ok_or_else(|| invalid("currency", "choose the customer's currency"))?;
-    let fx = crate::sync::fx_rates(store)
+    let fx = workspace::fx_rates(store)
         .await?
         .into_iter()
         .find(|r| r.currency == currency)
@@ -244,7 +233,7 @@ async fn customer_side(store: &Store, form: &QuoteForm) -> Result<(Country, Bran
 /// The platform takes a quote only at a rate of the last `validity` days: a laptop offline for
 /// longer must sync before it quotes in another currency.
 async fn fx_rule(store: &Store, fx: &FxRate) -> Result<Option<QuoteRule>> {
-    let days = validity_days(store).await?;
+    let days = workspace::quote_validity_days(store).await?;
     Ok(
         (!program::quotes::fx_rate_usable(fx, days, Utc::now().date_naive())).then_some(
             QuoteRule::FxRateTooOld {
@@ -344,7 +333,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
         });
     }
     let today = Utc::now().date_naive();
-    let days = validity_days(store).await?;
+    let days = workspace::quote_validity_days(store).await?;
     let existing = match &form.quote_id {
         Some(id) => Some(one_shown(store, partner_id, parse_id(id)?).await?),
         None => None,
@@ -437,12 +426,12 @@ pub async fn revise(store: &Store, quote_id: &str, user: &str) -> Result<QuoteVi
         QuoteStatus::Sent | QuoteStatus::Declined | QuoteStatus::Expired => {}
     }
     let today = Utc::now().date_naive();
-    let fx = crate::sync::fx_rates(store)
+    let fx = workspace::fx_rates(store)
         .await?
         .into_iter()
         .find(|r| r.currency == old.fx.currency)
         .unwrap_or(old.fx);
-    let days = validity_days(store).await?;
+    let days = workspace::quote_validity_days(store).await?;
     let p = partner(store, partner_id).await?;
     let priced_with = Some(priced_now(store, &p, &old.lines).await?);
     let revision = Quote {
@@ -697,7 +686,7 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
     }
     Ok(QuoteList {
         quotes,
-        catalog: catalog(store)
+        catalog: workspace::catalog(store)
             .await?
             .into_iter()
             .map(|c| CatalogOption {
@@ -711,14 +700,14 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
             })
             .collect(),
         brands: p.brands,
-        currencies: crate::sync::fx_rates(store)
+        currencies: workspace::fx_rates(store)
             .await?
             .iter()
             .map(|r| r.currency)
             .collect(),
         tier: p.tier,
         partner_currency: p.currency,
-        validity_days: validity_days(store).await?,
+        validity_days: workspace::quote_validity_days(store).await?,
         country_currencies: program::Region::ALL
             .iter()
             .flat_map(|r| r.countries())
@@ -731,110 +720,8 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
 /// The bundled quote template (see `templates/quote.typ`: a partner may copy and change it).
 pub const TEMPLATE: &str = include_str!("../templates/quote.typ");
 
-/// Brand colours of the printed quote.
-/// A brand's accent colour in printed documents.
-pub(crate) fn brand_color(brand: Brand) -> &'static str {
-    match brand {
-        Brand::CentroPago => "#0b7a75",
-        Brand::RemindLedger => "#1f4e9e",
-        Brand::Voldier => "#7a1f5c",
-    }
-}
-
-/// How a customer writes numbers, as CLDR has it for their language and country: English, and
-/// the Spanish of Mexico, Peru, Central America, the Caribbean and the United States, group with
-/// commas and use a decimal point (`1,234.50`); the Spanish of Spain and South America groups
-/// with points and uses a decimal comma (`1.234,50`), Costa Rica with spaces (`1 234,50`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NumberStyle {
-    pub group: char,
-    pub point: char,
-}
-
-impl NumberStyle {
-    pub fn of(lang: QuoteLang, country: Option<Country>) -> NumberStyle {
-        let (group, point) = match (lang, country.as_ref().map(Country::code)) {
-            (QuoteLang::En, _) => (',', '.'),
-            (
-                QuoteLang::Es,
-                Some("MX" | "PE" | "US" | "PR" | "DO" | "CU" | "GT" | "HN" | "NI" | "PA" | "SV"),
-            ) => (',', '.'),
-            (QuoteLang::Es, Some("CR")) => ('\u{a0}', ','),
-            (QuoteLang::Es, _) => ('.', ','),
-        };
-        NumberStyle { group, point }
-    }
-}
-
-/// A decimal with `decimals` digits, grouped by thousands the language's usual way: `1,234.50`
-/// in English, `1.234,50` in Spanish.
-pub fn format_amount(value: rust_decimal::Decimal, decimals: u32, lang: QuoteLang) -> String {
-    format_number(value, decimals, NumberStyle::of(lang, None))
-}
-
-/// A decimal with `decimals` digits, rounded half away from zero, grouped by thousands in
-/// `style`.
-pub fn format_number(value: rust_decimal::Decimal, decimals: u32, style: NumberStyle) -> String {
-    let NumberStyle { group, point } = style;
-    let text = format!(
-        "{:.*}",
-        decimals as usize,
-        value.round_dp_with_strategy(decimals, program::money::ROUNDING)
-    );
-    let (sign, digits) = text
-        .strip_prefix('-')
-        .map_or(("", text.as_str()), |d| ("-", d));
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(group);
-        }
-        grouped.push(c);
-    }
-    if fraction.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}{point}{fraction}")
-    }
-}
-
-/// A date the customer's way: `24 November 2026`, `24 de noviembre de 2026`.
-pub fn format_date(day: NaiveDate, lang: QuoteLang) -> String {
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const ES: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
-    let month = day.month0() as usize;
-    match lang {
-        QuoteLang::En => format!("{} {} {}", day.day(), EN[month], day.year()),
-        QuoteLang::Es => format!("{} de {} de {}", day.day(), ES[month], day.year()),
-    }
-}
+use crate::pdf::format::brand_color;
+pub use crate::pdf::format::{format_amount, format_date, format_number, NumberStyle};
 
 /// The words of the printed quote.
 fn labels(lang: QuoteLang, validity_days: u32) -> serde_json::Value {
@@ -946,7 +833,12 @@ pub async fn export_pdf(
         reason: serde_json::to_string(&view.rule).unwrap_or_default(),
     })?;
     let p = partner(store, crate::partners::parse_id(&view.partner_id)?).await?;
-    let data = pdf_data(&view, &priced, &p.name, validity_days(store).await?)?;
+    let data = pdf_data(
+        &view,
+        &priced,
+        &p.name,
+        workspace::quote_validity_days(store).await?,
+    )?;
     let template = match template.filter(|t| t.exists()) {
         Some(path) => tokio::fs::read_to_string(path).await?,
         None => TEMPLATE.to_string(),

@@ -7,8 +7,8 @@
 //! keychain. The token never reaches SQLite, the logs
 //! or the UI.
 
+use crate::credentials::Credentials;
 use crate::error::{DeskError, Result};
-use crate::signin::Credentials;
 
 /// The keychain service name Partner Desk stores its tokens under.
 pub const SERVICE: &str = "app.partnerdesk.desktop";

@@ -33,39 +33,17 @@ use tokio::sync::oneshot;
 use ts_rs::TS;
 use url::Url;
 
-use crate::api::{ApiError, Token};
+pub use crate::credentials::{Credentials, Renewal};
+pub use crate::error::SignInError;
+
+use crate::api::{ApiError, Renew, Token};
+use crate::error::{DeskError, Result};
 
 /// How long [`finish`] waits for the browser to come back before giving up.
 pub const BROWSER_WAIT: Duration = Duration::from_secs(10 * 60);
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Why a browser sign-in did not end signed in (besides the network, see [`ApiError`]).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SignInError {
-    /// The address answers, but not as a central API (no sign-in metadata there).
-    #[error("the address does not answer as a Partner Desk central API: {0}")]
-    NotCentralApi(String),
-    /// The user chose Deny on the login page.
-    #[error("the sign-in was denied in the browser")]
-    Denied,
-    /// The browser never came back.
-    #[error("the browser did not come back within {} minutes", .0.as_secs() / 60)]
-    TimedOut(Duration),
-    /// The user cancelled, or started another sign-in.
-    #[error("the sign-in was cancelled")]
-    Cancelled,
-    /// The code or the sign-in it stands for is no longer valid (it took too long, or was used).
-    #[error("the sign-in expired before it finished: {0}")]
-    Expired(String),
-    /// The central API refused the sign-in for another reason, or the answer did not belong to it.
-    #[error("the central API refused the sign-in: {0}")]
-    Refused(String),
-    /// `finish` without a `begin`.
-    #[error("no browser sign-in is under way")]
-    NotStarted,
-}
 
 /// The page the browser shows when it comes back to the app, in the app's language (the UI
 /// passes its catalog's words).
@@ -87,75 +65,6 @@ pub struct BrowserSignIn {
     pub authorize_url: String,
     /// Whether the system browser was asked to open it (the shell fills this in).
     pub browser_opened: bool,
-}
-
-/// Tokens from a sign-in. The refresh token (with where to use it) is absent for a token an
-/// administrator handed out.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub access: Token,
-    pub refresh: Option<Renewal>,
-}
-
-/// A refresh token and the token endpoint it is redeemed at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Renewal {
-    pub token: Token,
-    pub token_endpoint: Url,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("renewable", &self.refresh.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-/// How credentials are kept in the keychain: one JSON entry. A bare token (what 0.2 kept) reads
-/// as credentials without renewal.
-#[derive(Serialize, Deserialize)]
-struct Stored {
-    access_token: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    token_endpoint: Option<Url>,
-}
-
-impl Credentials {
-    pub fn token(access: Token) -> Credentials {
-        Credentials {
-            access,
-            refresh: None,
-        }
-    }
-
-    /// The keychain form.
-    pub(crate) fn to_secret(&self) -> String {
-        serde_json::to_string(&Stored {
-            access_token: self.access.expose().to_string(),
-            refresh_token: self.refresh.as_ref().map(|r| r.token.expose().to_string()),
-            token_endpoint: self.refresh.as_ref().map(|r| r.token_endpoint.clone()),
-        })
-        .expect("credentials serialize")
-    }
-
-    /// Reads the keychain form, or a bare token.
-    pub(crate) fn from_secret(secret: &str) -> Credentials {
-        match serde_json::from_str::<Stored>(secret) {
-            Ok(stored) => Credentials {
-                access: Token::new(stored.access_token),
-                refresh: stored.refresh_token.zip(stored.token_endpoint).map(
-                    |(token, token_endpoint)| Renewal {
-                        token: Token::new(token),
-                        token_endpoint,
-                    },
-                ),
-            },
-            Err(_) => Credentials::token(Token::new(secret.trim())),
-        }
-    }
 }
 
 /// The query the browser comes back with.
@@ -208,18 +117,9 @@ fn http() -> Result<reqwest::Client, ApiError> {
         .map_err(|e| ApiError::Offline(e.to_string()))
 }
 
-/// Why a sign-in step failed: the network, or the sign-in itself.
-#[derive(Debug, thiserror::Error)]
-pub enum Failure {
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    #[error(transparent)]
-    SignIn(#[from] SignInError),
-}
-
 /// Step 1: finds the login page of the central API at `base`, starts the loopback listener, and
 /// returns the sign-in with the login page's URL (in `locale`, e.g. `es`).
-pub async fn begin(base: &Url, locale: &str, page: CallbackPage) -> Result<Pending, Failure> {
+pub async fn begin(base: &Url, locale: &str, page: CallbackPage) -> Result<Pending> {
     let http = http()?;
     let metadata_url = join(base, AUTH_METADATA_PATH);
     let response = http
@@ -350,7 +250,7 @@ pub async fn finish(
     pending: Pending,
     cancel: oneshot::Receiver<()>,
     wait: Duration,
-) -> Result<Credentials, Failure> {
+) -> Result<Credentials> {
     // The listener lives until the end of this function: the browser's page is answered.
     let Pending {
         client,
@@ -398,6 +298,48 @@ pub async fn finish(
     Ok(credentials(&token, token_endpoint, None))
 }
 
+/// Renews a browser sign-in's access token with its refresh token, one renewal at a time, and
+/// keeps each renewed pair in the keychain under the account (the central API replaces the
+/// refresh token at each use: the new one is kept before it is used).
+#[derive(Debug)]
+pub struct Renewer {
+    account: String,
+    current: tokio::sync::Mutex<Credentials>,
+}
+
+impl Renewer {
+    pub fn new(account: &str, credentials: Credentials) -> Renewer {
+        Renewer {
+            account: account.to_string(),
+            current: tokio::sync::Mutex::new(credentials),
+        }
+    }
+}
+
+impl Renew for Renewer {
+    fn renew<'a>(
+        &'a self,
+        stale: &'a Token,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Token, ApiError>> + Send + 'a>>
+    {
+        Box::pin(async move {
+            let mut current = self.current.lock().await;
+            if current.access != *stale {
+                // Another request renewed it meanwhile.
+                return Ok(current.access.clone());
+            }
+            let renewal = current.refresh.clone().ok_or(ApiError::Unauthorized)?;
+            let renewed = refresh(&renewal).await?;
+            if let Err(e) = crate::secrets::store_credentials(&self.account, &renewed).await {
+                tracing::warn!(error = %e, "the renewed sign-in could not be kept in the keychain");
+            }
+            *current = renewed;
+            tracing::info!("access token renewed");
+            Ok(current.access.clone())
+        })
+    }
+}
+
 /// Renews an access token with `renewal`'s refresh token. The central API replaces the refresh
 /// token too: the one returned is the one to keep.
 pub async fn refresh(renewal: &Renewal) -> Result<Credentials, ApiError> {
@@ -409,8 +351,8 @@ pub async fn refresh(renewal: &Renewal) -> Result<Credentials, ApiError> {
         .request_async(&Http(http))
         .await
         .map_err(|e| match token_failure(e) {
-            Failure::Api(api) => api,
-            Failure::SignIn(_) => ApiError::Unauthorized,
+            DeskError::Api(api) => api,
+            _ => ApiError::Unauthorized,
         })?;
     Ok(credentials(
         &token,
@@ -439,7 +381,7 @@ fn credentials(
 
 type TokenFailure = RequestTokenError<HttpError, StandardErrorResponse<BasicErrorResponseType>>;
 
-fn token_failure(e: TokenFailure) -> Failure {
+fn token_failure(e: TokenFailure) -> DeskError {
     match e {
         RequestTokenError::ServerResponse(response) => {
             let detail = response

@@ -45,38 +45,11 @@ use crate::api::{ApiClient, ApiError, Changes, Page, Row};
 use crate::error::{DeskError, Result};
 use crate::store::{self, Rows, Store};
 use crate::views::{SyncPhase, SyncProblem, SyncProblemKind, SyncProgress, SyncStatus};
+use crate::workspace::{PROGRAM_POLICY, USER};
 
 /// Keys of `sync_state`.
 pub const CURSOR: &str = "cursor";
 pub const LAST_SYNCED_AT: &str = "last_synced_at";
-/// The program policy (`GET /v1/program`) as JSON, as the central API last sent it.
-pub const PROGRAM_POLICY: &str = "program_policy";
-
-/// The program policy as the central API last sent it; None before the first sync.
-pub async fn program_policy(store: &Store) -> Result<Option<program::contract::ProgramPolicy>> {
-    Ok(store
-        .get_state(PROGRAM_POLICY)
-        .await?
-        .and_then(|json| serde_json::from_str(&json).ok()))
-}
-
-/// Every FX rate the cache knows: USD itself (on the data's day) and the synced policy's rates.
-pub async fn fx_rates(store: &Store) -> Result<Vec<program::FxRate>> {
-    let mut rates = vec![program::FxRate::usd(crate::figures::as_of(store).await?)];
-    if let Some(p) = program_policy(store).await? {
-        rates.extend(
-            p.fx_rates
-                .into_iter()
-                .filter(|r| r.currency != program::Currency::USD),
-        );
-    }
-    Ok(rates)
-}
-
-/// The signed-in user's name as the central API knows it (`GET /v1/me`): deal histories name
-/// people by it.
-pub const USER: &str = "user";
-
 /// Tables mirrored from the central API, children before parents (the order a wipe deletes in).
 const MIRROR_TABLES: &[&str] = &[
     "action_items",

@@ -523,7 +523,7 @@ async fn pipeline_export_carries_the_screens_cells_stage_totals_win_rate_and_for
     // The program policy a sync would bring, with its FX rates: amounts in the partner's money.
     desk.store()
         .set_state(
-            desk::sync::PROGRAM_POLICY,
+            desk::workspace::PROGRAM_POLICY,
             &serde_json::to_string(&program::contract::ProgramPolicy::reference(
                 central_api::demo::fx_rates(as_of()),
             ))

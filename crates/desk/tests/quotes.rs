@@ -306,14 +306,17 @@ async fn a_rate_older_than_a_quotes_validity_is_refused_before_anything_is_queue
         .partner(|p| p.brands.contains(&Brand::CentroPago) && p.currency != program::Currency::USD);
     let d = w.device("o", "Oli", Role::PartnerSales, &p).await;
     // The laptop's last sync was 31 days ago: its rates are a quote's validity (30 days) old.
-    let mut policy = desk::sync::program_policy(&d.store).await.unwrap().unwrap();
+    let mut policy = desk::workspace::program_policy(&d.store)
+        .await
+        .unwrap()
+        .unwrap();
     let old = chrono::Utc::now().date_naive() - chrono::Days::new(31);
     for rate in &mut policy.fx_rates {
         rate.as_of = old;
     }
     d.store
         .set_state(
-            desk::sync::PROGRAM_POLICY,
+            desk::workspace::PROGRAM_POLICY,
             &serde_json::to_string(&policy).unwrap(),
         )
         .await
@@ -347,7 +350,7 @@ async fn a_rate_older_than_a_quotes_validity_is_refused_before_anything_is_queue
     }
     d.store
         .set_state(
-            desk::sync::PROGRAM_POLICY,
+            desk::workspace::PROGRAM_POLICY,
             &serde_json::to_string(&policy).unwrap(),
         )
         .await

@@ -9,27 +9,11 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::Json;
-use program::contract::{Me, PartnerId, Role};
+use program::contract::Me;
 
+pub use super::caller::Caller;
 use super::problem::ApiError;
 use super::AppState;
-
-/// The signed-in user behind a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub user: String,
-    pub role: Role,
-    /// The scope of every read and write.
-    pub partners: Vec<PartnerId>,
-    /// The SHA-256 of the token, standing for the client session (never the token itself).
-    pub(crate) token_hash: String,
-}
-
-impl Caller {
-    pub fn may_see(&self, partner: PartnerId) -> bool {
-        self.partners.contains(&partner)
-    }
-}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;

@@ -11,6 +11,7 @@
 //! that list.
 
 mod auth;
+mod caller;
 mod faults;
 mod feed;
 mod mutations;

@@ -41,7 +41,7 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
-use super::auth::Caller;
+use super::caller::Caller;
 
 /// What can go wrong in the store. Test hooks surface these; handlers map them to problems.
 #[derive(Debug, thiserror::Error)]

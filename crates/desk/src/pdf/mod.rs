@@ -7,6 +7,8 @@
 //! across compilations; the cache is cleared after every render, failed or not, so a long-running
 //! app does not grow with each PDF.
 
+pub mod format;
+
 use std::sync::{Arc, LazyLock};
 
 use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnostic, Warned};

@@ -1,0 +1,110 @@
+//! How printed documents (quotes, review decks) write brands, amounts and dates, in the
+//! document's language and the customer's country.
+
+use chrono::{Datelike, NaiveDate};
+use program::quotes::QuoteLang;
+use program::{Brand, Country};
+
+/// A brand's accent colour in printed documents.
+pub fn brand_color(brand: Brand) -> &'static str {
+    match brand {
+        Brand::CentroPago => "#0b7a75",
+        Brand::RemindLedger => "#1f4e9e",
+        Brand::Voldier => "#7a1f5c",
+    }
+}
+
+/// How a customer writes numbers, as CLDR has it for their language and country: English, and
+/// the Spanish of Mexico, Peru, Central America, the Caribbean and the United States, group with
+/// commas and use a decimal point (`1,234.50`); the Spanish of Spain and South America groups
+/// with points and uses a decimal comma (`1.234,50`), Costa Rica with spaces (`1 234,50`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberStyle {
+    pub group: char,
+    pub point: char,
+}
+
+impl NumberStyle {
+    pub fn of(lang: QuoteLang, country: Option<Country>) -> NumberStyle {
+        let (group, point) = match (lang, country.as_ref().map(Country::code)) {
+            (QuoteLang::En, _) => (',', '.'),
+            (
+                QuoteLang::Es,
+                Some("MX" | "PE" | "US" | "PR" | "DO" | "CU" | "GT" | "HN" | "NI" | "PA" | "SV"),
+            ) => (',', '.'),
+            (QuoteLang::Es, Some("CR")) => ('\u{a0}', ','),
+            (QuoteLang::Es, _) => ('.', ','),
+        };
+        NumberStyle { group, point }
+    }
+}
+
+/// A decimal with `decimals` digits, grouped by thousands the language's usual way: `1,234.50`
+/// in English, `1.234,50` in Spanish.
+pub fn format_amount(value: rust_decimal::Decimal, decimals: u32, lang: QuoteLang) -> String {
+    format_number(value, decimals, NumberStyle::of(lang, None))
+}
+
+/// A decimal with `decimals` digits, rounded half away from zero, grouped by thousands in
+/// `style`.
+pub fn format_number(value: rust_decimal::Decimal, decimals: u32, style: NumberStyle) -> String {
+    let NumberStyle { group, point } = style;
+    let text = format!(
+        "{:.*}",
+        decimals as usize,
+        value.round_dp_with_strategy(decimals, program::money::ROUNDING)
+    );
+    let (sign, digits) = text
+        .strip_prefix('-')
+        .map_or(("", text.as_str()), |d| ("-", d));
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(c);
+    }
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}{point}{fraction}")
+    }
+}
+
+/// A date the customer's way: `24 November 2026`, `24 de noviembre de 2026`.
+pub fn format_date(day: NaiveDate, lang: QuoteLang) -> String {
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const ES: [&str; 12] = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
+    let month = day.month0() as usize;
+    match lang {
+        QuoteLang::En => format!("{} {} {}", day.day(), EN[month], day.year()),
+        QuoteLang::Es => format!("{} de {} de {}", day.day(), ES[month], day.year()),
+    }
+}

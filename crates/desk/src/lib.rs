@@ -1,18 +1,28 @@
-//! Partner Desk's backend, without Tauri.
+//! Partner Desk's backend, without Tauri. It knows nothing of windows: the Tauri shell maps its
+//! commands onto [`Desk`]'s methods, which call the capability that owns the job.
 //!
-//! Owns the local SQLite cache (`store`), sync with the central API (`api`, `sync`, `outbox`),
-//! signing in through the browser (`signin`), the sign-in tokens in the OS keychain (`secrets`), the services each screen calls
-//! (`portfolio`, `partners`), logging, and the IPC types (`views`, `error`). It knows nothing of
-//! windows: the Tauri shell maps its commands onto `Desk`'s methods.
+//! - The cache and what it knows: `store` (SQLite, migrations), `workspace` (whose it is, its
+//!   day, the program policy, FX rates, the user, the catalog), `settings`, `outbox` (local
+//!   changes waiting for the central API, and the ones it refused).
+//! - Talking to the central API: `api` (the HTTP client), `sync/` (engine, pull, push, mirror),
+//!   `session` (signing in, resuming, signing out), `signin` (the browser sign-in), `credentials`
+//!   and `secrets` (tokens, kept in the OS keychain).
+//! - What users name: `portfolio`, `partners`, `customers/`, `credits/` (ledger, purchases),
+//!   `deals/`, `quotes/`, `qbr/` (Quarterly Executive Reviews), with `figures` and `metrics`
+//!   (each partner's numbers), `export/` (CSV, XLSX) and `pdf/` (typesetting).
+//! - Across IPC: `views` (the types the UI reads) and `error`.
+//!
+//! Dependencies point one way, from the capabilities down to the cache: no module imports one
+//! that imports it back.
 
 pub mod api;
 pub mod credentials;
+pub mod credits;
 pub mod customers;
 pub mod deals;
 pub mod error;
 pub mod export;
 pub mod figures;
-pub mod ledger;
 pub mod logging;
 pub mod metrics;
 pub mod outbox;
@@ -22,6 +32,7 @@ pub mod portfolio;
 pub mod qbr;
 pub mod quotes;
 pub mod secrets;
+mod session;
 pub mod settings;
 pub mod signin;
 pub mod store;
@@ -33,21 +44,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use program::contract::{Dataset, MutationKind, Role};
-use program::Credits;
-use rust_decimal::Decimal;
+use program::contract::Dataset;
 use tokio::sync::Mutex;
-use url::Url;
 
-use crate::api::{ApiClient, Token};
-use crate::credentials::Credentials;
 use crate::error::{DeskError, Result};
 use crate::store::Store;
-use crate::sync::{SyncEngine, SyncOptions};
 use crate::views::{
     CustomerDetail, CustomerFilter, CustomerPage, ExportKind, LedgerPage, MigrationRow,
     PartnerPage, PortfolioPage, PortfolioQuery, PurchaseQuote, RejectedChange, SearchHit, Settings,
-    SyncStatus, TrendPoint, WorkspaceInfo, WorkspaceKind,
+    TrendPoint, WorkspaceInfo, WorkspaceKind,
 };
 
 /// Partner Desk's version: every crate of the workspace carries the app's (see CHANGELOG.md).
@@ -57,48 +62,13 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Debug, Clone)]
 pub struct Desk {
     store: Store,
-    session: Arc<Mutex<Option<Session>>>,
-    browser: Arc<std::sync::Mutex<BrowserSlot>>,
+    session: Arc<Mutex<Option<session::Session>>>,
+    browser: Arc<std::sync::Mutex<session::BrowserSlot>>,
 }
 
-/// The browser sign-in under way, if any: the sign-in (until `finish` takes it) and the switch
-/// that cancels it.
-#[derive(Debug, Default)]
-struct BrowserSlot {
-    /// The central API's base URL and the sign-in, until `finish` takes them.
-    pending: Option<(Url, signin::Pending, tokio::sync::oneshot::Receiver<()>)>,
-    /// Sending (or dropping) it cancels the sign-in.
-    cancel: Option<tokio::sync::oneshot::Sender<()>>,
-}
+pub use credits::{ledger, MAX_PURCHASE_CREDITS};
 
-/// The connection to a central API while one is open: its engine and background task.
-#[derive(Debug)]
-struct Session {
-    engine: Arc<SyncEngine>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// The central API's address as a user typed it, checked.
-fn sign_in_url(base_url: &str) -> Result<Url> {
-    api::parse_base_url(base_url).map_err(|reason| DeskError::InvalidInput {
-        field: "base_url",
-        reason,
-    })
-}
-
-use crate::workspace::{
-    kind_key, ACCOUNT as STATE_ACCOUNT, AS_OF as STATE_AS_OF, BASE_URL as STATE_BASE_URL,
-    HOME_PARTNER as STATE_HOME_PARTNER, KIND as STATE_KIND,
-};
-
-/// Largest purchase a single request may make; more is a typo, not an order.
-pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
+use crate::workspace::{kind_key, AS_OF, HOME_PARTNER, KIND};
 
 impl Desk {
     /// Opens the workspace cache in `data_dir`.
@@ -131,8 +101,8 @@ impl Desk {
             .load_dataset(
                 data,
                 &[
-                    (STATE_KIND, kind_key(kind).to_string()),
-                    (STATE_AS_OF, as_of.format("%Y-%m-%d").to_string()),
+                    (KIND, kind_key(kind).to_string()),
+                    (AS_OF, as_of.format("%Y-%m-%d").to_string()),
                 ],
             )
             .await?;
@@ -144,243 +114,12 @@ impl Desk {
         Ok(())
     }
 
-    /// Connects to the central API at `base` and syncs in the background from now on. Data of
-    /// another account is wiped first, so two accounts never mix in one cache.
-    pub async fn connect(
-        &self,
-        base: Url,
-        credentials: Credentials,
-        kind: WorkspaceKind,
-        account: &str,
-        options: SyncOptions,
-    ) -> Result<Arc<SyncEngine>> {
-        let mut session = self.session.lock().await;
-        *session = None;
-        if self.store.get_state(STATE_ACCOUNT).await?.as_deref() != Some(account) {
-            wipe_all(&self.store).await?;
-            self.store.set_state(STATE_ACCOUNT, account).await?;
-        }
-        self.store.set_state(STATE_KIND, kind_key(kind)).await?;
-        self.store.set_state(STATE_BASE_URL, base.as_str()).await?;
-        let api = match credentials.refresh {
-            Some(_) => {
-                let access = credentials.access.clone();
-                let renewer = signin::Renewer::new(account, credentials);
-                ApiClient::signed_in(base, access, Arc::new(renewer))?
-            }
-            None => ApiClient::new(base, credentials.access)?,
-        };
-        let engine = SyncEngine::new(self.store.clone(), api, options).await?;
-        let task = engine.spawn();
-        *session = Some(Session {
-            engine: Arc::clone(&engine),
-            task,
-        });
-        Ok(engine)
-    }
-
-    /// Signs in to a central API with a token an administrator handed out (the advanced way):
-    /// checks the URL and the token (`GET /v1/me`), keeps the token in the OS keychain, and starts
-    /// syncing.
-    pub async fn sign_in(&self, base_url: &str, token: &str, options: SyncOptions) -> Result<()> {
-        let base = sign_in_url(base_url)?;
-        let token = token.trim();
-        if token.is_empty() {
-            return Err(DeskError::InvalidInput {
-                field: "token",
-                reason: "is required".into(),
-            });
-        }
-        self.start_session(base, Credentials::token(Token::new(token)), options)
-            .await
-    }
-
-    /// Starts signing in through the browser at the central API `base_url`: finds its login
-    /// page and starts listening for the browser's return. The shell opens the returned URL;
-    /// [`Desk::finish_browser_sign_in`] waits for the outcome. A sign-in already under way is
-    /// cancelled.
-    pub async fn begin_browser_sign_in(
-        &self,
-        base_url: &str,
-        locale: &str,
-        page: signin::CallbackPage,
-    ) -> Result<signin::BrowserSignIn> {
-        self.cancel_browser_sign_in();
-        let base = sign_in_url(base_url)?;
-        let pending = signin::begin(&base, locale, page).await?;
-        let authorize_url = pending.authorize_url().to_string();
-        let (cancel, cancelled) = tokio::sync::oneshot::channel();
-        *self.browser_slot() = BrowserSlot {
-            pending: Some((base, pending, cancelled)),
-            cancel: Some(cancel),
-        };
-        tracing::info!("browser sign-in started");
-        Ok(signin::BrowserSignIn {
-            authorize_url,
-            browser_opened: false,
-        })
-    }
-
-    /// Waits (at most `wait`) for the browser sign-in [`Desk::begin_browser_sign_in`] started to
-    /// come back, trades its code for tokens, keeps them in the keychain and starts syncing.
-    pub async fn finish_browser_sign_in(
-        &self,
-        wait: std::time::Duration,
-        options: SyncOptions,
-    ) -> Result<()> {
-        let (base, pending, cancelled) = self
-            .browser_slot()
-            .pending
-            .take()
-            .ok_or(signin::SignInError::NotStarted)?;
-        let credentials = signin::finish(pending, cancelled, wait).await;
-        self.browser_slot().cancel = None;
-        self.start_session(base, credentials?, options).await
-    }
-
-    /// Cancels the browser sign-in under way, if any: its listener stops, and a waiting
-    /// [`Desk::finish_browser_sign_in`] ends with [`signin::SignInError::Cancelled`].
-    pub fn cancel_browser_sign_in(&self) {
-        let mut slot = self.browser_slot();
-        if let Some(cancel) = slot.cancel.take() {
-            let _ = cancel.send(());
-        }
-        slot.pending = None;
-    }
-
-    /// The login page of the browser sign-in under way (for opening it again).
-    pub fn browser_sign_in_url(&self) -> Option<String> {
-        self.browser_slot()
-            .pending
-            .as_ref()
-            .map(|(_, pending, _)| pending.authorize_url().to_string())
-    }
-
-    fn browser_slot(&self) -> std::sync::MutexGuard<'_, BrowserSlot> {
-        self.browser
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Checks the credentials (`GET /v1/me`), keeps them in the keychain under the account
-    /// (base URL and user), and syncs that account from now on.
-    async fn start_session(
-        &self,
-        base: Url,
-        credentials: Credentials,
-        options: SyncOptions,
-    ) -> Result<()> {
-        let me = ApiClient::new(base.clone(), credentials.access.clone())?
-            .me()
-            .await?;
-        let account = format!("{}#{}", base.as_str(), me.user);
-        secrets::store_credentials(&account, &credentials).await?;
-        self.connect(base, credentials, WorkspaceKind::Remote, &account, options)
-            .await?;
-        // A partner's own user lands on the partner's page, not a portfolio of one.
-        match (me.role, me.partners.as_slice()) {
-            (Role::PartnerAdmin | Role::PartnerSales, [own]) => {
-                self.store
-                    .set_state(STATE_HOME_PARTNER, &own.to_string())
-                    .await?
-            }
-            _ => self.store.delete_state(STATE_HOME_PARTNER).await?,
-        }
-        tracing::info!(role = ?me.role, partners = me.partners.len(), "signed in");
-        Ok(())
-    }
-
-    /// Reconnects to the account signed in last time, with its token from the keychain.
-    /// Returns false when there is none (or its token is gone).
-    pub async fn resume(&self, options: SyncOptions) -> Result<bool> {
-        if self.store.get_state(STATE_KIND).await?.as_deref() != Some("remote") {
-            return Ok(false);
-        }
-        let (Some(account), Some(base)) = (
-            self.store.get_state(STATE_ACCOUNT).await?,
-            self.store.get_state(STATE_BASE_URL).await?,
-        ) else {
-            return Ok(false);
-        };
-        let Some(credentials) = secrets::load_credentials(&account).await? else {
-            return Ok(false);
-        };
-        let base = Url::parse(&base).map_err(|e| DeskError::Corrupt(format!("base URL: {e}")))?;
-        self.connect(base, credentials, WorkspaceKind::Remote, &account, options)
-            .await?;
-        Ok(true)
-    }
-
-    /// Stops syncing, forgets the token and wipes the cache.
-    pub async fn sign_out(&self) -> Result<()> {
-        let mut session = self.session.lock().await;
-        *session = None;
-        if let Some(account) = self.store.get_state(STATE_ACCOUNT).await? {
-            if account != "demo" {
-                secrets::delete_credentials(&account).await?;
-            }
-        }
-        wipe_all(&self.store).await?;
-        tracing::info!("signed out");
-        Ok(())
-    }
-
-    /// The current sync status, if connected.
-    pub async fn sync_status(&self) -> Option<SyncStatus> {
-        self.session
-            .lock()
-            .await
-            .as_ref()
-            .map(|s| s.engine.current_status())
-    }
-
-    /// The sync engine, if connected (the shell forwards its status to the window).
-    pub async fn engine(&self) -> Option<Arc<SyncEngine>> {
-        self.session
-            .lock()
-            .await
-            .as_ref()
-            .map(|s| Arc::clone(&s.engine))
-    }
-
-    /// Asks for a sync round now.
-    pub async fn request_sync(&self) {
-        if let Some(s) = self.session.lock().await.as_ref() {
-            s.engine.request();
-        }
-    }
-
     /// Queues a purchase of `credits` (a decimal string) for `partner_id`; the central API
     /// prices and records it when the outbox is pushed.
     pub async fn purchase_credits(&self, partner_id: &str, credits: &str) -> Result<String> {
-        let id = partners::parse_id(partner_id)?;
-        let amount: Decimal = credits
-            .trim()
-            .parse()
-            .map_err(|_| DeskError::InvalidInput {
-                field: "credits",
-                reason: format!("{credits:?} is not a number"),
-            })?;
-        let credits = Credits::new(amount).map_err(|_| DeskError::InvalidInput {
-            field: "credits",
-            reason: "credits are counted to the hundredth".into(),
-        })?;
-        if credits <= Credits::ZERO || credits > Credits::whole(MAX_PURCHASE_CREDITS) {
-            return Err(DeskError::InvalidInput {
-                field: "credits",
-                reason: format!("must be more than 0 and at most {MAX_PURCHASE_CREDITS}"),
-            });
-        }
-        // The partner must be in the cache (and so in the user's scope).
-        portfolio::row(&self.store, id).await?;
-        let kind = MutationKind::PurchaseCredits {
-            partner_id: id,
-            credits,
-        };
-        let mutation =
-            outbox::enqueue(&self.store, "credit_purchase", &id.to_string(), &kind, None).await?;
+        let mutation = credits::purchase(&self.store, partner_id, credits).await?;
         self.after_local_write().await?;
-        Ok(mutation.to_string())
+        Ok(mutation)
     }
 
     /// Prices a purchase at the partner's own rate: `credits` → fiat, or `fiat` → the most
@@ -391,78 +130,7 @@ impl Desk {
         credits: Option<&str>,
         fiat: Option<&str>,
     ) -> Result<PurchaseQuote> {
-        let id = partners::parse_id(partner_id)?;
-        let row = portfolio::row(&self.store, id).await?;
-        let rate_value: Decimal = row
-            .discount_rate
-            .parse()
-            .map_err(|_| DeskError::Corrupt(format!("rate {:?}", row.discount_rate)))?;
-        let rate = program::DiscountRate::new(row.tier, rate_value)
-            .map_err(|e| DeskError::Corrupt(e.to_string()))?;
-        let fx = self.fx_rate(row.currency).await?;
-        let amount = |field: &'static str, text: &str| -> Result<Decimal> {
-            text.trim()
-                .parse::<Decimal>()
-                .map_err(|_| DeskError::InvalidInput {
-                    field,
-                    reason: format!("{text:?} is not a number"),
-                })
-        };
-        let bad = |field: &'static str| {
-            move |e: program::credits::PurchaseError| DeskError::InvalidInput {
-                field,
-                reason: e.to_string(),
-            }
-        };
-        let (credits, money) = match (credits, fiat) {
-            (Some(c), None) => {
-                let credits =
-                    Credits::new(amount("credits", c)?).map_err(|_| DeskError::InvalidInput {
-                        field: "credits",
-                        reason: "credits are counted to the hundredth".into(),
-                    })?;
-                let money =
-                    program::fiat_for_credits(credits, rate, &fx).map_err(bad("credits"))?;
-                (credits, money)
-            }
-            (None, Some(f)) => {
-                let money = program::Money::new(amount("fiat", f)?, row.currency).map_err(|e| {
-                    DeskError::InvalidInput {
-                        field: "fiat",
-                        reason: e.to_string(),
-                    }
-                })?;
-                let credits = program::credits_for_fiat(money, rate, &fx).map_err(bad("fiat"))?;
-                (
-                    credits,
-                    program::fiat_for_credits(credits, rate, &fx).map_err(bad("fiat"))?,
-                )
-            }
-            _ => {
-                return Err(DeskError::InvalidInput {
-                    field: "credits",
-                    reason: "give either credits or a fiat amount".into(),
-                })
-            }
-        };
-        Ok(PurchaseQuote {
-            credits: format!("{:.2}", credits.amount()),
-            fiat: money.amount.to_string(),
-            currency: row.currency,
-            rate: row.discount_rate,
-            band: row.tier.band(),
-            fx_per_usd: fx.per_usd.to_string(),
-            fx_as_of: fx.as_of.format("%Y-%m-%d").to_string(),
-        })
-    }
-
-    /// The FX rate for `currency` from the program policy the central API last sent.
-    async fn fx_rate(&self, currency: program::Currency) -> Result<program::FxRate> {
-        workspace::fx_rate(&self.store, currency)
-            .await?
-            .ok_or_else(|| DeskError::NotFound {
-                what: format!("an exchange rate for {currency} (sync once to get them)"),
-            })
+        credits::price(&self.store, partner_id, credits, fiat).await
     }
 
     pub async fn rejected_changes(&self) -> Result<Vec<RejectedChange>> {
@@ -569,7 +237,7 @@ impl Desk {
                 Ok::<u32, error::DeskError>(u32::try_from(n).unwrap_or(u32::MAX))
             }
         };
-        let kind = match self.store.get_state(STATE_KIND).await?.as_deref() {
+        let kind = match self.store.get_state(KIND).await?.as_deref() {
             Some("remote") => WorkspaceKind::Remote,
             _ => WorkspaceKind::Demo,
         };
@@ -581,7 +249,7 @@ impl Desk {
             customers: count("customers").await?,
             deployments: count("deployments").await?,
             as_of: self.as_of().await?.format("%Y-%m-%d").to_string(),
-            home_partner: self.store.get_state(STATE_HOME_PARTNER).await?,
+            home_partner: self.store.get_state(HOME_PARTNER).await?,
             app_version: VERSION.to_string(),
         })
     }
@@ -800,15 +468,6 @@ impl Desk {
             .map(|dir| dir.join("templates").join(name))
     }
 
-    /// After a change is queued: the pending count moves, and sync is asked to push it.
-    async fn after_local_write(&self) -> Result<()> {
-        if let Some(s) = self.session.lock().await.as_ref() {
-            s.engine.refresh_counts().await?;
-            s.engine.request();
-        }
-        Ok(())
-    }
-
     pub async fn partner_page(&self, id: &str) -> Result<PartnerPage> {
         let id = partners::parse_id(id)?;
         partners::page(&self.store, id, self.as_of().await?).await
@@ -820,17 +479,4 @@ fn deck_lang(lang: export::Lang) -> program::quotes::QuoteLang {
         export::Lang::En => program::quotes::QuoteLang::En,
         export::Lang::Es => program::quotes::QuoteLang::Es,
     }
-}
-
-/// Empties the cache: the mirror, local work, the outbox and the sync state.
-async fn wipe_all(store: &Store) -> Result<()> {
-    sync::wipe_mirror(store).await?;
-    let mut tx = store.pool().begin().await?;
-    for table in ["outbox", "sync_state"] {
-        sqlx::query(&format!("DELETE FROM {table}"))
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }

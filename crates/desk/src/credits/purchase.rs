@@ -1,0 +1,126 @@
+//! Buying Activation Credits: checking and queueing a purchase, and pricing one at the
+//! partner's own rate.
+
+use program::contract::MutationKind;
+use program::Credits;
+use rust_decimal::Decimal;
+
+use crate::error::{DeskError, Result};
+use crate::store::Store;
+use crate::views::PurchaseQuote;
+use crate::{outbox, partners, portfolio, workspace};
+
+/// Largest purchase a single request may make; more is a typo, not an order.
+pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
+
+/// Queues a purchase of `credits` (a decimal string) for `partner_id`; the central API
+/// prices and records it when the outbox is pushed.
+pub async fn purchase(store: &Store, partner_id: &str, credits: &str) -> Result<String> {
+    let id = partners::parse_id(partner_id)?;
+    let amount: Decimal = credits
+        .trim()
+        .parse()
+        .map_err(|_| DeskError::InvalidInput {
+            field: "credits",
+            reason: format!("{credits:?} is not a number"),
+        })?;
+    let credits = Credits::new(amount).map_err(|_| DeskError::InvalidInput {
+        field: "credits",
+        reason: "credits are counted to the hundredth".into(),
+    })?;
+    if credits <= Credits::ZERO || credits > Credits::whole(MAX_PURCHASE_CREDITS) {
+        return Err(DeskError::InvalidInput {
+            field: "credits",
+            reason: format!("must be more than 0 and at most {MAX_PURCHASE_CREDITS}"),
+        });
+    }
+    // The partner must be in the cache (and so in the user's scope).
+    portfolio::row(store, id).await?;
+    let kind = MutationKind::PurchaseCredits {
+        partner_id: id,
+        credits,
+    };
+    let mutation = outbox::enqueue(store, "credit_purchase", &id.to_string(), &kind, None).await?;
+    Ok(mutation.to_string())
+}
+
+/// Prices a purchase at the partner's own rate: `credits` → fiat, or `fiat` → the most
+/// credits it buys. Exactly one of the two is given.
+pub async fn price(
+    store: &Store,
+    partner_id: &str,
+    credits: Option<&str>,
+    fiat: Option<&str>,
+) -> Result<PurchaseQuote> {
+    let id = partners::parse_id(partner_id)?;
+    let row = portfolio::row(store, id).await?;
+    let rate_value: Decimal = row
+        .discount_rate
+        .parse()
+        .map_err(|_| DeskError::Corrupt(format!("rate {:?}", row.discount_rate)))?;
+    let rate = program::DiscountRate::new(row.tier, rate_value)
+        .map_err(|e| DeskError::Corrupt(e.to_string()))?;
+    let fx = fx_rate(store, row.currency).await?;
+    let amount = |field: &'static str, text: &str| -> Result<Decimal> {
+        text.trim()
+            .parse::<Decimal>()
+            .map_err(|_| DeskError::InvalidInput {
+                field,
+                reason: format!("{text:?} is not a number"),
+            })
+    };
+    let bad = |field: &'static str| {
+        move |e: program::credits::PurchaseError| DeskError::InvalidInput {
+            field,
+            reason: e.to_string(),
+        }
+    };
+    let (credits, money) = match (credits, fiat) {
+        (Some(c), None) => {
+            let credits =
+                Credits::new(amount("credits", c)?).map_err(|_| DeskError::InvalidInput {
+                    field: "credits",
+                    reason: "credits are counted to the hundredth".into(),
+                })?;
+            let money = program::fiat_for_credits(credits, rate, &fx).map_err(bad("credits"))?;
+            (credits, money)
+        }
+        (None, Some(f)) => {
+            let money = program::Money::new(amount("fiat", f)?, row.currency).map_err(|e| {
+                DeskError::InvalidInput {
+                    field: "fiat",
+                    reason: e.to_string(),
+                }
+            })?;
+            let credits = program::credits_for_fiat(money, rate, &fx).map_err(bad("fiat"))?;
+            (
+                credits,
+                program::fiat_for_credits(credits, rate, &fx).map_err(bad("fiat"))?,
+            )
+        }
+        _ => {
+            return Err(DeskError::InvalidInput {
+                field: "credits",
+                reason: "give either credits or a fiat amount".into(),
+            })
+        }
+    };
+    Ok(PurchaseQuote {
+        credits: format!("{:.2}", credits.amount()),
+        fiat: money.amount.to_string(),
+        currency: row.currency,
+        rate: row.discount_rate,
+        band: row.tier.band(),
+        fx_per_usd: fx.per_usd.to_string(),
+        fx_as_of: fx.as_of.format("%Y-%m-%d").to_string(),
+    })
+}
+
+/// The FX rate for `currency` from the program policy the central API last sent.
+async fn fx_rate(store: &Store, currency: program::Currency) -> Result<program::FxRate> {
+    workspace::fx_rate(store, currency)
+        .await?
+        .ok_or_else(|| DeskError::NotFound {
+            what: format!("an exchange rate for {currency} (sync once to get them)"),
+        })
+}

@@ -1,0 +1,150 @@
+//! The monthly trends of a partner's customers page, at each month's end.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, Months, NaiveDate};
+use program::contract::PartnerId;
+use program::Credits;
+
+use crate::error::Result;
+use crate::store::Store;
+use crate::views::TrendPoint;
+
+use super::list::iso;
+
+/// Months the trend charts cover, the current one included.
+pub const TREND_MONTHS: u32 = 12;
+
+/// The last day of each of the [`TREND_MONTHS`] months up to `as_of` (the current month's point
+/// is `as_of` itself), oldest first.
+pub fn month_ends(as_of: NaiveDate) -> Vec<NaiveDate> {
+    let first_of_month = as_of.with_day(1).unwrap_or(as_of);
+    let mut out: Vec<NaiveDate> = (1..TREND_MONTHS)
+        .rev()
+        .filter_map(|back| {
+            first_of_month
+                .checked_sub_months(Months::new(back - 1))
+                .and_then(|d| d.pred_opt())
+        })
+        .collect();
+    out.push(as_of);
+    out
+}
+
+/// The monthly trends of `partner`'s page: active customers and active deployments at each
+/// month's end (customers of record then), NPS of the month's responses (with their count; no
+/// score below the minimum) and credits consumed in the month.
+pub async fn trends(
+    store: &Store,
+    partner: PartnerId,
+    as_of: NaiveDate,
+) -> Result<Vec<TrendPoint>> {
+    crate::partners::ensure_exists(store, partner).await?;
+    let id = partner.to_string();
+    let ends = month_ends(as_of);
+    let first = ends.first().copied().unwrap_or(as_of);
+    let window_start = first.with_day(1).unwrap_or(first);
+
+    // The customers that were the partner's at some point, with their migrations.
+    let customers: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.id, c.partner_id FROM customers c WHERE c.partner_id = ?1 \
+         OR c.id IN (SELECT customer_id FROM customer_migrations \
+                      WHERE from_partner_id = ?1 OR to_partner_id = ?1)",
+    )
+    .bind(&id)
+    .fetch_all(store.pool())
+    .await?;
+    let mut moves: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for (customer, on, from) in sqlx::query_as::<_, (String, String, String)>(
+        "SELECT m.customer_id, m.effective_on, m.from_partner_id FROM customer_migrations m \
+         WHERE m.customer_id IN (SELECT c.id FROM customers c WHERE c.partner_id = ?1) \
+            OR m.from_partner_id = ?1 OR m.to_partner_id = ?1 ORDER BY m.effective_on",
+    )
+    .bind(&id)
+    .fetch_all(store.pool())
+    .await?
+    {
+        moves.entry(customer).or_default().push((on, from));
+    }
+    let mut spans: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
+    for (customer, started, ended) in sqlx::query_as::<_, (String, String, Option<String>)>(
+        "SELECT d.customer_id, d.started_on, d.ended_on FROM deployments d \
+         WHERE d.customer_id IN (SELECT c.id FROM customers c WHERE c.partner_id = ?1 \
+            OR c.id IN (SELECT customer_id FROM customer_migrations \
+                         WHERE from_partner_id = ?1 OR to_partner_id = ?1))",
+    )
+    .bind(&id)
+    .fetch_all(store.pool())
+    .await?
+    {
+        spans.entry(customer).or_default().push((started, ended));
+    }
+    let record_on = |customer: &str, current: &str, day: &str| -> bool {
+        let partner = moves
+            .get(customer)
+            .and_then(|list| list.iter().find(|(on, _)| on.as_str() > day))
+            .map_or(current, |(_, from)| from.as_str());
+        partner == id
+    };
+
+    let nps: HashMap<String, (u32, u32, u32)> = sqlx::query_as::<_, (String, i64, i64, i64)>(
+        "SELECT substr(answered_on, 1, 7) AS month, count(*), sum(score >= 9), sum(score <= 6) \
+         FROM nps_responses WHERE partner_id = ? AND answered_on >= ? AND answered_on <= ? \
+         GROUP BY month",
+    )
+    .bind(&id)
+    .bind(iso(window_start))
+    .bind(iso(as_of))
+    .fetch_all(store.pool())
+    .await?
+    .into_iter()
+    .map(|(m, n, p, d)| {
+        let c = |v: i64| u32::try_from(v).unwrap_or(0);
+        (m, (c(n), c(p), c(d)))
+    })
+    .collect();
+    let consumed: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+        "SELECT substr(at, 1, 7) AS month, -sum(credits_minor) FROM ledger_entries \
+         WHERE partner_id = ? AND kind = 'consumption' AND at >= ? AND at < ? GROUP BY month",
+    )
+    .bind(&id)
+    .bind(iso(window_start))
+    .bind(iso(as_of + chrono::Days::new(1)))
+    .fetch_all(store.pool())
+    .await?
+    .into_iter()
+    .collect();
+
+    Ok(ends
+        .iter()
+        .map(|end| {
+            let day = iso(*end);
+            let month = day[..7].to_string();
+            let (mut customers_active, mut deployments_active) = (0u32, 0u32);
+            for (customer, current) in &customers {
+                if !record_on(customer, current, &day) {
+                    continue;
+                }
+                let live = spans.get(customer).map_or(0, |list| {
+                    list.iter()
+                        .filter(|(s, e)| *s <= day && e.as_ref().is_none_or(|e| *e > day))
+                        .count()
+                });
+                if live > 0 {
+                    customers_active += 1;
+                    deployments_active += u32::try_from(live).unwrap_or(u32::MAX);
+                }
+            }
+            let (n, p, d) = nps.get(&month).copied().unwrap_or_default();
+            TrendPoint {
+                month,
+                active_customers: customers_active,
+                active_deployments: deployments_active,
+                nps: program::metrics::nps_from_counts(n, p, d),
+                consumed: Credits::from_minor(consumed.get(&day[..7]).copied().unwrap_or(0))
+                    .amount()
+                    .to_string(),
+            }
+        })
+        .collect())
+}

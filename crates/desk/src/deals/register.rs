@@ -1,0 +1,238 @@
+//! Registering and editing deals on this device, checked against the rules the cache knows.
+
+use chrono::{NaiveDate, Utc};
+use program::contract::MutationKind;
+use program::deals::{
+    check_registration, merge_edit, Deal, DealEdit, DealId, DealInput, DealRule, DealStatus,
+    Registrant, Registration, TerritoryClaim,
+};
+use program::{Country, Credits};
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::model::ENTITY;
+use super::shown::{one, partner_facts, shown};
+use super::{DealCheck, DealForm, DealView};
+use crate::error::{DeskError, Result};
+use crate::outbox::LocalWrite;
+use crate::store::Store;
+use crate::workspace;
+
+async fn claims(store: &Store) -> Result<Vec<TerritoryClaim>> {
+    let rows = sqlx::query(
+        "SELECT id, holder, holder_tier, region, country, exclusivity FROM territory_claims",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let json = serde_json::json!({
+                "id": r.try_get::<String, _>("id")?,
+                "holder": r.try_get::<String, _>("holder")?,
+                "holder_tier": r.try_get::<String, _>("holder_tier")?,
+                "region": r.try_get::<String, _>("region")?,
+                "country": r.try_get::<Option<String>, _>("country")?,
+                "exclusivity": r.try_get::<String, _>("exclusivity")?,
+            });
+            serde_json::from_value(json).map_err(|e| DeskError::Corrupt(format!("claim: {e}")))
+        })
+        .collect()
+}
+
+/// Reads a form into a registration, or says which field is wrong.
+fn input_of(form: &DealForm, id: DealId) -> Result<DealInput> {
+    let invalid = |field: &'static str, reason: &str| DeskError::InvalidInput {
+        field,
+        reason: reason.into(),
+    };
+    let partner_id = crate::partners::parse_id(&form.partner_id)?;
+    let country =
+        Country::parse(form.country.trim()).map_err(|e| invalid("country", &e.to_string()))?;
+    let brand = form
+        .brand
+        .ok_or_else(|| invalid("brand", "choose a brand"))?;
+    let value = if form.value.trim().is_empty() {
+        Credits::ZERO
+    } else {
+        let amount: rust_decimal::Decimal = form
+            .value
+            .trim()
+            .parse()
+            .map_err(|_| invalid("value", "is not a number"))?;
+        if amount.is_sign_negative() {
+            return Err(invalid("value", "must be zero or more"));
+        }
+        Credits::new(amount)
+            .map_err(|_| invalid("value", "credits are counted to the hundredth"))?
+    };
+    let expected_close = match form.expected_close.trim() {
+        "" => None,
+        text => Some(
+            text.parse::<NaiveDate>()
+                .map_err(|_| invalid("expected_close", "is not a date (YYYY-MM-DD)"))?,
+        ),
+    };
+    Ok(DealInput {
+        id,
+        partner_id,
+        company: form.company.trim().to_string(),
+        domain: Some(form.domain.trim().to_string()).filter(|d| !d.is_empty()),
+        country,
+        brand,
+        products: form.products.clone(),
+        value,
+        expected_close,
+        owner: form.owner.trim().to_string(),
+        notes: form.notes.clone(),
+    })
+}
+
+/// Runs the program's rules on a form against the cache.
+pub async fn check(store: &Store, form: &DealForm) -> Result<DealCheck> {
+    let input = input_of(form, DealId(Uuid::nil()))?;
+    check_input(store, &input).await
+}
+
+async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
+    let facts = partner_facts(store, input.partner_id).await?;
+    let catalog = workspace::catalog(store).await?;
+    let registrant = Registrant {
+        id: facts.id,
+        brands: &facts.brands,
+        own_territories: &facts.territories,
+    };
+    let mut result = DealCheck::default();
+    // Rules the cache knows fully: checked without the map or other registrations.
+    if let Err(rule) = check_registration(input, &registrant, &catalog, &[], &[]) {
+        result.errors.push(rule);
+        return Ok(result);
+    }
+    // The map and the registrations this cache can see, other partners' as well (an account
+    // manager sees a whole portfolio), this device's pending ones included.
+    let claims = claims(store).await?;
+    let prospect = program::deals::Prospect::new(&input.company, input.domain.as_deref());
+    let rows = sqlx::query(
+        "SELECT d.data, p.name FROM deals d JOIN partners p ON p.id = d.partner_id \
+         WHERE d.company_key = ?1 OR (?2 IS NOT NULL AND d.domain_key = ?2)",
+    )
+    .bind(&prospect.company)
+    .bind(prospect.domain.as_deref())
+    .fetch_all(store.pool())
+    .await?;
+    let mut known: Vec<(Deal, String)> = rows
+        .iter()
+        .map(|r| {
+            let data: String = r.try_get("data")?;
+            Ok((
+                serde_json::from_str(&data).map_err(|e| DeskError::Corrupt(e.to_string()))?,
+                r.try_get("name")?,
+            ))
+        })
+        .collect::<Result<_>>()?;
+    for s in shown(store, facts.id, None).await? {
+        if s.pending && !known.iter().any(|(d, _)| d.id == s.deal.id) {
+            let mut d = s.deal;
+            // A pending registration holds its prospect for this device's own checks.
+            d.status = DealStatus::Approved;
+            known.push((d, facts.name.clone()));
+        }
+    }
+    let days = workspace::registration_days(store).await?;
+    let today = Utc::now().date_naive();
+    let earlier: Vec<Registration<'_>> = known
+        .iter()
+        .filter(|(d, _)| !d.is_lapsed(days, today))
+        .map(|(deal, holder)| Registration { deal, holder })
+        .collect();
+    if let Err(rule) = check_registration(input, &registrant, &catalog, &claims, &earlier) {
+        result.warnings.push(rule);
+    }
+    Ok(result)
+}
+
+/// Registers a deal on this device: saved with its outbox row in one transaction, pending until
+/// the platform decides. Refuses a registration that breaks a rule the cache knows fully.
+pub async fn register(store: &Store, form: &DealForm) -> Result<DealView> {
+    let id = DealId(Uuid::now_v7());
+    let input = input_of(form, id)?;
+    let check = check_input(store, &input).await?;
+    if let Some(rule) = check.errors.first() {
+        return Err(DeskError::InvalidInput {
+            field: "deal",
+            reason: serde_json::to_string(rule).unwrap_or_default(),
+        });
+    }
+    let partner = input.partner_id;
+    let mut w = LocalWrite::begin(store).await?;
+    w.enqueue(
+        ENTITY,
+        &id.to_string(),
+        &MutationKind::RegisterDeal { deal: input },
+        None,
+    )
+    .await?;
+    w.commit().await?;
+    one(store, partner, id).await
+}
+
+/// Changes a deal on this device (stage, value, close date, owner, notes, products), queued for
+/// the platform. `edits` carry what this device saw of each field; see
+/// [`program::deals::merge_edit`] for what happens when someone changed it first.
+pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<DealView> {
+    let id = DealId(deal_id.parse().map_err(|_| DeskError::InvalidInput {
+        field: "deal_id",
+        reason: format!("{deal_id:?} is not a deal id"),
+    })?);
+    if edits.is_empty() {
+        return Err(DeskError::InvalidInput {
+            field: "edits",
+            reason: "nothing to change".into(),
+        });
+    }
+    let partner: String = sqlx::query_scalar(
+        "SELECT partner_id FROM deals WHERE id = ?1 UNION ALL \
+         SELECT json_extract(payload, '$.input.deal.partner_id') FROM outbox \
+         WHERE entity = 'deal' AND entity_id = ?1 AND status = 'pending' LIMIT 1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or_else(|| DeskError::NotFound {
+        what: format!("deal {id}"),
+    })?;
+    let partner = crate::partners::parse_id(&partner)?;
+    let current = shown(store, partner, Some(id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| DeskError::NotFound {
+            what: format!("deal {id}"),
+        })?;
+    // The same rules the platform applies, so a change it would refuse is refused here first.
+    let days = workspace::registration_days(store).await?;
+    if current.deal.is_lapsed(days, Utc::now().date_naive()) {
+        return Err(DeskError::InvalidInput {
+            field: "deal",
+            reason: serde_json::to_string(&DealRule::Expired { days }).unwrap_or_default(),
+        });
+    }
+    let mut probe = current.deal.clone();
+    merge_edit(&mut probe, &edits, Utc::now(), "me").map_err(|e| DeskError::InvalidInput {
+        field: "edits",
+        reason: e.to_string(),
+    })?;
+    let mut w = LocalWrite::begin(store).await?;
+    w.enqueue(
+        ENTITY,
+        &id.to_string(),
+        &MutationKind::EditDeal {
+            id,
+            partner_id: partner,
+            edits,
+        },
+        u64::try_from(current.version).ok(),
+    )
+    .await?;
+    w.commit().await?;
+    one(store, partner, id).await
+}

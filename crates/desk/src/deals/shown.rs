@@ -1,0 +1,245 @@
+//! Deals as the user sees them: the platform's copy with this device's changes on top.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use program::contract::{MutationKind, PartnerId, TerritoryId};
+use program::deals::{merge_edit, Deal, DealId, DealStatus};
+use program::{Brand, Credits, Currency};
+use sqlx::Row;
+
+use super::model::ENTITY;
+use super::{DealView, EXPIRING_WITHIN_DAYS};
+use crate::error::{DeskError, Result};
+use crate::outbox::RefusedChange;
+use crate::store::Store;
+use crate::workspace;
+
+/// What the cache knows about a partner that the deal rules need.
+pub(super) struct PartnerFacts {
+    pub(super) id: PartnerId,
+    pub(super) name: String,
+    pub(super) tier: program::Tier,
+    pub(super) brands: Vec<Brand>,
+    pub(super) currency: Currency,
+    pub(super) territories: BTreeSet<TerritoryId>,
+}
+
+pub(super) async fn partner_facts(store: &Store, id: PartnerId) -> Result<PartnerFacts> {
+    let row = sqlx::query("SELECT name, tier, currency FROM partners WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or_else(|| DeskError::NotFound {
+            what: format!("partner {id}"),
+        })?;
+    let tier: String = row.try_get("tier")?;
+    let currency: String = row.try_get("currency")?;
+    let brands: Vec<String> =
+        sqlx::query_scalar("SELECT brand FROM partner_brands WHERE partner_id = ? ORDER BY brand")
+            .bind(id.to_string())
+            .fetch_all(store.pool())
+            .await?;
+    let territories: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM territories WHERE partner_id = ?")
+            .bind(id.to_string())
+            .fetch_all(store.pool())
+            .await?;
+    Ok(PartnerFacts {
+        id,
+        name: row.try_get("name")?,
+        tier: program::Tier::parse(&tier)
+            .ok_or_else(|| DeskError::Corrupt(format!("tier {tier:?}")))?,
+        brands: brands.iter().filter_map(|b| Brand::parse(b)).collect(),
+        currency: Currency::parse(&currency)
+            .ok_or_else(|| DeskError::Corrupt(format!("currency {currency:?}")))?,
+        territories: territories
+            .iter()
+            .filter_map(|t| t.parse().ok().map(TerritoryId))
+            .collect(),
+    })
+}
+
+/// One deal as shown: the platform's copy (if any) with local changes on top.
+pub(super) struct Shown {
+    pub(super) deal: Deal,
+    pub(super) version: i64,
+    pub(super) pending: bool,
+    refused: Vec<RefusedChange>,
+}
+
+/// Every deal of `partner` (or the one deal `only`), with this device's changes on top.
+pub(super) async fn shown(
+    store: &Store,
+    partner: PartnerId,
+    only: Option<DealId>,
+) -> Result<Vec<Shown>> {
+    let rows = sqlx::query(
+        "SELECT data, version FROM deals WHERE partner_id = ?1 AND (?2 IS NULL OR id = ?2) \
+         ORDER BY registered_at DESC, id DESC",
+    )
+    .bind(partner.to_string())
+    .bind(only.map(|d| d.to_string()))
+    .fetch_all(store.pool())
+    .await?;
+    let mut out: Vec<Shown> = rows
+        .iter()
+        .map(|r| {
+            let data: String = r.try_get("data")?;
+            Ok(Shown {
+                deal: serde_json::from_str(&data)
+                    .map_err(|e| DeskError::Corrupt(format!("deal: {e}")))?,
+                version: r.try_get("version")?,
+                pending: false,
+                refused: Vec::new(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    let user = workspace::user_name(store).await?;
+    let queued = sqlx::query(
+        "SELECT id, entity_id, payload, status, last_error, created_at FROM outbox \
+         WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2) ORDER BY seq",
+    )
+    .bind(ENTITY)
+    .bind(only.map(|d| d.to_string()))
+    .fetch_all(store.pool())
+    .await?;
+    for q in &queued {
+        let payload: String = q.try_get("payload")?;
+        let kind: MutationKind = serde_json::from_str(&payload)
+            .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
+        let status: String = q.try_get("status")?;
+        let created_at: String = q.try_get("created_at")?;
+        let at: DateTime<Utc> = created_at.parse().unwrap_or_else(|_| Utc::now());
+        let refused = RefusedChange {
+            id: q.try_get("id")?,
+            reason: q
+                .try_get::<Option<String>, _>("last_error")?
+                .unwrap_or_default(),
+        };
+        match kind {
+            MutationKind::RegisterDeal { deal } if deal.partner_id == partner => {
+                if out.iter().any(|s| s.deal.id == deal.id) {
+                    continue;
+                }
+                let mut local = Deal::registered(deal, at, &user);
+                let mut item = Shown {
+                    deal: local.clone(),
+                    version: 0,
+                    pending: status == "pending",
+                    refused: Vec::new(),
+                };
+                if status != "pending" {
+                    local.status = DealStatus::Refused;
+                    item.deal = local;
+                    item.refused.push(refused);
+                }
+                out.insert(0, item);
+            }
+            MutationKind::EditDeal {
+                id,
+                partner_id,
+                edits,
+            } if partner_id == partner => {
+                let Some(item) = out.iter_mut().find(|s| s.deal.id == id) else {
+                    continue;
+                };
+                if status == "pending" {
+                    // As the platform will: a change it would refuse stays pending until it does.
+                    let mut edited = item.deal.clone();
+                    if merge_edit(&mut edited, &edits, at, &user).is_ok() {
+                        item.deal = edited;
+                    }
+                    item.pending = true;
+                } else {
+                    item.refused.push(refused);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn fiat(credits: Credits, fx: Option<&program::FxRate>) -> Option<String> {
+    let fx = fx?;
+    // An estimate in the partner's money, rounded once to its minor unit.
+    Some(
+        program::Money::rounded(credits.amount() * fx.per_usd, fx.currency)
+            .amount
+            .to_string(),
+    )
+}
+
+pub(super) fn view(
+    s: &Shown,
+    currency: Currency,
+    fx: Option<&program::FxRate>,
+    days: u32,
+    today: NaiveDate,
+) -> DealView {
+    let d = &s.deal;
+    let expires_on = d.expires_on(days);
+    DealView {
+        id: d.id.to_string(),
+        partner_id: d.partner_id.to_string(),
+        company: d.company.clone(),
+        domain: d.domain.clone(),
+        country: d.country.code().to_string(),
+        brand: d.brand,
+        products: d.products.clone(),
+        value: format!("{:.2}", d.value.amount()),
+        value_fiat: fiat(d.value, fx),
+        currency,
+        stage: d.stage,
+        expected_close: d.expected_close.map(|c| c.to_string()),
+        owner: d.owner.clone(),
+        notes: d.notes.clone(),
+        status: d.status,
+        refusal: d.refusal.clone(),
+        pending: s.pending,
+        refused_changes: s.refused.clone(),
+        registered_at: d.registered_at.to_rfc3339(),
+        expires_on: expires_on.map(|e| e.to_string()),
+        expiring_soon: d.status == DealStatus::Approved
+            && expires_on.is_some_and(|e| {
+                e > today
+                    && e <= today
+                        .checked_add_days(Days::new(EXPIRING_WITHIN_DAYS))
+                        .unwrap_or(today)
+            }),
+        history: d.history.clone(),
+        version: s.version,
+    }
+}
+
+pub(super) async fn one(store: &Store, partner: PartnerId, id: DealId) -> Result<DealView> {
+    let facts = partner_facts(store, partner).await?;
+    let fx = workspace::fx_rate(store, facts.currency).await?;
+    let days = workspace::registration_days(store).await?;
+    shown(store, partner, Some(id))
+        .await?
+        .first()
+        .map(|s| {
+            view(
+                s,
+                facts.currency,
+                fx.as_ref(),
+                days,
+                Utc::now().date_naive(),
+            )
+        })
+        .ok_or_else(|| DeskError::NotFound {
+            what: format!("deal {id}"),
+        })
+}
+
+/// Every deal of a partner as the app shows it (this device's changes on top), as the program's
+/// deals.
+pub async fn deals_of(store: &Store, partner: PartnerId) -> Result<Vec<Deal>> {
+    Ok(shown(store, partner, None)
+        .await?
+        .into_iter()
+        .map(|s| s.deal)
+        .collect())
+}

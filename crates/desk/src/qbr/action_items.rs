@@ -1,0 +1,159 @@
+//! A review's action items: the platform's copy with this device's pending saves, and saving one.
+
+use chrono::NaiveDate;
+use program::contract::PartnerId;
+use program::qbr::{self, Quarter};
+
+use super::model::{iso, parse_quarter, ActionItemForm, ActionItemView};
+use crate::error::{DeskError, Result};
+use crate::store::Store;
+
+/// The outbox's name for action items.
+const ACTION_ENTITY: &str = "action_item";
+
+fn view_of(
+    item: &qbr::ActionItem,
+    review: Quarter,
+    pending: bool,
+    today: NaiveDate,
+) -> ActionItemView {
+    ActionItemView {
+        id: item.id.to_string(),
+        quarter: item.quarter.to_string(),
+        text: item.text.clone(),
+        owner: item.owner.clone(),
+        due_on: iso(item.due_on),
+        done: item.done,
+        carried_over: qbr::carried_over(item.quarter, item.done, review),
+        pending,
+        overdue: !item.done && item.due_on < today,
+    }
+}
+
+/// Every action item of `partner`: the platform's copy with this device's pending saves on top.
+async fn all_action_items(
+    store: &Store,
+    partner: PartnerId,
+) -> Result<Vec<(qbr::ActionItem, bool)>> {
+    let mut items: Vec<(qbr::ActionItem, bool)> = Vec::new();
+    for data in sqlx::query_scalar::<_, String>(
+        "SELECT data FROM action_items WHERE partner_id = ? ORDER BY id",
+    )
+    .bind(partner.to_string())
+    .fetch_all(store.pool())
+    .await?
+    {
+        items.push((
+            serde_json::from_str(&data)
+                .map_err(|e| DeskError::Corrupt(format!("action item: {e}")))?,
+            false,
+        ));
+    }
+    for payload in sqlx::query_scalar::<_, String>(
+        "SELECT payload FROM outbox WHERE entity = ? AND status = 'pending' ORDER BY seq",
+    )
+    .bind(ACTION_ENTITY)
+    .fetch_all(store.pool())
+    .await?
+    {
+        let kind: program::contract::MutationKind = serde_json::from_str(&payload)
+            .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
+        if let program::contract::MutationKind::SaveActionItem { item } = kind {
+            if item.partner_id != partner {
+                continue;
+            }
+            match items.iter_mut().find(|(i, _)| i.id == item.id) {
+                Some(slot) => *slot = (item, true),
+                None => items.push((item, true)),
+            }
+        }
+    }
+    Ok(items)
+}
+
+/// The action items on `partner`'s review of `quarter`: written in it, or carried over open from
+/// an earlier one. Open items first, by due date.
+pub async fn action_items(
+    store: &Store,
+    partner: PartnerId,
+    quarter: Quarter,
+    today: NaiveDate,
+) -> Result<Vec<ActionItemView>> {
+    let mut shown: Vec<ActionItemView> = all_action_items(store, partner)
+        .await?
+        .iter()
+        .filter(|(i, _)| i.shown_in(quarter))
+        .map(|(i, pending)| view_of(i, quarter, *pending, today))
+        .collect();
+    shown.sort_by(|a, b| {
+        (a.done, &a.due_on, &a.text, &a.id).cmp(&(b.done, &b.due_on, &b.text, &b.id))
+    });
+    Ok(shown)
+}
+
+/// Saves an action item on this device (queued for the platform) after the program's checks;
+/// nothing is queued when one fails.
+pub async fn save_action_item(
+    store: &Store,
+    form: &ActionItemForm,
+    today: NaiveDate,
+) -> Result<ActionItemView> {
+    let partner = crate::partners::parse_id(&form.partner_id)?;
+    crate::partners::ensure_exists(store, partner).await?;
+    let review = parse_quarter(&form.quarter)?;
+    let existing = match &form.id {
+        Some(id) => {
+            let id = qbr::ActionItemId(id.parse().map_err(|_| DeskError::InvalidInput {
+                field: "id",
+                reason: format!("{id:?} is not an action item id"),
+            })?);
+            let found = all_action_items(store, partner)
+                .await?
+                .into_iter()
+                .find(|(i, _)| i.id == id)
+                .ok_or_else(|| DeskError::NotFound {
+                    what: format!("action item {id}"),
+                })?;
+            Some(found.0)
+        }
+        None => None,
+    };
+    let due_on: NaiveDate = form
+        .due_on
+        .trim()
+        .parse()
+        .map_err(|_| DeskError::InvalidInput {
+            field: "due_on",
+            reason: format!("{:?} is not a date (YYYY-MM-DD)", form.due_on),
+        })?;
+    let item = qbr::ActionItem {
+        id: existing
+            .as_ref()
+            .map_or_else(|| qbr::ActionItemId(uuid::Uuid::now_v7()), |e| e.id),
+        partner_id: partner,
+        quarter: existing.as_ref().map_or(review, |e| e.quarter),
+        text: form.text.trim().to_string(),
+        owner: form.owner.trim().to_string(),
+        due_on,
+        done: form.done,
+    };
+    item.check().map_err(|rule| DeskError::InvalidInput {
+        field: match rule {
+            qbr::ActionItemRule::Text => "text",
+            qbr::ActionItemRule::Owner => "owner",
+            qbr::ActionItemRule::DueBeforeQuarter { .. } => "due_on",
+        },
+        reason: rule.to_string(),
+    })?;
+    let mut w = crate::outbox::LocalWrite::begin(store).await?;
+    w.enqueue(
+        ACTION_ENTITY,
+        &item.id.to_string(),
+        &program::contract::MutationKind::SaveActionItem { item: item.clone() },
+        None,
+    )
+    .await?;
+    w.commit().await?;
+    tracing::info!("saved an action item");
+    Ok(view_of(&item, review, true, today))
+}

@@ -1,0 +1,377 @@
+//! The deck (PDF, typeset by Typst from `templates/qbr.typ`): its summary, its data and its words.
+
+use std::path::Path;
+
+use chrono::Utc;
+use program::progression::Outlook;
+use program::qbr::{Kpi, Quarter};
+use program::quotes::QuoteLang as Lang;
+use program::{Brand, Tier};
+use rust_decimal::Decimal;
+
+use super::format::{
+    fixed, format_change, format_gap, format_kpi, format_measure, format_ratio, measure_name,
+    parsed, pick,
+};
+use super::model::{Review, ReviewMonth, Risk};
+use crate::error::{DeskError, Result};
+use crate::pdf::format::{self, format_amount, format_date};
+
+/// The bundled deck template.
+pub const TEMPLATE: &str = include_str!("../../templates/qbr.typ");
+
+/// The executive summary's lines, in `lang`.
+pub fn summary(review: &Review, lang: Lang) -> Vec<String> {
+    let q = |s: &str| s.parse::<Quarter>().map(|q| q.label()).unwrap_or_default();
+    let mut out = Vec::new();
+    for kpi in [
+        Kpi::ActiveCustomers,
+        Kpi::DeploymentValue,
+        Kpi::RecurringVolume,
+        Kpi::Nps,
+        Kpi::Retention,
+        Kpi::Balance,
+    ] {
+        let Some(row) = review.kpi(kpi) else { continue };
+        out.push(format!(
+            "{}: {} ({} {} {}; {} {} {})",
+            kpi.name(lang),
+            format_kpi(kpi, row.value.as_deref(), lang),
+            format_change(
+                kpi,
+                row.change_previous.as_deref(),
+                row.relative_previous.as_deref(),
+                lang
+            ),
+            pick(lang, "vs", "vs."),
+            q(&review.previous),
+            format_change(
+                kpi,
+                row.change_year.as_deref(),
+                row.relative_year.as_deref(),
+                lang
+            ),
+            pick(lang, "vs", "vs."),
+            q(&review.year_before),
+        ));
+    }
+    let d = &review.deals;
+    out.push(match lang {
+        Lang::En => format!(
+            "Deals: {} won ({} credits), {} lost, {} open ({} credits).",
+            d.won,
+            format_amount(d.won_value.parse().unwrap_or_default(), 2, lang),
+            d.lost,
+            d.open,
+            format_amount(d.open_value.parse().unwrap_or_default(), 2, lang)
+        ),
+        Lang::Es => format!(
+            "Oportunidades: {} ganadas ({} créditos), {} perdidas, {} abiertas ({} créditos).",
+            d.won,
+            format_amount(d.won_value.parse().unwrap_or_default(), 2, lang),
+            d.lost,
+            d.open,
+            format_amount(d.open_value.parse().unwrap_or_default(), 2, lang)
+        ),
+    });
+    out.push(outlook_text(review, lang));
+    let risks = review.risks.len();
+    out.push(match lang {
+        Lang::En => format!("Risks to discuss: {risks}."),
+        Lang::Es => format!("Riesgos a tratar: {risks}."),
+    });
+    out
+}
+
+fn tier_name(tier: Tier, lang: Lang) -> String {
+    let (en, es) = match tier {
+        Tier::Authorized => ("Authorized", "Autorizado"),
+        Tier::Specialist => ("Specialist", "Especialista"),
+        Tier::Regional => ("Regional", "Regional"),
+        Tier::Strategic => ("Strategic", "Estratégico"),
+    };
+    pick(lang, en, es)
+}
+
+fn outlook_text(review: &Review, lang: Lang) -> String {
+    match &review.outlook {
+        Outlook::AtTop => pick(
+            lang,
+            "Tier: Strategic, the program's top tier.",
+            "Nivel: Estratégico, el más alto del programa.",
+        ),
+        Outlook::MayBeConsideredForStrategic => pick(
+            lang,
+            "Tier: meets the thresholds to be considered for Strategic (by invitation).",
+            "Nivel: cumple los umbrales para ser considerado Estratégico (por invitación).",
+        ),
+        Outlook::EligibleForUpgrade { .. } => match lang {
+            Lang::En => format!(
+                "Tier: eligible for {} — every threshold met.",
+                review
+                    .next_tier
+                    .map(|t| tier_name(t, lang))
+                    .unwrap_or_default()
+            ),
+            Lang::Es => format!(
+                "Nivel: elegible para {}: cumple todos los umbrales.",
+                review
+                    .next_tier
+                    .map(|t| tier_name(t, lang))
+                    .unwrap_or_default()
+            ),
+        },
+        Outlook::Progressing { next } => {
+            let missing = review.progression.iter().filter(|t| !t.met).count();
+            match lang {
+                Lang::En => format!(
+                    "Tier: {} of the thresholds for {} still to meet.",
+                    missing,
+                    tier_name(*next, lang)
+                ),
+                Lang::Es => format!(
+                    "Nivel: faltan {} de los umbrales para {}.",
+                    missing,
+                    tier_name(*next, lang)
+                ),
+            }
+        }
+    }
+}
+
+/// The deck's accent: the partner's first brand's colour, as on its quotes.
+fn brand_color(brands: &[Brand]) -> &'static str {
+    brands
+        .first()
+        .map_or("#333333", |b| format::brand_color(*b))
+}
+
+fn month_label(month: &str, lang: Lang) -> String {
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const ES: [&str; 12] = [
+        "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
+    ];
+    let m: usize = month.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+    let year = month.get(2..4).unwrap_or("");
+    let names = match lang {
+        Lang::En => EN,
+        Lang::Es => ES,
+    };
+    format!("{} {year}", names[(m.clamp(1, 12)) - 1])
+}
+
+/// What the deck template receives: every word in `lang`, every number formatted the reader's
+/// way, and the chart series as plain numbers (geometry only; the printed figures are the
+/// formatted strings).
+pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
+    let label = |s: &str| s.parse::<Quarter>().map(|q| q.label()).unwrap_or_default();
+    let credits = |s: &str| format_amount(s.parse().unwrap_or_default(), 2, lang);
+    let kpis: Vec<serde_json::Value> = review
+        .kpis
+        .iter()
+        .map(|k| {
+            serde_json::json!({
+                "name": k.kpi.name(lang),
+                "definition": k.kpi.definition(lang),
+                "value": format_kpi(k.kpi, k.value.as_deref(), lang),
+                "previous": format_kpi(k.kpi, k.previous.as_deref(), lang),
+                "year_before": format_kpi(k.kpi, k.year_before.as_deref(), lang),
+                "change_previous": format_change(k.kpi, k.change_previous.as_deref(), k.relative_previous.as_deref(), lang),
+                "change_year": format_change(k.kpi, k.change_year.as_deref(), k.relative_year.as_deref(), lang),
+            })
+        })
+        .collect();
+    let series = |f: &dyn Fn(&ReviewMonth) -> String| -> Vec<serde_json::Value> {
+        review
+            .monthly
+            .iter()
+            .map(|m| {
+                let value = f(m);
+                // Whole numbers on a chart: the table beside it has the cents.
+                let shown = value
+                    .parse::<Decimal>()
+                    .map(|v| fixed(v, 0, lang, false))
+                    .unwrap_or_default();
+                serde_json::json!({ "label": month_label(&m.month, lang), "value": value, "shown": shown })
+            })
+            .collect()
+    };
+    let risks: Vec<String> = review
+        .risks
+        .iter()
+        .map(|r| match (r, lang) {
+            (Risk::Detractor { customer, score }, Lang::En) => {
+                format!("{customer}: last survey answer {score} of 10")
+            }
+            (Risk::Detractor { customer, score }, Lang::Es) => {
+                format!("{customer}: última respuesta de encuesta {score} de 10")
+            }
+            (Risk::Churned { customer }, Lang::En) => {
+                format!("{customer}: no longer an active customer")
+            }
+            (Risk::Churned { customer }, Lang::Es) => {
+                format!("{customer}: ya no es cliente activo")
+            }
+            (Risk::LowRunway { days, threshold }, Lang::En) => {
+                format!("Credit runway of {days} days, under the {threshold}-day alert")
+            }
+            (Risk::LowRunway { days, threshold }, Lang::Es) => {
+                format!("Autonomía de créditos de {days} días, bajo la alerta de {threshold} días")
+            }
+        })
+        .collect();
+    let progression: Vec<serde_json::Value> = review
+        .progression
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "measure": measure_name(t.measure, lang),
+                "current": format_measure(t.measure, t.current.as_deref(), lang),
+                "required": format_measure(t.measure, Some(&t.required), lang),
+                "met": t.met,
+                "gap": format_gap(t.measure, t.gap.as_deref(), lang),
+                "estimated_on": t.estimated_on.as_deref().and_then(|d| d.parse().ok()).map(|d| format_date(d, lang)).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let d = &review.deals;
+    Ok(serde_json::json!({
+        "lang": match lang { Lang::En => "en", Lang::Es => "es" },
+        "partner": review.partner,
+        "tier": tier_name(review.tier, lang),
+        "brands": review.brands.iter().map(|b| b.name()).collect::<Vec<_>>(),
+        "color": brand_color(&review.brands),
+        "account_manager": review.account_manager,
+        "quarter": label(&review.quarter),
+        "previous": label(&review.previous),
+        "year_before": label(&review.year_before),
+        "measured_to": format_date(review.measured_to.parse().map_err(|_| DeskError::Corrupt("measured_to".into()))?, lang),
+        "internal": !review.qbr_included,
+        "summary": summary(review, lang),
+        "kpis": kpis,
+        "charts": {
+            "active_customers": series(&|m| m.active_customers.to_string()),
+            "consumed": series(&|m| m.consumed.clone()),
+            "bought": series(&|m| m.bought.clone()),
+            "balance": series(&|m| m.balance.clone()),
+            "nps": series(&|m| m.nps.score.map(|s| s.to_string()).unwrap_or_default()),
+        },
+        "outlook": outlook_text(review, lang),
+        "progression": progression,
+        "deals": {
+            "open": d.open.to_string(), "open_value": credits(&d.open_value),
+            "won": d.won.to_string(), "won_value": credits(&d.won_value),
+            "lost": d.lost.to_string(), "lost_value": credits(&d.lost_value),
+            "win_rate": parsed(d.win_rate.as_deref()).map(|w| format_ratio(w, lang)).unwrap_or_else(|| "—".into()),
+            "forecast": credits(&d.forecast),
+        },
+        "migrations": review.migrations.iter().map(|m| serde_json::json!({
+            "customer": m.customer,
+            "direction": match (m.direction.as_str(), lang) { ("in", Lang::En) => "in", ("in", Lang::Es) => "entrada", (_, Lang::En) => "out", (_, Lang::Es) => "salida" },
+            "other": m.other_partner,
+            "on": m.effective_on.parse().map(|d| format_date(d, lang)).unwrap_or_default(),
+        })).collect::<Vec<_>>(),
+        "top_customers": review.top_customers.iter().map(|c| serde_json::json!({
+            "name": c.name, "consumed": credits(&c.consumed),
+        })).collect::<Vec<_>>(),
+        "risks": risks,
+        "actions": review.actions.iter().map(|a| serde_json::json!({
+            "text": a.text,
+            "owner": a.owner,
+            "due": a.due_on.parse().map(|d| format_date(d, lang)).unwrap_or_default(),
+            "status": match (a.done, a.overdue, lang) {
+                (true, _, Lang::En) => "done", (true, _, Lang::Es) => "hecha",
+                (false, true, Lang::En) => "overdue", (false, true, Lang::Es) => "vencida",
+                (false, false, Lang::En) => "open", (false, false, Lang::Es) => "abierta",
+            },
+            "carried_over": a.carried_over,
+            "from": a.quarter.parse::<Quarter>().map(|q| q.label()).unwrap_or_default(),
+        })).collect::<Vec<_>>(),
+        "labels": labels(lang),
+    }))
+}
+
+/// The deck's words.
+fn labels(lang: Lang) -> serde_json::Value {
+    const WORDS: &[(&str, &str, &str)] = &[
+        ("title", "Quarterly Executive Review", "Revisión Ejecutiva Trimestral"),
+        ("internal", "Internal review — this partner's tier does not include Quarterly Executive Reviews", "Revisión interna: el nivel de este partner no incluye Revisiones Ejecutivas Trimestrales"),
+        ("summary", "Executive summary", "Resumen ejecutivo"),
+        ("kpis", "Key figures", "Cifras clave"),
+        ("figure", "Figure", "Cifra"),
+        ("change", "Change", "Cambio"),
+        ("trends", "Monthly trends", "Tendencias mensuales"),
+        ("active_customers", "Active customers at month end", "Clientes activos a fin de mes"),
+        ("credits", "Credits consumed and bought", "Créditos consumidos y comprados"),
+        ("consumed", "consumed", "consumidos"),
+        ("bought", "bought", "comprados"),
+        ("balance", "Credit balance at month end", "Saldo de créditos a fin de mes"),
+        ("nps", "NPS of the month", "NPS del mes"),
+        ("nps_note", "no score below 5 answers", "sin valor con menos de 5 respuestas"),
+        ("negative", "below zero in red", "bajo cero en rojo"),
+        ("tier", "Tier progression", "Progresión de nivel"),
+        ("measure", "Measure", "Medida"),
+        ("current", "Now", "Actual"),
+        ("required", "Required", "Requerido"),
+        ("met", "Met", "Cumplido"),
+        ("gap", "Gap", "Falta"),
+        ("yes", "yes", "sí"),
+        ("no", "no", "no"),
+        ("estimated", "Reached by", "Se alcanza el"),
+        ("pipeline", "Territory pipeline", "Pipeline del territorio"),
+        ("open", "Open deals", "Oportunidades abiertas"),
+        ("won", "Won in the quarter", "Ganadas en el trimestre"),
+        ("lost", "Lost in the quarter", "Perdidas en el trimestre"),
+        ("win_rate", "Win rate", "Tasa de éxito"),
+        ("forecast", "Forecast of the quarter", "Previsión del trimestre"),
+        ("deals", "deals", "oportunidades"),
+        ("credits_unit", "credits", "créditos"),
+        ("migrations", "Customer migrations", "Migraciones de clientes"),
+        ("no_migrations", "No customer moved in or out this quarter.", "Ningún cliente entró ni salió este trimestre."),
+        ("direction", "Direction", "Sentido"),
+        ("other", "Other partner", "Otro partner"),
+        ("on", "Effective", "Vigente desde"),
+        ("top", "Top customers by credits consumed", "Principales clientes por créditos consumidos"),
+        ("customer", "Customer", "Cliente"),
+        ("no_top", "No customer consumed credits this quarter.", "Ningún cliente consumió créditos este trimestre."),
+        ("risks", "Risks", "Riesgos"),
+        ("no_risks", "No risk flagged this quarter.", "Ningún riesgo señalado este trimestre."),
+        ("actions", "Action items", "Acciones acordadas"),
+        ("no_actions", "No action item yet.", "Aún no hay acciones."),
+        ("action", "Action", "Acción"),
+        ("owner", "Owner", "Responsable"),
+        ("due", "Due", "Vence"),
+        ("status", "Status", "Estado"),
+        ("carried_from", "carried over from", "arrastrada de"),
+        ("appendix", "Appendix: definitions", "Anexo: definiciones"),
+        ("measured_to", "Figures to", "Cifras al"),
+        ("account_manager", "Account manager", "Gerente de cuenta"),
+        ("source", "Built from the Partner Desk cache; every figure is defined in the appendix.", "Elaborado con la caché de Partner Desk; cada cifra se define en el anexo."),
+    ];
+    WORDS
+        .iter()
+        .map(|(key, en, es)| (key.to_string(), serde_json::Value::from(pick(lang, en, es))))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// Renders `review`'s deck in `lang` into `path` (all or nothing). Blocking.
+pub fn write_deck(review: &Review, lang: Lang, template: &str, path: &Path) -> Result<()> {
+    let data = deck_data(review, lang)?;
+    let rendered = crate::pdf::render(template, &data, Utc::now().date_naive()).map_err(|e| {
+        DeskError::InvalidInput {
+            field: "template",
+            reason: e.to_string(),
+        }
+    })?;
+    for warning in &rendered.warnings {
+        tracing::warn!(%warning, "deck template");
+    }
+    crate::export::write_atomically(path, |file| {
+        use std::io::Write;
+        file.write_all(&rendered.pdf)?;
+        Ok(())
+    })
+}

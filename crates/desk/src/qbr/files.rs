@@ -1,0 +1,47 @@
+//! A review's files: their names, and writing the deck and the workbook.
+
+use std::path::{Path, PathBuf};
+
+use program::quotes::QuoteLang as Lang;
+
+use super::deck::{write_deck, TEMPLATE};
+use super::model::Review;
+use super::workbook::workbook;
+use crate::error::{DeskError, Result};
+
+/// The file name of a partner's deck or workbook: `QBR-2026-Q3-<partner>.pdf`.
+pub fn file_name(review: &Review, extension: &str) -> String {
+    let partner: String = review
+        .partner
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    format!("QBR-{}-{partner}.{extension}", review.quarter)
+}
+
+/// Writes the deck and the workbook of `review` into `dir`; returns their paths.
+pub async fn export(
+    review: Review,
+    lang: Lang,
+    template: Option<PathBuf>,
+    dir: &Path,
+) -> Result<(PathBuf, PathBuf)> {
+    let template = match template.filter(|t| t.exists()) {
+        Some(path) => tokio::fs::read_to_string(path).await?,
+        None => TEMPLATE.to_string(),
+    };
+    let deck = dir.join(file_name(&review, "pdf"));
+    let book = dir.join(file_name(&review, "xlsx"));
+    let (d, b) = (deck.clone(), book.clone());
+    tokio::task::spawn_blocking(move || -> Result<()> {
+        write_deck(&review, lang, &template, &d)?;
+        crate::export::write_workbook(&workbook(&review, lang)?, &b)
+    })
+    .await
+    .map_err(|e| DeskError::Io(std::io::Error::other(e)))??;
+    Ok((deck, book))
+}

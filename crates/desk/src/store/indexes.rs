@@ -1,0 +1,127 @@
+//! Secondary indexes a first sync drops and builds again when it ends.
+
+use sqlx::sqlite::SqlitePool;
+use sqlx::SqliteConnection;
+
+use crate::error::{DeskError, Result};
+
+/// `sync_state` key: the secondary indexes a first sync dropped, as JSON `[[name, sql], …]`, to
+/// be created again when it ends (see [`defer_indexes`]).
+pub const DEFERRED_INDEXES: &str = "deferred_indexes";
+
+/// Indexes whose keys the change feed delivers in order within each partner (a partner's ledger
+/// lines by time, its NPS answers by day): each new entry lands at the end of its partner's run,
+/// one hot page per partner, so keeping them up to date while a first sync writes is cheaper
+/// than sorting millions of entries when it ends.
+const ARRIVAL_ORDERED: [&str; 2] = ["ledger_partner_at", "nps_partner_on"];
+
+/// Drops the secondary indexes of `tables` and remembers them in `sync_state`, on a connection
+/// inside a transaction: the same transaction as the first page of a first sync, so both commit
+/// or neither does.
+///
+/// A first sync fills empty tables, and index entries written row by row at random places cost
+/// far more than an index built once, sorted, at the end. [`restore_indexes`] builds them again in
+/// the transaction of the sync's last page; if the sync stops before that, the next
+/// [`Store::open`] builds them before anything reads the cache, a round that fails builds them
+/// before it returns, and a wipe builds them on the empty tables. The primary keys stay: upserts
+/// need them, and so do the indexes in [`ARRIVAL_ORDERED`].
+pub(crate) async fn defer_indexes(conn: &mut SqliteConnection, tables: &[&str]) -> Result<()> {
+    let mut indexes: Vec<(String, String)> = Vec::new();
+    for table in tables {
+        // `sql` is NULL for the indexes behind PRIMARY KEY and UNIQUE constraints.
+        indexes.extend(
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT name, sql FROM sqlite_master \
+                 WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+            )
+            .bind(table)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .filter(|(name, _)| !ARRIVAL_ORDERED.contains(&name.as_str())),
+        );
+    }
+    if indexes.is_empty() {
+        return Ok(());
+    }
+    let mut saved: Vec<(String, String)> = deferred(conn).await?.unwrap_or_default();
+    for (name, _) in &indexes {
+        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+            .persistent(false)
+            .execute(&mut *conn)
+            .await?;
+    }
+    saved.extend(indexes);
+    sqlx::query(
+        "INSERT INTO sync_state (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(DEFERRED_INDEXES)
+    .bind(serde_json::to_string(&saved).map_err(|e| DeskError::Corrupt(e.to_string()))?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The indexes [`defer_indexes`] dropped and no one has built again yet.
+async fn deferred(conn: &mut SqliteConnection) -> Result<Option<Vec<(String, String)>>> {
+    let saved: Option<String> = sqlx::query_scalar("SELECT value FROM sync_state WHERE key = ?")
+        .bind(DEFERRED_INDEXES)
+        .fetch_optional(&mut *conn)
+        .await?;
+    saved
+        .map(|json| {
+            serde_json::from_str(&json)
+                .map_err(|e| DeskError::Corrupt(format!("{DEFERRED_INDEXES}: {e}")))
+        })
+        .transpose()
+}
+
+/// Builds again the indexes [`defer_indexes`] dropped, if any, on a connection inside a
+/// transaction. Returns whether there were any.
+pub(crate) async fn restore_indexes(conn: &mut SqliteConnection) -> Result<bool> {
+    let Some(saved) = deferred(conn).await? else {
+        return Ok(false);
+    };
+    for (name, sql) in &saved {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?")
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if exists.is_none() {
+            sqlx::query(sql)
+                .persistent(false)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    sqlx::query("DELETE FROM sync_state WHERE key = ?")
+        .bind(DEFERRED_INDEXES)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// [`restore_indexes`] for a cache being opened, in its own transaction.
+pub(super) async fn restore_indexes_on_open(pool: &SqlitePool) -> Result<()> {
+    if !table_exists(pool, "sync_state").await? {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    if restore_indexes(&mut tx).await? {
+        tx.commit().await?;
+        tracing::info!("rebuilt the indexes of a first sync that did not finish");
+    }
+    Ok(())
+}
+
+/// Whether the cache has a table `name` (a cache not yet migrated may not).
+pub(super) async fn table_exists(pool: &SqlitePool, name: &str) -> Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.is_some())
+}

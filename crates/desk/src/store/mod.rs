@@ -1,0 +1,163 @@
+//! The local SQLite cache: opening it, its schema, and loading a whole workspace into it.
+//!
+//! The cache lives in the OS app-data folder. It is opened in WAL mode with foreign keys on and a
+//! busy timeout, migrated with the embedded migrations, and refused (untouched) when a newer
+//! Partner Desk has already migrated it past what this build knows.
+
+mod chunks;
+mod indexes;
+mod rows;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use program::contract::Dataset;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::{DeskError, Result};
+
+use indexes::{restore_indexes_on_open, table_exists};
+
+pub(crate) use chunks::{delete_where_in, execute_in_chunks};
+pub use indexes::DEFERRED_INDEXES;
+pub(crate) use indexes::{defer_indexes, restore_indexes};
+pub(crate) use rows::{mark_figures_dirty, mark_figures_dirty_where_in, upsert_rows, Rows};
+
+/// The cache's schema, embedded at compile time from `migrations/`.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+/// The file name of the cache inside the data folder.
+pub const CACHE_FILE: &str = "partner-desk.sqlite3";
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+    /// Serialises refreshes of `partner_figures` (see `crate::figures`).
+    figures_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .synchronous(SqliteSynchronous::Normal);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        if let Err(e) = refuse_newer_schema(&pool).await {
+            pool.close().await;
+            return Err(e);
+        }
+        // Before anything reads the cache, or a migration alters it: a first sync that stopped
+        // midway (the process killed) left its secondary indexes dropped.
+        restore_indexes_on_open(&pool).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store {
+            pool,
+            path: path.to_path_buf(),
+            figures_lock: std::sync::Arc::default(),
+        })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether the cache holds no workspace yet.
+    pub async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM partners")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 0)
+    }
+
+    pub(crate) fn figures_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.figures_lock
+    }
+
+    pub async fn get_state(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM sync_state WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn delete_state(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sync_state WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_state(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Loads a whole workspace in one transaction: all of it or none of it.
+    pub async fn load_dataset(&self, data: &Dataset, state: &[(&str, String)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let rows = Rows::of_dataset(data);
+        upsert_rows(&mut tx, &rows).await?;
+        mark_figures_dirty(&mut tx, &rows.touched_partners()).await?;
+        for (key, value) in state {
+            sqlx::query("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)")
+                .bind(key)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The highest schema version this build knows.
+pub fn known_schema_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
+    if !table_exists(pool, "_sqlx_migrations").await? {
+        return Ok(());
+    }
+    let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+        .fetch_one(pool)
+        .await?;
+    let known = known_schema_version();
+    match found {
+        Some(found) if found > known => Err(DeskError::SchemaTooNew { found, known }),
+        _ => Ok(()),
+    }
+}

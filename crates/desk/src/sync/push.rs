@@ -1,0 +1,102 @@
+//! Push: the outbox sent to the central API, batch by batch.
+//!
+//! Pending outbox rows go in order, in batches, with an `Idempotency-Key` derived from the
+//! batch's mutation ids so a resend is recognised. Each mutation comes back applied (kept, marked
+//! applied and never sent again, until the page that brings the platform's copy of its row takes
+//! it away in the same transaction, so the screen never shows neither), rejected (kept, with its
+//! reason, for the user; it never blocks the rest) or retry (kept pending).
+
+use program::contract::{Mutation, MutationBatch, MutationKind, Outcome};
+use sqlx::Row as _;
+use uuid::Uuid;
+
+use crate::error::DeskError;
+
+use super::engine::{SyncEngine, SyncError, SyncReport};
+
+impl SyncEngine {
+    pub(super) async fn push(&self, report: &mut SyncReport) -> std::result::Result<(), SyncError> {
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, payload, base_version FROM outbox \
+                 WHERE status = 'pending' AND applied = 0 ORDER BY seq LIMIT ?",
+            )
+            .bind(i64::from(self.options.batch_size))
+            .fetch_all(self.store.pool())
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut mutations = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let id: String = r.try_get("id")?;
+                let payload: String = r.try_get("payload")?;
+                let base: Option<i64> = r.try_get("base_version")?;
+                let kind: MutationKind = serde_json::from_str(&payload)
+                    .map_err(|e| DeskError::Corrupt(format!("outbox payload {id}: {e}")))?;
+                mutations.push(Mutation {
+                    id: id
+                        .parse()
+                        .map_err(|_| DeskError::Corrupt(format!("outbox id {id}")))?,
+                    base_version: base.and_then(|v| u64::try_from(v).ok()),
+                    kind,
+                });
+            }
+            let key = batch_key(&mutations);
+            let batch = MutationBatch { mutations };
+            let results = self.retrying(|| self.api.mutations(&batch, &key)).await?;
+            let mut tx = self.store.pool().begin().await?;
+            let mut progressed = false;
+            for r in &results.results {
+                let id = r.id.to_string();
+                match &r.outcome {
+                    Outcome::Applied => {
+                        // Kept (and shown) until this round's download brings the platform's
+                        // copy; never sent again.
+                        sqlx::query("UPDATE outbox SET applied = 1 WHERE id = ?")
+                            .bind(&id)
+                            .execute(&mut *tx)
+                            .await?;
+                        report.pushed += 1;
+                        progressed = true;
+                    }
+                    Outcome::Rejected { reason, .. } => {
+                        sqlx::query(
+                            "UPDATE outbox SET status = 'rejected', last_error = ?, \
+                             attempts = attempts + 1 WHERE id = ?",
+                        )
+                        .bind(reason)
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await?;
+                        report.rejected += 1;
+                        progressed = true;
+                    }
+                    Outcome::Retry { reason } => {
+                        sqlx::query(
+                            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                        )
+                        .bind(reason)
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+            }
+            tx.commit().await?;
+            if !progressed {
+                // Everything came back "retry": leave it for the next round.
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// A stable key for a batch: the same mutations in the same order give the same key.
+fn batch_key(mutations: &[Mutation]) -> String {
+    let ids: Vec<u8> = mutations
+        .iter()
+        .flat_map(|m| m.id.as_bytes().to_vec())
+        .collect();
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, &ids).to_string()
+}

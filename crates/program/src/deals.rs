@@ -15,7 +15,7 @@ use ts_rs::TS;
 use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
-use crate::contract::{CatalogItem, Exclusivity, Partner, PartnerId, Territory, TerritoryId};
+use crate::entities::{CatalogItem, Exclusivity, Partner, PartnerId, Territory, TerritoryId};
 use crate::money::Credits;
 use crate::regions::{Brand, Country, Region};
 use crate::tiers::Tier;
@@ -762,7 +762,7 @@ pub fn forecast<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::{Billing, CatalogKind};
+    use crate::entities::{Billing, CatalogKind};
 
     fn c(code: &str) -> Country {
         Country::parse(code).unwrap()

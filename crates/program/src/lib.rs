@@ -12,6 +12,7 @@ pub mod benefits;
 pub mod contract;
 pub mod credits;
 pub mod deals;
+pub mod entities;
 pub mod metrics;
 pub mod migration;
 pub mod money;

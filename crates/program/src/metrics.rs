@@ -21,7 +21,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::contract::{Billing, CustomerId};
+use crate::entities::{Billing, CustomerId};
 use crate::money::Credits;
 
 /// Fewer survey responses than this give no NPS.

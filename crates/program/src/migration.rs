@@ -4,10 +4,10 @@
 //! amount to set); the customer's data, deployments and history stay attached to the customer, and
 //! only the partner of record changes from the effective date.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{CustomerId, MigrationId, PartnerId};
+use crate::entities::{CustomerId, LedgerEntry, LedgerEntryId, LedgerKind, MigrationId, PartnerId};
 use crate::money::Credits;
 
 /// Who asked for the migration. Only the customer's founder can.
@@ -75,6 +75,26 @@ impl CustomerMigration {
             self.to_partner
         } else {
             self.from_partner
+        }
+    }
+}
+
+/// The migration's own ledger line (the migration module knows the entry; the entry does not know
+/// migrations).
+impl LedgerEntry {
+    /// The zero-credit ledger line recording a customer migration.
+    pub fn for_migration(id: LedgerEntryId, m: &CustomerMigration, at: DateTime<Utc>) -> Self {
+        LedgerEntry {
+            id,
+            partner_id: m.to_partner,
+            at,
+            kind: LedgerKind::Migration,
+            credits: m.credit_cost(),
+            fiat: None,
+            rate: None,
+            deployment_id: None,
+            customer_id: Some(m.customer_id),
+            billing: None,
         }
     }
 }

@@ -18,8 +18,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::contract::{Billing, CustomerId, LedgerKind, PartnerId};
 use crate::deals::{Deal, DealStage, DealStatus};
+use crate::entities::{Billing, CustomerId, LedgerKind, PartnerId};
 use crate::metrics::{self, Consumption, CustomerEnds, Nps, Retention};
 use crate::money::Credits;
 use crate::quotes::QuoteLang as Lang;

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::benefits::Benefit;
-use crate::contract::{Billing, CatalogItem, CatalogKind};
 use crate::credits::{fiat_for_credits, FxRate};
+use crate::entities::{Billing, CatalogItem, CatalogKind};
 use crate::money::{Credits, Currency, Money};
 use crate::regions::{Brand, Country};
 use crate::tiers::{DiscountRate, Tier};
@@ -344,9 +344,9 @@ pub struct Quote {
     pub revision: u32,
     /// The version this one revises.
     pub supersedes: Option<QuoteId>,
-    pub partner_id: crate::contract::PartnerId,
+    pub partner_id: crate::entities::PartnerId,
     /// An existing customer, or None for a prospect.
-    pub customer_id: Option<crate::contract::CustomerId>,
+    pub customer_id: Option<crate::entities::CustomerId>,
     /// The customer's or prospect's name, as printed.
     pub customer: String,
     pub country: Country,

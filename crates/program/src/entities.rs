@@ -1,0 +1,313 @@
+//! The program's entities as the central API sends them: partners, territories, customers,
+//! deployments, ledger entries, NPS responses and the catalog, with their ids. Exact decimals
+//! travel as strings, dates as ISO 8601 and ids as UUIDs; the checks the program demands (a rate
+//! inside its band, a brand inside its region) are methods, so client and server run the same.
+//! The wire envelope around them (the feed, mutations, problems) is `contract`.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::money::{Credits, Currency, Money};
+use crate::regions::{Brand, BrandRegionError, Country, Region};
+use crate::tiers::{DiscountRate, RateError, Tier};
+
+macro_rules! id_type {
+    ($($name:ident),* $(,)?) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+        #[serde(transparent)]
+        #[ts(type = "string")]
+        pub struct $name(pub Uuid);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+id_type!(
+    PartnerId,
+    TerritoryId,
+    CustomerId,
+    DeploymentId,
+    LedgerEntryId,
+    NpsResponseId,
+    MigrationId,
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Partner {
+    pub id: PartnerId,
+    pub name: String,
+    pub tier: Tier,
+    /// The partner's discount on Activation Credits, as a fraction; must lie in the tier's band.
+    pub discount_rate: Decimal,
+    /// Headquarters.
+    pub country: Country,
+    pub brands: Vec<Brand>,
+    /// The currency the partner buys credits in.
+    pub currency: Currency,
+    pub joined_on: NaiveDate,
+    pub account_manager: String,
+}
+
+impl Partner {
+    pub fn region(&self) -> Region {
+        self.country.region()
+    }
+
+    /// The rate, checked against the tier's band.
+    pub fn discount(&self) -> Result<DiscountRate, RateError> {
+        DiscountRate::new(self.tier, self.discount_rate)
+    }
+}
+
+/// How exclusive a territory is. Only Regional (regional) and Strategic (country-level) partners
+/// may hold exclusivity, decided case by case by the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Exclusivity {
+    None,
+    Regional,
+    CountryLevel,
+}
+
+impl Exclusivity {
+    /// Whether `tier` may hold this kind of exclusivity under the benefits matrix.
+    pub fn allowed_for(self, tier: Tier) -> bool {
+        match self {
+            Exclusivity::None => true,
+            Exclusivity::Regional => tier == Tier::Regional,
+            Exclusivity::CountryLevel => tier == Tier::Strategic,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Territory {
+    pub id: TerritoryId,
+    pub partner_id: PartnerId,
+    pub region: Region,
+    /// Set for a country-level territory; None covers the whole region.
+    pub country: Option<Country>,
+    pub exclusivity: Exclusivity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Customer {
+    pub id: CustomerId,
+    /// The partner of record today (changes only through a migration).
+    pub partner_id: PartnerId,
+    pub name: String,
+    pub country: Country,
+    pub brand: Brand,
+    pub founder: String,
+    pub created_on: NaiveDate,
+}
+
+impl Customer {
+    pub fn check_brand(&self) -> Result<(), BrandRegionError> {
+        self.brand.check_serves(self.country)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Billing {
+    OneOff,
+    Monthly,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Deployment {
+    pub id: DeploymentId,
+    pub customer_id: CustomerId,
+    /// The partner that made the deployment.
+    pub partner_id: PartnerId,
+    pub sku: String,
+    pub billing: Billing,
+    /// Credits consumed: once for a one-off deployment, per month for a recurring one.
+    pub credits: Credits,
+    pub started_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+}
+
+impl Deployment {
+    pub fn is_active_on(&self, day: NaiveDate) -> bool {
+        self.started_on <= day && self.ended_on.is_none_or(|end| end > day)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerKind {
+    Purchase,
+    Consumption,
+    Migration,
+    Adjustment,
+}
+
+/// One line of a partner's append-only credit ledger. Credits are signed: purchases add,
+/// consumptions subtract, migrations are always zero.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LedgerEntry {
+    pub id: LedgerEntryId,
+    pub partner_id: PartnerId,
+    pub at: DateTime<Utc>,
+    pub kind: LedgerKind,
+    pub credits: Credits,
+    /// For purchases: the fiat paid and the discount rate applied.
+    pub fiat: Option<Money>,
+    pub rate: Option<Decimal>,
+    pub deployment_id: Option<DeploymentId>,
+    pub customer_id: Option<CustomerId>,
+    /// For consumptions: the consumed deployment's billing, carried on the line so that
+    /// recurring volume is read from the ledger alone. Absent from older feeds: the client then
+    /// looks the deployment up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<Billing>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerError {
+    #[error("a purchase must add credits and record the fiat paid and the rate applied")]
+    BadPurchase,
+    #[error("a consumption must subtract credits and name its deployment")]
+    BadConsumption,
+    #[error("a customer migration costs 0 credits")]
+    MigrationWithCredits,
+    #[error("only a consumption carries its deployment's billing")]
+    BillingOutsideConsumption,
+}
+
+impl LedgerEntry {
+    pub fn validate(&self) -> Result<(), LedgerError> {
+        match self.kind {
+            LedgerKind::Purchase
+                if self.credits <= Credits::ZERO || self.fiat.is_none() || self.rate.is_none() =>
+            {
+                Err(LedgerError::BadPurchase)
+            }
+            LedgerKind::Consumption
+                if self.credits >= Credits::ZERO || self.deployment_id.is_none() =>
+            {
+                Err(LedgerError::BadConsumption)
+            }
+            LedgerKind::Migration if self.credits != Credits::ZERO => {
+                Err(LedgerError::MigrationWithCredits)
+            }
+            kind if kind != LedgerKind::Consumption && self.billing.is_some() => {
+                Err(LedgerError::BillingOutsideConsumption)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct NpsResponse {
+    pub id: NpsResponseId,
+    pub customer_id: CustomerId,
+    pub partner_id: PartnerId,
+    pub answered_on: NaiveDate,
+    /// 0..=10.
+    pub score: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CatalogKind {
+    CoreBundle,
+    Skill,
+    Pack,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CatalogItem {
+    pub sku: String,
+    pub name: String,
+    pub kind: CatalogKind,
+    /// List price in credits: per deployment for one-off items, per month for recurring ones.
+    pub list_price: Credits,
+    pub billing: Billing,
+    pub brands: Vec<Brand>,
+    pub early_access: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migration::{CustomerMigration, Initiator};
+
+    #[test]
+    fn only_a_consumption_carries_its_deployments_billing() {
+        let line = |kind, credits: i64, billing| LedgerEntry {
+            id: LedgerEntryId(uuid::Uuid::nil()),
+            partner_id: PartnerId(uuid::Uuid::nil()),
+            at: chrono::DateTime::UNIX_EPOCH,
+            kind,
+            credits: Credits::whole(credits),
+            fiat: None,
+            rate: None,
+            deployment_id: Some(DeploymentId(uuid::Uuid::nil())),
+            customer_id: None,
+            billing,
+        };
+        assert_eq!(
+            line(LedgerKind::Consumption, -5, Some(Billing::Monthly)).validate(),
+            Ok(())
+        );
+        assert_eq!(line(LedgerKind::Consumption, -5, None).validate(), Ok(()));
+        assert_eq!(
+            line(LedgerKind::Adjustment, 5, Some(Billing::OneOff)).validate(),
+            Err(LedgerError::BillingOutsideConsumption)
+        );
+    }
+
+    #[test]
+    fn territory_exclusivity_follows_the_benefits_matrix() {
+        use Exclusivity::*;
+        for tier in [Tier::Authorized, Tier::Specialist] {
+            assert!(!Regional.allowed_for(tier) && !CountryLevel.allowed_for(tier));
+        }
+        assert!(Regional.allowed_for(Tier::Regional) && !CountryLevel.allowed_for(Tier::Regional));
+        assert!(CountryLevel.allowed_for(Tier::Strategic));
+    }
+
+    #[test]
+    fn migration_ledger_line_carries_zero_credits() {
+        let m = CustomerMigration::new(
+            MigrationId(Uuid::from_u128(1)),
+            CustomerId(Uuid::from_u128(2)),
+            PartnerId(Uuid::from_u128(3)),
+            PartnerId(Uuid::from_u128(4)),
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            Initiator::Founder("Lu".into()),
+        )
+        .unwrap();
+        let line = LedgerEntry::for_migration(LedgerEntryId(Uuid::from_u128(5)), &m, Utc::now());
+        assert_eq!(line.credits, Credits::ZERO);
+        assert!(line.validate().is_ok());
+        let mut bad = line;
+        bad.credits = Credits::whole(1);
+        assert_eq!(bad.validate(), Err(LedgerError::MigrationWithCredits));
+    }
+}

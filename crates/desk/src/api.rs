@@ -243,7 +243,8 @@ impl ApiClient {
     /// renew it, renews it and sends the request again, once. (Every request the client makes
     /// may be sent twice: reads, and writes under an idempotency key.)
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, ApiError> {
-        let again = request.try_clone();
+        // A copy to send again, only for a session that can renew its token.
+        let again = self.auth.renew.as_ref().and_then(|_| request.try_clone());
         let token = self.access();
         let response = request
             .header(AUTHORIZATION, format!("Bearer {}", token.expose()))

@@ -83,16 +83,12 @@ pub(super) async fn customer_side(
     let currency = form
         .currency
         .ok_or_else(|| invalid("currency", "choose the customer's currency"))?;
-    let fx = workspace::fx_rates(store)
-        .await?
-        .into_iter()
-        .find(|r| r.currency == currency)
-        .ok_or_else(|| {
-            invalid(
-                "currency",
-                &format!("there is no exchange rate for {currency} (sync once to get them)"),
-            )
-        })?;
+    let fx = workspace::fx_rate(store, currency).await?.ok_or_else(|| {
+        invalid(
+            "currency",
+            &format!("there is no exchange rate for {currency} (sync once to get them)"),
+        )
+    })?;
     Ok((country, brand, fx))
 }
 

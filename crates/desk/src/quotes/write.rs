@@ -175,10 +175,8 @@ pub async fn revise(store: &Store, quote_id: &str, user: &str) -> Result<QuoteVi
         QuoteStatus::Sent | QuoteStatus::Declined | QuoteStatus::Expired => {}
     }
     let today = Utc::now().date_naive();
-    let fx = workspace::fx_rates(store)
+    let fx = workspace::fx_rate(store, old.fx.currency)
         .await?
-        .into_iter()
-        .find(|r| r.currency == old.fx.currency)
         .unwrap_or(old.fx);
     let days = workspace::quote_validity_days(store).await?;
     let p = partner(store, partner_id).await?;

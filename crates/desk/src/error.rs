@@ -1,7 +1,9 @@
-//! Errors of the desktop backend, and their IPC form `{code, message}`.
+//! Errors of the desktop backend, and their IPC form `{code, message, field?, refusal?}`.
 
 use std::time::Duration;
 
+use program::deals::DealRule;
+use program::quotes::QuoteRule;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -33,14 +35,46 @@ pub enum ErrorCode {
     SignInExpired,
     /// The central API refused the browser sign-in for another reason.
     SignInRefused,
+    /// A change breaks one of the program's rules; the rule and its facts come with it.
+    Refused,
     Internal,
 }
 
-/// An error as it crosses IPC.
+/// An error as it crosses IPC. The UI words it from `code`, `field` and `refusal`; `message` is
+/// the backend's own text, for the log and for a detail line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,
+    /// The input at fault, for `invalid_input` (`"value"`, `"customer_id"`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
+    /// The rule a change breaks, with its facts, for `refused`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub refusal: Option<Refusal>,
+}
+
+/// A rule of the program a change breaks, as the same check on the platform names it: what the
+/// change was and the rule with its facts (`{"deal": {"rule": "brand_region", "brand": …}}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    Deal(DealRule),
+    Quote(QuoteRule),
+}
+
+impl std::fmt::Display for Refusal {
+    /// The rule as data, for the log; the UI words it from the data itself.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, rule) = match self {
+            Refusal::Deal(rule) => ("deal", serde_json::to_string(rule)),
+            Refusal::Quote(rule) => ("quote", serde_json::to_string(rule)),
+        };
+        write!(f, "the {what} breaks a rule of the program: ")?;
+        f.write_str(&rule.map_err(|_| std::fmt::Error)?)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +83,9 @@ pub enum DeskError {
     NotFound { what: String },
     #[error("{field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
+    /// A change breaks a rule of the program; nothing was written.
+    #[error("{0}")]
+    Refused(Refusal),
     #[error(
         "this cache was written by a newer Partner Desk (schema version {found}); this version \
          knows schema versions up to {known}. Update Partner Desk to open it."
@@ -102,6 +139,7 @@ impl DeskError {
         match self {
             DeskError::NotFound { .. } => ErrorCode::NotFound,
             DeskError::InvalidInput { .. } => ErrorCode::InvalidInput,
+            DeskError::Refused(_) => ErrorCode::Refused,
             DeskError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             DeskError::Storage(_) | DeskError::Migrate(_) | DeskError::Io(_) => ErrorCode::Storage,
             DeskError::Corrupt(_) => ErrorCode::Internal,
@@ -129,6 +167,14 @@ impl From<&DeskError> for IpcError {
         IpcError {
             code: e.code(),
             message: e.to_string(),
+            field: match e {
+                DeskError::InvalidInput { field, .. } => Some((*field).to_string()),
+                _ => None,
+            },
+            refusal: match e {
+                DeskError::Refused(r) => Some(r.clone()),
+                _ => None,
+            },
         }
     }
 }

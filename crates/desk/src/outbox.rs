@@ -1,10 +1,12 @@
 //! The outbox: local changes waiting for the central API, and the ones it refused.
 //!
 //! A local write and its outbox row commit in one transaction on a connection switched to
-//! `synchronous = FULL`, so a change the user saw saved survives a crash or a power cut.
+//! `synchronous = FULL`, so a change the user saw saved survives a crash or a power cut. Every
+//! reader goes through [`read`], which gives each row typed: what it is ([`Kind`]), whose data it
+//! changes, where it stands ([`Status`]) and the change itself.
 
-use chrono::{SecondsFormat, Utc};
-use program::contract::MutationKind;
+use chrono::{DateTime, SecondsFormat, Utc};
+use program::contract::{MutationKind, PartnerId};
 use serde::{Deserialize, Serialize};
 use sqlx::pool::PoolConnection;
 use sqlx::{Row, Sqlite};
@@ -22,6 +24,319 @@ pub struct RefusedChange {
     /// The outbox id, to dismiss it.
     pub id: String,
     pub reason: String,
+}
+
+/// What a queued change is: its mutation's name on the wire, in the `kind` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    PurchaseCredits,
+    RegisterDeal,
+    EditDeal,
+    SaveQuote,
+    SetQuoteStatus,
+    SaveActionItem,
+}
+
+impl Kind {
+    pub fn of(change: &MutationKind) -> Kind {
+        match change {
+            MutationKind::PurchaseCredits { .. } => Kind::PurchaseCredits,
+            MutationKind::RegisterDeal { .. } => Kind::RegisterDeal,
+            MutationKind::EditDeal { .. } => Kind::EditDeal,
+            MutationKind::SaveQuote { .. } => Kind::SaveQuote,
+            MutationKind::SetQuoteStatus { .. } => Kind::SetQuoteStatus,
+            MutationKind::SaveActionItem { .. } => Kind::SaveActionItem,
+        }
+    }
+
+    /// The wire tag (`"register_deal"`, …), as the column holds it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::PurchaseCredits => "purchase_credits",
+            Kind::RegisterDeal => "register_deal",
+            Kind::EditDeal => "edit_deal",
+            Kind::SaveQuote => "save_quote",
+            Kind::SetQuoteStatus => "set_quote_status",
+            Kind::SaveActionItem => "save_action_item",
+        }
+    }
+}
+
+/// Where a queued change stands. An applied change (sent, taken by the platform, waiting for its
+/// copy to come down) is still `Pending`, with [`Queued::applied`] set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    /// Refused by the platform for good; kept, with its reason, until the user dismisses it.
+    Rejected,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Rejected => "rejected",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Status> {
+        match s {
+            "pending" => Ok(Status::Pending),
+            "rejected" => Ok(Status::Rejected),
+            other => Err(DeskError::Corrupt(format!("outbox status {other:?}"))),
+        }
+    }
+}
+
+/// One queued change, typed.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// The mutation's id (a UUIDv7, the platform's idempotency key).
+    pub id: String,
+    /// What it changes: `"deal"`, `"quote"`, `"credit_purchase"`, `"action_item"`.
+    pub entity: String,
+    pub entity_id: String,
+    pub partner_id: PartnerId,
+    pub change: MutationKind,
+    pub status: Status,
+    /// Taken by the platform; its copy has not come down yet. Never sent again.
+    pub applied: bool,
+    pub base_version: Option<u64>,
+    /// The platform's reason for a refusal, or the last "try again later".
+    pub last_error: Option<String>,
+    /// When the user made the change (RFC 3339, milliseconds, UTC).
+    pub created_at: String,
+}
+
+impl Queued {
+    pub fn is_pending(&self) -> bool {
+        self.status == Status::Pending
+    }
+
+    /// When the user made the change; now, for a row whose time does not read.
+    pub fn made_at(&self) -> DateTime<Utc> {
+        self.created_at.parse().unwrap_or_else(|_| Utc::now())
+    }
+
+    /// The refusal as a screen shows it on what it changed.
+    pub fn refused(&self) -> RefusedChange {
+        RefusedChange {
+            id: self.id.clone(),
+            reason: self.last_error.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Which changes [`read`] returns, oldest first. Each field set narrows; the default takes all.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Select<'a> {
+    pub entity: Option<&'a str>,
+    pub entity_id: Option<&'a str>,
+    pub partner: Option<PartnerId>,
+    pub kind: Option<Kind>,
+    pub status: Option<Status>,
+    pub applied: Option<bool>,
+    pub limit: Option<u32>,
+}
+
+/// The one reader of the outbox: the changes `select` names, oldest first, typed.
+pub async fn read<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
+    select: Select<'_>,
+) -> Result<Vec<Queued>> {
+    let rows = sqlx::query(
+        "SELECT id, entity, entity_id, partner_id, payload, status, applied, base_version, last_error, \
+                created_at \
+         FROM outbox \
+         WHERE (?1 IS NULL OR entity = ?1) AND (?2 IS NULL OR entity_id = ?2) \
+           AND (?3 IS NULL OR partner_id = ?3) AND (?4 IS NULL OR kind = ?4) \
+           AND (?5 IS NULL OR status = ?5) AND (?6 IS NULL OR applied = ?6) \
+         ORDER BY seq LIMIT coalesce(?7, -1)",
+    )
+    .bind(select.entity)
+    .bind(select.entity_id)
+    .bind(select.partner.map(|p| p.to_string()))
+    .bind(select.kind.map(Kind::as_str))
+    .bind(select.status.map(Status::as_str))
+    .bind(select.applied)
+    .bind(select.limit.map(i64::from))
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let id: String = r.try_get("id")?;
+            let payload: String = r.try_get("payload")?;
+            let partner: String = r.try_get("partner_id")?;
+            Ok(Queued {
+                change: serde_json::from_str(&payload)
+                    .map_err(|e| DeskError::Corrupt(format!("outbox payload {id}: {e}")))?,
+                partner_id: PartnerId(
+                    partner
+                        .parse()
+                        .map_err(|_| DeskError::Corrupt(format!("outbox partner {partner:?}")))?,
+                ),
+                entity: r.try_get("entity")?,
+                entity_id: r.try_get("entity_id")?,
+                status: Status::parse(&r.try_get::<String, _>("status")?)?,
+                applied: r.try_get("applied")?,
+                base_version: r
+                    .try_get::<Option<i64>, _>("base_version")?
+                    .and_then(|v| u64::try_from(v).ok()),
+                last_error: r.try_get("last_error")?,
+                created_at: r.try_get("created_at")?,
+                id,
+            })
+        })
+        .collect()
+}
+
+/// The partner whose data the first change `select` names changes, if there is one.
+pub async fn partner_of(store: &Store, select: Select<'_>) -> Result<Option<PartnerId>> {
+    let first = read(
+        store.pool(),
+        Select {
+            limit: Some(1),
+            ..select
+        },
+    )
+    .await?;
+    Ok(first.first().map(|q| q.partner_id))
+}
+
+/// How many changes wait to be sent, and how many the platform refused.
+pub async fn counts(store: &Store) -> Result<(u32, u32)> {
+    let row = sqlx::query(
+        "SELECT coalesce(sum(status = 'pending' AND applied = 0), 0) AS pending, \
+                coalesce(sum(status = 'rejected'), 0) AS rejected FROM outbox",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    Ok((n(row.try_get("pending")?), n(row.try_get("rejected")?)))
+}
+
+/// Whether the outbox holds changes no round has tried to send yet.
+pub async fn unsent(store: &Store) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT EXISTS (SELECT 1 FROM outbox \
+         WHERE status = 'pending' AND applied = 0 AND attempts = 0)",
+    )
+    .fetch_one(store.pool())
+    .await?
+        != 0)
+}
+
+/// A thing the app shows with this device's changes on top of the platform's copy: a deal, a
+/// quote, an action item. [`over_mirror`] reads the queue once for all of them; each says what a
+/// change of its kind does to it.
+pub trait Overlay: Sized {
+    /// Whether a refused change shows on the thing it changed (a deal, a quote), or only in the
+    /// list of refused changes (an action item).
+    const SHOWS_REFUSED: bool = true;
+    /// The id of the thing `change` is about, if it is about one of these.
+    fn target(change: &MutationKind) -> Option<Uuid>;
+    fn id(&self) -> Uuid;
+    /// What a change makes of a thing not in the mirror (a new one), if anything.
+    fn created(change: MutationKind, made: &Made<'_>) -> Option<Self>;
+    /// A pending change applied on top; whether the thing now shows a pending change.
+    fn apply(&mut self, change: MutationKind, made: &Made<'_>) -> bool;
+    /// A new thing whose creation the platform refused, as it is shown then.
+    fn refused(&mut self) {}
+}
+
+/// Who made a change and when, for the things that record it.
+pub struct Made<'a> {
+    pub at: DateTime<Utc>,
+    pub by: &'a str,
+}
+
+/// A thing as shown: the platform's copy (if any) with this device's changes on top.
+#[derive(Debug, Clone)]
+pub struct Shown<T> {
+    pub item: T,
+    /// The platform's version of its copy; 0 for a thing only this device has.
+    pub version: i64,
+    /// A change of it waits for the platform.
+    pub pending: bool,
+    /// Changes of it the platform refused, until the user dismisses them.
+    pub refused: Vec<RefusedChange>,
+}
+
+impl<T> Shown<T> {
+    /// The platform's copy, with nothing on top yet.
+    pub fn mirrored(item: T, version: i64) -> Shown<T> {
+        Shown {
+            item,
+            version,
+            pending: false,
+            refused: Vec::new(),
+        }
+    }
+}
+
+/// `mirror` (the platform's copies of `partner`'s things of `entity`, or of the one `only`) with
+/// this device's changes on top, in the order they were made: a pending change applied, a
+/// refused one listed on what it changed, a new thing first.
+pub async fn over_mirror<T: Overlay>(
+    store: &Store,
+    entity: &str,
+    partner: PartnerId,
+    only: Option<Uuid>,
+    user: &str,
+    mut mirror: Vec<Shown<T>>,
+) -> Result<Vec<Shown<T>>> {
+    let only = only.map(|id| id.to_string());
+    let queued = read(
+        store.pool(),
+        Select {
+            entity: Some(entity),
+            entity_id: only.as_deref(),
+            partner: Some(partner),
+            ..Select::default()
+        },
+    )
+    .await?;
+    for q in queued {
+        let Some(target) = T::target(&q.change) else {
+            continue;
+        };
+        let made = Made {
+            at: q.made_at(),
+            by: user,
+        };
+        let pending = q.is_pending();
+        match mirror.iter_mut().find(|s| s.item.id() == target) {
+            Some(s) if pending => {
+                if s.item.apply(q.change, &made) {
+                    s.pending = true;
+                }
+            }
+            Some(s) => {
+                if T::SHOWS_REFUSED {
+                    s.refused.push(q.refused());
+                }
+            }
+            None if !pending && !T::SHOWS_REFUSED => {}
+            None => {
+                let refused = q.refused();
+                if let Some(mut item) = T::created(q.change, &made) {
+                    if !pending {
+                        item.refused();
+                    }
+                    mirror.insert(
+                        0,
+                        Shown {
+                            item,
+                            version: 0,
+                            pending,
+                            refused: if pending { Vec::new() } else { vec![refused] },
+                        },
+                    );
+                }
+            }
+        }
+    }
+    Ok(mirror)
 }
 
 /// Queues `kind` for the central API; returns the mutation's id (a UUIDv7).
@@ -75,12 +390,15 @@ impl LocalWrite {
         let payload = serde_json::to_string(kind)
             .map_err(|e| DeskError::Corrupt(format!("mutation payload: {e}")))?;
         sqlx::query(
-            "INSERT INTO outbox (id, entity, entity_id, op, payload, base_version, created_at) \
-             VALUES (?, ?, ?, 'upsert', ?, ?, ?)",
+            "INSERT INTO outbox (id, kind, entity, entity_id, partner_id, op, payload, \
+                                 base_version, created_at) \
+             VALUES (?, ?, ?, ?, ?, 'upsert', ?, ?, ?)",
         )
         .bind(id.to_string())
+        .bind(Kind::of(kind).as_str())
         .bind(entity)
         .bind(entity_id)
+        .bind(kind.partner_id().to_string())
         .bind(payload)
         .bind(base_version.and_then(|v| i64::try_from(v).ok()))
         .bind(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true))
@@ -109,20 +427,26 @@ impl Drop for LocalWrite {
 
 /// The changes the central API refused, newest first, with their reasons.
 pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
-    let rows = sqlx::query(
-        "SELECT o.id, o.payload, o.last_error, o.created_at, p.name AS partner \
-         FROM outbox o LEFT JOIN partners p ON p.id = coalesce(json_extract(o.payload, '$.input.partner_id'), json_extract(o.payload, '$.input.deal.partner_id'), json_extract(o.payload, '$.input.quote.partner_id'), json_extract(o.payload, '$.input.item.partner_id')) \
-         WHERE o.status = 'rejected' ORDER BY o.seq DESC",
+    let mut refused = read(
+        store.pool(),
+        Select {
+            status: Some(Status::Rejected),
+            ..Select::default()
+        },
     )
-    .fetch_all(store.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            let payload: String = r.try_get("payload")?;
-            let kind: MutationKind = serde_json::from_str(&payload)
-                .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
-            let partner: Option<String> = r.try_get("partner")?;
-            let what = match kind {
+    refused.reverse();
+    let names: std::collections::HashMap<String, String> =
+        sqlx::query_as("SELECT id, name FROM partners")
+            .fetch_all(store.pool())
+            .await?
+            .into_iter()
+            .collect();
+    Ok(refused
+        .into_iter()
+        .map(|q| {
+            let partner = names.get(&q.partner_id.to_string()).cloned();
+            let what = match q.change {
                 MutationKind::PurchaseCredits { credits, .. } => ChangeSummary::PurchaseCredits {
                     credits: credits.amount().to_string(),
                     partner,
@@ -144,22 +468,21 @@ pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
                     fields: edits.iter().map(|e| e.field()).collect(),
                 },
             };
-            Ok(RejectedChange {
-                id: r.try_get("id")?,
+            RejectedChange {
+                id: q.id,
                 what,
-                reason: r
-                    .try_get::<Option<String>, _>("last_error")?
-                    .unwrap_or_default(),
-                created_at: r.try_get("created_at")?,
-            })
+                reason: q.last_error.unwrap_or_default(),
+                created_at: q.created_at,
+            }
         })
-        .collect()
+        .collect())
 }
 
 /// Removes a refused change once the user has seen it.
 pub async fn dismiss(store: &Store, id: &str) -> Result<()> {
-    let done = sqlx::query("DELETE FROM outbox WHERE id = ? AND status = 'rejected'")
+    let done = sqlx::query("DELETE FROM outbox WHERE id = ? AND status = ?")
         .bind(id)
+        .bind(Status::Rejected.as_str())
         .execute(store.pool())
         .await?;
     if done.rows_affected() == 0 {

@@ -12,6 +12,7 @@ use central_api::server::{self, ServerConfig};
 use common::{as_of, engine, world, World, DEPLOYMENTS};
 use desk::api::{ApiClient, Token};
 use desk::deals::{self, DealForm};
+use desk::error::{ErrorCode, IpcError, Refusal};
 use desk::store::{Store, CACHE_FILE};
 use desk::sync::SyncOptions;
 use program::contract::{Exclusivity, Partner, Role};
@@ -88,6 +89,16 @@ async fn local_precheck_refuses_a_brand_outside_the_prospects_region() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("brand_region"), "{err}");
+    // It crosses IPC as data: the rule and its facts, nothing for the UI to parse.
+    let ipc = IpcError::from(&err);
+    assert_eq!(ipc.code, ErrorCode::Refused);
+    assert_eq!(
+        ipc.refusal,
+        Some(Refusal::Deal(DealRule::BrandRegion {
+            brand: Brand::CentroPago,
+            country: program::Country::parse("US").unwrap(),
+        }))
+    );
     let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
         .fetch_one(d.store.pool())
         .await
@@ -98,6 +109,11 @@ async fn local_precheck_refuses_a_brand_outside_the_prospects_region() {
     bad.value = "12,5".into();
     let err = deals::register(&d.store, &bad).await.unwrap_err();
     assert!(err.to_string().starts_with("value:"), "{err}");
+    let ipc = IpcError::from(&err);
+    assert_eq!(
+        (ipc.code, ipc.field.as_deref(), ipc.refusal),
+        (ErrorCode::InvalidInput, Some("value"), None)
+    );
 }
 
 #[tokio::test]

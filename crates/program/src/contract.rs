@@ -242,6 +242,20 @@ pub enum MutationKind {
     SaveActionItem { item: crate::qbr::ActionItem },
 }
 
+impl MutationKind {
+    /// The partner whose data it changes.
+    pub fn partner_id(&self) -> PartnerId {
+        match self {
+            MutationKind::PurchaseCredits { partner_id, .. }
+            | MutationKind::EditDeal { partner_id, .. }
+            | MutationKind::SetQuoteStatus { partner_id, .. } => *partner_id,
+            MutationKind::RegisterDeal { deal } => deal.partner_id,
+            MutationKind::SaveQuote { quote } => quote.partner_id,
+            MutationKind::SaveActionItem { item } => item.partner_id,
+        }
+    }
+}
+
 /// `POST /v1/mutations`, sent with an `Idempotency-Key` header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -356,4 +370,38 @@ pub struct ProgramInfo {
     #[serde(flatten)]
     pub policy: ProgramPolicy,
     pub catalog: Vec<CatalogItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deals::{DealEdit, DealId};
+    use crate::quotes::{QuoteId, QuoteStatus};
+
+    #[test]
+    fn a_mutation_names_the_partner_whose_data_it_changes() {
+        let partner = PartnerId(Uuid::from_u128(7));
+        for kind in [
+            MutationKind::PurchaseCredits {
+                partner_id: partner,
+                credits: Credits::whole(5),
+            },
+            MutationKind::EditDeal {
+                id: DealId(Uuid::from_u128(1)),
+                partner_id: partner,
+                edits: vec![DealEdit::Owner {
+                    from: "Ana".into(),
+                    to: "Luis".into(),
+                }],
+            },
+            MutationKind::SetQuoteStatus {
+                id: QuoteId(Uuid::from_u128(2)),
+                partner_id: partner,
+                from: QuoteStatus::Draft,
+                to: QuoteStatus::Sent,
+            },
+        ] {
+            assert_eq!(kind.partner_id(), partner);
+        }
+    }
 }

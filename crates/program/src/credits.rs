@@ -48,6 +48,13 @@ pub enum PurchaseError {
     Money(#[from] MoneyError),
 }
 
+/// The balance a partner can count on before the platform has confirmed its latest purchases:
+/// the ledger's balance as of the last sync plus every purchase made and not refused that the
+/// ledger does not hold yet. Credits are exact to the hundredth: nothing is rounded.
+pub fn provisional_balance(synced: Credits, pending: impl IntoIterator<Item = Credits>) -> Credits {
+    synced + pending.into_iter().sum::<Credits>()
+}
+
 /// The fiat a partner pays for `credits` at its discount `rate`, in the FX rate's currency.
 pub fn fiat_for_credits(
     credits: Credits,
@@ -119,6 +126,20 @@ pub fn credits_for_fiat(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn provisional_balance_is_the_synced_balance_plus_the_purchases_not_yet_in_it() {
+        let synced = Credits::new(Decimal::new(-1_250, 2)).unwrap();
+        let pending = [
+            Credits::whole(100),
+            Credits::new(Decimal::new(5_05, 2)).unwrap(),
+        ];
+        assert_eq!(
+            provisional_balance(synced, pending).amount(),
+            Decimal::new(92_55, 2)
+        );
+        assert_eq!(provisional_balance(synced, []), synced);
+    }
     use super::*;
     use crate::tiers::Tier;
     use rust_decimal_macros::dec;

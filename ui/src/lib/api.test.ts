@@ -9,6 +9,20 @@ describe("toIpcError", () => {
     });
   });
 
+  it("keeps a refusal's rule and facts, and the field at fault, as data", () => {
+    const refused = {
+      code: "refused",
+      message: "the quote breaks a rule of the program",
+      refusal: { quote: { rule: "early_access_tier", sku: "SK-FORECAST", tier: "authorized" } },
+    };
+    expect(toIpcError(refused)).toEqual(refused);
+    expect(toIpcError({ code: "invalid_input", message: "value: not a number", field: "value" })).toEqual({
+      code: "invalid_input",
+      message: "value: not a number",
+      field: "value",
+    });
+  });
+
   it("keeps every sign-in code", () => {
     for (const code of ["sign_in_denied", "sign_in_cancelled", "not_central_api"] as const) {
       expect(toIpcError({ code, message: "m" }).code).toBe(code);

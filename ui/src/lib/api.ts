@@ -1,7 +1,8 @@
 // The one interface between the UI and the backend: typed wrappers over Tauri's IPC.
 //
 // Types come from ui/src/ipc, generated from the Rust types. Every failure reaches the caller as
-// an IpcError `{code, message}`, whatever went wrong underneath.
+// an IpcError `{code, message, field?, refusal?}`, whatever went wrong underneath: a refusal by
+// one of the program's rules comes as data (the rule and its facts), never as text to parse.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
@@ -60,15 +61,19 @@ const CODES: Record<ErrorCode, true> = {
   sign_in_cancelled: true,
   sign_in_expired: true,
   sign_in_refused: true,
+  refused: true,
   internal: true,
 };
 
-/** Turns anything thrown by `invoke` into an IpcError. */
+/** Turns anything thrown by `invoke` into an IpcError, keeping the field and the refusal. */
 export function toIpcError(e: unknown): IpcError {
   if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
-    const { code, message } = e as { code: unknown; message: unknown };
+    const { code, message, field, refusal } = e as IpcError;
     if (typeof code === "string" && Object.hasOwn(CODES, code)) {
-      return { code: code as ErrorCode, message: String(message) };
+      const error: IpcError = { code, message: String(message) };
+      if (typeof field === "string") error.field = field;
+      if (typeof refusal === "object" && refusal !== null) error.refusal = refusal;
+      return error;
     }
   }
   return { code: "internal", message: e instanceof Error ? e.message : String(e) };

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { DealRule } from "../ipc/DealRule";
 import type { DealView } from "../ipc/DealView";
 import type { IpcError } from "../ipc/IpcError";
 import {
@@ -9,25 +8,26 @@ import {
   dealEdits,
   dealFieldText,
   hasLostEdit,
+  dealRefusal,
   isCreditsAmount,
-  refusedRule,
   sameDecimal,
 } from "./deals";
 import { setLocale } from "./i18n.svelte";
 
-describe("refusedRule", () => {
-  it("reads the rule a save was refused for", () => {
+describe("dealRefusal", () => {
+  it("reads the rule a save was refused for, as data", () => {
     const error: IpcError = {
-      code: "invalid_input",
-      message: 'deal: {"rule":"brand_region","brand":"Voldier","country":"US"}',
+      code: "refused",
+      message: "the deal breaks a rule of the program",
+      refusal: { deal: { rule: "brand_region", brand: "Voldier", country: "US" } },
     };
-    expect(refusedRule<DealRule>(error, "deal")).toEqual({ rule: "brand_region", brand: "Voldier", country: "US" });
+    expect(dealRefusal(error)).toEqual({ rule: "brand_region", brand: "Voldier", country: "US" });
   });
 
   it("leaves every other error alone", () => {
-    expect(refusedRule({ code: "invalid_input", message: "value: is not a number" }, "deal")).toBeNull();
-    expect(refusedRule({ code: "storage", message: 'deal: {"rule":"x"}' }, "deal")).toBeNull();
-    expect(refusedRule({ code: "invalid_input", message: "deal: {not json" }, "deal")).toBeNull();
+    expect(dealRefusal({ code: "invalid_input", message: "value: is not a number", field: "value" })).toBeNull();
+    expect(dealRefusal({ code: "refused", message: "", refusal: { quote: { rule: "no_lines" } } })).toBeNull();
+    expect(dealRefusal({ code: "storage", message: 'deal: {"rule":"brand_region"}' })).toBeNull();
   });
 });
 

@@ -176,17 +176,6 @@ export function dealEdits(deal: DealView, draft: DealDraft): DealEdit[] {
   return edits;
 }
 
-/**
- * The rule behind a refusal to save ("deal: {json}" or "quote: {json}": the backend names the
- * rule the same way the pre-check does), or null for any other error.
- */
-export function refusedRule<T extends { rule: string }>(error: IpcError, field: string): T | null {
-  const prefix = `${field}: `;
-  if (error.code !== "invalid_input" || !error.message.startsWith(prefix)) return null;
-  try {
-    const rule = JSON.parse(error.message.slice(prefix.length)) as T | null;
-    return rule && typeof rule.rule === "string" ? rule : null;
-  } catch {
-    return null;
-  }
-}
+/** The deal rule a change was refused for, or null for any other error. */
+export const dealRefusal = (error: IpcError): DealRule | null =>
+  error.code === "refused" && error.refusal && "deal" in error.refusal ? error.refusal.deal : null;

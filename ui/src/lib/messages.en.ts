@@ -244,6 +244,7 @@ export const en = {
   "error.invalid_input": "Some input was not valid.",
   "error.schema_too_new": "This cache was written by a newer Partner Desk.",
   "error.storage": "The local cache could not be read or written.",
+  "error.refused": "The program's rules do not allow this change.",
   "error.internal": "Partner Desk hit an unexpected problem.",
 
   "nav.home": "My partner",

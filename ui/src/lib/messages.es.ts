@@ -244,6 +244,7 @@ export const es: Record<MessageKey, string> = {
   "error.invalid_input": "Algún dato no es válido.",
   "error.schema_too_new": "Esta caché la escribió una versión más reciente de Partner Desk.",
   "error.storage": "No se pudo leer ni escribir la caché local.",
+  "error.refused": "Las reglas del programa no permiten este cambio.",
   "error.internal": "Partner Desk encontró un problema inesperado.",
 
   "nav.home": "Mi socio",

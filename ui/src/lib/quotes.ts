@@ -1,5 +1,6 @@
 // Words for quotes: statuses and the program's pricing rules, from the catalog.
 
+import type { IpcError } from "../ipc/IpcError";
 import type { QuoteRule } from "../ipc/QuoteRule";
 import type { QuoteStatus } from "../ipc/QuoteStatus";
 import type { Locale } from "./format";
@@ -7,6 +8,10 @@ import { fmt, locale, t } from "./i18n.svelte";
 import type { MessageKey } from "./messages";
 
 export const quoteStatusKey = (s: QuoteStatus): MessageKey => `quotes.status.${s}`;
+
+/** The quote rule a change was refused for, or null for any other error. */
+export const quoteRefusal = (error: IpcError): QuoteRule | null =>
+  error.code === "refused" && error.refusal && "quote" in error.refusal ? error.refusal.quote : null;
 
 /** A rule the quote breaks, in the user's words. */
 export function quoteRuleText(rule: QuoteRule): string {

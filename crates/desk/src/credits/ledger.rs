@@ -11,6 +11,7 @@ use program::Credits;
 use sqlx::Row;
 
 use crate::error::{DeskError, Result};
+use crate::outbox::{self, Kind, Select, Status};
 use crate::store::Store;
 use crate::views::{LedgerKind, LedgerLine, LedgerPage, PendingPurchase};
 
@@ -138,28 +139,24 @@ pub async fn page(
     } else {
         None
     };
-    let pending = pending_purchases(store, partner).await?;
-    let provisional = pending
-        .iter()
-        .map(|p| {
-            p.credits
-                .parse::<rust_decimal::Decimal>()
-                .unwrap_or_default()
-        })
-        .sum::<rust_decimal::Decimal>()
-        + Credits::from_minor(balance).amount();
+    let queued = queued_purchases(store, partner).await?;
+    let provisional = program::credits::provisional_balance(
+        Credits::from_minor(balance),
+        queued.iter().map(|(_, c)| *c),
+    );
+    let pending = queued.into_iter().map(|(p, _)| p).collect();
     Ok(LedgerPage {
         lines,
         next,
         entries: u32::try_from(entries).unwrap_or(u32::MAX),
         balance: Credits::from_minor(balance).amount().to_string(),
-        provisional_balance: format!("{provisional:.2}"),
+        provisional_balance: format!("{:.2}", provisional.amount()),
         pending,
     })
 }
 
 /// The balance as of the last sync plus the purchases not in it yet ([`pending_purchases`]): what
-/// the partner can count on.
+/// the partner can count on (`program::credits::provisional_balance`).
 pub async fn provisional_balance(store: &Store, partner: PartnerId) -> Result<Credits> {
     let synced: i64 = sqlx::query_scalar(
         "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?",
@@ -167,17 +164,10 @@ pub async fn provisional_balance(store: &Store, partner: PartnerId) -> Result<Cr
     .bind(partner.to_string())
     .fetch_one(store.pool())
     .await?;
-    let pending: rust_decimal::Decimal = pending_purchases(store, partner)
-        .await?
-        .iter()
-        .map(|p| {
-            p.credits
-                .parse::<rust_decimal::Decimal>()
-                .unwrap_or_default()
-        })
-        .sum();
-    Ok(Credits::rounded(
-        Credits::from_minor(synced).amount() + pending,
+    let queued = queued_purchases(store, partner).await?;
+    Ok(program::credits::provisional_balance(
+        Credits::from_minor(synced),
+        queued.into_iter().map(|(_, c)| c),
     ))
 }
 
@@ -185,28 +175,40 @@ pub async fn provisional_balance(store: &Store, partner: PartnerId) -> Result<Cr
 /// applied by the central API and waiting for their ledger line (the page that brings the line
 /// takes the outbox row away in the same transaction); refused ones are not counted.
 pub async fn pending_purchases(store: &Store, partner: PartnerId) -> Result<Vec<PendingPurchase>> {
-    let rows = sqlx::query(
-        "SELECT id, payload, created_at FROM outbox \
-         WHERE status = 'pending' AND entity = 'credit_purchase' \
-         AND json_extract(payload, '$.input.partner_id') = ? \
-         ORDER BY seq",
+    Ok(queued_purchases(store, partner)
+        .await?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect())
+}
+
+/// [`pending_purchases`], each with its credits as a number.
+async fn queued_purchases(
+    store: &Store,
+    partner: PartnerId,
+) -> Result<Vec<(PendingPurchase, Credits)>> {
+    let queued = outbox::read(
+        store.pool(),
+        Select {
+            partner: Some(partner),
+            kind: Some(Kind::PurchaseCredits),
+            status: Some(Status::Pending),
+            ..Select::default()
+        },
     )
-    .bind(partner.to_string())
-    .fetch_all(store.pool())
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let payload: String = r.try_get("payload")?;
-        let kind: MutationKind = serde_json::from_str(&payload)
-            .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
-        let MutationKind::PurchaseCredits { credits, .. } = kind else {
-            continue;
-        };
-        out.push(PendingPurchase {
-            id: r.try_get("id")?,
-            credits: format!("{:.2}", credits.amount()),
-            created_at: r.try_get("created_at")?,
-        });
-    }
-    Ok(out)
+    Ok(queued
+        .into_iter()
+        .filter_map(|q| match q.change {
+            MutationKind::PurchaseCredits { credits, .. } => Some((
+                PendingPurchase {
+                    id: q.id,
+                    credits: format!("{:.2}", credits.amount()),
+                    created_at: q.created_at,
+                },
+                credits,
+            )),
+            _ => None,
+        })
+        .collect())
 }

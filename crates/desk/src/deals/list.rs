@@ -26,7 +26,7 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
     let mut expiring: Vec<DealView> = deals.iter().filter(|d| d.expiring_soon).cloned().collect();
     expiring.sort_by(|a, b| a.expires_on.cmp(&b.expires_on));
     let pipeline = pipeline(
-        shown.iter().map(|s| &s.deal),
+        shown.iter().map(|s| &s.item),
         facts.currency,
         fx.as_ref(),
         today,

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::model::ENTITY;
 use super::shown::{one, partner_facts, shown};
 use super::{DealCheck, DealForm, DealView};
-use crate::error::{DeskError, Result};
-use crate::outbox::LocalWrite;
+use crate::error::{DeskError, Refusal, Result};
+use crate::outbox::{self, LocalWrite, Select, Status};
 use crate::store::Store;
 use crate::workspace;
 
@@ -130,8 +130,8 @@ async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
         })
         .collect::<Result<_>>()?;
     for s in shown(store, facts.id, None).await? {
-        if s.pending && !known.iter().any(|(d, _)| d.id == s.deal.id) {
-            let mut d = s.deal;
+        if s.pending && !known.iter().any(|(d, _)| d.id == s.item.id) {
+            let mut d = s.item;
             // A pending registration holds its prospect for this device's own checks.
             d.status = DealStatus::Approved;
             known.push((d, facts.name.clone()));
@@ -157,10 +157,7 @@ pub async fn register(store: &Store, form: &DealForm) -> Result<DealView> {
     let input = input_of(form, id)?;
     let check = check_input(store, &input).await?;
     if let Some(rule) = check.errors.first() {
-        return Err(DeskError::InvalidInput {
-            field: "deal",
-            reason: serde_json::to_string(rule).unwrap_or_default(),
-        });
+        return Err(DeskError::Refused(Refusal::Deal(rule.clone())));
     }
     let partner = input.partner_id;
     let mut w = LocalWrite::begin(store).await?;
@@ -189,18 +186,27 @@ pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<
             reason: "nothing to change".into(),
         });
     }
-    let partner: String = sqlx::query_scalar(
-        "SELECT partner_id FROM deals WHERE id = ?1 UNION ALL \
-         SELECT json_extract(payload, '$.input.deal.partner_id') FROM outbox \
-         WHERE entity = 'deal' AND entity_id = ?1 AND status = 'pending' LIMIT 1",
-    )
-    .bind(id.to_string())
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| DeskError::NotFound {
-        what: format!("deal {id}"),
-    })?;
-    let partner = crate::partners::parse_id(&partner)?;
+    let mirrored: Option<String> = sqlx::query_scalar("SELECT partner_id FROM deals WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(store.pool())
+        .await?;
+    let id_text = id.to_string();
+    let partner = match mirrored {
+        Some(p) => crate::partners::parse_id(&p)?,
+        None => outbox::partner_of(
+            store,
+            Select {
+                entity: Some(ENTITY),
+                entity_id: Some(&id_text),
+                status: Some(Status::Pending),
+                ..Select::default()
+            },
+        )
+        .await?
+        .ok_or_else(|| DeskError::NotFound {
+            what: format!("deal {id}"),
+        })?,
+    };
     let current = shown(store, partner, Some(id))
         .await?
         .into_iter()
@@ -210,13 +216,12 @@ pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<
         })?;
     // The same rules the platform applies, so a change it would refuse is refused here first.
     let days = workspace::registration_days(store).await?;
-    if current.deal.is_lapsed(days, Utc::now().date_naive()) {
-        return Err(DeskError::InvalidInput {
-            field: "deal",
-            reason: serde_json::to_string(&DealRule::Expired { days }).unwrap_or_default(),
-        });
+    if current.item.is_lapsed(days, Utc::now().date_naive()) {
+        return Err(DeskError::Refused(Refusal::Deal(DealRule::Expired {
+            days,
+        })));
     }
-    let mut probe = current.deal.clone();
+    let mut probe = current.item.clone();
     merge_edit(&mut probe, &edits, Utc::now(), "me").map_err(|e| DeskError::InvalidInput {
         field: "edits",
         reason: e.to_string(),

@@ -2,16 +2,17 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate, Utc};
 use program::contract::{MutationKind, PartnerId, TerritoryId};
 use program::deals::{merge_edit, Deal, DealId, DealStatus};
 use program::{Brand, Credits, Currency};
 use sqlx::Row;
+use uuid::Uuid;
 
 use super::model::ENTITY;
 use super::{DealView, EXPIRING_WITHIN_DAYS};
 use crate::error::{DeskError, Result};
-use crate::outbox::RefusedChange;
+use crate::outbox::{self, Made, Overlay};
 use crate::store::Store;
 use crate::workspace;
 
@@ -61,11 +62,46 @@ pub(super) async fn partner_facts(store: &Store, id: PartnerId) -> Result<Partne
 }
 
 /// One deal as shown: the platform's copy (if any) with local changes on top.
-pub(super) struct Shown {
-    pub(super) deal: Deal,
-    pub(super) version: i64,
-    pub(super) pending: bool,
-    refused: Vec<RefusedChange>,
+pub(super) type Shown = outbox::Shown<Deal>;
+
+impl Overlay for Deal {
+    fn target(change: &MutationKind) -> Option<Uuid> {
+        match change {
+            MutationKind::RegisterDeal { deal } => Some(deal.id.0),
+            MutationKind::EditDeal { id, .. } => Some(id.0),
+            _ => None,
+        }
+    }
+
+    fn id(&self) -> Uuid {
+        self.id.0
+    }
+
+    fn created(change: MutationKind, made: &Made<'_>) -> Option<Deal> {
+        match change {
+            MutationKind::RegisterDeal { deal } => Some(Deal::registered(deal, made.at, made.by)),
+            _ => None,
+        }
+    }
+
+    fn apply(&mut self, change: MutationKind, made: &Made<'_>) -> bool {
+        match change {
+            MutationKind::EditDeal { edits, .. } => {
+                // As the platform will: a change it would refuse stays pending until it does.
+                let mut edited = self.clone();
+                if merge_edit(&mut edited, &edits, made.at, made.by).is_ok() {
+                    *self = edited;
+                }
+                true
+            }
+            // Registered already: the platform's copy is the deal.
+            _ => false,
+        }
+    }
+
+    fn refused(&mut self) {
+        self.status = DealStatus::Refused;
+    }
 }
 
 /// Every deal of `partner` (or the one deal `only`), with this device's changes on top.
@@ -82,83 +118,19 @@ pub(super) async fn shown(
     .bind(only.map(|d| d.to_string()))
     .fetch_all(store.pool())
     .await?;
-    let mut out: Vec<Shown> = rows
+    let mirror: Vec<Shown> = rows
         .iter()
         .map(|r| {
             let data: String = r.try_get("data")?;
-            Ok(Shown {
-                deal: serde_json::from_str(&data)
+            Ok(Shown::mirrored(
+                serde_json::from_str(&data)
                     .map_err(|e| DeskError::Corrupt(format!("deal: {e}")))?,
-                version: r.try_get("version")?,
-                pending: false,
-                refused: Vec::new(),
-            })
+                r.try_get("version")?,
+            ))
         })
         .collect::<Result<_>>()?;
     let user = workspace::user_name(store).await?;
-    let queued = sqlx::query(
-        "SELECT id, entity_id, payload, status, last_error, created_at FROM outbox \
-         WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2) ORDER BY seq",
-    )
-    .bind(ENTITY)
-    .bind(only.map(|d| d.to_string()))
-    .fetch_all(store.pool())
-    .await?;
-    for q in &queued {
-        let payload: String = q.try_get("payload")?;
-        let kind: MutationKind = serde_json::from_str(&payload)
-            .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
-        let status: String = q.try_get("status")?;
-        let created_at: String = q.try_get("created_at")?;
-        let at: DateTime<Utc> = created_at.parse().unwrap_or_else(|_| Utc::now());
-        let refused = RefusedChange {
-            id: q.try_get("id")?,
-            reason: q
-                .try_get::<Option<String>, _>("last_error")?
-                .unwrap_or_default(),
-        };
-        match kind {
-            MutationKind::RegisterDeal { deal } if deal.partner_id == partner => {
-                if out.iter().any(|s| s.deal.id == deal.id) {
-                    continue;
-                }
-                let mut local = Deal::registered(deal, at, &user);
-                let mut item = Shown {
-                    deal: local.clone(),
-                    version: 0,
-                    pending: status == "pending",
-                    refused: Vec::new(),
-                };
-                if status != "pending" {
-                    local.status = DealStatus::Refused;
-                    item.deal = local;
-                    item.refused.push(refused);
-                }
-                out.insert(0, item);
-            }
-            MutationKind::EditDeal {
-                id,
-                partner_id,
-                edits,
-            } if partner_id == partner => {
-                let Some(item) = out.iter_mut().find(|s| s.deal.id == id) else {
-                    continue;
-                };
-                if status == "pending" {
-                    // As the platform will: a change it would refuse stays pending until it does.
-                    let mut edited = item.deal.clone();
-                    if merge_edit(&mut edited, &edits, at, &user).is_ok() {
-                        item.deal = edited;
-                    }
-                    item.pending = true;
-                } else {
-                    item.refused.push(refused);
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
+    outbox::over_mirror(store, ENTITY, partner, only.map(|d| d.0), &user, mirror).await
 }
 
 pub(super) fn fiat(credits: Credits, fx: Option<&program::FxRate>) -> Option<String> {
@@ -178,7 +150,7 @@ pub(super) fn view(
     days: u32,
     today: NaiveDate,
 ) -> DealView {
-    let d = &s.deal;
+    let d = &s.item;
     let expires_on = d.expires_on(days);
     DealView {
         id: d.id.to_string(),
@@ -240,6 +212,6 @@ pub async fn deals_of(store: &Store, partner: PartnerId) -> Result<Vec<Deal>> {
     Ok(shown(store, partner, None)
         .await?
         .into_iter()
-        .map(|s| s.deal)
+        .map(|s| s.item)
         .collect())
 }

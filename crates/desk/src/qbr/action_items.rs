@@ -1,12 +1,14 @@
 //! A review's action items: the platform's copy with this device's pending saves, and saving one.
 
 use chrono::NaiveDate;
-use program::contract::PartnerId;
+use program::contract::{MutationKind, PartnerId};
 use program::qbr::{self, Quarter};
 
 use super::model::{iso, parse_quarter, ActionItemForm, ActionItemView};
 use crate::error::{DeskError, Result};
+use crate::outbox::{self, Made, Overlay, Shown};
 use crate::store::Store;
+use uuid::Uuid;
 
 /// The outbox's name for action items.
 const ACTION_ENTITY: &str = "action_item";
@@ -30,12 +32,46 @@ fn view_of(
     }
 }
 
+impl Overlay for qbr::ActionItem {
+    /// A refused save is listed among the refused changes; the item shows as the platform has it.
+    const SHOWS_REFUSED: bool = false;
+
+    fn target(change: &MutationKind) -> Option<Uuid> {
+        match change {
+            MutationKind::SaveActionItem { item } => Some(item.id.0),
+            _ => None,
+        }
+    }
+
+    fn id(&self) -> Uuid {
+        self.id.0
+    }
+
+    fn created(change: MutationKind, _: &Made<'_>) -> Option<qbr::ActionItem> {
+        match change {
+            MutationKind::SaveActionItem { item } => Some(item),
+            _ => None,
+        }
+    }
+
+    /// The whole item: the last save wins.
+    fn apply(&mut self, change: MutationKind, _: &Made<'_>) -> bool {
+        match change {
+            MutationKind::SaveActionItem { item } => {
+                *self = item;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Every action item of `partner`: the platform's copy with this device's pending saves on top.
 async fn all_action_items(
     store: &Store,
     partner: PartnerId,
-) -> Result<Vec<(qbr::ActionItem, bool)>> {
-    let mut items: Vec<(qbr::ActionItem, bool)> = Vec::new();
+) -> Result<Vec<Shown<qbr::ActionItem>>> {
+    let mut mirror = Vec::new();
     for data in sqlx::query_scalar::<_, String>(
         "SELECT data FROM action_items WHERE partner_id = ? ORDER BY id",
     )
@@ -43,32 +79,14 @@ async fn all_action_items(
     .fetch_all(store.pool())
     .await?
     {
-        items.push((
+        mirror.push(Shown::mirrored(
             serde_json::from_str(&data)
                 .map_err(|e| DeskError::Corrupt(format!("action item: {e}")))?,
-            false,
+            0,
         ));
     }
-    for payload in sqlx::query_scalar::<_, String>(
-        "SELECT payload FROM outbox WHERE entity = ? AND status = 'pending' ORDER BY seq",
-    )
-    .bind(ACTION_ENTITY)
-    .fetch_all(store.pool())
-    .await?
-    {
-        let kind: program::contract::MutationKind = serde_json::from_str(&payload)
-            .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
-        if let program::contract::MutationKind::SaveActionItem { item } = kind {
-            if item.partner_id != partner {
-                continue;
-            }
-            match items.iter_mut().find(|(i, _)| i.id == item.id) {
-                Some(slot) => *slot = (item, true),
-                None => items.push((item, true)),
-            }
-        }
-    }
-    Ok(items)
+    // An item names its owner itself: no change here needs the user's name.
+    outbox::over_mirror(store, ACTION_ENTITY, partner, None, "", mirror).await
 }
 
 /// The action items on `partner`'s review of `quarter`: written in it, or carried over open from
@@ -82,8 +100,8 @@ pub async fn action_items(
     let mut shown: Vec<ActionItemView> = all_action_items(store, partner)
         .await?
         .iter()
-        .filter(|(i, _)| i.shown_in(quarter))
-        .map(|(i, pending)| view_of(i, quarter, *pending, today))
+        .filter(|s| s.item.shown_in(quarter))
+        .map(|s| view_of(&s.item, quarter, s.pending, today))
         .collect();
     shown.sort_by(|a, b| {
         (a.done, &a.due_on, &a.text, &a.id).cmp(&(b.done, &b.due_on, &b.text, &b.id))
@@ -110,11 +128,11 @@ pub async fn save_action_item(
             let found = all_action_items(store, partner)
                 .await?
                 .into_iter()
-                .find(|(i, _)| i.id == id)
+                .find(|s| s.item.id == id)
                 .ok_or_else(|| DeskError::NotFound {
                     what: format!("action item {id}"),
                 })?;
-            Some(found.0)
+            Some(found.item)
         }
         None => None,
     };

@@ -8,7 +8,7 @@ use sqlx::Row;
 use ts_rs::TS;
 
 use crate::error::{DeskError, Result};
-use crate::outbox::RefusedChange;
+use crate::outbox::{self, Kind, RefusedChange, Select};
 use crate::store::Store;
 
 pub(super) const ENTITY: &str = "quote";
@@ -145,21 +145,28 @@ pub(super) fn parse_id(id: &str) -> Result<QuoteId> {
 
 /// The partner a quote belongs to, from the mirror or the outbox.
 pub(super) async fn partner_of(store: &Store, id: QuoteId) -> Result<PartnerId> {
-    let partner: Option<String> = sqlx::query_scalar(
-        "SELECT partner_id FROM quotes WHERE id = ?1 UNION ALL \
-         SELECT json_extract(payload, '$.input.quote.partner_id') FROM outbox \
-         WHERE entity = 'quote' AND entity_id = ?1 AND payload LIKE '%save_quote%' LIMIT 1",
+    let mirrored: Option<String> = sqlx::query_scalar("SELECT partner_id FROM quotes WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(store.pool())
+        .await?;
+    if let Some(partner) = mirrored {
+        return crate::partners::parse_id(&partner);
+    }
+    let id_text = id.to_string();
+    outbox::partner_of(
+        store,
+        Select {
+            entity: Some(ENTITY),
+            entity_id: Some(&id_text),
+            kind: Some(Kind::SaveQuote),
+            ..Select::default()
+        },
     )
-    .bind(id.to_string())
-    .fetch_optional(store.pool())
-    .await?;
-    crate::partners::parse_id(&partner.ok_or_else(|| DeskError::NotFound {
+    .await?
+    .ok_or_else(|| DeskError::NotFound {
         what: format!("quote {id}"),
-    })?)
+    })
 }
 
-pub(crate) struct Shown {
-    pub quote: Quote,
-    pub(super) pending: bool,
-    pub(super) refused: Vec<RefusedChange>,
-}
+/// One quote as shown: the platform's copy (if any) with local changes on top.
+pub(crate) type Shown = outbox::Shown<Quote>;

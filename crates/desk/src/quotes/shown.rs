@@ -2,17 +2,53 @@
 
 use chrono::{NaiveDate, Utc};
 use program::contract::{MutationKind, PartnerId};
-use program::quotes::{QuoteId, QuoteStatus};
+use program::quotes::{Quote, QuoteId, QuoteStatus};
 use program::Country;
-use sqlx::Row;
+use uuid::Uuid;
 
 use super::model::{parse_id, partner_of, ENTITY};
 use super::pricing::priced;
 use super::{partner, CatalogOption, Partner, QuoteList, QuoteView, Shown};
 use crate::error::{DeskError, Result};
-use crate::outbox::RefusedChange;
+use crate::outbox::{self, Made, Overlay};
 use crate::store::Store;
 use crate::workspace;
+
+impl Overlay for Quote {
+    fn target(change: &MutationKind) -> Option<Uuid> {
+        match change {
+            MutationKind::SaveQuote { quote } => Some(quote.id.0),
+            MutationKind::SetQuoteStatus { id, .. } => Some(id.0),
+            _ => None,
+        }
+    }
+
+    fn id(&self) -> Uuid {
+        self.id.0
+    }
+
+    fn created(change: MutationKind, _: &Made<'_>) -> Option<Quote> {
+        match change {
+            MutationKind::SaveQuote { quote } => Some(quote),
+            _ => None,
+        }
+    }
+
+    fn apply(&mut self, change: MutationKind, _: &Made<'_>) -> bool {
+        match change {
+            MutationKind::SaveQuote { quote } => {
+                *self = quote;
+                true
+            }
+            // A status change the platform has overtaken no longer applies.
+            MutationKind::SetQuoteStatus { from, to, .. } if self.status == from => {
+                self.status = to;
+                true
+            }
+            _ => false,
+        }
+    }
+}
 
 /// Every quote of `partner` (or the one quote `only`), with this device's changes on top, newest
 /// first.
@@ -25,73 +61,18 @@ async fn shown(store: &Store, partner: PartnerId, only: Option<QuoteId>) -> Resu
     .bind(only.map(|q| q.to_string()))
     .fetch_all(store.pool())
     .await?;
-    let mut out: Vec<Shown> = rows
+    let mirror: Vec<Shown> = rows
         .iter()
         .map(|data| {
-            Ok(Shown {
-                quote: serde_json::from_str(data)
+            Ok(Shown::mirrored(
+                serde_json::from_str(data)
                     .map_err(|e| DeskError::Corrupt(format!("quote: {e}")))?,
-                pending: false,
-                refused: Vec::new(),
-            })
+                0,
+            ))
         })
         .collect::<Result<_>>()?;
-    let queued = sqlx::query(
-        "SELECT id, payload, status, last_error FROM outbox \
-         WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2) ORDER BY seq",
-    )
-    .bind(ENTITY)
-    .bind(only.map(|q| q.to_string()))
-    .fetch_all(store.pool())
-    .await?;
-    for q in &queued {
-        let payload: String = q.try_get("payload")?;
-        let kind: MutationKind = serde_json::from_str(&payload)
-            .map_err(|e| DeskError::Corrupt(format!("outbox payload: {e}")))?;
-        let pending = q.try_get::<String, _>("status")? == "pending";
-        let refused = RefusedChange {
-            id: q.try_get("id")?,
-            reason: q
-                .try_get::<Option<String>, _>("last_error")?
-                .unwrap_or_default(),
-        };
-        match kind {
-            MutationKind::SaveQuote { quote } if quote.partner_id == partner => {
-                match out.iter_mut().find(|s| s.quote.id == quote.id) {
-                    Some(s) if pending => {
-                        s.quote = quote;
-                        s.pending = true;
-                    }
-                    Some(s) => s.refused.push(refused),
-                    None => out.insert(
-                        0,
-                        Shown {
-                            quote,
-                            pending,
-                            refused: if pending { Vec::new() } else { vec![refused] },
-                        },
-                    ),
-                }
-            }
-            MutationKind::SetQuoteStatus {
-                id,
-                partner_id,
-                from,
-                to,
-            } if partner_id == partner => {
-                if let Some(s) = out.iter_mut().find(|s| s.quote.id == id) {
-                    if !pending {
-                        s.refused.push(refused);
-                    } else if s.quote.status == from {
-                        s.quote.status = to;
-                        s.pending = true;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
+    // A quote names its author itself: no change here needs the user's name.
+    outbox::over_mirror(store, ENTITY, partner, only.map(|q| q.0), "", mirror).await
 }
 
 pub(crate) async fn one_shown(store: &Store, partner: PartnerId, id: QuoteId) -> Result<Shown> {
@@ -105,7 +86,7 @@ pub(crate) async fn one_shown(store: &Store, partner: PartnerId, id: QuoteId) ->
 }
 
 async fn view(store: &Store, p: &Partner, s: Shown, today: NaiveDate) -> Result<QuoteView> {
-    let q = s.quote;
+    let q = s.item;
     let priced = priced(
         store,
         p,

@@ -9,7 +9,7 @@ use super::model::{parse_id, partner_of, ENTITY};
 use super::pricing::{customer_side, fx_rule, priced, priced_now};
 use super::shown::view_of;
 use super::{one_shown, partner, QuoteForm, QuoteView};
-use crate::error::{DeskError, Result};
+use crate::error::{DeskError, Refusal, Result};
 use crate::outbox::LocalWrite;
 use crate::store::Store;
 use crate::workspace;
@@ -76,10 +76,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
             .map(|_| ()),
     };
     if let Err(rule) = broken {
-        return Err(DeskError::InvalidInput {
-            field: "quote",
-            reason: serde_json::to_string(&rule).unwrap_or_default(),
-        });
+        return Err(DeskError::Refused(Refusal::Quote(rule)));
     }
     let today = Utc::now().date_naive();
     let days = workspace::quote_validity_days(store).await?;
@@ -88,7 +85,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
         None => None,
     };
     if let Some(e) = &existing {
-        if e.quote.status != QuoteStatus::Draft {
+        if e.item.status != QuoteStatus::Draft {
             return Err(DeskError::InvalidInput {
                 field: "quote_id",
                 reason: "a sent quote cannot change; revise it".into(),
@@ -118,7 +115,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
             created_on: today,
             valid_until: valid_until(today, days),
             priced_with,
-            ..e.quote
+            ..e.item
         },
         None => Quote {
             id: QuoteId(Uuid::now_v7()),
@@ -158,7 +155,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
 pub async fn revise(store: &Store, quote_id: &str, user: &str) -> Result<QuoteView> {
     let id = parse_id(quote_id)?;
     let partner_id = partner_of(store, id).await?;
-    let old = one_shown(store, partner_id, id).await?.quote;
+    let old = one_shown(store, partner_id, id).await?.item;
     match old.status {
         QuoteStatus::Draft => {
             return Err(DeskError::InvalidInput {
@@ -210,7 +207,7 @@ pub async fn revise(store: &Store, quote_id: &str, user: &str) -> Result<QuoteVi
 pub async fn set_status(store: &Store, quote_id: &str, to: QuoteStatus) -> Result<QuoteView> {
     let id = parse_id(quote_id)?;
     let partner_id = partner_of(store, id).await?;
-    let current = one_shown(store, partner_id, id).await?.quote;
+    let current = one_shown(store, partner_id, id).await?.item;
     if !current.status.may_move_to(to) {
         return Err(DeskError::InvalidInput {
             field: "status",

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
 use chrono::{SecondsFormat, Utc};
-use sqlx::Row as _;
 use tokio::sync::{watch, Notify};
 
 use crate::api::{ApiClient, ApiError};
 use crate::error::{DeskError, Result};
+use crate::outbox;
 use crate::store::Store;
 use crate::views::{SyncPhase, SyncProblem, SyncProblemKind, SyncStatus};
 use crate::workspace::{PROGRAM_POLICY, USER};
@@ -177,7 +177,7 @@ impl SyncEngine {
 
     /// Re-reads the outbox counts and the last sync time into the status (after a local write).
     pub async fn refresh_counts(&self) -> Result<()> {
-        let (pending, rejected) = outbox_counts(self.store.pool()).await?;
+        let (pending, rejected) = outbox::counts(&self.store).await?;
         let last = self.store.get_state(LAST_SYNCED_AT).await?;
         self.status.send_modify(|s| {
             s.pending = pending;
@@ -205,7 +205,7 @@ impl SyncEngine {
                     Ok(_) => {
                         offline_delay = engine.options.min_backoff;
                         // A change saved after this round's push goes now, not a minute later.
-                        match unsent(engine.store.pool()).await {
+                        match outbox::unsent(&engine.store).await {
                             Ok(true) => Duration::ZERO,
                             _ => engine.options.interval,
                         }
@@ -267,7 +267,7 @@ impl SyncEngine {
             }
             Err(e) => tracing::warn!(error = %e, "sync round failed"),
         }
-        let (pending, rejected) = outbox_counts(self.store.pool()).await?;
+        let (pending, rejected) = outbox::counts(&self.store).await?;
         let last = self.store.get_state(LAST_SYNCED_AT).await?;
         self.status.send_modify(|s| {
             s.pending = pending;
@@ -355,26 +355,4 @@ impl SyncEngine {
         }
         result
     }
-}
-
-async fn outbox_counts(pool: &sqlx::SqlitePool) -> Result<(u32, u32)> {
-    let row = sqlx::query(
-        "SELECT coalesce(sum(status = 'pending' AND applied = 0), 0) AS pending, \
-                coalesce(sum(status = 'rejected'), 0) AS rejected FROM outbox",
-    )
-    .fetch_one(pool)
-    .await?;
-    let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-    Ok((n(row.try_get("pending")?), n(row.try_get("rejected")?)))
-}
-
-/// Whether the outbox holds changes no round has tried to send yet.
-async fn unsent(pool: &sqlx::SqlitePool) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT EXISTS (SELECT 1 FROM outbox \
-         WHERE status = 'pending' AND applied = 0 AND attempts = 0)",
-    )
-    .fetch_one(pool)
-    .await?
-        != 0)
 }

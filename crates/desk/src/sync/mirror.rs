@@ -9,6 +9,7 @@ use sqlx::{Sqlite, SqliteConnection};
 
 use crate::api::{ApiError, Page, Row};
 use crate::error::Result;
+use crate::outbox::{self, Select, Status};
 use crate::store::{self, Rows, Store};
 
 use super::engine::SyncError;
@@ -152,31 +153,31 @@ pub(super) async fn apply_page(
     if indexes.defer {
         store::defer_indexes(&mut tx, MIRROR_TABLES).await?;
     }
-    // Rows with a pending local change, by entity.
+    // Rows with a pending local change, by entity; changes the platform applied that wait for
+    // their copy: (entity, id) → outbox ids, and a purchase by its ledger line's id (the
+    // mutation's own).
     let mut pending: HashMap<String, HashSet<String>> = HashMap::new();
-    for (entity, id) in sqlx::query_as::<_, (String, String)>(
-        "SELECT entity, entity_id FROM outbox WHERE status = 'pending' AND applied = 0",
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    {
-        pending.entry(entity).or_default().insert(id);
-    }
-    // Changes the platform applied that wait for their copy: (entity, id) → outbox ids, and a
-    // purchase by its ledger line's id (the mutation's own).
     let mut waiting: HashMap<(String, String), Vec<String>> = HashMap::new();
-    for (id, entity, entity_id) in sqlx::query_as::<_, (String, String, String)>(
-        "SELECT id, entity, entity_id FROM outbox WHERE applied = 1",
+    for q in outbox::read(
+        &mut *tx,
+        Select {
+            status: Some(Status::Pending),
+            ..Select::default()
+        },
     )
-    .fetch_all(&mut *tx)
     .await?
     {
-        let key = if entity == "credit_purchase" {
-            (Entity::LedgerEntry.as_str().to_string(), id.clone())
+        if !q.applied {
+            pending.entry(q.entity).or_default().insert(q.entity_id);
+        } else if q.entity == "credit_purchase" {
+            let key = (Entity::LedgerEntry.as_str().to_string(), q.id.clone());
+            waiting.entry(key).or_default().push(q.id);
         } else {
-            (entity, entity_id)
-        };
-        waiting.entry(key).or_default().push(id);
+            waiting
+                .entry((q.entity, q.entity_id))
+                .or_default()
+                .push(q.id);
+        }
     }
     let mut arrived: Vec<String> = Vec::new();
     let mut applied = Applied::default();

@@ -6,42 +6,43 @@
 //! it away in the same transaction, so the screen never shows neither), rejected (kept, with its
 //! reason, for the user; it never blocks the rest) or retry (kept pending).
 
-use program::contract::{Mutation, MutationBatch, MutationKind, Outcome};
-use sqlx::Row as _;
+use program::contract::{Mutation, MutationBatch, Outcome};
 use uuid::Uuid;
 
 use crate::error::DeskError;
+use crate::outbox::{self, Select, Status};
 
 use super::engine::{SyncEngine, SyncError, SyncReport};
 
 impl SyncEngine {
     pub(super) async fn push(&self, report: &mut SyncReport) -> std::result::Result<(), SyncError> {
         loop {
-            let rows = sqlx::query(
-                "SELECT id, payload, base_version FROM outbox \
-                 WHERE status = 'pending' AND applied = 0 ORDER BY seq LIMIT ?",
+            let queued = outbox::read(
+                self.store.pool(),
+                Select {
+                    status: Some(Status::Pending),
+                    applied: Some(false),
+                    limit: Some(self.options.batch_size),
+                    ..Select::default()
+                },
             )
-            .bind(i64::from(self.options.batch_size))
-            .fetch_all(self.store.pool())
             .await?;
-            if rows.is_empty() {
+            if queued.is_empty() {
                 return Ok(());
             }
-            let mut mutations = Vec::with_capacity(rows.len());
-            for r in &rows {
-                let id: String = r.try_get("id")?;
-                let payload: String = r.try_get("payload")?;
-                let base: Option<i64> = r.try_get("base_version")?;
-                let kind: MutationKind = serde_json::from_str(&payload)
-                    .map_err(|e| DeskError::Corrupt(format!("outbox payload {id}: {e}")))?;
-                mutations.push(Mutation {
-                    id: id
-                        .parse()
-                        .map_err(|_| DeskError::Corrupt(format!("outbox id {id}")))?,
-                    base_version: base.and_then(|v| u64::try_from(v).ok()),
-                    kind,
-                });
-            }
+            let mutations = queued
+                .into_iter()
+                .map(|q| {
+                    Ok(Mutation {
+                        id: q
+                            .id
+                            .parse()
+                            .map_err(|_| DeskError::Corrupt(format!("outbox id {}", q.id)))?,
+                        base_version: q.base_version,
+                        kind: q.change,
+                    })
+                })
+                .collect::<Result<Vec<_>, DeskError>>()?;
             let key = batch_key(&mutations);
             let batch = MutationBatch { mutations };
             let results = self.retrying(|| self.api.mutations(&batch, &key)).await?;
@@ -62,9 +63,10 @@ impl SyncEngine {
                     }
                     Outcome::Rejected { reason, .. } => {
                         sqlx::query(
-                            "UPDATE outbox SET status = 'rejected', last_error = ?, \
+                            "UPDATE outbox SET status = ?, last_error = ?, \
                              attempts = attempts + 1 WHERE id = ?",
                         )
+                        .bind(Status::Rejected.as_str())
                         .bind(reason)
                         .bind(&id)
                         .execute(&mut *tx)

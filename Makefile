@@ -17,7 +17,7 @@ BUILD := cargo build --release --locked --workspace --all-targets
 APP := target/release/partner-desk
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: run test bootstrap ui app package ipc bench
+.PHONY: run test bootstrap ui app package ipc sqlx bench
 
 run: bootstrap app
 	$(APP)
@@ -65,6 +65,11 @@ target/release/bundle/checked: $(APP) CHANGELOG.md LICENSE src-tauri/tauri.conf.
 # Regenerates ui/src/ipc from the Rust types after changing them.
 ipc:
 	UPDATE_IPC=1 cargo test --release --locked --workspace --test ipc_bindings
+
+# Regenerates crates/desk/.sqlx, the offline data of the desk's compile-checked queries, after
+# changing a query or a migration (needs the Debian package sqlite3).
+sqlx:
+	scripts/sqlx-prepare.sh
 
 # The benchmarks (reports, not tests; see the README), in the same release build as the app.
 # `BENCH_DEPLOYMENTS=20000 make bench` is a quick run of the sync benchmark; `BENCHES=qbr` runs one.

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use desk::quotes::{pdf_data, QuoteView, TEMPLATE};
-use program::quotes::{price, LineInput, QuoteLang, QuoteStatus, Request, Seller};
+use program::quotes::{price, LineInput, QuoteStatus, Request, Seller};
+use program::Lang;
 use program::{Brand, Country, Credits, Currency, FxRate, Tier};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -82,7 +83,7 @@ fn main() {
         customer: "Benchmark Industrias SL".into(),
         country: "ES".into(),
         brand: Brand::Voldier,
-        lang: QuoteLang::Es,
+        lang: Lang::Es,
         lines: lines.clone(),
         status: QuoteStatus::Draft,
         created_on: as_of.to_string(),

@@ -23,6 +23,7 @@ pub mod deals;
 pub mod error;
 pub mod export;
 pub mod figures;
+pub mod input;
 pub mod logging;
 pub mod metrics;
 pub mod outbox;
@@ -474,9 +475,9 @@ impl Desk {
     }
 }
 
-fn deck_lang(lang: export::Lang) -> program::quotes::QuoteLang {
+fn deck_lang(lang: export::Lang) -> program::Lang {
     match lang {
-        export::Lang::En => program::quotes::QuoteLang::En,
-        export::Lang::Es => program::quotes::QuoteLang::Es,
+        export::Lang::En => program::Lang::En,
+        export::Lang::Es => program::Lang::Es,
     }
 }

@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use sqlx::Row;
 
 use crate::error::{DeskError, Result};
+use crate::input::iso;
 use crate::store::Store;
 
 /// SQL: a ledger line `l`'s billing — its own, or (from a feed that did not send it) its
@@ -65,10 +66,6 @@ impl Figures {
 
 fn slot(out: &mut HashMap<PartnerId, Figures>, id: PartnerId) -> &mut Figures {
     out.entry(id).or_insert_with(Figures::empty)
-}
-
-fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
 }
 
 fn parse_partner(id: &str) -> Result<PartnerId> {
@@ -212,7 +209,12 @@ pub async fn figures(
     // billing (monthly or not) × window (the last 30 days, the 60 before, the rest of the
     // trailing year). Each sum then enters `program::metrics` as one consumption dated inside its
     // set, so the definitions there decide what counts, and no million lines cross into Rust.
-    let (d30, d90) = (iso(as_of - Days::new(29)), iso(as_of - Days::new(89)));
+    // The windows begin on their first day: the last 30 days end on `as_of` and hold it.
+    let first_day = |days: u32| iso(as_of - Days::new(u64::from(days) - 1));
+    let (d30, d90) = (
+        first_day(metrics::BURN_SHORT_DAYS),
+        first_day(metrics::BURN_LONG_DAYS),
+    );
     let set = |billing: &str, window: &str| {
         format!(
             "-coalesce(sum(CASE WHEN {} {billing} AND {window} \
@@ -271,8 +273,8 @@ pub async fn figures(
     for (id, lines) in consumption {
         let f = slot(&mut out, id);
         f.recurring_volume = metrics::recurring_volume(&lines, as_of);
-        f.burn_30 = metrics::burn_rate(&lines, as_of, 30);
-        f.burn_90 = metrics::burn_rate(&lines, as_of, 90);
+        f.burn_30 = metrics::burn_rate(&lines, as_of, metrics::BURN_SHORT_DAYS);
+        f.burn_90 = metrics::burn_rate(&lines, as_of, metrics::BURN_LONG_DAYS);
     }
     for f in out.values_mut() {
         f.runway_days = metrics::runway_days(f.balance, f.burn_30);

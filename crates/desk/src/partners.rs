@@ -17,13 +17,7 @@ use crate::views::{BenefitRow, PartnerPage, TerritoryRow};
 
 /// Parses a partner id from the UI.
 pub fn parse_id(id: &str) -> Result<PartnerId> {
-    id.trim()
-        .parse()
-        .map(PartnerId)
-        .map_err(|_| DeskError::InvalidInput {
-            field: "id",
-            reason: format!("{id:?} is not a partner id"),
-        })
+    crate::input::id("id", "a partner", id)
 }
 
 /// NotFound unless the cache holds partner `id`.

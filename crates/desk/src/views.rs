@@ -312,16 +312,8 @@ pub struct PurchaseQuote {
     pub fx_as_of: String,
 }
 
-/// Kinds of ledger lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum LedgerKind {
-    Purchase,
-    Consumption,
-    /// A customer's migration: always 0 credits.
-    Migration,
-    Adjustment,
-}
+/// Kinds of ledger lines: the program's.
+pub use program::contract::LedgerKind;
 
 /// One line of a partner's credit ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -11,7 +11,7 @@ use desk::qbr::{self, Review};
 use desk::store::Store;
 use program::contract::{Partner, Role};
 use program::qbr::{Kpi, Quarter};
-use program::quotes::QuoteLang;
+use program::Lang;
 use program::Tier;
 use rust_decimal::Decimal;
 
@@ -270,12 +270,12 @@ async fn the_deck_prints_the_figures_the_app_shows_in_both_languages() {
     let dir = tempfile::tempdir().unwrap();
     for (lang, title, appendix) in [
         (
-            QuoteLang::En,
+            Lang::En,
             "Quarterly Executive Review",
             "Appendix: definitions",
         ),
         (
-            QuoteLang::Es,
+            Lang::Es,
             "Revisión Ejecutiva Trimestral",
             "Anexo: definiciones",
         ),
@@ -369,8 +369,8 @@ async fn the_deck_prints_the_figures_the_app_shows_in_both_languages() {
     // Figures in the reader's format: the Spanish deck groups with dots.
     let balance = review.kpi(Kpi::Balance).unwrap().value.as_deref();
     assert_ne!(
-        qbr::format_kpi(Kpi::Balance, balance, QuoteLang::En),
-        qbr::format_kpi(Kpi::Balance, balance, QuoteLang::Es)
+        qbr::format_kpi(Kpi::Balance, balance, Lang::En),
+        qbr::format_kpi(Kpi::Balance, balance, Lang::Es)
     );
 }
 
@@ -388,7 +388,7 @@ fn the_deck_formats_numbers_by_the_windows_rules() {
     assert!(cases.len() > 20);
     let text = |c: &serde_json::Value, key: &str| c[key].as_str().map(String::from);
     for c in cases {
-        for (lang, key) in [(QuoteLang::En, "en"), (QuoteLang::Es, "es")] {
+        for (lang, key) in [(Lang::En, "en"), (Lang::Es, "es")] {
             let kpi = || serde_json::from_value::<Kpi>(c["kpi"].clone()).unwrap();
             let measure = || {
                 serde_json::from_value::<program::progression::Measure>(c["measure"].clone())
@@ -435,7 +435,7 @@ async fn the_workbook_holds_the_tables_behind_every_figure_as_typed_numbers_in_b
     let number = |v: &str| Data::Float(v.parse().unwrap());
     for (lang, sheets, measures) in [
         (
-            QuoteLang::En,
+            Lang::En,
             [
                 "Key figures",
                 "Definitions",
@@ -455,7 +455,7 @@ async fn the_workbook_holds_the_tables_behind_every_figure_as_typed_numbers_in_b
             ],
         ),
         (
-            QuoteLang::Es,
+            Lang::Es,
             [
                 "Cifras clave",
                 "Definiciones",
@@ -603,7 +603,7 @@ async fn a_runway_under_the_users_alert_is_a_risk_and_one_at_it_is_not() {
     assert_eq!(low(&at), vec![]);
     // The workbook names the alert it was measured against.
     let dir = tempfile::tempdir().unwrap();
-    let (_, book) = qbr::export(above, QuoteLang::En, None, dir.path())
+    let (_, book) = qbr::export(above, Lang::En, None, dir.path())
         .await
         .unwrap();
     let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
@@ -719,7 +719,7 @@ async fn a_partner_whose_tier_lacks_qbrs_gets_an_internal_review() {
         .unwrap();
     assert!(!review.qbr_included);
     let dir = tempfile::tempdir().unwrap();
-    let (deck, _) = qbr::export(review, QuoteLang::En, None, dir.path())
+    let (deck, _) = qbr::export(review, Lang::En, None, dir.path())
         .await
         .unwrap();
     let flat = pdftotext(&deck)
@@ -759,7 +759,7 @@ async fn a_quarter_not_begun_or_not_a_quarter_is_refused_and_nothing_is_written(
     .unwrap();
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    let err = qbr::export(now, QuoteLang::En, Some(template), &out)
+    let err = qbr::export(now, Lang::En, Some(template), &out)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("line 2"), "{err}");
@@ -841,7 +841,7 @@ fn the_bundled_deck_template_has_no_warnings() {
             overdue: true,
         }],
     };
-    let data = qbr::deck_data(&review, QuoteLang::Es).unwrap();
+    let data = qbr::deck_data(&review, Lang::Es).unwrap();
     let rendered = desk::pdf::render(qbr::TEMPLATE, &data, common::as_of()).unwrap();
     assert!(rendered.warnings.is_empty(), "{:?}", rendered.warnings);
     assert!(rendered.pdf.starts_with(b"%PDF"));

@@ -9,7 +9,8 @@ use std::path::Path;
 use common::{as_of, pdftotext, world, World};
 use desk::quotes::{self, QuoteForm};
 use program::contract::{Partner, Role};
-use program::quotes::{LineInput, QuoteLang, QuoteRule, QuoteStatus};
+use program::quotes::{LineInput, QuoteRule, QuoteStatus};
+use program::Lang;
 use program::{Brand, Tier};
 
 fn line(sku: &str, quantity: u32, months: Option<u32>) -> LineInput {
@@ -20,13 +21,7 @@ fn line(sku: &str, quantity: u32, months: Option<u32>) -> LineInput {
     }
 }
 
-fn form(
-    p: &Partner,
-    customer: &str,
-    brand: Brand,
-    lang: QuoteLang,
-    lines: Vec<LineInput>,
-) -> QuoteForm {
+fn form(p: &Partner, customer: &str, brand: Brand, lang: Lang, lines: Vec<LineInput>) -> QuoteForm {
     QuoteForm {
         partner_id: p.id.to_string(),
         quote_id: None,
@@ -69,7 +64,7 @@ async fn every_brand_prints_in_both_languages_with_the_right_total_number_validi
         let d = w
             .device(brand.name(), "Sam Seller", Role::PartnerSales, &p)
             .await;
-        for lang in [QuoteLang::En, QuoteLang::Es] {
+        for lang in [Lang::En, Lang::Es] {
             let q = quotes::save(
                 &d.store,
                 &form(&p, "Acme Andina", brand, lang, lines_for(brand)),
@@ -92,7 +87,7 @@ async fn every_brand_prints_in_both_languages_with_the_right_total_number_validi
             let style = quotes::NumberStyle::of(lang, program::Country::parse(&q.country).ok());
             let total = quotes::format_number(priced.total, priced.currency.minor_units(), style);
             let (group, point) = match (lang, q.country.as_str()) {
-                (QuoteLang::Es, "AR" | "AT") => ('.', ','),
+                (Lang::Es, "AR" | "AT") => ('.', ','),
                 _ => (',', '.'),
             };
             assert_eq!(
@@ -115,8 +110,8 @@ async fn every_brand_prints_in_both_languages_with_the_right_total_number_validi
                 );
             }
             let word = match lang {
-                QuoteLang::En => "Valid until",
-                QuoteLang::Es => "Válida hasta",
+                Lang::En => "Valid until",
+                Lang::Es => "Válida hasta",
             };
             assert!(
                 text.contains(word),
@@ -140,7 +135,7 @@ async fn a_broken_template_gives_a_clear_error_and_writes_no_file() {
             &p,
             "Broken",
             Brand::CentroPago,
-            QuoteLang::En,
+            Lang::En,
             lines_for(Brand::CentroPago),
         ),
         "Sam",
@@ -186,7 +181,7 @@ async fn quotes_made_offline_on_two_devices_never_share_a_number() {
                     &p,
                     &format!("Cliente {i}"),
                     Brand::Voldier,
-                    QuoteLang::Es,
+                    Lang::Es,
                     lines_for(Brand::Voldier),
                 ),
                 who,
@@ -238,7 +233,7 @@ async fn an_early_access_item_is_quoted_for_a_specialist_and_refused_for_an_auth
             &specialist,
             "Beta Co",
             Brand::RemindLedger,
-            QuoteLang::En,
+            Lang::En,
             early.clone(),
         ),
     )
@@ -251,7 +246,7 @@ async fn an_early_access_item_is_quoted_for_a_specialist_and_refused_for_an_auth
             &specialist,
             "Beta Co",
             Brand::RemindLedger,
-            QuoteLang::En,
+            Lang::En,
             early.clone(),
         ),
         "Sol",
@@ -270,7 +265,7 @@ async fn an_early_access_item_is_quoted_for_a_specialist_and_refused_for_an_auth
             &authorized,
             "Beta Co",
             Brand::RemindLedger,
-            QuoteLang::En,
+            Lang::En,
             early.clone(),
         ),
     )
@@ -285,13 +280,7 @@ async fn an_early_access_item_is_quoted_for_a_specialist_and_refused_for_an_auth
     );
     let err = quotes::save(
         &d.store,
-        &form(
-            &authorized,
-            "Beta Co",
-            Brand::RemindLedger,
-            QuoteLang::En,
-            early,
-        ),
+        &form(&authorized, "Beta Co", Brand::RemindLedger, Lang::En, early),
         "Zoe",
     )
     .await
@@ -325,7 +314,7 @@ async fn a_rate_older_than_a_quotes_validity_is_refused_before_anything_is_queue
         &p,
         "Tarde SA",
         Brand::CentroPago,
-        QuoteLang::Es,
+        Lang::Es,
         lines_for(Brand::CentroPago),
     );
     let check = quotes::check(&d.store, &f).await.unwrap();
@@ -370,7 +359,7 @@ async fn a_sent_quote_keeps_its_prices_when_the_catalog_or_the_partners_tier_cha
             &specialist,
             "Fija SA",
             Brand::RemindLedger,
-            QuoteLang::Es,
+            Lang::Es,
             lines.clone(),
         ),
         "Kim",
@@ -415,13 +404,7 @@ async fn a_sent_quote_keeps_its_prices_when_the_catalog_or_the_partners_tier_cha
     // A new quote is priced by today's catalog and tier.
     let check = quotes::check(
         &d.store,
-        &form(
-            &specialist,
-            "Fija SA",
-            Brand::RemindLedger,
-            QuoteLang::Es,
-            lines,
-        ),
+        &form(&specialist, "Fija SA", Brand::RemindLedger, Lang::Es, lines),
     )
     .await
     .unwrap();
@@ -445,7 +428,7 @@ async fn a_sent_quote_is_revised_as_a_new_version_and_the_old_one_is_kept() {
             &p,
             "Versiones SA",
             Brand::CentroPago,
-            QuoteLang::Es,
+            Lang::Es,
             lines_for(Brand::CentroPago),
         ),
         "Sam",
@@ -488,7 +471,7 @@ async fn the_balance_check_and_top_up_follow_the_partners_provisional_balance() 
     let big = vec![line("CORE-CP", 5_000, Some(12))];
     let check = quotes::check(
         &d.store,
-        &form(&p, "Grande", Brand::CentroPago, QuoteLang::En, big),
+        &form(&p, "Grande", Brand::CentroPago, Lang::En, big),
     )
     .await
     .unwrap();
@@ -513,7 +496,7 @@ async fn the_lines_export_adds_up_to_the_printed_total() {
             &p,
             "Hoja de Cálculo SL",
             Brand::Voldier,
-            QuoteLang::Es,
+            Lang::Es,
             lines_for(Brand::Voldier),
         ),
         "Sam",

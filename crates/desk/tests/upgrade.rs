@@ -18,7 +18,8 @@ use desk::store::{known_schema_version, CACHE_FILE};
 use desk::views::Settings;
 use desk::Desk;
 use program::contract::{MutationKind, Role};
-use program::quotes::{LineInput, QuoteLang};
+use program::quotes::LineInput;
+use program::Lang;
 use program::{Credits, Tier};
 use serde_json::{json, Value};
 
@@ -221,7 +222,7 @@ async fn write_this_releases_fixture() {
             country: brand.region().countries()[0].into(),
             brand: Some(brand),
             currency: Some(p.currency),
-            lang: QuoteLang::Es,
+            lang: Lang::Es,
             lines: vec![LineInput {
                 sku,
                 quantity: 3,

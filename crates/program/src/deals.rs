@@ -13,25 +13,16 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use unicode_normalization::UnicodeNormalization;
-use uuid::Uuid;
 
 use crate::entities::{CatalogItem, Exclusivity, Partner, PartnerId, Territory, TerritoryId};
 use crate::money::Credits;
 use crate::regions::{Brand, Country, Region};
 use crate::tiers::Tier;
 
-/// A deal's id: a UUIDv7 made by the device that registered it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(transparent)]
-#[ts(type = "string")]
-pub struct DealId(pub Uuid);
-
-impl std::fmt::Display for DealId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+crate::entities::id_type!(
+    /// A deal's id: a UUIDv7 made by the device that registered it.
+    DealId
+);
 
 /// Where a deal stands in the sales process. Won and lost are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -763,6 +754,7 @@ pub fn forecast<'a>(
 mod tests {
     use super::*;
     use crate::entities::{Billing, CatalogKind};
+    use uuid::Uuid;
 
     fn c(code: &str) -> Country {
         Country::parse(code).unwrap()

@@ -4,33 +4,45 @@
 //! inside its band, a brand inside its region) are methods, so client and server run the same.
 //! The wire envelope around them (the feed, mutations, problems) is `contract`.
 
-use std::fmt;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-use uuid::Uuid;
 
 use crate::money::{Credits, Currency, Money};
 use crate::regions::{Brand, BrandRegionError, Country, Region};
 use crate::tiers::{DiscountRate, RateError, Tier};
 
+/// An id type: a UUID with its own name, so a partner's id is never taken for a customer's. It
+/// prints and parses as the bare UUID, and crosses the wire and IPC as a string.
 macro_rules! id_type {
-    ($($name:ident),* $(,)?) => {$(
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            ::serde::Serialize, ::serde::Deserialize, ::ts_rs::TS,
+        )]
         #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(transparent)]
         #[ts(type = "string")]
-        pub struct $name(pub Uuid);
+        pub struct $name(pub ::uuid::Uuid);
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 self.0.fmt(f)
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::uuid::Error;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
             }
         }
     )*};
 }
+pub(crate) use id_type;
 
 id_type!(
     PartnerId,
@@ -122,12 +134,29 @@ impl Customer {
     }
 }
 
+/// How a deployment consumes credits: once, or every month while it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Billing {
     OneOff,
     Monthly,
+}
+
+impl Billing {
+    pub const ALL: [Billing; 2] = [Billing::OneOff, Billing::Monthly];
+
+    /// As the wire and the caches write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Billing::OneOff => "one_off",
+            Billing::Monthly => "monthly",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Billing> {
+        Billing::ALL.into_iter().find(|b| b.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,14 +180,39 @@ impl Deployment {
     }
 }
 
+/// What a line of the credit ledger records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerKind {
     Purchase,
     Consumption,
+    /// A customer's migration: always 0 credits.
     Migration,
     Adjustment,
+}
+
+impl LedgerKind {
+    pub const ALL: [LedgerKind; 4] = [
+        LedgerKind::Purchase,
+        LedgerKind::Consumption,
+        LedgerKind::Migration,
+        LedgerKind::Adjustment,
+    ];
+
+    /// As the wire and the caches write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::Purchase => "purchase",
+            LedgerKind::Consumption => "consumption",
+            LedgerKind::Migration => "migration",
+            LedgerKind::Adjustment => "adjustment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LedgerKind> {
+        LedgerKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 /// One line of a partner's append-only credit ledger. Credits are signed: purchases add,
@@ -256,6 +310,21 @@ pub struct CatalogItem {
 mod tests {
     use super::*;
     use crate::migration::{CustomerMigration, Initiator};
+    use uuid::Uuid;
+
+    #[test]
+    fn billing_and_ledger_kinds_read_back_as_the_wire_writes_them() {
+        for b in Billing::ALL {
+            assert_eq!(serde_json::to_value(b).unwrap(), b.as_str());
+            assert_eq!(Billing::parse(b.as_str()), Some(b));
+        }
+        for k in LedgerKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+            assert_eq!(LedgerKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(Billing::parse("weekly"), None);
+        assert_eq!(LedgerKind::parse("refund"), None);
+    }
 
     #[test]
     fn only_a_consumption_carries_its_deployments_billing() {

@@ -13,6 +13,7 @@ pub mod contract;
 pub mod credits;
 pub mod deals;
 pub mod entities;
+pub mod lang;
 pub mod metrics;
 pub mod migration;
 pub mod money;
@@ -24,6 +25,7 @@ pub mod tiers;
 
 pub use benefits::{Benefit, Entitlement};
 pub use credits::{credits_for_fiat, fiat_for_credits, FxRate};
+pub use lang::Lang;
 pub use migration::CustomerMigration;
 pub use money::{Credits, Currency, Money, MoneyError};
 pub use regions::{Brand, BrandRegionError, Country, Region};

@@ -138,6 +138,11 @@ pub fn recurring_volume(consumptions: &[Consumption], as_of: NaiveDate) -> Credi
         .sum()
 }
 
+/// The windows a burn rate is read over: the last 30 days (which runway days follow) and the last
+/// 90 (the steadier trend beside it).
+pub const BURN_SHORT_DAYS: u32 = 30;
+pub const BURN_LONG_DAYS: u32 = 90;
+
 /// Credits consumed per day over the `days` days ending on `as_of`, to the hundredth.
 pub fn burn_rate(consumptions: &[Consumption], as_of: NaiveDate, days: u32) -> Credits {
     if days == 0 {

@@ -20,9 +20,9 @@ use ts_rs::TS;
 
 use crate::deals::{Deal, DealStage, DealStatus};
 use crate::entities::{Billing, CustomerId, LedgerKind, PartnerId};
+use crate::lang::Lang;
 use crate::metrics::{self, Consumption, CustomerEnds, Nps, Retention};
 use crate::money::Credits;
-use crate::quotes::QuoteLang as Lang;
 
 /// A calendar quarter: `2026-Q3` is July to September 2026.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
@@ -496,7 +496,7 @@ pub fn kpis(facts: &Facts, quarter: Quarter) -> Kpis {
         .map(|c| c.credits)
         .sum();
     let balance = balance_on(facts, last);
-    let burn = metrics::burn_rate(&consumed, last, 30);
+    let burn = metrics::burn_rate(&consumed, last, metrics::BURN_SHORT_DAYS);
     Kpis {
         active_customers: index.active_customers(last),
         new_deployments,
@@ -692,18 +692,10 @@ pub fn carried_over(item_quarter: Quarter, done: bool, review: Quarter) -> bool 
     !done && item_quarter < review
 }
 
-/// An action item's id: a UUIDv7 made by the device that wrote it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(transparent)]
-#[ts(type = "string")]
-pub struct ActionItemId(pub uuid::Uuid);
-
-impl fmt::Display for ActionItemId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+crate::entities::id_type!(
+    /// An action item's id: a UUIDv7 made by the device that wrote it.
+    ActionItemId
+);
 
 /// Longest an action item's text may be, in characters.
 pub const ACTION_TEXT_MAX: usize = 500;

@@ -18,6 +18,7 @@ use ts_rs::TS;
 use crate::benefits::Benefit;
 use crate::credits::{fiat_for_credits, FxRate};
 use crate::entities::{Billing, CatalogItem, CatalogKind};
+use crate::lang::Lang;
 use crate::money::{Credits, Currency, Money};
 use crate::regions::{Brand, Country};
 use crate::tiers::{DiscountRate, Tier};
@@ -308,28 +309,10 @@ pub fn valid_until(created_on: NaiveDate, days: u32) -> NaiveDate {
         .unwrap_or(created_on)
 }
 
-/// A quote's id: a UUIDv7 made by the device that wrote it. Each revision is its own quote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(transparent)]
-#[ts(type = "string")]
-pub struct QuoteId(pub uuid::Uuid);
-
-impl std::fmt::Display for QuoteId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// The language a quote is printed in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum QuoteLang {
-    #[default]
-    En,
-    Es,
-}
+crate::entities::id_type!(
+    /// A quote's id: a UUIDv7 made by the device that wrote it. Each revision is its own quote.
+    QuoteId
+);
 
 /// A quote as the platform holds it: what was offered, to whom, at which FX rate and with which
 /// catalog prices. Amounts are not stored: they follow from the lines, the quote's own FX rate and
@@ -353,7 +336,7 @@ pub struct Quote {
     pub brand: Brand,
     /// The customer's currency and its FX rate, frozen when the quote was priced.
     pub fx: FxRate,
-    pub lang: QuoteLang,
+    pub lang: Lang,
     pub lines: Vec<LineInput>,
     pub status: QuoteStatus,
     pub created_on: NaiveDate,

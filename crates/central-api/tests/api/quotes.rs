@@ -4,7 +4,8 @@
 use program::contract::{
     Mutation, MutationBatch, MutationKind, Outcome, Partner, ProblemCode, Role,
 };
-use program::quotes::{valid_until, LineInput, PricedWith, Quote, QuoteId, QuoteLang, QuoteStatus};
+use program::quotes::{valid_until, LineInput, PricedWith, Quote, QuoteId, QuoteStatus};
+use program::Lang;
 use program::{Brand, Country, FxRate, Tier};
 use uuid::Uuid;
 
@@ -31,7 +32,7 @@ fn quote(p: &Partner, country: &str, brand: Brand, sku: &str, months: Option<u32
         country: Country::parse(country).unwrap(),
         brand,
         fx,
-        lang: QuoteLang::En,
+        lang: Lang::En,
         lines: vec![LineInput {
             sku: sku.into(),
             quantity: 1,

@@ -115,13 +115,8 @@ pub async fn page(
         lines.push(LedgerLine {
             id: r.try_get("id")?,
             at: r.try_get("at")?,
-            kind: match kind.as_str() {
-                "purchase" => LedgerKind::Purchase,
-                "consumption" => LedgerKind::Consumption,
-                "migration" => LedgerKind::Migration,
-                "adjustment" => LedgerKind::Adjustment,
-                other => return Err(DeskError::Corrupt(format!("ledger kind {other:?}"))),
-            },
+            kind: LedgerKind::parse(&kind)
+                .ok_or_else(|| DeskError::Corrupt(format!("ledger kind {kind:?}")))?,
             credits: Credits::from_minor(credits).amount().to_string(),
             balance_after: Credits::from_minor(running).amount().to_string(),
             fiat,

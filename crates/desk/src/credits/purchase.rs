@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use crate::error::{DeskError, Result};
 use crate::store::Store;
 use crate::views::PurchaseQuote;
-use crate::{outbox, partners, portfolio, workspace};
+use crate::{input, outbox, partners, portfolio, workspace};
 
 /// Largest purchase a single request may make; more is a typo, not an order.
 pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
@@ -17,17 +17,7 @@ pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
 /// prices and records it when the outbox is pushed.
 pub async fn purchase(store: &Store, partner_id: &str, credits: &str) -> Result<String> {
     let id = partners::parse_id(partner_id)?;
-    let amount: Decimal = credits
-        .trim()
-        .parse()
-        .map_err(|_| DeskError::InvalidInput {
-            field: "credits",
-            reason: format!("{credits:?} is not a number"),
-        })?;
-    let credits = Credits::new(amount).map_err(|_| DeskError::InvalidInput {
-        field: "credits",
-        reason: "credits are counted to the hundredth".into(),
-    })?;
+    let credits = input::credits("credits", credits)?;
     if credits <= Credits::ZERO || credits > Credits::whole(MAX_PURCHASE_CREDITS) {
         return Err(DeskError::InvalidInput {
             field: "credits",
@@ -61,14 +51,6 @@ pub async fn price(
     let rate = program::DiscountRate::new(row.tier, rate_value)
         .map_err(|e| DeskError::Corrupt(e.to_string()))?;
     let fx = fx_rate(store, row.currency).await?;
-    let amount = |field: &'static str, text: &str| -> Result<Decimal> {
-        text.trim()
-            .parse::<Decimal>()
-            .map_err(|_| DeskError::InvalidInput {
-                field,
-                reason: format!("{text:?} is not a number"),
-            })
-    };
     let bad = |field: &'static str| {
         move |e: program::credits::PurchaseError| DeskError::InvalidInput {
             field,
@@ -77,21 +59,18 @@ pub async fn price(
     };
     let (credits, money) = match (credits, fiat) {
         (Some(c), None) => {
-            let credits =
-                Credits::new(amount("credits", c)?).map_err(|_| DeskError::InvalidInput {
-                    field: "credits",
-                    reason: "credits are counted to the hundredth".into(),
-                })?;
+            let credits = input::credits("credits", c)?;
             let money = program::fiat_for_credits(credits, rate, &fx).map_err(bad("credits"))?;
             (credits, money)
         }
         (None, Some(f)) => {
-            let money = program::Money::new(amount("fiat", f)?, row.currency).map_err(|e| {
-                DeskError::InvalidInput {
-                    field: "fiat",
-                    reason: e.to_string(),
-                }
-            })?;
+            let money =
+                program::Money::new(input::decimal("fiat", f)?, row.currency).map_err(|e| {
+                    DeskError::InvalidInput {
+                        field: "fiat",
+                        reason: e.to_string(),
+                    }
+                })?;
             let credits = program::credits_for_fiat(money, rate, &fx).map_err(bad("fiat"))?;
             (
                 credits,

@@ -9,18 +9,14 @@ use crate::error::{DeskError, Result};
 use crate::store::Store;
 use crate::views::{CustomerDetail, DeploymentRow, MigrationDirection, MigrationRow};
 
-use super::list::{customer_row, iso, MINE};
+use super::list::{customer_row, MINE};
+use crate::input::iso;
 
 /// One customer with every deployment it ever had (whichever partner made it) and its
 /// migrations.
 pub async fn detail(store: &Store, customer: &str, as_of: NaiveDate) -> Result<CustomerDetail> {
     let customer = customer.trim();
-    if uuid::Uuid::parse_str(customer).is_err() {
-        return Err(DeskError::InvalidInput {
-            field: "customer_id",
-            reason: format!("{customer:?} is not a customer id"),
-        });
-    }
+    crate::input::id::<program::contract::CustomerId>("customer_id", "a customer", customer)?;
     let partner: Option<String> =
         sqlx::query_scalar("SELECT partner_id FROM customers WHERE id = ?")
             .bind(customer)
@@ -58,7 +54,7 @@ pub async fn detail(store: &Store, customer: &str, as_of: NaiveDate) -> Result<C
             id: r.try_get("id")?,
             sku: r.try_get("sku")?,
             product: r.try_get("product")?,
-            monthly: billing == "monthly",
+            monthly: billing == program::contract::Billing::Monthly.as_str(),
             credits: Credits::from_minor(r.try_get("credits_minor")?)
                 .amount()
                 .to_string(),

@@ -7,6 +7,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use crate::error::{DeskError, Result};
+use crate::input::iso;
 use crate::store::Store;
 use crate::views::{CustomerCounts, CustomerFilter, CustomerPage, CustomerRow, CustomerStatus};
 
@@ -35,10 +36,6 @@ pub(super) const MINE: &str = "WITH mine AS (
                  ELSE 'churned' END AS status
   FROM mine
 )";
-
-pub(super) fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
 
 /// One page of `partner`'s customers matching `filter`, by name, with the counts of each kind.
 pub async fn page(

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::store::Store;
 use crate::views::TrendPoint;
 
-use super::list::iso;
+use crate::input::iso;
 
 /// Months the trend charts cover, the current one included.
 pub const TREND_MONTHS: u32 = 12;

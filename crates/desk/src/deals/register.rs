@@ -1,6 +1,6 @@
 //! Registering and editing deals on this device, checked against the rules the cache knows.
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use program::contract::MutationKind;
 use program::deals::{
     check_registration, merge_edit, Deal, DealEdit, DealId, DealInput, DealRule, DealStatus,
@@ -14,6 +14,7 @@ use super::model::ENTITY;
 use super::shown::{one, partner_facts, shown};
 use super::{DealCheck, DealForm, DealView};
 use crate::error::{DeskError, Refusal, Result};
+use crate::input;
 use crate::outbox::{self, LocalWrite, Select, Status};
 use crate::store::Store;
 use crate::workspace;
@@ -54,23 +55,15 @@ fn input_of(form: &DealForm, id: DealId) -> Result<DealInput> {
     let value = if form.value.trim().is_empty() {
         Credits::ZERO
     } else {
-        let amount: rust_decimal::Decimal = form
-            .value
-            .trim()
-            .parse()
-            .map_err(|_| invalid("value", "is not a number"))?;
-        if amount.is_sign_negative() {
+        let value = input::credits("value", &form.value)?;
+        if value.is_negative() {
             return Err(invalid("value", "must be zero or more"));
         }
-        Credits::new(amount)
-            .map_err(|_| invalid("value", "credits are counted to the hundredth"))?
+        value
     };
     let expected_close = match form.expected_close.trim() {
         "" => None,
-        text => Some(
-            text.parse::<NaiveDate>()
-                .map_err(|_| invalid("expected_close", "is not a date (YYYY-MM-DD)"))?,
-        ),
+        text => Some(input::date("expected_close", text)?),
     };
     Ok(DealInput {
         id,
@@ -176,10 +169,7 @@ pub async fn register(store: &Store, form: &DealForm) -> Result<DealView> {
 /// the platform. `edits` carry what this device saw of each field; see
 /// [`program::deals::merge_edit`] for what happens when someone changed it first.
 pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<DealView> {
-    let id = DealId(deal_id.parse().map_err(|_| DeskError::InvalidInput {
-        field: "deal_id",
-        reason: format!("{deal_id:?} is not a deal id"),
-    })?);
+    let id: DealId = input::id("deal_id", "a deal", deal_id)?;
     if edits.is_empty() {
         return Err(DeskError::InvalidInput {
             field: "edits",

@@ -3,17 +3,8 @@
 //! Values stay as the program's codes (`strategic`, `usa_can`, `purchase`) in every language, so a
 //! filter or a script written against one export works on the next.
 
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
-/// The language of an export's headers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Lang {
-    #[default]
-    En,
-    Es,
-}
+/// The language of an export's headers: the program's.
+pub use program::Lang;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Text {

@@ -2,7 +2,7 @@
 //! document's language and the customer's country.
 
 use chrono::{Datelike, NaiveDate};
-use program::quotes::QuoteLang;
+use program::Lang;
 use program::{Brand, Country};
 
 /// A brand's accent colour in printed documents.
@@ -25,15 +25,15 @@ pub struct NumberStyle {
 }
 
 impl NumberStyle {
-    pub fn of(lang: QuoteLang, country: Option<Country>) -> NumberStyle {
+    pub fn of(lang: Lang, country: Option<Country>) -> NumberStyle {
         let (group, point) = match (lang, country.as_ref().map(Country::code)) {
-            (QuoteLang::En, _) => (',', '.'),
+            (Lang::En, _) => (',', '.'),
             (
-                QuoteLang::Es,
+                Lang::Es,
                 Some("MX" | "PE" | "US" | "PR" | "DO" | "CU" | "GT" | "HN" | "NI" | "PA" | "SV"),
             ) => (',', '.'),
-            (QuoteLang::Es, Some("CR")) => ('\u{a0}', ','),
-            (QuoteLang::Es, _) => ('.', ','),
+            (Lang::Es, Some("CR")) => ('\u{a0}', ','),
+            (Lang::Es, _) => ('.', ','),
         };
         NumberStyle { group, point }
     }
@@ -41,7 +41,7 @@ impl NumberStyle {
 
 /// A decimal with `decimals` digits, grouped by thousands the language's usual way: `1,234.50`
 /// in English, `1.234,50` in Spanish.
-pub fn format_amount(value: rust_decimal::Decimal, decimals: u32, lang: QuoteLang) -> String {
+pub fn format_amount(value: rust_decimal::Decimal, decimals: u32, lang: Lang) -> String {
     format_number(value, decimals, NumberStyle::of(lang, None))
 }
 
@@ -73,7 +73,7 @@ pub fn format_number(value: rust_decimal::Decimal, decimals: u32, style: NumberS
 }
 
 /// A date the customer's way: `24 November 2026`, `24 de noviembre de 2026`.
-pub fn format_date(day: NaiveDate, lang: QuoteLang) -> String {
+pub fn format_date(day: NaiveDate, lang: Lang) -> String {
     const EN: [&str; 12] = [
         "January",
         "February",
@@ -104,7 +104,7 @@ pub fn format_date(day: NaiveDate, lang: QuoteLang) -> String {
     ];
     let month = day.month0() as usize;
     match lang {
-        QuoteLang::En => format!("{} {} {}", day.day(), EN[month], day.year()),
-        QuoteLang::Es => format!("{} de {} de {}", day.day(), ES[month], day.year()),
+        Lang::En => format!("{} {} {}", day.day(), EN[month], day.year()),
+        Lang::Es => format!("{} de {} de {}", day.day(), ES[month], day.year()),
     }
 }

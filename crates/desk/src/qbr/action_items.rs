@@ -4,8 +4,9 @@ use chrono::NaiveDate;
 use program::contract::{MutationKind, PartnerId};
 use program::qbr::{self, Quarter};
 
-use super::model::{iso, parse_quarter, ActionItemForm, ActionItemView};
+use super::model::{parse_quarter, ActionItemForm, ActionItemView};
 use crate::error::{DeskError, Result};
+use crate::input::{self, iso};
 use crate::outbox::{self, Made, Overlay, Shown};
 use crate::store::Store;
 use uuid::Uuid;
@@ -121,10 +122,7 @@ pub async fn save_action_item(
     let review = parse_quarter(&form.quarter)?;
     let existing = match &form.id {
         Some(id) => {
-            let id = qbr::ActionItemId(id.parse().map_err(|_| DeskError::InvalidInput {
-                field: "id",
-                reason: format!("{id:?} is not an action item id"),
-            })?);
+            let id: qbr::ActionItemId = input::id("id", "an action item", id)?;
             let found = all_action_items(store, partner)
                 .await?
                 .into_iter()
@@ -136,14 +134,7 @@ pub async fn save_action_item(
         }
         None => None,
     };
-    let due_on: NaiveDate = form
-        .due_on
-        .trim()
-        .parse()
-        .map_err(|_| DeskError::InvalidInput {
-            field: "due_on",
-            reason: format!("{:?} is not a date (YYYY-MM-DD)", form.due_on),
-        })?;
+    let due_on = input::date("due_on", &form.due_on)?;
     let item = qbr::ActionItem {
         id: existing
             .as_ref()

@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::Utc;
 use program::progression::Outlook;
 use program::qbr::{Kpi, Quarter};
-use program::quotes::QuoteLang as Lang;
+use program::Lang;
 use program::{Brand, Tier};
 use rust_decimal::Decimal;
 

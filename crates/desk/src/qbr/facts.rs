@@ -8,8 +8,8 @@ use program::qbr::{self, CustomerFact, DeploymentFact, Facts, LedgerDay, Move, N
 use program::Credits;
 use sqlx::Row;
 
-use super::model::iso;
 use crate::error::{DeskError, Result};
+use crate::input::iso;
 use crate::store::Store;
 
 fn parse_day(s: &str) -> Result<NaiveDate> {
@@ -24,21 +24,11 @@ fn parse_uuid(s: &str, what: &str) -> Result<uuid::Uuid> {
 }
 
 fn billing(s: &str) -> Result<Billing> {
-    match s {
-        "monthly" => Ok(Billing::Monthly),
-        "one_off" => Ok(Billing::OneOff),
-        other => Err(DeskError::Corrupt(format!("billing {other:?}"))),
-    }
+    Billing::parse(s).ok_or_else(|| DeskError::Corrupt(format!("billing {s:?}")))
 }
 
 fn ledger_kind(s: &str) -> Result<LedgerKind> {
-    Ok(match s {
-        "purchase" => LedgerKind::Purchase,
-        "consumption" => LedgerKind::Consumption,
-        "migration" => LedgerKind::Migration,
-        "adjustment" => LedgerKind::Adjustment,
-        other => return Err(DeskError::Corrupt(format!("ledger kind {other:?}"))),
-    })
+    LedgerKind::parse(s).ok_or_else(|| DeskError::Corrupt(format!("ledger kind {s:?}")))
 }
 
 /// The customers that have been `partner`'s at some point, as SQL on `?1`.

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use program::quotes::QuoteLang as Lang;
+use program::Lang;
 
 use super::deck::{write_deck, TEMPLATE};
 use super::model::Review;

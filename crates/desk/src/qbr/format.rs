@@ -2,7 +2,7 @@
 
 use program::progression::Measure;
 use program::qbr::Kpi;
-use program::quotes::QuoteLang as Lang;
+use program::Lang;
 use rust_decimal::Decimal;
 
 use crate::pdf::format::format_amount;

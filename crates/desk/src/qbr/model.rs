@@ -129,10 +129,6 @@ impl Review {
     }
 }
 
-pub(super) fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
 /// The quarters a review can be built for on `as_of`: the current one (to date) and the seven
 /// before it, newest first.
 pub fn quarters(as_of: NaiveDate) -> Vec<String> {

@@ -11,10 +11,9 @@ use rust_decimal::Decimal;
 
 use super::action_items::action_items;
 use super::facts::{consumption_by_customer, facts};
-use super::model::{
-    iso, KpiRow, Review, ReviewDeals, ReviewMigration, ReviewMonth, Risk, TopCustomer,
-};
+use super::model::{KpiRow, Review, ReviewDeals, ReviewMigration, ReviewMonth, Risk, TopCustomer};
 use crate::error::{DeskError, Result};
+use crate::input::iso;
 use crate::store::Store;
 
 /// How many customers the review ranks.

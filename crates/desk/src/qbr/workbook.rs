@@ -1,8 +1,8 @@
 //! The workbook (XLSX): a sheet per table behind the deck's figures.
 
 use program::qbr::{Kpi, Quarter};
-use program::quotes::QuoteLang as Lang;
 use program::Credits;
+use program::Lang;
 use rust_decimal::Decimal;
 
 use super::format::{credit_kpi, format_gap, format_measure, measure_name, parsed, pick};

@@ -1,7 +1,8 @@
 //! The quote types the UI exchanges, the partner facts pricing needs, and finding a quote.
 
 use program::contract::PartnerId;
-use program::quotes::{LineInput, PricedQuote, Quote, QuoteId, QuoteLang, QuoteRule, QuoteStatus};
+use program::quotes::{LineInput, PricedQuote, Quote, QuoteId, QuoteRule, QuoteStatus};
+use program::Lang;
 use program::{Brand, Currency, Tier};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -26,7 +27,7 @@ pub struct QuoteForm {
     pub country: String,
     pub brand: Option<Brand>,
     pub currency: Option<Currency>,
-    pub lang: QuoteLang,
+    pub lang: Lang,
     pub lines: Vec<LineInput>,
 }
 
@@ -50,7 +51,7 @@ pub struct QuoteView {
     pub customer: String,
     pub country: String,
     pub brand: Brand,
-    pub lang: QuoteLang,
+    pub lang: Lang,
     pub lines: Vec<LineInput>,
     pub status: QuoteStatus,
     pub created_on: String,
@@ -135,12 +136,7 @@ pub(crate) async fn partner(store: &Store, id: PartnerId) -> Result<Partner> {
 }
 
 pub(super) fn parse_id(id: &str) -> Result<QuoteId> {
-    id.parse()
-        .map(QuoteId)
-        .map_err(|_| DeskError::InvalidInput {
-            field: "quote_id",
-            reason: format!("{id:?} is not a quote id"),
-        })
+    crate::input::id("quote_id", "a quote", id)
 }
 
 /// The partner a quote belongs to, from the mirror or the outbox.

@@ -1,8 +1,9 @@
 //! The customer-ready PDF of a quote: the template, its data, and printing.
 
 use chrono::Utc;
-use program::quotes::{PricedQuote, QuoteLang};
+use program::quotes::PricedQuote;
 use program::Country;
+use program::Lang;
 
 use super::{get, partner, QuoteView};
 use crate::error::{DeskError, Result};
@@ -16,10 +17,10 @@ use crate::pdf::format::brand_color;
 pub use crate::pdf::format::{format_amount, format_date, format_number, NumberStyle};
 
 /// The words of the printed quote.
-fn labels(lang: QuoteLang, validity_days: u32) -> serde_json::Value {
+fn labels(lang: Lang, validity_days: u32) -> serde_json::Value {
     let pick = |en: &str, es: &str| match lang {
-        QuoteLang::En => en.to_string(),
-        QuoteLang::Es => es.to_string(),
+        Lang::En => en.to_string(),
+        Lang::Es => es.to_string(),
     };
     serde_json::json!({
         "quote": pick("Quote", "Cotización"),
@@ -38,8 +39,8 @@ fn labels(lang: QuoteLang, validity_days: u32) -> serde_json::Value {
         "page": pick("page", "página"),
         "prepared_by": pick("Prepared by", "Preparada por"),
         "validity": match lang {
-            QuoteLang::En => format!("This quote is valid for {validity_days} days from its date."),
-            QuoteLang::Es => format!("Esta cotización es válida durante {validity_days} días desde su fecha."),
+            Lang::En => format!("This quote is valid for {validity_days} days from its date."),
+            Lang::Es => format!("Esta cotización es válida durante {validity_days} días desde su fecha."),
         },
     })
 }
@@ -87,7 +88,7 @@ pub fn pdf_data(
             "region": view.brand.region().as_str(),
         },
         "labels": labels(lang, validity_days),
-        "lang": match lang { QuoteLang::En => "en", QuoteLang::Es => "es" },
+        "lang": match lang { Lang::En => "en", Lang::Es => "es" },
         "number": view.number,
         "revision": view.revision,
         "date": day(&view.created_on)?,
@@ -100,12 +101,12 @@ pub fn pdf_data(
         "lines": lines,
         "total": money(priced.total),
         "fx": match lang {
-            QuoteLang::En => format!("Prices in {} at 1 USD = {per_usd} {} (rate of {fx_date}); list prices are set in USD.", priced.currency.code(), priced.currency.code()),
-            QuoteLang::Es => format!("Precios en {} al tipo 1 USD = {per_usd} {} (tipo del {fx_date}); los precios de lista se fijan en USD.", priced.currency.code(), priced.currency.code()),
+            Lang::En => format!("Prices in {} at 1 USD = {per_usd} {} (rate of {fx_date}); list prices are set in USD.", priced.currency.code(), priced.currency.code()),
+            Lang::Es => format!("Precios en {} al tipo 1 USD = {per_usd} {} (tipo del {fx_date}); los precios de lista se fijan en USD.", priced.currency.code(), priced.currency.code()),
         },
         "rounding": match lang {
-            QuoteLang::En => "Unit prices are rounded to the currency's smallest unit; each line is its unit price times its quantity, and the total is the sum of the lines.",
-            QuoteLang::Es => "Los precios unitarios se redondean a la unidad mínima de la moneda; cada línea es su precio unitario por su cantidad y el total es la suma de las líneas.",
+            Lang::En => "Unit prices are rounded to the currency's smallest unit; each line is its unit price times its quantity, and the total is the sum of the lines.",
+            Lang::Es => "Los precios unitarios se redondean a la unidad mínima de la moneda; cada línea es su precio unitario por su cantidad y el total es la suma de las líneas.",
         },
     }))
 }

@@ -93,12 +93,7 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
         }
     }
     let customer_id = match form.customer_id.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(program::contract::CustomerId(c.parse().map_err(|_| {
-            DeskError::InvalidInput {
-                field: "customer_id",
-                reason: format!("{c:?} is not a customer id"),
-            }
-        })?)),
+        Some(c) => Some(crate::input::id("customer_id", "a customer", c)?),
         None => None,
     };
     let priced_with = Some(priced_now(store, &p, &form.lines).await?);

@@ -302,7 +302,7 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(c.name.clone())
                 .push_bind(catalog_kind(c.kind))
                 .push_bind(c.list_price.minor())
-                .push_bind(billing(c.billing))
+                .push_bind(c.billing.as_str())
                 .push_bind(c.early_access)
                 .push_bind(*version);
         },
@@ -357,7 +357,7 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(d.customer_id.to_string())
                 .push_bind(d.partner_id.to_string())
                 .push_bind(d.sku.clone())
-                .push_bind(billing(d.billing))
+                .push_bind(d.billing.as_str())
                 .push_bind(d.credits.minor())
                 .push_bind(date(d.started_on))
                 .push_bind(d.ended_on.map(date))
@@ -375,14 +375,14 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
             b.push_bind(l.id.to_string())
                 .push_bind(l.partner_id.to_string())
                 .push_bind(l.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .push_bind(ledger_kind(l.kind))
+                .push_bind(l.kind.as_str())
                 .push_bind(l.credits.minor())
                 .push_bind(l.fiat.map(|m| m.minor()))
                 .push_bind(l.fiat.map(|m| m.currency.code()))
                 .push_bind(l.rate.map(|r| r.to_string()))
                 .push_bind(l.deployment_id.map(|d| d.to_string()))
                 .push_bind(l.customer_id.map(|c| c.to_string()))
-                .push_bind(l.billing.map(billing));
+                .push_bind(l.billing.map(program::contract::Billing::as_str));
         },
     )
     .await?;
@@ -431,28 +431,11 @@ pub(crate) fn exclusivity(e: program::contract::Exclusivity) -> &'static str {
     }
 }
 
-fn billing(b: program::contract::Billing) -> &'static str {
-    match b {
-        program::contract::Billing::OneOff => "one_off",
-        program::contract::Billing::Monthly => "monthly",
-    }
-}
-
 fn catalog_kind(k: program::contract::CatalogKind) -> &'static str {
     use program::contract::CatalogKind::*;
     match k {
         CoreBundle => "core_bundle",
         Skill => "skill",
         Pack => "pack",
-    }
-}
-
-fn ledger_kind(k: program::contract::LedgerKind) -> &'static str {
-    use program::contract::LedgerKind::*;
-    match k {
-        Purchase => "purchase",
-        Consumption => "consumption",
-        Migration => "migration",
-        Adjustment => "adjustment",
     }
 }

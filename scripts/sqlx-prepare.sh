@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates crates/desk/.sqlx/: what sqlx's query macros (`sqlx::query!`, `query_as!`,
 # `query_scalar!`) know of each of the desk's compile-checked queries, read from a cache built by
-# the migrations in migrations/. The build reads this folder (no database at compile time) and
-# fails on a query it holds nothing for, so run this after changing a query or a migration
+# the migrations in migrations/. Every other build reads this folder (no database at compile time)
+# and fails on a query it holds nothing for, so run this after changing a query or a migration
 # (`make sqlx`), and commit the folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,4 @@ mkdir -p crates/desk/.sqlx
 touch crates/desk/src/lib.rs
 DATABASE_URL="sqlite:$db" SQLX_OFFLINE_DIR="$PWD/crates/desk/.sqlx" \
 	cargo build --release --locked --workspace --all-targets
-# And once more without the database, as CI builds: every query must be in the folder.
-touch crates/desk/src/lib.rs
-SQLX_OFFLINE=true cargo build --release --locked --workspace --all-targets
 echo "sqlx: $(find crates/desk/.sqlx -name 'query-*.json' | wc -l) queries in crates/desk/.sqlx"

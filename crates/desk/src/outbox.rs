@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use program::contract::{MutationKind, PartnerId};
 use serde::{Deserialize, Serialize};
 use sqlx::pool::PoolConnection;
-use sqlx::{Row, Sqlite};
+use sqlx::Sqlite;
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -144,47 +144,46 @@ pub async fn read<'e>(
     db: impl sqlx::SqliteExecutor<'e>,
     select: Select<'_>,
 ) -> Result<Vec<Queued>> {
-    let rows = sqlx::query(
-        "SELECT id, entity, entity_id, partner_id, payload, status, applied, base_version, last_error, \
-                created_at \
-         FROM outbox \
-         WHERE (?1 IS NULL OR entity = ?1) AND (?2 IS NULL OR entity_id = ?2) \
-           AND (?3 IS NULL OR partner_id = ?3) AND (?4 IS NULL OR kind = ?4) \
-           AND (?5 IS NULL OR status = ?5) AND (?6 IS NULL OR applied = ?6) \
-         ORDER BY seq LIMIT coalesce(?7, -1)",
+    let (partner, kind, status, limit) = (
+        select.partner.map(|p| p.to_string()),
+        select.kind.map(Kind::as_str),
+        select.status.map(Status::as_str),
+        select.limit.map(i64::from),
+    );
+    let rows = sqlx::query!(
+        r#"SELECT id, entity, entity_id, partner_id, payload, status,
+                  applied AS "applied: bool", base_version, last_error, created_at
+           FROM outbox
+           WHERE (?1 IS NULL OR entity = ?1) AND (?2 IS NULL OR entity_id = ?2)
+             AND (?3 IS NULL OR partner_id = ?3) AND (?4 IS NULL OR kind = ?4)
+             AND (?5 IS NULL OR status = ?5) AND (?6 IS NULL OR applied = ?6)
+           ORDER BY seq LIMIT coalesce(?7, -1)"#,
+        select.entity,
+        select.entity_id,
+        partner,
+        kind,
+        status,
+        select.applied,
+        limit,
     )
-    .bind(select.entity)
-    .bind(select.entity_id)
-    .bind(select.partner.map(|p| p.to_string()))
-    .bind(select.kind.map(Kind::as_str))
-    .bind(select.status.map(Status::as_str))
-    .bind(select.applied)
-    .bind(select.limit.map(i64::from))
     .fetch_all(db)
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|r| {
-            let id: String = r.try_get("id")?;
-            let payload: String = r.try_get("payload")?;
-            let partner: String = r.try_get("partner_id")?;
             Ok(Queued {
-                change: serde_json::from_str(&payload)
-                    .map_err(|e| DeskError::Corrupt(format!("outbox payload {id}: {e}")))?,
-                partner_id: PartnerId(
-                    partner
-                        .parse()
-                        .map_err(|_| DeskError::Corrupt(format!("outbox partner {partner:?}")))?,
-                ),
-                entity: r.try_get("entity")?,
-                entity_id: r.try_get("entity_id")?,
-                status: Status::parse(&r.try_get::<String, _>("status")?)?,
-                applied: r.try_get("applied")?,
-                base_version: r
-                    .try_get::<Option<i64>, _>("base_version")?
-                    .and_then(|v| u64::try_from(v).ok()),
-                last_error: r.try_get("last_error")?,
-                created_at: r.try_get("created_at")?,
-                id,
+                change: serde_json::from_str(&r.payload)
+                    .map_err(|e| DeskError::Corrupt(format!("outbox payload {}: {e}", r.id)))?,
+                partner_id: r.partner_id.parse().map_err(|_| {
+                    DeskError::Corrupt(format!("outbox partner {:?}", r.partner_id))
+                })?,
+                entity: r.entity,
+                entity_id: r.entity_id,
+                status: Status::parse(&r.status)?,
+                applied: r.applied,
+                base_version: r.base_version.and_then(|v| u64::try_from(v).ok()),
+                last_error: r.last_error,
+                created_at: r.created_at,
+                id: r.id,
             })
         })
         .collect()
@@ -205,25 +204,25 @@ pub async fn partner_of(store: &Store, select: Select<'_>) -> Result<Option<Part
 
 /// How many changes wait to be sent, and how many the platform refused.
 pub async fn counts(store: &Store) -> Result<(u32, u32)> {
-    let row = sqlx::query(
-        "SELECT coalesce(sum(status = 'pending' AND applied = 0), 0) AS pending, \
-                coalesce(sum(status = 'rejected'), 0) AS rejected FROM outbox",
+    let row = sqlx::query!(
+        r#"SELECT coalesce(sum(status = 'pending' AND applied = 0), 0) AS "pending!: i64",
+                  coalesce(sum(status = 'rejected'), 0) AS "rejected!: i64"
+           FROM outbox"#
     )
     .fetch_one(store.pool())
     .await?;
     let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-    Ok((n(row.try_get("pending")?), n(row.try_get("rejected")?)))
+    Ok((n(row.pending), n(row.rejected)))
 }
 
 /// Whether the outbox holds changes no round has tried to send yet.
 pub async fn unsent(store: &Store) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT EXISTS (SELECT 1 FROM outbox \
-         WHERE status = 'pending' AND applied = 0 AND attempts = 0)",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM outbox
+                          WHERE status = 'pending' AND applied = 0 AND attempts = 0) AS "unsent!: bool""#
     )
     .fetch_one(store.pool())
-    .await?
-        != 0)
+    .await?)
 }
 
 /// A thing the app shows with this device's changes on top of the platform's copy: a deal, a
@@ -389,19 +388,26 @@ impl LocalWrite {
         let id = Uuid::now_v7();
         let payload = serde_json::to_string(kind)
             .map_err(|e| DeskError::Corrupt(format!("mutation payload: {e}")))?;
-        sqlx::query(
+        let (id_text, kind_name, partner, base, now) = (
+            id.to_string(),
+            Kind::of(kind).as_str(),
+            kind.partner_id().to_string(),
+            base_version.and_then(|v| i64::try_from(v).ok()),
+            Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        );
+        sqlx::query!(
             "INSERT INTO outbox (id, kind, entity, entity_id, partner_id, op, payload, \
                                  base_version, created_at) \
              VALUES (?, ?, ?, ?, ?, 'upsert', ?, ?, ?)",
+            id_text,
+            kind_name,
+            entity,
+            entity_id,
+            partner,
+            payload,
+            base,
+            now,
         )
-        .bind(id.to_string())
-        .bind(Kind::of(kind).as_str())
-        .bind(entity)
-        .bind(entity_id)
-        .bind(kind.partner_id().to_string())
-        .bind(payload)
-        .bind(base_version.and_then(|v| i64::try_from(v).ok()))
-        .bind(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true))
         .execute(&mut *self.conn)
         .await?;
         Ok(id)
@@ -437,10 +443,11 @@ pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
     .await?;
     refused.reverse();
     let names: std::collections::HashMap<String, String> =
-        sqlx::query_as("SELECT id, name FROM partners")
+        sqlx::query!("SELECT id, name FROM partners")
             .fetch_all(store.pool())
             .await?
             .into_iter()
+            .map(|p| (p.id, p.name))
             .collect();
     Ok(refused
         .into_iter()
@@ -480,11 +487,14 @@ pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
 
 /// Removes a refused change once the user has seen it.
 pub async fn dismiss(store: &Store, id: &str) -> Result<()> {
-    let done = sqlx::query("DELETE FROM outbox WHERE id = ? AND status = ?")
-        .bind(id)
-        .bind(Status::Rejected.as_str())
-        .execute(store.pool())
-        .await?;
+    let rejected = Status::Rejected.as_str();
+    let done = sqlx::query!(
+        "DELETE FROM outbox WHERE id = ? AND status = ?",
+        id,
+        rejected
+    )
+    .execute(store.pool())
+    .await?;
     if done.rows_affected() == 0 {
         return Err(DeskError::NotFound {
             what: format!("refused change {id}"),

@@ -5,7 +5,6 @@ use chrono::NaiveDate;
 use program::benefits::{added_by_next_tier, benefits_of};
 use program::contract::{Exclusivity, PartnerId};
 use program::Region;
-use sqlx::Row;
 
 use program::progression::{outlook, threshold_statuses};
 
@@ -22,15 +21,19 @@ pub fn parse_id(id: &str) -> Result<PartnerId> {
 
 /// NotFound unless the cache holds partner `id`.
 pub async fn ensure_exists(store: &Store, id: PartnerId) -> Result<()> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM partners WHERE id = ?")
-        .bind(id.to_string())
-        .fetch_optional(store.pool())
-        .await?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(DeskError::NotFound {
+    let id_text = id.to_string();
+    let found = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM partners WHERE id = ?) AS "found!: bool""#,
+        id_text
+    )
+    .fetch_one(store.pool())
+    .await?;
+    if found {
+        Ok(())
+    } else {
+        Err(DeskError::NotFound {
             what: format!("partner {id}"),
-        }),
+        })
     }
 }
 
@@ -53,34 +56,35 @@ pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Part
             .collect::<Vec<_>>(),
     )
     .to_string();
-    let churned: Vec<String> = sqlx::query_scalar(
+    let churned = sqlx::query_scalar!(
         "SELECT name FROM customers WHERE id IN (SELECT value FROM json_each(?)) \
          ORDER BY name",
+        ids
     )
-    .bind(ids)
     .fetch_all(store.pool())
     .await?;
-    let extra = sqlx::query("SELECT account_manager, joined_on FROM partners WHERE id = ?")
-        .bind(id.to_string())
-        .fetch_one(store.pool())
-        .await?;
-    let territories = sqlx::query(
+    let id_text = id.to_string();
+    let extra = sqlx::query!(
+        "SELECT account_manager, joined_on FROM partners WHERE id = ?",
+        id_text
+    )
+    .fetch_one(store.pool())
+    .await?;
+    let territories = sqlx::query!(
         "SELECT id, region, country, exclusivity FROM territories WHERE partner_id = ? \
          ORDER BY region, country IS NOT NULL, country, id",
+        id_text
     )
-    .bind(id.to_string())
     .fetch_all(store.pool())
     .await?
-    .iter()
+    .into_iter()
     .map(|r| {
-        let region: String = r.try_get("region")?;
-        let exclusivity: String = r.try_get("exclusivity")?;
         Ok(TerritoryRow {
-            id: r.try_get("id")?,
-            region: Region::parse(&region)
-                .ok_or_else(|| DeskError::Corrupt(format!("region {region:?}")))?,
-            country: r.try_get("country")?,
-            exclusivity: match exclusivity.as_str() {
+            id: r.id,
+            region: Region::parse(&r.region)
+                .ok_or_else(|| DeskError::Corrupt(format!("region {:?}", r.region)))?,
+            country: r.country,
+            exclusivity: match r.exclusivity.as_str() {
                 "none" => Exclusivity::None,
                 "regional" => Exclusivity::Regional,
                 "country_level" => Exclusivity::CountryLevel,
@@ -101,8 +105,8 @@ pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Part
     };
     Ok(PartnerPage {
         band: tier.band(),
-        account_manager: extra.try_get("account_manager")?,
-        joined_on: extra.try_get("joined_on")?,
+        account_manager: extra.account_manager,
+        joined_on: extra.joined_on,
         benefits: to_rows(benefits_of(tier)),
         next_tier: tier.next(),
         next_tier_adds: to_rows(added_by_next_tier(tier)),

@@ -12,8 +12,7 @@ pub const DEFAULT_LOW_RUNWAY_DAYS: u32 = 30;
 pub const MAX_LOW_RUNWAY_DAYS: u32 = 365;
 
 pub async fn get(store: &Store) -> Result<Settings> {
-    let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-        .bind(LOW_RUNWAY_DAYS)
+    let value = sqlx::query_scalar!("SELECT value FROM settings WHERE key = ?", LOW_RUNWAY_DAYS)
         .fetch_optional(store.pool())
         .await?;
     Ok(Settings {
@@ -32,12 +31,13 @@ pub async fn set(store: &Store, settings: Settings) -> Result<Settings> {
             reason: format!("must be between 1 and {MAX_LOW_RUNWAY_DAYS} days"),
         });
     }
-    sqlx::query(
+    let value = settings.low_runway_days.to_string();
+    sqlx::query!(
         "INSERT INTO settings (key, value) VALUES (?, ?) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        LOW_RUNWAY_DAYS,
+        value,
     )
-    .bind(LOW_RUNWAY_DAYS)
-    .bind(settings.low_runway_days.to_string())
     .execute(store.pool())
     .await?;
     Ok(settings)

@@ -10,7 +10,6 @@ use chrono::{NaiveDate, Utc};
 use program::contract::{CatalogItem, ProgramPolicy};
 use program::progression::ProgressionPolicy;
 use program::{Credits, Currency, FxRate};
-use sqlx::Row;
 
 use crate::error::{DeskError, Result};
 use crate::store::Store;
@@ -113,25 +112,26 @@ pub async fn user_name(store: &Store) -> Result<String> {
 
 /// The synced catalog, each item with the brands offering it.
 pub async fn catalog(store: &Store) -> Result<Vec<CatalogItem>> {
-    let rows = sqlx::query(
-        "SELECT c.sku, c.name, c.kind, c.price_minor, c.billing, c.early_access, \
-         coalesce((SELECT json_group_array(b.brand) FROM catalog_item_brands b WHERE b.sku = c.sku), '[]') AS brands \
-         FROM catalog_items c ORDER BY c.name",
+    let rows = sqlx::query!(
+        r#"SELECT c.sku, c.name, c.kind, c.price_minor, c.billing,
+                  c.early_access AS "early_access: bool",
+                  coalesce((SELECT json_group_array(b.brand) FROM catalog_item_brands b
+                            WHERE b.sku = c.sku), '[]') AS "brands!: String"
+           FROM catalog_items c ORDER BY c.name"#
     )
     .fetch_all(store.pool())
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|r| {
-            let brands: String = r.try_get("brands")?;
             let json = serde_json::json!({
-                "sku": r.try_get::<String, _>("sku")?,
-                "name": r.try_get::<String, _>("name")?,
-                "kind": r.try_get::<String, _>("kind")?,
-                "list_price": Credits::from_minor(r.try_get("price_minor")?),
-                "billing": r.try_get::<String, _>("billing")?,
-                "brands": serde_json::from_str::<serde_json::Value>(&brands)
+                "sku": r.sku,
+                "name": r.name,
+                "kind": r.kind,
+                "list_price": Credits::from_minor(r.price_minor),
+                "billing": r.billing,
+                "brands": serde_json::from_str::<serde_json::Value>(&r.brands)
                     .map_err(|e| DeskError::Corrupt(e.to_string()))?,
-                "early_access": r.try_get::<i64, _>("early_access")? != 0,
+                "early_access": r.early_access,
             });
             serde_json::from_value(json).map_err(|e| DeskError::Corrupt(format!("catalog: {e}")))
         })

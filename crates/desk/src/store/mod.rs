@@ -86,10 +86,10 @@ impl Store {
 
     /// Whether the cache holds no workspace yet.
     pub async fn is_empty(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM partners")
+        let any = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM partners) AS "any!: bool""#)
             .fetch_one(&self.pool)
             .await?;
-        Ok(n == 0)
+        Ok(!any)
     }
 
     pub(crate) fn figures_lock(&self) -> &tokio::sync::Mutex<()> {
@@ -98,28 +98,26 @@ impl Store {
 
     pub async fn get_state(&self, key: &str) -> Result<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT value FROM sync_state WHERE key = ?")
-                .bind(key)
+            sqlx::query_scalar!("SELECT value FROM sync_state WHERE key = ?", key)
                 .fetch_optional(&self.pool)
                 .await?,
         )
     }
 
     pub async fn delete_state(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sync_state WHERE key = ?")
-            .bind(key)
+        sqlx::query!("DELETE FROM sync_state WHERE key = ?", key)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
     pub async fn set_state(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO sync_state (key, value) VALUES (?, ?) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            key,
+            value,
         )
-        .bind(key)
-        .bind(value)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -132,11 +130,13 @@ impl Store {
         upsert_rows(&mut tx, &rows).await?;
         mark_figures_dirty(&mut tx, &rows.touched_partners()).await?;
         for (key, value) in state {
-            sqlx::query("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)")
-                .bind(key)
-                .bind(value)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)",
+                key,
+                value,
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

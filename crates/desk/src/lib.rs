@@ -455,9 +455,12 @@ impl Desk {
     /// The partners in the user's scope (every partner the cache holds), by name.
     pub async fn partner_ids(&self) -> Result<Vec<(String, String)>> {
         Ok(
-            sqlx::query_as("SELECT id, name FROM partners ORDER BY name, id")
+            sqlx::query!("SELECT id, name FROM partners ORDER BY name, id")
                 .fetch_all(self.store.pool())
-                .await?,
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.name))
+                .collect(),
         )
     }
 

@@ -7,7 +7,6 @@ use program::deals::{
     Registrant, Registration, TerritoryClaim,
 };
 use program::{Country, Credits};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::model::ENTITY;
@@ -20,20 +19,20 @@ use crate::store::Store;
 use crate::workspace;
 
 async fn claims(store: &Store) -> Result<Vec<TerritoryClaim>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT id, holder, holder_tier, region, country, exclusivity FROM territory_claims",
     )
     .fetch_all(store.pool())
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|r| {
             let json = serde_json::json!({
-                "id": r.try_get::<String, _>("id")?,
-                "holder": r.try_get::<String, _>("holder")?,
-                "holder_tier": r.try_get::<String, _>("holder_tier")?,
-                "region": r.try_get::<String, _>("region")?,
-                "country": r.try_get::<Option<String>, _>("country")?,
-                "exclusivity": r.try_get::<String, _>("exclusivity")?,
+                "id": r.id,
+                "holder": r.holder,
+                "holder_tier": r.holder_tier,
+                "region": r.region,
+                "country": r.country,
+                "exclusivity": r.exclusivity,
             });
             serde_json::from_value(json).map_err(|e| DeskError::Corrupt(format!("claim: {e}")))
         })
@@ -104,21 +103,21 @@ async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
     // manager sees a whole portfolio), this device's pending ones included.
     let claims = claims(store).await?;
     let prospect = program::deals::Prospect::new(&input.company, input.domain.as_deref());
-    let rows = sqlx::query(
+    let domain = prospect.domain.as_deref();
+    let rows = sqlx::query!(
         "SELECT d.data, p.name FROM deals d JOIN partners p ON p.id = d.partner_id \
          WHERE d.company_key = ?1 OR (?2 IS NOT NULL AND d.domain_key = ?2)",
+        prospect.company,
+        domain,
     )
-    .bind(&prospect.company)
-    .bind(prospect.domain.as_deref())
     .fetch_all(store.pool())
     .await?;
     let mut known: Vec<(Deal, String)> = rows
-        .iter()
+        .into_iter()
         .map(|r| {
-            let data: String = r.try_get("data")?;
             Ok((
-                serde_json::from_str(&data).map_err(|e| DeskError::Corrupt(e.to_string()))?,
-                r.try_get("name")?,
+                serde_json::from_str(&r.data).map_err(|e| DeskError::Corrupt(e.to_string()))?,
+                r.name,
             ))
         })
         .collect::<Result<_>>()?;
@@ -176,11 +175,10 @@ pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<
             reason: "nothing to change".into(),
         });
     }
-    let mirrored: Option<String> = sqlx::query_scalar("SELECT partner_id FROM deals WHERE id = ?")
-        .bind(id.to_string())
+    let id_text = id.to_string();
+    let mirrored = sqlx::query_scalar!("SELECT partner_id FROM deals WHERE id = ?", id_text)
         .fetch_optional(store.pool())
         .await?;
-    let id_text = id.to_string();
     let partner = match mirrored {
         Some(p) => crate::partners::parse_id(&p)?,
         None => outbox::partner_of(

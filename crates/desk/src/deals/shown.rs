@@ -6,7 +6,6 @@ use chrono::{Days, NaiveDate, Utc};
 use program::contract::{MutationKind, PartnerId, TerritoryId};
 use program::deals::{merge_edit, Deal, DealId, DealStatus};
 use program::{Brand, Credits, Currency};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::model::ENTITY;
@@ -27,33 +26,34 @@ pub(super) struct PartnerFacts {
 }
 
 pub(super) async fn partner_facts(store: &Store, id: PartnerId) -> Result<PartnerFacts> {
-    let row = sqlx::query("SELECT name, tier, currency FROM partners WHERE id = ?")
-        .bind(id.to_string())
-        .fetch_optional(store.pool())
-        .await?
-        .ok_or_else(|| DeskError::NotFound {
-            what: format!("partner {id}"),
-        })?;
-    let tier: String = row.try_get("tier")?;
-    let currency: String = row.try_get("currency")?;
-    let brands: Vec<String> =
-        sqlx::query_scalar("SELECT brand FROM partner_brands WHERE partner_id = ? ORDER BY brand")
-            .bind(id.to_string())
-            .fetch_all(store.pool())
-            .await?;
-    let territories: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM territories WHERE partner_id = ?")
-            .bind(id.to_string())
+    let id_text = id.to_string();
+    let row = sqlx::query!(
+        "SELECT name, tier, currency FROM partners WHERE id = ?",
+        id_text
+    )
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or_else(|| DeskError::NotFound {
+        what: format!("partner {id}"),
+    })?;
+    let brands = sqlx::query_scalar!(
+        "SELECT brand FROM partner_brands WHERE partner_id = ? ORDER BY brand",
+        id_text
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let territories =
+        sqlx::query_scalar!("SELECT id FROM territories WHERE partner_id = ?", id_text)
             .fetch_all(store.pool())
             .await?;
     Ok(PartnerFacts {
         id,
-        name: row.try_get("name")?,
-        tier: program::Tier::parse(&tier)
-            .ok_or_else(|| DeskError::Corrupt(format!("tier {tier:?}")))?,
+        name: row.name,
+        tier: program::Tier::parse(&row.tier)
+            .ok_or_else(|| DeskError::Corrupt(format!("tier {:?}", row.tier)))?,
         brands: brands.iter().filter_map(|b| Brand::parse(b)).collect(),
-        currency: Currency::parse(&currency)
-            .ok_or_else(|| DeskError::Corrupt(format!("currency {currency:?}")))?,
+        currency: Currency::parse(&row.currency)
+            .ok_or_else(|| DeskError::Corrupt(format!("currency {:?}", row.currency)))?,
         territories: territories
             .iter()
             .filter_map(|t| t.parse().ok().map(TerritoryId))
@@ -110,22 +110,22 @@ pub(super) async fn shown(
     partner: PartnerId,
     only: Option<DealId>,
 ) -> Result<Vec<Shown>> {
-    let rows = sqlx::query(
+    let (partner_text, only_text) = (partner.to_string(), only.map(|d| d.to_string()));
+    let rows = sqlx::query!(
         "SELECT data, version FROM deals WHERE partner_id = ?1 AND (?2 IS NULL OR id = ?2) \
          ORDER BY registered_at DESC, id DESC",
+        partner_text,
+        only_text,
     )
-    .bind(partner.to_string())
-    .bind(only.map(|d| d.to_string()))
     .fetch_all(store.pool())
     .await?;
     let mirror: Vec<Shown> = rows
-        .iter()
+        .into_iter()
         .map(|r| {
-            let data: String = r.try_get("data")?;
             Ok(Shown::mirrored(
-                serde_json::from_str(&data)
+                serde_json::from_str(&r.data)
                     .map_err(|e| DeskError::Corrupt(format!("deal: {e}")))?,
-                r.try_get("version")?,
+                r.version,
             ))
         })
         .collect::<Result<_>>()?;

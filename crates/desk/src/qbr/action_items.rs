@@ -73,10 +73,11 @@ async fn all_action_items(
     partner: PartnerId,
 ) -> Result<Vec<Shown<qbr::ActionItem>>> {
     let mut mirror = Vec::new();
-    for data in sqlx::query_scalar::<_, String>(
+    let partner_text = partner.to_string();
+    for data in sqlx::query_scalar!(
         "SELECT data FROM action_items WHERE partner_id = ? ORDER BY id",
+        partner_text
     )
-    .bind(partner.to_string())
     .fetch_all(store.pool())
     .await?
     {

@@ -141,14 +141,13 @@ pub(super) fn parse_id(id: &str) -> Result<QuoteId> {
 
 /// The partner a quote belongs to, from the mirror or the outbox.
 pub(super) async fn partner_of(store: &Store, id: QuoteId) -> Result<PartnerId> {
-    let mirrored: Option<String> = sqlx::query_scalar("SELECT partner_id FROM quotes WHERE id = ?")
-        .bind(id.to_string())
+    let id_text = id.to_string();
+    let mirrored = sqlx::query_scalar!("SELECT partner_id FROM quotes WHERE id = ?", id_text)
         .fetch_optional(store.pool())
         .await?;
     if let Some(partner) = mirrored {
         return crate::partners::parse_id(&partner);
     }
-    let id_text = id.to_string();
     outbox::partner_of(
         store,
         Select {

@@ -22,8 +22,7 @@ const SEQUENCE: &str = "quote_sequence";
 /// one in practice, and the platform refuses a number already taken if they ever do.
 async fn device_code(w: &mut LocalWrite) -> Result<String> {
     let conn = w.conn();
-    let existing: Option<String> = sqlx::query_scalar("SELECT value FROM sync_state WHERE key = ?")
-        .bind(DEVICE_CODE)
+    let existing = sqlx::query_scalar!("SELECT value FROM sync_state WHERE key = ?", DEVICE_CODE)
         .fetch_optional(&mut *conn)
         .await?;
     if let Some(code) = existing {
@@ -31,23 +30,25 @@ async fn device_code(w: &mut LocalWrite) -> Result<String> {
     }
     let random = u32::from_le_bytes(Uuid::new_v4().as_bytes()[..4].try_into().expect("4 bytes"));
     let code = program::quotes::device_code(random);
-    sqlx::query("INSERT INTO sync_state (key, value) VALUES (?, ?)")
-        .bind(DEVICE_CODE)
-        .bind(&code)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO sync_state (key, value) VALUES (?, ?)",
+        DEVICE_CODE,
+        code
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(code)
 }
 
 /// The next number of this device, in the transaction that saves the quote.
 async fn next_number(w: &mut LocalWrite, year: i32) -> Result<String> {
     let device = device_code(w).await?;
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO sync_state (key, value) VALUES (?1, '1') \
-         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) \
-         RETURNING CAST(value AS INTEGER)",
+    let seq = sqlx::query_scalar!(
+        r#"INSERT INTO sync_state (key, value) VALUES (?1, '1')
+           ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+           RETURNING CAST(value AS INTEGER) AS "seq!: i64""#,
+        SEQUENCE
     )
-    .bind(SEQUENCE)
     .fetch_one(w.conn())
     .await?;
     Ok(quote_number(

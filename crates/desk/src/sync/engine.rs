@@ -237,7 +237,7 @@ impl SyncEngine {
             self.pull(&mut report).await?;
             // Each page took away the applied changes it brought; a whole download has brought
             // them all (a change that touched nothing this user sees included).
-            sqlx::query("DELETE FROM outbox WHERE applied = 1")
+            sqlx::query!("DELETE FROM outbox WHERE applied = 1")
                 .execute(self.store.pool())
                 .await?;
             let policy = self.retrying(|| self.api.program()).await?;

@@ -54,32 +54,32 @@ impl SyncEngine {
                     Outcome::Applied => {
                         // Kept (and shown) until this round's download brings the platform's
                         // copy; never sent again.
-                        sqlx::query("UPDATE outbox SET applied = 1 WHERE id = ?")
-                            .bind(&id)
+                        sqlx::query!("UPDATE outbox SET applied = 1 WHERE id = ?", id)
                             .execute(&mut *tx)
                             .await?;
                         report.pushed += 1;
                         progressed = true;
                     }
                     Outcome::Rejected { reason, .. } => {
-                        sqlx::query(
+                        let rejected = Status::Rejected.as_str();
+                        sqlx::query!(
                             "UPDATE outbox SET status = ?, last_error = ?, \
                              attempts = attempts + 1 WHERE id = ?",
+                            rejected,
+                            reason,
+                            id,
                         )
-                        .bind(Status::Rejected.as_str())
-                        .bind(reason)
-                        .bind(&id)
                         .execute(&mut *tx)
                         .await?;
                         report.rejected += 1;
                         progressed = true;
                     }
                     Outcome::Retry { reason } => {
-                        sqlx::query(
+                        sqlx::query!(
                             "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                            reason,
+                            id,
                         )
-                        .bind(reason)
-                        .bind(&id)
                         .execute(&mut *tx)
                         .await?;
                     }

@@ -7,9 +7,10 @@
 //! - Talking to the central API: `api` (the HTTP client), `sync/` (engine, pull, push, mirror),
 //!   `session` (signing in, resuming, signing out), `signin` (the browser sign-in), `credentials`
 //!   and `secrets` (tokens, kept in the OS keychain).
-//! - What users name: `portfolio`, `partners`, `customers/`, `credits/` (ledger, purchases),
-//!   `deals/`, `quotes/`, `qbr/` (Quarterly Executive Reviews), with `figures` and `metrics`
-//!   (each partner's numbers), `export/` (CSV, XLSX) and `pdf/` (typesetting).
+//! - What users name: `portfolio/` (the list, search, a partner's page), `customers/`, `credits/`
+//!   (ledger, purchases), `deals/`, `quotes/`, `qbr/` (Quarterly Executive Reviews), with `figures`
+//!   and `metrics` (each partner's numbers), `export/` (CSV, XLSX, a screen's table as a file)
+//!   and `pdf/` (typesetting). `input` reads what the UI sends.
 //! - Across IPC: `views` (the types the UI reads) and `error`.
 //!
 //! Dependencies point one way, from the capabilities down to the cache: no module imports one
@@ -27,7 +28,6 @@ pub mod input;
 pub mod logging;
 pub mod metrics;
 pub mod outbox;
-pub mod partners;
 pub mod pdf;
 pub mod portfolio;
 pub mod qbr;
@@ -157,70 +157,7 @@ impl Desk {
         lang: export::Lang,
         dir: &Path,
     ) -> Result<String> {
-        let as_of = self.as_of().await?;
-        let partner = match (kind, partner_id) {
-            (ExportKind::Portfolio, _) => None,
-            (_, Some(id)) => Some(partners::parse_id(id)?),
-            (_, None) => {
-                return Err(DeskError::InvalidInput {
-                    field: "partner_id",
-                    reason: "is required for this table".into(),
-                })
-            }
-        };
-        let (table, subject) = match (kind, partner) {
-            (ExportKind::Portfolio, _) => (
-                export::portfolio(&portfolio::list_all(&self.store, query).await?, lang)?,
-                "portfolio".to_string(),
-            ),
-            (kind, Some(id)) => {
-                let name = portfolio::row(&self.store, id).await?.name;
-                let table = match kind {
-                    ExportKind::Ledger => export::ledger(&self.store, id, lang).await?,
-                    ExportKind::Customers => {
-                        export::customers(&self.store, id, as_of, lang).await?
-                    }
-                    ExportKind::Deals => {
-                        export::deals(&self.store, id, Utc::now().date_naive(), lang).await?
-                    }
-                    ExportKind::Pipeline => {
-                        export::pipeline(&self.store, id, Utc::now().date_naive(), lang).await?
-                    }
-                    _ => export::deployments(&self.store, id, lang).await?,
-                };
-                let what = match kind {
-                    ExportKind::Ledger => "ledger",
-                    ExportKind::Customers => "customers",
-                    ExportKind::Deals => "deals",
-                    ExportKind::Pipeline => "pipeline",
-                    _ => "deployments",
-                };
-                (table, format!("{what}-{name}"))
-            }
-            (_, None) => unreachable!("checked above"),
-        };
-        let slug: String = subject
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect::<String>()
-            .split('-')
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("-");
-        let path = dir.join(format!(
-            "{slug}-{}.{}",
-            as_of.format("%Y-%m-%d"),
-            format.extension()
-        ));
-        export::save(table, format, path.clone()).await?;
-        tracing::info!(kind = ?kind, "exported a table");
-        Ok(path.display().to_string())
+        export::screen(&self.store, kind, partner_id, query, format, lang, dir).await
     }
 
     /// The date the figures are computed for: the data's as-of date, else today (UTC).
@@ -271,7 +208,13 @@ impl Desk {
         after: Option<&str>,
         limit: Option<u32>,
     ) -> Result<LedgerPage> {
-        ledger::page(&self.store, partners::parse_id(partner_id)?, after, limit).await
+        ledger::page(
+            &self.store,
+            portfolio::partner::parse_id(partner_id)?,
+            after,
+            limit,
+        )
+        .await
     }
 
     /// One page of a partner's customers.
@@ -282,7 +225,7 @@ impl Desk {
         offset: u32,
         limit: Option<u32>,
     ) -> Result<CustomerPage> {
-        let id = partners::parse_id(partner_id)?;
+        let id = portfolio::partner::parse_id(partner_id)?;
         customers::page(&self.store, id, self.as_of().await?, filter, offset, limit).await
     }
 
@@ -293,12 +236,12 @@ impl Desk {
 
     /// A partner's customer migrations, in and out.
     pub async fn migrations(&self, partner_id: &str) -> Result<Vec<MigrationRow>> {
-        customers::migrations(&self.store, partners::parse_id(partner_id)?).await
+        customers::migrations(&self.store, portfolio::partner::parse_id(partner_id)?).await
     }
 
     /// A partner's monthly trends over the last 12 months.
     pub async fn trends(&self, partner_id: &str) -> Result<Vec<TrendPoint>> {
-        let id = partners::parse_id(partner_id)?;
+        let id = portfolio::partner::parse_id(partner_id)?;
         customers::trends(&self.store, id, self.as_of().await?).await
     }
 
@@ -312,7 +255,7 @@ impl Desk {
 
     /// A partner's deals, pipeline and the deals expiring soon.
     pub async fn deals(&self, partner_id: &str) -> Result<deals::DealList> {
-        let id = partners::parse_id(partner_id)?;
+        let id = portfolio::partner::parse_id(partner_id)?;
         deals::list(&self.store, id, Utc::now().date_naive()).await
     }
 
@@ -341,7 +284,7 @@ impl Desk {
 
     /// A partner's quotes, and what the quote builder offers (catalog, brands, currencies).
     pub async fn quotes(&self, partner_id: &str) -> Result<quotes::QuoteList> {
-        let id = partners::parse_id(partner_id)?;
+        let id = portfolio::partner::parse_id(partner_id)?;
         quotes::list(&self.store, id, Utc::now().date_naive()).await
     }
 
@@ -418,7 +361,7 @@ impl Desk {
 
     /// A partner's Quarterly Executive Review of `quarter` ("2026-Q3"), from the cache.
     pub async fn review(&self, partner_id: &str, quarter: &str) -> Result<qbr::Review> {
-        let id = partners::parse_id(partner_id)?;
+        let id = portfolio::partner::parse_id(partner_id)?;
         let quarter = qbr::parse_quarter(quarter)?;
         qbr::review(&self.store, id, quarter, self.as_of().await?).await
     }
@@ -473,8 +416,8 @@ impl Desk {
     }
 
     pub async fn partner_page(&self, id: &str) -> Result<PartnerPage> {
-        let id = partners::parse_id(id)?;
-        partners::page(&self.store, id, self.as_of().await?).await
+        let id = portfolio::partner::parse_id(id)?;
+        portfolio::partner::page(&self.store, id, self.as_of().await?).await
     }
 }
 

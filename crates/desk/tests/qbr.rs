@@ -249,7 +249,7 @@ async fn every_figure_of_the_quarter_the_one_before_and_a_year_before_equals_an_
 
     // Tier progression from the review's facts equals the partner page's, computed by SQL over
     // the whole cache, on the quarter's last day.
-    let page = desk::partners::page(&store, p.id, q.last_day())
+    let page = desk::portfolio::partner::page(&store, p.id, q.last_day())
         .await
         .unwrap();
     assert_eq!(review.progression, page.progression);

@@ -8,7 +8,6 @@
 
 use program::contract::{MutationKind, PartnerId};
 use program::Credits;
-use sqlx::Row;
 
 use crate::error::{DeskError, Result};
 use crate::outbox::{self, Kind, Select, Status};
@@ -53,54 +52,54 @@ pub async fn page(
     }
     let after = after.map(parse_cursor).transpose()?;
     let id = partner.to_string();
-    crate::partners::ensure_exists(store, partner).await?;
-    let (entries, balance): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), coalesce(sum(credits_minor), 0) FROM ledger_entries \
-         WHERE partner_id = ?",
+    crate::portfolio::partner::ensure_exists(store, partner).await?;
+    let totals = sqlx::query!(
+        r#"SELECT count(*) AS "entries!: i64", coalesce(sum(credits_minor), 0) AS "balance!: i64"
+           FROM ledger_entries WHERE partner_id = ?"#,
+        id
     )
-    .bind(&id)
     .fetch_one(store.pool())
     .await?;
+    let (entries, balance) = (totals.entries, totals.balance);
     // The balance after the page's first line: everything up to it.
     let (upper_at, upper_id) = after
         .clone()
         .unwrap_or_else(|| ("\u{10FFFF}".into(), String::new()));
     let mut running: i64 = if after.is_some() {
-        sqlx::query_scalar(
-            "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries \
-             WHERE partner_id = ? AND (at, id) < (?, ?)",
+        sqlx::query_scalar!(
+            r#"SELECT coalesce(sum(credits_minor), 0) AS "minor!: i64" FROM ledger_entries
+               WHERE partner_id = ? AND (at, id) < (?, ?)"#,
+            id,
+            upper_at,
+            upper_id,
         )
-        .bind(&id)
-        .bind(&upper_at)
-        .bind(&upper_id)
         .fetch_one(store.pool())
         .await?
     } else {
         balance
     };
-    let rows = sqlx::query(
-        "SELECT l.id, l.at, l.kind, l.credits_minor, l.fiat_minor, l.fiat_currency, l.rate, \
-                l.deployment_id, d.sku, l.customer_id, c.name AS customer \
-         FROM ledger_entries l \
-         LEFT JOIN deployments d ON d.id = l.deployment_id \
-         LEFT JOIN customers c ON c.id = l.customer_id \
-         WHERE l.partner_id = ? AND (l.at, l.id) < (?, ?) \
-         ORDER BY l.at DESC, l.id DESC LIMIT ?",
+    let fetch = i64::from(limit) + 1;
+    let rows = sqlx::query!(
+        r#"SELECT l.id, l.at, l.kind, l.credits_minor, l.fiat_minor, l.fiat_currency, l.rate,
+                  l.deployment_id, d.sku AS "sku?", l.customer_id, c.name AS "customer?"
+           FROM ledger_entries l
+           LEFT JOIN deployments d ON d.id = l.deployment_id
+           LEFT JOIN customers c ON c.id = l.customer_id
+           WHERE l.partner_id = ? AND (l.at, l.id) < (?, ?)
+           ORDER BY l.at DESC, l.id DESC LIMIT ?"#,
+        id,
+        upper_at,
+        upper_id,
+        fetch,
     )
-    .bind(&id)
-    .bind(&upper_at)
-    .bind(&upper_id)
-    .bind(i64::from(limit) + 1)
     .fetch_all(store.pool())
     .await?;
     let more = rows.len() > limit as usize;
     let mut lines = Vec::with_capacity(rows.len().min(limit as usize));
-    for r in rows.iter().take(limit as usize) {
-        let kind: String = r.try_get("kind")?;
-        let credits: i64 = r.try_get("credits_minor")?;
-        let fiat_minor: Option<i64> = r.try_get("fiat_minor")?;
-        let currency: Option<String> = r.try_get("fiat_currency")?;
-        let fiat = match (fiat_minor, currency.as_deref()) {
+    for r in rows.into_iter().take(limit as usize) {
+        let credits = r.credits_minor;
+        let currency = r.fiat_currency;
+        let fiat = match (r.fiat_minor, currency.as_deref()) {
             (Some(minor), Some(code)) => {
                 let currency = program::Currency::parse(code)
                     .ok_or_else(|| DeskError::Corrupt(format!("currency {code:?}")))?;
@@ -113,19 +112,19 @@ pub async fn page(
             _ => None,
         };
         lines.push(LedgerLine {
-            id: r.try_get("id")?,
-            at: r.try_get("at")?,
-            kind: LedgerKind::parse(&kind)
-                .ok_or_else(|| DeskError::Corrupt(format!("ledger kind {kind:?}")))?,
+            id: r.id,
+            at: r.at,
+            kind: LedgerKind::parse(&r.kind)
+                .ok_or_else(|| DeskError::Corrupt(format!("ledger kind {:?}", r.kind)))?,
             credits: Credits::from_minor(credits).amount().to_string(),
             balance_after: Credits::from_minor(running).amount().to_string(),
             fiat,
             currency,
-            rate: r.try_get("rate")?,
-            deployment_id: r.try_get("deployment_id")?,
-            sku: r.try_get("sku")?,
-            customer_id: r.try_get("customer_id")?,
-            customer: r.try_get("customer")?,
+            rate: r.rate,
+            deployment_id: r.deployment_id,
+            sku: r.sku,
+            customer_id: r.customer_id,
+            customer: r.customer,
         });
         running -= credits;
     }
@@ -153,10 +152,12 @@ pub async fn page(
 /// The balance as of the last sync plus the purchases not in it yet ([`pending_purchases`]): what
 /// the partner can count on (`program::credits::provisional_balance`).
 pub async fn provisional_balance(store: &Store, partner: PartnerId) -> Result<Credits> {
-    let synced: i64 = sqlx::query_scalar(
-        "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ?",
+    let partner_text = partner.to_string();
+    let synced = sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(credits_minor), 0) AS "minor!: i64" FROM ledger_entries
+           WHERE partner_id = ?"#,
+        partner_text
     )
-    .bind(partner.to_string())
     .fetch_one(store.pool())
     .await?;
     let queued = queued_purchases(store, partner).await?;

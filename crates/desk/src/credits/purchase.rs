@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use crate::error::{DeskError, Result};
 use crate::store::Store;
 use crate::views::PurchaseQuote;
-use crate::{input, outbox, partners, portfolio, workspace};
+use crate::{input, outbox, portfolio, workspace};
 
 /// Largest purchase a single request may make; more is a typo, not an order.
 pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
@@ -16,7 +16,7 @@ pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
 /// Queues a purchase of `credits` (a decimal string) for `partner_id`; the central API
 /// prices and records it when the outbox is pushed.
 pub async fn purchase(store: &Store, partner_id: &str, credits: &str) -> Result<String> {
-    let id = partners::parse_id(partner_id)?;
+    let id = portfolio::partner::parse_id(partner_id)?;
     let credits = input::credits("credits", credits)?;
     if credits <= Credits::ZERO || credits > Credits::whole(MAX_PURCHASE_CREDITS) {
         return Err(DeskError::InvalidInput {
@@ -42,7 +42,7 @@ pub async fn price(
     credits: Option<&str>,
     fiat: Option<&str>,
 ) -> Result<PurchaseQuote> {
-    let id = partners::parse_id(partner_id)?;
+    let id = portfolio::partner::parse_id(partner_id)?;
     let row = portfolio::row(store, id).await?;
     let rate_value: Decimal = row
         .discount_rate

@@ -17,11 +17,9 @@ use crate::input::iso;
 pub async fn detail(store: &Store, customer: &str, as_of: NaiveDate) -> Result<CustomerDetail> {
     let customer = customer.trim();
     crate::input::id::<program::contract::CustomerId>("customer_id", "a customer", customer)?;
-    let partner: Option<String> =
-        sqlx::query_scalar("SELECT partner_id FROM customers WHERE id = ?")
-            .bind(customer)
-            .fetch_optional(store.pool())
-            .await?;
+    let partner = sqlx::query_scalar!("SELECT partner_id FROM customers WHERE id = ?", customer)
+        .fetch_optional(store.pool())
+        .await?;
     let Some(partner) = partner else {
         return Err(DeskError::NotFound {
             what: format!("customer {customer}"),
@@ -86,7 +84,7 @@ pub async fn detail(store: &Store, customer: &str, as_of: NaiveDate) -> Result<C
 
 /// `partner`'s customer migrations, in and out, newest first.
 pub async fn migrations(store: &Store, partner: PartnerId) -> Result<Vec<MigrationRow>> {
-    crate::partners::ensure_exists(store, partner).await?;
+    crate::portfolio::partner::ensure_exists(store, partner).await?;
     migration_rows(
         store,
         "WHERE m.from_partner_id = ?1 OR m.to_partner_id = ?1",

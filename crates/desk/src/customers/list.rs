@@ -53,7 +53,7 @@ pub async fn page(
             reason: format!("must be between 1 and {MAX_PAGE}"),
         });
     }
-    crate::partners::ensure_exists(store, partner).await?;
+    crate::portfolio::partner::ensure_exists(store, partner).await?;
     let (id, day) = (partner.to_string(), iso(as_of));
     let counts = sqlx::query(&format!(
         "{MINE} SELECT count(*) AS all_, \

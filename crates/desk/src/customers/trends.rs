@@ -39,7 +39,7 @@ pub async fn trends(
     partner: PartnerId,
     as_of: NaiveDate,
 ) -> Result<Vec<TrendPoint>> {
-    crate::partners::ensure_exists(store, partner).await?;
+    crate::portfolio::partner::ensure_exists(store, partner).await?;
     let id = partner.to_string();
     let ends = month_ends(as_of);
     let first = ends.first().copied().unwrap_or(as_of);

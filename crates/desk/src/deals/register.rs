@@ -45,7 +45,7 @@ fn input_of(form: &DealForm, id: DealId) -> Result<DealInput> {
         field,
         reason: reason.into(),
     };
-    let partner_id = crate::partners::parse_id(&form.partner_id)?;
+    let partner_id = crate::portfolio::partner::parse_id(&form.partner_id)?;
     let country =
         Country::parse(form.country.trim()).map_err(|e| invalid("country", &e.to_string()))?;
     let brand = form
@@ -180,7 +180,7 @@ pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<
         .fetch_optional(store.pool())
         .await?;
     let partner = match mirrored {
-        Some(p) => crate::partners::parse_id(&p)?,
+        Some(p) => crate::portfolio::partner::parse_id(&p)?,
         None => outbox::partner_of(
             store,
             Select {

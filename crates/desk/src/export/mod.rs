@@ -11,6 +11,7 @@
 
 mod csv;
 mod headers;
+mod screens;
 mod tables;
 mod xlsx;
 
@@ -26,6 +27,7 @@ use ts_rs::TS;
 use crate::error::{DeskError, Result};
 
 pub use headers::Lang;
+pub use screens::screen;
 pub use tables::{customers, deals, deployments, ledger, pipeline, portfolio, quote_lines};
 
 /// What a column holds, and so how each format writes it.

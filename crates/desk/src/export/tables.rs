@@ -83,7 +83,7 @@ struct LedgerLine {
 /// Every line of the partner's credit ledger, oldest first (by time, then id). Its credits add
 /// up to the partner's balance.
 pub async fn ledger(store: &Store, partner: PartnerId, lang: Lang) -> Result<Table> {
-    crate::partners::ensure_exists(store, partner).await?;
+    crate::portfolio::partner::ensure_exists(store, partner).await?;
     let lines: Vec<LedgerLine> = sqlx::query_as(
         "SELECT l.at, l.kind, l.credits_minor, l.fiat_minor, l.fiat_currency, l.rate, \
                 l.deployment_id, l.customer_id, c.name AS customer \
@@ -153,7 +153,7 @@ pub async fn customers(
     as_of: NaiveDate,
     lang: Lang,
 ) -> Result<Table> {
-    crate::partners::ensure_exists(store, partner).await?;
+    crate::portfolio::partner::ensure_exists(store, partner).await?;
     let lines: Vec<CustomerLine> = sqlx::query_as(
         "SELECT c.name, c.country, c.brand, c.founder, c.created_on, p.name AS partner_of_record, \
                 (SELECT count(*) FROM deployments d \
@@ -214,7 +214,7 @@ struct DeploymentLine {
 /// The deployments made through the partner, by start date (then id). The id ties each to its
 /// ledger lines.
 pub async fn deployments(store: &Store, partner: PartnerId, lang: Lang) -> Result<Table> {
-    crate::partners::ensure_exists(store, partner).await?;
+    crate::portfolio::partner::ensure_exists(store, partner).await?;
     let lines: Vec<DeploymentLine> = sqlx::query_as(
         "SELECT d.id, d.customer_id, c.name AS customer, d.sku, d.billing, d.credits_minor, \
                 d.started_on, d.ended_on \

@@ -118,8 +118,8 @@ pub async fn save_action_item(
     form: &ActionItemForm,
     today: NaiveDate,
 ) -> Result<ActionItemView> {
-    let partner = crate::partners::parse_id(&form.partner_id)?;
-    crate::partners::ensure_exists(store, partner).await?;
+    let partner = crate::portfolio::partner::parse_id(&form.partner_id)?;
+    crate::portfolio::partner::ensure_exists(store, partner).await?;
     let review = parse_quarter(&form.quarter)?;
     let existing = match &form.id {
         Some(id) => {

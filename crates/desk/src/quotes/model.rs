@@ -146,7 +146,7 @@ pub(super) async fn partner_of(store: &Store, id: QuoteId) -> Result<PartnerId> 
         .fetch_optional(store.pool())
         .await?;
     if let Some(partner) = mirrored {
-        return crate::partners::parse_id(&partner);
+        return crate::portfolio::partner::parse_id(&partner);
     }
     outbox::partner_of(
         store,

@@ -125,7 +125,11 @@ pub async fn export_pdf(
         field: "quote",
         reason: serde_json::to_string(&view.rule).unwrap_or_default(),
     })?;
-    let p = partner(store, crate::partners::parse_id(&view.partner_id)?).await?;
+    let p = partner(
+        store,
+        crate::portfolio::partner::parse_id(&view.partner_id)?,
+    )
+    .await?;
     let data = pdf_data(
         &view,
         &priced,

@@ -109,7 +109,11 @@ pub(super) async fn fx_rule(store: &Store, fx: &FxRate) -> Result<Option<QuoteRu
 
 /// Prices a form as the seller builds it.
 pub async fn check(store: &Store, form: &QuoteForm) -> Result<QuoteCheck> {
-    let p = partner(store, crate::partners::parse_id(&form.partner_id)?).await?;
+    let p = partner(
+        store,
+        crate::portfolio::partner::parse_id(&form.partner_id)?,
+    )
+    .await?;
     let (country, brand, fx) = customer_side(store, form).await?;
     if let Some(rule) = fx_rule(store, &fx).await? {
         return Ok(QuoteCheck {

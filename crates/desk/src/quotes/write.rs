@@ -61,7 +61,7 @@ async fn next_number(w: &mut LocalWrite, year: i32) -> Result<String> {
 /// Saves a draft: a new quote (numbered on this device) or changes to a draft of this device.
 /// Refuses a quote that breaks a rule; the balance check only informs.
 pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteView> {
-    let partner_id = crate::partners::parse_id(&form.partner_id)?;
+    let partner_id = crate::portfolio::partner::parse_id(&form.partner_id)?;
     let p = partner(store, partner_id).await?;
     let (country, brand, fx) = customer_side(store, form).await?;
     if form.customer.trim().is_empty() {

@@ -2,6 +2,8 @@
 //! sorted and paged in SQL over `partner_figures` (see `crate::figures`), and the search box over
 //! partners and customers (SQLite FTS5).
 //!
+//! `partner` is one partner's page: its figures, territories, benefits and progression.
+//!
 //! Answers from the local cache only. Balances are summed in integer hundredths of a credit, so
 //! they are exact; active customers count customers of record with a deployment active on the
 //! workspace's as-of date.
@@ -12,6 +14,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use program::progression::{outlook, Outlook, ProgressionPolicy};
+
+pub mod partner;
 
 use crate::error::{DeskError, Result};
 use crate::figures;

@@ -202,6 +202,27 @@ pub async fn partner_of(store: &Store, select: Select<'_>) -> Result<Option<Part
     Ok(first.first().map(|q| q.partner_id))
 }
 
+/// What a pending change is about, without the change itself: for the sync, which asks on every
+/// page which rows have a local change and which applied changes wait for their copy.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub id: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub applied: bool,
+}
+
+/// The pending changes' [`Target`]s, oldest first: [`read`] without parsing any payload.
+pub async fn targets<'e>(db: impl sqlx::SqliteExecutor<'e>) -> Result<Vec<Target>> {
+    Ok(sqlx::query_as!(
+        Target,
+        r#"SELECT id, entity, entity_id, applied AS "applied: bool"
+           FROM outbox WHERE status = 'pending' ORDER BY seq"#
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 /// How many changes wait to be sent, and how many the platform refused.
 pub async fn counts(store: &Store) -> Result<(u32, u32)> {
     let row = sqlx::query!(
@@ -442,13 +463,16 @@ pub async fn rejected(store: &Store) -> Result<Vec<RejectedChange>> {
     )
     .await?;
     refused.reverse();
-    let names: std::collections::HashMap<String, String> =
-        sqlx::query!("SELECT id, name FROM partners")
-            .fetch_all(store.pool())
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.name))
-            .collect();
+    // The names of the partners these changes are for, not the whole workspace's.
+    let names: std::collections::HashMap<String, String> = sqlx::query!(
+        "SELECT id, name FROM partners \
+         WHERE id IN (SELECT partner_id FROM outbox WHERE status = 'rejected')"
+    )
+    .fetch_all(store.pool())
+    .await?
+    .into_iter()
+    .map(|p| (p.id, p.name))
+    .collect();
     Ok(refused
         .into_iter()
         .map(|q| {

@@ -9,7 +9,7 @@ use sqlx::{Sqlite, SqliteConnection};
 
 use crate::api::{ApiError, Page, Row};
 use crate::error::Result;
-use crate::outbox::{self, Select, Status};
+use crate::outbox;
 use crate::store::{self, Rows, Store};
 
 use super::engine::SyncError;
@@ -158,15 +158,7 @@ pub(super) async fn apply_page(
     // mutation's own).
     let mut pending: HashMap<String, HashSet<String>> = HashMap::new();
     let mut waiting: HashMap<(String, String), Vec<String>> = HashMap::new();
-    for q in outbox::read(
-        &mut *tx,
-        Select {
-            status: Some(Status::Pending),
-            ..Select::default()
-        },
-    )
-    .await?
-    {
+    for q in outbox::targets(&mut *tx).await? {
         if !q.applied {
             pending.entry(q.entity).or_default().insert(q.entity_id);
         } else if q.entity == "credit_purchase" {

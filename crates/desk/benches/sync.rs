@@ -32,15 +32,19 @@
 //! the server's database from an earlier run is reused, and `BENCH_SKIP_SQLITE3=1` skips the
 //! baseline (both handy when tuning the client; the report then has no ratio).
 
+#[path = "sync/baseline.rs"]
+mod baseline;
+#[path = "sync/client.rs"]
+mod client;
+#[path = "sync/proxy.rs"]
+mod proxy;
+#[path = "sync/report.rs"]
+mod report;
+#[path = "sync/system.rs"]
+mod system;
+
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::process::Stdio;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use central_api::server::{self, RunningServer, ServerConfig};
@@ -49,9 +53,12 @@ use desk::api::{ApiClient, Token};
 use desk::store::{Store, CACHE_FILE};
 use desk::sync::{SyncEngine, SyncOptions};
 use program::contract::{Customer, Entity, Role};
-use sqlx::Row;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+
+use baseline::{export_sql, sqlite3_import};
+use client::run_client;
+use proxy::Proxy;
+use report::{median, print_report, Phase};
+use system::{command_output, cpu_secs, cpus, remove_db, which};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -59,8 +66,6 @@ const DEFAULT_DEPLOYMENTS: usize = 1_000_000;
 const TARGET_ROWS_PER_SEC: f64 = 50_000.0;
 const TARGET_INCREMENTAL: Duration = Duration::from_millis(300);
 const INCREMENTAL_CHANGES: usize = 1_000;
-/// Rows per INSERT statement in the sqlite3 import script.
-const SQL_ROWS_PER_INSERT: usize = 500;
 /// Rounds of the initial sync and the sqlite3 import when `BENCH_ROUNDS` is not set.
 const DEFAULT_ROUNDS: usize = 3;
 
@@ -97,24 +102,6 @@ fn env_number(name: &str) -> Result<Option<usize>, BoxError> {
                 .map_err(|_| format!("{name}={v}: not a number"))?,
         )),
         Err(_) => Ok(None),
-    }
-}
-
-/// One line of the report.
-struct Phase {
-    name: &'static str,
-    rows: u64,
-    secs: f64,
-    bytes: Option<u64>,
-    peak_rss_kb: Option<u64>,
-    ratio: Option<f64>,
-    target: &'static str,
-    met: Option<bool>,
-}
-
-impl Phase {
-    fn rate(&self) -> f64 {
-        self.rows as f64 / self.secs.max(1e-9)
     }
 }
 
@@ -382,116 +369,8 @@ async fn run(deployments: usize, page_size: Option<usize>, rounds: usize) -> Res
     Ok(())
 }
 
-/// The middle value (the mean of the two middle ones for an even count).
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    match n {
-        0 => f64::NAN,
-        _ if n % 2 == 1 => sorted[n / 2],
-        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
-}
-
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date")
-}
-
-fn print_report(deployments: usize, phases: &[Phase]) {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\nSync benchmark report ({deployments} deployments, {} CPUs)",
-        cpus()
-    );
-    let _ = writeln!(
-        out,
-        "{:<46} {:>10} {:>9} {:>10} {:>14} {:>9} {:>6}  {:<31} met",
-        "phase", "rows", "seconds", "rows/s", "bytes (wire)", "peak MB", "ratio", "target"
-    );
-    let _ = writeln!(out, "{}", "-".repeat(152));
-    for p in phases {
-        let _ = writeln!(
-            out,
-            "{:<46} {:>10} {:>9.3} {:>10.0} {:>14} {:>9} {:>6}  {:<31} {}",
-            p.name,
-            p.rows,
-            p.secs,
-            p.rate(),
-            p.bytes.map_or("-".into(), |b| b.to_string()),
-            p.peak_rss_kb
-                .map_or("-".into(), |kb| format!("{:.1}", kb as f64 / 1024.0)),
-            p.ratio.map_or("-".into(), |r| format!("{r:.2}")),
-            p.target,
-            match p.met {
-                Some(true) => "yes",
-                Some(false) => "NO",
-                None => "-",
-            }
-        );
-    }
-    print!("{out}");
-    let _ = std::io::stdout().flush();
-}
-
-/// What a run of the headless client reported.
-struct ClientRun {
-    secs: f64,
-    summary: String,
-    peak_rss_kb: Option<u64>,
-    /// User and system CPU seconds.
-    cpu: Option<(f64, f64)>,
-}
-
-async fn run_client(
-    bin: &Path,
-    data_dir: &Path,
-    url: &str,
-    token: &str,
-    page_size: Option<usize>,
-) -> Result<ClientRun, BoxError> {
-    let mut cmd = tokio::process::Command::new(bin);
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .args(["--url", url])
-        .env("PARTNER_DESK_TOKEN", token)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(n) = page_size {
-        cmd.args(["--page-size", &n.to_string()]);
-    }
-    let started = Instant::now();
-    let output = cmd.output().await?;
-    let secs = started.elapsed().as_secs_f64();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    for line in String::from_utf8_lossy(&output.stderr).lines() {
-        println!("  client (stderr): {line}");
-    }
-    if !output.status.success() {
-        return Err(format!("partner-desk-sync failed ({}): {stdout}", output.status).into());
-    }
-    let peak_rss_kb = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("peak memory (VmHWM): "))
-        .and_then(|rest| rest.trim_end_matches(" kB").trim().parse().ok());
-    let cpu = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("cpu time: user "))
-        .and_then(|rest| {
-            let (user, system) = rest.split_once(" s, system ")?;
-            Some((
-                user.parse().ok()?,
-                system.trim_end_matches(" s").parse().ok()?,
-            ))
-        });
-    let summary = stdout.lines().collect::<Vec<_>>().join("\n  client said: ");
-    Ok(ClientRun {
-        secs,
-        summary,
-        peak_rss_kb,
-        cpu,
-    })
 }
 
 async fn count(store: &Store, table: &str) -> Result<u64, BoxError> {
@@ -518,256 +397,4 @@ async fn rename_customers(
         server.store().upsert_customer(&customer).await?;
     }
     Ok(())
-}
-
-/// Applies the cache's migrations to a fresh database with the sqlite3 tool and times the tool
-/// importing `script` (from [`export_sql`]) in one transaction. Returns the seconds.
-fn sqlite3_import(sqlite3: &Path, script: &Path, dir: &Path, rows: u64) -> Result<f64, BoxError> {
-    let baseline_db = dir.join("sqlite3-baseline.sqlite3");
-    remove_db(&baseline_db)?;
-    create_schema(sqlite3, &baseline_db)?;
-    println!("sqlite3 baseline: importing {rows} rows ...");
-    let started = Instant::now();
-    let status = std::process::Command::new(sqlite3)
-        .arg("-bail")
-        .arg(&baseline_db)
-        .stdin(std::fs::File::open(script)?)
-        .status()?;
-    let secs = started.elapsed().as_secs_f64();
-    if !status.success() {
-        return Err(format!("sqlite3 failed importing {}: {status}", script.display()).into());
-    }
-    let mut imported = 0;
-    for table in MIRROR_TABLES {
-        let db = baseline_db.to_str().ok_or("a non-UTF-8 path")?;
-        let n = command_output(sqlite3, &[db, &format!("SELECT count(*) FROM {table}")])?;
-        imported += n.trim().parse::<u64>()?;
-    }
-    assert_eq!(imported, rows, "sqlite3 imported every row");
-    remove_db(&baseline_db)?;
-    Ok(secs)
-}
-
-/// Writes every mirrored row as SQL for the sqlite3 tool into `dir`: one transaction of
-/// multi-row INSERTs, values written by SQLite's own `quote()` so they read back exactly (NULLs
-/// too). Checks it wrote `expected` rows; returns the script's path.
-async fn export_sql(store: &Store, dir: &Path, expected: u64) -> Result<PathBuf, BoxError> {
-    use futures_util::TryStreamExt;
-    println!("sqlite3 baseline: exporting the mirror as SQL ...");
-    let path = dir.join("import.sql");
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
-    writeln!(out, "BEGIN;")?;
-    let mut total = 0u64;
-    for table in MIRROR_TABLES {
-        let columns: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
-        ))
-        .fetch_all(store.pool())
-        .await?;
-        let values = columns
-            .iter()
-            .map(|c| format!("quote({c})"))
-            .collect::<Vec<_>>()
-            .join(" || ',' || ");
-        let without_rowid: bool = sqlx::query_scalar(
-            "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE type = 'table' AND name = ?",
-        )
-        .bind(table)
-        .fetch_one(store.pool())
-        .await?;
-        // Rows in the order they were written (rowid), so the import sees the feed's order.
-        let order = if without_rowid { "" } else { " ORDER BY rowid" };
-        let head = format!("INSERT INTO {table} ({}) VALUES\n", columns.join(", "));
-        let sql = format!("SELECT '(' || {values} || ')' FROM {table}{order}");
-        let mut rows = sqlx::query(&sql).fetch(store.pool());
-        let mut in_statement = 0usize;
-        while let Some(row) = rows.try_next().await? {
-            let tuple: String = row.try_get(0)?;
-            if in_statement == 0 {
-                out.write_all(head.as_bytes())?;
-            } else {
-                out.write_all(b",\n")?;
-            }
-            out.write_all(tuple.as_bytes())?;
-            in_statement += 1;
-            total += 1;
-            if in_statement == SQL_ROWS_PER_INSERT {
-                out.write_all(b";\n")?;
-                in_statement = 0;
-            }
-        }
-        if in_statement > 0 {
-            out.write_all(b";\n")?;
-        }
-    }
-    writeln!(out, "COMMIT;")?;
-    out.flush()?;
-    assert_eq!(total, expected, "exported every mirrored row");
-    Ok(path)
-}
-
-/// Applies the cache's migrations, in order, to a fresh database with the sqlite3 tool.
-fn create_schema(sqlite3: &Path, db: &Path) -> Result<(), BoxError> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    files.retain(|p| p.extension().is_some_and(|e| e == "sql"));
-    files.sort();
-    for file in files {
-        let status = std::process::Command::new(sqlite3)
-            .arg("-bail")
-            .arg(db)
-            .stdin(std::fs::File::open(&file)?)
-            .status()?;
-        if !status.success() {
-            return Err(format!("sqlite3 could not apply {}", file.display()).into());
-        }
-    }
-    Ok(())
-}
-
-fn remove_db(path: &Path) -> std::io::Result<()> {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        match std::fs::remove_file(&p) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-fn command_output(program: &Path, args: &[&str]) -> Result<String, BoxError> {
-    let out = std::process::Command::new(program).args(args).output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} {args:?} failed: {}",
-            program.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-/// This process's CPU time so far (user + system), in seconds (Linux only).
-fn cpu_secs() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
-    Some((ticks(11)? + ticks(12)?) / 100.0)
-}
-
-fn cpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// A TCP proxy on loopback that counts the bytes it carries each way.
-struct Proxy {
-    addr: SocketAddr,
-    up: Arc<AtomicU64>,
-    down: Arc<AtomicU64>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Proxy {
-    async fn start(target: SocketAddr) -> std::io::Result<Proxy> {
-        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let addr = listener.local_addr()?;
-        let up = Arc::new(AtomicU64::new(0));
-        let down = Arc::new(AtomicU64::new(0));
-        let (u, d) = (Arc::clone(&up), Arc::clone(&down));
-        let task = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let (u, d) = (Arc::clone(&u), Arc::clone(&d));
-                tokio::spawn(async move {
-                    let Ok(server) = TcpStream::connect(target).await else {
-                        return;
-                    };
-                    let _ = client.set_nodelay(true);
-                    let _ = server.set_nodelay(true);
-                    let mut client = Counting {
-                        inner: client,
-                        read: u,
-                    };
-                    let mut server = Counting {
-                        inner: server,
-                        read: d,
-                    };
-                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                });
-            }
-        });
-        Ok(Proxy {
-            addr,
-            up,
-            down,
-            task,
-        })
-    }
-
-    fn reset(&self) {
-        self.up.store(0, Ordering::SeqCst);
-        self.down.store(0, Ordering::SeqCst);
-    }
-
-    /// Bytes carried both ways since the last reset.
-    fn total(&self) -> u64 {
-        self.up.load(Ordering::SeqCst) + self.down.load(Ordering::SeqCst)
-    }
-
-    fn stop(self) {
-        self.task.abort();
-    }
-}
-
-/// A stream that counts the bytes read from it as they arrive.
-struct Counting {
-    inner: TcpStream,
-    read: Arc<AtomicU64>,
-}
-
-impl AsyncRead for Counting {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let this = &mut *self;
-        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = poll {
-            let n = (buf.filled().len() - before) as u64;
-            this.read.fetch_add(n, Ordering::Relaxed);
-        }
-        poll
-    }
-}
-
-impl AsyncWrite for Counting {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
 }

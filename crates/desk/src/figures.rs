@@ -31,26 +31,23 @@ pub async fn refresh(store: &Store) -> Result<usize> {
     let as_of = crate::workspace::as_of(store).await?;
     let day = as_of.format("%Y-%m-%d").to_string();
     let whole = store.get_state(FIGURES_AS_OF).await?.as_deref() != Some(day.as_str());
-    let dirty: Vec<String> = sqlx::query_scalar("SELECT partner_id FROM figures_dirty")
+    let dirty = sqlx::query_scalar!(r#"SELECT partner_id AS "partner_id!" FROM figures_dirty"#)
         .fetch_all(store.pool())
         .await?;
     if !whole && dirty.is_empty() {
         return Ok(0);
     }
-    let partners: Vec<(String, String)> = if whole {
-        sqlx::query_as("SELECT id, tier FROM partners")
-            .fetch_all(store.pool())
-            .await?
-    } else {
-        sqlx::query_as(
-            "SELECT id, tier FROM partners WHERE id IN (SELECT partner_id FROM figures_dirty)",
-        )
-        .fetch_all(store.pool())
-        .await?
-    };
+    let partners = sqlx::query!(
+        r#"SELECT id AS "id!", tier FROM partners
+           WHERE ?1 OR id IN (SELECT partner_id FROM figures_dirty)"#,
+        whole
+    )
+    .fetch_all(store.pool())
+    .await?;
     let partners = partners
         .into_iter()
-        .map(|(id, tier)| {
+        .map(|r| {
+            let (id, tier) = (r.id, r.tier);
             let id = id
                 .parse()
                 .map(PartnerId)
@@ -67,7 +64,7 @@ pub async fn refresh(store: &Store) -> Result<usize> {
 
     let mut tx = store.pool().begin().await?;
     if whole {
-        sqlx::query("DELETE FROM partner_figures")
+        sqlx::query!("DELETE FROM partner_figures")
             .execute(&mut *tx)
             .await?;
     } else {
@@ -131,7 +128,7 @@ pub async fn refresh(store: &Store) -> Result<usize> {
     .await?;
     // The portfolio search's document of each partner.
     if whole {
-        sqlx::query("DELETE FROM partner_search")
+        sqlx::query!("DELETE FROM partner_search")
             .execute(&mut *tx)
             .await?;
     } else {
@@ -159,14 +156,7 @@ pub async fn refresh(store: &Store) -> Result<usize> {
         &dirty,
     )
     .await?;
-    sqlx::query(
-        "INSERT INTO sync_state (key, value) VALUES (?, ?) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(FIGURES_AS_OF)
-    .bind(&day)
-    .execute(&mut *tx)
-    .await?;
+    crate::store::set_state_on(&mut tx, FIGURES_AS_OF, &day).await?;
     tx.commit().await?;
     tracing::debug!(partners = partners.len(), whole, "figures refreshed");
     Ok(partners.len())

@@ -32,38 +32,34 @@ pub async fn detail(store: &Store, customer: &str, as_of: NaiveDate) -> Result<C
         .fetch_one(store.pool())
         .await?;
     let day = iso(as_of);
-    let deployments = sqlx::query(
-        "SELECT d.id, d.sku, ci.name AS product, d.billing, d.credits_minor, d.started_on, \
-                d.ended_on, d.partner_id, p.name AS partner \
-         FROM deployments d \
-         LEFT JOIN catalog_items ci ON ci.sku = d.sku \
-         LEFT JOIN partners p ON p.id = d.partner_id \
-         WHERE d.customer_id = ? ORDER BY d.started_on DESC, d.id",
+    let deployments = sqlx::query!(
+        r#"SELECT d.id, d.sku, ci.name AS "product?", d.billing, d.credits_minor, d.started_on,
+                  d.ended_on, d.partner_id, p.name AS "partner?"
+           FROM deployments d
+           LEFT JOIN catalog_items ci ON ci.sku = d.sku
+           LEFT JOIN partners p ON p.id = d.partner_id
+           WHERE d.customer_id = ? ORDER BY d.started_on DESC, d.id"#,
+        customer
     )
-    .bind(customer)
     .fetch_all(store.pool())
     .await?
-    .iter()
+    .into_iter()
     .map(|r| {
-        let billing: String = r.try_get("billing")?;
-        let started: String = r.try_get("started_on")?;
-        let ended: Option<String> = r.try_get("ended_on")?;
-        Ok(DeploymentRow {
-            id: r.try_get("id")?,
-            sku: r.try_get("sku")?,
-            product: r.try_get("product")?,
-            monthly: billing == program::contract::Billing::Monthly.as_str(),
-            credits: Credits::from_minor(r.try_get("credits_minor")?)
-                .amount()
-                .to_string(),
-            active: started <= day && ended.as_ref().is_none_or(|e| *e > day),
-            started_on: started,
-            ended_on: ended,
-            partner_id: r.try_get("partner_id")?,
-            partner: r.try_get("partner")?,
-        })
+        let active = r.started_on <= day && r.ended_on.as_ref().is_none_or(|e| *e > day);
+        DeploymentRow {
+            id: r.id,
+            sku: r.sku,
+            product: r.product,
+            monthly: r.billing == program::contract::Billing::Monthly.as_str(),
+            credits: Credits::from_minor(r.credits_minor).amount().to_string(),
+            active,
+            started_on: r.started_on,
+            ended_on: r.ended_on,
+            partner_id: r.partner_id,
+            partner: r.partner,
+        }
     })
-    .collect::<Result<Vec<_>>>()?;
+    .collect::<Vec<_>>();
     let migrations = migration_rows(
         store,
         "WHERE m.customer_id = ?1",

@@ -46,38 +46,47 @@ pub async fn trends(
     let window_start = first.with_day(1).unwrap_or(first);
 
     // The customers that were the partner's at some point, with their migrations.
-    let customers: Vec<(String, String)> = sqlx::query_as(
+    let customers: Vec<(String, String)> = sqlx::query!(
         "SELECT c.id, c.partner_id FROM customers c WHERE c.partner_id = ?1 \
          OR c.id IN (SELECT customer_id FROM customer_migrations \
                       WHERE from_partner_id = ?1 OR to_partner_id = ?1)",
+        id
     )
-    .bind(&id)
     .fetch_all(store.pool())
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.partner_id))
+    .collect();
     let mut moves: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for (customer, on, from) in sqlx::query_as::<_, (String, String, String)>(
+    for m in sqlx::query!(
         "SELECT m.customer_id, m.effective_on, m.from_partner_id FROM customer_migrations m \
          WHERE m.customer_id IN (SELECT c.id FROM customers c WHERE c.partner_id = ?1) \
             OR m.from_partner_id = ?1 OR m.to_partner_id = ?1 ORDER BY m.effective_on",
+        id
     )
-    .bind(&id)
     .fetch_all(store.pool())
     .await?
     {
-        moves.entry(customer).or_default().push((on, from));
+        moves
+            .entry(m.customer_id)
+            .or_default()
+            .push((m.effective_on, m.from_partner_id));
     }
     let mut spans: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
-    for (customer, started, ended) in sqlx::query_as::<_, (String, String, Option<String>)>(
+    for d in sqlx::query!(
         "SELECT d.customer_id, d.started_on, d.ended_on FROM deployments d \
          WHERE d.customer_id IN (SELECT c.id FROM customers c WHERE c.partner_id = ?1 \
             OR c.id IN (SELECT customer_id FROM customer_migrations \
                          WHERE from_partner_id = ?1 OR to_partner_id = ?1))",
+        id
     )
-    .bind(&id)
     .fetch_all(store.pool())
     .await?
     {
-        spans.entry(customer).or_default().push((started, ended));
+        spans
+            .entry(d.customer_id)
+            .or_default()
+            .push((d.started_on, d.ended_on));
     }
     let record_on = |customer: &str, current: &str, day: &str| -> bool {
         let partner = moves
@@ -87,32 +96,37 @@ pub async fn trends(
         partner == id
     };
 
-    let nps: HashMap<String, (u32, u32, u32)> = sqlx::query_as::<_, (String, i64, i64, i64)>(
-        "SELECT substr(answered_on, 1, 7) AS month, count(*), sum(score >= 9), sum(score <= 6) \
-         FROM nps_responses WHERE partner_id = ? AND answered_on >= ? AND answered_on <= ? \
-         GROUP BY month",
+    let (from, to) = (iso(window_start), iso(as_of));
+    let nps: HashMap<String, (u32, u32, u32)> = sqlx::query!(
+        r#"SELECT substr(answered_on, 1, 7) AS "month!: String", count(*) AS "n!: i64",
+                  sum(score >= 9) AS "promoters!: i64", sum(score <= 6) AS "detractors!: i64"
+           FROM nps_responses WHERE partner_id = ? AND answered_on >= ? AND answered_on <= ?
+           GROUP BY 1"#,
+        id,
+        from,
+        to
     )
-    .bind(&id)
-    .bind(iso(window_start))
-    .bind(iso(as_of))
     .fetch_all(store.pool())
     .await?
     .into_iter()
-    .map(|(m, n, p, d)| {
+    .map(|r| {
         let c = |v: i64| u32::try_from(v).unwrap_or(0);
-        (m, (c(n), c(p), c(d)))
+        (r.month, (c(r.n), c(r.promoters), c(r.detractors)))
     })
     .collect();
-    let consumed: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-        "SELECT substr(at, 1, 7) AS month, -sum(credits_minor) FROM ledger_entries \
-         WHERE partner_id = ? AND kind = 'consumption' AND at >= ? AND at < ? GROUP BY month",
+    let until = iso(as_of + chrono::Days::new(1));
+    let consumed: HashMap<String, i64> = sqlx::query!(
+        r#"SELECT substr(at, 1, 7) AS "month!: String", -sum(credits_minor) AS "minor!: i64"
+           FROM ledger_entries
+           WHERE partner_id = ? AND kind = 'consumption' AND at >= ? AND at < ? GROUP BY 1"#,
+        id,
+        from,
+        until
     )
-    .bind(&id)
-    .bind(iso(window_start))
-    .bind(iso(as_of + chrono::Days::new(1)))
     .fetch_all(store.pool())
     .await?
     .into_iter()
+    .map(|r| (r.month, r.minor))
     .collect();
 
     Ok(ends

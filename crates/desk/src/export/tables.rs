@@ -67,7 +67,6 @@ pub fn portfolio(rows: &[PortfolioRow], lang: Lang) -> Result<Table> {
     Ok(table)
 }
 
-#[derive(sqlx::FromRow)]
 struct LedgerLine {
     at: String,
     kind: String,
@@ -84,13 +83,15 @@ struct LedgerLine {
 /// up to the partner's balance.
 pub async fn ledger(store: &Store, partner: PartnerId, lang: Lang) -> Result<Table> {
     crate::portfolio::partner::ensure_exists(store, partner).await?;
-    let lines: Vec<LedgerLine> = sqlx::query_as(
-        "SELECT l.at, l.kind, l.credits_minor, l.fiat_minor, l.fiat_currency, l.rate, \
-                l.deployment_id, l.customer_id, c.name AS customer \
-         FROM ledger_entries l LEFT JOIN customers c ON c.id = l.customer_id \
-         WHERE l.partner_id = ? ORDER BY l.at, l.id",
+    let partner_text = partner.to_string();
+    let lines = sqlx::query_as!(
+        LedgerLine,
+        r#"SELECT l.at, l.kind, l.credits_minor, l.fiat_minor, l.fiat_currency, l.rate,
+                  l.deployment_id, l.customer_id, c.name AS "customer?"
+           FROM ledger_entries l LEFT JOIN customers c ON c.id = l.customer_id
+           WHERE l.partner_id = ? ORDER BY l.at, l.id"#,
+        partner_text
     )
-    .bind(partner.to_string())
     .fetch_all(store.pool())
     .await?;
     let mut table = Table::new(
@@ -132,7 +133,6 @@ pub async fn ledger(store: &Store, partner: PartnerId, lang: Lang) -> Result<Tab
     Ok(table)
 }
 
-#[derive(sqlx::FromRow)]
 struct CustomerLine {
     name: String,
     country: String,
@@ -154,20 +154,23 @@ pub async fn customers(
     lang: Lang,
 ) -> Result<Table> {
     crate::portfolio::partner::ensure_exists(store, partner).await?;
-    let lines: Vec<CustomerLine> = sqlx::query_as(
-        "SELECT c.name, c.country, c.brand, c.founder, c.created_on, p.name AS partner_of_record, \
-                (SELECT count(*) FROM deployments d \
-                  WHERE d.customer_id = c.id AND d.started_on <= ?2 \
-                    AND (d.ended_on IS NULL OR d.ended_on > ?2)) AS active_deployments \
-         FROM customers c LEFT JOIN partners p ON p.id = c.partner_id \
-         WHERE c.partner_id = ?1 \
-            OR EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id AND d.partner_id = ?1) \
-            OR EXISTS (SELECT 1 FROM customer_migrations m \
-                        WHERE m.customer_id = c.id AND m.from_partner_id = ?1) \
-         ORDER BY c.name COLLATE NOCASE, c.id",
+    let (partner_text, day) = (partner.to_string(), crate::input::iso(as_of));
+    let lines = sqlx::query_as!(
+        CustomerLine,
+        r#"SELECT c.name, c.country, c.brand, c.founder, c.created_on,
+                  p.name AS "partner_of_record?",
+                  (SELECT count(*) FROM deployments d
+                    WHERE d.customer_id = c.id AND d.started_on <= ?2
+                      AND (d.ended_on IS NULL OR d.ended_on > ?2)) AS "active_deployments!: i64"
+           FROM customers c LEFT JOIN partners p ON p.id = c.partner_id
+           WHERE c.partner_id = ?1
+              OR EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id AND d.partner_id = ?1)
+              OR EXISTS (SELECT 1 FROM customer_migrations m
+                          WHERE m.customer_id = c.id AND m.from_partner_id = ?1)
+           ORDER BY c.name COLLATE NOCASE, c.id"#,
+        partner_text,
+        day
     )
-    .bind(partner.to_string())
-    .bind(as_of.format("%Y-%m-%d").to_string())
     .fetch_all(store.pool())
     .await?;
     let mut table = Table::new(
@@ -199,7 +202,6 @@ pub async fn customers(
     Ok(table)
 }
 
-#[derive(sqlx::FromRow)]
 struct DeploymentLine {
     id: String,
     customer_id: String,
@@ -215,13 +217,15 @@ struct DeploymentLine {
 /// ledger lines.
 pub async fn deployments(store: &Store, partner: PartnerId, lang: Lang) -> Result<Table> {
     crate::portfolio::partner::ensure_exists(store, partner).await?;
-    let lines: Vec<DeploymentLine> = sqlx::query_as(
-        "SELECT d.id, d.customer_id, c.name AS customer, d.sku, d.billing, d.credits_minor, \
-                d.started_on, d.ended_on \
-         FROM deployments d LEFT JOIN customers c ON c.id = d.customer_id \
-         WHERE d.partner_id = ? ORDER BY d.started_on, d.id",
+    let partner_text = partner.to_string();
+    let lines = sqlx::query_as!(
+        DeploymentLine,
+        r#"SELECT d.id, d.customer_id, c.name AS "customer?", d.sku, d.billing, d.credits_minor,
+                  d.started_on, d.ended_on
+           FROM deployments d LEFT JOIN customers c ON c.id = d.customer_id
+           WHERE d.partner_id = ? ORDER BY d.started_on, d.id"#,
+        partner_text
     )
-    .bind(partner.to_string())
     .fetch_all(store.pool())
     .await?;
     let mut table = Table::new(

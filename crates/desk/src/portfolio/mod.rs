@@ -228,47 +228,45 @@ pub async fn search(store: &Store, text: &str) -> Result<Vec<SearchHit>> {
         hits.truncate(SEARCH_HITS as usize);
     };
     let mut partners = Vec::new();
-    for r in sqlx::query(
+    for r in sqlx::query!(
         "SELECT p.id, p.name, p.country FROM partners_fts \
          JOIN partners p ON p.rowid = partners_fts.rowid \
          WHERE partners_fts MATCH ? LIMIT ?",
+        query,
+        CANDIDATES
     )
-    .bind(&query)
-    .bind(CANDIDATES)
     .fetch_all(store.pool())
     .await?
     {
-        let id: String = r.try_get("id")?;
-        let name: String = r.try_get("name")?;
         partners.push(SearchHit {
             kind: SearchKind::Partner,
-            id: id.clone(),
-            name: name.clone(),
-            country: r.try_get("country")?,
-            partner_id: id,
-            partner_name: name,
+            id: r.id.clone(),
+            name: r.name.clone(),
+            country: r.country,
+            partner_id: r.id,
+            partner_name: r.name,
         });
     }
     order(&mut partners);
     let mut customers = Vec::new();
-    for r in sqlx::query(
+    for r in sqlx::query!(
         "SELECT c.id, c.name, c.country, p.id AS partner_id, p.name AS partner_name \
          FROM customers_fts JOIN customers c ON c.rowid = customers_fts.rowid \
          JOIN partners p ON p.id = c.partner_id \
          WHERE customers_fts MATCH ? LIMIT ?",
+        query,
+        CANDIDATES
     )
-    .bind(&query)
-    .bind(CANDIDATES)
     .fetch_all(store.pool())
     .await?
     {
         customers.push(SearchHit {
             kind: SearchKind::Customer,
-            id: r.try_get("id")?,
-            name: r.try_get("name")?,
-            country: r.try_get("country")?,
-            partner_id: r.try_get("partner_id")?,
-            partner_name: r.try_get("partner_name")?,
+            id: r.id,
+            name: r.name,
+            country: r.country,
+            partner_id: r.partner_id,
+            partner_name: r.partner_name,
         });
     }
     order(&mut customers);

@@ -164,11 +164,13 @@ async fn deployment_facts(
 }
 
 async fn opening_balance(store: &Store, partner: PartnerId, from: NaiveDate) -> Result<Credits> {
-    let minor: i64 = sqlx::query_scalar(
-        "SELECT coalesce(sum(credits_minor), 0) FROM ledger_entries WHERE partner_id = ? AND at < ?",
+    let (partner, from) = (partner.to_string(), iso(from));
+    let minor = sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(credits_minor), 0) AS "minor!: i64" FROM ledger_entries
+           WHERE partner_id = ? AND at < ?"#,
+        partner,
+        from
     )
-    .bind(partner.to_string())
-    .bind(iso(from))
     .fetch_one(store.pool())
     .await?;
     Ok(Credits::from_minor(minor))
@@ -214,24 +216,22 @@ async fn nps_facts(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<NpsFact>> {
-    sqlx::query(
+    let (partner, from, to) = (partner.to_string(), iso(from), iso(to));
+    sqlx::query!(
         "SELECT customer_id, answered_on, score FROM nps_responses \
          WHERE partner_id = ? AND answered_on >= ? AND answered_on <= ?",
+        partner,
+        from,
+        to
     )
-    .bind(partner.to_string())
-    .bind(iso(from))
-    .bind(iso(to))
     .fetch_all(store.pool())
     .await?
     .iter()
     .map(|r| {
-        let score: i64 = r.try_get("score")?;
+        let score = r.score;
         Ok(NpsFact {
-            customer: CustomerId(parse_uuid(
-                &r.try_get::<String, _>("customer_id")?,
-                "customer",
-            )?),
-            on: parse_day(&r.try_get::<String, _>("answered_on")?)?,
+            customer: CustomerId(parse_uuid(&r.customer_id, "customer")?),
+            on: parse_day(&r.answered_on)?,
             score: u8::try_from(score).map_err(|_| DeskError::Corrupt(format!("score {score}")))?,
         })
     })
@@ -246,24 +246,23 @@ pub(super) async fn consumption_by_customer(
     as_of: NaiveDate,
 ) -> Result<Vec<(CustomerId, Credits)>> {
     let to = quarter.last_day().min(as_of) + Days::new(1);
-    sqlx::query(
-        "SELECT customer_id, -sum(credits_minor) AS minor FROM ledger_entries \
-         WHERE partner_id = ? AND kind = 'consumption' AND customer_id IS NOT NULL \
-           AND at >= ? AND at < ? GROUP BY customer_id",
+    let (partner, from, to) = (partner.to_string(), iso(quarter.first_day()), iso(to));
+    sqlx::query!(
+        r#"SELECT customer_id AS "customer_id!", -sum(credits_minor) AS "minor!: i64"
+           FROM ledger_entries
+           WHERE partner_id = ? AND kind = 'consumption' AND customer_id IS NOT NULL
+             AND at >= ? AND at < ? GROUP BY customer_id"#,
+        partner,
+        from,
+        to
     )
-    .bind(partner.to_string())
-    .bind(iso(quarter.first_day()))
-    .bind(iso(to))
     .fetch_all(store.pool())
     .await?
     .iter()
     .map(|r| {
         Ok((
-            CustomerId(parse_uuid(
-                &r.try_get::<String, _>("customer_id")?,
-                "customer",
-            )?),
-            Credits::from_minor(r.try_get("minor")?),
+            CustomerId(parse_uuid(&r.customer_id, "customer")?),
+            Credits::from_minor(r.minor),
         ))
     })
     .collect()

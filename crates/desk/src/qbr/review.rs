@@ -70,11 +70,13 @@ pub async fn review(
         consumption_by_customer(store, partner, quarter, as_of),
         action_items(store, partner, quarter, as_of),
     )?;
-    let account_manager: String =
-        sqlx::query_scalar("SELECT account_manager FROM partners WHERE id = ?")
-            .bind(partner.to_string())
-            .fetch_one(store.pool())
-            .await?;
+    let partner_text = partner.to_string();
+    let account_manager = sqlx::query_scalar!(
+        "SELECT account_manager FROM partners WHERE id = ?",
+        partner_text
+    )
+    .fetch_one(store.pool())
+    .await?;
     // Tier progression at the quarter's end, from the same facts: the trailing year now and six
     // months before (the pace toward each threshold).
     let now = qbr::progression_metrics(&facts, measured_to);
@@ -86,12 +88,12 @@ pub async fn review(
         .unwrap_or_default();
     let name = |id: &CustomerId| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let summary = qbr::deal_summary(&deals, quarter);
-    let partner_names: HashMap<String, String> =
-        sqlx::query_as::<_, (String, String)>("SELECT id, name FROM partners")
-            .fetch_all(store.pool())
-            .await?
-            .into_iter()
-            .collect();
+    let partner_names: HashMap<String, String> = sqlx::query!("SELECT id, name FROM partners")
+        .fetch_all(store.pool())
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
     let moved = qbr::migrations(&facts, quarter);
     let migrations = moved
         .incoming

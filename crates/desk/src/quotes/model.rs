@@ -5,7 +5,6 @@ use program::quotes::{LineInput, PricedQuote, Quote, QuoteId, QuoteRule, QuoteSt
 use program::Lang;
 use program::{Brand, Currency, Tier};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use ts_rs::TS;
 
 use crate::error::{DeskError, Result};
@@ -105,33 +104,31 @@ pub(crate) struct Partner {
 }
 
 pub(crate) async fn partner(store: &Store, id: PartnerId) -> Result<Partner> {
-    let row = sqlx::query(
-        "SELECT p.name, p.tier, p.discount_rate, p.currency, \
-         coalesce((SELECT json_group_array(brand) FROM partner_brands b WHERE b.partner_id = p.id), '[]') AS brands \
-         FROM partners p WHERE p.id = ?",
+    let id_text = id.to_string();
+    let row = sqlx::query!(
+        r#"SELECT p.name, p.tier, p.discount_rate, p.currency,
+                  coalesce((SELECT json_group_array(brand) FROM partner_brands b
+                             WHERE b.partner_id = p.id), '[]') AS "brands!: String"
+           FROM partners p WHERE p.id = ?"#,
+        id_text
     )
-    .bind(id.to_string())
     .fetch_optional(store.pool())
     .await?
     .ok_or_else(|| DeskError::NotFound {
         what: format!("partner {id}"),
     })?;
     let corrupt = |what: &str| DeskError::Corrupt(format!("partner {id}: {what}"));
-    let tier: String = row.try_get("tier")?;
-    let rate: String = row.try_get("discount_rate")?;
-    let currency: String = row.try_get("currency")?;
-    let brands: String = row.try_get("brands")?;
     Ok(Partner {
         id,
-        name: row.try_get("name")?,
-        tier: Tier::parse(&tier).ok_or_else(|| corrupt("tier"))?,
-        rate: rate.parse().map_err(|_| corrupt("rate"))?,
-        brands: serde_json::from_str::<Vec<String>>(&brands)
+        name: row.name,
+        tier: Tier::parse(&row.tier).ok_or_else(|| corrupt("tier"))?,
+        rate: row.discount_rate.parse().map_err(|_| corrupt("rate"))?,
+        brands: serde_json::from_str::<Vec<String>>(&row.brands)
             .map_err(|_| corrupt("brands"))?
             .iter()
             .filter_map(|b| Brand::parse(b))
             .collect(),
-        currency: Currency::parse(&currency).ok_or_else(|| corrupt("currency"))?,
+        currency: Currency::parse(&row.currency).ok_or_else(|| corrupt("currency"))?,
     })
 }
 

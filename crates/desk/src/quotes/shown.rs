@@ -53,12 +53,13 @@ impl Overlay for Quote {
 /// Every quote of `partner` (or the one quote `only`), with this device's changes on top, newest
 /// first.
 async fn shown(store: &Store, partner: PartnerId, only: Option<QuoteId>) -> Result<Vec<Shown>> {
-    let rows: Vec<String> = sqlx::query_scalar(
+    let (partner_text, only_text) = (partner.to_string(), only.map(|q| q.to_string()));
+    let rows = sqlx::query_scalar!(
         "SELECT data FROM quotes WHERE partner_id = ?1 AND (?2 IS NULL OR id = ?2) \
          ORDER BY created_on DESC, number DESC, revision DESC",
+        partner_text,
+        only_text
     )
-    .bind(partner.to_string())
-    .bind(only.map(|q| q.to_string()))
     .fetch_all(store.pool())
     .await?;
     let mirror: Vec<Shown> = rows

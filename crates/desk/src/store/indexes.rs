@@ -29,16 +29,18 @@ pub(crate) async fn defer_indexes(conn: &mut SqliteConnection, tables: &[&str]) 
     let mut indexes: Vec<(String, String)> = Vec::new();
     for table in tables {
         // `sql` is NULL for the indexes behind PRIMARY KEY and UNIQUE constraints.
+        let found = sqlx::query!(
+            r#"SELECT name AS "name!", sql AS "sql!" FROM sqlite_master
+               WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name"#,
+            table
+        )
+        .fetch_all(&mut *conn)
+        .await?;
         indexes.extend(
-            sqlx::query_as::<_, (String, String)>(
-                "SELECT name, sql FROM sqlite_master \
-                 WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
-            )
-            .bind(table)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .filter(|(name, _)| !ARRIVAL_ORDERED.contains(&name.as_str())),
+            found
+                .into_iter()
+                .map(|r| (r.name, r.sql))
+                .filter(|(name, _)| !ARRIVAL_ORDERED.contains(&name.as_str())),
         );
     }
     if indexes.is_empty() {
@@ -52,24 +54,14 @@ pub(crate) async fn defer_indexes(conn: &mut SqliteConnection, tables: &[&str]) 
             .await?;
     }
     saved.extend(indexes);
-    sqlx::query(
-        "INSERT INTO sync_state (key, value) VALUES (?, ?) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(DEFERRED_INDEXES)
-    .bind(serde_json::to_string(&saved).map_err(|e| DeskError::Corrupt(e.to_string()))?)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    let json = serde_json::to_string(&saved).map_err(|e| DeskError::Corrupt(e.to_string()))?;
+    super::set_state_on(conn, DEFERRED_INDEXES, &json).await
 }
 
 /// The indexes [`defer_indexes`] dropped and no one has built again yet.
 async fn deferred(conn: &mut SqliteConnection) -> Result<Option<Vec<(String, String)>>> {
-    let saved: Option<String> = sqlx::query_scalar("SELECT value FROM sync_state WHERE key = ?")
-        .bind(DEFERRED_INDEXES)
-        .fetch_optional(&mut *conn)
-        .await?;
-    saved
+    super::get_state_on(conn, DEFERRED_INDEXES)
+        .await?
         .map(|json| {
             serde_json::from_str(&json)
                 .map_err(|e| DeskError::Corrupt(format!("{DEFERRED_INDEXES}: {e}")))
@@ -84,11 +76,12 @@ pub(crate) async fn restore_indexes(conn: &mut SqliteConnection) -> Result<bool>
         return Ok(false);
     };
     for (name, sql) in &saved {
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?")
-                .bind(name)
-                .fetch_optional(&mut *conn)
-                .await?;
+        let exists = sqlx::query_scalar!(
+            "SELECT 1 AS one FROM sqlite_master WHERE type = 'index' AND name = ?",
+            name
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
         if exists.is_none() {
             sqlx::query(sql)
                 .persistent(false)
@@ -96,10 +89,7 @@ pub(crate) async fn restore_indexes(conn: &mut SqliteConnection) -> Result<bool>
                 .await?;
         }
     }
-    sqlx::query("DELETE FROM sync_state WHERE key = ?")
-        .bind(DEFERRED_INDEXES)
-        .execute(&mut *conn)
-        .await?;
+    super::delete_state_on(conn, DEFERRED_INDEXES).await?;
     Ok(true)
 }
 
@@ -118,10 +108,11 @@ pub(super) async fn restore_indexes_on_open(pool: &SqlitePool) -> Result<()> {
 
 /// Whether the cache has a table `name` (a cache not yet migrated may not).
 pub(super) async fn table_exists(pool: &SqlitePool, name: &str) -> Result<bool> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
-            .bind(name)
-            .fetch_optional(pool)
-            .await?;
+    let found = sqlx::query_scalar!(
+        "SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = ?",
+        name
+    )
+    .fetch_optional(pool)
+    .await?;
     Ok(found.is_some())
 }

@@ -16,6 +16,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::SqliteConnection;
 
 use crate::error::{DeskError, Result};
 
@@ -97,30 +98,15 @@ impl Store {
     }
 
     pub async fn get_state(&self, key: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar!("SELECT value FROM sync_state WHERE key = ?", key)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        get_state_on(&mut *self.pool.acquire().await?, key).await
     }
 
     pub async fn delete_state(&self, key: &str) -> Result<()> {
-        sqlx::query!("DELETE FROM sync_state WHERE key = ?", key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        delete_state_on(&mut *self.pool.acquire().await?, key).await
     }
 
     pub async fn set_state(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query!(
-            "INSERT INTO sync_state (key, value) VALUES (?, ?) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            key,
-            value,
-        )
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        set_state_on(&mut *self.pool.acquire().await?, key, value).await
     }
 
     /// Loads a whole workspace in one transaction: all of it or none of it.
@@ -143,6 +129,40 @@ impl Store {
     }
 }
 
+/// The `sync_state` value under `key`, on a connection (inside a transaction or not).
+pub(crate) async fn get_state_on(conn: &mut SqliteConnection, key: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar!("SELECT value FROM sync_state WHERE key = ?", key)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}
+
+/// Sets the `sync_state` value under `key`, on a connection (inside a transaction or not).
+pub(crate) async fn set_state_on(
+    conn: &mut SqliteConnection,
+    key: &str,
+    value: &str,
+) -> Result<()> {
+    sqlx::query!(
+        "INSERT INTO sync_state (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        key,
+        value,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Forgets the `sync_state` value under `key`, on a connection (inside a transaction or not).
+pub(crate) async fn delete_state_on(conn: &mut SqliteConnection, key: &str) -> Result<()> {
+    sqlx::query!("DELETE FROM sync_state WHERE key = ?", key)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// The highest schema version this build knows.
 pub fn known_schema_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
@@ -152,6 +172,8 @@ async fn refuse_newer_schema(pool: &SqlitePool) -> Result<()> {
     if !table_exists(pool, "_sqlx_migrations").await? {
         return Ok(());
     }
+    // Runtime-checked: `_sqlx_migrations` is sqlx's own table, not in the schema the compile-time
+    // checks are built from.
     let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
         .fetch_one(pool)
         .await?;

@@ -35,15 +35,7 @@ const MIRROR_TABLES: &[&str] = &[
 ];
 
 pub(super) async fn set_cursor_on(conn: &mut SqliteConnection, cursor: u64) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sync_state (key, value) VALUES (?, ?) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(CURSOR)
-    .bind(cursor.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    store::set_state_on(conn, CURSOR, &cursor.to_string()).await
 }
 
 /// Deletes every mirrored row and the cursor; the outbox and local work stay.
@@ -72,10 +64,7 @@ pub(super) async fn wipe_mirror_on(conn: &mut SqliteConnection) -> Result<()> {
             .await?;
     }
     store::restore_indexes(&mut tx).await?;
-    sqlx::query("DELETE FROM sync_state WHERE key = ?")
-        .bind(CURSOR)
-        .execute(&mut *tx)
-        .await?;
+    store::delete_state_on(&mut tx, CURSOR).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -235,8 +224,7 @@ pub(super) async fn apply_page(
         delete_rows(&mut tx, *entity, ids).await?;
     }
     for id in &arrived {
-        sqlx::query("DELETE FROM outbox WHERE id = ? AND applied = 1")
-            .bind(id)
+        sqlx::query!("DELETE FROM outbox WHERE id = ? AND applied = 1", id)
             .execute(&mut *tx)
             .await?;
     }
@@ -263,14 +251,15 @@ pub(super) async fn apply_page(
         let (n, minor) = match known {
             Some(t) => t,
             None => {
-                let (n, minor): (i64, i64) = sqlx::query_as(
-                    "SELECT count(*), coalesce(sum(credits_minor), 0) \
-                     FROM ledger_entries WHERE partner_id = ?",
+                let partner = sum.partner_id.to_string();
+                let t = sqlx::query!(
+                    r#"SELECT count(*) AS "n!: i64", coalesce(sum(credits_minor), 0) AS "minor!: i64"
+                       FROM ledger_entries WHERE partner_id = ?"#,
+                    partner
                 )
-                .bind(sum.partner_id.to_string())
                 .fetch_one(&mut *tx)
                 .await?;
-                (u64::try_from(n).unwrap_or_default(), minor)
+                (u64::try_from(t.n).unwrap_or_default(), t.minor)
             }
         };
         if n != sum.entries || minor != sum.balance.minor() {

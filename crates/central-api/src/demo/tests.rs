@@ -1,0 +1,235 @@
+//! The demo generator's tests: determinism, size, and every guarantee of the module doc.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use program::contract::{Exclusivity, LedgerKind, PartnerId};
+use program::deals::{DealStatus, TerritoryClaim};
+use program::{fiat_for_credits, Brand, Credits, Region, Tier};
+
+use super::*;
+use program::benefits::{Benefit, Entitlement};
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+#[test]
+fn demo_is_deterministic_for_a_seed() {
+    assert_eq!(
+        generate(&DemoConfig::small(day())),
+        generate(&DemoConfig::small(day()))
+    );
+    let other = DemoConfig {
+        seed: 7,
+        ..DemoConfig::small(day())
+    };
+    assert_ne!(
+        generate(&other).partners[0].name,
+        generate(&DemoConfig::small(day())).partners[0].name
+    );
+}
+
+#[test]
+fn small_demo_has_its_documented_size() {
+    let d = generate(&DemoConfig::small(day()));
+    assert_eq!(d.partners.len(), 40);
+    assert_eq!(d.customers.len(), 2_000);
+    assert_eq!(d.deployments.len(), 20_000);
+    assert!(d.nps.len() > 1_000);
+    assert!(d.migrations.len() >= 3);
+}
+
+#[test]
+fn scale_reaches_a_million_deployments() {
+    let c = DemoConfig::with_deployments(day(), 1_000_000);
+    assert_eq!(c.deployments, 1_000_000);
+    assert_eq!(c.customers, 100_000);
+    assert!(c.partners > 200);
+}
+
+#[test]
+fn every_tier_region_and_brand_has_partners() {
+    let d = generate(&DemoConfig::small(day()));
+    for tier in Tier::ALL {
+        for region in Region::ALL {
+            assert!(
+                d.partners
+                    .iter()
+                    .any(|p| p.tier == tier && p.region() == region),
+                "{tier} in {region}"
+            );
+        }
+    }
+    for brand in Brand::ALL {
+        assert!(d.partners.iter().any(|p| p.brands.contains(&brand)));
+    }
+    let names: BTreeSet<_> = d.partners.iter().map(|p| &p.name).collect();
+    assert_eq!(names.len(), d.partners.len(), "partner names are unique");
+}
+
+#[test]
+fn every_rate_lies_in_its_tier_band() {
+    for p in generate(&DemoConfig::small(day())).partners {
+        assert!(p.discount().is_ok(), "{} {}", p.tier, p.discount_rate);
+    }
+}
+
+#[test]
+fn every_customer_brand_serves_its_country_and_is_sold_by_its_partner() {
+    let d = generate(&DemoConfig::small(day()));
+    let partners: BTreeMap<_, _> = d.partners.iter().map(|p| (p.id, p)).collect();
+    for c in &d.customers {
+        assert!(c.check_brand().is_ok(), "{} in {}", c.brand, c.country);
+        assert!(partners[&c.partner_id].brands.contains(&c.brand));
+    }
+}
+
+#[test]
+fn demo_deals_keep_every_registration_rule() {
+    use program::deals::{check_registration, DealInput, Registrant, Registration};
+    let d = generate(&DemoConfig::small(day()));
+    assert!(d.deals.len() >= 20, "{} deals", d.deals.len());
+    let claims: Vec<TerritoryClaim> = d
+        .territories
+        .iter()
+        .filter_map(|t| TerritoryClaim::of(t, d.partners.iter().find(|p| p.id == t.partner_id)?))
+        .collect();
+    for (i, deal) in d.deals.iter().enumerate() {
+        let p = d.partners.iter().find(|p| p.id == deal.partner_id).unwrap();
+        let own: BTreeSet<_> = d
+            .territories
+            .iter()
+            .filter(|t| t.partner_id == p.id)
+            .map(|t| t.id)
+            .collect();
+        let earlier: Vec<Registration<'_>> = d.deals[..i]
+            .iter()
+            .map(|deal| Registration { deal, holder: "x" })
+            .collect();
+        let input = DealInput {
+            id: deal.id,
+            partner_id: deal.partner_id,
+            company: deal.company.clone(),
+            domain: deal.domain.clone(),
+            country: deal.country,
+            brand: deal.brand,
+            products: deal.products.clone(),
+            value: deal.value,
+            expected_close: deal.expected_close,
+            owner: deal.owner.clone(),
+            notes: deal.notes.clone(),
+        };
+        let registrant = Registrant {
+            id: p.id,
+            brands: &p.brands,
+            own_territories: &own,
+        };
+        assert_eq!(
+            check_registration(&input, &registrant, &d.catalog, &claims, &earlier),
+            Ok(()),
+            "{}",
+            deal.company
+        );
+        // Expired exactly when an open deal sat 90 days in its stage.
+        assert_eq!(
+            deal.status == DealStatus::Expired,
+            !deal.stage.is_closed() && deal.stage_since.date_naive() + Days::new(90) <= day()
+        );
+    }
+}
+
+#[test]
+fn exclusivity_follows_the_matrix_and_never_overlaps() {
+    let d = generate(&DemoConfig::small(day()));
+    let partners: BTreeMap<_, _> = d.partners.iter().map(|p| (p.id, p)).collect();
+    let mut exclusive_countries = BTreeSet::new();
+    let mut exclusive_regions = BTreeSet::new();
+    for t in &d.territories {
+        let tier = partners[&t.partner_id].tier;
+        assert!(
+            t.exclusivity.allowed_for(tier),
+            "{tier} {:?}",
+            t.exclusivity
+        );
+        let territory_cell = Benefit::TerritoryOpportunities.for_tier(tier);
+        assert_ne!(
+            territory_cell,
+            Entitlement::NotIncluded,
+            "{tier} holds no territory"
+        );
+        match t.exclusivity {
+            Exclusivity::CountryLevel => {
+                assert!(exclusive_countries.insert(t.country.unwrap()))
+            }
+            Exclusivity::Regional => assert!(exclusive_regions.insert(t.region)),
+            Exclusivity::None => {}
+        }
+    }
+    for c in &exclusive_countries {
+        assert!(
+            !exclusive_regions.contains(&c.region()),
+            "{c} claimed twice"
+        );
+    }
+    assert!(!exclusive_countries.is_empty() && !exclusive_regions.is_empty());
+}
+
+#[test]
+fn deployments_lie_within_the_last_24_months() {
+    let d = generate(&DemoConfig::small(day()));
+    let start = day() - Months::new(24);
+    for dep in &d.deployments {
+        assert!(dep.started_on >= start && dep.started_on <= day());
+        assert!(dep
+            .ended_on
+            .is_none_or(|e| e > dep.started_on && e <= day()));
+    }
+    assert!(d.deployments.iter().any(|x| x.ended_on.is_some()));
+}
+
+#[test]
+fn purchases_cover_every_consumption_and_no_balance_goes_negative() {
+    let d = generate(&DemoConfig::small(day()));
+    let mut balance: BTreeMap<PartnerId, Credits> = BTreeMap::new();
+    for e in &d.ledger {
+        e.validate().unwrap();
+        let b = balance.entry(e.partner_id).or_default();
+        *b = *b + e.credits;
+        assert!(!b.is_negative(), "{} below zero at {}", e.partner_id, e.at);
+    }
+    for e in d.ledger.iter().filter(|e| e.kind == LedgerKind::Purchase) {
+        let p = d.partners.iter().find(|p| p.id == e.partner_id).unwrap();
+        let fx = fx_rates(day())
+            .into_iter()
+            .find(|r| r.currency == p.currency)
+            .unwrap();
+        let rate = p.discount().unwrap();
+        assert_eq!(e.rate, Some(rate.fraction()));
+        assert_eq!(
+            e.fiat,
+            Some(fiat_for_credits(e.credits, rate, &fx).unwrap())
+        );
+    }
+}
+
+#[test]
+fn migrations_cost_zero_credits_and_move_the_partner_of_record() {
+    let d = generate(&DemoConfig::small(day()));
+    for m in &d.migrations {
+        let c = d.customers.iter().find(|c| c.id == m.customer_id).unwrap();
+        assert_eq!(c.partner_id, m.to_partner);
+        let line = d
+            .ledger
+            .iter()
+            .find(|e| e.kind == LedgerKind::Migration && e.customer_id == Some(c.id))
+            .unwrap();
+        assert_eq!(line.credits, Credits::ZERO);
+    }
+}
+
+#[test]
+fn nps_scores_are_between_zero_and_ten() {
+    let d = generate(&DemoConfig::small(day()));
+    assert!(d.nps.iter().all(|r| r.score <= 10));
+    assert!(d.nps.iter().any(|r| r.score >= 9) && d.nps.iter().any(|r| r.score <= 6));
+}

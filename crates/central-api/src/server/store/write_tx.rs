@@ -1,0 +1,164 @@
+//! The one write transaction ([`WriteTx`]) and the reads and writes made inside it.
+
+use chrono::Utc;
+use program::contract::{CatalogItem, Entity, LedgerEntry, Outcome, Partner, PartnerId, Territory};
+use program::deals::{Deal, DealId};
+use program::quotes::{Quote, QuoteId};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+use tokio::sync::OwnedMutexGuard;
+use uuid::Uuid;
+
+use super::{changes, Store, StoreError};
+
+impl Store {
+    // --- Transactions --------------------------------------------------------------------------
+
+    /// Begins the one write transaction; others wait their turn.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let guard = self.writer.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _guard: guard })
+    }
+}
+
+/// The write transaction. Dropped without `commit`, it rolls back.
+pub(crate) struct WriteTx {
+    // Declared before the guard so it is dropped (and rolled back) before the next writer enters.
+    tx: Transaction<'static, Sqlite>,
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether the platform published `rate` (its currency, day and units per USD).
+    pub(crate) async fn fx_rate_published(
+        &mut self,
+        rate: &program::FxRate,
+    ) -> Result<bool, StoreError> {
+        let per_usd: Option<String> =
+            sqlx::query_scalar("SELECT per_usd FROM fx_rates WHERE currency = ? AND as_of = ?")
+                .bind(rate.currency.code())
+                .bind(rate.as_of.to_string())
+                .fetch_optional(self.conn())
+                .await?;
+        Ok(per_usd.and_then(|p| p.parse::<rust_decimal::Decimal>().ok()) == Some(rate.per_usd))
+    }
+
+    /// The outcome already decided for a mutation id, if any.
+    pub(crate) async fn decided(&mut self, id: Uuid) -> Result<Option<Outcome>, StoreError> {
+        let outcome: Option<String> =
+            sqlx::query_scalar("SELECT outcome FROM mutations WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_optional(self.conn())
+                .await?;
+        Ok(outcome.map(|o| serde_json::from_str(&o)).transpose()?)
+    }
+
+    /// Records a mutation's final outcome, in the same transaction as its effect.
+    pub(crate) async fn record_decision(
+        &mut self,
+        id: Uuid,
+        user: &str,
+        outcome: &Outcome,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO mutations (id, user_name, outcome, decided_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(user)
+        .bind(serde_json::to_string(outcome)?)
+        .bind(Utc::now())
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// A partner as it stands, or None if it does not exist (or was deleted).
+    pub(crate) async fn partner(&mut self, id: PartnerId) -> Result<Option<Partner>, StoreError> {
+        changes::current(self.conn(), Entity::Partner, &id.to_string()).await
+    }
+
+    pub(crate) async fn append_ledger(&mut self, entry: &LedgerEntry) -> Result<u64, StoreError> {
+        changes::append_ledger(self.conn(), entry).await
+    }
+
+    pub(crate) async fn deal(&mut self, id: DealId) -> Result<Option<Deal>, StoreError> {
+        changes::current(self.conn(), Entity::Deal, &id.to_string()).await
+    }
+
+    pub(crate) async fn put_deal(&mut self, deal: &Deal) -> Result<u64, StoreError> {
+        changes::put_deal(self.conn(), deal).await
+    }
+
+    pub(crate) async fn quote(&mut self, id: QuoteId) -> Result<Option<Quote>, StoreError> {
+        changes::current(self.conn(), Entity::Quote, &id.to_string()).await
+    }
+
+    pub(crate) async fn action_item(
+        &mut self,
+        id: program::qbr::ActionItemId,
+    ) -> Result<Option<program::qbr::ActionItem>, StoreError> {
+        changes::current(self.conn(), Entity::ActionItem, &id.to_string()).await
+    }
+
+    pub(crate) async fn put_action_item(
+        &mut self,
+        item: &program::qbr::ActionItem,
+    ) -> Result<u64, StoreError> {
+        changes::put_action_item(self.conn(), item).await
+    }
+
+    pub(crate) async fn put_quote(&mut self, quote: &Quote) -> Result<u64, StoreError> {
+        changes::put_quote(self.conn(), quote).await
+    }
+
+    pub(crate) async fn quote_number_taken(
+        &mut self,
+        id: QuoteId,
+        number: &str,
+        revision: u32,
+    ) -> Result<bool, StoreError> {
+        changes::quote_number_taken(self.conn(), &id.to_string(), number, revision).await
+    }
+
+    pub(crate) async fn open_deals(&mut self) -> Result<Vec<Deal>, StoreError> {
+        changes::open_deals(self.conn()).await
+    }
+
+    pub(crate) async fn territories(&mut self) -> Result<Vec<Territory>, StoreError> {
+        changes::territories(self.conn()).await
+    }
+
+    pub(crate) async fn catalog(&mut self) -> Result<Vec<CatalogItem>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM changes WHERE entity = 'catalog_item' AND op = 'upsert'",
+        )
+        .fetch_all(self.conn())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|d| serde_json::from_str(d))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Partners by id, for the names and tiers the deal rules print.
+    pub(crate) async fn partners(&mut self) -> Result<Vec<Partner>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM changes WHERE entity = 'partner' AND op = 'upsert'",
+        )
+        .fetch_all(self.conn())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|d| serde_json::from_str(d))
+            .collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,378 @@
+use super::*;
+use crate::entities::{Billing, CatalogKind, Exclusivity};
+use crate::tiers::Tier;
+use uuid::Uuid;
+
+fn c(code: &str) -> Country {
+    Country::parse(code).unwrap()
+}
+
+fn at(day: &str) -> DateTime<Utc> {
+    format!("{day}T10:00:00Z").parse().unwrap()
+}
+
+fn catalog() -> Vec<CatalogItem> {
+    vec![
+        CatalogItem {
+            sku: "CORE-LATAM".into(),
+            name: "Core LATAM".into(),
+            kind: CatalogKind::CoreBundle,
+            list_price: Credits::whole(100),
+            billing: Billing::OneOff,
+            brands: vec![Brand::CentroPago],
+            early_access: false,
+        },
+        CatalogItem {
+            sku: "SKILL-ANY".into(),
+            name: "Skill".into(),
+            kind: CatalogKind::Skill,
+            list_price: Credits::whole(10),
+            billing: Billing::Monthly,
+            brands: Brand::ALL.to_vec(),
+            early_access: false,
+        },
+    ]
+}
+
+fn input(company: &str, country: &str, brand: Brand, products: &[&str]) -> DealInput {
+    DealInput {
+        id: DealId(Uuid::now_v7()),
+        partner_id: PartnerId(Uuid::from_u128(1)),
+        company: company.into(),
+        domain: None,
+        country: c(country),
+        brand,
+        products: products.iter().map(|s| s.to_string()).collect(),
+        value: Credits::whole(5_000),
+        expected_close: None,
+        owner: "Ana".into(),
+        notes: String::new(),
+    }
+}
+
+fn check(
+    i: &DealInput,
+    claims: &[TerritoryClaim],
+    earlier: &[Registration<'_>],
+) -> Result<(), DealRule> {
+    let own = BTreeSet::new();
+    let registrant = Registrant {
+        id: i.partner_id,
+        brands: &Brand::ALL,
+        own_territories: &own,
+    };
+    check_registration(i, &registrant, &catalog(), claims, earlier)
+}
+
+fn approved(i: DealInput, day: &str) -> Deal {
+    let mut d = Deal::registered(i, at(day), "someone");
+    d.status = DealStatus::Approved;
+    d
+}
+
+#[test]
+fn deal_brand_must_serve_the_prospects_country() {
+    let i = input("Acme", "US", Brand::CentroPago, &["SKILL-ANY"]);
+    assert_eq!(
+        check(&i, &[], &[]),
+        Err(DealRule::BrandRegion {
+            brand: Brand::CentroPago,
+            country: c("US")
+        })
+    );
+    assert!(check(
+        &input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]),
+        &[],
+        &[]
+    )
+    .is_ok());
+}
+
+#[test]
+fn deal_products_come_from_the_catalog_under_the_deals_brand() {
+    let unknown = input("Acme", "MX", Brand::CentroPago, &["NOPE"]);
+    assert!(matches!(
+        check(&unknown, &[], &[]),
+        Err(DealRule::UnknownProduct { .. })
+    ));
+    let other_brand = input("Acme", "ES", Brand::Voldier, &["CORE-LATAM"]);
+    assert!(matches!(
+        check(&other_brand, &[], &[]),
+        Err(DealRule::ProductNotInBrand { .. })
+    ));
+}
+
+#[test]
+fn deal_in_another_partners_exclusive_territory_is_refused() {
+    let claim = |exclusivity, tier, country: Option<&str>| TerritoryClaim {
+        id: TerritoryId(Uuid::from_u128(9)),
+        holder: "Norte".into(),
+        holder_tier: tier,
+        region: Region::Latam,
+        country: country.map(c),
+        exclusivity,
+    };
+    let i = input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]);
+    let regional = claim(Exclusivity::Regional, Tier::Regional, None);
+    assert!(matches!(
+        check(&i, std::slice::from_ref(&regional), &[]),
+        Err(DealRule::ExclusiveTerritory { .. })
+    ));
+    // Country-level claims cover their country only.
+    let mx = claim(Exclusivity::CountryLevel, Tier::Strategic, Some("MX"));
+    let br = claim(Exclusivity::CountryLevel, Tier::Strategic, Some("BR"));
+    assert!(check(&i, std::slice::from_ref(&mx), &[]).is_err());
+    assert!(check(&i, std::slice::from_ref(&br), &[]).is_ok());
+    // The holder's own claim does not block it.
+    let own = BTreeSet::from([regional.id]);
+    let registrant = Registrant {
+        id: i.partner_id,
+        brands: &Brand::ALL,
+        own_territories: &own,
+    };
+    assert!(check_registration(&i, &registrant, &catalog(), &[regional], &[]).is_ok());
+}
+
+#[test]
+fn territory_rights_follow_the_benefits_matrix() {
+    // A claim the matrix does not allow its holder (a Specialist holding a region, a Regional
+    // partner holding a country) protects nothing.
+    let i = input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]);
+    for (exclusivity, tier) in [
+        (Exclusivity::Regional, Tier::Specialist),
+        (Exclusivity::Regional, Tier::Authorized),
+        (Exclusivity::CountryLevel, Tier::Regional),
+        (Exclusivity::None, Tier::Strategic),
+    ] {
+        let claim = TerritoryClaim {
+            id: TerritoryId(Uuid::from_u128(9)),
+            holder: "Norte".into(),
+            holder_tier: tier,
+            region: Region::Latam,
+            country: Some(c("MX")),
+            exclusivity,
+        };
+        assert!(
+            check(&i, &[claim], &[]).is_ok(),
+            "{exclusivity:?} held by {tier}"
+        );
+    }
+}
+
+#[test]
+fn second_registration_of_the_same_prospect_is_refused() {
+    let first = approved(
+        DealInput {
+            domain: Some("https://www.acme.mx/".into()),
+            ..input(
+                "ACME, S.A. de C.V.",
+                "MX",
+                Brand::CentroPago,
+                &["SKILL-ANY", "CORE-LATAM"],
+            )
+        },
+        "2026-10-01",
+    );
+    let earlier = [Registration {
+        deal: &first,
+        holder: "Sur",
+    }];
+    // Same company, spelled differently.
+    let again = input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]);
+    assert_eq!(
+        check(&again, &[], &earlier),
+        Err(DealRule::AlreadyRegistered {
+            holder: "Sur".into(),
+            registered_on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            products: vec!["SKILL-ANY".into()],
+        })
+    );
+    // Same domain, another name.
+    let by_domain = DealInput {
+        domain: Some("acme.mx".into()),
+        ..input(
+            "Grupo Acme Internacional",
+            "MX",
+            Brand::CentroPago,
+            &["CORE-LATAM"],
+        )
+    };
+    assert!(check(&by_domain, &[], &earlier).is_err());
+}
+
+#[test]
+fn same_prospect_without_overlapping_products_is_allowed() {
+    let first = approved(
+        input("Acme", "MX", Brand::CentroPago, &["CORE-LATAM"]),
+        "2026-10-01",
+    );
+    let earlier = [Registration {
+        deal: &first,
+        holder: "Sur",
+    }];
+    assert!(check(
+        &input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]),
+        &[],
+        &earlier
+    )
+    .is_ok());
+}
+
+#[test]
+fn a_lost_or_refused_or_expired_registration_no_longer_holds_the_prospect() {
+    for (status, stage) in [
+        (DealStatus::Refused, DealStage::Registered),
+        (DealStatus::Expired, DealStage::Qualified),
+        (DealStatus::Approved, DealStage::Lost),
+    ] {
+        let mut first = approved(
+            input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]),
+            "2026-10-01",
+        );
+        first.status = status;
+        first.stage = stage;
+        let earlier = [Registration {
+            deal: &first,
+            holder: "Sur",
+        }];
+        let again = input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]);
+        assert!(check(&again, &[], &earlier).is_ok(), "{status:?} {stage:?}");
+    }
+}
+
+#[test]
+fn registration_expires_after_the_policy_period_unless_it_moves_stage() {
+    let mut d = approved(
+        input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]),
+        "2026-01-01",
+    );
+    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+    assert_eq!(d.expires_on(90), Some(day("2026-04-01")));
+    assert!(!d.is_lapsed(90, day("2026-03-31")));
+    assert!(d.is_lapsed(90, day("2026-04-01")));
+    // Moving stage restarts the clock.
+    merge_edit(
+        &mut d,
+        &[DealEdit::Stage {
+            from: DealStage::Registered,
+            to: DealStage::Qualified,
+        }],
+        at("2026-03-15"),
+        "Ana",
+    )
+    .unwrap();
+    assert!(!d.is_lapsed(90, day("2026-04-01")));
+    assert_eq!(d.expires_on(90), Some(day("2026-06-13")));
+    // A closed deal never expires.
+    d.stage = DealStage::Won;
+    assert_eq!(d.expires_on(90), None);
+}
+
+#[test]
+fn deal_stages_move_forward_or_to_lost_and_never_out_of_a_closed_stage() {
+    use DealStage::*;
+    assert!(Registered.may_move_to(Qualified));
+    assert!(Registered.may_move_to(Won));
+    assert!(Proposal.may_move_to(Lost));
+    assert!(!Proposal.may_move_to(Qualified));
+    assert!(!Won.may_move_to(Lost));
+    assert!(!Lost.may_move_to(Proposal));
+}
+
+#[test]
+fn contested_field_keeps_the_platforms_value_and_shows_the_losing_edit() {
+    let mut d = approved(
+        input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]),
+        "2026-10-01",
+    );
+    // Device A moved the value from 5,000 to 7,000 first.
+    merge_edit(
+        &mut d,
+        &[DealEdit::Value {
+            from: Credits::whole(5_000),
+            to: Credits::whole(7_000),
+        }],
+        at("2026-10-02"),
+        "Ana",
+    )
+    .unwrap();
+    // Device B, offline, saw 5,000 and wanted 6,000, and also changed the notes.
+    merge_edit(
+        &mut d,
+        &[
+            DealEdit::Value {
+                from: Credits::whole(5_000),
+                to: Credits::whole(6_000),
+            },
+            DealEdit::Notes {
+                from: String::new(),
+                to: "call back in May".into(),
+            },
+        ],
+        at("2026-10-03"),
+        "Bea",
+    )
+    .unwrap();
+    assert_eq!(d.value, Credits::whole(7_000));
+    assert_eq!(d.notes, "call back in May");
+    assert!(d.history.iter().any(|e| e.by == "Bea"
+        && e.what
+            == DealChange::Lost {
+                field: DealField::Value,
+                wanted: "6000".into(),
+                kept: "7000".into(),
+            }));
+}
+
+#[test]
+fn refused_or_expired_deals_cannot_be_edited() {
+    let mut d = approved(
+        input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]),
+        "2026-10-01",
+    );
+    d.status = DealStatus::Expired;
+    let err = merge_edit(&mut d, &[], at("2026-10-02"), "Ana").unwrap_err();
+    assert!(err.to_string().contains("expired"));
+}
+
+#[test]
+fn company_names_and_domains_normalize() {
+    assert_eq!(
+        normalize_company("Café Águila, S.A. de C.V."),
+        "cafe aguila"
+    );
+    assert_eq!(normalize_company("  ACME   Inc. "), "acme");
+    assert_eq!(normalize_company("Co"), "co");
+    assert_eq!(
+        normalize_domain("https://WWW.Acme.com/about?x=1").as_deref(),
+        Some("acme.com")
+    );
+    assert_eq!(normalize_domain("acme"), None);
+}
+
+#[test]
+fn forecast_weighs_open_deals_closing_in_the_quarter_by_stage() {
+    let q = quarter_of("2026-11-24".parse().unwrap());
+    assert_eq!(
+        q,
+        ("2026-10-01".parse().unwrap(), "2026-12-31".parse().unwrap())
+    );
+    let mut a = approved(
+        input("A", "MX", Brand::CentroPago, &["SKILL-ANY"]),
+        "2026-10-01",
+    );
+    a.expected_close = Some("2026-12-15".parse().unwrap());
+    a.stage = DealStage::Proposal; // 5,000 × 50 %
+    let mut b = a.clone();
+    b.stage = DealStage::Won; // 5,000 × 100 %
+    let mut late = a.clone();
+    late.expected_close = Some("2027-01-15".parse().unwrap());
+    let mut refused = a.clone();
+    refused.status = DealStatus::Refused;
+    assert_eq!(
+        forecast([&a, &b, &late, &refused], q),
+        Credits::whole(7_500)
+    );
+    assert_eq!(win_rate(3, 1), Some(Decimal::new(75, 2)));
+    assert_eq!(win_rate(0, 0), None);
+}

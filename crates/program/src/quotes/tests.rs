@@ -1,0 +1,354 @@
+use super::*;
+use proptest::prelude::*;
+
+fn item(sku: &str, price: i64, billing: Billing, brands: &[Brand], ea: bool) -> CatalogItem {
+    CatalogItem {
+        sku: sku.into(),
+        name: sku.into(),
+        kind: if billing == Billing::Monthly {
+            CatalogKind::Skill
+        } else {
+            CatalogKind::CoreBundle
+        },
+        list_price: Credits::from_minor(price),
+        billing,
+        brands: brands.to_vec(),
+        early_access: ea,
+    }
+}
+
+fn catalog() -> Vec<CatalogItem> {
+    vec![
+        item("CORE", 120_000, Billing::OneOff, &Brand::ALL, false),
+        item("SKILL", 1_999, Billing::Monthly, &Brand::ALL, false),
+        item("BETA", 4_950, Billing::Monthly, &Brand::ALL, true),
+        item("EU-ONLY", 10_000, Billing::OneOff, &[Brand::Voldier], false),
+        CatalogItem {
+            kind: CatalogKind::Pack,
+            ..item("PACK", 2_500, Billing::OneOff, &Brand::ALL, false)
+        },
+    ]
+}
+
+fn fx(currency: Currency, per_usd: &str) -> FxRate {
+    FxRate {
+        currency,
+        per_usd: per_usd.parse().unwrap(),
+        as_of: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+    }
+}
+
+fn line(sku: &str, quantity: u32, months: Option<u32>) -> LineInput {
+    LineInput {
+        sku: sku.into(),
+        quantity,
+        months,
+    }
+}
+
+fn quote(
+    tier: Tier,
+    rate: &str,
+    country: &str,
+    brand: Brand,
+    lines: &[LineInput],
+) -> Result<PricedQuote, QuoteRule> {
+    let partner_fx = fx(Currency::MXN, "17.25");
+    let customer_fx = fx(Currency::MXN, "17.25");
+    let seller = Seller {
+        tier,
+        rate: rate.parse().unwrap(),
+        brands: &Brand::ALL,
+        fx: &partner_fx,
+        balance: Credits::whole(1_000),
+    };
+    let request = Request {
+        country: Country::parse(country).unwrap(),
+        brand,
+        fx: &customer_fx,
+        lines,
+    };
+    price(&seller, &request, &catalog())
+}
+
+/// The pricing rules, one row each: (tier, rate, country, brand, lines, expected rule or Ok).
+#[test]
+fn quote_rules_table() {
+    use QuoteRule::*;
+    let ok = |_: &PricedQuote| true;
+    type Case = (
+        Tier,
+        &'static str,
+        &'static str,
+        Brand,
+        Vec<LineInput>,
+        Option<QuoteRule>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            vec![line("CORE", 1, None)],
+            None,
+        ),
+        (
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            vec![],
+            Some(NoLines),
+        ),
+        (
+            Tier::Authorized,
+            "0.12",
+            "ES",
+            Brand::CentroPago,
+            vec![line("CORE", 1, None)],
+            Some(BrandRegion {
+                brand: Brand::CentroPago,
+                country: Country::parse("ES").unwrap(),
+            }),
+        ),
+        // Early access: Specialist and above only.
+        (
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            vec![line("BETA", 1, Some(12))],
+            Some(EarlyAccessTier {
+                sku: "BETA".into(),
+                tier: Tier::Authorized,
+            }),
+        ),
+        (
+            Tier::Specialist,
+            "0.22",
+            "MX",
+            Brand::CentroPago,
+            vec![line("BETA", 1, Some(12))],
+            None,
+        ),
+        (
+            Tier::Strategic,
+            "0.42",
+            "MX",
+            Brand::CentroPago,
+            vec![line("BETA", 1, Some(12))],
+            None,
+        ),
+        // The rate must lie in the band.
+        (
+            Tier::Specialist,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            vec![line("CORE", 1, None)],
+            Some(RateOutsideBand {
+                tier: Tier::Specialist,
+            }),
+        ),
+        (
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            vec![line("EU-ONLY", 1, None)],
+            Some(ItemNotInBrand {
+                sku: "EU-ONLY".into(),
+                brand: Brand::CentroPago,
+            }),
+        ),
+        (
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            vec![line("NOPE", 1, None)],
+            Some(UnknownItem { sku: "NOPE".into() }),
+        ),
+        (
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            vec![line("SKILL", 1, None)],
+            Some(MonthsRequired { line: 1 }),
+        ),
+        (
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            vec![line("CORE", 1, Some(3))],
+            Some(MonthsNotAllowed { line: 1 }),
+        ),
+        (
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            vec![line("CORE", 0, None)],
+            Some(BadQuantity { line: 1 }),
+        ),
+        (
+            Tier::Authorized,
+            "0.12",
+            "MX",
+            Brand::CentroPago,
+            vec![line("CORE", 1, None); MAX_LINES + 1],
+            Some(TooManyLines {
+                max: MAX_LINES as u32,
+            }),
+        ),
+    ];
+    for (tier, rate, country, brand, lines, expected) in cases {
+        let got = quote(tier, rate, country, brand, &lines);
+        match expected {
+            None => assert!(
+                got.as_ref().is_ok_and(ok),
+                "{tier} {country} {lines:?}: {got:?}"
+            ),
+            Some(rule) => assert_eq!(got, Err(rule), "{tier} {country} {lines:?}"),
+        }
+    }
+}
+
+#[test]
+fn partner_pricing_applies_to_skills_and_packs_for_every_tier() {
+    for tier in Tier::ALL {
+        let rate = tier.band().min;
+        let q = quote(
+            tier,
+            &rate.to_string(),
+            "MX",
+            Brand::CentroPago,
+            &[line("SKILL", 2, Some(6))],
+        )
+        .unwrap();
+        // 19.99 × 2 × 6 = 239.88 credits; the partner pays (1 − rate) of their value.
+        assert_eq!(q.credits, Credits::from_minor(23_988));
+        let expected = Currency::MXN
+            .round(Decimal::new(23_988, 2) * (Decimal::ONE - rate) * Decimal::new(1725, 2));
+        assert_eq!(q.partner_cost, expected, "{tier}");
+        assert_eq!(q.margin, q.list_value - q.partner_cost);
+        // A pack: 25.00 × 3 = 75.00 credits, at the same partner rate.
+        let q = quote(
+            tier,
+            &rate.to_string(),
+            "MX",
+            Brand::CentroPago,
+            &[line("PACK", 3, None)],
+        )
+        .unwrap();
+        assert_eq!(q.lines[0].kind, CatalogKind::Pack);
+        let expected = Currency::MXN
+            .round(Decimal::new(7_500, 2) * (Decimal::ONE - rate) * Decimal::new(1725, 2));
+        assert_eq!(q.partner_cost, expected, "{tier}");
+    }
+}
+
+#[test]
+fn each_line_is_rounded_once_and_the_total_is_the_sum_of_the_lines() {
+    // 19.99 credits × 17.25 = 344.8275 MXN → 344.83 per line; three such lines print 1,034.49,
+    // not the 1,034.48 that rounding the exact total would give.
+    let q = quote(
+        Tier::Authorized,
+        "0.12",
+        "MX",
+        Brand::CentroPago,
+        &[
+            line("SKILL", 1, Some(1)),
+            line("SKILL", 1, Some(1)),
+            line("SKILL", 1, Some(1)),
+        ],
+    )
+    .unwrap();
+    assert!(q.lines.iter().all(|l| l.amount == Decimal::new(34_483, 2)));
+    assert_eq!(q.total, Decimal::new(103_449, 2));
+}
+
+#[test]
+fn balance_check_and_top_up() {
+    // 1,200 credits needed, 1,000 held: 200 to buy, at the partner's rate.
+    let q = quote(
+        Tier::Authorized,
+        "0.12",
+        "MX",
+        Brand::CentroPago,
+        &[line("CORE", 1, None)],
+    )
+    .unwrap();
+    assert!(!q.covered);
+    assert_eq!(q.top_up, Credits::whole(200));
+    assert_eq!(
+        q.top_up_cost,
+        Currency::MXN.round(Decimal::from(200) * Decimal::new(88, 2) * Decimal::new(1725, 2))
+    );
+}
+
+#[test]
+fn quote_lifecycle_moves_forward_only() {
+    use QuoteStatus::*;
+    assert!(Draft.may_move_to(Sent));
+    assert!(Sent.may_move_to(Accepted) && Sent.may_move_to(Declined) && Sent.may_move_to(Expired));
+    assert!(!Draft.may_move_to(Accepted));
+    assert!(!Accepted.may_move_to(Sent));
+    assert!(!Declined.may_move_to(Accepted));
+}
+
+#[test]
+fn quote_numbers_read_well_and_carry_the_device() {
+    assert_eq!(device_code(0), "00000");
+    assert_eq!(device_code(u32::MAX).len(), 5);
+    assert_eq!(quote_number("7K3FX", 2026, 42), "Q-7K3FX-2026-0042");
+    assert_eq!(
+        valid_until(NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), 30),
+        NaiveDate::from_ymd_opt(2026, 12, 24).unwrap()
+    );
+}
+
+proptest! {
+    #[test]
+    fn totals_equal_the_sum_of_lines_and_no_amount_is_a_float(
+        lines in proptest::collection::vec((0usize..3, 1u32..50, 1u32..36), 1..60),
+        per_usd in 1u32..5_000_000u32,
+        clp in any::<bool>(),
+    ) {
+        let skus = ["CORE", "SKILL", "BETA"];
+        let inputs: Vec<LineInput> = lines
+            .iter()
+            .map(|(i, q, m)| line(skus[*i], *q, (skus[*i] != "CORE").then_some(*m)))
+            .collect();
+        let currency = if clp { Currency::CLP } else { Currency::EUR };
+        let customer_fx = FxRate { currency, per_usd: Decimal::new(per_usd as i64, 4), as_of: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() };
+        let partner_fx = fx(Currency::USD, "1");
+        let seller = Seller { tier: Tier::Specialist, rate: Decimal::new(22, 2), brands: &Brand::ALL, fx: &partner_fx, balance: Credits::ZERO };
+        let request = Request { country: Country::parse("ES").unwrap(), brand: Brand::Voldier, fx: &customer_fx, lines: &inputs };
+        let q = price(&seller, &request, &catalog()).unwrap();
+        let sum: Decimal = q.lines.iter().map(|l| l.amount).sum();
+        prop_assert_eq!(q.total, sum);
+        prop_assert_eq!(q.credits, q.lines.iter().fold(Credits::ZERO, |s, l| s + l.credits));
+        for l in &q.lines {
+            prop_assert_eq!(l.amount, currency.round(l.amount));
+            // Every printed line multiplies out: unit price × quantity (× months).
+            prop_assert_eq!(l.unit_price, currency.round(l.unit_price));
+            let factor = Decimal::from(l.quantity) * Decimal::from(l.months.unwrap_or(1));
+            prop_assert_eq!(l.amount, l.unit_price * factor);
+        }
+        // On the wire every amount is a decimal string, never a JSON number with a fraction.
+        let json = serde_json::to_value(&q).unwrap();
+        fn no_floats(v: &serde_json::Value) -> bool {
+            match v {
+                serde_json::Value::Number(n) => n.is_u64() || n.is_i64(),
+                serde_json::Value::Array(a) => a.iter().all(no_floats),
+                serde_json::Value::Object(o) => o.values().all(no_floats),
+                _ => true,
+            }
+        }
+        prop_assert!(no_floats(&json));
+    }
+}

@@ -73,7 +73,7 @@ sqlx:
 
 # The benchmarks (reports, not tests; see the README), in the same release build as the app.
 # `BENCH_DEPLOYMENTS=20000 make bench` is a quick run of the sync benchmark; `BENCHES=qbr` runs one.
-BENCHES := sync screens quotes qbr
+BENCHES ?= sync screens quotes qbr
 bench:
 	@dpkg-query -W -f='$${Status}' sqlite3 2>/dev/null | grep -q "install ok installed" || { \
 		echo "bench: installing the Debian package sqlite3"; \

@@ -22,7 +22,7 @@ use program::{Brand, Credits, Region};
 fn form(partner: &Partner, company: &str, country: &str, brand: Brand) -> DealForm {
     let sku = demo::catalog()
         .into_iter()
-        .find(|i| i.brands.contains(&brand))
+        .find(|i| i.brands.contains(&brand) && !i.early_access)
         .unwrap()
         .sku;
     DealForm {
@@ -835,4 +835,73 @@ async fn a_deal_saved_while_the_server_is_down_is_approved_once_it_returns() {
     }
     drop(data);
     back.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn local_precheck_no_poaching_refuses_a_registration_for_your_own_customer() {
+    let w = world().await;
+    let c = w.data.customers[0].clone();
+    let p = w.partner(|p| p.id == c.partner_id);
+    let d = w.device("a", "Pat", Role::PartnerSales, &p).await;
+    // The partner's own customer, however its name is written: refused before anything is queued.
+    let f = form(
+        &p,
+        &format!("  {}, S.A. ", c.name.to_lowercase()),
+        c.country.code(),
+        c.brand,
+    );
+    let check = deals::check(&d.store, &f).await.unwrap();
+    assert_eq!(
+        check.errors,
+        vec![DealRule::AlreadyCustomer { yours: true }]
+    );
+    let err = deals::register(&d.store, &f).await.unwrap_err();
+    assert_eq!(
+        IpcError::from(&err).refusal,
+        Some(Refusal::Deal(DealRule::AlreadyCustomer { yours: true }))
+    );
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(d.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(queued, 0);
+    // By its web domain, under another name, too.
+    let mut by_domain = form(&p, "Another Name Entirely", c.country.code(), c.brand);
+    by_domain.domain = c.domain.clone().unwrap();
+    let check = deals::check(&d.store, &by_domain).await.unwrap();
+    assert_eq!(
+        check.errors,
+        vec![DealRule::AlreadyCustomer { yours: true }]
+    );
+}
+
+#[tokio::test]
+async fn local_precheck_no_poaching_an_account_manager_sees_another_partners_customer() {
+    let w = world().await;
+    let c = w.data.customers[0].clone();
+    let rival = w.partner(|p| p.id != c.partner_id && p.brands.contains(&c.brand));
+    // An account manager over both partners: its cache holds the customer.
+    let token = w
+        .server
+        .create_token(
+            "am",
+            Role::PlatformAccountManager,
+            &[c.partner_id, rival.id],
+        )
+        .await
+        .unwrap();
+    let store = Store::open(&w.dir.path().join("am").join(CACHE_FILE))
+        .await
+        .unwrap();
+    engine(&w.server, &store, &token)
+        .await
+        .run_once()
+        .await
+        .unwrap();
+    let f = form(&rival, &c.name, c.country.code(), c.brand);
+    let check = deals::check(&store, &f).await.unwrap();
+    assert_eq!(
+        check.errors,
+        vec![DealRule::AlreadyCustomer { yours: false }]
+    );
 }

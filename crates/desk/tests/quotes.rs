@@ -525,3 +525,32 @@ async fn the_lines_export_adds_up_to_the_printed_total() {
 fn table_rows(path: &Path) -> usize {
     csv::Reader::from_path(path).unwrap().records().count()
 }
+
+#[tokio::test]
+async fn no_poaching_a_quote_for_a_customer_the_partner_does_not_serve_is_refused_before_queueing()
+{
+    let w = world().await;
+    let c = w.data.customers[0].clone();
+    let owner = w.partner(|p| p.id == c.partner_id);
+    let d = w.device("n", "Nia", Role::PartnerSales, &owner).await;
+    let mut f = form(&owner, &c.name, c.brand, Lang::En, lines_for(c.brand));
+    f.country = c.country.code().into();
+    // Its own customer, by id: saved.
+    f.customer_id = Some(c.id.to_string());
+    quotes::save(&d.store, &f, "Nia").await.unwrap();
+    // Another partner's customer named by id (as a tampered or stale form would): refused.
+    let rival = w.partner(|p| p.id != c.partner_id && p.brands.contains(&c.brand));
+    let r = w.device("r", "Rui", Role::PartnerSales, &rival).await;
+    let mut theirs = form(&rival, &c.name, c.brand, Lang::En, lines_for(c.brand));
+    theirs.country = c.country.code().into();
+    theirs.customer_id = Some(c.id.to_string());
+    let check = quotes::check(&r.store, &theirs).await.unwrap();
+    assert_eq!(check.rule, Some(QuoteRule::NotYourCustomer));
+    let err = quotes::save(&r.store, &theirs, "Rui").await.unwrap_err();
+    assert!(err.to_string().contains("not_your_customer"), "{err}");
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(r.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(queued, 0);
+}

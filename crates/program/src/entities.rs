@@ -122,6 +122,10 @@ pub struct Customer {
     /// The partner of record today (changes only through a migration).
     pub partner_id: PartnerId,
     pub name: String,
+    /// The customer's web domain, when known: with the name, what tells a prospect is already a
+    /// customer (see [`crate::deals::served_by`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
     pub country: Country,
     pub brand: Brand,
     pub founder: String,

@@ -9,6 +9,7 @@ import {
   dealFieldText,
   hasLostEdit,
   dealRefusal,
+  dealRuleText,
   isCreditsAmount,
   sameDecimal,
 } from "./deals";
@@ -183,5 +184,22 @@ describe("the deal edit", () => {
     const other = { at: "2026-10-04T00:00:00Z", by: "Rita", what: { change: "set", field: "notes", from: "", to: "call" } } as const;
     expect(hasLostEdit(deal({ history: [lost, again] }))).toBe(false);
     expect(hasLostEdit(deal({ history: [lost, other] }))).toBe(true);
+  });
+});
+
+describe("dealRuleText", () => {
+  afterEach(() => setLocale("en"));
+
+  it("says no poaching and early access in words, naming no other partner", () => {
+    setLocale("en");
+    expect(dealRuleText({ rule: "already_customer", yours: true })).toContain("already your customer");
+    const theirs = dealRuleText({ rule: "already_customer", yours: false });
+    expect(theirs).toContain("only by a migration its founder starts");
+    expect(dealRuleText({ rule: "early_access_tier", sku: "SK-FORECAST", tier: "authorized" })).toBe(
+      "SK-FORECAST is in early access, for Specialist partners and above; this partner is Authorized.",
+    );
+    setLocale("es");
+    expect(dealRuleText({ rule: "already_customer", yours: true })).toContain("ya es tu cliente");
+    expect(dealRuleText({ rule: "already_customer", yours: false })).toContain("migración que inicia su fundador");
   });
 });

@@ -39,6 +39,10 @@ export function dealRuleText(rule: DealRule): string {
       return t("deals.rule.unknown_product", { sku: rule.sku });
     case "product_not_in_brand":
       return t("deals.rule.product_not_in_brand", { sku: rule.sku, brand: rule.brand });
+    case "early_access_tier":
+      return t("deals.rule.early_access_tier", { sku: rule.sku, tier: t(`tier.${rule.tier}`) });
+    case "already_customer":
+      return t(rule.yours ? "deals.rule.already_your_customer" : "deals.rule.already_a_customer");
     case "incomplete":
       return t("deals.rule.incomplete", { field: rule.field });
     case "expired":

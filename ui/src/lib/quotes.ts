@@ -42,6 +42,10 @@ export function quoteRuleText(rule: QuoteRule): string {
       return t("quotes.rule.no_fx_rate", { currency: rule.currency });
     case "fx_rate_too_old":
       return t("quotes.rule.fx_rate_too_old", { currency: rule.currency, date: fmt.date(rule.as_of), days: String(rule.days) });
+    case "not_your_customer":
+      return t("quotes.rule.not_your_customer");
+    case "another_partners_customer":
+      return t("quotes.rule.another_partners_customer");
   }
 }
 

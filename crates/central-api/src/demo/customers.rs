@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Days, Months, NaiveDate};
+use program::benefits::Benefit;
 use program::contract::{
     Billing, CatalogItem, CatalogKind, Customer, CustomerId, Deployment, DeploymentId, MigrationId,
     NpsResponse, NpsResponseId, Partner, PartnerId,
@@ -54,10 +55,12 @@ pub(super) fn customers(
             let (idx, _) = *list
                 .choose_weighted(&mut g.rng, |(_, w)| *w)
                 .expect("every brand has a seller");
+            let name = unique_name(&mut g.rng, CUSTOMER_HEADS, CUSTOMER_TAILS, &mut names);
             Customer {
                 id: CustomerId(g.uuid()),
                 partner_id: partners[idx].id,
-                name: unique_name(&mut g.rng, CUSTOMER_HEADS, CUSTOMER_TAILS, &mut names),
+                domain: Some(super::domain_of(&name)),
+                name,
                 country,
                 brand,
                 founder: g.person(),
@@ -125,12 +128,17 @@ pub(super) fn partner_on(
 
 pub(super) fn deployments(
     g: &mut Gen,
+    partners: &[Partner],
     customers: &[Customer],
     migrations: &[CustomerMigration],
     catalog: &[CatalogItem],
     n: usize,
 ) -> Vec<Deployment> {
     let by_customer: BTreeMap<_, _> = migrations.iter().map(|m| (m.customer_id, m)).collect();
+    let early_access: BTreeMap<PartnerId, bool> = partners
+        .iter()
+        .map(|p| (p.id, Benefit::EarlyAccess.for_tier(p.tier).is_granted()))
+        .collect();
     let window_start = g.as_of - Months::new(24);
     // Churned customers (about 8 %) ended everything on one day.
     let mut churned_on: BTreeMap<CustomerId, NaiveDate> = BTreeMap::new();
@@ -152,9 +160,12 @@ pub(super) fn deployments(
         let last = churned_on.get(&c.id).copied().unwrap_or(g.as_of);
         let span = (last - first).num_days().max(0) as u64;
         let started_on = first + Days::new(g.rng.gen_range(0..=span));
+        let partner_id = partner_on(c, &by_customer, started_on);
+        // Early-access items are deployed only by partners whose tier has early access.
         let offered: Vec<&CatalogItem> = catalog
             .iter()
             .filter(|i| i.brands.contains(&c.brand))
+            .filter(|i| !i.early_access || early_access[&partner_id])
             .collect();
         let item = *g.pick(&offered);
         let quantity = match item.kind {
@@ -173,7 +184,7 @@ pub(super) fn deployments(
         out.push(Deployment {
             id: DeploymentId(g.uuid()),
             customer_id: c.id,
-            partner_id: partner_on(c, &by_customer, started_on),
+            partner_id,
             sku: item.sku.clone(),
             billing: item.billing,
             credits,

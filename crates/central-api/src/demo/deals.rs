@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use chrono::Days;
-use program::contract::{CatalogItem, Partner, PartnerId, Territory};
+use program::contract::{CatalogItem, Customer, Partner, PartnerId, Territory};
 use program::deals::{
     normalize_company, Deal, DealChange, DealEvent, DealField, DealId, DealRule, DealStage,
     DealStatus, TerritoryClaim,
@@ -22,6 +22,7 @@ pub(super) fn deals(
     g: &mut Gen,
     partners: &[Partner],
     territories: &[Territory],
+    customers: &[Customer],
     catalog: &[CatalogItem],
 ) -> Vec<Deal> {
     const REGISTRATION_DAYS: u64 = 90;
@@ -33,7 +34,11 @@ pub(super) fn deals(
         })
         .collect();
     let mut names = BTreeSet::new();
-    let mut prospects = BTreeSet::new();
+    // Prospects are new companies: never a customer some partner serves (no poaching).
+    let mut prospects: BTreeSet<String> = customers
+        .iter()
+        .map(|c| normalize_company(&c.name))
+        .collect();
     let mut out = Vec::new();
     for p in partners {
         let n = match p.tier {
@@ -124,7 +129,7 @@ pub(super) fn deals(
                 });
                 DealRule::Expired { days: 90 }
             });
-            let domain = format!("{}.example", normalize_company(&company).replace(' ', "-"));
+            let domain = super::domain_of(&company);
             out.push(Deal {
                 id: DealId(g.uuid_at(registered_at)),
                 partner_id: p.id,

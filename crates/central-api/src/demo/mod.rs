@@ -115,6 +115,15 @@ impl Gen {
 }
 
 /// Generates the whole program.
+/// The web domain the demo gives a company: its normalized name under `.example`, so two
+/// companies share a domain exactly when they share a name.
+fn domain_of(company: &str) -> String {
+    format!(
+        "{}.example",
+        program::deals::normalize_company(company).replace(' ', "-")
+    )
+}
+
 pub fn generate(config: &DemoConfig) -> Dataset {
     let mut g = Gen {
         rng: ChaCha8Rng::seed_from_u64(config.seed),
@@ -130,6 +139,7 @@ pub fn generate(config: &DemoConfig) -> Dataset {
     let migrations = migrations(&mut g, &partners, &mut customers);
     let deployments = deployments(
         &mut g,
+        &partners,
         &customers,
         &migrations,
         &catalog,
@@ -137,7 +147,7 @@ pub fn generate(config: &DemoConfig) -> Dataset {
     );
     let nps = nps(&mut g, &customers, &migrations, &quality);
     let ledger = ledger(&mut g, &partners, &customers, &deployments, &migrations);
-    let deals = deals(&mut g, &partners, &territories, &catalog);
+    let deals = deals(&mut g, &partners, &territories, &customers, &catalog);
     Dataset {
         partners,
         territories,

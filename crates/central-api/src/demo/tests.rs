@@ -86,8 +86,9 @@ fn every_customer_brand_serves_its_country_and_is_sold_by_its_partner() {
 
 #[test]
 fn demo_deals_keep_every_registration_rule() {
-    use program::deals::{check_registration, DealInput, Registrant, Registration};
+    use program::deals::{check_registration, DealInput, KnownCustomer, Registrant, Registration};
     let d = generate(&DemoConfig::small(day()));
+    let customers: Vec<KnownCustomer> = d.customers.iter().map(KnownCustomer::of).collect();
     assert!(d.deals.len() >= 20, "{} deals", d.deals.len());
     let claims: Vec<TerritoryClaim> = d
         .territories
@@ -121,11 +122,19 @@ fn demo_deals_keep_every_registration_rule() {
         };
         let registrant = Registrant {
             id: p.id,
+            tier: p.tier,
             brands: &p.brands,
             own_territories: &own,
         };
         assert_eq!(
-            check_registration(&input, &registrant, &d.catalog, &claims, &earlier),
+            check_registration(
+                &input,
+                &registrant,
+                &d.catalog,
+                &claims,
+                &earlier,
+                &customers
+            ),
             Ok(()),
             "{}",
             deal.company
@@ -232,4 +241,57 @@ fn nps_scores_are_between_zero_and_ten() {
     let d = generate(&DemoConfig::small(day()));
     assert!(d.nps.iter().all(|r| r.score <= 10));
     assert!(d.nps.iter().any(|r| r.score >= 9) && d.nps.iter().any(|r| r.score <= 6));
+}
+
+#[test]
+fn early_access_the_demo_deploys_early_access_items_only_through_tiers_that_have_it() {
+    use program::benefits::Benefit;
+    let d = generate(&DemoConfig::small(day()));
+    let early: BTreeSet<&str> = d
+        .catalog
+        .iter()
+        .filter(|i| i.early_access)
+        .map(|i| i.sku.as_str())
+        .collect();
+    assert!(!early.is_empty());
+    let tier: BTreeMap<_, _> = d.partners.iter().map(|p| (p.id, p.tier)).collect();
+    let mut through_early_tiers = 0;
+    for dep in &d.deployments {
+        if early.contains(dep.sku.as_str()) {
+            let t = tier[&dep.partner_id];
+            assert!(
+                Benefit::EarlyAccess.for_tier(t).is_granted(),
+                "{} deployed by a {t:?} partner",
+                dep.sku
+            );
+            through_early_tiers += 1;
+        }
+    }
+    // The demo still shows early-access items, through the tiers that have them.
+    assert!(through_early_tiers > 0);
+    assert!(d
+        .deployments
+        .iter()
+        .any(|dep| tier[&dep.partner_id] == Tier::Authorized));
+}
+
+#[test]
+fn no_poaching_the_demo_registers_deals_only_for_new_prospects() {
+    use program::deals::{normalize_company, served_by, KnownCustomer, Prospect};
+    let d = generate(&DemoConfig::small(day()));
+    let customers: Vec<KnownCustomer> = d.customers.iter().map(KnownCustomer::of).collect();
+    assert!(d.customers.iter().all(|c| c.domain.is_some()));
+    for deal in &d.deals {
+        let prospect = Prospect::new(&deal.company, deal.domain.as_deref());
+        assert_eq!(
+            served_by(&prospect, deal.partner_id, &customers),
+            None,
+            "{}",
+            deal.company
+        );
+        assert!(!d
+            .customers
+            .iter()
+            .any(|c| normalize_company(&c.name) == prospect.company));
+    }
 }

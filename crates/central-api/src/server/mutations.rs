@@ -18,11 +18,11 @@ use program::contract::{
 };
 use program::deals::{
     check_registration, merge_edit, Deal, DealChange, DealEdit, DealEvent, DealId, DealInput,
-    DealStatus, Registrant, Registration, TerritoryClaim,
+    DealStatus, Prospect, Registrant, Registration, TerritoryClaim,
 };
 use program::quotes::{
-    fx_rate_usable, price, valid_until, PricedWith, Quote, QuoteId, QuoteRule, QuoteStatus,
-    Request, Seller,
+    check_customer, fx_rate_usable, price, valid_until, PricedWith, Quote, QuoteId, QuoteRule,
+    QuoteStatus, Request, Seller,
 };
 use program::{fiat_for_credits, Credits, Currency, FxRate};
 use sha2::{Digest, Sha256};
@@ -345,13 +345,21 @@ async fn register_deal(
         .collect();
     let registrant = Registrant {
         id: partner.id,
+        tier: partner.tier,
         brands: &partner.brands,
         own_territories: &own,
     };
     let catalog = w.catalog().await?;
+    let customers = w
+        .customers_matching(
+            &Prospect::new(&input.company, input.domain.as_deref()),
+            None,
+        )
+        .await?;
     let now = Utc::now();
     let mut deal = Deal::registered(input.clone(), now, &caller.user);
-    let decision = match check_registration(input, &registrant, &catalog, &claims, &earlier) {
+    let checked = check_registration(input, &registrant, &catalog, &claims, &earlier, &customers);
+    let decision = match checked {
         Ok(()) => {
             deal.status = DealStatus::Approved;
             DealChange::Approved
@@ -550,6 +558,12 @@ async fn save_quote(
     if let Err(rule) = price(&seller, &request, &catalog) {
         return Ok(rejected(ProblemCode::RuleViolation, quote_rule_text(&rule)));
     }
+    let customers = w
+        .customers_matching(&Prospect::new(&quote.customer, None), quote.customer_id)
+        .await?;
+    if let Err(rule) = check_customer(partner.id, quote.customer_id, &quote.customer, &customers) {
+        return Ok(rejected(ProblemCode::RuleViolation, quote_rule_text(&rule)));
+    }
     // What the quote was priced with must be what the platform prices it with today: the
     // catalog entries of exactly its lines, and the partner's tier and rate.
     if let Some(with) = &quote.priced_with {
@@ -608,6 +622,12 @@ fn quote_rule_text(rule: &QuoteRule) -> String {
         } => format!(
             "The {currency} exchange rate of {as_of} is more than {days} days old; price the quote at a current rate."
         ),
+        QuoteRule::NotYourCustomer => {
+            "This customer is not one this partner serves; quote your own customer or a new prospect.".into()
+        }
+        QuoteRule::AnotherPartnersCustomer => {
+            "This company is already a customer of a partner; a customer changes partner only by a migration its founder starts.".into()
+        }
     }
 }
 

@@ -29,11 +29,11 @@ fn input(partner: &Partner, company: &str, country: &str, brand: Brand) -> DealI
     }
 }
 
-/// A catalog item every partner of the brand may name.
+/// A catalog item every partner of the brand may name (none in early access).
 fn sku_for(brand: Brand) -> String {
     central_api::demo::catalog()
         .into_iter()
-        .find(|i| i.brands.contains(&brand))
+        .find(|i| i.brands.contains(&brand) && !i.early_access)
         .unwrap()
         .sku
 }
@@ -401,4 +401,148 @@ async fn a_partner_cannot_register_or_edit_deals_of_another_partner() {
             ..
         }
     ));
+}
+
+/// A customer, its partner of record, and another partner that sells the customer's brand.
+fn customer_and_rival(h: &Harness) -> (program::contract::Customer, Partner, Partner) {
+    h.data
+        .customers
+        .iter()
+        .find_map(|c| {
+            let rival = h
+                .data
+                .partners
+                .iter()
+                .find(|p| p.id != c.partner_id && p.brands.contains(&c.brand))?;
+            let owner = partner(h, |p| p.id == c.partner_id);
+            Some((c.clone(), owner, rival.clone()))
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn no_poaching_a_deal_for_another_partners_customer_is_refused_naming_no_one() {
+    let h = start().await;
+    let (customer, owner, rival) = customer_and_rival(&h);
+    let country = customer.country.code();
+    // By name, however it is written.
+    let by_name = input(
+        &rival,
+        &format!("{}, Inc.", customer.name.to_uppercase()),
+        country,
+        customer.brand,
+    );
+    let refused = register(&h, by_name).await;
+    assert_eq!(refused.status, DealStatus::Refused);
+    assert_eq!(
+        refused.refusal,
+        Some(DealRule::AlreadyCustomer { yours: false })
+    );
+    // What the rival sees of the decision names neither the partner of record nor its data.
+    let seen = serde_json::to_string(&refused).unwrap();
+    for secret in [
+        owner.name.clone(),
+        owner.id.to_string(),
+        customer.id.to_string(),
+        customer.founder.clone(),
+    ] {
+        assert!(!seen.contains(&secret), "{secret} leaked: {seen}");
+    }
+    // By web domain, under another name.
+    let mut by_domain = input(&rival, "Totally Different Name", country, customer.brand);
+    by_domain.domain = Some(format!("https://www.{}/", customer.domain.clone().unwrap()));
+    let refused = register(&h, by_domain).await;
+    assert_eq!(
+        refused.refusal,
+        Some(DealRule::AlreadyCustomer { yours: false })
+    );
+    // A new prospect is approved (or refused for another reason, never this one).
+    let fresh = register(
+        &h,
+        input(&rival, "Zephyr Brand-New Prospect", country, customer.brand),
+    )
+    .await;
+    assert_ne!(
+        fresh.refusal,
+        Some(DealRule::AlreadyCustomer { yours: false })
+    );
+}
+
+#[tokio::test]
+async fn no_poaching_a_deal_for_your_own_customer_is_refused_as_already_yours() {
+    let h = start().await;
+    let (customer, owner, _) = customer_and_rival(&h);
+    let own = register(
+        &h,
+        input(
+            &owner,
+            &customer.name,
+            customer.country.code(),
+            customer.brand,
+        ),
+    )
+    .await;
+    assert_eq!(own.refusal, Some(DealRule::AlreadyCustomer { yours: true }));
+}
+
+#[tokio::test]
+async fn no_poaching_a_customer_moved_by_migration_is_matched_under_its_new_partner() {
+    // The keys follow the partner of record: after a migration, the new partner's registration
+    // is "already yours" and the former partner's is another partner's customer.
+    let h = start().await;
+    let m = h
+        .data
+        .migrations
+        .first()
+        .cloned()
+        .expect("the demo has migrations");
+    let customer = h
+        .data
+        .customers
+        .iter()
+        .find(|c| c.id == m.customer_id)
+        .cloned()
+        .unwrap();
+    assert_eq!(customer.partner_id, m.to_partner);
+    let now = partner(&h, |p| p.id == m.to_partner);
+    let before = partner(&h, |p| p.id == m.from_partner);
+    let code = customer.country.code();
+    let mine = register(&h, input(&now, &customer.name, code, customer.brand)).await;
+    assert_eq!(
+        mine.refusal,
+        Some(DealRule::AlreadyCustomer { yours: true })
+    );
+    let theirs = register(&h, input(&before, &customer.name, code, customer.brand)).await;
+    assert_eq!(
+        theirs.refusal,
+        Some(DealRule::AlreadyCustomer { yours: false })
+    );
+}
+
+#[tokio::test]
+async fn early_access_a_deal_for_an_early_access_product_is_refused_for_an_authorized_partner() {
+    let h = start().await;
+    let item = central_api::demo::catalog()
+        .into_iter()
+        .find(|i| i.early_access)
+        .unwrap();
+    let brand = item.brands[0];
+    let country = free_country(&h, brand.region());
+    for tier in [Tier::Authorized, Tier::Specialist] {
+        let p = partner(&h, |p| p.tier == tier && p.brands.contains(&brand));
+        let mut i = input(&p, &format!("Early Bird {tier:?}"), &country, brand);
+        i.products = vec![item.sku.clone()];
+        let deal = register(&h, i).await;
+        if tier == Tier::Authorized {
+            assert_eq!(
+                deal.refusal,
+                Some(DealRule::EarlyAccessTier {
+                    sku: item.sku.clone(),
+                    tier
+                })
+            );
+        } else {
+            assert_eq!(deal.status, DealStatus::Approved, "{:?}", deal.refusal);
+        }
+    }
 }

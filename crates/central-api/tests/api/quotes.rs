@@ -374,3 +374,82 @@ async fn a_quote_past_its_last_valid_day_cannot_be_sent() {
         QuoteStatus::Draft
     );
 }
+
+#[tokio::test]
+async fn no_poaching_a_quote_names_only_the_partners_own_customer_or_a_new_prospect() {
+    let h = start().await;
+    // A customer, and another partner selling its brand.
+    let (customer, other) = h
+        .data
+        .customers
+        .iter()
+        .find_map(|c| {
+            let other = h
+                .data
+                .partners
+                .iter()
+                .find(|p| p.id != c.partner_id && p.brands.contains(&c.brand))?;
+            Some((c.clone(), other.clone()))
+        })
+        .unwrap();
+    let owner = h
+        .data
+        .partners
+        .iter()
+        .find(|p| p.id == customer.partner_id)
+        .cloned()
+        .unwrap();
+    let sku = central_api::demo::catalog()
+        .into_iter()
+        .find(|i| i.brands.contains(&customer.brand) && !i.early_access)
+        .unwrap();
+    let months = (sku.billing == program::contract::Billing::Monthly).then_some(1);
+    let country = customer.country.code();
+    let for_customer = |p: &Partner, by_id: bool, name: &str| {
+        let mut q = quote(p, country, customer.brand, &sku.sku, months);
+        q.customer_id = by_id.then_some(customer.id);
+        q.customer = name.into();
+        q
+    };
+
+    // Another partner's customer, by id or by name (however it is written), is refused.
+    let outcome = send(
+        &h,
+        &other,
+        MutationKind::SaveQuote {
+            quote: for_customer(&other, true, &customer.name),
+        },
+    )
+    .await;
+    assert!(
+        reason(&outcome).contains("not one this partner serves"),
+        "{outcome:?}"
+    );
+    let shouted = format!("  {}, S.A. ", customer.name.to_uppercase());
+    let outcome = send(
+        &h,
+        &other,
+        MutationKind::SaveQuote {
+            quote: for_customer(&other, false, &shouted),
+        },
+    )
+    .await;
+    let why = reason(&outcome);
+    assert!(why.contains("already a customer of a partner"), "{why}");
+    // The reason names neither the partner of record nor anything of its data.
+    assert!(!why.contains(&owner.name) && !why.contains(&owner.id.to_string()));
+
+    // Its own partner quotes it, by id; anyone quotes a new prospect.
+    let mine = for_customer(&owner, true, &customer.name);
+    let mine_id = mine.id;
+    assert_eq!(
+        send(&h, &owner, MutationKind::SaveQuote { quote: mine }).await,
+        Outcome::Applied
+    );
+    assert!(h.server.store().quote(mine_id).await.unwrap().is_some());
+    let fresh = for_customer(&other, false, "Zephyr Brand-New Prospect");
+    assert_eq!(
+        send(&h, &other, MutationKind::SaveQuote { quote: fresh }).await,
+        Outcome::Applied
+    );
+}

@@ -90,19 +90,23 @@ async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
     let catalog = workspace::catalog(store).await?;
     let registrant = Registrant {
         id: facts.id,
+        tier: facts.tier,
         brands: &facts.brands,
         own_territories: &facts.territories,
     };
     let mut result = DealCheck::default();
-    // Rules the cache knows fully: checked without the map or other registrations.
-    if let Err(rule) = check_registration(input, &registrant, &catalog, &[], &[]) {
+    // Rules the cache knows for certain: the catalog, the partner, and the customers it holds
+    // (a customer in the cache is one; the platform may know more). Checked without the map or
+    // other registrations.
+    let prospect = program::deals::Prospect::new(&input.company, input.domain.as_deref());
+    let customers = crate::customers::known(store, &prospect, None).await?;
+    if let Err(rule) = check_registration(input, &registrant, &catalog, &[], &[], &customers) {
         result.errors.push(rule);
         return Ok(result);
     }
     // The map and the registrations this cache can see, other partners' as well (an account
     // manager sees a whole portfolio), this device's pending ones included.
     let claims = claims(store).await?;
-    let prospect = program::deals::Prospect::new(&input.company, input.domain.as_deref());
     let domain = prospect.domain.as_deref();
     let rows = sqlx::query!(
         "SELECT d.data, p.name FROM deals d JOIN partners p ON p.id = d.partner_id \
@@ -136,7 +140,7 @@ async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
         .filter(|(d, _)| !d.is_lapsed(days, today))
         .map(|(deal, holder)| Registration { deal, holder })
         .collect();
-    if let Err(rule) = check_registration(input, &registrant, &catalog, &claims, &earlier) {
+    if let Err(rule) = check_registration(input, &registrant, &catalog, &claims, &earlier, &[]) {
         result.warnings.push(rule);
     }
     Ok(result)

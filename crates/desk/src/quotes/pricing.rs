@@ -1,7 +1,9 @@
 //! Pricing a quote with [`program::quotes::price`], and the rules a form is checked against.
 
 use chrono::Utc;
-use program::quotes::{price, LineInput, PricedQuote, PricedWith, QuoteRule, Request, Seller};
+use program::quotes::{
+    check_customer, price, LineInput, PricedQuote, PricedWith, QuoteRule, Request, Seller,
+};
 use program::{Brand, Country, FxRate};
 
 use super::{partner, Partner, QuoteCheck, QuoteForm};
@@ -121,11 +123,18 @@ pub async fn check(store: &Store, form: &QuoteForm) -> Result<QuoteCheck> {
             rule: Some(rule),
         });
     }
+    let customer = customer_rule(store, p.id, customer_id(form)?, &form.customer).await?;
     Ok(
         match priced(store, &p, country, brand, &fx, &form.lines, None).await? {
-            Ok(q) => QuoteCheck {
-                priced: Some(q),
-                rule: None,
+            Ok(q) => match customer {
+                Ok(()) => QuoteCheck {
+                    priced: Some(q),
+                    rule: None,
+                },
+                Err(rule) => QuoteCheck {
+                    priced: None,
+                    rule: Some(rule),
+                },
             },
             Err(rule) => QuoteCheck {
                 priced: None,
@@ -133,4 +142,26 @@ pub async fn check(store: &Store, form: &QuoteForm) -> Result<QuoteCheck> {
             },
         },
     )
+}
+
+/// The customer a form names by id, if any.
+pub(super) fn customer_id(form: &QuoteForm) -> Result<Option<program::contract::CustomerId>> {
+    form.customer_id
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| crate::input::id("customer_id", "a customer", c))
+        .transpose()
+}
+
+/// No poaching, against the customers the cache holds: a quote names the partner's own customer
+/// or a new prospect (`program::quotes::check_customer`).
+pub(super) async fn customer_rule(
+    store: &Store,
+    partner: program::contract::PartnerId,
+    customer_id: Option<program::contract::CustomerId>,
+    customer: &str,
+) -> Result<std::result::Result<(), QuoteRule>> {
+    let prospect = program::deals::Prospect::new(customer, None);
+    let known = crate::customers::known(store, &prospect, customer_id).await?;
+    Ok(check_customer(partner, customer_id, customer, &known))
 }

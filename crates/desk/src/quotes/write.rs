@@ -6,7 +6,7 @@ use program::quotes::{quote_number, valid_until, Quote, QuoteId, QuoteStatus};
 use uuid::Uuid;
 
 use super::model::{parse_id, partner_of, ENTITY};
-use super::pricing::{customer_side, fx_rule, priced, priced_now};
+use super::pricing::{customer_id, customer_rule, customer_side, fx_rule, priced, priced_now};
 use super::shown::view_of;
 use super::{one_shown, partner, QuoteForm, QuoteView};
 use crate::error::{DeskError, Refusal, Result};
@@ -70,11 +70,16 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
             reason: "name the customer or prospect".into(),
         });
     }
+    let customer_id = customer_id(form)?;
     let broken = match fx_rule(store, &fx).await? {
         Some(rule) => Err(rule),
         None => priced(store, &p, country, brand, &fx, &form.lines, None)
             .await?
             .map(|_| ()),
+    };
+    let broken = match broken {
+        Ok(()) => customer_rule(store, partner_id, customer_id, &form.customer).await?,
+        refused => refused,
     };
     if let Err(rule) = broken {
         return Err(DeskError::Refused(Refusal::Quote(rule)));
@@ -93,10 +98,6 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
             });
         }
     }
-    let customer_id = match form.customer_id.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(crate::input::id("customer_id", "a customer", c)?),
-        None => None,
-    };
     let priced_with = Some(priced_now(store, &p, &form.lines).await?);
     let mut w = LocalWrite::begin(store).await?;
     let quote = match existing {
@@ -166,6 +167,9 @@ pub async fn revise(store: &Store, quote_id: &str, user: &str) -> Result<QuoteVi
             })
         }
         QuoteStatus::Sent | QuoteStatus::Declined | QuoteStatus::Expired => {}
+    }
+    if let Err(rule) = customer_rule(store, partner_id, old.customer_id, &old.customer).await? {
+        return Err(DeskError::Refused(Refusal::Quote(rule)));
     }
     let today = Utc::now().date_naive();
     let fx = workspace::fx_rate(store, old.fx.currency)

@@ -66,6 +66,7 @@ impl Store {
         // midway (the process killed) left its secondary indexes dropped.
         restore_indexes_on_open(&pool).await?;
         MIGRATOR.run(&pool).await?;
+        key_customers_of_older_caches(&pool).await?;
         Ok(Store {
             pool,
             path: path.to_path_buf(),
@@ -160,6 +161,35 @@ pub(crate) async fn delete_state_on(conn: &mut SqliteConnection, key: &str) -> R
     sqlx::query!("DELETE FROM sync_state WHERE key = ?", key)
         .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+/// Fills the no-poaching keys of customers a cache made before schema v9 holds (see
+/// `migrations/0009_customer_keys.sql`): once, on the first open by this version.
+async fn key_customers_of_older_caches(pool: &SqlitePool) -> Result<()> {
+    let unkeyed = sqlx::query!("SELECT id, name, domain FROM customers WHERE company_key IS NULL")
+        .fetch_all(pool)
+        .await?;
+    if unkeyed.is_empty() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    for c in &unkeyed {
+        let keys = program::deals::Prospect::new(&c.name, c.domain.as_deref());
+        sqlx::query!(
+            "UPDATE customers SET company_key = ?, domain_key = ? WHERE id = ?",
+            keys.company,
+            keys.domain,
+            c.id
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        customers = unkeyed.len(),
+        "keyed the customers of an older cache"
+    );
     Ok(())
 }
 

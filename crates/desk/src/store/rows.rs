@@ -327,12 +327,15 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
     .await?;
     insert_chunked(
         conn,
-        "INSERT INTO customers (id, partner_id, name, country, brand, founder, created_on, version) ",
+        "INSERT INTO customers (id, partner_id, name, country, brand, founder, created_on, version, \
+         domain, company_key, domain_key) ",
         " ON CONFLICT (id) DO UPDATE SET partner_id = excluded.partner_id, name = excluded.name, \
          country = excluded.country, brand = excluded.brand, founder = excluded.founder, \
-         created_on = excluded.created_on, version = excluded.version",
+         created_on = excluded.created_on, version = excluded.version, domain = excluded.domain, \
+         company_key = excluded.company_key, domain_key = excluded.domain_key",
         &data.customers,
         |b, (c, version)| {
+            let keys = program::deals::KnownCustomer::of(c).prospect;
             b.push_bind(c.id.to_string())
                 .push_bind(c.partner_id.to_string())
                 .push_bind(c.name.clone())
@@ -340,7 +343,10 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(c.brand.name())
                 .push_bind(c.founder.clone())
                 .push_bind(date(c.created_on))
-                .push_bind(*version);
+                .push_bind(*version)
+                .push_bind(c.domain.clone())
+                .push_bind(keys.company)
+                .push_bind(keys.domain);
         },
     )
     .await?;

@@ -13,16 +13,20 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::benefits::Benefit;
 use crate::entities::{CatalogItem, PartnerId, TerritoryId};
 use crate::money::Credits;
 use crate::regions::{Brand, Country, Region};
+use crate::tiers::Tier;
 
 mod edit;
 mod prospect;
 mod territory;
 
 pub use edit::{merge_edit, DealEdit, EditError};
-pub use prospect::{normalize_company, normalize_domain, Prospect};
+pub use prospect::{
+    normalize_company, normalize_domain, served_by, KnownCustomer, Prospect, ServedBy,
+};
 pub use territory::TerritoryClaim;
 
 crate::entities::id_type!(
@@ -145,6 +149,19 @@ pub enum DealRule {
         region: Region,
         #[ts(type = "string | null")]
         country: Option<Country>,
+    },
+    /// The prospect is a customer already: of the registering partner (a registration is for new
+    /// prospects; an existing customer is quoted directly), or of another partner (no poaching: a
+    /// customer changes partner only by a migration its founder starts). Names no other partner
+    /// and nothing of its data.
+    AlreadyCustomer {
+        /// The registering partner's own customer.
+        yours: bool,
+    },
+    /// A product of interest is in early access, a benefit the partner's tier does not have.
+    EarlyAccessTier {
+        sku: String,
+        tier: Tier,
     },
     /// The same prospect, with overlapping products, is registered already.
     AlreadyRegistered {
@@ -337,21 +354,26 @@ pub struct Registration<'a> {
 #[derive(Debug, Clone)]
 pub struct Registrant<'a> {
     pub id: PartnerId,
+    /// Its tier today: early-access products need a tier with that benefit.
+    pub tier: Tier,
     pub brands: &'a [Brand],
     /// The ids of the territories this partner holds (its own claims never block it).
     pub own_territories: &'a BTreeSet<TerritoryId>,
 }
 
 /// Checks a registration against every rule. Returns the first rule it breaks, in this order:
-/// completeness, brand by region, the partner's brands, the catalog, exclusive territories, then
-/// earlier registrations. `earlier` holds the approved, open registrations the caller knows of;
-/// the one being checked is skipped if it is among them.
+/// completeness, brand by region, the partner's brands, the catalog (early access included), the
+/// customers partners already serve (no poaching), exclusive territories, then earlier
+/// registrations. `earlier` holds the approved, open registrations the caller knows of; the one
+/// being checked is skipped if it is among them. `customers` holds the customers the caller knows
+/// of (the ones matching the prospect suffice).
 pub fn check_registration(
     input: &DealInput,
     registrant: &Registrant<'_>,
     catalog: &[CatalogItem],
     claims: &[TerritoryClaim],
     earlier: &[Registration<'_>],
+    customers: &[KnownCustomer],
 ) -> Result<(), DealRule> {
     for (field, missing) in [
         ("company", input.company.trim().is_empty()),
@@ -383,8 +405,23 @@ pub fn check_registration(
                     brand: input.brand,
                 })
             }
+            Some(item)
+                if item.early_access
+                    && !Benefit::EarlyAccess.for_tier(registrant.tier).is_granted() =>
+            {
+                return Err(DealRule::EarlyAccessTier {
+                    sku: sku.clone(),
+                    tier: registrant.tier,
+                })
+            }
             Some(_) => {}
         }
+    }
+    let prospect = Prospect::new(&input.company, input.domain.as_deref());
+    if let Some(whose) = served_by(&prospect, registrant.id, customers) {
+        return Err(DealRule::AlreadyCustomer {
+            yours: whose == ServedBy::You,
+        });
     }
     if let Some(claim) = claims
         .iter()
@@ -396,7 +433,6 @@ pub fn check_registration(
             country: claim.country,
         });
     }
-    let prospect = Prospect::new(&input.company, input.domain.as_deref());
     let wanted: BTreeSet<&String> = input.products.iter().collect();
     if let Some(first) = earlier
         .iter()

@@ -1,6 +1,9 @@
-//! Telling prospects apart: company names and domains made comparable, and [`Prospect`].
+//! Telling prospects apart: company names and domains made comparable, [`Prospect`], and the
+//! no-poaching rule that compares a prospect with the customers partners already serve.
 
 use unicode_normalization::UnicodeNormalization;
+
+use crate::entities::{Customer, CustomerId, PartnerId};
 
 /// A prospect's company name made comparable: accents, case, punctuation and legal-form words
 /// ("Inc.", "S.A. de C.V.", "GmbH", …) removed, spaces collapsed. "Café Águila, S.A." and
@@ -94,4 +97,51 @@ impl Prospect {
         (!self.company.is_empty() && self.company == other.company)
             || (self.domain.is_some() && self.domain == other.domain)
     }
+}
+
+/// A customer as the no-poaching rule sees it: who serves it, and the keys a prospect is compared
+/// by (the duplicate rule's: normalized company name and web domain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownCustomer {
+    pub id: CustomerId,
+    /// The partner of record.
+    pub partner_id: PartnerId,
+    pub prospect: Prospect,
+}
+
+impl KnownCustomer {
+    pub fn of(c: &Customer) -> KnownCustomer {
+        KnownCustomer {
+            id: c.id,
+            partner_id: c.partner_id,
+            prospect: Prospect::new(&c.name, c.domain.as_deref()),
+        }
+    }
+}
+
+/// Whose customer a prospect already is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServedBy {
+    /// The partner asking: it serves the customer already.
+    You,
+    /// Another partner: the customer changes partner only by a migration its founder starts.
+    Another,
+}
+
+/// No poaching: whether `prospect` is already a customer, and whose, among `customers` (the ones
+/// the caller knows: every customer on the platform, a laptop's cache on a laptop). When a
+/// prospect matches customers of both, it is `partner`'s own.
+pub fn served_by(
+    prospect: &Prospect,
+    partner: PartnerId,
+    customers: &[KnownCustomer],
+) -> Option<ServedBy> {
+    let mut found = None;
+    for c in customers.iter().filter(|c| c.prospect.same_as(prospect)) {
+        if c.partner_id == partner {
+            return Some(ServedBy::You);
+        }
+        found = Some(ServedBy::Another);
+    }
+    found
 }

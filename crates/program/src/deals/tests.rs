@@ -58,10 +58,11 @@ fn check(
     let own = BTreeSet::new();
     let registrant = Registrant {
         id: i.partner_id,
+        tier: Tier::Strategic,
         brands: &Brand::ALL,
         own_territories: &own,
     };
-    check_registration(i, &registrant, &catalog(), claims, earlier)
+    check_registration(i, &registrant, &catalog(), claims, earlier, &[])
 }
 
 fn approved(i: DealInput, day: &str) -> Deal {
@@ -127,10 +128,11 @@ fn deal_in_another_partners_exclusive_territory_is_refused() {
     let own = BTreeSet::from([regional.id]);
     let registrant = Registrant {
         id: i.partner_id,
+        tier: Tier::Strategic,
         brands: &Brand::ALL,
         own_territories: &own,
     };
-    assert!(check_registration(&i, &registrant, &catalog(), &[regional], &[]).is_ok());
+    assert!(check_registration(&i, &registrant, &catalog(), &[regional], &[], &[]).is_ok());
 }
 
 #[test]
@@ -375,4 +377,97 @@ fn forecast_weighs_open_deals_closing_in_the_quarter_by_stage() {
     );
     assert_eq!(win_rate(3, 1), Some(Decimal::new(75, 2)));
     assert_eq!(win_rate(0, 0), None);
+}
+
+fn customer_of(partner: u128, name: &str, domain: Option<&str>) -> KnownCustomer {
+    KnownCustomer {
+        id: crate::entities::CustomerId(Uuid::from_u128(700 + partner)),
+        partner_id: PartnerId(Uuid::from_u128(partner)),
+        prospect: Prospect::new(name, domain),
+    }
+}
+
+fn check_with_customers(i: &DealInput, customers: &[KnownCustomer]) -> Result<(), DealRule> {
+    let own = BTreeSet::new();
+    let registrant = Registrant {
+        id: i.partner_id,
+        tier: Tier::Strategic,
+        brands: &Brand::ALL,
+        own_territories: &own,
+    };
+    check_registration(i, &registrant, &catalog(), &[], &[], customers)
+}
+
+#[test]
+fn no_poaching_a_deal_for_another_partners_customer_is_refused_without_naming_it() {
+    // Matched as the duplicate rule matches: the normalized name, or the web domain.
+    let by_name = input("Café Águila, S.A.", "MX", Brand::CentroPago, &["SKILL-ANY"]);
+    let theirs = [customer_of(2, "cafe aguila", None)];
+    let refused = check_with_customers(&by_name, &theirs);
+    assert_eq!(refused, Err(DealRule::AlreadyCustomer { yours: false }));
+    // The refusal carries nothing of the other partner: no name, id or date.
+    let json = serde_json::to_string(&refused.unwrap_err()).unwrap();
+    assert_eq!(json, r#"{"rule":"already_customer","yours":false}"#);
+
+    let mut by_domain = input("Aguila Holdings", "MX", Brand::CentroPago, &["SKILL-ANY"]);
+    by_domain.domain = Some("https://www.aguila.mx/contact".into());
+    let theirs = [customer_of(2, "Grupo Aguila", Some("aguila.mx"))];
+    assert_eq!(
+        check_with_customers(&by_domain, &theirs),
+        Err(DealRule::AlreadyCustomer { yours: false })
+    );
+    // A different company, with no shared domain, is a new prospect.
+    let other = input("Aguila Norte", "MX", Brand::CentroPago, &["SKILL-ANY"]);
+    assert!(check_with_customers(&other, &theirs).is_ok());
+}
+
+#[test]
+fn no_poaching_a_deal_for_your_own_customer_is_refused_as_already_yours() {
+    let i = input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]);
+    let mine = customer_of(1, "ACME Inc.", None);
+    assert_eq!(
+        check_with_customers(&i, std::slice::from_ref(&mine)),
+        Err(DealRule::AlreadyCustomer { yours: true })
+    );
+    // Served by both: it is the registrant's own.
+    assert_eq!(
+        check_with_customers(&i, &[customer_of(2, "Acme", None), mine]),
+        Err(DealRule::AlreadyCustomer { yours: true })
+    );
+}
+
+#[test]
+fn early_access_a_deal_for_an_early_access_product_needs_a_tier_with_early_access() {
+    let mut items = catalog();
+    items.push(CatalogItem {
+        sku: "PACK-EA".into(),
+        name: "Early pack".into(),
+        kind: CatalogKind::Pack,
+        list_price: Credits::whole(50),
+        billing: Billing::OneOff,
+        brands: vec![Brand::CentroPago],
+        early_access: true,
+    });
+    let i = input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY", "PACK-EA"]);
+    let own = BTreeSet::new();
+    for tier in Tier::ALL {
+        let registrant = Registrant {
+            id: i.partner_id,
+            tier,
+            brands: &Brand::ALL,
+            own_territories: &own,
+        };
+        let checked = check_registration(&i, &registrant, &items, &[], &[], &[]);
+        if tier == Tier::Authorized {
+            assert_eq!(
+                checked,
+                Err(DealRule::EarlyAccessTier {
+                    sku: "PACK-EA".into(),
+                    tier
+                })
+            );
+        } else {
+            assert_eq!(checked, Ok(()), "{tier:?}");
+        }
+    }
 }

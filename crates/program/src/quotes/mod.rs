@@ -97,6 +97,37 @@ pub enum QuoteRule {
         as_of: NaiveDate,
         days: u32,
     },
+    /// The quote names a customer the partner does not serve: a quote is for the partner's own
+    /// customer or a new prospect.
+    NotYourCustomer,
+    /// The prospect is another partner's customer (no poaching: a customer changes partner only
+    /// by a migration its founder starts). Names no other partner.
+    AnotherPartnersCustomer,
+}
+
+/// No poaching, for quotes: a quote names the partner's own customer (`customer_id`) or a new
+/// prospect (`customer`, by name), never another partner's customer. `customers` holds the
+/// customers the caller knows of (the one named by id and those matching the name suffice).
+pub fn check_customer(
+    partner: crate::entities::PartnerId,
+    customer_id: Option<crate::entities::CustomerId>,
+    customer: &str,
+    customers: &[crate::deals::KnownCustomer],
+) -> Result<(), QuoteRule> {
+    match customer_id {
+        Some(id) => customers
+            .iter()
+            .any(|c| c.id == id && c.partner_id == partner)
+            .then_some(())
+            .ok_or(QuoteRule::NotYourCustomer),
+        None => {
+            let prospect = crate::deals::Prospect::new(customer, None);
+            match crate::deals::served_by(&prospect, partner, customers) {
+                Some(crate::deals::ServedBy::Another) => Err(QuoteRule::AnotherPartnersCustomer),
+                _ => Ok(()),
+            }
+        }
+    }
 }
 
 /// What pricing needs to know about the partner.

@@ -352,3 +352,36 @@ proptest! {
         prop_assert!(no_floats(&json));
     }
 }
+
+#[test]
+fn no_poaching_a_quote_names_only_your_own_customer_or_a_new_prospect() {
+    use crate::deals::{KnownCustomer, Prospect};
+    use crate::entities::{CustomerId, PartnerId};
+    let me = PartnerId(uuid::Uuid::from_u128(1));
+    let other = PartnerId(uuid::Uuid::from_u128(2));
+    let known = |id: u128, partner: PartnerId, name: &str| KnownCustomer {
+        id: CustomerId(uuid::Uuid::from_u128(id)),
+        partner_id: partner,
+        prospect: Prospect::new(name, None),
+    };
+    let customers = [known(10, me, "Mine SA"), known(20, other, "Theirs SA")];
+    let mine = Some(CustomerId(uuid::Uuid::from_u128(10)));
+    let theirs = Some(CustomerId(uuid::Uuid::from_u128(20)));
+    let unknown = Some(CustomerId(uuid::Uuid::from_u128(30)));
+    assert_eq!(check_customer(me, mine, "Mine SA", &customers), Ok(()));
+    assert_eq!(
+        check_customer(me, theirs, "Theirs SA", &customers),
+        Err(QuoteRule::NotYourCustomer)
+    );
+    assert_eq!(
+        check_customer(me, unknown, "Anyone", &customers),
+        Err(QuoteRule::NotYourCustomer)
+    );
+    // A prospect by name: new, or the partner's own, but never another partner's customer.
+    assert_eq!(check_customer(me, None, "Brand New Co", &customers), Ok(()));
+    assert_eq!(check_customer(me, None, "mine", &customers), Ok(()));
+    assert_eq!(
+        check_customer(me, None, "THEIRS, S.A.", &customers),
+        Err(QuoteRule::AnotherPartnersCustomer)
+    );
+}

@@ -15,10 +15,10 @@ use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use program::contract::{
-    CatalogItem, Customer, Deployment, Entity, LedgerEntry, LedgerEntryId, NpsResponse, Partner,
-    PartnerId, Territory,
+    CatalogItem, Customer, CustomerId, Deployment, Entity, LedgerEntry, LedgerEntryId, NpsResponse,
+    Partner, PartnerId, Territory,
 };
-use program::deals::{Deal, TerritoryClaim};
+use program::deals::{Deal, KnownCustomer, Prospect, TerritoryClaim};
 use program::quotes::Quote;
 use program::CustomerMigration;
 use serde::de::DeserializeOwned;
@@ -348,11 +348,82 @@ async fn migration_partners(
     ids.iter().map(|id| parse_partner(id)).collect()
 }
 
+/// Writes (or replaces) a customer's no-poaching keys.
+pub(super) async fn index_customer(
+    conn: &mut SqliteConnection,
+    c: &Customer,
+) -> Result<(), StoreError> {
+    let keys = KnownCustomer::of(c);
+    sqlx::query(
+        "INSERT INTO customer_keys (customer_id, partner_id, company_key, domain_key) \
+         VALUES (?, ?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET \
+         partner_id = excluded.partner_id, company_key = excluded.company_key, \
+         domain_key = excluded.domain_key",
+    )
+    .bind(c.id.to_string())
+    .bind(c.partner_id.to_string())
+    .bind(&keys.prospect.company)
+    .bind(keys.prospect.domain.as_deref())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Fills `customer_keys` for a database made before it existed.
+pub(super) async fn index_customers_if_missing(
+    conn: &mut SqliteConnection,
+) -> Result<(), StoreError> {
+    let indexed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM customer_keys)")
+        .fetch_one(&mut *conn)
+        .await?;
+    if indexed {
+        return Ok(());
+    }
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT data FROM changes WHERE entity = 'customer' AND op = 'upsert'")
+            .fetch_all(&mut *conn)
+            .await?;
+    for data in rows {
+        index_customer(conn, &serde_json::from_str(&data)?).await?;
+    }
+    Ok(())
+}
+
+/// The customers the no-poaching rule compares a prospect with: the one named by `id`, and those
+/// whose normalized name or domain is the prospect's.
+pub(super) async fn customers_matching(
+    conn: &mut SqliteConnection,
+    prospect: &Prospect,
+    id: Option<CustomerId>,
+) -> Result<Vec<KnownCustomer>, StoreError> {
+    let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT customer_id, partner_id, company_key, domain_key FROM customer_keys \
+         WHERE company_key = ?1 OR (?2 IS NOT NULL AND domain_key = ?2) OR customer_id = ?3",
+    )
+    .bind(&prospect.company)
+    .bind(prospect.domain.as_deref())
+    .bind(id.map(|c| c.to_string()))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(customer, partner, company, domain)| {
+            Ok(KnownCustomer {
+                id: Uuid::parse_str(&customer)
+                    .map(CustomerId)
+                    .map_err(|e| StoreError::Corrupt(format!("customer id {customer:?}: {e}")))?,
+                partner_id: parse_partner(&partner)?,
+                prospect: Prospect { company, domain },
+            })
+        })
+        .collect()
+}
+
 pub(super) async fn put_customer(
     conn: &mut SqliteConnection,
     c: &Customer,
 ) -> Result<u64, StoreError> {
     let id = c.id.to_string();
+    index_customer(conn, c).await?;
     let before = customer_partner(conn, &id).await?;
     let mut partners = migration_partners(conn, &id).await?;
     partners.insert(c.partner_id);
@@ -488,6 +559,12 @@ pub(super) async fn delete(
             id: id.to_string(),
         });
     };
+    if entity == Entity::Customer {
+        sqlx::query("DELETE FROM customer_keys WHERE customer_id = ?")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
     let public: bool = sqlx::query_scalar("SELECT public FROM changes WHERE seq = ?")
         .bind(previous.seq)
         .fetch_one(&mut *conn)

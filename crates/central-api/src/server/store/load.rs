@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use program::contract::{Dataset, Entity, PartnerId};
-use program::deals::TerritoryClaim;
+use program::deals::{KnownCustomer, TerritoryClaim};
 use serde::Serialize;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
@@ -233,6 +233,20 @@ pub(super) async fn load(
         let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO change_partners (seq, pix) ");
         q.push_values(chunk, |mut b, (seq, pix)| {
             b.push_bind(*seq).push_bind(*pix);
+        });
+        q.build().persistent(false).execute(&mut *conn).await?;
+    }
+
+    for chunk in data.customers.chunks(PAIR_CHUNK / 2) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO customer_keys (customer_id, partner_id, company_key, domain_key) ",
+        );
+        q.push_values(chunk, |mut b, c| {
+            let keys = KnownCustomer::of(c);
+            b.push_bind(c.id.to_string())
+                .push_bind(c.partner_id.to_string())
+                .push_bind(keys.prospect.company)
+                .push_bind(keys.prospect.domain);
         });
         q.build().persistent(false).execute(&mut *conn).await?;
     }

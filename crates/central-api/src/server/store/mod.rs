@@ -112,6 +112,7 @@ impl Store {
         sqlx::raw_sql(include_str!("schema.sql"))
             .execute(&pool)
             .await?;
+        changes::index_customers_if_missing(&mut *pool.acquire().await?).await?;
         Ok(Store {
             pool,
             writer: Arc::new(Mutex::new(())),

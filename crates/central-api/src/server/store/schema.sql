@@ -26,6 +26,18 @@ CREATE TABLE IF NOT EXISTS changes (
 CREATE INDEX IF NOT EXISTS changes_by_customer ON changes (customer, entity) WHERE customer IS NOT NULL;
 CREATE INDEX IF NOT EXISTS changes_tombstones ON changes (seq) WHERE op = 'delete';
 
+-- Each customer's keys for the no-poaching rule (`program::deals::served_by`): its normalized
+-- name and web domain, with its partner of record. Kept by the customer's one write path.
+CREATE TABLE IF NOT EXISTS customer_keys (
+    customer_id TEXT PRIMARY KEY,
+    partner_id  TEXT NOT NULL,
+    company_key TEXT NOT NULL,
+    domain_key  TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS customer_keys_company ON customer_keys (company_key);
+CREATE INDEX IF NOT EXISTS customer_keys_domain ON customer_keys (domain_key)
+    WHERE domain_key IS NOT NULL;
+
 -- Partner ids as small integers, so the visibility tables stay compact at millions of rows.
 CREATE TABLE IF NOT EXISTS partner_keys (
     ix INTEGER PRIMARY KEY,

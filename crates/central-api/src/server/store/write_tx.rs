@@ -1,8 +1,10 @@
 //! The one write transaction ([`WriteTx`]) and the reads and writes made inside it.
 
 use chrono::Utc;
-use program::contract::{CatalogItem, Entity, LedgerEntry, Outcome, Partner, PartnerId, Territory};
-use program::deals::{Deal, DealId};
+use program::contract::{
+    CatalogItem, CustomerId, Entity, LedgerEntry, Outcome, Partner, PartnerId, Territory,
+};
+use program::deals::{Deal, DealId, KnownCustomer, Prospect};
 use program::quotes::{Quote, QuoteId};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tokio::sync::OwnedMutexGuard;
@@ -36,6 +38,16 @@ impl WriteTx {
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
         Ok(())
+    }
+
+    /// The customers the no-poaching rule compares `prospect` with: the one named by `id` and
+    /// every customer whose normalized name or domain is the prospect's.
+    pub(crate) async fn customers_matching(
+        &mut self,
+        prospect: &Prospect,
+        id: Option<CustomerId>,
+    ) -> Result<Vec<KnownCustomer>, StoreError> {
+        changes::customers_matching(self.conn(), prospect, id).await
     }
 
     /// Whether the platform published `rate` (its currency, day and units per USD).

@@ -188,6 +188,7 @@ impl Desk {
             deployments: count("deployments").await?,
             as_of: self.as_of().await?.format("%Y-%m-%d").to_string(),
             home_partner: self.store.get_state(HOME_PARTNER).await?,
+            role: workspace::role(&self.store).await?,
             app_version: VERSION.to_string(),
         })
     }

@@ -174,6 +174,7 @@ impl Desk {
         secrets::store_credentials(&account, &credentials).await?;
         self.connect(base, credentials, WorkspaceKind::Remote, &account, options)
             .await?;
+        crate::workspace::set_role(&self.store, me.role).await?;
         // A partner's own user lands on the partner's page, not a portfolio of one.
         match (me.role, me.partners.as_slice()) {
             (Role::PartnerAdmin | Role::PartnerSales, [own]) => {

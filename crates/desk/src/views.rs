@@ -175,6 +175,9 @@ pub struct WorkspaceInfo {
     pub as_of: String,
     /// For a partner's own user: their partner, whose page is the home screen.
     pub home_partner: Option<String>,
+    /// The signed-in user's role; None in the demo workspace. The UI offers only what the role
+    /// may do (a partner's sales user buys no credits).
+    pub role: Option<program::contract::Role>,
     /// This build's version (`desk::VERSION`), shown at the foot of the window.
     pub app_version: String,
 }
@@ -336,6 +339,8 @@ pub struct LedgerLine {
     pub sku: Option<String>,
     pub customer_id: Option<String>,
     pub customer: Option<String>,
+    /// Why an adjustment was made (adjustments only).
+    pub reason: Option<program::contract::AdjustmentReason>,
 }
 
 /// A purchase made here that the central API has not applied yet.

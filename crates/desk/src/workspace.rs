@@ -32,6 +32,30 @@ pub const ACCOUNT: &str = "account";
 pub const BASE_URL: &str = "base_url";
 /// `sync_state` key: the partner a partner-side user belongs to (their home page).
 pub const HOME_PARTNER: &str = "home_partner";
+/// `sync_state` key: the signed-in user's role, as the wire writes it; absent in the demo.
+pub const ROLE: &str = "role";
+
+/// The signed-in user's role, or None in the demo workspace (which shows everything an account
+/// manager sees).
+pub async fn role(store: &Store) -> Result<Option<program::contract::Role>> {
+    store
+        .get_state(ROLE)
+        .await?
+        .map(|r| {
+            serde_json::from_value(serde_json::Value::String(r.clone()))
+                .map_err(|_| DeskError::Corrupt(format!("role {r:?}")))
+        })
+        .transpose()
+}
+
+/// Keeps the signed-in user's role.
+pub async fn set_role(store: &Store, role: program::contract::Role) -> Result<()> {
+    let text = serde_json::to_value(role)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .ok_or_else(|| DeskError::Corrupt(format!("role {role:?}")))?;
+    store.set_state(ROLE, &text).await
+}
 
 /// How a workspace kind is stored.
 pub fn kind_key(kind: WorkspaceKind) -> &'static str {

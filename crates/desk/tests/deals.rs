@@ -362,6 +362,7 @@ async fn a_change_the_platform_applied_is_shown_once_when_the_download_breaks_pa
         &program::contract::MutationKind::PurchaseCredits {
             partner_id: p.id,
             credits: Credits::whole(500),
+            price: None,
         },
         None,
     )

@@ -221,7 +221,15 @@ async fn ledger_pages_walk_the_whole_ledger_newest_first_with_running_balances()
 #[tokio::test]
 async fn provisional_balance_adds_the_purchases_waiting_to_be_sent() {
     let (_dir, desk, data) = demo_desk().await;
-    let partner = data.partners[1].id.to_string();
+    // A partner paying in USD: a purchase carries the price seen, and a USD price never ages
+    // (the workspace's other rates are as old as its fixed date).
+    let partner = data
+        .partners
+        .iter()
+        .find(|p| p.currency == program::Currency::USD)
+        .unwrap()
+        .id
+        .to_string();
     let before = desk.ledger(&partner, None, None).await.unwrap();
     desk.purchase_credits(&partner, "2500").await.unwrap();
     desk.purchase_credits(&partner, "100.50").await.unwrap();
@@ -430,4 +438,44 @@ async fn the_low_runway_threshold_is_the_users_and_is_checked() {
         45,
         "kept, and the refused values changed nothing"
     );
+}
+
+#[tokio::test]
+async fn credits_are_never_money_a_purchase_carries_the_price_the_user_was_shown() {
+    let (_dir, desk, data) = demo_desk().await;
+    let partner = data
+        .partners
+        .iter()
+        .find(|p| p.currency == program::Currency::USD)
+        .unwrap();
+    let id = partner.id.to_string();
+    let shown = desk
+        .price_purchase(&id, Some("1234.56"), None)
+        .await
+        .unwrap();
+    desk.purchase_credits(&id, "1234.56").await.unwrap();
+    let queued = desk::outbox::read(
+        desk.store().pool(),
+        desk::outbox::Select {
+            partner: Some(partner.id),
+            ..desk::outbox::Select::default()
+        },
+    )
+    .await
+    .unwrap();
+    let [q] = queued.as_slice() else {
+        panic!("one purchase queued: {queued:?}")
+    };
+    let program::contract::MutationKind::PurchaseCredits {
+        price: Some(price), ..
+    } = &q.change
+    else {
+        panic!("a purchase with its price: {:?}", q.change)
+    };
+    // What goes to the platform is what the user saw: the fiat, the rate and the FX rate.
+    assert_eq!(price.fiat.amount.to_string(), shown.fiat);
+    assert_eq!(price.rate.to_string(), shown.rate);
+    assert_eq!(price.fx.per_usd.to_string(), shown.fx_per_usd);
+    assert_eq!(price.fx.as_of.to_string(), shown.fx_as_of);
+    assert_eq!(price.fx.currency, shown.currency);
 }

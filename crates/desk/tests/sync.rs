@@ -114,6 +114,7 @@ async fn enqueue_purchase(
     let kind = MutationKind::PurchaseCredits {
         partner_id: PartnerId(partner.parse().unwrap()),
         credits: Credits::whole(credits),
+        price: None,
     };
     outbox::enqueue(store, row.0, row.1, &kind, None)
         .await
@@ -345,10 +346,12 @@ async fn a_rejected_mutation_does_not_block_the_next() {
     let too_many = MutationKind::PurchaseCredits {
         partner_id: id,
         credits: Credits::whole(5_000_000),
+        price: None,
     };
     let fine = MutationKind::PurchaseCredits {
         partner_id: id,
         credits: Credits::whole(1_000),
+        price: None,
     };
     outbox::enqueue(&s.store, "credit_purchase", &partner, &too_many, None)
         .await
@@ -634,6 +637,47 @@ async fn sign_in_keeps_the_token_in_the_keychain_and_sign_out_wipes_the_cache() 
         .unwrap();
 }
 
+/// The UI follows the role: the laptop knows who signed in, and a partner's sales user, whom the
+/// platform would refuse, is not offered buying credits and cannot queue a purchase.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ui_follows_the_role_a_partner_sales_user_buys_no_credits() {
+    use desk::error::ErrorCode;
+    let s = setup(1_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk::Desk::open(dir.path()).await.unwrap();
+    let base = s.server.base_url();
+    let mine = s.server.store().partner_ids().await.unwrap()[0];
+    let token = s
+        .server
+        .create_token("Sam Sales", Role::PartnerSales, &[mine])
+        .await
+        .unwrap();
+    desk.sign_in(&base, &token, fast()).await.unwrap();
+    wait_for_sync(&desk).await;
+    assert_eq!(
+        desk.workspace_info().await.unwrap().role,
+        Some(Role::PartnerSales)
+    );
+    let err = desk
+        .purchase_credits(&mine.to_string(), "100")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(
+        err.to_string()
+            .contains("partner sales users cannot buy credits"),
+        "{err}"
+    );
+    assert_eq!(
+        local_count(desk.store(), "outbox").await,
+        0,
+        "nothing queued"
+    );
+    desk::secrets::delete_credentials(&format!("{}/#Sam Sales", base))
+        .await
+        .unwrap();
+}
+
 /// The portfolio's figures and the search index are derived from the mirror; each sync round
 /// keeps them in step with what it downloaded (renames, new ledger lines, deletes).
 #[tokio::test]
@@ -685,6 +729,7 @@ async fn figures_and_search_follow_each_sync_round() {
         deployment_id: None,
         customer_id: None,
         billing: None,
+        reason: Some(program::contract::AdjustmentReason::Goodwill),
     };
     store.append_ledger(&line).await.unwrap();
     engine.run_once().await.unwrap();

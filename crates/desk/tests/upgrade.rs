@@ -181,6 +181,7 @@ async fn write_this_releases_fixture() {
     let too_many = MutationKind::PurchaseCredits {
         partner_id,
         credits: Credits::whole(5_000_000),
+        price: None,
     };
     desk::outbox::enqueue(store, "credit_purchase", &p.id.to_string(), &too_many, None)
         .await
@@ -236,6 +237,7 @@ async fn write_this_releases_fixture() {
     let fine = MutationKind::PurchaseCredits {
         partner_id,
         credits: Credits::whole(1_500),
+        price: None,
     };
     desk::outbox::enqueue(store, "credit_purchase", &p.id.to_string(), &fine, None)
         .await

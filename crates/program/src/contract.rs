@@ -218,6 +218,11 @@ pub enum MutationKind {
     PurchaseCredits {
         partner_id: PartnerId,
         credits: Credits,
+        /// The price the user saw, frozen where the purchase was made (see
+        /// [`crate::credits::check_purchase_price`]). Absent from purchases queued by versions
+        /// before 0.2: those are priced when they arrive.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        price: Option<crate::credits::PurchasePrice>,
     },
     /// Register a deal. The platform records it and decides it: approved, or refused with the
     /// rule it breaks (the decision comes back on the deal, by the feed).
@@ -385,6 +390,7 @@ mod tests {
             MutationKind::PurchaseCredits {
                 partner_id: partner,
                 credits: Credits::whole(5),
+                price: None,
             },
             MutationKind::EditDeal {
                 id: DealId(Uuid::from_u128(1)),

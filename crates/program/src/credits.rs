@@ -48,6 +48,100 @@ pub enum PurchaseError {
     Money(#[from] MoneyError),
 }
 
+/// What a purchase was priced at where the user made it, frozen like a quote's price: the
+/// platform takes the purchase at exactly this price, or refuses it with the reason (see
+/// [`check_purchase_price`]); it never charges another amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PurchasePrice {
+    /// The partner's discount rate the user saw, as a fraction.
+    #[ts(type = "string")]
+    pub rate: Decimal,
+    /// The exchange rate the user saw.
+    pub fx: FxRate,
+    /// The fiat the user agreed to pay.
+    pub fiat: Money,
+}
+
+/// Why the platform does not take a purchase at the price it carries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PurchasePriceError {
+    #[error("the partner's discount rate changed since this purchase was priced (it was {was}, it is {now}); buy again at the new price")]
+    RateChanged { was: Decimal, now: Decimal },
+    #[error("the {currency} exchange rate of {as_of} this purchase was priced at is more than {days} days old; buy again at a current rate")]
+    FxTooOld {
+        currency: Currency,
+        as_of: NaiveDate,
+        days: u32,
+    },
+    #[error("the {currency} exchange rate of {as_of} this purchase was priced at is not one the platform published")]
+    FxNotPublished {
+        currency: Currency,
+        as_of: NaiveDate,
+    },
+    #[error("the exchange rate is in {fx} but the partner pays in {partner}")]
+    WrongCurrency { fx: Currency, partner: Currency },
+    #[error(
+        "the price carried ({carried}) is not what {credits} credits cost at that rate ({priced})"
+    )]
+    PriceMismatch {
+        carried: Money,
+        priced: Money,
+        credits: Credits,
+    },
+    #[error(transparent)]
+    Purchase(#[from] PurchaseError),
+}
+
+/// The rule for a purchase priced on a laptop: its rate is the partner's rate now, its exchange
+/// rate one the platform published (`published`) within the FX validity window (`days` from its
+/// own date, the window quotes have; see [`crate::quotes::fx_rate_usable`]), in the partner's
+/// currency, and its fiat exactly what `credits` cost at those rates. Returns the fiat to charge.
+pub fn check_purchase_price(
+    credits: Credits,
+    price: &PurchasePrice,
+    rate_now: DiscountRate,
+    partner_currency: Currency,
+    published: bool,
+    days: u32,
+    today: NaiveDate,
+) -> Result<Money, PurchasePriceError> {
+    if price.rate != rate_now.fraction() {
+        return Err(PurchasePriceError::RateChanged {
+            was: price.rate,
+            now: rate_now.fraction(),
+        });
+    }
+    if price.fx.currency != partner_currency {
+        return Err(PurchasePriceError::WrongCurrency {
+            fx: price.fx.currency,
+            partner: partner_currency,
+        });
+    }
+    if !crate::quotes::fx_rate_usable(&price.fx, days, today) {
+        return Err(PurchasePriceError::FxTooOld {
+            currency: price.fx.currency,
+            as_of: price.fx.as_of,
+            days,
+        });
+    }
+    if !published && price.fx.currency != Currency::USD {
+        return Err(PurchasePriceError::FxNotPublished {
+            currency: price.fx.currency,
+            as_of: price.fx.as_of,
+        });
+    }
+    let priced = fiat_for_credits(credits, rate_now, &price.fx)?;
+    if priced != price.fiat {
+        return Err(PurchasePriceError::PriceMismatch {
+            carried: price.fiat,
+            priced,
+            credits,
+        });
+    }
+    Ok(priced)
+}
+
 /// The balance a partner can count on before the platform has confirmed its latest purchases:
 /// the ledger's balance as of the last sync plus every purchase made and not refused that the
 /// ledger does not hold yet. Credits are exact to the hundredth: nothing is rounded.
@@ -190,5 +284,66 @@ mod tests {
             err.to_string(),
             "the FX rate is for USD but the amount is in EUR"
         );
+    }
+
+    #[test]
+    fn purchase_priced_offline_is_taken_at_its_price_or_refused_with_the_reason() {
+        let rate = DiscountRate::new(Tier::Specialist, dec!(0.20)).unwrap();
+        let fx = FxRate {
+            currency: Currency::MXN,
+            per_usd: dec!(17.2345),
+            as_of: day(),
+        };
+        let credits = Credits::whole(1_000);
+        let seen = PurchasePrice {
+            rate: dec!(0.20),
+            fx,
+            fiat: fiat_for_credits(credits, rate, &fx).unwrap(),
+        };
+        let today = day() + chrono::Days::new(10);
+        let check = |price: &PurchasePrice, rate_now, published, today| {
+            check_purchase_price(
+                credits,
+                price,
+                rate_now,
+                Currency::MXN,
+                published,
+                30,
+                today,
+            )
+        };
+        // Days later, at the rate the user saw: charged exactly what they saw.
+        assert_eq!(check(&seen, rate, true, today), Ok(seen.fiat));
+        // The partner's rate changed meanwhile: refused, never charged at the new rate.
+        let moved = DiscountRate::new(Tier::Specialist, dec!(0.25)).unwrap();
+        assert!(matches!(
+            check(&seen, moved, true, today),
+            Err(PurchasePriceError::RateChanged { .. })
+        ));
+        // The FX rate is older than the window, or not one the platform published.
+        let late = day() + chrono::Days::new(31);
+        assert!(matches!(
+            check(&seen, rate, true, late),
+            Err(PurchasePriceError::FxTooOld { days: 30, .. })
+        ));
+        assert!(matches!(
+            check(&seen, rate, false, today),
+            Err(PurchasePriceError::FxNotPublished { .. })
+        ));
+        // A price that is not what the credits cost at those rates (tampered, or a rounding of
+        // its own).
+        let mut cheap = seen;
+        cheap.fiat = Money::new(dec!(10.00), Currency::MXN).unwrap();
+        assert!(matches!(
+            check(&cheap, rate, true, today),
+            Err(PurchasePriceError::PriceMismatch { .. })
+        ));
+        // In another currency than the partner pays in.
+        let mut usd = seen;
+        usd.fx = FxRate::usd(day());
+        assert!(matches!(
+            check(&usd, rate, true, today),
+            Err(PurchasePriceError::WrongCurrency { .. })
+        ));
     }
 }

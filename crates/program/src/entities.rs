@@ -219,6 +219,41 @@ impl LedgerKind {
     }
 }
 
+/// Why the platform adjusted a partner's credits: a closed list. Credits are not money, so no
+/// adjustment transfers them to another partner or refunds them for cash; each adjusts one
+/// partner's own ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustmentReason {
+    /// Fixes a mistake in the partner's own ledger: adds or removes.
+    Correction,
+    /// Credits the platform grants the partner: adds only.
+    Goodwill,
+    /// Credits that lapsed under the program's terms: removes only.
+    Expiry,
+}
+
+impl AdjustmentReason {
+    pub const ALL: [AdjustmentReason; 3] = [
+        AdjustmentReason::Correction,
+        AdjustmentReason::Goodwill,
+        AdjustmentReason::Expiry,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdjustmentReason::Correction => "correction",
+            AdjustmentReason::Goodwill => "goodwill",
+            AdjustmentReason::Expiry => "expiry",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AdjustmentReason> {
+        AdjustmentReason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// One line of a partner's append-only credit ledger. Credits are signed: purchases add,
 /// consumptions subtract, migrations are always zero.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,6 +274,9 @@ pub struct LedgerEntry {
     /// looks the deployment up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing: Option<Billing>,
+    /// For adjustments: why, from the closed list. Nothing else carries one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<AdjustmentReason>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -251,9 +289,42 @@ pub enum LedgerError {
     MigrationWithCredits,
     #[error("only a consumption carries its deployment's billing")]
     BillingOutsideConsumption,
+    #[error("an adjustment needs a reason: correction, goodwill or expiry")]
+    AdjustmentWithoutReason,
+    #[error("only an adjustment carries a reason")]
+    ReasonOutsideAdjustment,
+    #[error("an adjustment changes credits: it cannot be zero")]
+    EmptyAdjustment,
+    #[error(
+        "a {0} adjustment cannot go that way: goodwill only adds credits, expiry only removes them"
+    )]
+    AdjustmentSign(&'static str),
+    #[error("an adjustment moves credits, never money: it records no fiat and no rate")]
+    AdjustmentWithMoney,
 }
 
 impl LedgerEntry {
+    /// An adjustment: a reason from the closed list, in the direction the reason allows, some
+    /// credits, and no money.
+    fn check_adjustment(&self) -> Result<(), LedgerError> {
+        let Some(reason) = self.reason else {
+            return Err(LedgerError::AdjustmentWithoutReason);
+        };
+        if self.fiat.is_some() || self.rate.is_some() {
+            return Err(LedgerError::AdjustmentWithMoney);
+        }
+        match reason {
+            _ if self.credits == Credits::ZERO => Err(LedgerError::EmptyAdjustment),
+            AdjustmentReason::Goodwill if self.credits < Credits::ZERO => {
+                Err(LedgerError::AdjustmentSign(reason.as_str()))
+            }
+            AdjustmentReason::Expiry if self.credits > Credits::ZERO => {
+                Err(LedgerError::AdjustmentSign(reason.as_str()))
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn validate(&self) -> Result<(), LedgerError> {
         match self.kind {
             LedgerKind::Purchase
@@ -272,6 +343,8 @@ impl LedgerEntry {
             kind if kind != LedgerKind::Consumption && self.billing.is_some() => {
                 Err(LedgerError::BillingOutsideConsumption)
             }
+            LedgerKind::Adjustment => self.check_adjustment(),
+            _ if self.reason.is_some() => Err(LedgerError::ReasonOutsideAdjustment),
             _ => Ok(()),
         }
     }
@@ -343,6 +416,7 @@ mod tests {
             deployment_id: Some(DeploymentId(uuid::Uuid::nil())),
             customer_id: None,
             billing,
+            reason: None,
         };
         assert_eq!(
             line(LedgerKind::Consumption, -5, Some(Billing::Monthly)).validate(),
@@ -353,6 +427,82 @@ mod tests {
             line(LedgerKind::Adjustment, 5, Some(Billing::OneOff)).validate(),
             Err(LedgerError::BillingOutsideConsumption)
         );
+    }
+
+    fn adjustment(credits: i64, reason: Option<AdjustmentReason>) -> LedgerEntry {
+        LedgerEntry {
+            id: LedgerEntryId(uuid::Uuid::nil()),
+            partner_id: PartnerId(uuid::Uuid::nil()),
+            at: chrono::DateTime::UNIX_EPOCH,
+            kind: LedgerKind::Adjustment,
+            credits: Credits::whole(credits),
+            fiat: None,
+            rate: None,
+            deployment_id: None,
+            customer_id: None,
+            billing: None,
+            reason,
+        }
+    }
+
+    #[test]
+    fn credits_are_never_money_an_adjustment_needs_a_reason_from_the_closed_list() {
+        assert_eq!(
+            adjustment(5, None).validate(),
+            Err(LedgerError::AdjustmentWithoutReason)
+        );
+        for reason in AdjustmentReason::ALL {
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.as_str());
+            assert_eq!(AdjustmentReason::parse(reason.as_str()), Some(reason));
+        }
+        // The list has no transfer and no refund: credits never move between partners or back
+        // into money.
+        for word in ["transfer", "refund", "cash_out"] {
+            assert_eq!(AdjustmentReason::parse(word), None);
+            assert!(serde_json::from_value::<AdjustmentReason>(serde_json::json!(word)).is_err());
+        }
+        // A reason belongs to adjustments only.
+        let mut purchase = adjustment(5, Some(AdjustmentReason::Goodwill));
+        purchase.kind = LedgerKind::Migration;
+        purchase.credits = Credits::ZERO;
+        assert_eq!(
+            purchase.validate(),
+            Err(LedgerError::ReasonOutsideAdjustment)
+        );
+    }
+
+    #[test]
+    fn credits_are_never_money_goodwill_only_adds_and_expiry_only_removes() {
+        use AdjustmentReason::*;
+        assert_eq!(adjustment(5, Some(Goodwill)).validate(), Ok(()));
+        assert_eq!(
+            adjustment(-5, Some(Goodwill)).validate(),
+            Err(LedgerError::AdjustmentSign("goodwill"))
+        );
+        assert_eq!(adjustment(-5, Some(Expiry)).validate(), Ok(()));
+        assert_eq!(
+            adjustment(5, Some(Expiry)).validate(),
+            Err(LedgerError::AdjustmentSign("expiry"))
+        );
+        assert_eq!(adjustment(5, Some(Correction)).validate(), Ok(()));
+        assert_eq!(adjustment(-5, Some(Correction)).validate(), Ok(()));
+        assert_eq!(
+            adjustment(0, Some(Correction)).validate(),
+            Err(LedgerError::EmptyAdjustment)
+        );
+    }
+
+    #[test]
+    fn credits_are_never_money_an_adjustment_records_no_fiat_and_no_rate() {
+        let mut paid = adjustment(5, Some(AdjustmentReason::Goodwill));
+        paid.fiat = Some(crate::money::Money::from_minor(
+            500,
+            crate::money::Currency::USD,
+        ));
+        assert_eq!(paid.validate(), Err(LedgerError::AdjustmentWithMoney));
+        let mut rated = adjustment(5, Some(AdjustmentReason::Goodwill));
+        rated.rate = Some(rust_decimal::Decimal::new(10, 2));
+        assert_eq!(rated.validate(), Err(LedgerError::AdjustmentWithMoney));
     }
 
     #[test]

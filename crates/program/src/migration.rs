@@ -95,6 +95,7 @@ impl LedgerEntry {
             deployment_id: None,
             customer_id: Some(m.customer_id),
             billing: None,
+            reason: None,
         }
     }
 }

@@ -44,6 +44,7 @@ pub(super) fn ledger(
                 deployment_id: Some(d.id),
                 customer_id: Some(d.customer_id),
                 billing: Some(d.billing),
+                reason: None,
             });
             if d.billing == Billing::OneOff {
                 break;
@@ -107,6 +108,7 @@ pub(super) fn ledger(
                     deployment_id: None,
                     customer_id: None,
                     billing: None,
+                    reason: None,
                 });
                 balance = balance + credits;
             }

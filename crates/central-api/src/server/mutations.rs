@@ -16,6 +16,7 @@ use program::contract::{
     LedgerEntry, LedgerEntryId, LedgerKind, Mutation, MutationBatch, MutationKind, MutationResult,
     MutationResults, Outcome, PartnerId, ProblemCode, Role,
 };
+use program::credits::{check_purchase_price, PurchasePrice};
 use program::deals::{
     check_registration, merge_edit, Deal, DealChange, DealEdit, DealEvent, DealId, DealInput,
     DealStatus, Prospect, Registrant, Registration, TerritoryClaim,
@@ -24,7 +25,7 @@ use program::quotes::{
     check_customer, fx_rate_usable, price, valid_until, PricedWith, Quote, QuoteId, QuoteRule,
     QuoteStatus, Request, Seller,
 };
-use program::{fiat_for_credits, Credits, Currency, FxRate};
+use program::{fiat_for_credits, Credits, Currency, DiscountRate, FxRate, Money};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -150,7 +151,16 @@ async fn decide(
         MutationKind::PurchaseCredits {
             partner_id,
             credits,
-        } => purchase(&mut w, state, caller, mutation.id, *partner_id, *credits).await?,
+            price,
+        } => {
+            let order = Order {
+                id: mutation.id,
+                partner_id: *partner_id,
+                credits: *credits,
+                price: price.as_ref(),
+            };
+            purchase(&mut w, state, caller, order).await?
+        }
         MutationKind::RegisterDeal { deal } => register_deal(&mut w, state, caller, deal).await?,
         MutationKind::EditDeal {
             id,
@@ -179,17 +189,31 @@ fn rejected(code: ProblemCode, reason: impl Into<String>) -> Outcome {
     }
 }
 
-/// Buys credits at the partner's own rate, in its currency, at the server's FX rate. The ledger
-/// entry takes the mutation's id, so the client can match its pending intent to the ledger line
-/// when the feed brings it.
+/// A purchase as it arrives: its mutation id, whose, how many credits, and the price the user saw.
+struct Order<'a> {
+    id: Uuid,
+    partner_id: PartnerId,
+    credits: Credits,
+    price: Option<&'a PurchasePrice>,
+}
+
+/// Buys credits at the partner's own rate, in its currency: at the price the user saw when the
+/// purchase carries one (taken exactly, or refused with the reason; see
+/// [`program::credits::check_purchase_price`]), else at the server's FX rate of today (purchases
+/// queued by versions before 0.2). The ledger entry takes the mutation's id, so the client can
+/// match its pending intent to the ledger line when the feed brings it.
 async fn purchase(
     w: &mut WriteTx,
     state: &AppState,
     caller: &Caller,
-    id: Uuid,
-    partner_id: PartnerId,
-    credits: Credits,
+    order: Order<'_>,
 ) -> Result<Outcome, StoreError> {
+    let Order {
+        id,
+        partner_id,
+        credits,
+        price,
+    } = order;
     if caller.role == Role::PartnerSales {
         return Ok(rejected(
             ProblemCode::Forbidden,
@@ -234,6 +258,25 @@ async fn purchase(
              it before credits can be bought.",
         ));
     };
+    if let Some(price) = price {
+        let published = w.fx_rate_published(&price.fx).await?;
+        let days = state.policy.quote_validity_days;
+        return match check_purchase_price(
+            credits,
+            price,
+            rate,
+            partner.currency,
+            published,
+            days,
+            state.today(),
+        ) {
+            Ok(fiat) => record_purchase(w, id, partner_id, credits, fiat, rate).await,
+            Err(err) => Ok(rejected(
+                ProblemCode::RuleViolation,
+                capitalize(&err.to_string()),
+            )),
+        };
+    }
     let Some(fx) = state
         .policy
         .fx_rates
@@ -252,6 +295,18 @@ async fn purchase(
         Ok(fiat) => fiat,
         Err(err) => return Ok(rejected(ProblemCode::RuleViolation, err.to_string())),
     };
+    record_purchase(w, id, partner_id, credits, fiat, rate).await
+}
+
+/// Writes a priced purchase to the partner's ledger.
+async fn record_purchase(
+    w: &mut WriteTx,
+    id: Uuid,
+    partner_id: PartnerId,
+    credits: Credits,
+    fiat: Money,
+    rate: DiscountRate,
+) -> Result<Outcome, StoreError> {
     let entry = LedgerEntry {
         id: LedgerEntryId(id),
         partner_id,
@@ -263,6 +318,7 @@ async fn purchase(
         deployment_id: None,
         customer_id: None,
         billing: None,
+        reason: None,
     };
     match w.append_ledger(&entry).await {
         Ok(_) => Ok(Outcome::Applied),

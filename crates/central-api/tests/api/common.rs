@@ -200,3 +200,15 @@ pub fn counts(data: &Dataset) -> BTreeMap<&'static str, usize> {
         ),
     ])
 }
+
+/// The reason of a mutation refused for breaking a rule of the program; panics on any other
+/// outcome.
+pub fn rule_violation(outcome: &program::contract::Outcome) -> String {
+    match outcome {
+        program::contract::Outcome::Rejected {
+            code: program::contract::ProblemCode::RuleViolation,
+            reason,
+        } => reason.clone(),
+        other => panic!("expected a rule violation, got {other:?}"),
+    }
+}

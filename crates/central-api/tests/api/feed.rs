@@ -507,6 +507,7 @@ async fn the_ledger_is_append_only() {
         deployment_id: None,
         customer_id: None,
         billing: None,
+        reason: Some(program::contract::AdjustmentReason::Correction),
     };
     store.append_ledger(&line).await.unwrap();
     assert_eq!(

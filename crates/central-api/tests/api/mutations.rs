@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::common::{as_of, problem, start};
+use crate::common::{as_of, problem, rule_violation, start};
 
 fn purchase(partner_id: PartnerId, credits: Credits) -> Mutation {
     Mutation {
@@ -20,6 +20,7 @@ fn purchase(partner_id: PartnerId, credits: Credits) -> Mutation {
         kind: MutationKind::PurchaseCredits {
             partner_id,
             credits,
+            price: None,
         },
     }
 }
@@ -281,4 +282,193 @@ async fn a_body_that_is_not_a_batch_gets_400() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(problem(response).await.code, ProblemCode::BadRequest);
+}
+
+/// A purchase carrying the price the user saw: credits, the partner's rate, an FX rate, and the
+/// fiat those make.
+fn priced_purchase(
+    partner: &program::contract::Partner,
+    credits: Credits,
+    fx: program::FxRate,
+) -> (Mutation, program::Money) {
+    let rate = partner.discount().unwrap();
+    let fiat = fiat_for_credits(credits, rate, &fx).unwrap();
+    let m = Mutation {
+        id: Uuid::now_v7(),
+        base_version: None,
+        kind: MutationKind::PurchaseCredits {
+            partner_id: partner.id,
+            credits,
+            price: Some(program::credits::PurchasePrice {
+                rate: rate.fraction(),
+                fx,
+                fiat,
+            }),
+        },
+    };
+    (m, fiat)
+}
+
+#[tokio::test]
+async fn credits_are_never_money_a_purchase_made_offline_is_charged_the_price_the_user_saw() {
+    let h = start().await;
+    let partner = h
+        .data
+        .partners
+        .iter()
+        .find(|p| p.currency != program::Currency::USD)
+        .cloned()
+        .unwrap();
+    let token = h.partner_user(Role::PartnerAdmin, partner.id).await;
+    let today_rate = fx_rates(as_of())
+        .into_iter()
+        .find(|r| r.currency == partner.currency)
+        .unwrap();
+    // The laptop priced it days ago, at the rate published then, which has moved since.
+    let then = program::FxRate {
+        per_usd: today_rate.per_usd * Decimal::new(97, 2),
+        as_of: as_of() - chrono::Days::new(6),
+        ..today_rate
+    };
+    h.server.store().publish_fx_rates(&[then]).await.unwrap();
+    let credits = Credits::whole(2_000);
+    let (m, seen) = priced_purchase(&partner, credits, then);
+    let at_today = fiat_for_credits(credits, partner.discount().unwrap(), &today_rate).unwrap();
+    assert_ne!(seen, at_today, "the two rates price differently");
+    let head = h.server.store().head().await.unwrap();
+    let results = h.mutate(&token, "p1", &batch(&[m])).await;
+    assert_eq!(results.results[0].outcome, Outcome::Applied);
+    let page = h.page(&token, head, 100).await;
+    let line: LedgerEntry = serde_json::from_value(page.changes[0].data.clone().unwrap()).unwrap();
+    assert_eq!(
+        line.fiat,
+        Some(seen),
+        "charged what the user saw, not today's price"
+    );
+
+    // A rate the platform never published, and a fiat that is not what the credits cost: refused
+    // with the reason, and nothing written.
+    let made_up = program::FxRate {
+        per_usd: then.per_usd + Decimal::new(1, 2),
+        ..then
+    };
+    let (m, _) = priced_purchase(&partner, credits, made_up);
+    let outcome = &h.mutate(&token, "p2", &batch(&[m])).await.results[0].outcome;
+    assert!(
+        rule_violation(outcome).contains("not one the platform published"),
+        "{outcome:?}"
+    );
+    let (mut m, _) = priced_purchase(&partner, credits, then);
+    if let MutationKind::PurchaseCredits { price: Some(p), .. } = &mut m.kind {
+        p.fiat = program::Money::new(Decimal::ONE, partner.currency).unwrap();
+    }
+    let outcome = &h.mutate(&token, "p3", &batch(&[m])).await.results[0].outcome;
+    assert!(
+        rule_violation(outcome).contains("is not what"),
+        "{outcome:?}"
+    );
+    // An exchange rate older than the window (30 days).
+    let old = program::FxRate {
+        as_of: as_of() - chrono::Days::new(60),
+        ..then
+    };
+    h.server.store().publish_fx_rates(&[old]).await.unwrap();
+    let (m, _) = priced_purchase(&partner, credits, old);
+    let outcome = &h.mutate(&token, "p4", &batch(&[m])).await.results[0].outcome;
+    assert!(
+        rule_violation(outcome).contains("more than 30 days old"),
+        "{outcome:?}"
+    );
+    let after = h.page(&token, head, 100).await;
+    assert_eq!(
+        after.changes.len(),
+        1,
+        "only the first purchase was written"
+    );
+}
+
+#[tokio::test]
+async fn credits_are_never_money_a_purchase_priced_before_the_partners_rate_changed_is_refused() {
+    let h = start().await;
+    let mut partner = h
+        .data
+        .partners
+        .iter()
+        .find(|p| p.tier == program::Tier::Specialist)
+        .cloned()
+        .unwrap();
+    let token = h.partner_user(Role::PartnerAdmin, partner.id).await;
+    let fx = fx_rates(as_of())
+        .into_iter()
+        .find(|r| r.currency == partner.currency)
+        .unwrap_or_else(|| program::FxRate::usd(as_of()));
+    let (m, _) = priced_purchase(&partner, Credits::whole(100), fx);
+    // The platform moves the partner's rate within its band before the purchase arrives.
+    let band = partner.tier.band();
+    partner.discount_rate = if partner.discount_rate == band.min {
+        band.max
+    } else {
+        band.min
+    };
+    h.server.store().upsert_partner(&partner).await.unwrap();
+    let outcome = &h.mutate(&token, "r1", &batch(&[m])).await.results[0].outcome;
+    assert!(
+        rule_violation(outcome).contains("discount rate changed"),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn credits_are_never_money_the_ledger_refuses_an_adjustment_without_a_reason() {
+    use program::contract::{AdjustmentReason, LedgerEntryId};
+    let h = start().await;
+    let partner = h.data.partners[0].id;
+    let line = |credits: i64, reason| LedgerEntry {
+        id: LedgerEntryId(Uuid::now_v7()),
+        partner_id: partner,
+        at: chrono::Utc::now(),
+        kind: LedgerKind::Adjustment,
+        credits: Credits::whole(credits),
+        fiat: None,
+        rate: None,
+        deployment_id: None,
+        customer_id: None,
+        billing: None,
+        reason,
+    };
+    let store = h.server.store();
+    let before = store
+        .balances()
+        .await
+        .unwrap()
+        .get(&partner)
+        .copied()
+        .unwrap_or_default();
+    for (credits, reason) in [
+        (50, None),
+        (-50, Some(AdjustmentReason::Goodwill)),
+        (50, Some(AdjustmentReason::Expiry)),
+    ] {
+        let err = store
+            .append_ledger(&line(credits, reason))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("adjustment"), "{err}");
+    }
+    let balance = |b: std::collections::BTreeMap<PartnerId, Credits>| {
+        b.get(&partner).copied().unwrap_or_default()
+    };
+    assert_eq!(
+        balance(store.balances().await.unwrap()),
+        before,
+        "nothing written"
+    );
+    store
+        .append_ledger(&line(50, Some(AdjustmentReason::Goodwill)))
+        .await
+        .unwrap();
+    assert_eq!(
+        balance(store.balances().await.unwrap()),
+        before + Credits::whole(50)
+    );
 }

@@ -1,15 +1,13 @@
 //! Quotes on the server, the authority: it prices each one by the program's rules and keeps
 //! numbers and versions straight.
 
-use program::contract::{
-    Mutation, MutationBatch, MutationKind, Outcome, Partner, ProblemCode, Role,
-};
+use program::contract::{Mutation, MutationBatch, MutationKind, Outcome, Partner, Role};
 use program::quotes::{valid_until, LineInput, PricedWith, Quote, QuoteId, QuoteStatus};
 use program::Lang;
 use program::{Brand, Country, FxRate, Tier};
 use uuid::Uuid;
 
-use crate::common::{as_of, start, Harness};
+use crate::common::{as_of, rule_violation, start, Harness};
 
 fn quote(p: &Partner, country: &str, brand: Brand, sku: &str, months: Option<u32>) -> Quote {
     let fx = if p.currency == program::Currency::USD {
@@ -68,16 +66,6 @@ async fn send(h: &Harness, p: &Partner, kind: MutationKind) -> Outcome {
         .clone()
 }
 
-fn reason(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Rejected {
-            code: ProblemCode::RuleViolation,
-            reason,
-        } => reason.clone(),
-        other => panic!("expected a rule violation, got {other:?}"),
-    }
-}
-
 fn partner(h: &Harness, brand: Brand, tier: Tier) -> Partner {
     h.data
         .partners
@@ -93,7 +81,7 @@ async fn quote_refuses_early_access_for_an_authorized_partner() {
     let authorized = partner(&h, Brand::CentroPago, Tier::Authorized);
     let q = quote(&authorized, "MX", Brand::CentroPago, "SK-FORECAST", Some(3));
     let outcome = send(&h, &authorized, MutationKind::SaveQuote { quote: q }).await;
-    assert!(reason(&outcome).contains("early-access"));
+    assert!(rule_violation(&outcome).contains("early-access"));
     let specialist = partner(&h, Brand::CentroPago, Tier::Specialist);
     let q = quote(&specialist, "MX", Brand::CentroPago, "SK-FORECAST", Some(3));
     let id = q.id;
@@ -110,7 +98,7 @@ async fn quote_refuses_voldier_outside_eu() {
     let p = partner(&h, Brand::Voldier, Tier::Specialist);
     let q = quote(&p, "US", Brand::Voldier, "CORE-VO", Some(12));
     assert!(
-        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+        rule_violation(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
             .contains("does not serve")
     );
 }
@@ -128,12 +116,13 @@ async fn a_quote_at_a_stale_exchange_rate_or_a_wrong_validity_is_refused() {
     let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
     q.fx.per_usd += rust_decimal::Decimal::ONE;
     assert!(
-        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await).contains("exchange rate")
+        rule_violation(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+            .contains("exchange rate")
     );
     let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
     q.valid_until = q.created_on;
     assert!(
-        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+        rule_violation(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
             .contains("valid for 30 days")
     );
 }
@@ -170,14 +159,14 @@ async fn a_quote_priced_offline_at_a_rate_published_within_its_validity_is_taken
     let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
     q.fx = earlier(5, "3.22");
     assert!(
-        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+        rule_violation(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
             .contains("not one the platform published")
     );
     // So is one older than a quote's validity.
     let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
     q.fx = earlier(40, "3.07");
     assert!(
-        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+        rule_violation(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
             .contains("more than 30 days old")
     );
 }
@@ -205,7 +194,7 @@ async fn a_quote_priced_at_a_catalog_price_the_platform_no_longer_has_is_refused
         with.items[0].list_price = with.items[0].list_price + program::Credits::whole(1);
     }
     assert!(
-        reason(&send(&h, &p, MutationKind::SaveQuote { quote: stale }).await)
+        rule_violation(&send(&h, &p, MutationKind::SaveQuote { quote: stale }).await)
             .contains("CORE-CP changed since this quote was priced")
     );
 }
@@ -232,7 +221,7 @@ async fn a_number_is_used_once_and_a_sent_quote_changes_only_by_revision() {
         ..first.clone()
     };
     assert!(
-        reason(&send(&h, &p, MutationKind::SaveQuote { quote: clash }).await)
+        rule_violation(&send(&h, &p, MutationKind::SaveQuote { quote: clash }).await)
             .contains("already used")
     );
     // Sent, it cannot be rewritten; a revision is a new quote with the next version.
@@ -246,7 +235,8 @@ async fn a_number_is_used_once_and_a_sent_quote_changes_only_by_revision() {
     let mut rewrite = first.clone();
     rewrite.customer = "Someone else".into();
     assert!(
-        reason(&send(&h, &p, MutationKind::SaveQuote { quote: rewrite }).await).contains("revise")
+        rule_violation(&send(&h, &p, MutationKind::SaveQuote { quote: rewrite }).await)
+            .contains("revise")
     );
     let revision = Quote {
         id: QuoteId(Uuid::now_v7()),
@@ -265,7 +255,7 @@ async fn a_number_is_used_once_and_a_sent_quote_changes_only_by_revision() {
         from: QuoteStatus::Sent,
         to: QuoteStatus::Draft,
     };
-    assert!(reason(&send(&h, &p, back).await).contains("cannot become"));
+    assert!(rule_violation(&send(&h, &p, back).await).contains("cannot become"));
     let kept = h.server.store().quote(first.id).await.unwrap().unwrap();
     assert_eq!(kept.status, QuoteStatus::Sent);
     assert_eq!(kept.customer, "Prospect");
@@ -309,7 +299,7 @@ async fn a_sent_quote_expires_after_its_last_valid_day_and_a_draft_does_not() {
         from: QuoteStatus::Sent,
         to: QuoteStatus::Accepted,
     };
-    assert!(!reason(&send(&h, &p, accept).await).is_empty());
+    assert!(!rule_violation(&send(&h, &p, accept).await).is_empty());
 }
 
 #[tokio::test]
@@ -330,7 +320,7 @@ async fn a_quote_priced_with_terms_the_partner_no_longer_has_is_refused() {
         other_rate,
     ));
     assert!(
-        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+        rule_violation(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
             .contains("tier or discount rate changed")
     );
     // Priced with an item list that is not its lines'.
@@ -346,7 +336,7 @@ async fn a_quote_priced_with_terms_the_partner_no_longer_has_is_refused() {
         p.discount_rate,
     ));
     assert!(
-        reason(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
+        rule_violation(&send(&h, &p, MutationKind::SaveQuote { quote: q }).await)
             .contains("changed since this quote was priced")
     );
 }
@@ -368,7 +358,7 @@ async fn a_quote_past_its_last_valid_day_cannot_be_sent() {
         from: QuoteStatus::Draft,
         to: QuoteStatus::Sent,
     };
-    assert!(reason(&send(&h, &p, to_sent).await).contains("was valid until"));
+    assert!(rule_violation(&send(&h, &p, to_sent).await).contains("was valid until"));
     assert_eq!(
         h.server.store().quote(q.id).await.unwrap().unwrap().status,
         QuoteStatus::Draft
@@ -422,7 +412,7 @@ async fn no_poaching_a_quote_names_only_the_partners_own_customer_or_a_new_prosp
     )
     .await;
     assert!(
-        reason(&outcome).contains("not one this partner serves"),
+        rule_violation(&outcome).contains("not one this partner serves"),
         "{outcome:?}"
     );
     let shouted = format!("  {}, S.A. ", customer.name.to_uppercase());
@@ -434,7 +424,7 @@ async fn no_poaching_a_quote_names_only_the_partners_own_customer_or_a_new_prosp
         },
     )
     .await;
-    let why = reason(&outcome);
+    let why = rule_violation(&outcome);
     assert!(why.contains("already a customer of a partner"), "{why}");
     // The reason names neither the partner of record nor anything of its data.
     assert!(!why.contains(&owner.name) && !why.contains(&owner.id.to_string()));

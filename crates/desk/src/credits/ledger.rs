@@ -6,7 +6,7 @@
 //! ledger index's order, so page 500 costs what page 1 does and a sync adding lines meanwhile
 //! never shifts a page.
 
-use program::contract::{MutationKind, PartnerId};
+use program::contract::{AdjustmentReason, MutationKind, PartnerId};
 use program::Credits;
 
 use crate::error::{DeskError, Result};
@@ -81,7 +81,7 @@ pub async fn page(
     let fetch = i64::from(limit) + 1;
     let rows = sqlx::query!(
         r#"SELECT l.id, l.at, l.kind, l.credits_minor, l.fiat_minor, l.fiat_currency, l.rate,
-                  l.deployment_id, d.sku AS "sku?", l.customer_id, c.name AS "customer?"
+                  l.deployment_id, d.sku AS "sku?", l.customer_id, c.name AS "customer?", l.reason
            FROM ledger_entries l
            LEFT JOIN deployments d ON d.id = l.deployment_id
            LEFT JOIN customers c ON c.id = l.customer_id
@@ -125,6 +125,13 @@ pub async fn page(
             sku: r.sku,
             customer_id: r.customer_id,
             customer: r.customer,
+            reason: r
+                .reason
+                .map(|x| {
+                    AdjustmentReason::parse(&x)
+                        .ok_or_else(|| DeskError::Corrupt(format!("adjustment reason {x:?}")))
+                })
+                .transpose()?,
         });
         running -= credits;
     }

@@ -13,8 +13,11 @@ use crate::{input, outbox, portfolio, workspace};
 /// Largest purchase a single request may make; more is a typo, not an order.
 pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
 
-/// Queues a purchase of `credits` (a decimal string) for `partner_id`; the central API
-/// prices and records it when the outbox is pushed.
+/// Queues a purchase of `credits` (a decimal string) for `partner_id`, with the price the user
+/// sees now (the partner's rate, the last synced FX rate, the fiat they make), frozen like a
+/// quote's: the central API takes it at exactly that price, or refuses it with the reason (see
+/// [`program::credits::check_purchase_price`]). An FX rate older than the window the platform
+/// takes is refused here, before anything is queued.
 pub async fn purchase(store: &Store, partner_id: &str, credits: &str) -> Result<String> {
     let id = portfolio::partner::parse_id(partner_id)?;
     let credits = input::credits("credits", credits)?;
@@ -24,11 +27,40 @@ pub async fn purchase(store: &Store, partner_id: &str, credits: &str) -> Result<
             reason: format!("must be more than 0 and at most {MAX_PURCHASE_CREDITS}"),
         });
     }
+    // The platform refuses it from a partner's sales user: so does the laptop, before queueing.
+    if workspace::role(store).await? == Some(program::contract::Role::PartnerSales) {
+        return Err(DeskError::InvalidInput {
+            field: "credits",
+            reason: "partner sales users cannot buy credits; ask your partner admin".into(),
+        });
+    }
     // The partner must be in the cache (and so in the user's scope).
-    portfolio::row(store, id).await?;
+    let (row, rate, fx) = terms(store, id).await?;
+    let days = workspace::quote_validity_days(store).await?;
+    let today = chrono::Utc::now().date_naive();
+    if !program::quotes::fx_rate_usable(&fx, days, today) {
+        return Err(DeskError::InvalidInput {
+            field: "credits",
+            reason: format!(
+                "this computer's {} exchange rate dates from {}, more than {days} days ago, and \
+                 the platform no longer takes it: sync to get today's rate",
+                row.currency, fx.as_of
+            ),
+        });
+    }
+    let fiat =
+        program::fiat_for_credits(credits, rate, &fx).map_err(|e| DeskError::InvalidInput {
+            field: "credits",
+            reason: e.to_string(),
+        })?;
     let kind = MutationKind::PurchaseCredits {
         partner_id: id,
         credits,
+        price: Some(program::credits::PurchasePrice {
+            rate: rate.fraction(),
+            fx,
+            fiat,
+        }),
     };
     let mutation = outbox::enqueue(store, "credit_purchase", &id.to_string(), &kind, None).await?;
     Ok(mutation.to_string())
@@ -43,14 +75,7 @@ pub async fn price(
     fiat: Option<&str>,
 ) -> Result<PurchaseQuote> {
     let id = portfolio::partner::parse_id(partner_id)?;
-    let row = portfolio::row(store, id).await?;
-    let rate_value: Decimal = row
-        .discount_rate
-        .parse()
-        .map_err(|_| DeskError::Corrupt(format!("rate {:?}", row.discount_rate)))?;
-    let rate = program::DiscountRate::new(row.tier, rate_value)
-        .map_err(|e| DeskError::Corrupt(e.to_string()))?;
-    let fx = fx_rate(store, row.currency).await?;
+    let (row, rate, fx) = terms(store, id).await?;
     let bad = |field: &'static str| {
         move |e: program::credits::PurchaseError| DeskError::InvalidInput {
             field,
@@ -93,6 +118,32 @@ pub async fn price(
         fx_per_usd: fx.per_usd.to_string(),
         fx_as_of: fx.as_of.format("%Y-%m-%d").to_string(),
     })
+}
+
+/// What a purchase for `id` is priced with: the partner's row (its currency), its discount rate
+/// and the FX rate the central API last sent.
+async fn terms(
+    store: &Store,
+    id: program::contract::PartnerId,
+) -> Result<(
+    crate::views::PortfolioRow,
+    program::DiscountRate,
+    program::FxRate,
+)> {
+    let row = portfolio::row(store, id).await?;
+    let rate_value: Decimal = row
+        .discount_rate
+        .parse()
+        .map_err(|_| DeskError::Corrupt(format!("rate {:?}", row.discount_rate)))?;
+    let rate =
+        program::DiscountRate::new(row.tier, rate_value).map_err(|_| DeskError::InvalidInput {
+            field: "credits",
+            reason: "this partner's discount rate is outside its tier's band; the platform must \
+                     correct it before credits can be bought"
+                .into(),
+        })?;
+    let fx = fx_rate(store, row.currency).await?;
+    Ok((row, rate, fx))
 }
 
 /// The FX rate for `currency` from the program policy the central API last sent.

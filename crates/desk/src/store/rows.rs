@@ -374,7 +374,7 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
     // The ledger is append-only: a line the mirror already holds is never rewritten.
     let ledger_inserted = insert_chunked(
         conn,
-        "INSERT INTO ledger_entries (id, partner_id, at, kind, credits_minor, fiat_minor, fiat_currency, rate, deployment_id, customer_id, billing) ",
+        "INSERT INTO ledger_entries (id, partner_id, at, kind, credits_minor, fiat_minor, fiat_currency, rate, deployment_id, customer_id, billing, reason) ",
         " ON CONFLICT (id) DO NOTHING",
         &data.ledger,
         |b, l| {
@@ -388,7 +388,8 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(l.rate.map(|r| r.to_string()))
                 .push_bind(l.deployment_id.map(|d| d.to_string()))
                 .push_bind(l.customer_id.map(|c| c.to_string()))
-                .push_bind(l.billing.map(program::contract::Billing::as_str));
+                .push_bind(l.billing.map(program::contract::Billing::as_str))
+                .push_bind(l.reason.map(program::contract::AdjustmentReason::as_str));
         },
     )
     .await?;

@@ -55,6 +55,16 @@ fn check(
     claims: &[TerritoryClaim],
     earlier: &[Registration<'_>],
 ) -> Result<(), DealRule> {
+    check_all(i, claims, earlier, &[])
+}
+
+/// Every rule, for a Strategic partner selling every brand and holding no territory.
+fn check_all(
+    i: &DealInput,
+    claims: &[TerritoryClaim],
+    earlier: &[Registration<'_>],
+    customers: &[KnownCustomer],
+) -> Result<(), DealRule> {
     let own = BTreeSet::new();
     let registrant = Registrant {
         id: i.partner_id,
@@ -62,7 +72,7 @@ fn check(
         brands: &Brand::ALL,
         own_territories: &own,
     };
-    check_registration(i, &registrant, &catalog(), claims, earlier, &[])
+    check_registration(i, &registrant, &catalog(), claims, earlier, customers)
 }
 
 fn approved(i: DealInput, day: &str) -> Deal {
@@ -388,14 +398,7 @@ fn customer_of(partner: u128, name: &str, domain: Option<&str>) -> KnownCustomer
 }
 
 fn check_with_customers(i: &DealInput, customers: &[KnownCustomer]) -> Result<(), DealRule> {
-    let own = BTreeSet::new();
-    let registrant = Registrant {
-        id: i.partner_id,
-        tier: Tier::Strategic,
-        brands: &Brand::ALL,
-        own_territories: &own,
-    };
-    check_registration(i, &registrant, &catalog(), &[], &[], customers)
+    check_all(i, &[], &[], customers)
 }
 
 #[test]

@@ -93,16 +93,28 @@ pub enum PurchasePriceError {
     Purchase(#[from] PurchaseError),
 }
 
+/// How the platform knows the exchange rate a purchase carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FxStanding {
+    /// Its rate of today for the currency.
+    Current,
+    /// A rate it published before.
+    Published,
+    /// Not a rate it ever published.
+    Unknown,
+}
+
 /// The rule for a purchase priced on a laptop: its rate is the partner's rate now, its exchange
-/// rate one the platform published (`published`) within the FX validity window (`days` from its
-/// own date, the window quotes have; see [`crate::quotes::fx_rate_usable`]), in the partner's
-/// currency, and its fiat exactly what `credits` cost at those rates. Returns the fiat to charge.
+/// rate the platform's current one, or one it published within the FX validity window (`days`
+/// from its own date, the window quotes have; see [`crate::quotes::fx_rate_usable`]), in the
+/// partner's currency, and its fiat exactly what `credits` cost at those rates. Returns the fiat
+/// to charge.
 pub fn check_purchase_price(
     credits: Credits,
     price: &PurchasePrice,
     rate_now: DiscountRate,
     partner_currency: Currency,
-    published: bool,
+    fx: FxStanding,
     days: u32,
     today: NaiveDate,
 ) -> Result<Money, PurchasePriceError> {
@@ -118,17 +130,18 @@ pub fn check_purchase_price(
             partner: partner_currency,
         });
     }
-    if !crate::quotes::fx_rate_usable(&price.fx, days, today) {
+    let usd = price.fx.currency == Currency::USD;
+    if fx == FxStanding::Unknown && !usd {
+        return Err(PurchasePriceError::FxNotPublished {
+            currency: price.fx.currency,
+            as_of: price.fx.as_of,
+        });
+    }
+    if fx != FxStanding::Current && !crate::quotes::fx_rate_usable(&price.fx, days, today) {
         return Err(PurchasePriceError::FxTooOld {
             currency: price.fx.currency,
             as_of: price.fx.as_of,
             days,
-        });
-    }
-    if !published && price.fx.currency != Currency::USD {
-        return Err(PurchasePriceError::FxNotPublished {
-            currency: price.fx.currency,
-            as_of: price.fx.as_of,
         });
     }
     let priced = fiat_for_credits(credits, rate_now, &price.fx)?;
@@ -301,16 +314,13 @@ mod tests {
             fiat: fiat_for_credits(credits, rate, &fx).unwrap(),
         };
         let today = day() + chrono::Days::new(10);
-        let check = |price: &PurchasePrice, rate_now, published, today| {
-            check_purchase_price(
-                credits,
-                price,
-                rate_now,
-                Currency::MXN,
-                published,
-                30,
-                today,
-            )
+        let check = |price: &PurchasePrice, rate_now, published: bool, today| {
+            let fx = if published {
+                FxStanding::Published
+            } else {
+                FxStanding::Unknown
+            };
+            check_purchase_price(credits, price, rate_now, Currency::MXN, fx, 30, today)
         };
         // Days later, at the rate the user saw: charged exactly what they saw.
         assert_eq!(check(&seen, rate, true, today), Ok(seen.fiat));
@@ -326,6 +336,19 @@ mod tests {
             check(&seen, rate, true, late),
             Err(PurchasePriceError::FxTooOld { days: 30, .. })
         ));
+        // The platform's rate of today is always taken, however old its date.
+        assert_eq!(
+            check_purchase_price(
+                credits,
+                &seen,
+                rate,
+                Currency::MXN,
+                FxStanding::Current,
+                30,
+                late
+            ),
+            Ok(seen.fiat)
+        );
         assert!(matches!(
             check(&seen, rate, false, today),
             Err(PurchasePriceError::FxNotPublished { .. })

@@ -397,7 +397,7 @@ export const en = {
   "ledger.reason.expiry": "expiry",
   "migrations.loading": "Loading migrations…",
   "migrations.empty": "No customer has moved to or from this partner.",
-  "migrations.hint": "A customer's founder may move it to another partner; a migration moves no credits.",
+  "migrations.hint": "A migration, which only the customer's founder can start, moves the customer's partner of record from its effective date on. The customer's deployments and history stay with it, and no credits move: a migration costs 0 credits.",
   "migrations.col.direction": "Direction",
   "migrations.col.customer": "Customer",
   "migrations.col.partner": "From / to",

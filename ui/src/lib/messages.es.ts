@@ -397,7 +397,7 @@ export const es: Record<MessageKey, string> = {
   "ledger.reason.expiry": "caducidad",
   "migrations.loading": "Cargando migraciones…",
   "migrations.empty": "Ningún cliente ha llegado a este socio ni se ha ido de él.",
-  "migrations.hint": "El fundador de un cliente puede pasarlo a otro socio; una migración no transfiere créditos.",
+  "migrations.hint": "Una migración, que solo puede iniciar el fundador del cliente, cambia el socio actual del cliente a partir de su fecha de efecto. Los despliegues y el historial del cliente se quedan con él y no se mueven créditos: una migración cuesta 0 créditos.",
   "migrations.col.direction": "Sentido",
   "migrations.col.customer": "Cliente",
   "migrations.col.partner": "Desde / hacia",

@@ -16,7 +16,7 @@ use program::contract::{
     LedgerEntry, LedgerEntryId, LedgerKind, Mutation, MutationBatch, MutationKind, MutationResult,
     MutationResults, Outcome, PartnerId, ProblemCode, Role,
 };
-use program::credits::{check_purchase_price, PurchasePrice};
+use program::credits::{check_purchase_price, FxStanding, PurchasePrice};
 use program::deals::{
     check_registration, merge_edit, Deal, DealChange, DealEdit, DealEvent, DealId, DealInput,
     DealStatus, Prospect, Registrant, Registration, TerritoryClaim,
@@ -259,14 +259,20 @@ async fn purchase(
         ));
     };
     if let Some(price) = price {
-        let published = w.fx_rate_published(&price.fx).await?;
+        let standing = if state.policy.fx_rates.contains(&price.fx) {
+            FxStanding::Current
+        } else if w.fx_rate_published(&price.fx).await? {
+            FxStanding::Published
+        } else {
+            FxStanding::Unknown
+        };
         let days = state.policy.quote_validity_days;
         return match check_purchase_price(
             credits,
             price,
             rate,
             partner.currency,
-            published,
+            standing,
             days,
             state.today(),
         ) {

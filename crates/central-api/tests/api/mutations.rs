@@ -325,9 +325,10 @@ async fn credits_are_never_money_a_purchase_made_offline_is_charged_the_price_th
         .find(|r| r.currency == partner.currency)
         .unwrap();
     // The laptop priced it days ago, at the rate published then, which has moved since.
+    let today = chrono::Utc::now().date_naive();
     let then = program::FxRate {
         per_usd: today_rate.per_usd * Decimal::new(97, 2),
-        as_of: as_of() - chrono::Days::new(6),
+        as_of: today - chrono::Days::new(6),
         ..today_rate
     };
     h.server.store().publish_fx_rates(&[then]).await.unwrap();
@@ -369,7 +370,7 @@ async fn credits_are_never_money_a_purchase_made_offline_is_charged_the_price_th
     );
     // An exchange rate older than the window (30 days).
     let old = program::FxRate {
-        as_of: as_of() - chrono::Days::new(60),
+        as_of: today - chrono::Days::new(60),
         ..then
     };
     h.server.store().publish_fx_rates(&[old]).await.unwrap();

@@ -256,7 +256,8 @@ async fn local_precheck_registration_expires_after_the_policys_period() {
     let today = chrono::Utc::now().date_naive();
     let oldest = mine
         .iter()
-        .filter(|x| x.status == DealStatus::Approved && x.expires_on(90).is_some())
+        // Open under the reference policy today (the demo's date is fixed; today moves on).
+        .filter(|x| x.status == DealStatus::Approved && x.expires_on(90).is_some_and(|e| e > today))
         .min_by_key(|x| x.stage_since)
         .expect("an open registration");
     let days = u32::try_from((today - oldest.stage_since.date_naive()).num_days() - 1).unwrap();
@@ -351,7 +352,12 @@ async fn a_change_the_platform_applied_is_shown_once_when_the_download_breaks_pa
     let balance = || desk::ledger::provisional_balance(&d.store, p.id);
     let saved = deals::register(
         &d.store,
-        &form(&p, "Ferretería Luna", &country, Brand::CentroPago),
+        &form(
+            &p,
+            "Ferretería Quetzal de Prueba",
+            &country,
+            Brand::CentroPago,
+        ),
     )
     .await
     .unwrap();
@@ -414,7 +420,12 @@ async fn a_change_the_platform_applied_is_shown_once_when_the_download_breaks_pa
         .await
         .unwrap();
     assert_eq!(left, 0);
-    assert_eq!(server_deals_named(&w, "Ferretería Luna").await.len(), 1);
+    assert_eq!(
+        server_deals_named(&w, "Ferretería Quetzal de Prueba")
+            .await
+            .len(),
+        1
+    );
     let purchases = w
         .data
         .ledger
@@ -904,5 +915,43 @@ async fn local_precheck_no_poaching_an_account_manager_sees_another_partners_cus
     assert_eq!(
         check.errors,
         vec![DealRule::AlreadyCustomer { yours: false }]
+    );
+}
+
+#[tokio::test]
+async fn local_precheck_a_country_served_by_no_brand_is_refused_in_words() {
+    let w = world().await;
+    let p = w.partner(|p| p.brands.contains(&Brand::RemindLedger));
+    let d = w.device("a", "Pat", Role::PartnerSales, &p).await;
+    // Japan is a country, in no brand's region: a rule, in words, not a typing error.
+    let f = form(&p, "Kaisha", "jp", Brand::RemindLedger);
+    let check = deals::check(&d.store, &f).await.unwrap();
+    assert_eq!(
+        check.errors,
+        vec![DealRule::CountryServedByNone {
+            country: "JP".into()
+        }]
+    );
+    let err = deals::register(&d.store, &f).await.unwrap_err();
+    assert_eq!(IpcError::from(&err).code, ErrorCode::Refused);
+    // Not a country at all: the field is wrong.
+    let err = deals::check(&d.store, &form(&p, "Kaisha", "ZZ", Brand::RemindLedger))
+        .await
+        .unwrap_err();
+    let ipc = IpcError::from(&err);
+    assert_eq!(
+        (ipc.code, ipc.field.as_deref()),
+        (ErrorCode::InvalidInput, Some("country"))
+    );
+    // Guam is the USA's: RemindLedger serves it.
+    let guam = deals::check(&d.store, &form(&p, "Island Co", "GU", Brand::RemindLedger))
+        .await
+        .unwrap();
+    assert!(
+        !guam.errors.iter().any(|r| matches!(
+            r,
+            DealRule::BrandRegion { .. } | DealRule::CountryServedByNone { .. }
+        )),
+        "{guam:?}"
     );
 }

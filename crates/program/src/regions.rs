@@ -2,6 +2,14 @@
 //!
 //! CentroPago is sold in LATAM, RemindLedger in the USA and Canada, Voldier in the EU (Spain
 //! included). A quote or deal for a customer outside the brand's region is refused.
+//!
+//! Every ISO 3166-1 country can be entered; one outside every region is served by no brand, and
+//! says so. Decided where the program's words leave room: Puerto Rico is LATAM (the
+//! Spanish-speaking Caribbean, billed in USD); Guam, the US Virgin Islands, American Samoa and the
+//! Northern Mariana Islands are the USA's; Belize, Guyana and Suriname are LATAM (Central and
+//! South America); the EU's outermost regions with their own codes (French Guiana, Guadeloupe,
+//! Martinique, Réunion, Mayotte, Saint-Martin) and Åland are the EU's. Haiti and the
+//! English-speaking Caribbean are served by no brand.
 
 use std::fmt;
 
@@ -14,20 +22,40 @@ use ts_rs::TS;
 pub enum Region {
     /// Latin America: Mexico, Central America, the Spanish-speaking Caribbean and South America.
     Latam,
-    /// The United States and Canada.
+    /// The United States (with its territories outside the Caribbean and Puerto Rico) and Canada.
     UsaCan,
-    /// The European Union's member states (Spain among them).
+    /// The European Union's member states (Spain among them), with their outermost regions.
     EuEs,
 }
 
 const LATAM: &[&str] = &[
     "AR", "BO", "BR", "CL", "CO", "CR", "CU", "DO", "EC", "GT", "HN", "MX", "NI", "PA", "PE", "PR",
-    "PY", "SV", "UY", "VE",
+    "PY", "SV", "UY", "VE", "BZ", "GY", "SR",
 ];
-const USA_CAN: &[&str] = &["US", "CA"];
+const USA_CAN: &[&str] = &["US", "CA", "GU", "VI", "AS", "MP"];
 const EU_ES: &[&str] = &[
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
-    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "GF", "GP", "MQ", "RE", "YT",
+    "MF", "AX",
+];
+/// Every ISO 3166-1 alpha-2 code, as Debian's `iso-codes` 4.15 lists them (the standard's 249).
+const ISO_3166_1: &[&str] = &[
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 ];
 
 impl Region {
@@ -70,19 +98,25 @@ impl fmt::Display for Region {
     }
 }
 
-/// A country the program serves, by ISO 3166-1 alpha-2 code.
+/// A country the program serves (one in a brand's region), by ISO 3166-1 alpha-2 code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 #[ts(type = "string")]
 pub struct Country([u8; 2]);
 
+/// Why a code is not a [`Country`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a country served by the program (expected an ISO code such as MX, US or ES)")]
-pub struct UnknownCountry(pub String);
+pub enum CountryError {
+    #[error("{0:?} is not a country code (an ISO 3166-1 code such as MX, US or ES)")]
+    NotACountry(String),
+    /// A real country outside every brand's region.
+    #[error("no brand of the program is sold in {0}: CentroPago serves Latin America, RemindLedger the USA and Canada, Voldier the EU")]
+    ServedByNone(String),
+}
 
 impl Country {
-    pub fn parse(code: &str) -> Result<Country, UnknownCountry> {
+    pub fn parse(code: &str) -> Result<Country, CountryError> {
         let upper = code.trim().to_ascii_uppercase();
         if Region::ALL
             .iter()
@@ -90,8 +124,10 @@ impl Country {
         {
             let b = upper.as_bytes();
             Ok(Country([b[0], b[1]]))
+        } else if ISO_3166_1.contains(&upper.as_str()) {
+            Err(CountryError::ServedByNone(upper))
         } else {
-            Err(UnknownCountry(code.to_string()))
+            Err(CountryError::NotACountry(code.to_string()))
         }
     }
 
@@ -127,7 +163,7 @@ impl Country {
 }
 
 impl TryFrom<String> for Country {
-    type Error = UnknownCountry;
+    type Error = CountryError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         Country::parse(&s)
     }
@@ -254,9 +290,132 @@ mod tests {
     #[test]
     fn unknown_country_is_a_clear_error() {
         let err = Country::parse("ZZ").unwrap_err();
-        assert!(err
-            .to_string()
-            .contains("\"ZZ\" is not a country served by the program"));
+        assert!(err.to_string().contains("\"ZZ\" is not a country code"));
         assert_eq!(c("es").code(), "ES");
+    }
+
+    /// Every country, region by region, as the program decides it (the decisions are in the
+    /// module's documentation).
+    const TABLE: &[(&str, Option<Region>)] = &[
+        // LATAM: Mexico, Central America, the Spanish-speaking Caribbean, South America.
+        ("MX", Some(Region::Latam)),
+        ("GT", Some(Region::Latam)),
+        ("BZ", Some(Region::Latam)),
+        ("SV", Some(Region::Latam)),
+        ("HN", Some(Region::Latam)),
+        ("NI", Some(Region::Latam)),
+        ("CR", Some(Region::Latam)),
+        ("PA", Some(Region::Latam)),
+        ("CU", Some(Region::Latam)),
+        ("DO", Some(Region::Latam)),
+        ("PR", Some(Region::Latam)),
+        ("CO", Some(Region::Latam)),
+        ("VE", Some(Region::Latam)),
+        ("GY", Some(Region::Latam)),
+        ("SR", Some(Region::Latam)),
+        ("EC", Some(Region::Latam)),
+        ("PE", Some(Region::Latam)),
+        ("BO", Some(Region::Latam)),
+        ("BR", Some(Region::Latam)),
+        ("PY", Some(Region::Latam)),
+        ("UY", Some(Region::Latam)),
+        ("AR", Some(Region::Latam)),
+        ("CL", Some(Region::Latam)),
+        // USA/CAN, with the USA's territories outside the Caribbean and Puerto Rico.
+        ("US", Some(Region::UsaCan)),
+        ("CA", Some(Region::UsaCan)),
+        ("GU", Some(Region::UsaCan)),
+        ("VI", Some(Region::UsaCan)),
+        ("AS", Some(Region::UsaCan)),
+        ("MP", Some(Region::UsaCan)),
+        // EU/ES: the 27 member states, and the outermost regions with codes of their own.
+        ("AT", Some(Region::EuEs)),
+        ("BE", Some(Region::EuEs)),
+        ("BG", Some(Region::EuEs)),
+        ("HR", Some(Region::EuEs)),
+        ("CY", Some(Region::EuEs)),
+        ("CZ", Some(Region::EuEs)),
+        ("DK", Some(Region::EuEs)),
+        ("EE", Some(Region::EuEs)),
+        ("FI", Some(Region::EuEs)),
+        ("FR", Some(Region::EuEs)),
+        ("DE", Some(Region::EuEs)),
+        ("GR", Some(Region::EuEs)),
+        ("HU", Some(Region::EuEs)),
+        ("IE", Some(Region::EuEs)),
+        ("IT", Some(Region::EuEs)),
+        ("LV", Some(Region::EuEs)),
+        ("LT", Some(Region::EuEs)),
+        ("LU", Some(Region::EuEs)),
+        ("MT", Some(Region::EuEs)),
+        ("NL", Some(Region::EuEs)),
+        ("PL", Some(Region::EuEs)),
+        ("PT", Some(Region::EuEs)),
+        ("RO", Some(Region::EuEs)),
+        ("SK", Some(Region::EuEs)),
+        ("SI", Some(Region::EuEs)),
+        ("ES", Some(Region::EuEs)),
+        ("SE", Some(Region::EuEs)),
+        ("GF", Some(Region::EuEs)),
+        ("GP", Some(Region::EuEs)),
+        ("MQ", Some(Region::EuEs)),
+        ("RE", Some(Region::EuEs)),
+        ("YT", Some(Region::EuEs)),
+        ("MF", Some(Region::EuEs)),
+        ("AX", Some(Region::EuEs)),
+        // Served by no brand: near the regions but outside them.
+        ("HT", None),
+        ("JM", None),
+        ("TT", None),
+        ("BS", None),
+        ("GB", None),
+        ("CH", None),
+        ("NO", None),
+        ("IS", None),
+        ("UM", None),
+        ("GL", None),
+        ("PM", None),
+        ("FK", None),
+        ("JP", None),
+    ];
+
+    #[test]
+    fn every_country_is_in_the_region_the_program_decides_or_served_by_none() {
+        let mut in_table = 0;
+        for (code, region) in TABLE {
+            match region {
+                Some(r) => {
+                    assert_eq!(c(code).region(), *r, "{code}");
+                    in_table += 1;
+                }
+                None => assert_eq!(
+                    Country::parse(code),
+                    Err(CountryError::ServedByNone(code.to_string())),
+                    "{code}"
+                ),
+            }
+        }
+        // The table holds every country of every region: no region has one it does not list.
+        let listed: usize = Region::ALL.iter().map(|r| r.countries().len()).sum();
+        assert_eq!(in_table, listed);
+        // Every code of a region is a real ISO 3166-1 code.
+        for r in Region::ALL {
+            for code in r.countries() {
+                assert!(ISO_3166_1.contains(code), "{code}");
+            }
+        }
+        assert_eq!(ISO_3166_1.len(), 249);
+    }
+
+    #[test]
+    fn a_country_served_by_no_brand_says_so() {
+        let err = Country::parse("jp").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no brand of the program is sold in JP: CentroPago serves Latin America, RemindLedger the USA and Canada, Voldier the EU"
+        );
+        for brand in Brand::ALL {
+            assert!(!brand.region().countries().contains(&"JP"));
+        }
     }
 }

@@ -7,7 +7,7 @@ import type { Tier } from "./Tier";
  * Why a registration is refused, or what a local check warns about. Each variant is one rule,
  * with what the user needs to understand it; the app words it in the user's language.
  */
-export type DealRule = { "rule": "brand_region", brand: Brand, country: string, } | { "rule": "brand_not_carried", brand: Brand, } | { "rule": "exclusive_territory", holder: string, region: Region, country: string | null, } | { "rule": "already_customer", 
+export type DealRule = { "rule": "brand_region", brand: Brand, country: string, } | { "rule": "brand_not_carried", brand: Brand, } | { "rule": "country_served_by_none", country: string, } | { "rule": "exclusive_territory", holder: string, region: Region, country: string | null, } | { "rule": "already_customer", 
 /**
  * The registering partner's own customer.
  */

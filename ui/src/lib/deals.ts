@@ -39,6 +39,8 @@ export function dealRuleText(rule: DealRule): string {
       return t("deals.rule.unknown_product", { sku: rule.sku });
     case "product_not_in_brand":
       return t("deals.rule.product_not_in_brand", { sku: rule.sku, brand: rule.brand });
+    case "country_served_by_none":
+      return t("deals.rule.country_served_by_none", { country: rule.country });
     case "early_access_tier":
       return t("deals.rule.early_access_tier", { sku: rule.sku, tier: t(`tier.${rule.tier}`) });
     case "already_customer":

@@ -42,6 +42,8 @@ export function quoteRuleText(rule: QuoteRule): string {
       return t("quotes.rule.no_fx_rate", { currency: rule.currency });
     case "fx_rate_too_old":
       return t("quotes.rule.fx_rate_too_old", { currency: rule.currency, date: fmt.date(rule.as_of), days: String(rule.days) });
+    case "country_served_by_none":
+      return t("quotes.rule.country_served_by_none", { country: rule.country });
     case "not_your_customer":
       return t("quotes.rule.not_your_customer");
     case "another_partners_customer":

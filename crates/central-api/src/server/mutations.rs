@@ -684,6 +684,9 @@ fn quote_rule_text(rule: &QuoteRule) -> String {
         } => format!(
             "The {currency} exchange rate of {as_of} is more than {days} days old; price the quote at a current rate."
         ),
+        QuoteRule::CountryServedByNone { country } => {
+            format!("No brand of the program is sold in {country}.")
+        }
         QuoteRule::NotYourCustomer => {
             "This customer is not one this partner serves; quote your own customer or a new prospect.".into()
         }

@@ -6,6 +6,7 @@ use program::deals::{
     check_registration, merge_edit, Deal, DealEdit, DealId, DealInput, DealRule, DealStatus,
     Registrant, Registration, TerritoryClaim,
 };
+use program::regions::CountryError;
 use program::{Country, Credits};
 use uuid::Uuid;
 
@@ -46,8 +47,12 @@ fn input_of(form: &DealForm, id: DealId) -> Result<DealInput> {
         reason: reason.into(),
     };
     let partner_id = crate::portfolio::partner::parse_id(&form.partner_id)?;
-    let country =
-        Country::parse(form.country.trim()).map_err(|e| invalid("country", &e.to_string()))?;
+    let country = Country::parse(form.country.trim()).map_err(|e| match e {
+        CountryError::ServedByNone(country) => {
+            DeskError::Refused(Refusal::Deal(DealRule::CountryServedByNone { country }))
+        }
+        e => invalid("country", &e.to_string()),
+    })?;
     let brand = form
         .brand
         .ok_or_else(|| invalid("brand", "choose a brand"))?;
@@ -81,7 +86,17 @@ fn input_of(form: &DealForm, id: DealId) -> Result<DealInput> {
 
 /// Runs the program's rules on a form against the cache.
 pub async fn check(store: &Store, form: &DealForm) -> Result<DealCheck> {
-    let input = input_of(form, DealId(Uuid::nil()))?;
+    let input = match input_of(form, DealId(Uuid::nil())) {
+        Ok(input) => input,
+        // A rule the form breaks before it is a registration (a country no brand serves).
+        Err(DeskError::Refused(Refusal::Deal(rule))) => {
+            return Ok(DealCheck {
+                errors: vec![rule],
+                ..DealCheck::default()
+            })
+        }
+        Err(e) => return Err(e),
+    };
     check_input(store, &input).await
 }
 

@@ -7,7 +7,7 @@ use program::quotes::{
 use program::{Brand, Country, FxRate};
 
 use super::{partner, Partner, QuoteCheck, QuoteForm};
-use crate::error::{DeskError, Result};
+use crate::error::{DeskError, Refusal, Result};
 use crate::store::Store;
 use crate::workspace;
 
@@ -77,8 +77,12 @@ pub(super) async fn customer_side(
         field,
         reason: reason.into(),
     };
-    let country =
-        Country::parse(form.country.trim()).map_err(|e| invalid("country", &e.to_string()))?;
+    let country = Country::parse(form.country.trim()).map_err(|e| match e {
+        program::regions::CountryError::ServedByNone(country) => {
+            DeskError::Refused(Refusal::Quote(QuoteRule::CountryServedByNone { country }))
+        }
+        e => invalid("country", &e.to_string()),
+    })?;
     let brand = form
         .brand
         .ok_or_else(|| invalid("brand", "choose a brand"))?;
@@ -116,7 +120,17 @@ pub async fn check(store: &Store, form: &QuoteForm) -> Result<QuoteCheck> {
         crate::portfolio::partner::parse_id(&form.partner_id)?,
     )
     .await?;
-    let (country, brand, fx) = customer_side(store, form).await?;
+    let (country, brand, fx) = match customer_side(store, form).await {
+        Ok(side) => side,
+        // A rule the form breaks before it is priced (a country no brand serves).
+        Err(DeskError::Refused(Refusal::Quote(rule))) => {
+            return Ok(QuoteCheck {
+                priced: None,
+                rule: Some(rule),
+            })
+        }
+        Err(e) => return Err(e),
+    };
     if let Some(rule) = fx_rule(store, &fx).await? {
         return Ok(QuoteCheck {
             priced: None,

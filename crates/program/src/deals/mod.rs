@@ -143,6 +143,10 @@ pub enum DealRule {
     BrandNotCarried {
         brand: Brand,
     },
+    /// The prospect's country is in no brand's region: the program sells nothing there.
+    CountryServedByNone {
+        country: String,
+    },
     /// The prospect is in a territory another partner holds exclusively.
     ExclusiveTerritory {
         holder: String,

@@ -59,6 +59,10 @@ pub enum QuoteRule {
     BrandNotCarried {
         brand: Brand,
     },
+    /// The customer's country is in no brand's region: the program sells nothing there.
+    CountryServedByNone {
+        country: String,
+    },
     UnknownItem {
         sku: String,
     },

@@ -237,11 +237,9 @@ fn callback_html(lang: &str, title: &str, message: &str) -> String {
     )
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Escapes text for a quoted HTML attribute or an element's text.
+fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::encode_quoted_attribute(text)
 }
 
 /// Step 3: waits for the browser (at most `wait`, or until `cancel` fires or is dropped), then

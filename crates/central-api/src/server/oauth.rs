@@ -554,20 +554,9 @@ border:1px solid var(--accent);background:var(--accent);color:#fff}\
 @media (prefers-color-scheme:dark){button{color:#0f1216}}\
 button.secondary{background:transparent;color:var(--fg);border-color:var(--line)}";
 
-/// Escapes text for an HTML attribute or element.
-fn escape(text: &str) -> String {
-    text.chars()
-        .fold(String::with_capacity(text.len()), |mut s, c| {
-            match c {
-                '&' => s.push_str("&amp;"),
-                '<' => s.push_str("&lt;"),
-                '>' => s.push_str("&gt;"),
-                '"' => s.push_str("&quot;"),
-                '\'' => s.push_str("&#39;"),
-                c => s.push(c),
-            }
-            s
-        })
+/// Escapes text for a quoted HTML attribute or an element's text.
+fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::encode_quoted_attribute(text)
 }
 
 #[cfg(test)]
@@ -601,7 +590,7 @@ mod tests {
     fn text_put_in_a_page_is_escaped() {
         assert_eq!(
             escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+            "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;"
         );
     }
 }

@@ -93,6 +93,19 @@ pub enum PurchasePriceError {
     Purchase(#[from] PurchaseError),
 }
 
+/// Whether the platform still takes a price made at `rate` on `today`: a rate it published is
+/// good for `days` (a quote's validity, 30 in the reference policy) from its own date, so a quote
+/// or a purchase priced offline at the last synced rate lands as long as that rate is recent. A
+/// USD price needs no exchange rate and never ages.
+pub fn fx_rate_usable(rate: &FxRate, days: u32, today: NaiveDate) -> bool {
+    rate.currency == Currency::USD
+        || rate
+            .as_of
+            .checked_add_days(chrono::Days::new(u64::from(days)))
+            .unwrap_or(rate.as_of)
+            >= today
+}
+
 /// How the platform knows the exchange rate a purchase carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FxStanding {
@@ -106,7 +119,7 @@ pub enum FxStanding {
 
 /// The rule for a purchase priced on a laptop: its rate is the partner's rate now, its exchange
 /// rate the platform's current one, or one it published within the FX validity window (`days`
-/// from its own date, the window quotes have; see [`crate::quotes::fx_rate_usable`]), in the
+/// from its own date, the window quotes have; see [`fx_rate_usable`]), in the
 /// partner's currency, and its fiat exactly what `credits` cost at those rates. Returns the fiat
 /// to charge.
 pub fn check_purchase_price(
@@ -137,7 +150,7 @@ pub fn check_purchase_price(
             as_of: price.fx.as_of,
         });
     }
-    if fx != FxStanding::Current && !crate::quotes::fx_rate_usable(&price.fx, days, today) {
+    if fx != FxStanding::Current && !fx_rate_usable(&price.fx, days, today) {
         return Err(PurchasePriceError::FxTooOld {
             currency: price.fx.currency,
             as_of: price.fx.as_of,

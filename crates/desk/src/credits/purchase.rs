@@ -38,7 +38,7 @@ pub async fn purchase(store: &Store, partner_id: &str, credits: &str) -> Result<
     let (row, rate, fx) = terms(store, id).await?;
     let days = workspace::quote_validity_days(store).await?;
     let today = chrono::Utc::now().date_naive();
-    if !program::quotes::fx_rate_usable(&fx, days, today) {
+    if !program::credits::fx_rate_usable(&fx, days, today) {
         return Err(DeskError::InvalidInput {
             field: "credits",
             reason: format!(

@@ -330,12 +330,9 @@ pub fn price(
     })
 }
 
-/// Whether the platform still takes a quote priced at `rate` on `today`: a rate it published is
-/// good for a quote's validity (`days`) from its own date, so a quote priced offline at the last
-/// synced rate lands as long as that rate is recent.
-pub fn fx_rate_usable(rate: &FxRate, days: u32, today: NaiveDate) -> bool {
-    rate.currency == Currency::USD || valid_until(rate.as_of, days) >= today
-}
+/// Whether the platform still takes a quote priced at `rate` on `today` (the FX window is the
+/// rate's; see [`crate::credits::fx_rate_usable`]).
+pub use crate::credits::fx_rate_usable;
 
 /// The last day a quote made on `created_on` is valid: `days` later (30 in the reference policy).
 pub fn valid_until(created_on: NaiveDate, days: u32) -> NaiveDate {

@@ -1,0 +1,374 @@
+//! `POST /v1/mutations`: the write path, where the server is the authority.
+//!
+//! Each mutation is decided on its own, in its own transaction, and its id is recorded with its
+//! outcome in the same transaction as its effect: an id is applied at most once, however often it
+//! arrives, and one rejected mutation never blocks the rest of the batch. A whole response is kept
+//! by `Idempotency-Key` (per user), so a repeated request gets the same answer without being
+//! processed again. A response with any `retry` outcome is not kept: the client sends the batch
+//! again, and those mutations deserve another try.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use program::contract::{
+    LedgerEntry, LedgerEntryId, LedgerKind, Mutation, MutationBatch, MutationKind, MutationResult,
+    MutationResults, Outcome, PartnerId, ProblemCode, Role,
+};
+use program::credits::{check_purchase_price, FxStanding, PurchasePrice};
+use program::deals::{
+    check_registration, merge_edit, Deal, DealChange, DealEdit, DealEvent, DealId, DealInput,
+    DealStatus, Prospect, Registrant, Registration, TerritoryClaim,
+};
+use program::quotes::{
+    check_customer, fx_rate_usable, price, valid_until, PricedWith, Quote, QuoteId, QuoteRule,
+    QuoteStatus, Request, Seller,
+};
+use program::{fiat_for_credits, Credits, Currency, DiscountRate, FxRate, Money};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+mod credits;
+mod quotes;
+
+use credits::{purchase, Order};
+use quotes::{save_quote, set_quote_status};
+
+use super::auth::Caller;
+use super::problem::ApiError;
+use super::store::{hex, StoreError, WriteTx};
+use super::AppState;
+
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Mutations per request.
+pub const MAX_BATCH: usize = 1_000;
+/// The most credits one purchase may buy.
+pub const MAX_PURCHASE: i64 = 1_000_000;
+
+pub(crate) async fn post(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let request = hex(&Sha256::digest(&body));
+    if let Some((stored_request, response)) =
+        state.store.idempotent_response(&caller.user, key).await?
+    {
+        return replay(&request, &stored_request, response);
+    }
+    let batch: MutationBatch = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not a batch of mutations: {e}")))?;
+    if batch.mutations.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(format!(
+            "a batch holds at most {MAX_BATCH} mutations (got {})",
+            batch.mutations.len()
+        )));
+    }
+
+    let mut results = Vec::with_capacity(batch.mutations.len());
+    for mutation in &batch.mutations {
+        results.push(MutationResult {
+            id: mutation.id,
+            outcome: apply(&state, &caller, mutation).await,
+        });
+    }
+    let all_final = results
+        .iter()
+        .all(|r| !matches!(r.outcome, Outcome::Retry { .. }));
+    let response = serde_json::to_string(&MutationResults { results }).expect("results serialize");
+    let response = if all_final {
+        state
+            .store
+            .save_idempotent_response(&caller.user, key, &request, &response)
+            .await?
+            .1
+    } else {
+        response
+    };
+    Ok(json(response))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .ok_or_else(|| ApiError::bad_request("the Idempotency-Key header is required"))?
+        .to_str()
+        .map_err(|_| ApiError::bad_request("the Idempotency-Key header must be visible ASCII"))?;
+    if key.is_empty() || key.len() > 255 {
+        return Err(ApiError::bad_request(
+            "the Idempotency-Key header must be 1 to 255 characters",
+        ));
+    }
+    Ok(key)
+}
+
+/// The stored answer to a repeated Idempotency-Key, if the request is the same one.
+fn replay(request: &str, stored_request: &str, response: String) -> Result<Response, ApiError> {
+    if request != stored_request {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemCode::BadRequest,
+            "this Idempotency-Key was used for a different batch; a new batch needs a new key",
+        ));
+    }
+    Ok(json(response))
+}
+
+fn json(body: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// Decides one mutation. A failure to decide (the database, not the rules) is a `retry`.
+async fn apply(state: &AppState, caller: &Caller, mutation: &Mutation) -> Outcome {
+    match decide(state, caller, mutation).await {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            tracing::warn!(mutation = %mutation.id, error = %err, "mutation left for a retry");
+            Outcome::Retry {
+                reason: "The server could not record this change just now; it will be sent again."
+                    .into(),
+            }
+        }
+    }
+}
+
+async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    mutation: &Mutation,
+) -> Result<Outcome, StoreError> {
+    let mut w = state.store.begin_write().await?;
+    if let Some(outcome) = w.decided(mutation.id).await? {
+        // Seen before: the same answer, and nothing done twice.
+        return Ok(outcome);
+    }
+    let outcome = match &mutation.kind {
+        MutationKind::PurchaseCredits {
+            partner_id,
+            credits,
+            price,
+        } => {
+            let order = Order {
+                id: mutation.id,
+                partner_id: *partner_id,
+                credits: *credits,
+                price: price.as_ref(),
+            };
+            purchase(&mut w, state, caller, order).await?
+        }
+        MutationKind::RegisterDeal { deal } => register_deal(&mut w, state, caller, deal).await?,
+        MutationKind::EditDeal {
+            id,
+            partner_id,
+            edits,
+        } => edit_deal(&mut w, state, caller, *id, *partner_id, edits).await?,
+        MutationKind::SaveQuote { quote } => save_quote(&mut w, state, caller, quote).await?,
+        MutationKind::SetQuoteStatus {
+            id,
+            partner_id,
+            from,
+            to,
+        } => set_quote_status(&mut w, state, caller, *id, *partner_id, *from, *to).await?,
+        MutationKind::SaveActionItem { item } => save_action_item(&mut w, caller, item).await?,
+    };
+    w.record_decision(mutation.id, &caller.user, &outcome)
+        .await?;
+    w.commit().await?;
+    Ok(outcome)
+}
+
+fn rejected(code: ProblemCode, reason: impl Into<String>) -> Outcome {
+    Outcome::Rejected {
+        code,
+        reason: reason.into(),
+    }
+}
+
+/// Records a registration and decides it by the program's rules (see
+/// [`program::deals::check_registration`]). A well-formed registration is always recorded, and
+/// `applied`: approved, or refused with the rule it breaks, the decision travels on the deal so
+/// every device of the partner sees it. Only what cannot be recorded at all is `rejected`.
+async fn register_deal(
+    w: &mut WriteTx,
+    state: &AppState,
+    caller: &Caller,
+    input: &DealInput,
+) -> Result<Outcome, StoreError> {
+    if !caller.may_see(input.partner_id) {
+        return Ok(rejected(
+            ProblemCode::Forbidden,
+            "You can register deals only for partners you work with.",
+        ));
+    }
+    if let Some(existing) = w.deal(input.id).await? {
+        if existing.partner_id != input.partner_id {
+            return Ok(rejected(
+                ProblemCode::BadRequest,
+                "This deal id belongs to another deal.",
+            ));
+        }
+        // The same registration again (another device replaying it): nothing to do.
+        return Ok(Outcome::Applied);
+    }
+    let Some(partner) = w.partner(input.partner_id).await? else {
+        return Ok(rejected(
+            ProblemCode::NotFound,
+            "This partner no longer exists.",
+        ));
+    };
+    if Credits::new(input.value.amount()).is_err() {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            "A deal's value can have at most two decimals.",
+        ));
+    }
+    let today = state.today();
+    let days = state.policy.deal_registration_days;
+    let partners = w.partners().await?;
+    let name_of = |id: PartnerId| {
+        partners
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| "another partner".to_string(), |p| p.name.clone())
+    };
+    let territories = w.territories().await?;
+    let claims: Vec<TerritoryClaim> = territories
+        .iter()
+        .filter_map(|t| {
+            let holder = partners.iter().find(|p| p.id == t.partner_id)?;
+            TerritoryClaim::of(t, holder)
+        })
+        .collect();
+    let own: BTreeSet<_> = territories
+        .iter()
+        .filter(|t| t.partner_id == partner.id)
+        .map(|t| t.id)
+        .collect();
+    let open = w.open_deals().await?;
+    let holders: Vec<String> = open.iter().map(|d| name_of(d.partner_id)).collect();
+    let earlier: Vec<Registration<'_>> = open
+        .iter()
+        .zip(&holders)
+        .filter(|(d, _)| !d.is_lapsed(days, today))
+        .map(|(deal, holder)| Registration { deal, holder })
+        .collect();
+    let registrant = Registrant {
+        id: partner.id,
+        tier: partner.tier,
+        brands: &partner.brands,
+        own_territories: &own,
+    };
+    let catalog = w.catalog().await?;
+    let customers = w
+        .customers_matching(
+            &Prospect::new(&input.company, input.domain.as_deref()),
+            None,
+        )
+        .await?;
+    let now = Utc::now();
+    let mut deal = Deal::registered(input.clone(), now, &caller.user);
+    let checked = check_registration(input, &registrant, &catalog, &claims, &earlier, &customers);
+    let decision = match checked {
+        Ok(()) => {
+            deal.status = DealStatus::Approved;
+            DealChange::Approved
+        }
+        Err(rule) => {
+            deal.status = DealStatus::Refused;
+            deal.refusal = Some(rule.clone());
+            DealChange::Refused { rule }
+        }
+    };
+    deal.history.push(DealEvent {
+        at: now,
+        by: "platform".into(),
+        what: decision,
+    });
+    w.put_deal(&deal).await?;
+    Ok(Outcome::Applied)
+}
+
+/// Changes a deal's fields; contested fields keep the platform's value and the losing edit is
+/// kept in the deal's history for its author (see [`program::deals::merge_edit`]).
+async fn edit_deal(
+    w: &mut WriteTx,
+    state: &AppState,
+    caller: &Caller,
+    id: DealId,
+    partner_id: PartnerId,
+    edits: &[DealEdit],
+) -> Result<Outcome, StoreError> {
+    if !caller.may_see(partner_id) {
+        return Ok(rejected(
+            ProblemCode::Forbidden,
+            "You can change deals only for partners you work with.",
+        ));
+    }
+    let Some(mut deal) = w.deal(id).await?.filter(|d| d.partner_id == partner_id) else {
+        return Ok(rejected(ProblemCode::NotFound, "This deal does not exist."));
+    };
+    if deal.is_lapsed(state.policy.deal_registration_days, state.today()) {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            "This deal's registration has expired; register it again.",
+        ));
+    }
+    match merge_edit(&mut deal, edits, Utc::now(), &caller.user) {
+        Ok(()) => {
+            w.put_deal(&deal).await?;
+            Ok(Outcome::Applied)
+        }
+        Err(err) => Ok(rejected(
+            ProblemCode::RuleViolation,
+            capitalize(&err.to_string()),
+        )),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect::<String>() + "."
+    })
+}
+
+/// Writes a review's action item, whole: the last save to arrive wins.
+async fn save_action_item(
+    w: &mut WriteTx,
+    caller: &Caller,
+    item: &program::qbr::ActionItem,
+) -> Result<Outcome, StoreError> {
+    if !caller.may_see(item.partner_id) {
+        return Ok(rejected(
+            ProblemCode::Forbidden,
+            "You can keep action items only for partners you work with.",
+        ));
+    }
+    if let Err(rule) = item.check() {
+        return Ok(rejected(ProblemCode::RuleViolation, rule.to_string()));
+    }
+    if let Some(existing) = w.action_item(item.id).await? {
+        if existing.partner_id != item.partner_id {
+            return Ok(rejected(
+                ProblemCode::RuleViolation,
+                "This action item belongs to another partner.",
+            ));
+        }
+    }
+    let mut item = item.clone();
+    item.text = item.text.trim().to_string();
+    item.owner = item.owner.trim().to_string();
+    w.put_action_item(&item).await?;
+    Ok(Outcome::Applied)
+}

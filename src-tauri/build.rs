@@ -29,6 +29,7 @@ fn main() {
         "set_settings",
         "deals",
         "check_deal",
+        "subdivisions",
         "register_deal",
         "edit_deal",
         "quotes",

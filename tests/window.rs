@@ -445,6 +445,65 @@ async fn sign_in_as_partner(
     Ok(own_page)
 }
 
+/// Types a deal form's country and picks its state, province or region from the list that
+/// appears for it.
+async fn fill_place(c: &fantoccini::Client, country: &str, subdivision: &str) -> Result<()> {
+    let field = wait_for(c, "[data-testid=deal-country]").await?;
+    field.clear().await?;
+    field.send_keys(country).await?;
+    wait_for(
+        c,
+        &format!("[data-testid=deal-subdivision] option[value='{subdivision}']"),
+    )
+    .await?
+    .click()
+    .await?;
+    Ok(())
+}
+
+/// Registers a deal through the form, online, and waits for the platform's decision on it in the
+/// deals table: "approved" or "refused".
+async fn register_through_the_form(
+    c: &fantoccini::Client,
+    company: &str,
+    country: &str,
+    subdivision: &str,
+) -> Result<String> {
+    wait_for(c, "[data-testid=deal-new]").await?.click().await?;
+    wait_for(c, "[data-testid=deal-company]")
+        .await?
+        .send_keys(company)
+        .await?;
+    fill_place(c, country, subdivision).await?;
+    wait_for(c, "[data-testid=deal-value]")
+        .await?
+        .send_keys("9000")
+        .await?;
+    wait_for(c, "[data-testid=deal-product]")
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "[data-testid=deal-save]")
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "[data-testid=sync-now]").await?.click().await?;
+    eventually("the platform's decision on the deal", || async {
+        for row in c.find_all(Locator::Css("[data-testid=deal-row]")).await? {
+            if !text_content(&row).await.is_ok_and(|t| t.contains(company)) {
+                continue;
+            }
+            if let Some(status) = row.attr("data-status").await? {
+                if status == "approved" || status == "refused" {
+                    return Ok(Some(status));
+                }
+            }
+        }
+        Ok(None)
+    })
+    .await
+}
+
 /// The amount in hundredths from a displayed amount ("12,345.60" or "12.345,60" → 1234560).
 fn hundredths(text: &str) -> i64 {
     let negative = text.trim_start().starts_with('-');
@@ -696,6 +755,121 @@ async fn search_finds_a_migrated_customer_and_the_partner_tabs_show_its_history(
 }
 
 #[tokio::test]
+async fn a_deal_inside_a_regional_partners_state_is_refused_for_a_global_partner_and_accepted_across_the_border(
+) {
+    run("deal-territory", |app| {
+        Box::pin(async move {
+            use central_api::server::{self, ServerConfig};
+            use program::contract::{Exclusivity, Role};
+            use program::Tier;
+            let c = &app.client;
+            let dir = tempfile::tempdir()?;
+            let today = chrono::Utc::now().date_naive();
+            let config = ServerConfig {
+                deployments: 2_000,
+                ..ServerConfig::demo(dir.path().join("central.sqlite3"), today)
+            };
+            let data = generate(&DemoConfig::with_deployments(today, 2_000));
+            let territory = data
+                .territories
+                .iter()
+                .find(|t| t.exclusivity == Exclusivity::Regional)
+                .context("an exclusive regional territory")?;
+            let holder = data
+                .partners
+                .iter()
+                .find(|p| p.id == territory.partner_id)
+                .context("its holder")?;
+            let brand = territory.region.brand();
+            // A global partner (a Specialist: early access too, so any product will do) whose first
+            // brand, the one the form preselects, is the region's.
+            let global = data
+                .partners
+                .iter()
+                .find(|p| p.tier == Tier::Specialist && p.brands.first() == Some(&brand))
+                .context("a global partner selling the region's brand")?;
+            let inside = territory.subdivisions[0].code();
+            let country = &inside[..2];
+            let across = central_api::demo::unclaimed_places(&data.territories, territory.region)
+                .into_iter()
+                .find_map(|(c, s)| s.filter(|_| Some(c) == territory.country))
+                .context("a state across the border")?;
+            let server = server::start(config).await?;
+            let token = server
+                .create_token("Gus Global", Role::PartnerAdmin, &[global.id])
+                .await?;
+            sign_in_as_partner(c, &server.base_url(), &token, global.id).await?;
+            wait_for(c, "[data-testid=tab-deals]")
+                .await?
+                .click()
+                .await?;
+
+            // Inside the holder's state: the form warns from the cached map; the platform refuses.
+            wait_for(c, "[data-testid=deal-new]").await?.click().await?;
+            wait_for(c, "[data-testid=deal-company]")
+                .await?
+                .send_keys("Inside Industries")
+                .await?;
+            fill_place(c, country, inside).await?;
+            wait_for(c, "[data-testid=deal-product]")
+                .await?
+                .click()
+                .await?;
+            let warning = wait_for(
+                c,
+                "[data-testid=deal-check-warning][data-rule=exclusive_territory]",
+            )
+            .await?;
+            let words = text_content(&warning).await?;
+            ensure!(
+                words.contains(&holder.name),
+                "the warning names the holder: {words}"
+            );
+            app.save_screenshot("deal-territory-warning").await?;
+            wait_for(c, "[data-testid=deal-cancel]")
+                .await?
+                .click()
+                .await?;
+            let refused =
+                register_through_the_form(c, "Inside Industries", country, inside).await?;
+            ensure!(refused == "refused", "inside {inside}: {refused}");
+
+            // Across the border, in the same country: approved.
+            let accepted =
+                register_through_the_form(c, "Across Associates", country, across.code()).await?;
+            ensure!(accepted == "approved", "across, in {across}: {accepted}");
+
+            // The map: the holder's claim drawn, and the partner's deal across the border on it.
+            let map = wait_for(c, "[data-testid=deals-map]").await?;
+            eventually("the holder's claim on the map", || async {
+                for claim in map
+                    .find_all(Locator::Css("[data-testid=map-claim]"))
+                    .await?
+                {
+                    if claim.attr("data-holder").await?.as_deref() == Some(holder.name.as_str()) {
+                        return Ok(Some(()));
+                    }
+                }
+                Ok(None)
+            })
+            .await?;
+            eventually("the deal across the border on the map", || async {
+                let bubbles = c
+                    .find_all(Locator::Css(&format!(
+                        "[data-testid=map-deals][data-area='{across}']"
+                    )))
+                    .await?;
+                Ok((!bubbles.is_empty()).then_some(()))
+            })
+            .await?;
+            app.save_screenshot("territory-map").await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_deal_registered_with_the_server_down_is_pending_then_approved_when_it_returns() {
     run("deal-offline", |app| {
         Box::pin(async move {
@@ -709,7 +883,7 @@ async fn a_deal_registered_with_the_server_down_is_pending_then_approved_when_it
                 ..ServerConfig::demo(dir.path().join("central.sqlite3"), today)
             };
             let data = generate(&DemoConfig::with_deployments(today, 2_000));
-            // The Regional partner holding USA/Canada exclusively: its deal in the US is approved.
+            // A Regional partner holding states exclusively: its deal in one of them is approved.
             let territory = data
                 .territories
                 .iter()
@@ -737,10 +911,8 @@ async fn a_deal_registered_with_the_server_down_is_pending_then_approved_when_it
                 .await?
                 .send_keys("Offline Outfitters")
                 .await?;
-            wait_for(c, "[data-testid=deal-country]")
-                .await?
-                .send_keys("US")
-                .await?;
+            let inside = territory.subdivisions[0].code();
+            fill_place(c, &inside[..2], inside).await?;
             wait_for(c, "[data-testid=deal-value]")
                 .await?
                 .send_keys("18000")

@@ -3,6 +3,7 @@
 use desk::deals::{DealCheck, DealForm, DealList, DealView};
 use desk::error::IpcError;
 use desk::export::{ExportFormat, Lang};
+use desk::places::SubdivisionChoice;
 use desk::qbr::{ActionItemForm, ActionItemView, Review, ReviewFiles, ReviewQuarters};
 use desk::quotes::{QuoteCheck, QuoteForm, QuoteList, QuoteView};
 use desk::signin::{self, BrowserSignIn, CallbackPage};
@@ -239,6 +240,14 @@ pub async fn price_purchase(
 #[tauri::command]
 pub async fn deals(desk: State<'_, Desk>, partner_id: String) -> Result<DealList, IpcError> {
     Ok(desk.deals(&partner_id).await?)
+}
+
+#[tauri::command]
+pub fn subdivisions(
+    desk: State<'_, Desk>,
+    country: String,
+) -> Result<Vec<SubdivisionChoice>, IpcError> {
+    Ok(desk.subdivisions(&country)?)
 }
 
 #[tauri::command]

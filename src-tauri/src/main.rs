@@ -140,6 +140,7 @@ fn main() {
             commands::set_settings,
             commands::deals,
             commands::check_deal,
+            commands::subdivisions,
             commands::register_deal,
             commands::edit_deal,
             commands::quotes,

@@ -29,6 +29,7 @@ pub mod logging;
 pub mod metrics;
 pub mod outbox;
 pub mod pdf;
+pub mod places;
 pub mod portfolio;
 pub mod qbr;
 pub mod quotes;
@@ -258,6 +259,11 @@ impl Desk {
     pub async fn deals(&self, partner_id: &str) -> Result<deals::DealList> {
         let id = portfolio::partner::parse_id(partner_id)?;
         deals::list(&self.store, id, Utc::now().date_naive()).await
+    }
+
+    /// The states, provinces or regions of a country, for the forms' pickers.
+    pub fn subdivisions(&self, country: &str) -> Result<Vec<places::SubdivisionChoice>> {
+        places::subdivisions(country)
     }
 
     /// What the program's rules say about a deal form, before it is saved.

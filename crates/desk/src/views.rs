@@ -123,8 +123,11 @@ pub struct BenefitRow {
 pub struct TerritoryRow {
     pub id: String,
     pub region: Region,
-    /// Set for a country-level territory; null covers the whole region.
+    /// The country of an exclusive territory; null covers the whole region.
     pub country: Option<String>,
+    /// ISO 3166-2 codes of the states, provinces or regions a regional exclusivity covers; empty
+    /// for a whole country or region.
+    pub subdivisions: Vec<String>,
     pub exclusivity: Exclusivity,
 }
 
@@ -395,6 +398,8 @@ pub struct CustomerRow {
     pub id: String,
     pub name: String,
     pub country: String,
+    /// ISO 3166-2 code of its state, province or region, where its country has them.
+    pub subdivision: Option<String>,
     pub brand: Brand,
     pub founder: String,
     /// ISO date.

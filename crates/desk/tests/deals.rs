@@ -17,19 +17,34 @@ use desk::store::{Store, CACHE_FILE};
 use desk::sync::SyncOptions;
 use program::contract::{Exclusivity, Partner, Role};
 use program::deals::{DealChange, DealEdit, DealField, DealRule, DealStage, DealStatus};
-use program::{Brand, Credits, Region};
+use program::{Brand, Credits, Region, Subdivision};
 
-fn form(partner: &Partner, company: &str, country: &str, brand: Brand) -> DealForm {
+/// A registration's form for `place`: a country ("PR"), or a state, province or region ("US-TX");
+/// for a country divided into them, its first.
+fn form(partner: &Partner, company: &str, place: &str, brand: Brand) -> DealForm {
     let sku = demo::catalog()
         .into_iter()
         .find(|i| i.brands.contains(&brand) && !i.early_access)
         .unwrap()
         .sku;
+    let (country, subdivision) = match Subdivision::parse(place) {
+        Ok(s) => (s.country().code().to_string(), s.code().to_string()),
+        // A country as typed (one the program does not serve stays as it is).
+        Err(_) => (
+            place.to_string(),
+            program::Country::parse(place)
+                .ok()
+                .and_then(|c| Subdivision::of(c).next())
+                .map(String::from)
+                .unwrap_or_default(),
+        ),
+    };
     DealForm {
         partner_id: partner.id.to_string(),
         company: company.into(),
         domain: String::new(),
-        country: country.into(),
+        country,
+        subdivision,
         brand: Some(brand),
         products: vec![sku],
         value: "25000.50".into(),
@@ -126,9 +141,15 @@ async fn local_precheck_warns_of_an_exclusive_territory_from_the_cached_map() {
         .find(|t| t.exclusivity == Exclusivity::Regional)
         .unwrap();
     let holder = w.partner(|p| p.id == holder_territory.partner_id);
-    let p = w.partner(|p| p.id != holder.id && p.brands.contains(&Brand::RemindLedger));
+    let brand = holder_territory.region.brand();
+    let p = w.partner(|p| p.id != holder.id && p.brands.contains(&brand));
     let d = w.device("a", "Pat", Role::PartnerSales, &p).await;
-    let f = form(&p, "Contoso", "CA", Brand::RemindLedger);
+    let f = form(
+        &p,
+        "Contoso",
+        holder_territory.subdivisions[0].code(),
+        brand,
+    );
     let check = deals::check(&d.store, &f).await.unwrap();
     assert!(check.errors.is_empty());
     match check.warnings.as_slice() {
@@ -153,7 +174,7 @@ async fn local_precheck_warns_of_an_exclusive_territory_from_the_cached_map() {
 #[tokio::test]
 async fn local_precheck_warns_of_an_earlier_registration_of_the_same_prospect() {
     let w = world().await;
-    let country = w.free_country(Region::Latam);
+    let country = w.free_place(Region::Latam);
     let p = w.partner(|p| p.brands.contains(&Brand::CentroPago));
     let d = w.device("a", "Pat", Role::PartnerAdmin, &p).await;
     deals::register(
@@ -180,7 +201,7 @@ async fn local_precheck_warns_of_an_earlier_registration_of_the_same_prospect() 
 #[tokio::test]
 async fn local_precheck_territory_rights_follow_the_benefits_matrix() {
     let w = world().await;
-    // A Regional partner's regional exclusivity covers its whole region.
+    // A Regional partner's regional exclusivity covers its states or provinces.
     let regional = w
         .data
         .territories
@@ -193,8 +214,7 @@ async fn local_precheck_territory_rights_follow_the_benefits_matrix() {
         .unwrap();
     let p = w.partner(|p| p.id != regional.partner_id && p.brands.contains(&brand));
     let d = w.device("a", "Pat", Role::PartnerSales, &p).await;
-    let country = regional.region.countries()[0];
-    let f = form(&p, "Contoso", country, brand);
+    let f = form(&p, "Contoso", regional.subdivisions[0].code(), brand);
     let warned = |check: &deals::DealCheck| {
         matches!(
             check.warnings.as_slice(),
@@ -230,7 +250,7 @@ async fn local_precheck_territory_rights_follow_the_benefits_matrix() {
         .await
         .unwrap();
     assert!(warned(&check), "{:?}", check.warnings);
-    let elsewhere = w.free_country(strategic.region);
+    let elsewhere = w.free_place(strategic.region);
     let check = deals::check(&d.store, &form(&p, "Initech", &elsewhere, brand))
         .await
         .unwrap();
@@ -322,7 +342,7 @@ async fn local_precheck_registration_expires_after_the_policys_period() {
 #[tokio::test]
 async fn a_change_the_platform_applied_is_shown_once_when_the_download_breaks_partway() {
     let w = world().await;
-    let country = w.free_country(Region::Latam);
+    let country = w.free_place(Region::Latam);
     let p = w.partner(|p| p.brands.contains(&Brand::CentroPago));
     let d = w.device("a", "Pat", Role::PartnerAdmin, &p).await;
     // One change per page, so a download can break between the deal and the purchase.
@@ -460,7 +480,7 @@ async fn offline_registration_survives_a_kill_and_reaches_the_server_exactly_onc
         return;
     }
     let w = world().await;
-    let country = w.free_country(Region::EuEs);
+    let country = w.free_place(Region::EuEs);
     let p = w.partner(|p| p.brands.contains(&Brand::Voldier));
     let token = w
         .server
@@ -532,7 +552,7 @@ async fn offline_registration_survives_a_kill_and_reaches_the_server_exactly_onc
 #[tokio::test]
 async fn two_partners_register_the_same_prospect_offline_and_the_first_to_sync_wins() {
     let w = world().await;
-    let country = w.free_country(Region::Latam);
+    let country = w.free_place(Region::Latam);
     let sellers: Vec<Partner> = w
         .data
         .partners
@@ -578,7 +598,7 @@ async fn two_partners_register_the_same_prospect_offline_and_the_first_to_sync_w
 #[tokio::test]
 async fn a_deal_edited_on_two_devices_keeps_the_platforms_value_and_shows_the_losing_edit() {
     let w = world().await;
-    let country = w.free_country(Region::Latam);
+    let country = w.free_place(Region::Latam);
     let p = w.partner(|p| p.brands.contains(&Brand::CentroPago));
     let a = w.device("a", "Ana", Role::PartnerAdmin, &p).await;
     let deal = deals::register(
@@ -642,7 +662,7 @@ async fn a_deal_edited_on_two_devices_keeps_the_platforms_value_and_shows_the_lo
 #[tokio::test]
 async fn a_change_the_platform_refuses_falls_away_and_shows_its_reason() {
     let w = world().await;
-    let country = w.free_country(Region::EuEs);
+    let country = w.free_place(Region::EuEs);
     let p = w.partner(|p| p.brands.contains(&Brand::Voldier));
     let d = w.device("a", "Pat", Role::PartnerAdmin, &p).await;
     let deal = deals::register(
@@ -760,6 +780,7 @@ async fn a_deal_saved_while_the_server_is_down_is_approved_once_it_returns() {
         .territories
         .iter()
         .find(|t| t.exclusivity == Exclusivity::Regional)
+        .cloned()
         .unwrap();
     let holder = w.partner(|p| p.id == territory.partner_id);
     let token = w
@@ -813,8 +834,8 @@ async fn a_deal_saved_while_the_server_is_down_is_approved_once_it_returns() {
         .register_deal(&form(
             &holder,
             "Offline Outfitters",
-            "US",
-            Brand::RemindLedger,
+            territory.subdivisions[0].code(),
+            territory.region.brand(),
         ))
         .await
         .unwrap();

@@ -32,6 +32,7 @@ fn export(dir: &Path) {
     desk::views::TrendPoint::export_all_to(dir).unwrap();
     desk::views::Settings::export_all_to(dir).unwrap();
     desk::deals::DealList::export_all_to(dir).unwrap();
+    desk::places::SubdivisionChoice::export_all_to(dir).unwrap();
     desk::deals::DealForm::export_all_to(dir).unwrap();
     desk::deals::DealCheck::export_all_to(dir).unwrap();
     program::deals::DealEdit::export_all_to(dir).unwrap();

@@ -196,13 +196,20 @@ async fn write_this_releases_fixture() {
         .find(|i| i.brands.contains(&brand))
         .unwrap()
         .sku;
+    // A state or province ("US-AK"), or a country without them ("PR").
+    let place = w.free_place(brand.region());
     desk::deals::register(
         store,
         &DealForm {
             partner_id: p.id.to_string(),
             company: "Upgrade Testing SA".into(),
             domain: String::new(),
-            country: w.free_country(brand.region()),
+            country: place[..2].to_string(),
+            subdivision: if place.len() > 2 {
+                place.clone()
+            } else {
+                String::new()
+            },
             brand: Some(brand),
             products: vec![sku.clone()],
             value: "18250.75".into(),

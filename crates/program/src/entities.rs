@@ -11,6 +11,7 @@ use ts_rs::TS;
 
 use crate::money::{Credits, Currency, Money};
 use crate::regions::{Brand, BrandRegionError, Country, Region};
+use crate::subdivisions::{Subdivision, SubdivisionError};
 use crate::tiers::{DiscountRate, RateError, Tier};
 
 /// An id type: a UUID with its own name, so a partner's id is never taken for a customer's. It
@@ -110,8 +111,13 @@ pub struct Territory {
     pub id: TerritoryId,
     pub partner_id: PartnerId,
     pub region: Region,
-    /// Set for a country-level territory; None covers the whole region.
+    /// The country an exclusive territory lies in; None (for a territory without exclusivity
+    /// only) is the whole region.
     pub country: Option<Country>,
+    /// The first-level subdivisions of `country` a Regional exclusivity covers (one or more);
+    /// empty for a whole country. See [`Territory::check`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subdivisions: Vec<Subdivision>,
     pub exclusivity: Exclusivity,
 }
 
@@ -127,6 +133,9 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     pub country: Country,
+    /// The state, province or region, where the country has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdivision: Option<Subdivision>,
     pub brand: Brand,
     pub founder: String,
     pub created_on: NaiveDate,
@@ -135,6 +144,11 @@ pub struct Customer {
 impl Customer {
     pub fn check_brand(&self) -> Result<(), BrandRegionError> {
         self.brand.check_serves(self.country)
+    }
+
+    /// The customer names its state, province or region where its country has them.
+    pub fn check_place(&self) -> Result<(), SubdivisionError> {
+        Subdivision::check_place(self.country, self.subdivision)
     }
 }
 

@@ -21,6 +21,7 @@ pub mod progression;
 pub mod qbr;
 pub mod quotes;
 pub mod regions;
+pub mod subdivisions;
 pub mod tiers;
 
 pub use benefits::{Benefit, Entitlement};
@@ -29,4 +30,5 @@ pub use lang::Lang;
 pub use migration::CustomerMigration;
 pub use money::{Credits, Currency, Money, MoneyError};
 pub use regions::{Brand, BrandRegionError, Country, Region};
+pub use subdivisions::Subdivision;
 pub use tiers::{DiscountBand, DiscountRate, RateError, Tier};

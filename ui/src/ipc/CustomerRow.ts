@@ -2,7 +2,11 @@
 import type { Brand } from "./Brand";
 import type { CustomerStatus } from "./CustomerStatus";
 
-export type CustomerRow = { id: string, name: string, country: string, brand: Brand, founder: string, 
+export type CustomerRow = { id: string, name: string, country: string, 
+/**
+ * ISO 3166-2 code of its state, province or region, where its country has them.
+ */
+subdivision: string | null, brand: Brand, founder: string, 
 /**
  * ISO date.
  */

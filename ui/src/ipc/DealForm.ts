@@ -8,7 +8,11 @@ export type DealForm = { partner_id: string, company: string, domain: string,
 /**
  * ISO country code.
  */
-country: string, brand: Brand | null, products: Array<string>, 
+country: string, 
+/**
+ * ISO 3166-2 code of the state, province or region, or empty (where the country has none).
+ */
+subdivision: string, brand: Brand | null, products: Array<string>, 
 /**
  * Estimated value in credits, a decimal string.
  */

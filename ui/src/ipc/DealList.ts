@@ -3,6 +3,7 @@ import type { Brand } from "./Brand";
 import type { CatalogChoice } from "./CatalogChoice";
 import type { DealView } from "./DealView";
 import type { Pipeline } from "./Pipeline";
+import type { TerritoryMap } from "./TerritoryMap";
 
 /**
  * The deals screen of one partner.
@@ -23,4 +24,8 @@ catalog: Array<CatalogChoice>,
 /**
  * The signed-in user, as deal histories name people (their lost edits are theirs to see).
  */
-user: string, };
+user: string, 
+/**
+ * The territory map: the partner's exclusive territories, others' claims, its open deals.
+ */
+map: TerritoryMap, };

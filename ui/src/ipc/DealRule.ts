@@ -7,7 +7,11 @@ import type { Tier } from "./Tier";
  * Why a registration is refused, or what a local check warns about. Each variant is one rule,
  * with what the user needs to understand it; the app words it in the user's language.
  */
-export type DealRule = { "rule": "brand_region", brand: Brand, country: string, } | { "rule": "brand_not_carried", brand: Brand, } | { "rule": "country_served_by_none", country: string, } | { "rule": "exclusive_territory", holder: string, region: Region, country: string | null, } | { "rule": "already_customer", 
+export type DealRule = { "rule": "brand_region", brand: Brand, country: string, } | { "rule": "brand_not_carried", brand: Brand, } | { "rule": "country_served_by_none", country: string, } | { "rule": "subdivision_needed", country: string, } | { "rule": "subdivision_not_in_country", subdivision: string, country: string, } | { "rule": "exclusive_territory", holder: string, region: Region, country: string | null, 
+/**
+ * The prospect's subdivision, when the claim is a regional one.
+ */
+subdivision?: string | null, } | { "rule": "already_customer", 
 /**
  * The registering partner's own customer.
  */

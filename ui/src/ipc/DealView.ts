@@ -10,7 +10,11 @@ import type { RefusedChange } from "./RefusedChange";
 /**
  * A deal as the user sees it: the platform's copy with this device's pending changes on top.
  */
-export type DealView = { id: string, partner_id: string, company: string, domain: string | null, country: string, brand: Brand, products: Array<string>, 
+export type DealView = { id: string, partner_id: string, company: string, domain: string | null, country: string, 
+/**
+ * ISO 3166-2 code of its state, province or region, where the country has them.
+ */
+subdivision: string | null, brand: Brand, products: Array<string>, 
 /**
  * Credits, decimal string.
  */

@@ -4,6 +4,11 @@ import type { Region } from "./Region";
 
 export type TerritoryRow = { id: string, region: Region, 
 /**
- * Set for a country-level territory; null covers the whole region.
+ * The country of an exclusive territory; null covers the whole region.
  */
-country: string | null, exclusivity: Exclusivity, };
+country: string | null, 
+/**
+ * ISO 3166-2 codes of the states, provinces or regions a regional exclusivity covers; empty
+ * for a whole country or region.
+ */
+subdivisions: Array<string>, exclusivity: Exclusivity, };

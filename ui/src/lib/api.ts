@@ -36,6 +36,7 @@ import type { Settings } from "../ipc/Settings";
 import type { TrendPoint } from "../ipc/TrendPoint";
 import type { PurchaseQuote } from "../ipc/PurchaseQuote";
 import type { RejectedChange } from "../ipc/RejectedChange";
+import type { SubdivisionChoice } from "../ipc/SubdivisionChoice";
 import type { SyncStatus } from "../ipc/SyncStatus";
 import type { WorkspaceInfo } from "../ipc/WorkspaceInfo";
 import type { ActionItemForm } from "../ipc/ActionItemForm";
@@ -103,6 +104,7 @@ export const api = {
   settings: () => call<Settings>("settings"),
   setSettings: (settings: Settings) => call<Settings>("set_settings", { settings }),
   deals: (partnerId: string) => call<DealList>("deals", { partnerId }),
+  subdivisions: (country: string) => call<SubdivisionChoice[]>("subdivisions", { country }),
   checkDeal: (form: DealForm) => call<DealCheck>("check_deal", { form }),
   registerDeal: (form: DealForm) => call<DealView>("register_deal", { form }),
   editDeal: (dealId: string, edits: DealEdit[]) => call<DealView>("edit_deal", { dealId, edits }),

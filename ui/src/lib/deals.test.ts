@@ -38,6 +38,7 @@ const deal = (over: Partial<DealView> = {}): DealView => ({
   company: "Offline Outfitters",
   domain: null,
   country: "US",
+  subdivision: "US-TX",
   brand: "Voldier",
   products: ["SK-A", "SK-B"],
   value: "18000.00",

@@ -9,6 +9,7 @@ import type { DealStage } from "../ipc/DealStage";
 import type { DealStatus } from "../ipc/DealStatus";
 import type { DealView } from "../ipc/DealView";
 import { fmt, t } from "./i18n.svelte";
+import { placeName, subdivisionName } from "./places.svelte";
 import type { MessageKey } from "./messages";
 
 export const DEAL_STAGES: readonly DealStage[] = ["registered", "qualified", "proposal", "won", "lost"];
@@ -27,7 +28,16 @@ export function dealRuleText(rule: DealRule): string {
     case "exclusive_territory":
       return t("deals.rule.exclusive_territory", {
         holder: rule.holder,
-        territory: rule.country ?? t(`region.${rule.region}`),
+        territory: rule.country
+          ? placeName(rule.country, rule.subdivision)
+          : t(`region.${rule.region}`),
+      });
+    case "subdivision_needed":
+      return t("deals.rule.subdivision_needed", { country: fmt.country(rule.country) });
+    case "subdivision_not_in_country":
+      return t("deals.rule.subdivision_not_in_country", {
+        subdivision: subdivisionName(rule.subdivision),
+        country: fmt.country(rule.country),
       });
     case "already_registered":
       return t("deals.rule.already_registered", {

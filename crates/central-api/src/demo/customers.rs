@@ -9,7 +9,7 @@ use program::contract::{
     NpsResponse, NpsResponseId, Partner, PartnerId,
 };
 use program::migration::Initiator;
-use program::{Brand, Country, Credits, CustomerMigration, Region, Tier};
+use program::{Brand, Country, Credits, CustomerMigration, Region, Subdivision, Tier};
 use rand::seq::SliceRandom;
 use rand::Rng;
 
@@ -51,6 +51,8 @@ pub(super) fn customers(
             let brand = region.brand();
             let code = *g.pick::<&str>(region.countries());
             let country = Country::parse(code).expect("a listed country");
+            let subdivisions: Vec<Subdivision> = Subdivision::of(country).collect();
+            let subdivision = (!subdivisions.is_empty()).then(|| *g.pick(&subdivisions));
             let list = &sellers[&brand];
             let (idx, _) = *list
                 .choose_weighted(&mut g.rng, |(_, w)| *w)
@@ -62,6 +64,7 @@ pub(super) fn customers(
                 domain: Some(super::domain_of(&name)),
                 name,
                 country,
+                subdivision,
                 brand,
                 founder: g.person(),
                 created_on: g.day_back(0..900),

@@ -3,15 +3,16 @@
 use std::collections::BTreeSet;
 
 use chrono::Days;
-use program::contract::{CatalogItem, Customer, Partner, PartnerId, Territory};
+use program::contract::{CatalogItem, Customer, Exclusivity, Partner, PartnerId, Territory};
 use program::deals::{
     normalize_company, Deal, DealChange, DealEvent, DealField, DealId, DealRule, DealStage,
     DealStatus, TerritoryClaim,
 };
-use program::{Country, Credits, Tier};
+use program::{Country, Credits, Subdivision, Tier};
 use rand::Rng;
 
 use super::names::{unique_name, CUSTOMER_HEADS, CUSTOMER_TAILS};
+use super::partners::BLOCKS;
 use super::Gen;
 
 /// Each Regional and Strategic partner's territory pipeline, and a few deals of Specialists:
@@ -48,16 +49,49 @@ pub(super) fn deals(
             _ => 0,
         };
         let brand = p.region().brand();
+        let others = |country: Country, subdivision: Option<Subdivision>| {
+            claims
+                .iter()
+                .any(|(holder, claim)| *holder != p.id && claim.covers(country, subdivision))
+        };
+        // Countries no one else holds whole.
         let countries: Vec<Country> = p
             .region()
             .countries()
             .iter()
             .filter_map(|c| Country::parse(c).ok())
             .filter(|c| {
-                !claims
-                    .iter()
-                    .any(|(holder, claim)| *holder != p.id && claim.covers(*c))
+                !claims.iter().any(|(holder, claim)| {
+                    *holder != p.id
+                        && claim.exclusivity == Exclusivity::CountryLevel
+                        && claim.country == Some(*c)
+                })
             })
+            .collect();
+        // The partner's own exclusive places, and the places across the border of every block
+        // of its region: half of a holder's pipeline runs inside its territory, and a third of
+        // everyone's near a border.
+        let own: Vec<(Country, Option<Subdivision>)> = claims
+            .iter()
+            .filter(|(holder, _)| *holder == p.id)
+            .flat_map(|(_, claim)| match claim.exclusivity {
+                Exclusivity::Regional => claim
+                    .subdivisions
+                    .iter()
+                    .map(|s| (s.country(), Some(*s)))
+                    .collect(),
+                _ => claim
+                    .country
+                    .map(|c| (c, None))
+                    .into_iter()
+                    .collect::<Vec<_>>(),
+            })
+            .collect();
+        let across: Vec<Subdivision> = BLOCKS
+            .iter()
+            .filter(|b| b.region == p.region())
+            .flat_map(|b| b.across_subdivisions())
+            .filter(|s| !others(s.country(), Some(*s)))
             .collect();
         let products: Vec<&CatalogItem> = catalog
             .iter()
@@ -66,7 +100,31 @@ pub(super) fn deals(
         if countries.is_empty() || products.is_empty() {
             continue;
         }
+        let place = |g: &mut Gen| -> Option<(Country, Option<Subdivision>)> {
+            let (country, subdivision) = match g.rng.gen_range(0..100) {
+                0..50 if !own.is_empty() => *g.pick(&own),
+                50..85 if !across.is_empty() => {
+                    let s = *g.pick(&across);
+                    return Some((s.country(), Some(s)));
+                }
+                _ => (*g.pick(&countries), None),
+            };
+            if subdivision.is_some() {
+                return Some((country, subdivision));
+            }
+            let subdivisions: Vec<Subdivision> = Subdivision::of(country)
+                .filter(|s| !others(country, Some(*s)))
+                .collect();
+            match subdivisions.is_empty() {
+                true if Subdivision::of(country).next().is_some() => None,
+                true => Some((country, None)),
+                false => Some((country, Some(*g.pick(&subdivisions)))),
+            }
+        };
         for _ in 0..n {
+            let Some((country, subdivision)) = place(g) else {
+                continue;
+            };
             let company = loop {
                 let name = unique_name(&mut g.rng, CUSTOMER_HEADS, CUSTOMER_TAILS, &mut names);
                 if prospects.insert(normalize_company(&name)) {
@@ -135,7 +193,8 @@ pub(super) fn deals(
                 partner_id: p.id,
                 company,
                 domain: Some(domain),
-                country: *g.pick(&countries),
+                country,
+                subdivision,
                 brand,
                 products: chosen,
                 value: Credits::whole(g.rng.gen_range(10..500) * 100),

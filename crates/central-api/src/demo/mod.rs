@@ -16,7 +16,7 @@ mod names;
 mod partners;
 
 pub use catalog::{catalog, fx_rates};
-pub use partners::unclaimed_countries;
+pub use partners::unclaimed_places;
 
 use chrono::{DateTime, Days, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use program::contract::Dataset;

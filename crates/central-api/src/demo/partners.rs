@@ -3,20 +3,108 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use program::contract::{Exclusivity, Partner, PartnerId, Territory, TerritoryId};
-use program::{Brand, Country, Region, Tier};
+use program::{Brand, Country, Region, Subdivision, Tier};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
 use super::names::{unique_name, ACCOUNT_MANAGERS, NAME_HEADS, NAME_TAILS};
 use super::Gen;
 
-/// Big markets first: where a Strategic partner's country-level exclusivity goes.
+/// Big markets first: where a Strategic partner's country-level exclusivity goes. In the USA and
+/// Canada the first goes to Canada, so that Regional partners can hold US states.
 const KEY_MARKETS: &[(Region, &[&str])] = &[
     (Region::Latam, &["MX", "BR", "CO", "CL", "AR", "PE"]),
     (Region::EuEs, &["ES", "DE", "FR", "IT", "PT", "NL"]),
-    (Region::UsaCan, &["US", "CA"]),
+    (Region::UsaCan, &["CA", "US"]),
 ];
+
+/// Where the demo platform granted Regional partners exclusivity: a few states, provinces or
+/// regions of one country (`held`), with the places across their border (`across`) where other
+/// partners' pipelines run. A Regional partner is based in its block's country.
+pub(super) struct Block {
+    pub region: Region,
+    pub held: &'static [&'static str],
+    pub across: &'static [&'static str],
+}
+
+pub(super) const BLOCKS: &[Block] = &[
+    Block {
+        region: Region::UsaCan,
+        held: &["US-TX", "US-OK"],
+        across: &["US-NM", "US-LA", "US-AR", "US-KS", "US-CO"],
+    },
+    Block {
+        region: Region::UsaCan,
+        held: &["US-CA", "US-NV"],
+        across: &["US-OR", "US-AZ", "US-UT", "US-ID"],
+    },
+    Block {
+        region: Region::UsaCan,
+        held: &["US-NY", "US-NJ"],
+        across: &["US-PA", "US-CT", "US-VT", "US-MA", "US-DE"],
+    },
+    Block {
+        region: Region::Latam,
+        held: &["BR-SP", "BR-RJ"],
+        across: &["BR-MG", "BR-PR", "BR-MS", "BR-ES"],
+    },
+    Block {
+        region: Region::Latam,
+        held: &["AR-B", "AR-C"],
+        across: &["AR-E", "AR-L", "AR-S", "AR-X", "AR-R"],
+    },
+    Block {
+        region: Region::Latam,
+        held: &["CO-ANT"],
+        across: &[
+            "CO-CAL", "CO-CHO", "CO-COR", "CO-BOL", "CO-RIS", "CO-BOY", "CO-SAN",
+        ],
+    },
+    Block {
+        region: Region::Latam,
+        held: &["CL-RM"],
+        across: &["CL-VS", "CL-LI"],
+    },
+    Block {
+        region: Region::EuEs,
+        held: &["DE-BY", "DE-BW"],
+        across: &["DE-HE", "DE-TH", "DE-SN", "DE-RP"],
+    },
+    Block {
+        region: Region::EuEs,
+        held: &["FR-IDF"],
+        across: &["FR-HDF", "FR-NOR", "FR-CVL", "FR-BFC", "FR-GES"],
+    },
+    Block {
+        region: Region::EuEs,
+        held: &["IT-25"],
+        across: &["IT-21", "IT-34", "IT-45", "IT-32"],
+    },
+];
+
+impl Block {
+    pub fn country(&self) -> Country {
+        self.held_subdivisions()[0].country()
+    }
+
+    pub fn held_subdivisions(&self) -> Vec<Subdivision> {
+        self.held.iter().map(|c| parse_subdivision(c)).collect()
+    }
+
+    pub fn across_subdivisions(&self) -> Vec<Subdivision> {
+        self.across.iter().map(|c| parse_subdivision(c)).collect()
+    }
+
+    fn of_region(region: Region) -> impl Iterator<Item = &'static Block> {
+        BLOCKS.iter().filter(move |b| b.region == region)
+    }
+}
+
+fn parse_subdivision(code: &str) -> Subdivision {
+    Subdivision::parse(code).expect("the demo's blocks name real subdivisions")
+}
 
 /// Regions in the order tiers are spread over them, so small configs cover every pair.
 const REGION_CYCLE: [Region; 3] = [Region::Latam, Region::EuEs, Region::UsaCan];
@@ -50,6 +138,7 @@ pub(super) fn partners(g: &mut Gen, n: usize) -> Vec<Partner> {
     let mut names = BTreeSet::new();
     let mut per_tier: BTreeMap<Tier, usize> = BTreeMap::new();
     let mut strategic_markets: BTreeMap<Region, usize> = BTreeMap::new();
+    let mut regional_blocks: BTreeMap<Region, usize> = BTreeMap::new();
     tiers_for(n)
         .into_iter()
         .map(|tier| {
@@ -63,11 +152,17 @@ pub(super) fn partners(g: &mut Gen, n: usize) -> Vec<Partner> {
                 let i = strategic_markets.entry(region).or_default();
                 let code = markets[*i % markets.len()];
                 *i += 1;
-                code
+                Country::parse(code).expect("a listed country")
+            } else if tier == Tier::Regional {
+                // Regional partners sit in the countries of the blocks, one block each in turn.
+                let blocks: Vec<&Block> = Block::of_region(region).collect();
+                let i = regional_blocks.entry(region).or_default();
+                let block = blocks[*i % blocks.len()];
+                *i += 1;
+                block.country()
             } else {
-                *g.pick(countries)
+                Country::parse(g.pick::<&str>(countries)).expect("a listed country")
             };
-            let country = Country::parse(country).expect("a listed country");
             let mut brands = vec![region.brand()];
             // Authorized and Specialist partners are global: some sell a second brand.
             if matches!(tier, Tier::Authorized | Tier::Specialist) && g.rng.gen_bool(0.3) {
@@ -99,63 +194,85 @@ pub(super) fn partners(g: &mut Gen, n: usize) -> Vec<Partner> {
         .collect()
 }
 
-/// Where the demo platform granted a Regional partner a whole region exclusively.
-const REGION_WIDE_EXCLUSIVE: &[Region] = &[Region::UsaCan];
-
-/// The first Regional partner of each region in `REGION_WIDE_EXCLUSIVE` holds that region
-/// exclusively; Strategic partners hold their home country exclusively (country-level) where no
-/// one holds it or its whole region. Every other Regional or Strategic partner holds a
-/// non-exclusive territory. Authorized and Specialist are global and hold none.
+/// Strategic partners hold their home country exclusively (country-level) where no one holds it
+/// yet; Regional partners hold the first block of their home country (see [`BLOCKS`]) that no one
+/// holds and that lies in no country held whole. Every other Regional or Strategic partner holds a
+/// non-exclusive territory. Authorized and Specialist are global and hold none. No two exclusive
+/// territories overlap.
 pub(super) fn territories(g: &mut Gen, partners: &[Partner]) -> Vec<Territory> {
-    let mut claimed_regions: BTreeSet<Region> = BTreeSet::new();
-    let mut claimed_countries: BTreeSet<Country> = BTreeSet::new();
-    let mut out = Vec::new();
-    for p in partners.iter().filter(|p| p.tier == Tier::Regional) {
-        let region = p.region();
-        let exclusive = REGION_WIDE_EXCLUSIVE.contains(&region) && claimed_regions.insert(region);
-        out.push(Territory {
-            id: TerritoryId(g.uuid()),
-            partner_id: p.id,
-            region,
-            country: None,
-            exclusivity: if exclusive {
-                Exclusivity::Regional
-            } else {
-                Exclusivity::None
-            },
-        });
-    }
+    let mut out: Vec<Territory> = Vec::new();
+    let overlaps = |out: &[Territory], t: &Territory| out.iter().any(|o| o.overlaps(t));
     for p in partners.iter().filter(|p| p.tier == Tier::Strategic) {
-        let exclusive =
-            !claimed_regions.contains(&p.region()) && claimed_countries.insert(p.country);
-        out.push(Territory {
+        let mut t = Territory {
             id: TerritoryId(g.uuid()),
             partner_id: p.id,
             region: p.region(),
             country: Some(p.country),
-            exclusivity: if exclusive {
-                Exclusivity::CountryLevel
-            } else {
-                Exclusivity::None
-            },
+            subdivisions: Vec::new(),
+            exclusivity: Exclusivity::CountryLevel,
+        };
+        if overlaps(&out, &t) {
+            t.exclusivity = Exclusivity::None;
+        }
+        out.push(t);
+    }
+    for p in partners.iter().filter(|p| p.tier == Tier::Regional) {
+        let exclusive = Block::of_region(p.region())
+            .filter(|b| b.country() == p.country)
+            .map(|b| Territory {
+                id: TerritoryId(Uuid::nil()),
+                partner_id: p.id,
+                region: p.region(),
+                country: Some(p.country),
+                subdivisions: b.held_subdivisions(),
+                exclusivity: Exclusivity::Regional,
+            })
+            .find(|t| !overlaps(&out, t));
+        let t = exclusive.unwrap_or(Territory {
+            id: TerritoryId(Uuid::nil()),
+            partner_id: p.id,
+            region: p.region(),
+            country: None,
+            subdivisions: Vec::new(),
+            exclusivity: Exclusivity::None,
+        });
+        out.push(Territory {
+            id: TerritoryId(g.uuid()),
+            ..t
         });
     }
     out
 }
 
-/// The countries of `region` that no territory holds exclusively: where any partner selling the
-/// region's brand may register a deal.
-pub fn unclaimed_countries(territories: &[Territory], region: Region) -> Vec<Country> {
+/// The places of `region` (a subdivision where the country has them, else the country) that no
+/// territory holds exclusively: where any partner selling the region's brand may register a deal.
+pub fn unclaimed_places(
+    territories: &[Territory],
+    region: Region,
+) -> Vec<(Country, Option<Subdivision>)> {
+    let exclusive: Vec<&Territory> = territories
+        .iter()
+        .filter(|t| t.exclusivity != Exclusivity::None)
+        .collect();
+    let held = |country: Country, subdivision: Option<Subdivision>| {
+        exclusive.iter().any(|t| {
+            t.country == Some(country)
+                && (t.exclusivity == Exclusivity::CountryLevel
+                    || subdivision.is_some_and(|s| t.subdivisions.contains(&s)))
+        })
+    };
     region
         .countries()
         .iter()
         .filter_map(|c| Country::parse(c).ok())
-        .filter(|c| {
-            !territories.iter().any(|t| match t.exclusivity {
-                Exclusivity::None => false,
-                Exclusivity::Regional => t.region == c.region(),
-                Exclusivity::CountryLevel => t.country == Some(*c),
-            })
+        .flat_map(|country| {
+            let subdivisions: Vec<Option<Subdivision>> =
+                match Subdivision::of(country).map(Some).collect::<Vec<_>>() {
+                    none if none.is_empty() => vec![None],
+                    some => some,
+                };
+            subdivisions.into_iter().map(move |s| (country, s))
         })
+        .filter(|(country, s)| !held(*country, *s))
         .collect()
 }

@@ -113,6 +113,7 @@ fn demo_deals_keep_every_registration_rule() {
             company: deal.company.clone(),
             domain: deal.domain.clone(),
             country: deal.country,
+            subdivision: deal.subdivision,
             brand: deal.brand,
             products: deal.products.clone(),
             value: deal.value,
@@ -149,38 +150,102 @@ fn demo_deals_keep_every_registration_rule() {
 
 #[test]
 fn exclusivity_follows_the_matrix_and_never_overlaps() {
-    let d = generate(&DemoConfig::small(day()));
-    let partners: BTreeMap<_, _> = d.partners.iter().map(|p| (p.id, p)).collect();
-    let mut exclusive_countries = BTreeSet::new();
-    let mut exclusive_regions = BTreeSet::new();
-    for t in &d.territories {
-        let tier = partners[&t.partner_id].tier;
-        assert!(
-            t.exclusivity.allowed_for(tier),
-            "{tier} {:?}",
-            t.exclusivity
-        );
-        let territory_cell = Benefit::TerritoryOpportunities.for_tier(tier);
-        assert_ne!(
-            territory_cell,
-            Entitlement::NotIncluded,
-            "{tier} holds no territory"
-        );
-        match t.exclusivity {
-            Exclusivity::CountryLevel => {
-                assert!(exclusive_countries.insert(t.country.unwrap()))
+    for config in [
+        DemoConfig::small(day()),
+        DemoConfig::with_deployments(day(), 200_000),
+    ] {
+        let d = generate(&config);
+        let partners: BTreeMap<_, _> = d.partners.iter().map(|p| (p.id, p)).collect();
+        for (i, t) in d.territories.iter().enumerate() {
+            let tier = partners[&t.partner_id].tier;
+            assert_eq!(t.check(tier), Ok(()), "{tier} {t:?}");
+            assert_ne!(
+                Benefit::TerritoryOpportunities.for_tier(tier),
+                Entitlement::NotIncluded,
+                "{tier} holds no territory"
+            );
+            for o in &d.territories[..i] {
+                assert!(!t.overlaps(o), "{t:?} overlaps {o:?}");
             }
-            Exclusivity::Regional => assert!(exclusive_regions.insert(t.region)),
-            Exclusivity::None => {}
         }
     }
-    for c in &exclusive_countries {
+}
+
+#[test]
+fn demo_regional_partners_hold_states_and_strategic_a_country_with_pipelines_across_each_border() {
+    let d = generate(&DemoConfig::small(day()));
+    let partners: BTreeMap<_, _> = d.partners.iter().map(|p| (p.id, p)).collect();
+    let regional: Vec<_> = d
+        .territories
+        .iter()
+        .filter(|t| t.exclusivity == Exclusivity::Regional)
+        .collect();
+    let country_level: Vec<_> = d
+        .territories
+        .iter()
+        .filter(|t| t.exclusivity == Exclusivity::CountryLevel)
+        .collect();
+    assert!(regional.len() >= 3, "a Regional holder in each region");
+    assert!(
+        country_level.len() >= 3,
+        "a Strategic holder in each region"
+    );
+    for t in &regional {
+        assert_eq!(partners[&t.partner_id].tier, Tier::Regional);
+        assert!(!t.subdivisions.is_empty());
+        // The holder's pipeline runs inside; other partners' run in the same country, outside.
+        let inside = |deal: &&program::deals::Deal| {
+            deal.subdivision
+                .is_some_and(|s| t.subdivisions.contains(&s))
+        };
         assert!(
-            !exclusive_regions.contains(&c.region()),
-            "{c} claimed twice"
+            d.deals
+                .iter()
+                .filter(inside)
+                .all(|deal| deal.partner_id == t.partner_id),
+            "only the holder registers inside {:?}",
+            t.subdivisions
+        );
+        assert!(d
+            .deals
+            .iter()
+            .any(|deal| deal.partner_id == t.partner_id && inside(&deal)));
+        assert!(
+            d.deals.iter().any(|deal| deal.partner_id != t.partner_id
+                && Some(deal.country) == t.country
+                && !inside(&deal)),
+            "others' pipeline across the border of {:?}",
+            t.subdivisions
         );
     }
-    assert!(!exclusive_countries.is_empty() && !exclusive_regions.is_empty());
+    for t in &country_level {
+        assert_eq!(partners[&t.partner_id].tier, Tier::Strategic);
+        assert!(t.subdivisions.is_empty());
+        assert!(d
+            .deals
+            .iter()
+            .filter(|deal| Some(deal.country) == t.country)
+            .all(|deal| deal.partner_id == t.partner_id));
+        assert!(d
+            .deals
+            .iter()
+            .any(|deal| deal.partner_id == t.partner_id && Some(deal.country) == t.country));
+    }
+}
+
+#[test]
+fn demo_customers_and_deals_name_their_state_or_province() {
+    let d = generate(&DemoConfig::small(day()));
+    for c in &d.customers {
+        assert_eq!(c.check_place(), Ok(()), "{c:?}");
+    }
+    for deal in &d.deals {
+        assert_eq!(
+            program::Subdivision::check_place(deal.country, deal.subdivision),
+            Ok(()),
+            "{deal:?}"
+        );
+    }
 }
 
 #[test]

@@ -2,24 +2,35 @@
 //! expiry, and edits from two devices.
 
 use chrono::Days;
+use program::contract::Territory;
 use program::contract::{
     Entity, Exclusivity, Mutation, MutationBatch, MutationKind, Outcome, Partner, ProblemCode, Role,
 };
 use program::deals::{
     Deal, DealChange, DealEdit, DealField, DealId, DealInput, DealRule, DealStage, DealStatus,
 };
-use program::{Brand, Country, Credits, Region, Tier};
+use program::{Brand, Country, Credits, Region, Subdivision, Tier};
 use uuid::Uuid;
 
 use crate::common::{start, Harness};
 
-fn input(partner: &Partner, company: &str, country: &str, brand: Brand) -> DealInput {
+/// A registration in `place`: a country ("PR"), or a state, province or region ("US-TX"); for a
+/// country divided into them, its first.
+fn input(partner: &Partner, company: &str, place: &str, brand: Brand) -> DealInput {
+    let (country, subdivision) = match Subdivision::parse(place) {
+        Ok(s) => (s.country(), Some(s)),
+        Err(_) => {
+            let country = Country::parse(place).unwrap();
+            (country, Subdivision::of(country).next())
+        }
+    };
     DealInput {
         id: DealId(Uuid::now_v7()),
         partner_id: partner.id,
         company: company.into(),
         domain: None,
-        country: Country::parse(country).unwrap(),
+        country,
+        subdivision,
         brand,
         products: vec![sku_for(brand)],
         value: Credits::whole(12_000),
@@ -67,20 +78,32 @@ fn partner(h: &Harness, f: impl Fn(&Partner) -> bool) -> Partner {
     h.data.partners.iter().find(|p| f(p)).cloned().unwrap()
 }
 
-/// The holder of the demo's region-wide exclusive claim (USA/Canada) and its territory.
-fn regional_holder(h: &Harness) -> Partner {
+/// The first Regional partner holding states or provinces exclusively, and that territory.
+fn regional_holder(h: &Harness) -> (Partner, Territory) {
     let t = h
         .data
         .territories
         .iter()
         .find(|t| t.exclusivity == Exclusivity::Regional)
+        .cloned()
         .unwrap();
-    partner(h, |p| p.id == t.partner_id)
+    (partner(h, |p| p.id == t.partner_id), t)
 }
 
-/// A country of `region` no one holds exclusively.
-fn free_country(h: &Harness, region: Region) -> String {
-    central_api::demo::unclaimed_countries(&h.data.territories, region)[0]
+/// A place of `region` (a subdivision where its country has them) no one holds exclusively.
+fn free_place(h: &Harness, region: Region) -> String {
+    match central_api::demo::unclaimed_places(&h.data.territories, region)[0] {
+        (_, Some(subdivision)) => subdivision.code().to_string(),
+        (country, None) => country.code().to_string(),
+    }
+}
+
+/// A place of the territory's country that no one holds exclusively: across its border.
+fn across_the_border(h: &Harness, t: &Territory) -> String {
+    central_api::demo::unclaimed_places(&h.data.territories, t.region)
+        .into_iter()
+        .find_map(|(country, s)| s.filter(|_| Some(country) == t.country))
+        .expect("the demo leaves part of the country open")
         .code()
         .to_string()
 }
@@ -106,21 +129,136 @@ async fn deal_brand_must_serve_the_prospects_country() {
 }
 
 #[tokio::test]
-async fn deal_in_another_partners_exclusive_territory_is_refused() {
+async fn regional_exclusivity_refuses_a_deal_inside_its_states_and_not_across_the_border() {
     let h = start().await;
-    let holder = regional_holder(&h);
-    let other = partner(&h, |p| {
-        p.id != holder.id && p.brands.contains(&Brand::RemindLedger)
-    });
-    let refused = register(&h, input(&other, "Contoso", "US", Brand::RemindLedger)).await;
+    let (holder, territory) = regional_holder(&h);
+    let brand = territory.region.brand();
+    let other = partner(&h, |p| p.id != holder.id && p.brands.contains(&brand));
+    let inside = territory.subdivisions[0];
+    let refused = register(&h, input(&other, "Contoso", inside.code(), brand)).await;
     assert_eq!(refused.status, DealStatus::Refused);
-    match refused.refusal {
-        Some(DealRule::ExclusiveTerritory { holder: name, .. }) => assert_eq!(name, holder.name),
-        other => panic!("expected an exclusive-territory refusal, got {other:?}"),
-    }
-    // The holder itself registers there freely.
-    let own = register(&h, input(&holder, "Contoso", "US", Brand::RemindLedger)).await;
+    assert_eq!(
+        refused.refusal,
+        Some(DealRule::ExclusiveTerritory {
+            holder: holder.name.clone(),
+            region: territory.region,
+            country: territory.country,
+            subdivision: Some(inside),
+        })
+    );
+    // Across the border, in the same country, the same partner registers freely.
+    let across = across_the_border(&h, &territory);
+    let accepted = register(&h, input(&other, "Contoso", &across, brand)).await;
+    assert_eq!(accepted.status, DealStatus::Approved, "{across}");
+    // The holder itself registers inside freely.
+    let own = register(&h, input(&holder, "Tailspin", inside.code(), brand)).await;
     assert_eq!(own.status, DealStatus::Approved);
+}
+
+#[tokio::test]
+async fn country_level_exclusivity_refuses_a_deal_anywhere_in_its_country() {
+    let h = start().await;
+    let t = h
+        .data
+        .territories
+        .iter()
+        .find(|t| t.exclusivity == Exclusivity::CountryLevel)
+        .cloned()
+        .unwrap();
+    let holder = partner(&h, |p| p.id == t.partner_id);
+    let brand = t.region.brand();
+    let global = partner(&h, |p| {
+        matches!(p.tier, Tier::Authorized | Tier::Specialist) && p.brands.contains(&brand)
+    });
+    let country = t.country.unwrap();
+    for s in Subdivision::of(country).take(3) {
+        let deal = register(&h, input(&global, "Woodgrove", s.code(), brand)).await;
+        assert!(
+            matches!(&deal.refusal, Some(DealRule::ExclusiveTerritory { holder: name, subdivision: None, .. }) if *name == holder.name),
+            "{s}: {:?}",
+            deal.refusal
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_deal_names_its_state_or_province_where_the_country_has_them() {
+    let h = start().await;
+    let p = partner(&h, |p| p.brands.contains(&Brand::RemindLedger));
+    let none = DealInput {
+        subdivision: None,
+        ..input(&p, "Litware", "US", Brand::RemindLedger)
+    };
+    let deal = register(&h, none).await;
+    assert_eq!(
+        deal.refusal,
+        Some(DealRule::SubdivisionNeeded {
+            country: Country::parse("US").unwrap()
+        })
+    );
+    let elsewhere = DealInput {
+        subdivision: Subdivision::parse("CA-QC").ok(),
+        ..input(&p, "Litware", "US", Brand::RemindLedger)
+    };
+    assert!(matches!(
+        register(&h, elsewhere).await.refusal,
+        Some(DealRule::SubdivisionNotInCountry { .. })
+    ));
+}
+
+#[tokio::test]
+async fn exclusive_territories_never_overlap_the_second_is_refused_naming_the_first() {
+    let h = start().await;
+    let (holder, first) = regional_holder(&h);
+    let rival = partner(&h, |p| p.tier == Tier::Regional && p.id != holder.id);
+    let second = Territory {
+        id: program::contract::TerritoryId(Uuid::now_v7()),
+        partner_id: rival.id,
+        region: first.region,
+        country: first.country,
+        subdivisions: vec![first.subdivisions[0]],
+        exclusivity: Exclusivity::Regional,
+    };
+    let refused = h
+        .server
+        .store()
+        .upsert_territory(&second)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains(&holder.name),
+        "the refusal names the first holder: {refused}"
+    );
+    // Nothing was written: the map still has one claim on that state.
+    let token = h.partner_user(Role::PartnerSales, rival.id).await;
+    let claims: Vec<program::deals::TerritoryClaim> = h
+        .sync(&token, 0, 1_000)
+        .await
+        .iter()
+        .flat_map(|p| p.changes.iter())
+        .filter(|c| c.entity == Entity::TerritoryClaim)
+        .map(|c| serde_json::from_value(c.data.clone().unwrap()).unwrap())
+        .collect();
+    let on_it: Vec<_> = claims
+        .iter()
+        .filter(|c| c.subdivisions.contains(&first.subdivisions[0]))
+        .map(|c| c.holder.as_str())
+        .collect();
+    assert_eq!(on_it, [holder.name.as_str()]);
+    // A territory the tier may not hold is refused too: a Regional partner holding a country.
+    let country_for_regional = Territory {
+        subdivisions: Vec::new(),
+        exclusivity: Exclusivity::CountryLevel,
+        country: Some(Country::parse("PR").unwrap()),
+        region: Region::Latam,
+        ..second
+    };
+    assert!(h
+        .server
+        .store()
+        .upsert_territory(&country_for_regional)
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -147,21 +285,21 @@ async fn territory_rights_follow_the_benefits_matrix() {
         assert!(matches!(c.holder_tier, Tier::Regional | Tier::Strategic));
     }
     // A Regional partner re-tiered to Specialist loses its claim's protection: the map follows.
-    let mut holder = regional_holder(&h);
+    let (mut holder, territory) = regional_holder(&h);
     holder.tier = Tier::Specialist;
     holder.discount_rate = Tier::Specialist.band().min;
     h.server.store().upsert_partner(&holder).await.unwrap();
-    let other = partner(&h, |p| {
-        p.id != holder.id && p.brands.contains(&Brand::RemindLedger)
-    });
-    let deal = register(&h, input(&other, "Fabrikam", "CA", Brand::RemindLedger)).await;
+    let brand = territory.region.brand();
+    let other = partner(&h, |p| p.id != holder.id && p.brands.contains(&brand));
+    let inside = territory.subdivisions[0].code();
+    let deal = register(&h, input(&other, "Fabrikam", inside, brand)).await;
     assert_eq!(deal.status, DealStatus::Approved);
 }
 
 #[tokio::test]
 async fn second_registration_of_the_same_prospect_is_refused() {
     let h = start().await;
-    let country = free_country(&h, Region::Latam);
+    let country = free_place(&h, Region::Latam);
     let sellers: Vec<Partner> = h
         .data
         .partners
@@ -242,7 +380,7 @@ async fn second_registration_of_the_same_prospect_is_refused() {
 #[tokio::test]
 async fn registration_expires_after_the_policy_period_unless_it_moves_stage() {
     let h = start().await;
-    let country = free_country(&h, Region::EuEs);
+    let country = free_place(&h, Region::EuEs);
     let p = partner(&h, |p| p.brands.contains(&Brand::Voldier));
     let idle = register(&h, input(&p, "Idle GmbH", &country, Brand::Voldier)).await;
     let moving = register(&h, input(&p, "Moving BV", &country, Brand::Voldier)).await;
@@ -312,7 +450,7 @@ async fn registration_expires_after_the_policy_period_unless_it_moves_stage() {
 #[tokio::test]
 async fn contested_field_keeps_the_platforms_value_and_records_the_losing_edit() {
     let h = start().await;
-    let country = free_country(&h, Region::Latam);
+    let country = free_place(&h, Region::Latam);
     let p = partner(&h, |p| p.brands.contains(&Brand::CentroPago));
     let deal = register(&h, input(&p, "Dos Equipos", &country, Brand::CentroPago)).await;
     let a = h
@@ -527,7 +665,7 @@ async fn early_access_a_deal_for_an_early_access_product_is_refused_for_an_autho
         .find(|i| i.early_access)
         .unwrap();
     let brand = item.brands[0];
-    let country = free_country(&h, brand.region());
+    let country = free_place(&h, brand.region());
     for tier in [Tier::Authorized, Tier::Specialist] {
         let p = partner(&h, |p| p.tier == tier && p.brands.contains(&brand));
         let mut i = input(&p, &format!("Early Bird {tier:?}"), &country, brand);

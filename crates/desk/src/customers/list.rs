@@ -18,7 +18,7 @@ pub const MAX_PAGE: u32 = 500;
 /// The partner's customers with what each is to it, as a CTE named `mine`; `?1` is the partner,
 /// `?2` the day.
 pub(super) const MINE: &str = "WITH mine AS (
-  SELECT c.id, c.name, c.country, c.brand, c.founder, c.created_on, c.partner_id,
+  SELECT c.id, c.name, c.country, c.subdivision, c.brand, c.founder, c.created_on, c.partner_id,
          (SELECT count(*) FROM deployments d WHERE d.customer_id = c.id
            AND d.started_on <= ?2 AND (d.ended_on IS NULL OR d.ended_on > ?2)) AS active_deployments,
          (SELECT count(*) FROM deployments d WHERE d.customer_id = c.id) AS deployments,
@@ -116,6 +116,7 @@ pub(super) fn customer_row(r: &SqliteRow) -> Result<CustomerRow> {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
         country: r.try_get("country")?,
+        subdivision: r.try_get("subdivision")?,
         brand: Brand::parse(&brand)
             .ok_or_else(|| DeskError::Corrupt(format!("brand {brand:?}")))?,
         founder: r.try_get("founder")?,

@@ -40,6 +40,13 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
             brands: c.brands,
         })
         .collect();
+    let map = super::map::map(
+        store,
+        partner_id,
+        &facts.brands,
+        shown.iter().map(|s| &s.item),
+    )
+    .await?;
     Ok(DealList {
         deals,
         expiring,
@@ -51,6 +58,7 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
         brands: facts.brands,
         catalog,
         user: workspace::user_name(store).await?,
+        map,
     })
 }
 

@@ -13,14 +13,15 @@
 //! these are warnings, and the platform decides).
 
 mod list;
+mod map;
 mod model;
 mod register;
 mod shown;
 
 pub use list::{all, list, pipeline};
 pub use model::{
-    CatalogChoice, DealCheck, DealForm, DealList, DealView, Pipeline, PipelineCell,
-    EXPIRING_WITHIN_DAYS,
+    CatalogChoice, DealCheck, DealForm, DealList, DealView, MapArea, MapClaim, MapDeals, Pipeline,
+    PipelineCell, TerritoryMap, EXPIRING_WITHIN_DAYS,
 };
 pub use register::{check, edit, register};
 pub use shown::deals_of;

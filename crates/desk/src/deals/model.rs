@@ -20,6 +20,9 @@ pub struct DealForm {
     pub domain: String,
     /// ISO country code.
     pub country: String,
+    /// ISO 3166-2 code of the state, province or region, or empty (where the country has none).
+    #[serde(default)]
+    pub subdivision: String,
     pub brand: Option<Brand>,
     pub products: Vec<String>,
     /// Estimated value in credits, a decimal string.
@@ -49,6 +52,8 @@ pub struct DealView {
     pub company: String,
     pub domain: Option<String>,
     pub country: String,
+    /// ISO 3166-2 code of its state, province or region, where the country has them.
+    pub subdivision: Option<String>,
     pub brand: Brand,
     pub products: Vec<String>,
     /// Credits, decimal string.
@@ -124,6 +129,44 @@ pub struct DealList {
     pub catalog: Vec<CatalogChoice>,
     /// The signed-in user, as deal histories name people (their lost edits are theirs to see).
     pub user: String,
+    /// The territory map: the partner's exclusive territories, others' claims, its open deals.
+    pub map: TerritoryMap,
+}
+
+/// What the territory map draws.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TerritoryMap {
+    /// The partner's own exclusive territories.
+    pub own: Vec<MapArea>,
+    /// Other partners' exclusive territories in the regions the partner sells in.
+    pub claims: Vec<MapClaim>,
+    /// The partner's open deals, counted by place.
+    pub deals: Vec<MapDeals>,
+}
+
+/// An area on the map: a whole country (no subdivisions) or some of its subdivisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MapArea {
+    /// ISO 3166-1 code.
+    pub country: String,
+    /// ISO 3166-2 codes; empty for the whole country.
+    pub subdivisions: Vec<String>,
+}
+
+/// Another partner's exclusive territory, as the public map names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MapClaim {
+    pub holder: String,
+    pub country: String,
+    pub subdivisions: Vec<String>,
+}
+
+/// How many open deals a place has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MapDeals {
+    pub country: String,
+    pub subdivision: Option<String>,
+    pub count: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -7,7 +7,7 @@ use program::deals::{
     Registrant, Registration, TerritoryClaim,
 };
 use program::regions::CountryError;
-use program::{Country, Credits};
+use program::{Country, Credits, Subdivision};
 use uuid::Uuid;
 
 use super::model::ENTITY;
@@ -21,18 +21,22 @@ use crate::workspace;
 
 async fn claims(store: &Store) -> Result<Vec<TerritoryClaim>> {
     let rows = sqlx::query!(
-        "SELECT id, holder, holder_tier, region, country, exclusivity FROM territory_claims",
+        "SELECT id, holder, holder_tier, region, country, exclusivity, subdivisions \
+         FROM territory_claims",
     )
     .fetch_all(store.pool())
     .await?;
     rows.into_iter()
         .map(|r| {
+            let subdivisions: serde_json::Value = serde_json::from_str(&r.subdivisions)
+                .map_err(|e| DeskError::Corrupt(format!("claim: {e}")))?;
             let json = serde_json::json!({
                 "id": r.id,
                 "holder": r.holder,
                 "holder_tier": r.holder_tier,
                 "region": r.region,
                 "country": r.country,
+                "subdivisions": subdivisions,
                 "exclusivity": r.exclusivity,
             });
             serde_json::from_value(json).map_err(|e| DeskError::Corrupt(format!("claim: {e}")))
@@ -53,6 +57,10 @@ fn input_of(form: &DealForm, id: DealId) -> Result<DealInput> {
         }
         e => invalid("country", &e.to_string()),
     })?;
+    let subdivision = match form.subdivision.trim() {
+        "" => None,
+        code => Some(Subdivision::parse(code).map_err(|e| invalid("subdivision", &e.to_string()))?),
+    };
     let brand = form
         .brand
         .ok_or_else(|| invalid("brand", "choose a brand"))?;
@@ -75,6 +83,7 @@ fn input_of(form: &DealForm, id: DealId) -> Result<DealInput> {
         company: form.company.trim().to_string(),
         domain: Some(form.domain.trim().to_string()).filter(|d| !d.is_empty()),
         country,
+        subdivision,
         brand,
         products: form.products.clone(),
         value,

@@ -158,6 +158,7 @@ pub(super) fn view(
         company: d.company.clone(),
         domain: d.domain.clone(),
         country: d.country.code().to_string(),
+        subdivision: d.subdivision.map(String::from),
         brand: d.brand,
         products: d.products.clone(),
         value: format!("{:.2}", d.value.amount()),

@@ -71,7 +71,8 @@ pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Part
     .fetch_one(store.pool())
     .await?;
     let territories = sqlx::query!(
-        "SELECT id, region, country, exclusivity FROM territories WHERE partner_id = ? \
+        "SELECT id, region, country, exclusivity, subdivisions FROM territories \
+         WHERE partner_id = ? \
          ORDER BY region, country IS NOT NULL, country, id",
         id_text
     )
@@ -84,6 +85,8 @@ pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Part
             region: Region::parse(&r.region)
                 .ok_or_else(|| DeskError::Corrupt(format!("region {:?}", r.region)))?,
             country: r.country,
+            subdivisions: serde_json::from_str(&r.subdivisions)
+                .map_err(|e| DeskError::Corrupt(format!("territory subdivisions: {e}")))?,
             exclusivity: match r.exclusivity.as_str() {
                 "none" => Exclusivity::None,
                 "regional" => Exclusivity::Regional,

@@ -176,9 +176,11 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
     .await?;
     insert_chunked(
         conn,
-        "INSERT INTO territories (id, partner_id, region, country, exclusivity, version) ",
+        "INSERT INTO territories (id, partner_id, region, country, exclusivity, version, \
+         subdivisions) ",
         " ON CONFLICT (id) DO UPDATE SET partner_id = excluded.partner_id, region = excluded.region, \
-         country = excluded.country, exclusivity = excluded.exclusivity, version = excluded.version",
+         country = excluded.country, exclusivity = excluded.exclusivity, version = excluded.version, \
+         subdivisions = excluded.subdivisions",
         &data.territories,
         |b, (t, version)| {
             b.push_bind(t.id.to_string())
@@ -186,16 +188,18 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(t.region.as_str())
                 .push_bind(t.country.map(|c| c.code().to_string()))
                 .push_bind(exclusivity(t.exclusivity))
-                .push_bind(*version);
+                .push_bind(*version)
+                .push_bind(subdivisions(&t.subdivisions));
         },
     )
     .await?;
     insert_chunked(
         conn,
-        "INSERT INTO territory_claims (id, holder, holder_tier, region, country, exclusivity, version) ",
+        "INSERT INTO territory_claims (id, holder, holder_tier, region, country, exclusivity, \
+         version, subdivisions) ",
         " ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, holder_tier = excluded.holder_tier, \
          region = excluded.region, country = excluded.country, exclusivity = excluded.exclusivity, \
-         version = excluded.version",
+         version = excluded.version, subdivisions = excluded.subdivisions",
         &data.claims,
         |b, (c, version)| {
             b.push_bind(c.id.to_string())
@@ -204,7 +208,8 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(c.region.as_str())
                 .push_bind(c.country.map(|c| c.code().to_string()))
                 .push_bind(exclusivity(c.exclusivity))
-                .push_bind(*version);
+                .push_bind(*version)
+                .push_bind(subdivisions(&c.subdivisions));
         },
     )
     .await?;
@@ -328,11 +333,12 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
     insert_chunked(
         conn,
         "INSERT INTO customers (id, partner_id, name, country, brand, founder, created_on, version, \
-         domain, company_key, domain_key) ",
+         domain, company_key, domain_key, subdivision) ",
         " ON CONFLICT (id) DO UPDATE SET partner_id = excluded.partner_id, name = excluded.name, \
          country = excluded.country, brand = excluded.brand, founder = excluded.founder, \
          created_on = excluded.created_on, version = excluded.version, domain = excluded.domain, \
-         company_key = excluded.company_key, domain_key = excluded.domain_key",
+         company_key = excluded.company_key, domain_key = excluded.domain_key, \
+         subdivision = excluded.subdivision",
         &data.customers,
         |b, (c, version)| {
             let keys = program::deals::KnownCustomer::of(c).prospect;
@@ -346,7 +352,8 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(*version)
                 .push_bind(c.domain.clone())
                 .push_bind(keys.company)
-                .push_bind(keys.domain);
+                .push_bind(keys.domain)
+                .push_bind(c.subdivision.map(String::from));
         },
     )
     .await?;
@@ -445,4 +452,9 @@ fn catalog_kind(k: program::contract::CatalogKind) -> &'static str {
         Skill => "skill",
         Pack => "pack",
     }
+}
+
+/// A territory's subdivisions as the cache keeps them: a JSON array of ISO 3166-2 codes.
+pub(crate) fn subdivisions(list: &[program::Subdivision]) -> String {
+    serde_json::to_string(list).expect("codes serialize")
 }

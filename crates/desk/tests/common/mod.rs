@@ -63,11 +63,13 @@ impl World {
         self.data.partners.iter().find(|p| f(p)).cloned().unwrap()
     }
 
-    /// A country of `region` nobody holds exclusively.
-    pub fn free_country(&self, region: Region) -> String {
-        demo::unclaimed_countries(&self.data.territories, region)[0]
-            .code()
-            .to_string()
+    /// A place of `region` nobody holds exclusively: a state, province or region where its
+    /// country has them ("US-AK"), else a country ("PR").
+    pub fn free_place(&self, region: Region) -> String {
+        match demo::unclaimed_places(&self.data.territories, region)[0] {
+            (_, Some(subdivision)) => subdivision.code().to_string(),
+            (country, None) => country.code().to_string(),
+        }
     }
 
     pub async fn device(&self, name: &str, user: &str, role: Role, partner: &Partner) -> Device {

@@ -17,6 +17,7 @@ use crate::benefits::Benefit;
 use crate::entities::{CatalogItem, PartnerId, TerritoryId};
 use crate::money::Credits;
 use crate::regions::{Brand, Country, Region};
+use crate::subdivisions::{Subdivision, SubdivisionError};
 use crate::tiers::Tier;
 
 mod edit;
@@ -27,7 +28,7 @@ pub use edit::{merge_edit, DealEdit, EditError};
 pub use prospect::{
     normalize_company, normalize_domain, served_by, KnownCustomer, Prospect, ServedBy,
 };
-pub use territory::TerritoryClaim;
+pub use territory::{TerritoryClaim, TerritoryRule};
 
 crate::entities::id_type!(
     /// A deal's id: a UUIDv7 made by the device that registered it.
@@ -147,12 +148,30 @@ pub enum DealRule {
     CountryServedByNone {
         country: String,
     },
-    /// The prospect is in a territory another partner holds exclusively.
+    /// The prospect's country is divided into states, provinces or regions, and the
+    /// registration names none (exclusive territories are drawn with them).
+    SubdivisionNeeded {
+        #[ts(type = "string")]
+        country: Country,
+    },
+    /// The state, province or region named is not in the prospect's country.
+    SubdivisionNotInCountry {
+        #[ts(type = "string")]
+        subdivision: Subdivision,
+        #[ts(type = "string")]
+        country: Country,
+    },
+    /// The prospect is in a territory another partner holds exclusively: its whole country, or
+    /// the state, province or region the prospect is in.
     ExclusiveTerritory {
         holder: String,
         region: Region,
         #[ts(type = "string | null")]
         country: Option<Country>,
+        /// The prospect's subdivision, when the claim is a regional one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(type = "string | null", optional)]
+        subdivision: Option<Subdivision>,
     },
     /// The prospect is a customer already: of the registering partner (a registration is for new
     /// prospects; an existing customer is quoted directly), or of another partner (no poaching: a
@@ -203,6 +222,10 @@ pub struct DealInput {
     pub domain: Option<String>,
     #[ts(type = "string")]
     pub country: Country,
+    /// The state, province or region, where the country has them.
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub subdivision: Option<Subdivision>,
     pub brand: Brand,
     /// SKUs from the catalog.
     pub products: Vec<String>,
@@ -223,6 +246,9 @@ pub struct Deal {
     pub company: String,
     pub domain: Option<String>,
     pub country: Country,
+    /// The state, province or region, where the country has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdivision: Option<Subdivision>,
     pub brand: Brand,
     pub products: Vec<String>,
     pub value: Credits,
@@ -248,6 +274,7 @@ impl Deal {
             company: input.company.trim().to_string(),
             domain: input.domain.filter(|d| !d.trim().is_empty()),
             country: input.country,
+            subdivision: input.subdivision,
             brand: input.brand,
             products: input.products,
             value: input.value,
@@ -366,7 +393,8 @@ pub struct Registrant<'a> {
 }
 
 /// Checks a registration against every rule. Returns the first rule it breaks, in this order:
-/// completeness, brand by region, the partner's brands, the catalog (early access included), the
+/// completeness, the place (its state, province or region where the country has them), brand by
+/// region, the partner's brands, the catalog (early access included), the
 /// customers partners already serve (no poaching), exclusive territories, then earlier
 /// registrations. `earlier` holds the approved, open registrations the caller knows of; the one
 /// being checked is skipped if it is among them. `customers` holds the customers the caller knows
@@ -390,6 +418,21 @@ pub fn check_registration(
                 field: field.into(),
             });
         }
+    }
+    match Subdivision::check_place(input.country, input.subdivision) {
+        Err(SubdivisionError::Missing { country }) => {
+            return Err(DealRule::SubdivisionNeeded { country })
+        }
+        Err(SubdivisionError::NotIn {
+            subdivision,
+            country,
+        }) => {
+            return Err(DealRule::SubdivisionNotInCountry {
+                subdivision,
+                country,
+            })
+        }
+        Err(SubdivisionError::Unknown(_) | SubdivisionError::Country(_)) | Ok(()) => {}
     }
     if input.brand.check_serves(input.country).is_err() {
         return Err(DealRule::BrandRegion {
@@ -427,14 +470,16 @@ pub fn check_registration(
             yours: whose == ServedBy::You,
         });
     }
-    if let Some(claim) = claims
-        .iter()
-        .find(|c| c.covers(input.country) && !registrant.own_territories.contains(&c.id))
-    {
+    if let Some(claim) = claims.iter().find(|c| {
+        c.covers(input.country, input.subdivision) && !registrant.own_territories.contains(&c.id)
+    }) {
         return Err(DealRule::ExclusiveTerritory {
             holder: claim.holder.clone(),
             region: claim.region,
             country: claim.country,
+            subdivision: (claim.exclusivity == crate::entities::Exclusivity::Regional)
+                .then_some(input.subdivision)
+                .flatten(),
         });
     }
     let wanted: BTreeSet<&String> = input.products.iter().collect();

@@ -382,6 +382,7 @@ fn deals_are_won_or_lost_in_the_quarter_their_stage_closed() {
                 company: format!("Co {n}"),
                 domain: None,
                 country: Country::parse("MX").unwrap(),
+                subdivision: None,
                 brand: Brand::CentroPago,
                 products: vec![],
                 value: Credits::whole(value),

@@ -184,9 +184,17 @@ pub(super) async fn put_territory(
     t: &Territory,
 ) -> Result<u64, StoreError> {
     let id = t.id.to_string();
+    let holder: Option<Partner> = current(conn, Entity::Partner, &t.partner_id.to_string()).await?;
+    let others = territories(conn).await?;
+    let mut holders = Vec::new();
+    for o in others.iter().filter(|o| o.overlaps(t)) {
+        holders.extend(current::<Partner>(conn, Entity::Partner, &o.partner_id.to_string()).await?);
+    }
+    super::rules::territory(t, holder.as_ref(), &others, |o| {
+        holders.iter().find(|p| p.id == o.partner_id)
+    })?;
     let vis = Visibility::of([t.partner_id]);
     let seq = put_value(conn, Entity::Territory, &id, t, None, &vis).await?;
-    let holder: Option<Partner> = current(conn, Entity::Partner, &t.partner_id.to_string()).await?;
     put_claim(conn, t, holder.as_ref()).await?;
     Ok(seq)
 }

@@ -95,7 +95,10 @@ fn rows(data: &Dataset, keys: &mut PartnerKeys) -> Result<Vec<NewChange>, StoreE
         rows.push(row);
     }
     let partner = |id: PartnerId| data.partners.iter().find(|p| p.id == id);
-    for t in &data.territories {
+    for (i, t) in data.territories.iter().enumerate() {
+        super::rules::territory(t, partner(t.partner_id), &data.territories[..i], |o| {
+            partner(o.partner_id)
+        })?;
         rows.push(change(
             Entity::Territory,
             t.id.to_string(),

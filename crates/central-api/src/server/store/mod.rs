@@ -17,6 +17,7 @@ mod changes;
 mod idempotency;
 mod load;
 mod reads;
+mod rules;
 mod snapshot;
 mod tokens;
 mod write_tx;

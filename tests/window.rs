@@ -445,6 +445,54 @@ async fn sign_in_as_partner(
     Ok(own_page)
 }
 
+/// The window's first script, the UI's main chunk, stays under 256 KiB. At 288 KB (the map's
+/// d3-geo and TopoJSON code in it) three builds in four opened on a blank window, the chunk
+/// answered as `text/html` by the embedded assets; at 252 KB none did. The cause is not known
+/// (WebKitGTK's custom-scheme path is the suspect), so the limit is kept here: code that only
+/// one screen needs is loaded with it (`import()`), as the map is.
+#[test]
+fn the_windows_first_script_stays_under_256_kib() -> Result<()> {
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
+    let html = std::fs::read_to_string(dist.join("index.html"))
+        .context("ui/dist/index.html: `make test` builds the UI before the tests")?;
+    let src = html
+        .split("src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("the module script in index.html")?;
+    let size = std::fs::metadata(dist.join(src.trim_start_matches('/')))?.len();
+    ensure!(
+        size < 256 * 1024,
+        "{src} is {size} bytes: load what one screen needs with import()"
+    );
+    Ok(())
+}
+
+/// A central API's configuration on a small demo (2,000 deployments, dated today) in a folder of
+/// its own, and the data it will serve.
+fn small_demo_server() -> Result<(
+    tempfile::TempDir,
+    central_api::server::ServerConfig,
+    program::contract::Dataset,
+)> {
+    let dir = tempfile::tempdir()?;
+    let today = chrono::Utc::now().date_naive();
+    let config = central_api::server::ServerConfig {
+        deployments: 2_000,
+        ..central_api::server::ServerConfig::demo(dir.path().join("central.sqlite3"), today)
+    };
+    let data = generate(&DemoConfig::with_deployments(today, 2_000));
+    Ok((dir, config, data))
+}
+
+/// The demo's first exclusive regional territory (states or provinces of one country).
+fn regional_territory(data: &program::contract::Dataset) -> Result<&program::contract::Territory> {
+    data.territories
+        .iter()
+        .find(|t| t.exclusivity == program::contract::Exclusivity::Regional)
+        .context("an exclusive regional territory")
+}
+
 /// Types a deal form's country and picks its state, province or region from the list that
 /// appears for it.
 async fn fill_place(c: &fantoccini::Client, country: &str, subdivision: &str) -> Result<()> {
@@ -759,22 +807,12 @@ async fn a_deal_inside_a_regional_partners_state_is_refused_for_a_global_partner
 ) {
     run("deal-territory", |app| {
         Box::pin(async move {
-            use central_api::server::{self, ServerConfig};
-            use program::contract::{Exclusivity, Role};
+            use central_api::server;
+            use program::contract::Role;
             use program::Tier;
             let c = &app.client;
-            let dir = tempfile::tempdir()?;
-            let today = chrono::Utc::now().date_naive();
-            let config = ServerConfig {
-                deployments: 2_000,
-                ..ServerConfig::demo(dir.path().join("central.sqlite3"), today)
-            };
-            let data = generate(&DemoConfig::with_deployments(today, 2_000));
-            let territory = data
-                .territories
-                .iter()
-                .find(|t| t.exclusivity == Exclusivity::Regional)
-                .context("an exclusive regional territory")?;
+            let (_dir, config, data) = small_demo_server()?;
+            let territory = regional_territory(&data)?;
             let holder = data
                 .partners
                 .iter()
@@ -874,21 +912,11 @@ async fn a_deal_registered_with_the_server_down_is_pending_then_approved_when_it
     run("deal-offline", |app| {
         Box::pin(async move {
             use central_api::server::{self, ServerConfig};
-            use program::contract::{Exclusivity, Role};
+            use program::contract::Role;
             let c = &app.client;
-            let dir = tempfile::tempdir()?;
-            let today = chrono::Utc::now().date_naive();
-            let config = ServerConfig {
-                deployments: 2_000,
-                ..ServerConfig::demo(dir.path().join("central.sqlite3"), today)
-            };
-            let data = generate(&DemoConfig::with_deployments(today, 2_000));
+            let (_dir, config, data) = small_demo_server()?;
             // A Regional partner holding states exclusively: its deal in one of them is approved.
-            let territory = data
-                .territories
-                .iter()
-                .find(|t| t.exclusivity == Exclusivity::Regional)
-                .context("an exclusive regional territory")?;
+            let territory = regional_territory(&data)?;
             let server = server::start(config.clone()).await?;
             let token = server
                 .create_token("Rita Regional", Role::PartnerAdmin, &[territory.partner_id])

@@ -112,9 +112,11 @@ describe("the focus", () => {
     { country: "ES", subdivision: null, count: 1 },
   ];
 
-  it("is every country touched by own areas, claims and deals, once", () => {
-    expect(focusCountries(own, claims, deals)).toEqual(["ES", "FR", "PT"]);
-    expect(ids(focusFeatures(world, own, claims, deals))).toEqual(["ES", "FR", "PT"]);
+  it("is the countries of the partner's own areas and deals, once; else those of the claims", () => {
+    expect(focusCountries(own, claims, deals)).toEqual(["ES", "FR"]);
+    expect(ids(focusFeatures(world, own, claims, deals))).toEqual(["ES", "FR"]);
+    // A partner with no territory and no deal sees the claims it may run into.
+    expect(focusCountries([], claims, [])).toEqual(["ES", "PT"]);
     expect(focusCountries([], [], [])).toEqual([]);
   });
 

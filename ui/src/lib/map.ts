@@ -83,18 +83,23 @@ export function areaFeatures(w: World, area: MapArea): AreaFeature[] {
   });
 }
 
-/** The countries touched by the partner's areas, the claims and the deals, sorted, once each. */
+/**
+ * The countries the map is about, sorted, once each: those of the partner's own areas and deals,
+ * where it has any (other partners' claims there are drawn, those far away are not framed); else
+ * those of the claims it sees.
+ */
 export function focusCountries(
   own: readonly MapArea[],
   claims: readonly MapClaim[],
   deals: readonly MapDeals[],
 ): string[] {
+  const mine: readonly { country: string }[] = [...own, ...deals];
   const codes = new Set<string>();
-  for (const a of [...own, ...claims, ...deals]) codes.add(a.country);
+  for (const a of mine.length > 0 ? mine : claims) codes.add(a.country);
   return [...codes].sort();
 }
 
-/** The shapes of the countries to frame: every country touched by own areas, claims and deals. */
+/** The shapes of the countries to frame (see `focusCountries`). */
 export function focusFeatures(
   w: World,
   own: readonly MapArea[],
@@ -163,7 +168,10 @@ export function frameFeatures(
   claims: readonly MapClaim[],
   deals: readonly MapDeals[],
 ): AreaFeature[] {
-  const named = [...own, ...claims].flatMap((a) => (a.subdivisions.length ? areaFeatures(w, a) : []));
+  const focus = new Set(focusCountries(own, claims, deals));
+  const named = [...own, ...claims]
+    .filter((a) => focus.has(a.country))
+    .flatMap((a) => (a.subdivisions.length ? areaFeatures(w, a) : []));
   for (const d of deals) {
     const f = d.subdivision ? w.subdivision.get(d.subdivision) : undefined;
     if (f) named.push(f);

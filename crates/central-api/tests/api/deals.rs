@@ -78,6 +78,17 @@ fn partner(h: &Harness, f: impl Fn(&Partner) -> bool) -> Partner {
     h.data.partners.iter().find(|p| f(p)).cloned().unwrap()
 }
 
+/// The public territory map, as a partner user's feed brings it.
+async fn public_map(h: &Harness, token: &str) -> Vec<program::deals::TerritoryClaim> {
+    h.sync(token, 0, 1_000)
+        .await
+        .iter()
+        .flat_map(|p| p.changes.iter())
+        .filter(|c| c.entity == Entity::TerritoryClaim)
+        .map(|c| serde_json::from_value(c.data.clone().unwrap()).unwrap())
+        .collect()
+}
+
 /// The first Regional partner holding states or provinces exclusively, and that territory.
 fn regional_holder(h: &Harness) -> (Partner, Territory) {
     let t = h
@@ -231,14 +242,7 @@ async fn exclusive_territories_never_overlap_the_second_is_refused_naming_the_fi
     );
     // Nothing was written: the map still has one claim on that state.
     let token = h.partner_user(Role::PartnerSales, rival.id).await;
-    let claims: Vec<program::deals::TerritoryClaim> = h
-        .sync(&token, 0, 1_000)
-        .await
-        .iter()
-        .flat_map(|p| p.changes.iter())
-        .filter(|c| c.entity == Entity::TerritoryClaim)
-        .map(|c| serde_json::from_value(c.data.clone().unwrap()).unwrap())
-        .collect();
+    let claims = public_map(&h, &token).await;
     let on_it: Vec<_> = claims
         .iter()
         .filter(|c| c.subdivisions.contains(&first.subdivisions[0]))
@@ -268,14 +272,7 @@ async fn territory_rights_follow_the_benefits_matrix() {
     let token = h
         .partner_user(Role::PartnerSales, h.data.partners.last().unwrap().id)
         .await;
-    let claims: Vec<program::deals::TerritoryClaim> = h
-        .sync(&token, 0, 1_000)
-        .await
-        .iter()
-        .flat_map(|p| p.changes.iter())
-        .filter(|c| c.entity == Entity::TerritoryClaim)
-        .map(|c| serde_json::from_value(c.data.clone().unwrap()).unwrap())
-        .collect();
+    let claims = public_map(&h, &token).await;
     assert!(
         !claims.is_empty(),
         "the territory map reaches every partner"

@@ -42,7 +42,7 @@ pub async fn list(store: &Store, partner_id: PartnerId, today: NaiveDate) -> Res
         .collect();
     let map = super::map::map(
         store,
-        partner_id,
+        &facts.territories,
         &facts.brands,
         shown.iter().map(|s| &s.item),
     )

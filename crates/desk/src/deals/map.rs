@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use program::contract::PartnerId;
+use program::contract::TerritoryId;
 use program::deals::{Deal, DealStatus, TerritoryClaim};
 use program::{Brand, Region};
 
@@ -12,37 +12,44 @@ use super::model::{MapArea, MapClaim, MapDeals, TerritoryMap};
 use crate::error::{DeskError, Result};
 use crate::store::Store;
 
-pub(super) async fn map<'a>(
-    store: &Store,
-    partner_id: PartnerId,
-    brands: &[Brand],
-    deals: impl Iterator<Item = &'a Deal>,
-) -> Result<TerritoryMap> {
-    let id_text = partner_id.to_string();
+/// The public territory map as the cache holds it.
+pub(super) async fn claims(store: &Store) -> Result<Vec<TerritoryClaim>> {
     let rows = sqlx::query!(
-        "SELECT c.holder, c.holder_tier, c.region, c.country, c.subdivisions, c.exclusivity, \
-         t.id IS NOT NULL AS \"own!: bool\" \
-         FROM territory_claims c LEFT JOIN territories t ON t.id = c.id AND t.partner_id = ?1 \
-         WHERE c.country IS NOT NULL ORDER BY c.holder, c.country",
-        id_text,
+        "SELECT id, holder, holder_tier, region, country, exclusivity, subdivisions \
+         FROM territory_claims",
     )
     .fetch_all(store.pool())
     .await?;
+    rows.into_iter()
+        .map(|r| {
+            let subdivisions: serde_json::Value = serde_json::from_str(&r.subdivisions)
+                .map_err(|e| DeskError::Corrupt(format!("claim: {e}")))?;
+            let json = serde_json::json!({
+                "id": r.id,
+                "holder": r.holder,
+                "holder_tier": r.holder_tier,
+                "region": r.region,
+                "country": r.country,
+                "subdivisions": subdivisions,
+                "exclusivity": r.exclusivity,
+            });
+            serde_json::from_value(json).map_err(|e| DeskError::Corrupt(format!("claim: {e}")))
+        })
+        .collect()
+}
+
+/// The map of a partner holding `own` territories and selling `brands`, with `deals`.
+pub(super) async fn map<'a>(
+    store: &Store,
+    own: &BTreeSet<TerritoryId>,
+    brands: &[Brand],
+    deals: impl Iterator<Item = &'a Deal>,
+) -> Result<TerritoryMap> {
     let regions: BTreeSet<Region> = brands.iter().map(|b| b.region()).collect();
+    let mut claims = claims(store).await?;
+    claims.sort_by(|a, b| (&a.holder, a.country).cmp(&(&b.holder, b.country)));
     let mut out = TerritoryMap::default();
-    for r in rows {
-        let subdivisions: Vec<String> = serde_json::from_str(&r.subdivisions)
-            .map_err(|e| DeskError::Corrupt(format!("claim subdivisions: {e}")))?;
-        let claim: TerritoryClaim = serde_json::from_value(serde_json::json!({
-            "id": uuid::Uuid::nil(),
-            "holder": r.holder,
-            "holder_tier": r.holder_tier,
-            "region": r.region,
-            "country": r.country,
-            "subdivisions": subdivisions,
-            "exclusivity": r.exclusivity,
-        }))
-        .map_err(|e| DeskError::Corrupt(format!("claim: {e}")))?;
+    for claim in claims {
         // A claim its holder's tier may not keep protects nothing, and is not drawn.
         if !claim.exclusivity.allowed_for(claim.holder_tier) {
             continue;
@@ -54,7 +61,7 @@ pub(super) async fn map<'a>(
             country: country.code().to_string(),
             subdivisions: claim.subdivisions.iter().map(|s| s.to_string()).collect(),
         };
-        if r.own {
+        if own.contains(&claim.id) {
             out.own.push(area);
         } else if regions.contains(&claim.region) {
             out.claims.push(MapClaim {

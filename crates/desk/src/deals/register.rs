@@ -4,7 +4,7 @@ use chrono::Utc;
 use program::contract::MutationKind;
 use program::deals::{
     check_registration, merge_edit, Deal, DealEdit, DealId, DealInput, DealRule, DealStatus,
-    Registrant, Registration, TerritoryClaim,
+    Registrant, Registration,
 };
 use program::regions::CountryError;
 use program::{Country, Credits, Subdivision};
@@ -18,31 +18,6 @@ use crate::input;
 use crate::outbox::{self, LocalWrite, Select, Status};
 use crate::store::Store;
 use crate::workspace;
-
-async fn claims(store: &Store) -> Result<Vec<TerritoryClaim>> {
-    let rows = sqlx::query!(
-        "SELECT id, holder, holder_tier, region, country, exclusivity, subdivisions \
-         FROM territory_claims",
-    )
-    .fetch_all(store.pool())
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            let subdivisions: serde_json::Value = serde_json::from_str(&r.subdivisions)
-                .map_err(|e| DeskError::Corrupt(format!("claim: {e}")))?;
-            let json = serde_json::json!({
-                "id": r.id,
-                "holder": r.holder,
-                "holder_tier": r.holder_tier,
-                "region": r.region,
-                "country": r.country,
-                "subdivisions": subdivisions,
-                "exclusivity": r.exclusivity,
-            });
-            serde_json::from_value(json).map_err(|e| DeskError::Corrupt(format!("claim: {e}")))
-        })
-        .collect()
-}
 
 /// Reads a form into a registration, or says which field is wrong.
 fn input_of(form: &DealForm, id: DealId) -> Result<DealInput> {
@@ -130,7 +105,7 @@ async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
     }
     // The map and the registrations this cache can see, other partners' as well (an account
     // manager sees a whole portfolio), this device's pending ones included.
-    let claims = claims(store).await?;
+    let claims = super::map::claims(store).await?;
     let domain = prospect.domain.as_deref();
     let rows = sqlx::query!(
         "SELECT d.data, p.name FROM deals d JOIN partners p ON p.id = d.partner_id \

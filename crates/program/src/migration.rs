@@ -7,8 +7,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::entities::{CustomerId, LedgerEntry, LedgerEntryId, LedgerKind, MigrationId, PartnerId};
+use crate::entities::{
+    Customer, CustomerId, LedgerEntry, LedgerEntryId, LedgerKind, MigrationId, Partner, PartnerId,
+};
 use crate::money::Credits;
+use crate::regions::Brand;
 
 /// Who asked for the migration. Only the customer's founder can.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +27,14 @@ pub enum MigrationError {
     SamePartner,
     #[error("the founder's name is required to initiate a migration")]
     MissingFounder,
+    #[error("only the customer's founder starts a migration; {initiator} is not its founder")]
+    NotTheFounder { initiator: String },
+    #[error("a migration leaves the customer's current partner of record")]
+    NotFromCurrentPartner,
+    #[error("the new partner does not sell {brand}, the customer's brand")]
+    BrandNotSold { brand: Brand },
+    #[error("the migration names another customer")]
+    OtherCustomer,
 }
 
 /// A customer moving from one partner to another.
@@ -62,6 +73,40 @@ impl CustomerMigration {
             effective_on,
             initiated_by,
         })
+    }
+
+    /// Checks a migration against the customer it moves and the partner it moves to, as they
+    /// stand before it: [`CustomerMigration::new`]'s rules (two partners, a founder named), the
+    /// initiator is the customer's founder, it leaves the customer's current partner of record,
+    /// and the new partner sells the customer's brand. A migration read from the wire has not
+    /// been through `new`, so its rules are checked again here.
+    pub fn check(&self, customer: &Customer, to: &Partner) -> Result<(), MigrationError> {
+        CustomerMigration::new(
+            self.id,
+            self.customer_id,
+            self.from_partner,
+            self.to_partner,
+            self.effective_on,
+            self.initiated_by.clone(),
+        )?;
+        if customer.id != self.customer_id || to.id != self.to_partner {
+            return Err(MigrationError::OtherCustomer);
+        }
+        let Initiator::Founder(name) = &self.initiated_by;
+        if !name.trim().eq_ignore_ascii_case(customer.founder.trim()) {
+            return Err(MigrationError::NotTheFounder {
+                initiator: name.trim().to_string(),
+            });
+        }
+        if customer.partner_id != self.from_partner {
+            return Err(MigrationError::NotFromCurrentPartner);
+        }
+        if !to.brands.contains(&customer.brand) {
+            return Err(MigrationError::BrandNotSold {
+                brand: customer.brand,
+            });
+        }
+        Ok(())
     }
 
     /// What the migration costs anyone: nothing.
@@ -154,5 +199,76 @@ mod tests {
             Initiator::Founder(" ".into()),
         );
         assert_eq!(nobody.unwrap_err(), MigrationError::MissingFounder);
+    }
+
+    fn customer() -> Customer {
+        Customer {
+            id: CustomerId(Uuid::from_u128(2)),
+            partner_id: PartnerId(Uuid::from_u128(3)),
+            name: "Panadería Sol".into(),
+            domain: None,
+            country: crate::Country::parse("MX").unwrap(),
+            subdivision: crate::Subdivision::parse("MX-JAL").ok(),
+            brand: Brand::CentroPago,
+            founder: "Ana Ruiz".into(),
+            created_on: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        }
+    }
+
+    fn partner(id: u128, brands: &[Brand]) -> Partner {
+        Partner {
+            id: PartnerId(Uuid::from_u128(id)),
+            name: format!("P{id}"),
+            tier: crate::Tier::Authorized,
+            discount_rate: crate::Tier::Authorized.band().min,
+            country: crate::Country::parse("MX").unwrap(),
+            brands: brands.to_vec(),
+            currency: crate::Currency::MXN,
+            joined_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            account_manager: "Eva".into(),
+        }
+    }
+
+    #[test]
+    fn migration_is_started_by_the_customers_founder_only() {
+        let to = partner(4, &[Brand::CentroPago]);
+        assert_eq!(migration().check(&customer(), &to), Ok(()));
+        // The same name, however it is capitalised and spaced.
+        let mut m = migration();
+        m.initiated_by = Initiator::Founder("  ana ruiz ".into());
+        assert_eq!(m.check(&customer(), &to), Ok(()));
+        m.initiated_by = Initiator::Founder("Beto Ruiz".into());
+        assert_eq!(
+            m.check(&customer(), &to),
+            Err(MigrationError::NotTheFounder {
+                initiator: "Beto Ruiz".into()
+            })
+        );
+    }
+
+    #[test]
+    fn migration_leaves_the_current_partner_for_one_selling_the_customers_brand() {
+        let mut moved_already = customer();
+        moved_already.partner_id = PartnerId(Uuid::from_u128(9));
+        let to = partner(4, &[Brand::CentroPago]);
+        assert_eq!(
+            migration().check(&moved_already, &to),
+            Err(MigrationError::NotFromCurrentPartner)
+        );
+        let no_brand = partner(4, &[Brand::Voldier]);
+        assert_eq!(
+            migration().check(&customer(), &no_brand),
+            Err(MigrationError::BrandNotSold {
+                brand: Brand::CentroPago
+            })
+        );
+    }
+
+    #[test]
+    fn migration_read_from_the_wire_is_held_to_the_rules_of_new() {
+        let mut m = migration();
+        m.to_partner = m.from_partner;
+        let to = partner(3, &[Brand::CentroPago]);
+        assert_eq!(m.check(&customer(), &to), Err(MigrationError::SamePartner));
     }
 }

@@ -113,7 +113,7 @@ impl AppState {
 
 /// Opens (or creates and loads) the database and starts serving on `config.addr`.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    let store = Store::open(&config.db).await?;
+    let store = Store::open(&config.db).await?.on_day(config.today);
     let created = store.head().await? == 0;
     if created {
         let demo_config = DemoConfig {
@@ -208,6 +208,11 @@ impl Sweeper {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(expired = n, "deal registrations expired"),
                     Err(err) => tracing::warn!(error = %err, "expiring deal registrations failed"),
+                }
+                match store.apply_due_migrations(today).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(moved = n, "customer migrations took effect"),
+                    Err(err) => tracing::warn!(error = %err, "applying due migrations failed"),
                 }
                 match store.expire_quotes(today).await {
                     Ok(0) => {}

@@ -11,3 +11,4 @@ mod mutations;
 mod oauth;
 mod openapi;
 mod quotes;
+mod rules;

@@ -166,6 +166,7 @@ pub(super) async fn put_partner(
     conn: &mut SqliteConnection,
     p: &Partner,
 ) -> Result<u64, StoreError> {
+    super::rules::partner(p)?;
     let id = p.id.to_string();
     let seq = put_value(conn, Entity::Partner, &id, p, None, &Visibility::of([p.id])).await?;
     // The map names each claim's holder and tier: a renamed or re-tiered partner changes it.
@@ -431,6 +432,16 @@ pub(super) async fn put_customer(
     c: &Customer,
 ) -> Result<u64, StoreError> {
     let id = c.id.to_string();
+    let before: Option<Customer> = current(conn, Entity::Customer, &id).await?;
+    let partner: Option<Partner> =
+        current(conn, Entity::Partner, &c.partner_id.to_string()).await?;
+    super::rules::customer(c, partner.as_ref(), before.as_ref())?;
+    write_customer(conn, c).await
+}
+
+/// Writes a customer whose rules were checked: by `put_customer`, or by a migration moving it.
+async fn write_customer(conn: &mut SqliteConnection, c: &Customer) -> Result<u64, StoreError> {
+    let id = c.id.to_string();
     index_customer(conn, c).await?;
     let before = customer_partner(conn, &id).await?;
     let mut partners = migration_partners(conn, &id).await?;
@@ -474,15 +485,28 @@ pub(super) async fn put_deployment(
 }
 
 /// Records a migration and its effects (see `Store::record_migration`).
+/// Records a migration the rules allow (`rules::migration`); the customer's partner of record
+/// changes now if the migration is effective by `today`, else on its day (`apply_due_migrations`).
+/// A migration is a record: once written, it is not changed.
 pub(super) async fn put_migration(
     conn: &mut SqliteConnection,
     m: &CustomerMigration,
+    today: NaiveDate,
 ) -> Result<u64, StoreError> {
     let id = m.id.to_string();
     let customer_id = m.customer_id.to_string();
     let is_new = current_change(conn, Entity::CustomerMigration, &id)
         .await?
         .is_none_or(|c| c.op == "delete");
+    if !is_new {
+        return Err(StoreError::Invalid {
+            entity: Entity::CustomerMigration,
+            reason: format!("{id}: recorded already; a migration is not changed"),
+        });
+    }
+    let customer: Option<Customer> = current(conn, Entity::Customer, &customer_id).await?;
+    let to: Option<Partner> = current(conn, Entity::Partner, &m.to_partner.to_string()).await?;
+    super::rules::migration(m, customer.as_ref(), to.as_ref())?;
     let vis = Visibility::of([m.from_partner, m.to_partner]);
     let seq = put_value(
         conn,
@@ -493,16 +517,47 @@ pub(super) async fn put_migration(
         &vis,
     )
     .await?;
-    if let Some(mut customer) = current::<Customer>(conn, Entity::Customer, &customer_id).await? {
-        customer.partner_id = m.to_partner;
-        put_customer(conn, &customer).await?;
+    if m.effective_on <= today {
+        if let Some(mut customer) = customer {
+            customer.partner_id = m.to_partner;
+            write_customer(conn, &customer).await?;
+        }
     }
-    if is_new {
-        let line =
-            LedgerEntry::for_migration(LedgerEntryId(Uuid::now_v7()), m, noon(m.effective_on));
-        append_ledger(conn, &line).await?;
-    }
+    let line = LedgerEntry::for_migration(LedgerEntryId(Uuid::now_v7()), m, noon(m.effective_on));
+    append_ledger(conn, &line).await?;
     Ok(seq)
+}
+
+/// Moves the customers whose migration takes effect by `today` to their new partner of record.
+/// Returns how many moved.
+pub(super) async fn apply_due_migrations(
+    conn: &mut SqliteConnection,
+    today: NaiveDate,
+) -> Result<usize, StoreError> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT data FROM changes WHERE entity = 'customer_migration' AND op = 'upsert' ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut due: Vec<CustomerMigration> = rows
+        .iter()
+        .map(|d| serde_json::from_str::<CustomerMigration>(d))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|m| m.effective_on <= today)
+        .collect();
+    due.sort_by_key(|m| (m.effective_on, m.id));
+    let mut moved = 0;
+    for m in due {
+        let customer: Option<Customer> =
+            current(conn, Entity::Customer, &m.customer_id.to_string()).await?;
+        if let Some(mut customer) = customer.filter(|c| c.partner_id == m.from_partner) {
+            customer.partner_id = m.to_partner;
+            write_customer(conn, &customer).await?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
 
 fn noon(day: NaiveDate) -> chrono::DateTime<Utc> {

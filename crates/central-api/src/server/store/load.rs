@@ -69,7 +69,11 @@ fn change<T: Serialize>(
 /// The dataset's rows in feed order: partners, catalog, territories (and the territory map's
 /// claims), customers, migrations, deployments, NPS responses, deals, then the ledger in time
 /// order.
-fn rows(data: &Dataset, keys: &mut PartnerKeys) -> Result<Vec<NewChange>, StoreError> {
+fn rows(
+    data: &Dataset,
+    keys: &mut PartnerKeys,
+    as_of: NaiveDate,
+) -> Result<Vec<NewChange>, StoreError> {
     let mut rows = Vec::with_capacity(
         data.partners.len()
             + data.catalog.len()
@@ -82,6 +86,7 @@ fn rows(data: &Dataset, keys: &mut PartnerKeys) -> Result<Vec<NewChange>, StoreE
             + data.ledger.len(),
     );
     for p in &data.partners {
+        super::rules::partner(p)?;
         rows.push(change(
             Entity::Partner,
             p.id.to_string(),
@@ -118,8 +123,28 @@ fn rows(data: &Dataset, keys: &mut PartnerKeys) -> Result<Vec<NewChange>, StoreE
             .or_default()
             .extend([m.from_partner, m.to_partner]);
     }
+    let partners: HashMap<PartnerId, &program::contract::Partner> =
+        data.partners.iter().map(|p| (p.id, p)).collect();
+    let customers: HashMap<_, _> = data.customers.iter().map(|c| (c.id, c)).collect();
+    let mut latest = HashMap::with_capacity(data.migrations.len());
+    for m in &data.migrations {
+        let entry = latest.entry(m.customer_id).or_insert(m);
+        if (m.effective_on, m.id) > (entry.effective_on, entry.id) {
+            *entry = m;
+        }
+    }
+    for m in &data.migrations {
+        super::rules::loaded_migration(
+            m,
+            customers.get(&m.customer_id).copied(),
+            partners.get(&m.to_partner).copied(),
+            latest.get(&m.customer_id).is_some_and(|l| l.id == m.id),
+            as_of,
+        )?;
+    }
     let mut partner_of = HashMap::with_capacity(data.customers.len());
     for c in &data.customers {
+        super::rules::customer(c, partners.get(&c.partner_id).copied(), None)?;
         partner_of.insert(c.id, c.partner_id);
         let mut partners: BTreeSet<i64> = [keys.key(c.partner_id)].into();
         for p in migrated.get(&c.id).into_iter().flatten() {
@@ -197,7 +222,7 @@ pub(super) async fn load(
         return Err(StoreError::NotEmpty);
     }
     let mut keys = PartnerKeys::default();
-    let rows = rows(data, &mut keys)?;
+    let rows = rows(data, &mut keys, as_of)?;
 
     for (chunk_no, chunk) in keys.order.chunks(PAIR_CHUNK).enumerate() {
         let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO partner_keys (ix, id) ");

@@ -81,6 +81,9 @@ pub struct Store {
     pool: SqlitePool,
     writer: Arc<Mutex<()>>,
     issued: Arc<std::sync::Mutex<IssuedCursors>>,
+    /// The platform's day, when the server runs on a fixed one (`ServerConfig::today`); else the
+    /// clock's.
+    today: Option<NaiveDate>,
 }
 
 /// Cursors the feed handed out below the horizon since the last compaction.
@@ -118,7 +121,20 @@ impl Store {
             pool,
             writer: Arc::new(Mutex::new(())),
             issued: Arc::default(),
+            today: None,
         })
+    }
+
+    /// The same store, on a fixed day (`None`: the clock's).
+    pub fn on_day(mut self, today: Option<NaiveDate>) -> Store {
+        self.today = today;
+        self
+    }
+
+    /// The platform's day: the fixed one, or the clock's.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Utc::now().date_naive())
     }
 
     /// Closes the pool, waiting for connections in use to come back.

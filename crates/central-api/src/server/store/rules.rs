@@ -3,7 +3,8 @@
 //! load of a whole dataset (`load`, which the demo generator uses) both call these before they
 //! store anything, so no path holds a state the program forbids.
 
-use program::contract::{Entity, Partner, Territory};
+use program::contract::{Customer, Entity, Partner, Territory};
+use program::CustomerMigration;
 
 use super::StoreError;
 
@@ -32,4 +33,88 @@ pub(super) fn territory<'a>(
         return Err(invalid(rule.to_string()));
     }
     Ok(())
+}
+
+fn invalid(
+    entity: Entity,
+    id: impl std::fmt::Display,
+    reason: impl std::fmt::Display,
+) -> StoreError {
+    StoreError::Invalid {
+        entity,
+        reason: format!("{id}: {reason}"),
+    }
+}
+
+/// A partner: its rate lies in its tier's band, so a partner moved to another tier gets a rate of
+/// the new band in the same change.
+pub(super) fn partner(p: &Partner) -> Result<(), StoreError> {
+    p.discount()
+        .map(|_| ())
+        .map_err(|e| invalid(Entity::Partner, p.id, e))
+}
+
+/// A customer: its brand serves its country, it names its state or province where its country
+/// has them, and its partner exists and sells its brand. An existing customer (`before`) keeps its
+/// partner of record: a customer changes partner only by a migration its founder starts.
+pub(super) fn customer(
+    c: &Customer,
+    partner: Option<&Partner>,
+    before: Option<&Customer>,
+) -> Result<(), StoreError> {
+    let refuse = |reason: String| invalid(Entity::Customer, c.id, reason);
+    c.check_brand().map_err(|e| refuse(e.to_string()))?;
+    c.check_place().map_err(|e| refuse(e.to_string()))?;
+    let partner = partner.ok_or_else(|| refuse(format!("no partner {}", c.partner_id)))?;
+    if !partner.brands.contains(&c.brand) {
+        return Err(refuse(format!(
+            "{} does not sell {}",
+            partner.name, c.brand
+        )));
+    }
+    if before.is_some_and(|b| b.partner_id != c.partner_id) {
+        return Err(refuse(
+            "a customer changes partner only by a migration its founder starts".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A migration, against the customer and the new partner as they stand before it
+/// (`CustomerMigration::check`: its founder starts it, it leaves the current partner for one that
+/// sells the customer's brand).
+pub(super) fn migration(
+    m: &CustomerMigration,
+    customer: Option<&Customer>,
+    to: Option<&Partner>,
+) -> Result<(), StoreError> {
+    let refuse = |reason: String| invalid(Entity::CustomerMigration, m.id, reason);
+    let customer = customer.ok_or_else(|| refuse(format!("no customer {}", m.customer_id)))?;
+    let to = to.ok_or_else(|| refuse(format!("no partner {}", m.to_partner)))?;
+    m.check(customer, to).map_err(|e| refuse(e.to_string()))
+}
+
+/// A migration in a dataset loaded whole, where the customer already stands as of `as_of`: the
+/// migration's rules against the customer as it stood before it, and, for the customer's latest
+/// migration, its partner of record is the one the migration gives it on `as_of`.
+pub(super) fn loaded_migration(
+    m: &CustomerMigration,
+    customer: Option<&Customer>,
+    to: Option<&Partner>,
+    latest: bool,
+    as_of: chrono::NaiveDate,
+) -> Result<(), StoreError> {
+    let before = customer.map(|c| Customer {
+        partner_id: m.from_partner,
+        ..c.clone()
+    });
+    migration(m, before.as_ref(), to)?;
+    match customer {
+        Some(c) if latest && c.partner_id != m.partner_of_record_on(as_of) => Err(invalid(
+            Entity::CustomerMigration,
+            m.id,
+            "the customer's partner of record disagrees with its latest migration",
+        )),
+        _ => Ok(()),
+    }
 }

@@ -102,7 +102,7 @@ impl Store {
     /// the receiving partner's zero-credit ledger line. Returns the migration row's `seq`.
     pub async fn record_migration(&self, migration: &CustomerMigration) -> Result<u64, StoreError> {
         let mut w = self.begin_write().await?;
-        let seq = changes::put_migration(w.conn(), migration).await?;
+        let seq = changes::put_migration(w.conn(), migration, self.today()).await?;
         w.commit().await?;
         Ok(seq)
     }
@@ -114,6 +114,15 @@ impl Store {
         let seq = w.append_ledger(entry).await?;
         w.commit().await?;
         Ok(seq)
+    }
+
+    /// Moves the customers whose migration takes effect by `today` to their new partner of
+    /// record. Returns how many moved.
+    pub async fn apply_due_migrations(&self, today: NaiveDate) -> Result<usize, StoreError> {
+        let mut w = self.begin_write().await?;
+        let moved = changes::apply_due_migrations(w.conn(), today).await?;
+        w.commit().await?;
+        Ok(moved)
     }
 
     /// Expires every approved, open registration that sat in one stage for `registration_days`

@@ -10,5 +10,6 @@ mod lifecycle;
 mod mutations;
 mod oauth;
 mod openapi;
+mod properties;
 mod quotes;
 mod rules;

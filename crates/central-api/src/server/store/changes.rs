@@ -506,7 +506,25 @@ pub(super) async fn put_migration(
     }
     let customer: Option<Customer> = current(conn, Entity::Customer, &customer_id).await?;
     let to: Option<Partner> = current(conn, Entity::Partner, &m.to_partner.to_string()).await?;
-    super::rules::migration(m, customer.as_ref(), to.as_ref())?;
+    // A customer's migrations form a chain: each takes effect after the one before it and leaves
+    // the partner that one gave (the current partner, when none is pending).
+    let earlier = migrations_of(conn, m.customer_id).await?;
+    if let Some(last) = earlier.last() {
+        if m.effective_on < last.effective_on {
+            return Err(StoreError::Invalid {
+                entity: Entity::CustomerMigration,
+                reason: format!(
+                    "{id}: takes effect before the customer's earlier migration (on {})",
+                    last.effective_on
+                ),
+            });
+        }
+    }
+    let before = customer.as_ref().map(|c| Customer {
+        partner_id: earlier.last().map_or(c.partner_id, |l| l.to_partner),
+        ..c.clone()
+    });
+    super::rules::migration(m, before.as_ref(), to.as_ref())?;
     let vis = Visibility::of([m.from_partner, m.to_partner]);
     let seq = put_value(
         conn,
@@ -526,6 +544,26 @@ pub(super) async fn put_migration(
     let line = LedgerEntry::for_migration(LedgerEntryId(Uuid::now_v7()), m, noon(m.effective_on));
     append_ledger(conn, &line).await?;
     Ok(seq)
+}
+
+/// A customer's recorded migrations, in the order they take effect.
+pub(super) async fn migrations_of(
+    conn: &mut SqliteConnection,
+    customer: CustomerId,
+) -> Result<Vec<CustomerMigration>, StoreError> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT data FROM changes \
+         WHERE entity = 'customer_migration' AND customer = ? AND op = 'upsert'",
+    )
+    .bind(customer.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = rows
+        .iter()
+        .map(|d| serde_json::from_str::<CustomerMigration>(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.sort_by_key(|m| (m.effective_on, m.id));
+    Ok(out)
 }
 
 /// Moves the customers whose migration takes effect by `today` to their new partner of record.

@@ -30,6 +30,14 @@ impl Store {
             .transpose()?)
     }
 
+    /// A customer's recorded migrations, in the order they take effect.
+    pub async fn migrations_of(
+        &self,
+        customer: program::contract::CustomerId,
+    ) -> Result<Vec<program::CustomerMigration>, StoreError> {
+        super::changes::migrations_of(&mut *self.pool.acquire().await?, customer).await
+    }
+
     /// The partners that exist, in feed order.
     pub async fn partner_ids(&self) -> Result<Vec<PartnerId>, StoreError> {
         let ids: Vec<String> = sqlx::query_scalar(

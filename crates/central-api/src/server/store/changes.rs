@@ -13,14 +13,12 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use program::contract::{
-    CatalogItem, Customer, CustomerId, Deployment, Entity, LedgerEntry, LedgerEntryId, NpsResponse,
-    Partner, PartnerId, Territory,
+    CatalogItem, Customer, CustomerId, Deployment, Entity, LedgerEntry, NpsResponse, Partner,
+    PartnerId, Territory,
 };
 use program::deals::{Deal, KnownCustomer, Prospect, TerritoryClaim};
 use program::quotes::Quote;
-use program::CustomerMigration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sqlx::SqliteConnection;
@@ -35,20 +33,20 @@ pub(super) enum Visibility {
 }
 
 impl Visibility {
-    fn of(partners: impl IntoIterator<Item = PartnerId>) -> Visibility {
+    pub(super) fn of(partners: impl IntoIterator<Item = PartnerId>) -> Visibility {
         Visibility::Partners(partners.into_iter().collect())
     }
 }
 
 /// The change a row has now.
-struct Current {
+pub(super) struct Current {
     seq: i64,
     version: i64,
-    op: String,
+    pub(super) op: String,
     customer: Option<String>,
 }
 
-async fn current_change(
+pub(super) async fn current_change(
     conn: &mut SqliteConnection,
     entity: Entity,
     id: &str,
@@ -150,7 +148,7 @@ async fn put(
     Ok(seq as u64)
 }
 
-async fn put_value<T: Serialize>(
+pub(super) async fn put_value<T: Serialize>(
     conn: &mut SqliteConnection,
     entity: Entity,
     id: &str,
@@ -440,7 +438,10 @@ pub(super) async fn put_customer(
 }
 
 /// Writes a customer whose rules were checked: by `put_customer`, or by a migration moving it.
-async fn write_customer(conn: &mut SqliteConnection, c: &Customer) -> Result<u64, StoreError> {
+pub(super) async fn write_customer(
+    conn: &mut SqliteConnection,
+    c: &Customer,
+) -> Result<u64, StoreError> {
     let id = c.id.to_string();
     index_customer(conn, c).await?;
     let before = customer_partner(conn, &id).await?;
@@ -482,124 +483,6 @@ pub(super) async fn put_deployment(
     partners.extend(customer_partner(conn, &customer).await?);
     let vis = Visibility::Partners(partners);
     put_value(conn, Entity::Deployment, &id, d, Some(&customer), &vis).await
-}
-
-/// Records a migration and its effects (see `Store::record_migration`).
-/// Records a migration the rules allow (`rules::migration`); the customer's partner of record
-/// changes now if the migration is effective by `today`, else on its day (`apply_due_migrations`).
-/// A migration is a record: once written, it is not changed.
-pub(super) async fn put_migration(
-    conn: &mut SqliteConnection,
-    m: &CustomerMigration,
-    today: NaiveDate,
-) -> Result<u64, StoreError> {
-    let id = m.id.to_string();
-    let customer_id = m.customer_id.to_string();
-    let is_new = current_change(conn, Entity::CustomerMigration, &id)
-        .await?
-        .is_none_or(|c| c.op == "delete");
-    if !is_new {
-        return Err(StoreError::Invalid {
-            entity: Entity::CustomerMigration,
-            reason: format!("{id}: recorded already; a migration is not changed"),
-        });
-    }
-    let customer: Option<Customer> = current(conn, Entity::Customer, &customer_id).await?;
-    let to: Option<Partner> = current(conn, Entity::Partner, &m.to_partner.to_string()).await?;
-    // A customer's migrations form a chain: each takes effect after the one before it and leaves
-    // the partner that one gave (the current partner, when none is pending).
-    let earlier = migrations_of(conn, m.customer_id).await?;
-    if let Some(last) = earlier.last() {
-        if m.effective_on < last.effective_on {
-            return Err(StoreError::Invalid {
-                entity: Entity::CustomerMigration,
-                reason: format!(
-                    "{id}: takes effect before the customer's earlier migration (on {})",
-                    last.effective_on
-                ),
-            });
-        }
-    }
-    let before = customer.as_ref().map(|c| Customer {
-        partner_id: earlier.last().map_or(c.partner_id, |l| l.to_partner),
-        ..c.clone()
-    });
-    super::rules::migration(m, before.as_ref(), to.as_ref())?;
-    let vis = Visibility::of([m.from_partner, m.to_partner]);
-    let seq = put_value(
-        conn,
-        Entity::CustomerMigration,
-        &id,
-        m,
-        Some(&customer_id),
-        &vis,
-    )
-    .await?;
-    if m.effective_on <= today {
-        if let Some(mut customer) = customer {
-            customer.partner_id = m.to_partner;
-            write_customer(conn, &customer).await?;
-        }
-    }
-    let line = LedgerEntry::for_migration(LedgerEntryId(Uuid::now_v7()), m, noon(m.effective_on));
-    append_ledger(conn, &line).await?;
-    Ok(seq)
-}
-
-/// A customer's recorded migrations, in the order they take effect.
-pub(super) async fn migrations_of(
-    conn: &mut SqliteConnection,
-    customer: CustomerId,
-) -> Result<Vec<CustomerMigration>, StoreError> {
-    let rows: Vec<String> = sqlx::query_scalar(
-        "SELECT data FROM changes \
-         WHERE entity = 'customer_migration' AND customer = ? AND op = 'upsert'",
-    )
-    .bind(customer.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = rows
-        .iter()
-        .map(|d| serde_json::from_str::<CustomerMigration>(d))
-        .collect::<Result<Vec<_>, _>>()?;
-    out.sort_by_key(|m| (m.effective_on, m.id));
-    Ok(out)
-}
-
-/// Moves the customers whose migration takes effect by `today` to their new partner of record.
-/// Returns how many moved.
-pub(super) async fn apply_due_migrations(
-    conn: &mut SqliteConnection,
-    today: NaiveDate,
-) -> Result<usize, StoreError> {
-    let rows: Vec<String> = sqlx::query_scalar(
-        "SELECT data FROM changes WHERE entity = 'customer_migration' AND op = 'upsert' ORDER BY seq",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut due: Vec<CustomerMigration> = rows
-        .iter()
-        .map(|d| serde_json::from_str::<CustomerMigration>(d))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .filter(|m| m.effective_on <= today)
-        .collect();
-    due.sort_by_key(|m| (m.effective_on, m.id));
-    let mut moved = 0;
-    for m in due {
-        let customer: Option<Customer> =
-            current(conn, Entity::Customer, &m.customer_id.to_string()).await?;
-        if let Some(mut customer) = customer.filter(|c| c.partner_id == m.from_partner) {
-            customer.partner_id = m.to_partner;
-            write_customer(conn, &customer).await?;
-            moved += 1;
-        }
-    }
-    Ok(moved)
-}
-
-fn noon(day: NaiveDate) -> chrono::DateTime<Utc> {
-    Utc.from_utc_datetime(&day.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon")))
 }
 
 /// Appends a ledger entry and moves its partner's running totals.

@@ -16,6 +16,7 @@ mod accounts;
 mod changes;
 mod idempotency;
 mod load;
+mod migrations;
 mod reads;
 mod rules;
 mod snapshot;

@@ -35,7 +35,7 @@ impl Store {
         &self,
         customer: program::contract::CustomerId,
     ) -> Result<Vec<program::CustomerMigration>, StoreError> {
-        super::changes::migrations_of(&mut *self.pool.acquire().await?, customer).await
+        super::migrations::migrations_of(&mut *self.pool.acquire().await?, customer).await
     }
 
     /// The partners that exist, in feed order.

@@ -17,10 +17,7 @@ pub(super) fn territory<'a>(
     others: impl IntoIterator<Item = &'a Territory>,
     holder_of: impl Fn(&Territory) -> Option<&'a Partner>,
 ) -> Result<(), StoreError> {
-    let invalid = |reason: String| StoreError::Invalid {
-        entity: Entity::Territory,
-        reason: format!("{}: {reason}", t.id),
-    };
+    let invalid = |reason: String| invalid(Entity::Territory, t.id, reason);
     let holder = holder.ok_or_else(|| invalid(format!("no partner {}", t.partner_id)))?;
     t.check(holder.tier)
         .map_err(|rule| invalid(rule.to_string()))?;
@@ -80,16 +77,31 @@ pub(super) fn customer(
     Ok(())
 }
 
-/// A migration, against the customer and the new partner as they stand before it
-/// (`CustomerMigration::check`: its founder starts it, it leaves the current partner for one that
-/// sells the customer's brand).
+/// A migration, against the customer, the new partner and the customer's `earlier` migrations
+/// (in the order they take effect) as they stand before it: `CustomerMigration::check` (its
+/// founder starts it, it leaves the current partner for one that sells the customer's brand), and
+/// the chain the migrations form: each takes effect no earlier than the one before it and leaves
+/// the partner that one gives.
 pub(super) fn migration(
     m: &CustomerMigration,
     customer: Option<&Customer>,
     to: Option<&Partner>,
+    earlier: &[CustomerMigration],
 ) -> Result<(), StoreError> {
     let refuse = |reason: String| invalid(Entity::CustomerMigration, m.id, reason);
     let customer = customer.ok_or_else(|| refuse(format!("no customer {}", m.customer_id)))?;
+    if let Some(last) = earlier.last() {
+        if m.effective_on < last.effective_on {
+            return Err(refuse(format!(
+                "takes effect before the customer's earlier migration (on {})",
+                last.effective_on
+            )));
+        }
+    }
+    let customer = &Customer {
+        partner_id: earlier.last().map_or(customer.partner_id, |l| l.to_partner),
+        ..customer.clone()
+    };
     let to = to.ok_or_else(|| refuse(format!("no partner {}", m.to_partner)))?;
     m.check(customer, to).map_err(|e| refuse(e.to_string()))
 }
@@ -108,7 +120,7 @@ pub(super) fn loaded_migration(
         partner_id: m.from_partner,
         ..c.clone()
     });
-    migration(m, before.as_ref(), to)?;
+    migration(m, before.as_ref(), to, &[])?;
     match customer {
         Some(c) if latest && c.partner_id != m.partner_of_record_on(as_of) => Err(invalid(
             Entity::CustomerMigration,

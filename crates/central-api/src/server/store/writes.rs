@@ -8,7 +8,7 @@ use program::deals::{Deal, DealChange, DealEvent, DealId, DealRule, DealStatus};
 use program::quotes::{Quote, QuoteId};
 use program::CustomerMigration;
 
-use super::{changes, Store, StoreError};
+use super::{changes, migrations, Store, StoreError};
 
 impl Store {
     // --- Test hooks: server-side changes -------------------------------------------------------
@@ -102,7 +102,7 @@ impl Store {
     /// the receiving partner's zero-credit ledger line. Returns the migration row's `seq`.
     pub async fn record_migration(&self, migration: &CustomerMigration) -> Result<u64, StoreError> {
         let mut w = self.begin_write().await?;
-        let seq = changes::put_migration(w.conn(), migration, self.today()).await?;
+        let seq = migrations::put_migration(w.conn(), migration, self.today()).await?;
         w.commit().await?;
         Ok(seq)
     }
@@ -120,7 +120,7 @@ impl Store {
     /// record. Returns how many moved.
     pub async fn apply_due_migrations(&self, today: NaiveDate) -> Result<usize, StoreError> {
         let mut w = self.begin_write().await?;
-        let moved = changes::apply_due_migrations(w.conn(), today).await?;
+        let moved = migrations::apply_due_migrations(w.conn(), today).await?;
         w.commit().await?;
         Ok(moved)
     }

@@ -162,12 +162,8 @@ async fn scenario() -> Result<()> {
 
     // Its data went to the user's data folder, and nothing was written where it is installed.
     let data = home.join(".local/share/app.partnerdesk.desktop");
-    for file in [
-        "partner-desk.sqlite3",
-        "demo-central-api.sqlite3",
-        "webview",
-        "logs",
-    ] {
+    let demo_db = format!("demo-central-api-{}.sqlite3", central_api::demo::GENERATION);
+    for file in ["partner-desk.sqlite3", &demo_db, "webview", "logs"] {
         ensure!(data.join(file).exists(), "no {file} in {}", data.display());
     }
     let written = written_after(stamp.path(), &["/usr", "/opt"])?;

@@ -123,6 +123,20 @@ async fn partner_page_shows_the_benefits_of_its_tier_from_the_program_table() {
                     cells == expected,
                     "benefits for {tier}: shown {cells:?}, program {expected:?}"
                 );
+                // Its tier history: the demo's partners climbed from Authorized, one tier at a time.
+                let mut path = Vec::new();
+                for li in c
+                    .find_all(Locator::Css("[data-testid=tier-history] li"))
+                    .await?
+                {
+                    path.push(li.attr("data-tier").await?.context("data-tier")?);
+                }
+                let climbed: Vec<_> = Tier::ALL
+                    .into_iter()
+                    .filter(|t| *t <= tier)
+                    .map(wire)
+                    .collect();
+                ensure!(path == climbed, "tier history of a {tier}: {path:?}");
                 if tier == Tier::Strategic {
                     app.save_screenshot("partner-strategic").await?;
                 }

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use central_api::demo::GENERATION;
 use central_api::server::{self, RunningServer, ServerConfig};
 use chrono::Utc;
 use desk::api::Token;
@@ -14,8 +15,30 @@ use desk::Desk;
 use program::contract::Role;
 use tokio::sync::Mutex;
 
-/// The demo server's own database, beside the cache.
-const DEMO_DB: &str = "demo-central-api.sqlite3";
+/// The demo server's own database, beside the cache, one per generation of the demo world
+/// (`central_api::demo::GENERATION`): a newer app makes its world afresh instead of serving an
+/// older one its rules may refuse.
+fn demo_db(data_dir: &Path, generation: u32) -> PathBuf {
+    data_dir.join(format!("demo-central-api-{generation}.sqlite3"))
+}
+
+/// Removes the databases of earlier demo worlds (and their journals), if any are left.
+fn remove_earlier_worlds(data_dir: &Path) {
+    let earlier = (1..GENERATION).map(|g| demo_db(data_dir, g));
+    for db in earlier.chain([data_dir.join("demo-central-api.sqlite3")]) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = db.clone().into_os_string();
+            path.push(suffix);
+            match std::fs::remove_file(&path) {
+                Ok(()) => tracing::info!(path = ?path, "removed an earlier demo world"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::warn!(path = ?path, error = %e, "could not remove an earlier demo world")
+                }
+            }
+        }
+    }
+}
 /// Who the demo signs in as: an account manager with every demo partner in scope.
 const DEMO_USER: &str = "Demo account manager";
 
@@ -31,7 +54,7 @@ fn failed(e: impl std::fmt::Display) -> DeskError {
 impl Demo {
     pub fn new(data_dir: &Path) -> Demo {
         Demo {
-            db: data_dir.join(DEMO_DB),
+            db: demo_db(data_dir, GENERATION),
             server: Mutex::new(None),
         }
     }
@@ -40,6 +63,9 @@ impl Demo {
     pub async fn open(&self, desk: &Desk) -> desk::error::Result<()> {
         let mut server = self.server.lock().await;
         if server.is_none() {
+            if let Some(dir) = self.db.parent() {
+                remove_earlier_worlds(dir);
+            }
             let config = ServerConfig::demo(&self.db, Utc::now().date_naive());
             *server = Some(server::start(config).await.map_err(failed)?);
         }
@@ -54,7 +80,8 @@ impl Demo {
             base,
             Credentials::token(Token::new(token)),
             WorkspaceKind::Demo,
-            "demo",
+            // The cache belongs to this demo world: a new world starts a new cache.
+            &format!("demo-{GENERATION}"),
             SyncOptions::default(),
         )
         .await?;

@@ -211,8 +211,10 @@ impl Desk {
     pub async fn sign_out(&self) -> Result<()> {
         let mut session = self.session.lock().await;
         *session = None;
+        let demo = self.store.get_state(KIND).await?.as_deref()
+            == Some(workspace::kind_key(WorkspaceKind::Demo));
         if let Some(account) = self.store.get_state(ACCOUNT).await? {
-            if account != "demo" {
+            if !demo {
                 secrets::delete_credentials(&account).await?;
             }
         }

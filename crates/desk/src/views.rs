@@ -131,6 +131,14 @@ pub struct TerritoryRow {
     pub exclusivity: Exclusivity,
 }
 
+/// One step of a partner's tier history: the tier it entered on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TierStep {
+    pub tier: Tier,
+    /// ISO date.
+    pub on: String,
+}
+
 /// Everything the partner page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PartnerPage {
@@ -139,6 +147,8 @@ pub struct PartnerPage {
     pub account_manager: String,
     /// ISO date.
     pub joined_on: String,
+    /// Every tier the partner has held, oldest first (Authorized on the day it joined).
+    pub tier_history: Vec<TierStep>,
     pub benefits: Vec<BenefitRow>,
     pub next_tier: Option<Tier>,
     /// Rows whose cell the next tier changes, with the next tier's cell.

@@ -731,6 +731,39 @@ async fn a_partner_whose_tier_lacks_qbrs_gets_an_internal_review() {
 }
 
 #[tokio::test]
+async fn a_review_of_a_past_quarter_uses_the_tier_in_force_then() {
+    let w = world().await;
+    // A Specialist partner that was still Authorized for a whole quarter before it climbed.
+    let p = w.partner(|p| {
+        p.tier == Tier::Specialist
+            && Quarter::of(p.tier_history[1].on).previous().first_day() >= p.joined_on
+    });
+    let climbed = p.tier_history[1].on;
+    let store = account_manager(&w, &p).await;
+    let before = Quarter::of(climbed).previous();
+    let then = qbr::review(&store, p.id, before, as_of()).await.unwrap();
+    assert_eq!(
+        then.tier,
+        Tier::Authorized,
+        "{before}, climbed on {climbed}"
+    );
+    assert!(!then.qbr_included, "Authorized has no QBRs");
+    assert_eq!(then.next_tier, Some(Tier::Specialist));
+    let now = qbr::review(&store, p.id, Quarter::of(as_of()), as_of())
+        .await
+        .unwrap();
+    assert_eq!(now.tier, Tier::Specialist);
+    // The deck says the same.
+    let dir = tempfile::tempdir().unwrap();
+    let (deck, _) = qbr::export(then, Lang::En, None, dir.path()).await.unwrap();
+    let flat = pdftotext(&deck)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("Internal review"), "{flat}");
+}
+
+#[tokio::test]
 async fn a_quarter_not_begun_or_not_a_quarter_is_refused_and_nothing_is_written() {
     let w = world().await;
     let p = w.partner(|p| p.tier == Tier::Strategic);

@@ -12,7 +12,7 @@ use ts_rs::TS;
 use crate::money::{Credits, Currency, Money};
 use crate::regions::{Brand, BrandRegionError, Country, Region};
 use crate::subdivisions::{Subdivision, SubdivisionError};
-use crate::tiers::{DiscountRate, RateError, Tier};
+use crate::tiers::{self, DiscountRate, RateError, Tier, TierChange, TierHistoryError};
 
 /// An id type: a UUID with its own name, so a partner's id is never taken for a customer's. It
 /// prints and parses as the bare UUID, and crosses the wire and IPC as a string.
@@ -70,9 +70,41 @@ pub struct Partner {
     pub currency: Currency,
     pub joined_on: NaiveDate,
     pub account_manager: String,
+    /// Every tier the partner has held, oldest first: Authorized on `joined_on`, then each change
+    /// on the day it took effect; the last is `tier`. Append-only.
+    pub tier_history: Vec<TierChange>,
 }
 
 impl Partner {
+    /// The first step of the tier history of a partner joining on `joined_on`: Authorized.
+    pub fn joining(joined_on: NaiveDate) -> Vec<TierChange> {
+        vec![TierChange {
+            tier: Tier::entry(),
+            on: joined_on,
+        }]
+    }
+
+    /// The tier in force on `day`, by the tier history.
+    pub fn tier_on(&self, day: NaiveDate) -> Tier {
+        tiers::tier_on(&self.tier_history, day)
+    }
+
+    /// The tier history's rules: it starts at Authorized on the joining day, changes follow one
+    /// another, and the last is the current tier.
+    pub fn check_tier_history(&self) -> Result<(), TierHistoryError> {
+        tiers::check_tier_history(&self.tier_history, self.joined_on, self.tier)
+    }
+
+    /// The partner moved to `tier` on `on` at `rate` (which must lie in the new tier's band): the
+    /// tier history gains the step. A move to the tier it holds only changes the rate.
+    pub fn move_to(&mut self, tier: Tier, rate: Decimal, on: NaiveDate) {
+        if tier != self.tier {
+            self.tier_history.push(TierChange { tier, on });
+            self.tier = tier;
+        }
+        self.discount_rate = rate;
+    }
+
     pub fn region(&self) -> Region {
         self.country.region()
     }
@@ -196,6 +228,91 @@ impl Deployment {
     pub fn is_active_on(&self, day: NaiveDate) -> bool {
         self.started_on <= day && self.ended_on.is_none_or(|end| end > day)
     }
+
+    /// The program's rules on a deployment of catalog `item` for `customer`, made by `partner`,
+    /// the customer's partner of record on the day the deployment starts (the caller finds it
+    /// from the customer's migrations): the item serves the customer's brand and is billed as the
+    /// catalog bills it, the credits are a whole number of its list price, an early-access item
+    /// is deployed only by a partner whose tier had early access that day, and a deployment ends
+    /// after it starts.
+    pub fn check(
+        &self,
+        customer: &Customer,
+        partner: &Partner,
+        item: &CatalogItem,
+    ) -> Result<(), DeploymentError> {
+        let sku = || self.sku.clone();
+        if self.partner_id != partner.id {
+            return Err(DeploymentError::NotPartnerOfRecord {
+                started_on: self.started_on,
+            });
+        }
+        if !item.brands.contains(&customer.brand) {
+            return Err(DeploymentError::BrandNotServed {
+                sku: sku(),
+                brand: customer.brand,
+            });
+        }
+        if self.billing != item.billing {
+            return Err(DeploymentError::Billing {
+                sku: sku(),
+                billing: item.billing.as_str(),
+            });
+        }
+        let (credits, price) = (self.credits.minor(), item.list_price.minor());
+        if credits <= 0 || price <= 0 || credits % price != 0 {
+            return Err(DeploymentError::Credits {
+                sku: sku(),
+                price: item.list_price,
+                credits: self.credits,
+            });
+        }
+        let tier = partner.tier_on(self.started_on);
+        if item.early_access && !crate::Benefit::EarlyAccess.for_tier(tier).is_granted() {
+            return Err(DeploymentError::EarlyAccess {
+                sku: sku(),
+                tier,
+                started_on: self.started_on,
+            });
+        }
+        match self.ended_on {
+            Some(end) if end <= self.started_on => Err(DeploymentError::EndsBeforeStart {
+                started_on: self.started_on,
+                ended_on: end,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why a deployment breaks the program's rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeploymentError {
+    #[error(
+        "a deployment is made by the customer's partner of record on the day it starts ({started_on})"
+    )]
+    NotPartnerOfRecord { started_on: NaiveDate },
+    #[error("{sku} is not sold under {brand}, the customer's brand")]
+    BrandNotServed { sku: String, brand: Brand },
+    #[error("{sku} is billed {billing}, as the catalog bills it")]
+    Billing { sku: String, billing: &'static str },
+    #[error("a deployment of {sku} consumes a whole number of its list price ({price} credits), not {credits}")]
+    Credits {
+        sku: String,
+        price: Credits,
+        credits: Credits,
+    },
+    #[error("{sku} is in early access: the {tier} tier the partner held on {started_on} has no early access")]
+    EarlyAccess {
+        sku: String,
+        tier: Tier,
+        started_on: NaiveDate,
+    },
+    #[error("a deployment ends after it starts ({ended_on} is not after {started_on})")]
+    EndsBeforeStart {
+        started_on: NaiveDate,
+        ended_on: NaiveDate,
+    },
 }
 
 /// What a line of the credit ledger records.

@@ -31,4 +31,4 @@ pub use migration::CustomerMigration;
 pub use money::{Credits, Currency, Money, MoneyError};
 pub use regions::{Brand, BrandRegionError, Country, Region};
 pub use subdivisions::Subdivision;
-pub use tiers::{DiscountBand, DiscountRate, RateError, Tier};
+pub use tiers::{DiscountBand, DiscountRate, RateError, Tier, TierChange, TierHistoryError};

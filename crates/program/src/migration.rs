@@ -124,6 +124,20 @@ impl CustomerMigration {
     }
 }
 
+/// The partner of record on `day` of a customer whose migrations, in the order they take effect,
+/// are `chain`, and whose partner of record today is `current`: the partner the last migration in
+/// effect that day gave it, else the partner the first one left.
+pub fn partner_of_record_on(
+    current: PartnerId,
+    chain: &[CustomerMigration],
+    day: NaiveDate,
+) -> PartnerId {
+    match chain.iter().rev().find(|m| m.effective_on <= day) {
+        Some(m) => m.to_partner,
+        None => chain.first().map_or(current, |m| m.from_partner),
+    }
+}
+
 /// The migration's own ledger line (the migration module knows the entry; the entry does not know
 /// migrations).
 impl LedgerEntry {
@@ -226,6 +240,7 @@ mod tests {
             currency: crate::Currency::MXN,
             joined_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
             account_manager: "Eva".into(),
+            tier_history: Partner::joining(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()),
         }
     }
 
@@ -270,5 +285,131 @@ mod tests {
         m.to_partner = m.from_partner;
         let to = partner(3, &[Brand::CentroPago]);
         assert_eq!(m.check(&customer(), &to), Err(MigrationError::SamePartner));
+    }
+
+    #[test]
+    fn the_partner_of_record_on_a_day_follows_the_customers_migrations() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let first = migration(); // 3 → 4 on 2026-06-01
+        let mut second = migration();
+        second.id = MigrationId(Uuid::from_u128(9));
+        second.from_partner = first.to_partner;
+        second.to_partner = PartnerId(Uuid::from_u128(5));
+        second.effective_on = day(9, 1);
+        let chain = [first.clone(), second.clone()];
+        let now = second.to_partner;
+        assert_eq!(
+            partner_of_record_on(now, &chain, day(5, 31)),
+            first.from_partner
+        );
+        assert_eq!(
+            partner_of_record_on(now, &chain, day(6, 1)),
+            first.to_partner
+        );
+        assert_eq!(partner_of_record_on(now, &chain, day(9, 1)), now);
+        assert_eq!(partner_of_record_on(now, &[], day(1, 1)), now);
+    }
+
+    #[test]
+    fn a_deployment_is_made_by_the_partner_of_record_on_the_catalogs_terms() {
+        use crate::entities::DeploymentId;
+        use crate::entities::{Billing, CatalogItem, CatalogKind, Deployment, DeploymentError};
+        let c = customer();
+        let mut p = partner(3, &[Brand::CentroPago]);
+        let joined = p.joined_on;
+        p.move_to(
+            crate::Tier::Specialist,
+            crate::Tier::Specialist.band().min,
+            NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
+        );
+        let item = CatalogItem {
+            sku: "CP-AI".into(),
+            name: "Copilot".into(),
+            kind: CatalogKind::Skill,
+            list_price: Credits::whole(40),
+            billing: Billing::Monthly,
+            brands: vec![Brand::CentroPago],
+            early_access: true,
+        };
+        let d = Deployment {
+            id: DeploymentId(Uuid::from_u128(7)),
+            customer_id: c.id,
+            partner_id: p.id,
+            sku: item.sku.clone(),
+            billing: Billing::Monthly,
+            credits: Credits::whole(120),
+            started_on: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+            ended_on: None,
+        };
+        assert_eq!(d.check(&c, &p, &item), Ok(()));
+        let other = partner(4, &[Brand::CentroPago]);
+        assert!(matches!(
+            d.check(&c, &other, &item),
+            Err(DeploymentError::NotPartnerOfRecord { .. })
+        ));
+        let one_off = Deployment {
+            billing: Billing::OneOff,
+            ..d.clone()
+        };
+        assert!(matches!(
+            one_off.check(&c, &p, &item),
+            Err(DeploymentError::Billing { .. })
+        ));
+        let odd = Deployment {
+            credits: Credits::whole(50),
+            ..d.clone()
+        };
+        assert!(matches!(
+            odd.check(&c, &p, &item),
+            Err(DeploymentError::Credits { .. })
+        ));
+        let none = Deployment {
+            credits: Credits::ZERO,
+            ..d.clone()
+        };
+        assert!(matches!(
+            none.check(&c, &p, &item),
+            Err(DeploymentError::Credits { .. })
+        ));
+        let backwards = Deployment {
+            ended_on: Some(d.started_on),
+            ..d.clone()
+        };
+        assert!(matches!(
+            backwards.check(&c, &p, &item),
+            Err(DeploymentError::EndsBeforeStart { .. })
+        ));
+        let elsewhere = CatalogItem {
+            brands: vec![Brand::Voldier],
+            ..item.clone()
+        };
+        assert!(matches!(
+            d.check(&c, &p, &elsewhere),
+            Err(DeploymentError::BrandNotServed { .. })
+        ));
+        // Early access by the tier held on the start date: Authorized when it joined.
+        let early = Deployment {
+            started_on: joined,
+            ..d.clone()
+        };
+        assert_eq!(
+            early.check(&c, &p, &item),
+            Err(DeploymentError::EarlyAccess {
+                sku: "CP-AI".into(),
+                tier: crate::Tier::Authorized,
+                started_on: joined
+            })
+        );
+        assert_eq!(
+            early.check(
+                &c,
+                &p,
+                &CatalogItem {
+                    early_access: false,
+                    ..item.clone()
+                }
+            ),
+            Ok(())
+        );
     }
 }

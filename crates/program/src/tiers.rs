@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -144,10 +145,221 @@ impl DiscountRate {
     }
 }
 
+/// One step of a partner's tier history: the tier it entered on a day. A history starts at
+/// Authorized on the day the partner joined and grows only at its end; the tier in force on a day
+/// is that of the last step on or before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TierChange {
+    pub tier: Tier,
+    pub on: NaiveDate,
+}
+
+/// Why a tier history breaks the program's rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TierHistoryError {
+    #[error("a partner starts at Authorized, on the day it joins ({joined_on})")]
+    Start { joined_on: NaiveDate },
+    #[error("tier changes follow one another in time, one a day at most ({on} comes too early)")]
+    Order { on: NaiveDate },
+    #[error("a tier change moves to another tier ({tier} on {on} repeats the tier before it)")]
+    Repeats { tier: Tier, on: NaiveDate },
+    #[error("the partner's tier ({tier}) is the last of its tier history ({last})")]
+    NotCurrent { tier: Tier, last: Tier },
+    #[error("a tier change is recorded on the day it takes effect or after, not ahead ({on})")]
+    Ahead { on: NaiveDate },
+    #[error("a tier history is never rewritten: changes are added at its end")]
+    Rewritten,
+}
+
+/// Checks a partner's tier `history` against the day it joined and its current `tier`: it starts
+/// at Authorized on `joined_on`, each change moves to another tier on a later day, and the last
+/// step is `tier`.
+pub fn check_tier_history(
+    history: &[TierChange],
+    joined_on: NaiveDate,
+    tier: Tier,
+) -> Result<(), TierHistoryError> {
+    match history.first() {
+        Some(first) if first.tier == Tier::entry() && first.on == joined_on => {}
+        _ => return Err(TierHistoryError::Start { joined_on }),
+    }
+    for pair in history.windows(2) {
+        let (before, change) = (pair[0], pair[1]);
+        if change.on <= before.on {
+            return Err(TierHistoryError::Order { on: change.on });
+        }
+        if change.tier == before.tier {
+            return Err(TierHistoryError::Repeats {
+                tier: change.tier,
+                on: change.on,
+            });
+        }
+    }
+    let last = history.last().map_or(Tier::entry(), |c| c.tier);
+    if last != tier {
+        return Err(TierHistoryError::NotCurrent { tier, last });
+    }
+    Ok(())
+}
+
+/// Checks a change of tier history from `before` (what is stored) to `after` on `today`: the
+/// stored steps stay as they are and the new ones, added at the end, are dated no later than
+/// today.
+pub fn check_tier_history_change(
+    before: &[TierChange],
+    after: &[TierChange],
+    today: NaiveDate,
+) -> Result<(), TierHistoryError> {
+    if !after.starts_with(before) {
+        return Err(TierHistoryError::Rewritten);
+    }
+    match after[before.len()..].iter().find(|c| c.on > today) {
+        Some(ahead) => Err(TierHistoryError::Ahead { on: ahead.on }),
+        None => Ok(()),
+    }
+}
+
+/// The tier in force on `day` by `history`: the last step on or before it (Authorized before the
+/// first).
+pub fn tier_on(history: &[TierChange], day: NaiveDate) -> Tier {
+    history
+        .iter()
+        .take_while(|c| c.on <= day)
+        .last()
+        .map_or(Tier::entry(), |c| c.tier)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn step(tier: Tier, on: NaiveDate) -> TierChange {
+        TierChange { tier, on }
+    }
+
+    #[test]
+    fn a_tier_history_starts_at_authorized_on_the_joining_day() {
+        let joined = day(2021, 3, 1);
+        let path = [
+            step(Tier::Authorized, joined),
+            step(Tier::Specialist, day(2022, 1, 10)),
+            step(Tier::Regional, day(2023, 6, 1)),
+        ];
+        assert_eq!(check_tier_history(&path, joined, Tier::Regional), Ok(()));
+        for wrong in [
+            vec![],
+            vec![step(Tier::Specialist, joined)],
+            vec![step(Tier::Authorized, day(2021, 3, 2))],
+        ] {
+            assert_eq!(
+                check_tier_history(&wrong, joined, Tier::Authorized),
+                Err(TierHistoryError::Start { joined_on: joined })
+            );
+        }
+        assert_eq!(
+            TierHistoryError::Start { joined_on: joined }.to_string(),
+            "a partner starts at Authorized, on the day it joins (2021-03-01)"
+        );
+    }
+
+    #[test]
+    fn tier_changes_follow_one_another_and_move_to_another_tier() {
+        let joined = day(2021, 3, 1);
+        let a = step(Tier::Authorized, joined);
+        assert_eq!(
+            check_tier_history(
+                &[a, step(Tier::Specialist, joined)],
+                joined,
+                Tier::Specialist
+            ),
+            Err(TierHistoryError::Order { on: joined })
+        );
+        let later = day(2022, 1, 1);
+        assert_eq!(
+            check_tier_history(
+                &[a, step(Tier::Authorized, later)],
+                joined,
+                Tier::Authorized
+            ),
+            Err(TierHistoryError::Repeats {
+                tier: Tier::Authorized,
+                on: later
+            })
+        );
+        // Moved down is a change like any other.
+        let path = [
+            a,
+            step(Tier::Regional, later),
+            step(Tier::Specialist, day(2023, 1, 1)),
+        ];
+        assert_eq!(check_tier_history(&path, joined, Tier::Specialist), Ok(()));
+    }
+
+    #[test]
+    fn the_partners_tier_is_the_last_of_its_tier_history() {
+        let joined = day(2021, 3, 1);
+        let path = [
+            step(Tier::Authorized, joined),
+            step(Tier::Specialist, day(2022, 1, 1)),
+        ];
+        assert_eq!(
+            check_tier_history(&path, joined, Tier::Regional),
+            Err(TierHistoryError::NotCurrent {
+                tier: Tier::Regional,
+                last: Tier::Specialist
+            })
+        );
+    }
+
+    #[test]
+    fn a_tier_history_grows_only_at_its_end_and_never_ahead_of_today() {
+        let joined = day(2021, 3, 1);
+        let today = day(2024, 5, 1);
+        let before = [
+            step(Tier::Authorized, joined),
+            step(Tier::Specialist, day(2022, 1, 1)),
+        ];
+        let mut after = before.to_vec();
+        after.push(step(Tier::Regional, today));
+        assert_eq!(check_tier_history_change(&before, &after, today), Ok(()));
+        assert_eq!(check_tier_history_change(&before, &before, today), Ok(()));
+        let rewritten = [before[0], step(Tier::Specialist, day(2022, 2, 1))];
+        assert_eq!(
+            check_tier_history_change(&before, &rewritten, today),
+            Err(TierHistoryError::Rewritten)
+        );
+        assert_eq!(
+            check_tier_history_change(&before, &before[..1], today),
+            Err(TierHistoryError::Rewritten)
+        );
+        after[2].on = day(2024, 5, 2);
+        assert_eq!(
+            check_tier_history_change(&before, &after, today),
+            Err(TierHistoryError::Ahead {
+                on: day(2024, 5, 2)
+            })
+        );
+    }
+
+    #[test]
+    fn the_tier_in_force_on_a_day_is_the_last_change_on_or_before_it() {
+        let path = [
+            step(Tier::Authorized, day(2021, 3, 1)),
+            step(Tier::Specialist, day(2022, 1, 10)),
+            step(Tier::Regional, day(2023, 6, 1)),
+        ];
+        assert_eq!(tier_on(&path, day(2022, 1, 9)), Tier::Authorized);
+        assert_eq!(tier_on(&path, day(2022, 1, 10)), Tier::Specialist);
+        assert_eq!(tier_on(&path, day(2023, 5, 31)), Tier::Specialist);
+        assert_eq!(tier_on(&path, day(2026, 1, 1)), Tier::Regional);
+        assert_eq!(tier_on(&path, day(2020, 1, 1)), Tier::Authorized);
+    }
 
     #[test]
     fn every_partner_starts_at_authorized() {

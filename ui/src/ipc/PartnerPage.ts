@@ -7,6 +7,7 @@ import type { PortfolioRow } from "./PortfolioRow";
 import type { TerritoryRow } from "./TerritoryRow";
 import type { ThresholdStatus } from "./ThresholdStatus";
 import type { Tier } from "./Tier";
+import type { TierStep } from "./TierStep";
 
 /**
  * Everything the partner page shows.
@@ -15,7 +16,11 @@ export type PartnerPage = { partner: PortfolioRow, band: DiscountBand, account_m
 /**
  * ISO date.
  */
-joined_on: string, benefits: Array<BenefitRow>, next_tier: Tier | null, 
+joined_on: string, 
+/**
+ * Every tier the partner has held, oldest first (Authorized on the day it joined).
+ */
+tier_history: Array<TierStep>, benefits: Array<BenefitRow>, next_tier: Tier | null, 
 /**
  * Rows whose cell the next tier changes, with the next tier's cell.
  */

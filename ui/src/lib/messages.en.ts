@@ -103,6 +103,8 @@ export const en = {
   "partner.in_band": "within the {tier} band",
   "partner.account_manager": "Account manager",
   "partner.joined": "Partner since",
+  "partner.tier_history": "Tier history",
+  "partner.tier_from": "{tier} from {date}",
   "partner.headquarters": "Headquarters",
   "partner.currency": "Billing currency",
   "partner.active_customers": "Active customers",

@@ -103,6 +103,8 @@ export const es: Record<MessageKey, string> = {
   "partner.in_band": "dentro de la banda {tier}",
   "partner.account_manager": "Gestor de cuenta",
   "partner.joined": "Socio desde",
+  "partner.tier_history": "Historial de nivel",
+  "partner.tier_from": "{tier} desde el {date}",
   "partner.headquarters": "Sede",
   "partner.currency": "Moneda de facturación",
   "partner.active_customers": "Clientes activos",

@@ -138,10 +138,13 @@ pub(super) fn deployments(
     n: usize,
 ) -> Vec<Deployment> {
     let by_customer: BTreeMap<_, _> = migrations.iter().map(|m| (m.customer_id, m)).collect();
-    let early_access: BTreeMap<PartnerId, bool> = partners
-        .iter()
-        .map(|p| (p.id, Benefit::EarlyAccess.for_tier(p.tier).is_granted()))
-        .collect();
+    let partner: BTreeMap<PartnerId, &Partner> = partners.iter().map(|p| (p.id, p)).collect();
+    // Early-access items are deployed only by partners whose tier had early access that day.
+    let early_access = |id: PartnerId, day: NaiveDate| {
+        Benefit::EarlyAccess
+            .for_tier(partner[&id].tier_on(day))
+            .is_granted()
+    };
     let window_start = g.as_of - Months::new(24);
     // Churned customers (about 8 %) ended everything on one day.
     let mut churned_on: BTreeMap<CustomerId, NaiveDate> = BTreeMap::new();
@@ -164,11 +167,10 @@ pub(super) fn deployments(
         let span = (last - first).num_days().max(0) as u64;
         let started_on = first + Days::new(g.rng.gen_range(0..=span));
         let partner_id = partner_on(c, &by_customer, started_on);
-        // Early-access items are deployed only by partners whose tier has early access.
         let offered: Vec<&CatalogItem> = catalog
             .iter()
             .filter(|i| i.brands.contains(&c.brand))
-            .filter(|i| !i.early_access || early_access[&partner_id])
+            .filter(|i| !i.early_access || early_access(partner_id, started_on))
             .collect();
         let item = *g.pick(&offered);
         let quantity = match item.kind {

@@ -66,6 +66,11 @@ impl DemoConfig {
     }
 }
 
+/// The generation of the demo world: raised whenever what `generate` makes changes in a way a
+/// world made before could not follow (new fields, rules it would break). The app keeps one demo
+/// database per generation. 2: tier histories, territories by subdivision.
+pub const GENERATION: u32 = 2;
+
 struct Gen {
     rng: ChaCha8Rng,
     as_of: NaiveDate,

@@ -2,9 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{Days, NaiveDate};
 use program::contract::{Exclusivity, Partner, PartnerId, Territory, TerritoryId};
-use program::{Brand, Country, Region, Subdivision, Tier};
-use rand::Rng;
+use program::{Brand, Country, Region, Subdivision, Tier, TierChange};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -179,19 +180,43 @@ pub(super) fn partners(g: &mut Gen, n: usize) -> Vec<Partner> {
                 Tier::Regional => g.rng.gen_range(800..2200),
                 Tier::Strategic => g.rng.gen_range(1400..3000),
             };
+            let id = PartnerId(g.uuid());
+            let joined_on = g.days_ago(years);
             Partner {
-                id: PartnerId(g.uuid()),
+                id,
                 name,
                 tier,
                 discount_rate: rate_for(&mut g.rng, tier),
                 country,
                 brands,
                 currency: country.currency(),
-                joined_on: g.days_ago(years),
+                joined_on,
                 account_manager: g.pick(ACCOUNT_MANAGERS).to_string(),
+                tier_history: tier_path(id, tier, joined_on, years),
             }
         })
         .collect()
+}
+
+/// How a partner that joined on `joined_on`, `age` days ago, reached `tier`: Authorized on the day
+/// it joined, then one tier at a time, each climb at a random day of its own equal share of the
+/// partner's time in the program (so climbs follow one another and the last is before today).
+/// Drawn from a stream of the partner's own, seeded by its id, so the rest of the world does not
+/// shift with it.
+fn tier_path(id: PartnerId, tier: Tier, joined_on: NaiveDate, age: u64) -> Vec<TierChange> {
+    let mut rng = ChaCha8Rng::seed_from_u64(id.0.as_u64_pair().1);
+    let climbs: Vec<Tier> = Tier::ALL
+        .into_iter()
+        .filter(|t| *t > Tier::entry() && *t <= tier)
+        .collect();
+    let share = age / (climbs.len() as u64 + 1);
+    let mut history = Partner::joining(joined_on);
+    for (i, tier) in climbs.into_iter().enumerate() {
+        let from = share * (i as u64 + 1);
+        let on = joined_on + Days::new(from + rng.gen_range(0..share.max(1)));
+        history.push(TierChange { tier, on });
+    }
+    history
 }
 
 /// Strategic partners hold their home country exclusively (country-level) where no one holds it

@@ -48,6 +48,21 @@ fn scale_reaches_a_million_deployments() {
 }
 
 #[test]
+fn every_partner_climbed_from_authorized_one_tier_at_a_time() {
+    let d = generate(&DemoConfig::small(day()));
+    for p in &d.partners {
+        assert_eq!(p.check_tier_history(), Ok(()), "{p:?}");
+        let tiers: Vec<Tier> = p.tier_history.iter().map(|c| c.tier).collect();
+        let climbed: Vec<Tier> = Tier::ALL.into_iter().filter(|t| *t <= p.tier).collect();
+        assert_eq!(tiers, climbed, "{}", p.name);
+        assert!(p.tier_history.iter().all(|c| c.on < day()), "{p:?}");
+    }
+    // A review of an earlier quarter sees some partners at a lower tier than today.
+    let year_ago = day() - chrono::Days::new(365);
+    assert!(d.partners.iter().any(|p| p.tier_on(year_ago) < p.tier));
+}
+
+#[test]
 fn every_tier_region_and_brand_has_partners() {
     let d = generate(&DemoConfig::small(day()));
     for tier in Tier::ALL {
@@ -319,15 +334,18 @@ fn early_access_the_demo_deploys_early_access_items_only_through_tiers_that_have
         .map(|i| i.sku.as_str())
         .collect();
     assert!(!early.is_empty());
+    let partner: BTreeMap<_, _> = d.partners.iter().map(|p| (p.id, p)).collect();
     let tier: BTreeMap<_, _> = d.partners.iter().map(|p| (p.id, p.tier)).collect();
     let mut through_early_tiers = 0;
     for dep in &d.deployments {
         if early.contains(dep.sku.as_str()) {
-            let t = tier[&dep.partner_id];
+            // The tier the partner held on the day it deployed, not today's.
+            let t = partner[&dep.partner_id].tier_on(dep.started_on);
             assert!(
                 Benefit::EarlyAccess.for_tier(t).is_granted(),
-                "{} deployed by a {t:?} partner",
-                dep.sku
+                "{} deployed on {} by a partner then {t:?}",
+                dep.sku,
+                dep.started_on
             );
             through_early_tiers += 1;
         }

@@ -283,8 +283,8 @@ async fn territory_rights_follow_the_benefits_matrix() {
     }
     // A Regional partner re-tiered to Specialist loses its claim's protection: the map follows.
     let (mut holder, territory) = regional_holder(&h);
-    holder.tier = Tier::Specialist;
-    holder.discount_rate = Tier::Specialist.band().min;
+    let today = h.server.store().today();
+    holder.move_to(Tier::Specialist, Tier::Specialist.band().min, today);
     h.server.store().upsert_partner(&holder).await.unwrap();
     let brand = territory.region.brand();
     let other = partner(&h, |p| p.id != holder.id && p.brands.contains(&brand));

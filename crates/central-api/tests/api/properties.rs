@@ -1,5 +1,5 @@
 //! Random platform records written through the store, the one write path: whatever is accepted,
-//! the store never holds a state the program forbids. Partners with any tier and rate,
+//! the store never holds a state the program forbids. Partners with any tier, rate and tier history,
 //! territories of any shape, customers anywhere under any brand, migrations by anyone to anyone,
 //! on any day; each write either passes the rules or changes nothing.
 
@@ -25,10 +25,15 @@ const COUNTRIES: [&str; 5] = ["US", "CA", "MX", "BR", "ES"];
 
 #[derive(Debug, Clone)]
 enum Op {
+    /// A partner written at `tier` and rate: new, or moved `days` from today; `honest` keeps its
+    /// tier history (a new partner's path from Authorized, a move added at the end), otherwise the
+    /// history is made up (the tier alone on the joining day, or the stored one rewritten).
     Partner {
         ix: u128,
         tier: Tier,
         rate_tenths: i64,
+        days: i64,
+        honest: bool,
     },
     Territory {
         ix: u128,
@@ -62,11 +67,15 @@ fn op() -> impl Strategy<Value = Op> {
         Exclusivity::CountryLevel,
     ]);
     prop_oneof![
-        (0..PARTNERS, tier, 50i64..500).prop_map(|(ix, tier, rate_tenths)| Op::Partner {
-            ix,
-            tier,
-            rate_tenths
-        }),
+        (0..PARTNERS, tier, 50i64..500, -5i64..5, any::<bool>()).prop_map(
+            |(ix, tier, rate_tenths, days, honest)| Op::Partner {
+                ix,
+                tier,
+                rate_tenths,
+                days,
+                honest
+            }
+        ),
         (
             0..TERRITORIES,
             0..PARTNERS,
@@ -143,6 +152,14 @@ async fn get<T: serde::de::DeserializeOwned>(
         .map(|v| serde_json::from_value(v).unwrap())
 }
 
+fn shift(today: NaiveDate, days: i64) -> NaiveDate {
+    if days < 0 {
+        today - Days::new(days.unsigned_abs())
+    } else {
+        today + Days::new(days as u64)
+    }
+}
+
 async fn write(store: &Store, op: &Op, today: NaiveDate) {
     let country = |i: usize| Country::parse(COUNTRIES[i]).unwrap();
     // Refusals are expected: the property is about what the store holds afterwards.
@@ -151,21 +168,64 @@ async fn write(store: &Store, op: &Op, today: NaiveDate) {
             ix,
             tier,
             rate_tenths,
+            days,
+            honest,
         } => {
-            let c = Country::parse("MX").unwrap();
-            store
-                .upsert_partner(&Partner {
-                    id: partner_id(*ix),
-                    name: format!("Partner {ix}"),
-                    tier: *tier,
-                    discount_rate: Decimal::new(*rate_tenths, 3),
-                    country: c,
-                    brands: brands(*ix),
-                    currency: Currency::MXN,
-                    joined_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-                    account_manager: "Eva".into(),
-                })
-                .await
+            let rate = Decimal::new(*rate_tenths, 3);
+            let on = shift(today, *days);
+            let stored = get::<Partner>(store, Entity::Partner, partner_id(*ix).to_string()).await;
+            let history_before = stored.as_ref().map(|p| p.tier_history.clone());
+            let p = match stored {
+                Some(mut p) if *honest => {
+                    p.move_to(*tier, rate, on);
+                    p
+                }
+                Some(mut p) => {
+                    p.tier = *tier;
+                    p.discount_rate = rate;
+                    p.tier_history.last_mut().expect("a history").on = on;
+                    p
+                }
+                None => {
+                    let joined_on = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+                    let mut p = Partner {
+                        id: partner_id(*ix),
+                        name: format!("Partner {ix}"),
+                        tier: Tier::Authorized,
+                        discount_rate: rate,
+                        country: Country::parse("MX").unwrap(),
+                        brands: brands(*ix),
+                        currency: Currency::MXN,
+                        joined_on,
+                        account_manager: "Eva".into(),
+                        tier_history: Partner::joining(joined_on),
+                    };
+                    if *honest {
+                        p.move_to(*tier, rate, on);
+                    } else {
+                        p.tier = *tier;
+                        p.tier_history[0].tier = *tier;
+                    }
+                    p
+                }
+            };
+            let written = store.upsert_partner(&p).await;
+            let after = get::<Partner>(store, Entity::Partner, partner_id(*ix).to_string()).await;
+            if written.is_ok() {
+                assert_eq!(
+                    after.as_ref(),
+                    Some(&p),
+                    "an accepted partner is stored as written"
+                );
+            }
+            if let (Some(before), Some(after)) = (history_before, after) {
+                assert!(
+                    after.tier_history.starts_with(&before),
+                    "a tier history was rewritten: {before:?} became {:?}",
+                    after.tier_history
+                );
+            }
+            written
         }
         Op::Territory {
             ix,
@@ -222,11 +282,7 @@ async fn write(store: &Store, op: &Op, today: NaiveDate) {
             else {
                 return;
             };
-            let on = if *days < 0 {
-                today - Days::new(days.unsigned_abs())
-            } else {
-                today + Days::new(*days as u64)
-            };
+            let on = shift(today, *days);
             store
                 .record_migration(&CustomerMigration {
                     id: MigrationId(Uuid::now_v7()),
@@ -264,6 +320,15 @@ async fn check_invariants(
             assert!(
                 p.discount().is_ok(),
                 "a rate outside its band is stored: {p:?}"
+            );
+            assert_eq!(
+                p.check_tier_history(),
+                Ok(()),
+                "a tier history the program forbids: {p:?}"
+            );
+            assert!(
+                p.tier_history.iter().all(|c| c.on <= today),
+                "a tier change ahead of today: {p:?}"
             );
             partners.insert(p.id, p);
         }

@@ -3,9 +3,9 @@
 //! written when it is.
 
 use chrono::Days;
-use program::contract::{Entity, MigrationId};
+use program::contract::{Entity, MigrationId, Partner, PartnerId};
 use program::migration::Initiator;
-use program::{Brand, Country, CustomerMigration, Subdivision, Tier};
+use program::{Brand, Country, CustomerMigration, Subdivision, Tier, TierChange};
 use uuid::Uuid;
 
 use crate::common::{as_of, start, Harness};
@@ -202,18 +202,267 @@ async fn partner_rate_lies_in_its_tier_band_and_moves_with_the_tier_in_the_same_
         .cloned()
         .unwrap();
     // Moved down to Specialist keeping its Regional rate: refused.
-    let moved_down = program::contract::Partner {
-        tier: Tier::Specialist,
-        ..p.clone()
-    };
+    let mut moved_down = p.clone();
+    moved_down.move_to(Tier::Specialist, p.discount_rate, store.today());
     let err = store.upsert_partner(&moved_down).await.unwrap_err();
     assert!(err.to_string().contains("band"), "{err}");
+    assert_eq!(stored_partner(&h, p.id).await, p);
     // With a rate of the new band in the same change: taken.
-    store
-        .upsert_partner(&program::contract::Partner {
-            discount_rate: Tier::Specialist.band().max,
-            ..moved_down
-        })
-        .await
+    moved_down.discount_rate = Tier::Specialist.band().max;
+    store.upsert_partner(&moved_down).await.unwrap();
+    assert_eq!(stored_partner(&h, p.id).await, moved_down);
+}
+
+async fn stored_partner(h: &Harness, id: PartnerId) -> Partner {
+    let v = h.server.store().get(Entity::Partner, &id.to_string()).await;
+    serde_json::from_value(v.unwrap().expect("stored")).unwrap()
+}
+
+#[tokio::test]
+async fn a_partner_starts_at_authorized_on_the_day_it_joins() {
+    let h = start().await;
+    let store = h.server.store();
+    let joined_on = store.today() - Days::new(400);
+    let newcomer = Partner {
+        id: PartnerId(uuid::Uuid::from_u128(0xfeed)),
+        name: "Newcomer Systems".into(),
+        joined_on,
+        tier_history: Partner::joining(joined_on),
+        ..h.data.partners[0].clone()
+    };
+    // Straight in at Strategic, with a Strategic rate: refused, and nothing is stored.
+    let mut straight_in = newcomer.clone();
+    straight_in.tier = Tier::Strategic;
+    straight_in.discount_rate = Tier::Strategic.band().min;
+    straight_in.tier_history = vec![TierChange {
+        tier: Tier::Strategic,
+        on: joined_on,
+    }];
+    let err = store.upsert_partner(&straight_in).await.unwrap_err();
+    assert!(err.to_string().contains("starts at Authorized"), "{err}");
+    // Strategic with a history that never left Authorized: refused.
+    straight_in.tier_history = Partner::joining(joined_on);
+    let err = store.upsert_partner(&straight_in).await.unwrap_err();
+    assert!(
+        err.to_string().contains("last of its tier history"),
+        "{err}"
+    );
+    let stored = store.get(Entity::Partner, &newcomer.id.to_string()).await;
+    assert!(stored.unwrap().is_none(), "a refused partner is not stored");
+    // At Authorized, with an Authorized rate: taken.
+    let authorized = Partner {
+        tier: Tier::Authorized,
+        discount_rate: Tier::Authorized.band().min,
+        ..newcomer
+    };
+    store.upsert_partner(&authorized).await.unwrap();
+    assert_eq!(stored_partner(&h, authorized.id).await, authorized);
+}
+
+#[tokio::test]
+async fn a_tier_change_is_a_dated_record_added_to_the_tier_history() {
+    let h = start().await;
+    let store = h.server.store();
+    let today = store.today();
+    let p = h
+        .data
+        .partners
+        .iter()
+        .find(|p| p.tier == Tier::Specialist)
+        .cloned()
         .unwrap();
+    // The tier changed without a record of when: refused.
+    let undated = Partner {
+        tier: Tier::Regional,
+        discount_rate: Tier::Regional.band().min,
+        ..p.clone()
+    };
+    let err = store.upsert_partner(&undated).await.unwrap_err();
+    assert!(
+        err.to_string().contains("last of its tier history"),
+        "{err}"
+    );
+    // Recorded ahead of today: refused.
+    let mut ahead = p.clone();
+    ahead.move_to(
+        Tier::Regional,
+        Tier::Regional.band().min,
+        today + Days::new(1),
+    );
+    let err = store.upsert_partner(&ahead).await.unwrap_err();
+    assert!(err.to_string().contains("not ahead"), "{err}");
+    // The past rewritten (its climb to Specialist moved a day): refused.
+    let mut rewritten = p.clone();
+    rewritten.tier_history[1].on = rewritten.tier_history[1].on + Days::new(1);
+    let err = store.upsert_partner(&rewritten).await.unwrap_err();
+    assert!(err.to_string().contains("never rewritten"), "{err}");
+    assert_eq!(stored_partner(&h, p.id).await, p, "refusals change nothing");
+    // Moved up today: the history gains the step, and the tier before it still reads as it was.
+    let mut moved = p.clone();
+    moved.move_to(Tier::Regional, Tier::Regional.band().min, today);
+    store.upsert_partner(&moved).await.unwrap();
+    let stored = stored_partner(&h, p.id).await;
+    assert_eq!(
+        stored.tier_history,
+        [
+            &p.tier_history[..],
+            &[TierChange {
+                tier: Tier::Regional,
+                on: today
+            }]
+        ]
+        .concat()
+    );
+    assert_eq!(stored.tier_on(today), Tier::Regional);
+    assert_eq!(stored.tier_on(today - Days::new(1)), Tier::Specialist);
+}
+
+async fn stored_deployment(h: &Harness, id: program::contract::DeploymentId) -> serde_json::Value {
+    let v = h
+        .server
+        .store()
+        .get(Entity::Deployment, &id.to_string())
+        .await;
+    v.unwrap().expect("stored")
+}
+
+#[tokio::test]
+async fn a_deployment_is_made_by_the_customers_partner_of_record_on_the_catalogs_terms() {
+    let h = start().await;
+    let store = h.server.store();
+    let migrated: Vec<_> = h.data.migrations.iter().map(|m| m.customer_id).collect();
+    let d = h
+        .data
+        .deployments
+        .iter()
+        .find(|d| !migrated.contains(&d.customer_id))
+        .cloned()
+        .unwrap();
+    let before = stored_deployment(&h, d.id).await;
+    let other = h
+        .data
+        .partners
+        .iter()
+        .find(|p| p.id != d.partner_id)
+        .unwrap();
+    let item = h.data.catalog.iter().find(|i| i.sku == d.sku).unwrap();
+    let customer = h
+        .data
+        .customers
+        .iter()
+        .find(|c| c.id == d.customer_id)
+        .unwrap();
+    let foreign = h
+        .data
+        .catalog
+        .iter()
+        .find(|i| !i.brands.contains(&customer.brand))
+        .unwrap();
+    let refused = [
+        (
+            program::contract::Deployment {
+                partner_id: other.id,
+                ..d.clone()
+            },
+            "partner of record",
+        ),
+        (
+            program::contract::Deployment {
+                sku: foreign.sku.clone(),
+                billing: foreign.billing,
+                credits: foreign.list_price,
+                ..d.clone()
+            },
+            "the customer's brand",
+        ),
+        (
+            program::contract::Deployment {
+                billing: match item.billing {
+                    program::contract::Billing::Monthly => program::contract::Billing::OneOff,
+                    program::contract::Billing::OneOff => program::contract::Billing::Monthly,
+                },
+                ..d.clone()
+            },
+            "as the catalog bills it",
+        ),
+        (
+            program::contract::Deployment {
+                credits: program::Credits::from_minor(item.list_price.minor() + 1),
+                ..d.clone()
+            },
+            "whole number of its list price",
+        ),
+        (
+            program::contract::Deployment {
+                ended_on: Some(d.started_on),
+                ..d.clone()
+            },
+            "ends after it starts",
+        ),
+        (
+            program::contract::Deployment {
+                sku: "NO-SUCH-SKU".into(),
+                ..d.clone()
+            },
+            "no catalog item",
+        ),
+    ];
+    for (wrong, reason) in refused {
+        let err = store.upsert_deployment(&wrong).await.unwrap_err();
+        assert!(err.to_string().contains(reason), "{reason}: {err}");
+    }
+    assert_eq!(
+        stored_deployment(&h, d.id).await,
+        before,
+        "refusals change nothing"
+    );
+    store.upsert_deployment(&d).await.unwrap();
+}
+
+#[tokio::test]
+async fn early_access_a_deployment_needs_the_tier_its_partner_held_on_its_start_date() {
+    let h = start().await;
+    let store = h.server.store();
+    let migrated: Vec<_> = h.data.migrations.iter().map(|m| m.customer_id).collect();
+    // A customer of a partner that has early access now but had none when it joined.
+    let (customer, partner, item) = h
+        .data
+        .customers
+        .iter()
+        .filter(|c| !migrated.contains(&c.id))
+        .find_map(|c| {
+            let p = h.data.partners.iter().find(|p| p.id == c.partner_id)?;
+            let item = h
+                .data
+                .catalog
+                .iter()
+                .find(|i| i.early_access && i.brands.contains(&c.brand))?;
+            (p.tier >= Tier::Specialist).then_some((c, p, item))
+        })
+        .unwrap();
+    let deployment = |started_on| program::contract::Deployment {
+        id: program::contract::DeploymentId(Uuid::from_u128(0xdeb1)),
+        customer_id: customer.id,
+        partner_id: partner.id,
+        sku: item.sku.clone(),
+        billing: item.billing,
+        credits: item.list_price,
+        started_on,
+        ended_on: None,
+    };
+    // On its first day, still Authorized: refused, naming the tier and the day.
+    let err = store
+        .upsert_deployment(&deployment(partner.joined_on))
+        .await
+        .unwrap_err();
+    let said = err.to_string();
+    assert!(said.contains("early access"), "{said}");
+    assert!(
+        said.contains("authorized") && said.contains(&partner.joined_on.to_string()),
+        "{said}"
+    );
+    let id = deployment(partner.joined_on).id.to_string();
+    assert!(store.get(Entity::Deployment, &id).await.unwrap().is_none());
+    // Today, at a tier with early access: taken.
+    store.upsert_deployment(&deployment(as_of())).await.unwrap();
 }

@@ -4,15 +4,16 @@
 use chrono::NaiveDate;
 use program::benefits::{added_by_next_tier, benefits_of};
 use program::contract::{Exclusivity, PartnerId};
-use program::Region;
+use program::{Region, Tier, TierChange};
 
 use program::progression::{outlook, threshold_statuses};
 
 use crate::error::{DeskError, Result};
+use crate::input::iso;
 use crate::metrics;
 use crate::portfolio;
 use crate::store::Store;
-use crate::views::{BenefitRow, PartnerPage, TerritoryRow};
+use crate::views::{BenefitRow, PartnerPage, TerritoryRow, TierStep};
 
 /// Parses a partner id from the UI.
 pub fn parse_id(id: &str) -> Result<PartnerId> {
@@ -35,6 +36,30 @@ pub async fn ensure_exists(store: &Store, id: PartnerId) -> Result<()> {
             what: format!("partner {id}"),
         })
     }
+}
+
+/// Partner `id`'s tier history from the cache, oldest first. Empty in a cache synced before tier
+/// histories were kept, until its next sync pulls them.
+pub async fn tier_history(store: &Store, id: PartnerId) -> Result<Vec<TierChange>> {
+    let id_text = id.to_string();
+    let json = sqlx::query_scalar!("SELECT tier_history FROM partners WHERE id = ?", id_text)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or_else(|| DeskError::NotFound {
+            what: format!("partner {id}"),
+        })?;
+    serde_json::from_str(&json).map_err(|e| DeskError::Corrupt(format!("tier history: {e}")))
+}
+
+/// The tier partner `id` held on `day`, by its tier history (`current` where the cache has no
+/// history yet).
+pub async fn tier_on(store: &Store, id: PartnerId, current: Tier, day: NaiveDate) -> Result<Tier> {
+    let history = tier_history(store, id).await?;
+    Ok(if history.is_empty() {
+        current
+    } else {
+        program::tiers::tier_on(&history, day)
+    })
 }
 
 pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<PartnerPage> {
@@ -96,6 +121,14 @@ pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Part
         })
     })
     .collect::<Result<Vec<_>>>()?;
+    let tier_history = tier_history(store, id)
+        .await?
+        .into_iter()
+        .map(|c| TierStep {
+            tier: c.tier,
+            on: iso(c.on),
+        })
+        .collect();
     let tier = partner.tier;
     let to_rows = |cells: Vec<_>| {
         cells
@@ -110,6 +143,7 @@ pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Part
         band: tier.band(),
         account_manager: extra.account_manager,
         joined_on: extra.joined_on,
+        tier_history,
         benefits: to_rows(benefits_of(tier)),
         next_tier: tier.next(),
         next_tier_adds: to_rows(added_by_next_tier(tier)),

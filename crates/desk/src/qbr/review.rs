@@ -62,6 +62,8 @@ pub async fn review(
     }
     let row = crate::portfolio::row(store, partner).await?;
     let measured_to = quarter.last_day().min(as_of);
+    // A past quarter is reviewed at the tier the partner held at its end, not today's.
+    let tier = crate::portfolio::partner::tier_on(store, partner, row.tier, measured_to).await?;
     // Independent reads of the cache, side by side on the pool's connections.
     let ((facts, names), policy, deals, consumed, actions) = tokio::try_join!(
         facts(store, partner, quarter, as_of),
@@ -81,9 +83,9 @@ pub async fn review(
     // months before (the pace toward each threshold).
     let now = qbr::progression_metrics(&facts, measured_to);
     let then = qbr::progression_metrics(&facts, crate::metrics::pace_start(measured_to));
-    let outlook = program::progression::outlook(row.tier, &now, &policy);
+    let outlook = program::progression::outlook(tier, &now, &policy);
     let progression = policy
-        .next_thresholds(row.tier)
+        .next_thresholds(tier)
         .map(|t| program::progression::threshold_statuses(t, &now, &then, measured_to))
         .unwrap_or_default();
     let name = |id: &CustomerId| names.get(id).cloned().unwrap_or_else(|| id.to_string());
@@ -140,7 +142,7 @@ pub async fn review(
     Ok(Review {
         partner_id: partner.to_string(),
         partner: row.name,
-        tier: row.tier,
+        tier,
         brands: row.brands,
         account_manager,
         quarter: quarter.to_string(),
@@ -148,7 +150,7 @@ pub async fn review(
         year_before: quarter.year_before().to_string(),
         measured_to: iso(measured_to),
         qbr_included: Benefit::QuarterlyExecutiveReviews
-            .for_tier(row.tier)
+            .for_tier(tier)
             .is_granted(),
         kpis: kpi_rows(&facts, quarter),
         monthly: qbr::monthly(&facts, quarter)
@@ -164,7 +166,7 @@ pub async fn review(
             })
             .collect(),
         outlook,
-        next_tier: row.tier.next(),
+        next_tier: tier.next(),
         progression,
         deals: ReviewDeals {
             open: summary.open,

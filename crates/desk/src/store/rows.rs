@@ -133,11 +133,12 @@ pub(crate) struct Written {
 pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) -> Result<Written> {
     insert_chunked(
         conn,
-        "INSERT INTO partners (id, name, tier, discount_rate, country, region, currency, joined_on, account_manager, version) ",
+        "INSERT INTO partners (id, name, tier, discount_rate, country, region, currency, joined_on, account_manager, tier_history, version) ",
         " ON CONFLICT (id) DO UPDATE SET name = excluded.name, tier = excluded.tier, \
          discount_rate = excluded.discount_rate, country = excluded.country, region = excluded.region, \
          currency = excluded.currency, joined_on = excluded.joined_on, \
-         account_manager = excluded.account_manager, version = excluded.version",
+         account_manager = excluded.account_manager, tier_history = excluded.tier_history, \
+         version = excluded.version",
         &data.partners,
         |b, (p, version)| {
             b.push_bind(p.id.to_string())
@@ -149,6 +150,7 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(p.currency.code())
                 .push_bind(date(p.joined_on))
                 .push_bind(p.account_manager.clone())
+                .push_bind(tier_history(&p.tier_history))
                 .push_bind(*version);
         },
     )
@@ -457,4 +459,9 @@ fn catalog_kind(k: program::contract::CatalogKind) -> &'static str {
 /// A territory's subdivisions as the cache keeps them: a JSON array of ISO 3166-2 codes.
 pub(crate) fn subdivisions(list: &[program::Subdivision]) -> String {
     serde_json::to_string(list).expect("codes serialize")
+}
+
+/// A partner's tier history as the cache keeps it: a JSON array of `{"tier", "on"}` steps.
+fn tier_history(history: &[program::TierChange]) -> String {
+    serde_json::to_string(history).expect("tiers and dates serialize")
 }

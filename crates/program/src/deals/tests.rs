@@ -353,16 +353,26 @@ fn exclusive_territories_never_overlap() {
 #[test]
 fn a_partner_moved_below_the_tier_its_territory_needs_loses_the_claim() {
     let t = territory(Exclusivity::Regional, Some("US"), &["US-TX"]);
-    let partner = |tier| Partner {
-        id: t.partner_id,
-        name: "Lone Star".into(),
-        tier,
-        discount_rate: tier.band().min,
-        country: c("US"),
-        brands: vec![Brand::RemindLedger],
-        currency: crate::money::Currency::USD,
-        joined_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-        account_manager: "Ana".into(),
+    let partner = |tier: Tier| {
+        let joined_on = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let mut p = Partner {
+            id: t.partner_id,
+            name: "Lone Star".into(),
+            tier: Tier::Authorized,
+            discount_rate: Tier::Authorized.band().min,
+            country: c("US"),
+            brands: vec![Brand::RemindLedger],
+            currency: crate::money::Currency::USD,
+            joined_on,
+            account_manager: "Ana".into(),
+            tier_history: Partner::joining(joined_on),
+        };
+        p.move_to(
+            tier,
+            tier.band().min,
+            NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        );
+        p
     };
     let held =
         TerritoryClaim::of(&t, &partner(Tier::Regional)).expect("a Regional partner holds it");

@@ -13,6 +13,7 @@
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
 use program::contract::{
     CatalogItem, Customer, CustomerId, Deployment, Entity, LedgerEntry, NpsResponse, Partner,
     PartnerId, Territory,
@@ -163,8 +164,10 @@ pub(super) async fn put_value<T: Serialize>(
 pub(super) async fn put_partner(
     conn: &mut SqliteConnection,
     p: &Partner,
+    today: NaiveDate,
 ) -> Result<u64, StoreError> {
-    super::rules::partner(p)?;
+    let before: Option<Partner> = current(conn, Entity::Partner, &p.id.to_string()).await?;
+    super::rules::partner(p, before.as_ref(), today)?;
     let id = p.id.to_string();
     let seq = put_value(conn, Entity::Partner, &id, p, None, &Visibility::of([p.id])).await?;
     // The map names each claim's holder and tier: a renamed or re-tiered partner changes it.
@@ -479,6 +482,23 @@ pub(super) async fn put_deployment(
 ) -> Result<u64, StoreError> {
     let id = d.id.to_string();
     let customer = d.customer_id.to_string();
+    let record: Option<Customer> = current(conn, Entity::Customer, &customer).await?;
+    let chain = super::migrations::migrations_of(conn, d.customer_id).await?;
+    let item: Option<CatalogItem> = current(conn, Entity::CatalogItem, &d.sku).await?;
+    let of_record = record
+        .as_ref()
+        .map(|c| program::migration::partner_of_record_on(c.partner_id, &chain, d.started_on));
+    let partner: Option<Partner> = match of_record {
+        Some(id) => current(conn, Entity::Partner, &id.to_string()).await?,
+        None => None,
+    };
+    super::rules::deployment(
+        d,
+        record.as_ref(),
+        &chain,
+        |_| partner.as_ref(),
+        item.as_ref(),
+    )?;
     let mut partners = BTreeSet::from([d.partner_id]);
     partners.extend(customer_partner(conn, &customer).await?);
     let vis = Visibility::Partners(partners);

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use program::contract::{Dataset, Entity, PartnerId};
 use program::deals::{KnownCustomer, TerritoryClaim};
+use program::CustomerMigration;
 use serde::Serialize;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
@@ -86,7 +87,7 @@ fn rows(
             + data.ledger.len(),
     );
     for p in &data.partners {
-        super::rules::partner(p)?;
+        super::rules::partner(p, None, as_of)?;
         rows.push(change(
             Entity::Partner,
             p.id.to_string(),
@@ -167,7 +168,23 @@ fn rows(
         row.customer = Some(m.customer_id.to_string());
         rows.push(row);
     }
+    let catalog: HashMap<&str, &program::contract::CatalogItem> =
+        data.catalog.iter().map(|i| (i.sku.as_str(), i)).collect();
+    let mut chains: HashMap<_, Vec<CustomerMigration>> = HashMap::new();
+    for m in &data.migrations {
+        chains.entry(m.customer_id).or_default().push(m.clone());
+    }
+    for chain in chains.values_mut() {
+        chain.sort_by_key(|m| (m.effective_on, m.id));
+    }
     for d in &data.deployments {
+        super::rules::deployment(
+            d,
+            customers.get(&d.customer_id).copied(),
+            chains.get(&d.customer_id).map_or(&[][..], Vec::as_slice),
+            |id| partners.get(&id).copied(),
+            catalog.get(d.sku.as_str()).copied(),
+        )?;
         let partners = match partner_of.get(&d.customer_id) {
             Some(current) => keys.keys([d.partner_id, *current]),
             None => keys.keys([d.partner_id]),

@@ -3,7 +3,8 @@
 //! load of a whole dataset (`load`, which the demo generator uses) both call these before they
 //! store anything, so no path holds a state the program forbids.
 
-use program::contract::{Customer, Entity, Partner, Territory};
+use chrono::NaiveDate;
+use program::contract::{CatalogItem, Customer, Deployment, Entity, Partner, PartnerId, Territory};
 use program::CustomerMigration;
 
 use super::StoreError;
@@ -44,11 +45,20 @@ fn invalid(
 }
 
 /// A partner: its rate lies in its tier's band, so a partner moved to another tier gets a rate of
-/// the new band in the same change.
-pub(super) fn partner(p: &Partner) -> Result<(), StoreError> {
-    p.discount()
-        .map(|_| ())
-        .map_err(|e| invalid(Entity::Partner, p.id, e))
+/// the new band in the same change; its tier history starts at Authorized on the day it joined
+/// and ends at its tier; and against what is stored (`before`), the history only grows, by
+/// changes dated no later than `today`.
+pub(super) fn partner(
+    p: &Partner,
+    before: Option<&Partner>,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let refuse = |e: &dyn std::fmt::Display| invalid(Entity::Partner, p.id, e);
+    p.discount().map_err(|e| refuse(&e))?;
+    p.check_tier_history().map_err(|e| refuse(&e))?;
+    let stored = before.map_or(&[][..], |b| &b.tier_history[..]);
+    program::tiers::check_tier_history_change(stored, &p.tier_history, today)
+        .map_err(|e| refuse(&e))
 }
 
 /// A customer: its brand serves its country, it names its state or province where its country
@@ -129,4 +139,25 @@ pub(super) fn loaded_migration(
         )),
         _ => Ok(()),
     }
+}
+
+/// A deployment: of an item of the catalog, for a customer that exists, by the customer's partner
+/// of record on the day it starts (`chain`: the customer's migrations in the order they take
+/// effect), and `Deployment::check` (brand, billing, credits, early access by the tier held that
+/// day, dates).
+pub(super) fn deployment<'a>(
+    d: &Deployment,
+    customer: Option<&Customer>,
+    chain: &[CustomerMigration],
+    partner: impl Fn(PartnerId) -> Option<&'a Partner>,
+    item: Option<&CatalogItem>,
+) -> Result<(), StoreError> {
+    let refuse = |reason: String| invalid(Entity::Deployment, d.id, reason);
+    let customer = customer.ok_or_else(|| refuse(format!("no customer {}", d.customer_id)))?;
+    let item = item.ok_or_else(|| refuse(format!("no catalog item {}", d.sku)))?;
+    let of_record =
+        program::migration::partner_of_record_on(customer.partner_id, chain, d.started_on);
+    let partner = partner(of_record).ok_or_else(|| refuse(format!("no partner {of_record}")))?;
+    d.check(customer, partner, item)
+        .map_err(|e| refuse(e.to_string()))
 }

@@ -55,7 +55,7 @@ impl Store {
 
     pub async fn upsert_partner(&self, partner: &Partner) -> Result<u64, StoreError> {
         let mut w = self.begin_write().await?;
-        let seq = changes::put_partner(w.conn(), partner).await?;
+        let seq = changes::put_partner(w.conn(), partner, self.today()).await?;
         w.commit().await?;
         Ok(seq)
     }

@@ -601,6 +601,34 @@ async fn partner_page_shows_metrics_and_progression_and_exports_the_ledger_to_xl
                 .text()
                 .await?;
             ensure!(!nps.is_empty() && !retention.is_empty(), "metrics shown");
+            // Each figure's definition opens beside it, in the program's own words, and closes
+            // on Escape.
+            let toggle = wait_for(
+                c,
+                "[data-testid=definition][data-term='definition.active_customers']",
+            )
+            .await?;
+            toggle.click().await?;
+            let shown = wait_for(c, "[data-testid=definition-text]")
+                .await?
+                .text()
+                .await?;
+            let (_, words, _) = program::metrics::DEFINITIONS
+                .iter()
+                .find(|d| d.0 == "active_customers")
+                .context("the definition")?;
+            ensure!(shown == *words, "definition shown: {shown:?}");
+            app.save_screenshot("partner-definition").await?;
+            toggle
+                .send_keys(&fantoccini::key::Key::Escape.to_string())
+                .await?;
+            eventually("the definition closed", || async {
+                let open = c
+                    .find_all(Locator::Css("[data-testid=definition-text]"))
+                    .await?;
+                Ok(open.is_empty().then_some(()))
+            })
+            .await?;
             let thresholds = c.find_all(Locator::Css("[data-testid=threshold]")).await?;
             ensure!(
                 thresholds.len() == 4,

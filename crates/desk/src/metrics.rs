@@ -78,12 +78,28 @@ fn parse_partner(id: &str) -> Result<PartnerId> {
 const RECORD_ON: &str = "coalesce((SELECT m.from_partner_id FROM customer_migrations m \
      WHERE m.customer_id = c.id AND m.effective_on > ?day ORDER BY m.effective_on LIMIT 1), c.partner_id)";
 
-/// SQL: whether customer `c` has a deployment active on `?day`.
-const ACTIVE_ON: &str = "EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id \
-     AND d.started_on <= ?day AND (d.ended_on IS NULL OR d.ended_on > ?day))";
+/// SQL: whether deployment `d` keeps its customer active on `?day`
+/// (`program::metrics::keeps_active`): started by then, and a one-off made since `?since` (the
+/// first of the 90 days to `?day`) or a monthly one that had not ended by `?since`.
+macro_rules! keeps_active_sql {
+    () => {
+        "d.started_on <= ?day AND (d.started_on >= ?since \
+         OR (d.billing = 'monthly' AND (d.ended_on IS NULL OR d.ended_on > ?since)))"
+    };
+}
+pub(crate) const KEEPS_ACTIVE: &str = keeps_active_sql!();
 
-fn on(sql: &str, day: &str) -> String {
-    sql.replace("?day", day)
+/// SQL: whether customer `c` is active on `?day`: a deployment of it keeps it active.
+const ACTIVE_ON: &str = concat!(
+    "EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id AND ",
+    keeps_active_sql!(),
+    ")"
+);
+
+/// `sql` on `day`, bound as literals (`?day`, and `?since`, the first of the 90 days to it).
+pub(crate) fn on(sql: &str, day: NaiveDate) -> String {
+    sql.replace("?day", &format!("'{}'", iso(day)))
+        .replace("?since", &format!("'{}'", iso(metrics::active_since(day))))
 }
 
 /// Every partner's figures as of `as_of` (only partners with any activity appear; others are
@@ -116,10 +132,10 @@ pub async fn figures(
     let ends_sql = format!(
         "SELECT c.id, {rs} AS rec_start, {as_} AS act_start, {re} AS rec_end, {ae} AS act_end \
          FROM customers c WHERE 1 = 1",
-        rs = on(RECORD_ON, &format!("'{first}'")),
-        as_ = on(ACTIVE_ON, &format!("'{first}'")),
-        re = on(RECORD_ON, &format!("'{day}'")),
-        ae = on(ACTIVE_ON, &format!("'{day}'")),
+        rs = on(RECORD_ON, start),
+        as_ = on(ACTIVE_ON, start),
+        re = on(RECORD_ON, as_of),
+        ae = on(ACTIVE_ON, as_of),
     );
     let ends_sql = match only {
         // The partners' customers of record now, and those that migrated to or from them.
@@ -169,10 +185,19 @@ pub async fn figures(
     for (partner, list) in ends {
         slot(&mut out, partner).retention = metrics::retention(list);
     }
+    for (partner, retention) in retention_since_joining(store, as_of, only_json.as_deref()).await? {
+        if wanted(&partner) {
+            slot(&mut out, partner).retention = retention;
+        }
+    }
 
+    // Each customer's latest answer in the window, once (two on one day: the lower score).
     let nps_sql = format!(
         "SELECT partner_id, count(*) AS n, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors \
-         FROM nps_responses WHERE answered_on > ? AND answered_on <= ?{} GROUP BY partner_id",
+         FROM (SELECT partner_id, score, row_number() OVER (PARTITION BY partner_id, customer_id \
+                 ORDER BY answered_on DESC, score ASC) AS latest \
+               FROM nps_responses WHERE answered_on > ? AND answered_on <= ?{}) \
+         WHERE latest = 1 GROUP BY partner_id",
         filter("partner_id")
     );
     let mut q = sqlx::query(&nps_sql).bind(&first).bind(&day);
@@ -280,6 +305,64 @@ pub async fn figures(
         f.runway_days = metrics::runway_days(f.balance, f.burn_30);
     }
     out.retain(|k, _| wanted(k));
+    Ok(out)
+}
+
+/// The retention of the partners that joined after the trailing window's start, over their time in
+/// the program (`program::metrics::retention_since_joining`): the customers each has deployed for,
+/// and whether each is active for it on `as_of`. `only`: a JSON array of partner ids.
+async fn retention_since_joining(
+    store: &Store,
+    as_of: NaiveDate,
+    only: Option<&str>,
+) -> Result<Vec<(PartnerId, metrics::Retention)>> {
+    let start = iso(metrics::trailing_start(as_of));
+    let young_sql = format!(
+        "SELECT id, joined_on FROM partners WHERE joined_on > ?1{}",
+        match only {
+            Some(_) => " AND id IN (SELECT value FROM json_each(?2))",
+            None => "",
+        }
+    );
+    let mut q = sqlx::query(&young_sql).bind(&start);
+    if let Some(json) = only {
+        q = q.bind(json);
+    }
+    let mut out = Vec::new();
+    for r in q.fetch_all(store.pool()).await? {
+        let id: String = r.try_get("id")?;
+        let partner = parse_partner(&id)?;
+        let joined: String = r.try_get("joined_on")?;
+        let joined_on: NaiveDate = joined
+            .parse()
+            .map_err(|_| DeskError::Corrupt(format!("joined_on {joined:?}")))?;
+        let rows = sqlx::query(&format!(
+            "SELECT c.id, {re} AS rec_end, {ae} AS act_end FROM customers c \
+             WHERE c.id IN (SELECT customer_id FROM deployments \
+                            WHERE partner_id = ?1 AND started_on <= ?2)",
+            re = on(RECORD_ON, as_of),
+            ae = on(ACTIVE_ON, as_of),
+        ))
+        .bind(&id)
+        .bind(iso(as_of))
+        .fetch_all(store.pool())
+        .await?;
+        let mut ends = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let customer: String = r.try_get("id")?;
+            let rec_end = parse_partner(&r.try_get::<String, _>("rec_end")?)?;
+            ends.push(CustomerEnds {
+                customer: CustomerId(
+                    customer
+                        .parse()
+                        .map_err(|_| DeskError::Corrupt(format!("customer id {customer:?}")))?,
+                ),
+                active_at_start: true,
+                active_at_end: r.try_get::<bool, _>("act_end")? && rec_end == partner,
+            });
+        }
+        out.push((partner, metrics::retention_since_joining(ends, joined_on)));
+    }
     Ok(out)
 }
 

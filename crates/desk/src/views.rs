@@ -158,6 +158,9 @@ pub struct PartnerPage {
     /// Customers active at the start of the trailing 12 months, and how many are still active.
     pub retention_base: u32,
     pub retention_retained: u32,
+    /// ISO date the partner joined, when it is younger than the 12 months and retention is
+    /// measured over its time in the program (its base: the customers it deployed for since).
+    pub retention_since: Option<String>,
     /// Names of the customers lost over the trailing 12 months.
     pub churned: Vec<String>,
     /// Credits consumed per day over the last 30 and 90 days.

@@ -45,6 +45,44 @@ fn export(dir: &Path) {
     desk::qbr::ActionItemForm::export_all_to(dir).unwrap();
     desk::signin::CallbackPage::export_all_to(dir).unwrap();
     desk::signin::BrowserSignIn::export_all_to(dir).unwrap();
+    std::fs::write(dir.join("definitions.ts"), definitions()).unwrap();
+}
+
+/// The program's figures in words (`program::metrics::DEFINITIONS`, the 12 months' figures, and
+/// `Kpi::definition`, a quarter's), as entries of the UI's catalog in both languages: the text of
+/// the definition beside each figure.
+fn definitions() -> String {
+    use program::qbr::Kpi;
+    use program::Lang;
+    let mut entries: Vec<(String, String, String)> = program::metrics::DEFINITIONS
+        .iter()
+        .map(|(key, en, es)| (format!("definition.{key}"), en.to_string(), es.to_string()))
+        .collect();
+    for kpi in Kpi::ALL {
+        let name = serde_json::to_value(kpi).unwrap();
+        entries.push((
+            format!("definition.kpi.{}", name.as_str().unwrap()),
+            kpi.definition(Lang::En).to_string(),
+            kpi.definition(Lang::Es).to_string(),
+        ));
+    }
+    let object = |lang: fn(&(String, String, String)) -> &String| {
+        entries
+            .iter()
+            .map(|e| {
+                let key = serde_json::to_string(&e.0).unwrap();
+                format!("  {key}: {},\n", serde_json::to_string(lang(e)).unwrap())
+            })
+            .collect::<String>()
+    };
+    format!(
+        "// Generated from `program::metrics::DEFINITIONS` and `program::qbr::Kpi::definition` by \
+         `make ipc`:\n// the program's figures in words, the catalog's `definition.*` entries. Do not edit.\n\n\
+         export const definitionsEn = {{\n{}}} as const;\n\n\
+         export const definitionsEs: Record<keyof typeof definitionsEn, string> = {{\n{}}};\n",
+        object(|e| &e.1),
+        object(|e| &e.2)
+    )
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

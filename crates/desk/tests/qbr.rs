@@ -61,10 +61,14 @@ async fn figures_by_sql(
                AND m.effective_on > '{day}' ORDER BY m.effective_on LIMIT 1), c.partner_id)"
         )
     };
+    // Active: a one-off deployment made in the 90 days to the day (the day is day 0, so fewer
+    // than 90 days back), or a monthly one started by then and not ended 89 or more days before.
     let active = |day: NaiveDate| {
         format!(
             "EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id AND d.started_on <= '{day}' \
-               AND (d.ended_on IS NULL OR d.ended_on > '{day}'))"
+               AND (julianday('{day}') - julianday(d.started_on) < 90 \
+                    OR (d.billing = 'monthly' AND (d.ended_on IS NULL \
+                        OR julianday('{day}') - julianday(d.ended_on) < 89))))"
         )
     };
     let theirs = |day: NaiveDate| format!("{} = ?1 AND {}", record(day), active(day));
@@ -117,9 +121,15 @@ async fn figures_by_sql(
         partner,
     )
     .await;
+    // NPS: each customer's latest answer of the days (two on one day: the lower score).
+    let answered = format!("partner_id = ?1 AND answered_on BETWEEN '{first}' AND '{last}'");
     let (n, promoters, detractors): (i64, i64, i64) = sqlx::query_as(&format!(
         "SELECT count(*), coalesce(sum(score >= 9), 0), coalesce(sum(score <= 6), 0) \
-         FROM nps_responses WHERE partner_id = ?1 AND answered_on BETWEEN '{first}' AND '{last}'"
+         FROM nps_responses r WHERE {answered} AND NOT EXISTS (\
+           SELECT 1 FROM nps_responses later WHERE later.{answered} \
+             AND later.customer_id = r.customer_id \
+             AND (later.answered_on > r.answered_on OR (later.answered_on = r.answered_on \
+                  AND (later.score < r.score OR (later.score = r.score AND later.id < r.id)))))"
     ))
     .bind(partner)
     .fetch_one(store.pool())
@@ -449,7 +459,7 @@ async fn the_workbook_holds_the_tables_behind_every_figure_as_typed_numbers_in_b
             ],
             [
                 "Active customers",
-                "NPS",
+                "NPS (12 months)",
                 "Retention (12 months)",
                 "Recurring volume (12 months)",
             ],
@@ -469,7 +479,7 @@ async fn the_workbook_holds_the_tables_behind_every_figure_as_typed_numbers_in_b
             ],
             [
                 "Clientes activos",
-                "NPS",
+                "NPS (12 meses)",
                 "Retención (12 meses)",
                 "Volumen recurrente (12 meses)",
             ],
@@ -575,19 +585,26 @@ async fn review_with_alert(
 #[tokio::test]
 async fn a_runway_under_the_users_alert_is_a_risk_and_one_at_it_is_not() {
     let w = world().await;
-    let p = w.partner(|p| p.tier == Tier::Strategic);
-    let store = account_manager(&w, &p).await;
     // A partner whose closing runway leaves room for an alert above and at it.
     let mut found = None;
-    for candidate in in_scope(&store).await {
-        let review = review_with_alert(&store, candidate, 30).await;
+    for (i, p) in w.data.partners.iter().take(12).enumerate() {
+        let store = w
+            .device(
+                &format!("am-{i}"),
+                "ana.am",
+                Role::PlatformAccountManager,
+                p,
+            )
+            .await
+            .store;
+        let review = review_with_alert(&store, p.id, 30).await;
         let runway = value(&review, Kpi::RunwayDays).map(|d| u32::try_from(d).unwrap());
         if let Some(days) = runway.filter(|d| (1..365).contains(d)) {
-            found = Some((candidate, days));
+            found = Some((store, p.id, days));
             break;
         }
     }
-    let (partner, days) = found.expect("a demo partner with a runway under a year");
+    let (store, partner, days) = found.expect("a demo partner with a runway under a year");
     let low = |r: &Review| {
         r.risks
             .iter()
@@ -761,6 +778,56 @@ async fn a_review_of_a_past_quarter_uses_the_tier_in_force_then() {
         .collect::<Vec<_>>()
         .join(" ");
     assert!(flat.contains("Internal review"), "{flat}");
+}
+
+#[tokio::test]
+async fn retention_of_a_partner_younger_than_12_months_is_over_its_time_in_the_program() {
+    let w = world().await;
+    let year_ago = program::metrics::trailing_start(as_of());
+    // The young partner with the most customers deployed for.
+    let deployed_for = |p: &Partner| {
+        w.data
+            .deployments
+            .iter()
+            .filter(|d| d.partner_id == p.id)
+            .map(|d| d.customer_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let p = w
+        .data
+        .partners
+        .iter()
+        .filter(|p| p.joined_on > year_ago)
+        .max_by_key(|p| deployed_for(p))
+        .cloned()
+        .unwrap();
+    assert!(deployed_for(&p) > 0, "{} deployed for no one", p.name);
+    let store = account_manager(&w, &p).await;
+    let page = desk::portfolio::partner::page(&store, p.id, as_of())
+        .await
+        .unwrap();
+    assert_eq!(page.retention_since, Some(p.joined_on.to_string()));
+    assert_eq!(page.retention_base as usize, deployed_for(&p));
+    assert!(
+        page.partner.retention.is_some(),
+        "a young partner can progress"
+    );
+    // The review's progression, from its own facts, says the same as the page's SQL.
+    let review = qbr::review(&store, p.id, Quarter::of(as_of()), as_of())
+        .await
+        .unwrap();
+    assert_eq!(review.progression, page.progression);
+    // An older partner's is over the whole 12 months.
+    let old = w.partner(|o| o.joined_on <= year_ago);
+    let store = w
+        .device("am-older", "bo.am", Role::PlatformAccountManager, &old)
+        .await
+        .store;
+    let page = desk::portfolio::partner::page(&store, old.id, as_of())
+        .await
+        .unwrap();
+    assert_eq!(page.retention_since, None);
 }
 
 #[tokio::test]

@@ -274,10 +274,11 @@ async fn customers_are_listed_as_active_churned_migrated_in_or_out() {
         .map(|m| m.customer_id.to_string())
         .filter(|c| now.contains(c))
         .collect();
+    // Active: a deployment keeps the customer active (the program's definition).
     let active: BTreeSet<String> = data
         .deployments
         .iter()
-        .filter(|d| d.is_active_on(as_of()))
+        .filter(|d| program::metrics::keeps_active(d.billing, d.started_on, d.ended_on, as_of()))
         .map(|d| d.customer_id.to_string())
         .filter(|c| now.contains(c))
         .collect();

@@ -232,7 +232,8 @@ impl Deployment {
     /// The program's rules on a deployment of catalog `item` for `customer`, made by `partner`,
     /// the customer's partner of record on the day the deployment starts (the caller finds it
     /// from the customer's migrations): the item serves the customer's brand and is billed as the
-    /// catalog bills it, the credits are a whole number of its list price, an early-access item
+    /// catalog bills it, the credits are a whole number of its list price, it starts no earlier
+    /// than the partner joined, an early-access item
     /// is deployed only by a partner whose tier had early access that day, and a deployment ends
     /// after it starts.
     pub fn check(
@@ -245,6 +246,11 @@ impl Deployment {
         if self.partner_id != partner.id {
             return Err(DeploymentError::NotPartnerOfRecord {
                 started_on: self.started_on,
+            });
+        }
+        if self.started_on < partner.joined_on {
+            return Err(DeploymentError::BeforeJoining {
+                joined_on: partner.joined_on,
             });
         }
         if !item.brands.contains(&customer.brand) {
@@ -292,6 +298,8 @@ pub enum DeploymentError {
         "a deployment is made by the customer's partner of record on the day it starts ({started_on})"
     )]
     NotPartnerOfRecord { started_on: NaiveDate },
+    #[error("a partner deploys from the day it joins the program ({joined_on}), not before")]
+    BeforeJoining { joined_on: NaiveDate },
     #[error("{sku} is not sold under {brand}, the customer's brand")]
     BrandNotServed { sku: String, brand: Brand },
     #[error("{sku} is billed {billing}, as the catalog bills it")]

@@ -1,22 +1,31 @@
 //! The program's metrics, defined once. Every screen, export and review computes them through
 //! these functions (or, for speed over the whole portfolio, through SQL that a test checks
-//! against them).
+//! against them), and [`DEFINITIONS`] says each in words, the text the app shows beside it.
 //!
-//! - **NPS** over a window: % promoters (scores 9–10) − % detractors (0–6), rounded to a whole
-//!   point, half away from zero. With fewer than [`NPS_MIN_RESPONSES`] responses there is no
-//!   score, only the count.
-//! - **Retention** (logo retention) over the trailing 12 months: of the customers active for the
-//!   partner at the window's start, the share still active for it at the end. A customer that
-//!   migrated to another partner counts as lost for the old partner. Churned customers are listed.
-//! - **Recurring activation volume**: credits consumed by recurring (monthly) deployments over the
-//!   trailing 12 months.
-//! - **Active customers**: customers with at least one active deployment on the day, attributed to
-//!   their partner of record on that day (a migrated customer counts for its new partner from the
-//!   migration date).
+//! - **Active customers** on a day: customers with a monthly deployment live, or that consumed
+//!   credits in the last [`ACTIVE_DAYS`] days (a one-off deployment made, or a monthly one
+//!   running, in that time), attributed to their partner of record on that day (a migrated
+//!   customer counts for its new partner from the migration date). A one-off deployment keeps its
+//!   customer active for 90 days, not forever.
+//! - **NPS** over a window: each customer's latest answer in the window counts once; % promoters
+//!   (scores 9–10) − % detractors (0–6), rounded to a whole point, half away from zero. With
+//!   fewer than [`NPS_MIN_RESPONSES`] customers answering there is no score, only the count.
+//! - **Retention** (logo retention) over a window: of the customers active for the partner at the
+//!   window's start, the share still active for it at the end. A customer that migrated to
+//!   another partner counts as lost for the old partner. For a partner younger than the window,
+//!   retention is measured over its time in the program: of the customers it has deployed for
+//!   since it joined, the share active for it at the end (and the figure says since when).
+//!   Churned customers are listed.
+//! - **Recurring activation volume**: credits consumed by recurring (monthly) deployments.
 //! - **Burn rate**: credits consumed per day over a trailing window (30 or 90 days); **runway**:
 //!   days the balance lasts at that rate.
+//!
+//! Windows have names of their own: the trailing 12 months ("12 months") for tier progression and
+//! the partner page, the calendar quarter ("quarter") in reviews.
 
-use chrono::{Months, NaiveDate};
+use std::collections::HashMap;
+
+use chrono::{Days, Months, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -24,7 +33,7 @@ use ts_rs::TS;
 use crate::entities::{Billing, CustomerId};
 use crate::money::Credits;
 
-/// Fewer survey responses than this give no NPS.
+/// Fewer customers answering than this give no NPS.
 pub const NPS_MIN_RESPONSES: u32 = 5;
 
 /// The trailing window of retention and recurring volume.
@@ -33,14 +42,28 @@ pub const TRAILING_MONTHS: u32 = 12;
 /// A Net Promoter Score with the counts behind it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Nps {
-    /// −100..=100; None below the minimum response count.
+    /// −100..=100; None below the minimum count.
     pub score: Option<i32>,
+    /// Answers counted: one per customer, its latest in the window.
     pub responses: u32,
     pub promoters: u32,
     pub detractors: u32,
 }
 
-/// NPS of `scores` (each 0..=10).
+/// NPS of each customer's latest answer among `answers` (customer, day, score 0..=10), those
+/// given in the window: a customer answering twice counts once, with the later answer (two on
+/// one day: the lower score).
+pub fn nps_latest(answers: impl IntoIterator<Item = (CustomerId, NaiveDate, u8)>) -> Nps {
+    let mut latest: HashMap<CustomerId, (NaiveDate, std::cmp::Reverse<u8>)> = HashMap::new();
+    for (customer, on, score) in answers {
+        let answer = (on, std::cmp::Reverse(score));
+        let slot = latest.entry(customer).or_insert(answer);
+        *slot = (*slot).max(answer);
+    }
+    nps(latest.into_values().map(|(_, score)| score.0))
+}
+
+/// NPS of `scores` (each 0..=10), each counted.
 pub fn nps(scores: impl IntoIterator<Item = u8>) -> Nps {
     let (mut responses, mut promoters, mut detractors) = (0u32, 0u32, 0u32);
     for s in scores {
@@ -83,13 +106,17 @@ pub struct CustomerEnds {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Retention {
-    /// Customers active at the start.
+    /// Customers active at the start (for a partner younger than the window: customers it has
+    /// deployed for since it joined).
     pub base: u32,
     pub retained: u32,
     /// None when there was no customer at the start.
     pub rate: Option<Decimal>,
     /// Active at the start, gone at the end.
     pub churned: Vec<CustomerId>,
+    /// The day the partner joined, when it is younger than the window and retention is measured
+    /// over its time in the program; None for the whole window.
+    pub since: Option<NaiveDate>,
 }
 
 /// Logo retention over a window, from each customer's two ends.
@@ -109,7 +136,46 @@ pub fn retention(customers: impl IntoIterator<Item = CustomerEnds>) -> Retention
         retained,
         rate: (base > 0).then(|| Decimal::from(retained) / Decimal::from(base)),
         churned,
+        since: None,
     }
+}
+
+/// Retention of a partner that joined on `joined_on`, after the window's start: measured over its
+/// time in the program. `customers` are those it has deployed for since it joined (each
+/// `active_at_start`), with whether each is active for it at the end.
+pub fn retention_since_joining(
+    customers: impl IntoIterator<Item = CustomerEnds>,
+    joined_on: NaiveDate,
+) -> Retention {
+    Retention {
+        since: Some(joined_on),
+        ..retention(customers)
+    }
+}
+
+/// How long consumption keeps a customer active: the last 90 days, the day itself included.
+pub const ACTIVE_DAYS: u64 = 90;
+
+/// The first of the [`ACTIVE_DAYS`] days ending on `day`.
+pub fn active_since(day: NaiveDate) -> NaiveDate {
+    day - Days::new(ACTIVE_DAYS - 1)
+}
+
+/// Whether a deployment keeps its customer active on `day`: a one-off deployment for the 90 days
+/// from the day it is made (its consumption), a monthly one while it runs and for 90 days after
+/// it ends.
+pub fn keeps_active(
+    billing: Billing,
+    started_on: NaiveDate,
+    ended_on: Option<NaiveDate>,
+    day: NaiveDate,
+) -> bool {
+    let since = active_since(day);
+    started_on <= day
+        && match billing {
+            Billing::OneOff => started_on >= since,
+            Billing::Monthly => ended_on.is_none_or(|end| end > since),
+        }
 }
 
 /// The first day of the trailing window ending on `as_of` (12 months back, same day).
@@ -169,6 +235,32 @@ pub fn runway_days(balance: Credits, per_day: Credits) -> Option<u32> {
     Some(u32::try_from(days.mantissa() / 10i128.pow(days.scale())).unwrap_or(u32::MAX))
 }
 
+/// The figures of tier progression and the partner page, over the trailing 12 months, in words
+/// (English, Spanish): what the app shows beside each figure, keyed as the app names them. The
+/// quarter's figures of a review are [`crate::qbr::Kpi::definition`].
+pub const DEFINITIONS: &[(&str, &str, &str)] = &[
+    (
+        "active_customers",
+        "Active customers today: customers with a monthly deployment live, or that consumed credits in the last 90 days (a one-off deployment made, or a monthly one running, in that time). A one-off deployment keeps its customer active for 90 days. A customer counts for its partner of record that day.",
+        "Clientes activos hoy: clientes con un despliegue mensual en marcha, o que consumieron créditos en los últimos 90 días (un despliegue único hecho, o uno mensual en marcha, en ese tiempo). Un despliegue único mantiene activo a su cliente 90 días. Cada cliente cuenta para su socio titular ese día.",
+    ),
+    (
+        "nps_12_months",
+        "NPS over the last 12 months: each customer's latest survey answer counts once; % promoters (9–10) minus % detractors (0–6). At least 5 customers must have answered.",
+        "NPS de los últimos 12 meses: la última respuesta de cada cliente cuenta una vez; % de promotores (9–10) menos % de detractores (0–6). Deben haber respondido al menos 5 clientes.",
+    ),
+    (
+        "retention_12_months",
+        "Retention over the last 12 months: of the customers active for the partner 12 months ago, the share still active for it today; a customer that migrated away counts as lost. For a partner that joined less than 12 months ago: of the customers it has deployed for since it joined, the share active today.",
+        "Retención de los últimos 12 meses: de los clientes activos para el socio hace 12 meses, la proporción que sigue activa hoy; un cliente que migró a otro socio cuenta como perdido. Para un socio con menos de 12 meses en el programa: de los clientes para los que ha desplegado desde que entró, la proporción activa hoy.",
+    ),
+    (
+        "recurring_volume_12_months",
+        "Recurring volume over the last 12 months: credits consumed by monthly deployments.",
+        "Volumen recurrente de los últimos 12 meses: créditos consumidos por despliegues mensuales.",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +294,89 @@ mod tests {
     }
 
     #[test]
+    fn nps_counts_each_customers_latest_answer_once() {
+        let c = |n| CustomerId(Uuid::from_u128(n));
+        // 1 answered 10 then 3: its 3 counts; 2 answered 9 twice on one day and 6 the same day:
+        // the lower, 6. Five customers: promoters 3, 4, 5's answers (9, 10, 9); detractors 1, 2.
+        let answers = [
+            (c(1), day(2026, 1, 5), 10),
+            (c(1), day(2026, 3, 5), 3),
+            (c(2), day(2026, 2, 1), 9),
+            (c(2), day(2026, 2, 1), 6),
+            (c(3), day(2026, 2, 1), 9),
+            (c(4), day(2026, 2, 1), 10),
+            (c(5), day(2026, 2, 1), 9),
+        ];
+        let n = nps_latest(answers);
+        assert_eq!((n.responses, n.promoters, n.detractors), (5, 3, 2));
+        assert_eq!(n.score, Some(20));
+        // Four customers answering many times have no score.
+        let few: Vec<_> = (0..20)
+            .map(|i| (c(i % 4), day(2026, 1, 1) + chrono::Days::new(i as u64), 10))
+            .collect();
+        assert_eq!(nps_latest(few).score, None);
+    }
+
+    #[test]
+    fn an_active_customer_has_a_monthly_deployment_live_or_consumption_in_the_last_90_days() {
+        let today = day(2026, 11, 30);
+        let since = active_since(today);
+        assert_eq!(since, day(2026, 9, 2), "90 days, today included");
+        // A one-off deployment keeps its customer active for 90 days, not forever.
+        assert!(keeps_active(Billing::OneOff, since, None, today));
+        assert!(!keeps_active(
+            Billing::OneOff,
+            since - chrono::Days::new(1),
+            None,
+            today
+        ));
+        // A monthly one while it runs, and for 90 days after it ends.
+        assert!(keeps_active(Billing::Monthly, day(2024, 1, 1), None, today));
+        assert!(keeps_active(
+            Billing::Monthly,
+            day(2024, 1, 1),
+            Some(since + chrono::Days::new(1)),
+            today
+        ));
+        assert!(!keeps_active(
+            Billing::Monthly,
+            day(2024, 1, 1),
+            Some(since),
+            today
+        ));
+        // Nothing before it starts.
+        assert!(!keeps_active(
+            Billing::OneOff,
+            today + chrono::Days::new(1),
+            None,
+            today
+        ));
+        assert!(!keeps_active(
+            Billing::Monthly,
+            today + chrono::Days::new(1),
+            None,
+            today
+        ));
+    }
+
+    #[test]
+    fn every_figure_of_the_12_months_has_its_definition_in_both_languages() {
+        for (key, en, es) in DEFINITIONS {
+            assert!(!en.is_empty() && !es.is_empty() && en != es, "{key}");
+        }
+        let keys: Vec<&str> = DEFINITIONS.iter().map(|d| d.0).collect();
+        assert_eq!(
+            keys,
+            [
+                "active_customers",
+                "nps_12_months",
+                "retention_12_months",
+                "recurring_volume_12_months"
+            ]
+        );
+    }
+
+    #[test]
     fn no_nps_below_the_minimum_response_count() {
         let n = nps([10, 10, 10, 10]);
         assert_eq!((n.score, n.responses), (None, 4));
@@ -228,6 +403,14 @@ mod tests {
         assert_eq!((r.base, r.retained), (4, 3));
         assert_eq!(r.rate, Some(Decimal::new(75, 2)));
         assert_eq!(r.churned, vec![CustomerId(Uuid::from_u128(2))]);
+    }
+
+    #[test]
+    fn retention_since_joining_says_since_when() {
+        let joined = day(2026, 5, 1);
+        let r = retention_since_joining([ends(1, true, true), ends(2, true, false)], joined);
+        assert_eq!((r.base, r.retained, r.since), (2, 1, Some(joined)));
+        assert_eq!(retention([ends(1, true, true)]).since, None);
     }
 
     #[test]

@@ -35,6 +35,10 @@ pub enum MigrationError {
     BrandNotSold { brand: Brand },
     #[error("the migration names another customer")]
     OtherCustomer,
+    #[error(
+        "the new partner joined the program on {joined_on}, after the migration would take effect"
+    )]
+    BeforeJoining { joined_on: NaiveDate },
 }
 
 /// A customer moving from one partner to another.
@@ -104,6 +108,11 @@ impl CustomerMigration {
         if !to.brands.contains(&customer.brand) {
             return Err(MigrationError::BrandNotSold {
                 brand: customer.brand,
+            });
+        }
+        if self.effective_on < to.joined_on {
+            return Err(MigrationError::BeforeJoining {
+                joined_on: to.joined_on,
             });
         }
         Ok(())
@@ -288,6 +297,21 @@ mod tests {
     }
 
     #[test]
+    fn a_migration_takes_effect_no_earlier_than_the_new_partner_joined() {
+        let mut to = partner(4, &[Brand::CentroPago]);
+        to.joined_on = NaiveDate::from_ymd_opt(2026, 6, 2).unwrap();
+        to.tier_history = Partner::joining(to.joined_on);
+        assert_eq!(
+            migration().check(&customer(), &to),
+            Err(MigrationError::BeforeJoining {
+                joined_on: to.joined_on
+            })
+        );
+        to.joined_on = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        assert_eq!(migration().check(&customer(), &to), Ok(()));
+    }
+
+    #[test]
     fn the_partner_of_record_on_a_day_follows_the_customers_migrations() {
         let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
         let first = migration(); // 3 → 4 on 2026-06-01
@@ -387,6 +411,22 @@ mod tests {
             d.check(&c, &p, &elsewhere),
             Err(DeploymentError::BrandNotServed { .. })
         ));
+        // Not before the partner joined.
+        let early_bird = Deployment {
+            started_on: joined - chrono::Days::new(1),
+            ..d.clone()
+        };
+        assert_eq!(
+            early_bird.check(
+                &c,
+                &p,
+                &CatalogItem {
+                    early_access: false,
+                    ..item.clone()
+                }
+            ),
+            Err(DeploymentError::BeforeJoining { joined_on: joined })
+        );
         // Early access by the tier held on the start date: Authorized when it joined.
         let early = Deployment {
             started_on: joined,

@@ -5,6 +5,10 @@
  */
 export type Nps = { 
 /**
- * −100..=100; None below the minimum response count.
+ * −100..=100; None below the minimum count.
  */
-score: number | null, responses: number, promoters: number, detractors: number, };
+score: number | null, 
+/**
+ * Answers counted: one per customer, its latest in the window.
+ */
+responses: number, promoters: number, detractors: number, };

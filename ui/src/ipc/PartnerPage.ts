@@ -30,6 +30,11 @@ next_tier_adds: Array<BenefitRow>, territories: Array<TerritoryRow>, nps: Nps,
  */
 retention_base: number, retention_retained: number, 
 /**
+ * ISO date the partner joined, when it is younger than the 12 months and retention is
+ * measured over its time in the program (its base: the customers it deployed for since).
+ */
+retention_since: string | null, 
+/**
  * Names of the customers lost over the trailing 12 months.
  */
 churned: Array<string>, 

@@ -1,6 +1,9 @@
 // The English catalog: every string the UI shows. It defines the keys; `messages.es.ts` must
 // have exactly the same ones (the type checker enforces it, and a test checks that both carry the
-// same {placeholders}).
+// same {placeholders}). The definitions of the program's figures are generated from `program`
+// (`ui/src/ipc/definitions.ts`, `make ipc`) and join the catalog at its end.
+
+import { definitionsEn } from "../ipc/definitions";
 
 export const en = {
   "app.name": "Partner Desk",
@@ -49,26 +52,28 @@ export const en = {
   "col.brands": "Brands",
   "col.active_customers": "Active customers",
   "col.balance": "Credit balance",
-  "col.nps": "NPS",
+  "col.nps": "NPS (12 mo)",
   "export.portfolio": "Export the portfolio",
   "export.ledger": "Credit ledger",
   "export.customers": "Customers",
   "export.deployments": "Deployments",
   "export.saved": "Saved to {path}",
   "export.title": "Export",
-  "col.retention": "Retention",
+  "col.retention": "Retention (12 mo)",
   "col.recurring_volume": "12-mo recurring",
   "col.runway": "Runway",
   "portfolio.filter.eligible": "Eligible for upgrade",
   "portfolio.filter.exclusive": "Exclusive territory",
   "portfolio.filter.low_runway": "Runway under {days} days",
   "portfolio.eligible": "Eligible",
-  "metric.responses": "{count} survey responses",
+  "metric.responses": "{count} customers answered",
   "metric.days": "{days} d",
   "metric.nps": "NPS (12 months)",
-  "metric.nps_hint": "{count} responses; at least 5 are needed for a score",
+  "metric.nps_hint": "{count} customers answered (each one's latest answer counts); at least 5 are needed for a score",
   "metric.retention": "Retention (12 months)",
   "metric.retention_hint": "{retained} of {base} customers kept",
+  "metric.retention_since_hint": "{retained} of {base} customers kept since it joined on {date}, less than 12 months ago",
+  "definition.show": "What is “{name}”?",
   "metric.recurring_volume": "Recurring volume (12 months)",
   "metric.burn": "Burn: {b30}/day (30 d) · {b90}/day (90 d)",
   "metric.runway": "Runway",
@@ -91,9 +96,9 @@ export const en = {
   "progression.gap": "Gap",
   "progression.progressing": "{n} of the thresholds for {tier} still to meet.",
   "measure.active_customers": "Active customers",
-  "measure.nps": "NPS",
-  "measure.retention": "Retention",
-  "measure.recurring_volume": "Recurring volume (credits)",
+  "measure.nps": "NPS (12 months)",
+  "measure.retention": "Retention (12 months)",
+  "measure.recurring_volume": "Recurring volume, 12 months (credits)",
 
   "partner.back": "Back to portfolio",
   "partner.loading": "Loading partner…",
@@ -286,9 +291,9 @@ export const en = {
   "review.kpi.active_customers": "Active customers",
   "review.kpi.new_deployments": "New deployments",
   "review.kpi.deployment_value": "Deployment value",
-  "review.kpi.recurring_volume": "Recurring activation volume",
-  "review.kpi.nps": "NPS",
-  "review.kpi.retention": "Retention",
+  "review.kpi.recurring_volume": "Recurring volume (quarter)",
+  "review.kpi.nps": "NPS (quarter)",
+  "review.kpi.retention": "Retention (quarter)",
   "review.kpi.credits_bought": "Credits bought",
   "review.kpi.credits_consumed": "Credits consumed",
   "review.kpi.balance": "Balance",
@@ -415,12 +420,12 @@ export const en = {
   "trends.hint": "The last 12 months, month by month.",
   "trends.active_customers": "Active customers",
   "trends.active_deployments": "Active deployments",
-  "trends.nps": "NPS",
+  "trends.nps": "NPS of the month",
   "trends.consumed": "Credits consumed",
   "trends.chart": "{metric}, {from} to {to}",
   "trends.point": "{month}: {value}",
-  "trends.nps_value": "{score} ({responses} responses)",
-  "trends.no_score": "no score ({responses} responses)",
+  "trends.nps_value": "{score} ({responses} customers answered)",
+  "trends.no_score": "no score ({responses} customers answered)",
   "tab.deals": "Deals",
   "export.deals": "Export deals",
   "export.pipeline": "Export pipeline",
@@ -595,6 +600,7 @@ export const en = {
   "map.legend.deals": "Deals (the bubble grows with their number)",
   "map.nothing": "No exclusive territory, claim or deal to show yet.",
   "map.unmapped": "Not drawn (no shape on the map): {areas}.",
+  ...definitionsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

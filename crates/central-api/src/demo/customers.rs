@@ -67,7 +67,8 @@ pub(super) fn customers(
                 subdivision,
                 brand,
                 founder: g.person(),
-                created_on: g.day_back(0..900),
+                // Made by its partner, once the partner had joined.
+                created_on: g.day_back(0..900).max(partners[idx].joined_on),
             }
         })
         .collect();
@@ -92,15 +93,17 @@ pub(super) fn migrations(
         if moved.contains(&i) {
             continue;
         }
+        let age = (g.as_of - c.created_on).num_days().max(1) as u64;
+        let effective_on = g.day_back(0..age.min(540));
+        // To a partner selling its brand that had joined by then.
         let to: Vec<&Partner> = partners
             .iter()
             .filter(|p| p.id != c.partner_id && p.brands.contains(&c.brand))
+            .filter(|p| p.joined_on <= effective_on)
             .collect();
         let Some(to) = to.choose(&mut g.rng).map(|p| p.id) else {
             continue;
         };
-        let age = (g.as_of - c.created_on).num_days().max(1) as u64;
-        let effective_on = g.day_back(0..age.min(540));
         let m = CustomerMigration::new(
             MigrationId(g.uuid()),
             c.id,

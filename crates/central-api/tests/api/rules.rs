@@ -346,6 +346,12 @@ async fn a_deployment_is_made_by_the_customers_partner_of_record_on_the_catalogs
         .find(|p| p.id != d.partner_id)
         .unwrap();
     let item = h.data.catalog.iter().find(|i| i.sku == d.sku).unwrap();
+    let maker = h
+        .data
+        .partners
+        .iter()
+        .find(|p| p.id == d.partner_id)
+        .unwrap();
     let customer = h
         .data
         .customers
@@ -405,6 +411,14 @@ async fn a_deployment_is_made_by_the_customers_partner_of_record_on_the_catalogs
                 ..d.clone()
             },
             "no catalog item",
+        ),
+        (
+            program::contract::Deployment {
+                started_on: maker.joined_on - Days::new(1),
+                ended_on: None,
+                ..d.clone()
+            },
+            "from the day it joins",
         ),
     ];
     for (wrong, reason) in refused {

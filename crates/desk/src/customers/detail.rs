@@ -9,7 +9,7 @@ use crate::error::{DeskError, Result};
 use crate::store::Store;
 use crate::views::{CustomerDetail, DeploymentRow, MigrationDirection, MigrationRow};
 
-use super::list::{customer_row, MINE};
+use super::list::{customer_row, mine};
 use crate::input::iso;
 
 /// One customer with every deployment it ever had (whichever partner made it) and its
@@ -25,12 +25,15 @@ pub async fn detail(store: &Store, customer: &str, as_of: NaiveDate) -> Result<C
             what: format!("customer {customer}"),
         });
     };
-    let row = sqlx::query(&format!("{MINE} SELECT * FROM classified WHERE id = ?3"))
-        .bind(&partner)
-        .bind(iso(as_of))
-        .bind(customer)
-        .fetch_one(store.pool())
-        .await?;
+    let row = sqlx::query(&format!(
+        "{} SELECT * FROM classified WHERE id = ?3",
+        mine(as_of)
+    ))
+    .bind(&partner)
+    .bind(iso(as_of))
+    .bind(customer)
+    .fetch_one(store.pool())
+    .await?;
     let day = iso(as_of);
     let deployments = sqlx::query!(
         r#"SELECT d.id, d.sku, ci.name AS "product?", d.billing, d.credits_minor, d.started_on,

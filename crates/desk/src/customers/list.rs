@@ -15,12 +15,21 @@ use crate::views::{CustomerCounts, CustomerFilter, CustomerPage, CustomerRow, Cu
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 500;
 
-/// The partner's customers with what each is to it, as a CTE named `mine`; `?1` is the partner,
-/// `?2` the day.
-pub(super) const MINE: &str = "WITH mine AS (
+/// The partner's customers on `as_of` with what each is to it, as a CTE named `mine`; `?1` is the
+/// partner, `?2` the day (`as_of`). A customer of record is active when a deployment keeps it
+/// active (`program::metrics::keeps_active`): `active_deployments` counts those.
+pub(super) fn mine(as_of: NaiveDate) -> String {
+    let since = format!("'{}'", iso(program::metrics::active_since(as_of)));
+    let keeps_active = crate::metrics::KEEPS_ACTIVE
+        .replace("?day", "?2")
+        .replace("?since", &since);
+    MINE.replace("?keeps_active", &keeps_active)
+}
+
+const MINE: &str = "WITH mine AS (
   SELECT c.id, c.name, c.country, c.subdivision, c.brand, c.founder, c.created_on, c.partner_id,
          (SELECT count(*) FROM deployments d WHERE d.customer_id = c.id
-           AND d.started_on <= ?2 AND (d.ended_on IS NULL OR d.ended_on > ?2)) AS active_deployments,
+           AND ?keeps_active) AS active_deployments,
          (SELECT count(*) FROM deployments d WHERE d.customer_id = c.id) AS deployments,
          (SELECT max(effective_on) FROM customer_migrations m
            WHERE m.customer_id = c.id AND m.to_partner_id = ?1) AS migrated_in_on,
@@ -56,12 +65,13 @@ pub async fn page(
     crate::portfolio::partner::ensure_exists(store, partner).await?;
     let (id, day) = (partner.to_string(), iso(as_of));
     let counts = sqlx::query(&format!(
-        "{MINE} SELECT count(*) AS all_, \
+        "{} SELECT count(*) AS all_, \
            coalesce(sum(status = 'active'), 0) AS active, \
            coalesce(sum(status = 'churned'), 0) AS churned, \
            coalesce(sum(status <> 'migrated_out' AND migrated_in_on IS NOT NULL), 0) AS migrated_in, \
            coalesce(sum(status = 'migrated_out'), 0) AS migrated_out \
-         FROM classified"
+         FROM classified",
+        mine(as_of)
     ))
     .bind(&id)
     .bind(&day)
@@ -84,8 +94,9 @@ pub async fn page(
         CustomerFilter::MigratedOut => "status = 'migrated_out'",
     };
     let rows = sqlx::query(&format!(
-        "{MINE} SELECT * FROM classified WHERE {condition} \
-         ORDER BY name COLLATE NOCASE, id LIMIT ?3 OFFSET ?4"
+        "{} SELECT * FROM classified WHERE {condition} \
+         ORDER BY name COLLATE NOCASE, id LIMIT ?3 OFFSET ?4",
+        mine(as_of)
     ))
     .bind(&id)
     .bind(&day)

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Months, NaiveDate};
-use program::contract::PartnerId;
+use program::contract::{Billing, PartnerId};
 use program::Credits;
 
-use crate::error::Result;
+use crate::error::{DeskError, Result};
 use crate::store::Store;
 use crate::views::TrendPoint;
 
@@ -31,9 +31,10 @@ pub fn month_ends(as_of: NaiveDate) -> Vec<NaiveDate> {
     out
 }
 
-/// The monthly trends of `partner`'s page: active customers and active deployments at each
-/// month's end (customers of record then), NPS of the month's responses (with their count; no
-/// score below the minimum) and credits consumed in the month.
+/// The monthly trends of `partner`'s page: active customers and the deployments keeping them
+/// active at each month's end (customers of record then, `program::metrics::keeps_active`), NPS
+/// of the month (each customer's latest answer of the month, with their count; no score below
+/// the minimum) and credits consumed in the month.
 pub async fn trends(
     store: &Store,
     partner: PartnerId,
@@ -72,9 +73,9 @@ pub async fn trends(
             .or_default()
             .push((m.effective_on, m.from_partner_id));
     }
-    let mut spans: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
+    let mut spans: HashMap<String, Vec<(Billing, NaiveDate, Option<NaiveDate>)>> = HashMap::new();
     for d in sqlx::query!(
-        "SELECT d.customer_id, d.started_on, d.ended_on FROM deployments d \
+        "SELECT d.customer_id, d.billing, d.started_on, d.ended_on FROM deployments d \
          WHERE d.customer_id IN (SELECT c.id FROM customers c WHERE c.partner_id = ?1 \
             OR c.id IN (SELECT customer_id FROM customer_migrations \
                          WHERE from_partner_id = ?1 OR to_partner_id = ?1))",
@@ -83,10 +84,17 @@ pub async fn trends(
     .fetch_all(store.pool())
     .await?
     {
+        let day = |s: &str| {
+            s.parse::<NaiveDate>()
+                .map_err(|_| DeskError::Corrupt(format!("deployment date {s:?}")))
+        };
+        let billing = Billing::parse(&d.billing)
+            .ok_or_else(|| DeskError::Corrupt(format!("billing {:?}", d.billing)))?;
+        let ended_on = d.ended_on.as_deref().map(day).transpose()?;
         spans
             .entry(d.customer_id)
             .or_default()
-            .push((d.started_on, d.ended_on));
+            .push((billing, day(&d.started_on)?, ended_on));
     }
     let record_on = |customer: &str, current: &str, day: &str| -> bool {
         let partner = moves
@@ -98,10 +106,13 @@ pub async fn trends(
 
     let (from, to) = (iso(window_start), iso(as_of));
     let nps: HashMap<String, (u32, u32, u32)> = sqlx::query!(
-        r#"SELECT substr(answered_on, 1, 7) AS "month!: String", count(*) AS "n!: i64",
+        r#"SELECT month AS "month!: String", count(*) AS "n!: i64",
                   sum(score >= 9) AS "promoters!: i64", sum(score <= 6) AS "detractors!: i64"
-           FROM nps_responses WHERE partner_id = ? AND answered_on >= ? AND answered_on <= ?
-           GROUP BY 1"#,
+           FROM (SELECT substr(answered_on, 1, 7) AS month, score,
+                        row_number() OVER (PARTITION BY substr(answered_on, 1, 7), customer_id
+                                           ORDER BY answered_on DESC, score ASC) AS latest
+                 FROM nps_responses WHERE partner_id = ? AND answered_on >= ? AND answered_on <= ?)
+           WHERE latest = 1 GROUP BY 1"#,
         id,
         from,
         to
@@ -134,16 +145,18 @@ pub async fn trends(
         .map(|end| {
             let day = iso(*end);
             let month = day[..7].to_string();
+            let keeps_active =
+                |(billing, started, ended): &(Billing, NaiveDate, Option<NaiveDate>)| {
+                    program::metrics::keeps_active(*billing, *started, *ended, *end)
+                };
             let (mut customers_active, mut deployments_active) = (0u32, 0u32);
             for (customer, current) in &customers {
                 if !record_on(customer, current, &day) {
                     continue;
                 }
-                let live = spans.get(customer).map_or(0, |list| {
-                    list.iter()
-                        .filter(|(s, e)| *s <= day && e.as_ref().is_none_or(|e| *e > day))
-                        .count()
-                });
+                let live = spans
+                    .get(customer)
+                    .map_or(0, |list| list.iter().filter(|d| keeps_active(d)).count());
                 if live > 0 {
                     customers_active += 1;
                     deployments_active += u32::try_from(live).unwrap_or(u32::MAX);

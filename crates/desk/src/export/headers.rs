@@ -75,7 +75,10 @@ impl Text {
         let (en, es) = match self {
             Text::Portfolio => ("Portfolio", "Cartera"),
             Text::Nps => ("NPS (12 months)", "NPS (12 meses)"),
-            Text::NpsResponses => ("NPS responses", "Respuestas NPS"),
+            Text::NpsResponses => (
+                "NPS: customers answering (12 months)",
+                "NPS: clientes que respondieron (12 meses)",
+            ),
             Text::Retention => ("Retention (12 months)", "Retención (12 meses)"),
             Text::RecurringVolume => (
                 "Recurring volume, 12 months (credits)",

@@ -145,8 +145,8 @@ struct CustomerLine {
 
 /// The customers the partner serves or has served: those it is partner of record for, those
 /// with a deployment made through it, and those that migrated away from it (their partner of
-/// record says where they are now). By name. Active deployments are the customer's deployments
-/// running on `as_of`, as the portfolio counts them.
+/// record says where they are now). By name. Active deployments are those keeping the customer
+/// active on `as_of` (`program::metrics::keeps_active`), as the portfolio counts them.
 pub async fn customers(
     store: &Store,
     partner: PartnerId,
@@ -155,13 +155,15 @@ pub async fn customers(
 ) -> Result<Table> {
     crate::portfolio::partner::ensure_exists(store, partner).await?;
     let (partner_text, day) = (partner.to_string(), crate::input::iso(as_of));
+    let since = crate::input::iso(program::metrics::active_since(as_of));
     let lines = sqlx::query_as!(
         CustomerLine,
         r#"SELECT c.name, c.country, c.brand, c.founder, c.created_on,
                   p.name AS "partner_of_record?",
                   (SELECT count(*) FROM deployments d
                     WHERE d.customer_id = c.id AND d.started_on <= ?2
-                      AND (d.ended_on IS NULL OR d.ended_on > ?2)) AS "active_deployments!: i64"
+                      AND (d.started_on >= ?3 OR (d.billing = 'monthly'
+                           AND (d.ended_on IS NULL OR d.ended_on > ?3)))) AS "active_deployments!: i64"
            FROM customers c LEFT JOIN partners p ON p.id = c.partner_id
            WHERE c.partner_id = ?1
               OR EXISTS (SELECT 1 FROM deployments d WHERE d.customer_id = c.id AND d.partner_id = ?1)
@@ -169,7 +171,8 @@ pub async fn customers(
                           WHERE m.customer_id = c.id AND m.from_partner_id = ?1)
            ORDER BY c.name COLLATE NOCASE, c.id"#,
         partner_text,
-        day
+        day,
+        since
     )
     .fetch_all(store.pool())
     .await?;

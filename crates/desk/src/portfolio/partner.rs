@@ -152,6 +152,7 @@ pub async fn page(store: &Store, id: PartnerId, as_of: NaiveDate) -> Result<Part
         nps: now.nps,
         retention_base: now.retention.base,
         retention_retained: now.retention.retained,
+        retention_since: now.retention.since.map(iso),
         churned,
         burn_30: format!("{:.2}", now.burn_30.amount()),
         burn_90: format!("{:.2}", now.burn_90.amount()),

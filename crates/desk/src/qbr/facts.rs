@@ -47,19 +47,21 @@ pub async fn facts(
     let from = qbr::facts_from(quarter);
     let to = quarter.last_day().min(as_of);
     let middle = from + Days::new(u64::try_from((to - from).num_days() / 2).unwrap_or(0));
-    let ((customers, names), deployments, opening, early, late, nps) = tokio::try_join!(
+    let ((customers, names), deployments, opening, early, late, nps, joined_on) = tokio::try_join!(
         customer_facts(store, partner),
         deployment_facts(store, partner, from, to),
         opening_balance(store, partner, from),
         ledger_days(store, partner, from, middle),
         ledger_days(store, partner, middle, to + Days::new(1)),
         nps_facts(store, partner, from, to),
+        joined_on(store, partner),
     )?;
     let mut ledger = early;
     ledger.extend(late);
     Ok((
         Facts {
             partner,
+            joined_on,
             as_of,
             customers,
             deployments,
@@ -126,8 +128,18 @@ async fn customer_facts(
     Ok((customers, names))
 }
 
+/// The day `partner` joined the program.
+async fn joined_on(store: &Store, partner: PartnerId) -> Result<NaiveDate> {
+    let id = partner.to_string();
+    let joined = sqlx::query_scalar!("SELECT joined_on FROM partners WHERE id = ?", id)
+        .fetch_one(store.pool())
+        .await?;
+    parse_day(&joined)
+}
+
 /// Every deployment of the partner's customers (a customer's activity counts for its partner of
-/// record whoever deployed) that was live at some point from `from` to `to`.
+/// record whoever deployed) that could keep a customer active at some point from `from` to `to`:
+/// started by `to`, and not ended more than 90 days before `from`.
 async fn deployment_facts(
     store: &Store,
     partner: PartnerId,
@@ -135,13 +147,13 @@ async fn deployment_facts(
     to: NaiveDate,
 ) -> Result<Vec<DeploymentFact>> {
     sqlx::query(&format!(
-        "SELECT customer_id, billing, credits_minor, started_on, ended_on FROM deployments \
+        "SELECT customer_id, partner_id, billing, credits_minor, started_on, ended_on FROM deployments \
          WHERE customer_id IN ({THEIR_CUSTOMERS}) AND started_on <= ?2 \
            AND (ended_on IS NULL OR ended_on > ?3)"
     ))
     .bind(partner.to_string())
     .bind(iso(to))
-    .bind(iso(from))
+    .bind(iso(program::metrics::active_since(from)))
     .fetch_all(store.pool())
     .await?
     .iter()
@@ -150,6 +162,10 @@ async fn deployment_facts(
             customer: CustomerId(parse_uuid(
                 &r.try_get::<String, _>("customer_id")?,
                 "customer",
+            )?),
+            partner: PartnerId(parse_uuid(
+                &r.try_get::<String, _>("partner_id")?,
+                "partner",
             )?),
             billing: billing(&r.try_get::<String, _>("billing")?)?,
             credits: Credits::from_minor(r.try_get("credits_minor")?),

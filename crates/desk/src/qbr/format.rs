@@ -120,7 +120,8 @@ pub fn measure_name(measure: Measure, lang: Lang) -> &'static str {
     match (measure, lang) {
         (Measure::ActiveCustomers, Lang::En) => "Active customers",
         (Measure::ActiveCustomers, Lang::Es) => "Clientes activos",
-        (Measure::Nps, _) => "NPS",
+        (Measure::Nps, Lang::En) => "NPS (12 months)",
+        (Measure::Nps, Lang::Es) => "NPS (12 meses)",
         (Measure::Retention, Lang::En) => "Retention (12 months)",
         (Measure::Retention, Lang::Es) => "Retención (12 meses)",
         (Measure::RecurringVolume, Lang::En) => "Recurring volume (12 months)",

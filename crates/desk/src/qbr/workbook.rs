@@ -137,8 +137,11 @@ pub fn workbook(review: &Review, lang: Lang) -> Result<Vec<Table>> {
                 p("Balance at month end", "Saldo a fin de mes"),
                 ColumnKind::Credits,
             ),
-            Column::new("NPS", ColumnKind::Integer),
-            Column::new(p("NPS answers", "Respuestas NPS"), ColumnKind::Integer),
+            Column::new(p("NPS of the month", "NPS del mes"), ColumnKind::Integer),
+            Column::new(
+                p("Customers answering", "Clientes que respondieron"),
+                ColumnKind::Integer,
+            ),
         ],
     );
     for m in &review.monthly {

@@ -44,11 +44,11 @@ impl Kpi {
             Kpi::NewDeployments => ("New deployments", "Despliegues nuevos"),
             Kpi::DeploymentValue => ("Deployment value", "Valor desplegado"),
             Kpi::RecurringVolume => (
-                "Recurring activation volume",
-                "Volumen de activación recurrente",
+                "Recurring volume (quarter)",
+                "Volumen recurrente (trimestre)",
             ),
-            Kpi::Nps => ("NPS", "NPS"),
-            Kpi::Retention => ("Retention", "Retención"),
+            Kpi::Nps => ("NPS (quarter)", "NPS (trimestre)"),
+            Kpi::Retention => ("Retention (quarter)", "Retención (trimestre)"),
             Kpi::CreditsBought => ("Credits bought", "Créditos comprados"),
             Kpi::CreditsConsumed => ("Credits consumed", "Créditos consumidos"),
             Kpi::Balance => ("Balance", "Saldo"),
@@ -64,8 +64,8 @@ impl Kpi {
     pub fn definition(self, lang: Lang) -> &'static str {
         let (en, es) = match self {
             Kpi::ActiveCustomers => (
-                "Customers with at least one active deployment on the quarter's last day, counted for their partner of record that day.",
-                "Clientes con al menos un despliegue activo el último día del trimestre, contados para su partner de registro ese día.",
+                "Customers active on the quarter's last day: a monthly deployment live, or credits consumed in the 90 days to it (a one-off deployment made, or a monthly one running); counted for their partner of record that day.",
+                "Clientes activos el último día del trimestre: un despliegue mensual en marcha, o créditos consumidos en los 90 días hasta entonces (un despliegue único hecho, o uno mensual en marcha); contados para su partner de registro ese día.",
             ),
             Kpi::NewDeployments => (
                 "Deployments started during the quarter for customers of the partner on their start day.",
@@ -80,12 +80,12 @@ impl Kpi {
                 "Créditos consumidos durante el trimestre por despliegues recurrentes (mensuales).",
             ),
             Kpi::Nps => (
-                "Net Promoter Score of the quarter's survey answers: % promoters (9-10) minus % detractors (0-6), to the whole point; none below 5 answers.",
-                "Net Promoter Score de las respuestas del trimestre: % promotores (9-10) menos % detractores (0-6), al punto entero; sin valor con menos de 5 respuestas.",
+                "Net Promoter Score of the quarter: each customer's latest answer in the quarter counts once; % promoters (9-10) minus % detractors (0-6), to the whole point; none below 5 customers.",
+                "Net Promoter Score del trimestre: la última respuesta de cada cliente en el trimestre cuenta una vez; % promotores (9-10) menos % detractores (0-6), al punto entero; sin valor con menos de 5 clientes.",
             ),
             Kpi::Retention => (
-                "Of the customers active for the partner on the day before the quarter, the share still active for it on its last day (a customer migrated away counts as lost).",
-                "De los clientes activos para el partner el día anterior al trimestre, la proporción aún activa para él su último día (un cliente migrado cuenta como perdido).",
+                "Of the customers active for the partner on the day before the quarter, the share still active for it on its last day (a customer migrated away counts as lost). For a partner that joined during the quarter: of the customers it deployed for since, the share active on the last day.",
+                "De los clientes activos para el partner el día anterior al trimestre, la proporción aún activa para él su último día (un cliente migrado cuenta como perdido). Para un partner que entró durante el trimestre: de los clientes para los que desplegó desde entonces, la proporción activa el último día.",
             ),
             Kpi::CreditsBought => (
                 "Activation Credits purchased during the quarter.",

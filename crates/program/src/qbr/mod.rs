@@ -61,6 +61,8 @@ impl CustomerFact {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeploymentFact {
     pub customer: CustomerId,
+    /// The partner that made it (the customer's partner of record on its start day).
+    pub partner: PartnerId,
     pub billing: Billing,
     pub credits: Credits,
     pub started_on: NaiveDate,
@@ -70,6 +72,11 @@ pub struct DeploymentFact {
 impl DeploymentFact {
     pub fn is_active_on(&self, day: NaiveDate) -> bool {
         self.started_on <= day && self.ended_on.is_none_or(|end| end > day)
+    }
+
+    /// Whether it keeps its customer active on `day` ([`metrics::keeps_active`]).
+    pub fn keeps_active(&self, day: NaiveDate) -> bool {
+        metrics::keeps_active(self.billing, self.started_on, self.ended_on, day)
     }
 }
 
@@ -96,6 +103,9 @@ pub struct NpsFact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
     pub partner: PartnerId,
+    /// The day the partner joined the program: a window that begins before it measures retention
+    /// over the partner's time in the program.
+    pub joined_on: NaiveDate,
     /// The day the data runs to: a quarter still in progress is measured up to it.
     pub as_of: NaiveDate,
     pub customers: Vec<CustomerFact>,
@@ -126,12 +136,12 @@ pub fn progression_metrics(facts: &Facts, day: NaiveDate) -> crate::progression:
     let start = metrics::trailing_start(day);
     crate::progression::PartnerMetrics {
         active_customers: index.active_customers(day),
-        nps: metrics::nps(
+        nps: metrics::nps_latest(
             facts
                 .nps
                 .iter()
                 .filter(|n| n.on > start && n.on <= day)
-                .map(|n| n.score),
+                .map(|n| (n.customer, n.on, n.score)),
         )
         .score,
         retention: index.retention(start, day).rate,
@@ -159,7 +169,7 @@ impl<'a> Index<'a> {
             && self
                 .by_customer
                 .get(&c.id)
-                .is_some_and(|list| list.iter().any(|d| d.is_active_on(day)))
+                .is_some_and(|list| list.iter().any(|d| d.keeps_active(day)))
     }
 
     fn active_customers(&self, day: NaiveDate) -> u32 {
@@ -190,7 +200,28 @@ impl<'a> Index<'a> {
         (count, value)
     }
 
+    /// Retention from `start` to `end`; for a partner that joined after `start`, over its time in
+    /// the program: the customers it deployed for by `end`.
     fn retention(&self, start: NaiveDate, end: NaiveDate) -> Retention {
+        let facts = self.facts;
+        if facts.joined_on > start {
+            let deployed_for: std::collections::HashSet<CustomerId> = facts
+                .deployments
+                .iter()
+                .filter(|d| d.partner == facts.partner && d.started_on <= end)
+                .map(|d| d.customer)
+                .collect();
+            let ends = facts
+                .customers
+                .iter()
+                .filter(|c| deployed_for.contains(&c.id))
+                .map(|c| CustomerEnds {
+                    customer: c.id,
+                    active_at_start: true,
+                    active_at_end: self.active_for_partner(c, end),
+                });
+            return metrics::retention_since_joining(ends, facts.joined_on);
+        }
         metrics::retention(self.facts.customers.iter().map(|c| CustomerEnds {
             customer: c.id,
             active_at_start: self.active_for_partner(c, start),
@@ -219,12 +250,12 @@ fn balance_on(facts: &Facts, day: NaiveDate) -> Credits {
 }
 
 fn nps_between(facts: &Facts, first: NaiveDate, last: NaiveDate) -> Nps {
-    metrics::nps(
+    metrics::nps_latest(
         facts
             .nps
             .iter()
             .filter(|n| n.on >= first && n.on <= last)
-            .map(|n| n.score),
+            .map(|n| (n.customer, n.on, n.score)),
     )
 }
 

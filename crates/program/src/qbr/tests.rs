@@ -45,8 +45,16 @@ fn quarters_parse_print_and_step() {
 /// A small partner, its numbers worked out by hand in the comments.
 fn hand_made() -> Facts {
     let dep = |c: u128, billing, credits: i64, started: NaiveDate, ended: Option<NaiveDate>| {
+        // Made by the customer's partner of record that day: 13 was the other partner's until
+        // 1 Sep, 12 ours until 15 Aug.
+        let by = if c == 13 && started < day(2026, 9, 1) {
+            OTHER
+        } else {
+            ME
+        };
         DeploymentFact {
             customer: customer(c),
+            partner: partner(by),
             billing,
             credits: Credits::whole(credits),
             started_on: started,
@@ -67,6 +75,7 @@ fn hand_made() -> Facts {
     };
     Facts {
         partner: partner(ME),
+        joined_on: day(2024, 1, 15),
         as_of: day(2026, 11, 24),
         customers: vec![
             fact(10, ME, vec![]),
@@ -100,9 +109,9 @@ fn hand_made() -> Facts {
                 Billing::Monthly,
                 50,
                 day(2026, 2, 1),
-                Some(day(2026, 8, 1)),
+                Some(day(2026, 6, 20)),
             ),
-            dep(12, Billing::OneOff, 300, day(2026, 3, 5), None),
+            dep(12, Billing::OneOff, 300, day(2026, 5, 5), None),
             dep(13, Billing::Monthly, 70, day(2026, 5, 1), None),
             dep(14, Billing::OneOff, 40, day(2026, 7, 20), None),
             dep(10, Billing::OneOff, 25, day(2026, 9, 30), None),
@@ -155,8 +164,9 @@ fn hand_made() -> Facts {
 #[test]
 fn kpis_of_a_hand_made_quarter() {
     let k = kpis(&hand_made(), q("2026-Q3"));
-    // 30 Sep: 10 active (2 deployments), 11 ended 1 Aug, 12 migrated away, 13 ours since
-    // 1 Sep and active, 14 active → 10, 13, 14.
+    // 30 Sep (the 90 days from 3 Jul): 10 active (a monthly one live), 11's monthly ended
+    // 20 Jun, more than 90 days before, 12 migrated away, 13 ours since 1 Sep with a monthly one
+    // live, 14 made a one-off on 20 Jul → 10, 13, 14.
     assert_eq!(k.active_customers, 3);
     // Started in Q3 for our customers: 14 (20 Jul, 40) and 10 (30 Sep, 25); 13's one of 1 Aug
     // was before it was ours.
@@ -165,9 +175,11 @@ fn kpis_of_a_hand_made_quarter() {
         (2, Credits::whole(65))
     );
     assert_eq!(k.recurring_volume, Credits::whole(320));
-    // Six answers: promoters 10, 9, 9; detractors 3, 6 → (3 − 2) / 6 = 16.7 → 17.
-    assert_eq!(k.nps.score, Some(17));
-    // 30 Jun: 10, 11, 12, (13 was the other partner's) → base 3; 30 Sep: only 10 → 1/3.
+    // Six answers from five customers; each customer's latest counts: 10's 6 (not its 10), 11's
+    // 9, 12's 9, 13's 3, 14's 8 → promoters 2, detractors 2 of 5 → 0.
+    assert_eq!((k.nps.score, k.nps.responses), (Some(0), 5));
+    // 30 Jun: 10 (monthly), 11 (monthly), 12 (one-off of 5 May), (13 was the other partner's)
+    // → base 3; 30 Sep: only 10 → 1/3.
     assert_eq!((k.retention.base, k.retention.retained), (3, 1));
     assert_eq!(k.retention.churned, vec![customer(11), customer(12)]);
     assert_eq!(k.credits_bought, Credits::whole(2_000));
@@ -184,8 +196,11 @@ fn the_previous_quarter_counts_the_customer_that_later_moved() {
     let k = kpis(&hand_made(), q("2026-Q2"));
     // 30 Jun: 10, 11, 12 (still ours) are active; 13 belonged to the other partner.
     assert_eq!(k.active_customers, 3);
-    // Q2 starts: only 13's deployment of 1 May, not ours then.
-    assert_eq!((k.new_deployments, k.deployment_value), (0, Credits::ZERO));
+    // Q2 starts: 12's one-off of 5 May; 13's of 1 May was not ours then.
+    assert_eq!(
+        (k.new_deployments, k.deployment_value),
+        (1, Credits::whole(300))
+    );
     assert_eq!(k.credits_bought, Credits::whole(500));
     assert_eq!(k.balance, Credits::whole(1_500));
     assert_eq!(k.runway_days, None, "nothing consumed in the last 30 days");
@@ -221,8 +236,9 @@ fn a_quarter_in_progress_is_measured_to_date() {
     // Up to 10 Sep: the 170 of 10 Sep counts, the 25 and the adjustment of 30 Sep do not.
     assert_eq!(k.credits_consumed, Credits::whole(360));
     assert_eq!(k.balance, Credits::whole(3_140));
-    // 10 is counted (13 too: ours since 1 Sep), 14 active.
-    assert_eq!(k.active_customers, 3);
+    // 10 is counted (13 too: ours since 1 Sep), 14 active, and 11: its monthly deployment ended
+    // on 20 Jun, within the 90 days to 10 Sep.
+    assert_eq!(k.active_customers, 4);
     assert_eq!(k.new_deployments, 1);
     assert_eq!(
         monthly(&facts, q("2026-Q3"))[11].consumed,
@@ -237,13 +253,32 @@ fn progression_metrics_are_the_trailing_year_definitions() {
     assert_eq!(m.active_customers, 3);
     // Trailing year from 30 Sep 2025: 10, 11, 12 had no deployment then → no base.
     assert_eq!(m.retention, None);
-    // Six answers: 3 promoters, 2 detractors → 17.
-    assert_eq!(m.nps, Some(17));
+    // Each customer's latest answer: 2 promoters, 2 detractors of 5 → 0.
+    assert_eq!(m.nps, Some(0));
     assert_eq!(m.recurring_volume, Credits::whole(320));
     // On 31 Jan 2027 the base is who was active on 31 Jan 2026: only 10 (11 and 12 start
     // later, 13 was the other partner's), and 10 is still active.
     let later = progression_metrics(&facts, day(2027, 1, 31));
     assert_eq!(later.retention, Some(Decimal::ONE));
+}
+
+#[test]
+fn retention_of_a_partner_younger_than_the_window_is_over_its_time_in_the_program() {
+    let mut facts = hand_made();
+    facts.joined_on = day(2026, 1, 5);
+    // Twelve months to 30 Sep 2026 began before it joined: of the customers it deployed for
+    // (10, 11, 12, 14; 13's were the other partner's), 10 and 14 are active for it at the end.
+    assert_eq!(
+        progression_metrics(&facts, day(2026, 9, 30)).retention,
+        Some(Decimal::new(5, 1))
+    );
+    // A quarter it joined in says so.
+    facts.joined_on = day(2026, 7, 5);
+    let k = kpis(&facts, q("2026-Q3"));
+    assert_eq!(k.retention.since, Some(day(2026, 7, 5)));
+    assert_eq!((k.retention.base, k.retention.retained), (4, 2));
+    // One that joined before the quarter is measured over the whole quarter.
+    assert_eq!(kpis(&hand_made(), q("2026-Q3")).retention.since, None);
 }
 
 #[test]

@@ -75,7 +75,7 @@ fn main() {
     let priced = price(&seller, &request, &catalog).unwrap();
     let view = QuoteView {
         id: "bench".into(),
-        number: "Q-BENCH-2026-0001".into(),
+        number: "Q-BENCH-2026-0001".into(), // a device code of the quote alphabet
         revision: 1,
         supersedes: None,
         partner_id: "bench".into(),

@@ -347,11 +347,10 @@ impl Desk {
             reason: serde_json::to_string(&view.rule).unwrap_or_default(),
         })?;
         let table = export::quote_lines(&priced, lang)?;
-        let path = dir.join(format!(
-            "{}-v{}-lines.{}",
-            view.number,
-            view.revision,
-            format.extension()
+        quotes::check_number(&view.number)?;
+        let path = dir.join(export::file_name(
+            &format!("{}-v{}-lines", view.number, view.revision),
+            format.extension(),
         ));
         export::save(table, format, path.clone()).await?;
         Ok(path.display().to_string())

@@ -167,6 +167,55 @@ async fn a_broken_template_gives_a_clear_error_and_writes_no_file() {
 }
 
 #[tokio::test]
+async fn a_quote_number_that_is_a_path_prints_no_file_anywhere() {
+    let w = world().await;
+    let p = seller(&w, Brand::CentroPago, None);
+    let d = w.device("a", "Sam", Role::PartnerAdmin, &p).await;
+    let q = quotes::save(
+        &d.store,
+        &form(
+            &p,
+            "Traveller",
+            Brand::CentroPago,
+            Lang::En,
+            lines_for(Brand::CentroPago),
+        ),
+        "Sam",
+    )
+    .await
+    .unwrap();
+    // Sent to the platform and back: the cache's copy is the platform's.
+    d.engine.run_once().await.unwrap();
+    // The number as a hostile copy of the quote would carry it.
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("exports");
+    std::fs::create_dir(&out).unwrap();
+    for evil in ["../escaped", "/tmp/absolute", "Q-7K3FX-2026-0001\0", "CON"] {
+        sqlx::query(
+            "UPDATE quotes SET number = ?1, data = json_set(data, '$.number', ?1) WHERE id = ?2",
+        )
+        .bind(evil)
+        .bind(&q.id)
+        .execute(d.store.pool())
+        .await
+        .unwrap();
+        let err = quotes::export_pdf(&d.store, &q.id, &out, None)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("a quote number reads"),
+            "{evil:?}: {err}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(root.path()).unwrap().count(),
+        1,
+        "only the exports folder"
+    );
+}
+
+#[tokio::test]
 async fn quotes_made_offline_on_two_devices_never_share_a_number() {
     let w = world().await;
     let p = seller(&w, Brand::Voldier, None);

@@ -1,7 +1,9 @@
 //! Quotes on the server, the authority: it prices each one by the program's rules and keeps
 //! numbers and versions straight.
 
-use program::contract::{Mutation, MutationBatch, MutationKind, Outcome, Partner, Role};
+use program::contract::{
+    Mutation, MutationBatch, MutationKind, Outcome, Partner, ProblemCode, Role,
+};
 use program::quotes::{valid_until, LineInput, PricedWith, Quote, QuoteId, QuoteStatus};
 use program::Lang;
 use program::{Brand, Country, FxRate, Tier};
@@ -90,6 +92,41 @@ async fn quote_refuses_early_access_for_an_authorized_partner() {
         Outcome::Applied
     );
     assert!(h.server.store().quote(id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_quote_number_is_checked_against_its_pattern() {
+    let h = start().await;
+    let p = partner(&h, Brand::CentroPago, Tier::Specialist);
+    let sku = h
+        .data
+        .catalog
+        .iter()
+        .find(|i| i.brands.contains(&Brand::CentroPago) && !i.early_access)
+        .unwrap()
+        .sku
+        .clone();
+    for evil in [
+        "../../.bashrc",
+        "/etc/passwd",
+        "Q-7K3FX-2026-0042/x",
+        "Q-7K3FX-2026-00\u{0}1",
+    ] {
+        let mut q = quote(&p, "MX", Brand::CentroPago, &sku, None);
+        q.number = evil.into();
+        match send(&h, &p, MutationKind::SaveQuote { quote: q.clone() }).await {
+            Outcome::Rejected { code, reason } => {
+                assert_eq!(code, ProblemCode::BadRequest, "{evil:?}");
+                assert!(
+                    reason.contains("a quote number reads"),
+                    "{evil:?}: {reason}"
+                );
+            }
+            other => panic!("{evil:?} was taken: {other:?}"),
+        }
+        let stored = h.server.store().quote(q.id).await.unwrap();
+        assert!(stored.is_none(), "{evil:?} was stored");
+    }
 }
 
 #[tokio::test]

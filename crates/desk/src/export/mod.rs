@@ -30,6 +30,27 @@ pub use headers::Lang;
 pub use screens::screen;
 pub use tables::{customers, deals, deployments, ledger, pipeline, portfolio, quote_lines};
 
+/// The name of a file an export writes, from data (a quote number, a partner's name): `stem`
+/// with what `sanitize-filename` leaves of it (no path separator, control character, `.` or `..`,
+/// nor a name Windows reserves), no leading dot, at most 200 bytes, then `.ext`. Every export's
+/// file name goes through here, so no data can name a file outside the folder it is saved in.
+pub fn file_name(stem: &str, ext: &str) -> String {
+    let options = sanitize_filename::Options {
+        windows: true,
+        truncate: true,
+        replacement: "-",
+    };
+    let clean = sanitize_filename::sanitize_with_options(stem, options);
+    let mut clean = clean.trim_start_matches(['.', ' ']).to_string();
+    while clean.len() > 200 {
+        clean.pop();
+    }
+    if clean.is_empty() {
+        clean.push_str("export");
+    }
+    format!("{clean}.{ext}")
+}
+
 /// What a column holds, and so how each format writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ColumnKind {

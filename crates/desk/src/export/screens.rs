@@ -74,10 +74,9 @@ pub async fn screen(
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let path = dir.join(format!(
-        "{slug}-{}.{}",
-        as_of.format("%Y-%m-%d"),
-        format.extension()
+    let path = dir.join(super::file_name(
+        &format!("{slug}-{}", as_of.format("%Y-%m-%d")),
+        format.extension(),
     ));
     super::save(table, format, path.clone()).await?;
     tracing::info!(kind = ?kind, "exported a table");

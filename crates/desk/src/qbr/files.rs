@@ -20,7 +20,7 @@ pub fn file_name(review: &Review, extension: &str) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    format!("QBR-{}-{partner}.{extension}", review.quarter)
+    crate::export::file_name(&format!("QBR-{}-{partner}", review.quarter), extension)
 }
 
 /// Writes the deck and the workbook of `review` into `dir`; returns their paths.

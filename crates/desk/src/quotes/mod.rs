@@ -22,3 +22,12 @@ pub use pricing::check;
 pub(crate) use shown::one_shown;
 pub use shown::{get, list};
 pub use write::{revise, save, set_status};
+
+/// Refuses a text that is not a quote number (`program::quotes::check_quote_number`) before it
+/// names a file: a number synced from elsewhere is data, not a path.
+pub fn check_number(number: &str) -> crate::error::Result<()> {
+    program::quotes::check_quote_number(number).map_err(|e| crate::error::DeskError::InvalidInput {
+        field: "number",
+        reason: e.to_string(),
+    })
+}

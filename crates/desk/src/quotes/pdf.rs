@@ -140,7 +140,11 @@ pub async fn export_pdf(
         Some(path) => tokio::fs::read_to_string(path).await?,
         None => TEMPLATE.to_string(),
     };
-    let path = dir.join(format!("{}-v{}.pdf", view.number, view.revision));
+    super::check_number(&view.number)?;
+    let path = dir.join(crate::export::file_name(
+        &format!("{}-v{}", view.number, view.revision),
+        "pdf",
+    ));
     let out = path.clone();
     tokio::task::spawn_blocking(move || {
         let rendered =

@@ -478,6 +478,36 @@ pub fn device_code(random: u32) -> String {
         .collect()
 }
 
+/// Why a text is not a quote number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "a quote number reads Q-<device>-<year>-<sequence>, such as Q-7K3FX-2026-0042; {0:?} does not"
+)]
+pub struct QuoteNumberError(pub String);
+
+/// Checks that `number` is a quote number as [`quote_number`] writes them: `Q-`, a device code
+/// of 5 characters of its alphabet, a 4-digit year and a sequence of 4 to 10 digits, and nothing
+/// else (no path separator, dot, space or control character), so a number can name a file.
+pub fn check_quote_number(number: &str) -> Result<(), QuoteNumberError> {
+    let digits = |s: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let parts: Vec<&str> = number.split('-').collect();
+    let ok = matches!(
+        parts.as_slice(),
+        ["Q", device, year, sequence]
+            if device.len() == 5
+                && device.bytes().all(|b| DEVICE_ALPHABET.contains(&b))
+                && digits(year, 4..=4)
+                && digits(sequence, 4..=10)
+    );
+    if ok {
+        Ok(())
+    } else {
+        Err(QuoteNumberError(number.chars().take(40).collect()))
+    }
+}
+
 /// A quote number a customer can read out: `Q-<device>-<year>-<sequence>`, e.g.
 /// `Q-7K3FX-2026-0042`. The device code keeps numbers made offline on different laptops apart;
 /// the sequence counts that device's quotes.

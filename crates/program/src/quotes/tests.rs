@@ -301,6 +301,39 @@ fn quote_lifecycle_moves_forward_only() {
 }
 
 #[test]
+fn quote_numbers_are_checked_against_their_pattern() {
+    for good in [
+        "Q-7K3FX-2026-0042",
+        "Q-TEST0-2026-12345",
+        &quote_number("ZZZZZ", 2027, 1),
+    ] {
+        assert_eq!(check_quote_number(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "../../.bashrc",
+        "Q-7K3FX-2026-0042/../../x",
+        "/etc/passwd",
+        "Q-7K3FX-2026-00\0",
+        "Q-7K3FX-2026-0042\0",
+        "Q-7K3FX-2026-0042.pdf",
+        "Q-7k3fx-2026-0042",
+        "Q-7K3FI-2026-0042",
+        "Q-7K3FX-26-0042",
+        "Q-7K3FX-2026-42",
+        "Q-7K3FX-2026-0042-1",
+        "CON",
+        "",
+        " Q-7K3FX-2026-0042",
+    ] {
+        assert!(check_quote_number(bad).is_err(), "{bad:?}");
+    }
+    assert_eq!(
+        check_quote_number("../x").unwrap_err().to_string(),
+        "a quote number reads Q-<device>-<year>-<sequence>, such as Q-7K3FX-2026-0042; \"../x\" does not"
+    );
+}
+
+#[test]
 fn quote_numbers_read_well_and_carry_the_device() {
     assert_eq!(device_code(0), "00000");
     assert_eq!(device_code(u32::MAX).len(), 5);

@@ -40,6 +40,9 @@ pub(super) async fn save_quote(
             "A quote is saved as a draft, then sent.",
         ));
     }
+    if let Err(e) = program::quotes::check_quote_number(&quote.number) {
+        return Ok(rejected(ProblemCode::BadRequest, e.to_string()));
+    }
     if w.quote_number_taken(quote.id, &quote.number, quote.revision)
         .await?
     {

@@ -256,6 +256,10 @@ pub(super) async fn put_deal(conn: &mut SqliteConnection, d: &Deal) -> Result<u6
 }
 
 pub(super) async fn put_quote(conn: &mut SqliteConnection, q: &Quote) -> Result<u64, StoreError> {
+    program::quotes::check_quote_number(&q.number).map_err(|e| StoreError::Invalid {
+        entity: Entity::Quote,
+        reason: format!("{}: {e}", q.id),
+    })?;
     let id = q.id.to_string();
     let vis = Visibility::of([q.partner_id]);
     put_value(conn, Entity::Quote, &id, q, None, &vis).await

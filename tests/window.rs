@@ -681,6 +681,27 @@ async fn partner_page_shows_metrics_and_progression_and_exports_the_ledger_to_xl
                 "ledger total {total} vs balance shown {balance:?}"
             );
             app.save_screenshot("partner-metrics").await?;
+
+            // The log of a first sync, a partner page and an export names no customer or
+            // founder and holds no balance (#16: logs hold no customer data).
+            let mut log = String::new();
+            for entry in std::fs::read_dir(app.data_dir.path().join("logs"))? {
+                log.push_str(&std::fs::read_to_string(entry?.path())?);
+            }
+            ensure!(
+                log.contains("starting Partner Desk"),
+                "the app logged its start: {log}"
+            );
+            let world = generate(&DemoConfig::small(chrono::Utc::now().date_naive()));
+            for c in &world.customers {
+                ensure!(
+                    !log.contains(&c.name) && !log.contains(&c.founder),
+                    "the log names a customer or founder ({} / {})",
+                    c.name,
+                    c.founder
+                );
+            }
+            ensure!(!log.contains(balance.trim()), "the log holds a balance");
             Ok(())
         })
     })

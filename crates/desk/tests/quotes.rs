@@ -124,24 +124,25 @@ async fn every_brand_prints_in_both_languages_with_the_right_total_number_validi
     }
 }
 
-#[tokio::test]
-async fn a_broken_template_gives_a_clear_error_and_writes_no_file() {
-    let w = world().await;
-    let p = seller(&w, Brand::CentroPago, None);
+/// A CentroPago seller's device and a draft it saved for `customer`.
+async fn draft(w: &World, customer: &str) -> (common::Device, quotes::QuoteView) {
+    let p = seller(w, Brand::CentroPago, None);
     let d = w.device("a", "Sam", Role::PartnerAdmin, &p).await;
+    let lines = lines_for(Brand::CentroPago);
     let q = quotes::save(
         &d.store,
-        &form(
-            &p,
-            "Broken",
-            Brand::CentroPago,
-            Lang::En,
-            lines_for(Brand::CentroPago),
-        ),
+        &form(&p, customer, Brand::CentroPago, Lang::En, lines),
         "Sam",
     )
     .await
     .unwrap();
+    (d, q)
+}
+
+#[tokio::test]
+async fn a_broken_template_gives_a_clear_error_and_writes_no_file() {
+    let w = world().await;
+    let (d, q) = draft(&w, "Broken").await;
     let dir = tempfile::tempdir().unwrap();
     let template = dir.path().join("quote.typ");
     std::fs::write(
@@ -169,21 +170,7 @@ async fn a_broken_template_gives_a_clear_error_and_writes_no_file() {
 #[tokio::test]
 async fn a_quote_number_that_is_a_path_prints_no_file_anywhere() {
     let w = world().await;
-    let p = seller(&w, Brand::CentroPago, None);
-    let d = w.device("a", "Sam", Role::PartnerAdmin, &p).await;
-    let q = quotes::save(
-        &d.store,
-        &form(
-            &p,
-            "Traveller",
-            Brand::CentroPago,
-            Lang::En,
-            lines_for(Brand::CentroPago),
-        ),
-        "Sam",
-    )
-    .await
-    .unwrap();
+    let (d, q) = draft(&w, "Traveller").await;
     // Sent to the platform and back: the cache's copy is the platform's.
     d.engine.run_once().await.unwrap();
     // The number as a hostile copy of the quote would carry it.

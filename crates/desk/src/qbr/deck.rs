@@ -309,7 +309,7 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("bought", "bought", "comprados"),
         ("balance", "Credit balance at month end", "Saldo de créditos a fin de mes"),
         ("nps", "NPS of the month", "NPS del mes"),
-        ("nps_note", "no score below 5 answers", "sin valor con menos de 5 respuestas"),
+        ("nps_note", "each customer's latest answer; no score below 5 customers", "la última respuesta de cada cliente; sin valor con menos de 5 clientes"),
         ("negative", "below zero in red", "bajo cero en rojo"),
         ("tier", "Tier progression", "Progresión de nivel"),
         ("measure", "Measure", "Medida"),

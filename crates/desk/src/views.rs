@@ -481,7 +481,8 @@ pub struct MigrationRow {
     pub effective_on: String,
     /// The founder who asked for it.
     pub initiated_by: String,
-    /// Credits moved: always zero ("0.00").
+    /// What the migration cost in credits: always zero ("0.00"); a migration moves the partner of
+    /// record, never credits.
     pub credits: String,
 }
 

@@ -15,6 +15,7 @@ effective_on: string,
  */
 initiated_by: string, 
 /**
- * Credits moved: always zero ("0.00").
+ * What the migration cost in credits: always zero ("0.00"); a migration moves the partner of
+ * record, never credits.
  */
 credits: string, };

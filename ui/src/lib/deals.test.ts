@@ -203,4 +203,19 @@ describe("dealRuleText", () => {
     expect(dealRuleText({ rule: "already_customer", yours: true })).toContain("ya es tu cliente");
     expect(dealRuleText({ rule: "already_customer", yours: false })).toContain("migración que inicia su fundador");
   });
+
+  it("says which field is past its bound, and the bound", () => {
+    setLocale("en");
+    expect(dealRuleText({ rule: "too_long", field: "notes", max: 4000 })).toBe(
+      "Notes is too long: at most 4,000 characters.",
+    );
+    expect(dealRuleText({ rule: "too_long", field: "products", max: 50 })).toBe(
+      "Too many products of interest: at most 50.",
+    );
+    expect(dealRuleText({ rule: "value_too_large", max: "1000000000000" })).toContain("1,000,000,000,000.00");
+    setLocale("es");
+    expect(dealRuleText({ rule: "too_long", field: "company", max: 200 })).toBe(
+      "Empresa: demasiado largo, como máximo 200 caracteres.",
+    );
+  });
 });

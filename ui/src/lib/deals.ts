@@ -18,6 +18,22 @@ export const dealStageKey = (s: DealStage): MessageKey => `deals.stage.${s}`;
 export const dealStatusKey = (s: DealStatus): MessageKey => `deals.status.${s}`;
 export const dealFieldKey = (f: DealField): MessageKey => `deals.field.${f}`;
 
+/** A deal's field by the name its form gives it (the wire's name when the form has none). */
+function fieldName(field: string): string {
+  switch (field) {
+    case "company":
+      return t("deals.field.company");
+    case "domain":
+      return t("deals.field.domain");
+    case "owner":
+      return t("deals.field.owner");
+    case "notes":
+      return t("deals.field.notes");
+    default:
+      return field;
+  }
+}
+
 /** A rule the deal breaks, in the user's words. */
 export function dealRuleText(rule: DealRule): string {
   switch (rule.rule) {
@@ -57,6 +73,12 @@ export function dealRuleText(rule: DealRule): string {
       return t(rule.yours ? "deals.rule.already_your_customer" : "deals.rule.already_a_customer");
     case "incomplete":
       return t("deals.rule.incomplete", { field: rule.field });
+    case "too_long":
+      return rule.field === "products"
+        ? t("deals.rule.too_many_products", { max: fmt.count(rule.max) })
+        : t("deals.rule.too_long", { field: fieldName(rule.field), max: fmt.count(rule.max) });
+    case "value_too_large":
+      return t("deals.rule.value_too_large", { max: fmt.credits(rule.max) });
     case "expired":
       return t("deals.rule.expired", { days: fmt.count(rule.days) });
   }

@@ -681,3 +681,65 @@ async fn early_access_a_deal_for_an_early_access_product_is_refused_for_an_autho
         }
     }
 }
+
+#[tokio::test]
+async fn a_deal_past_its_bounds_is_refused_and_an_edit_past_them_is_rejected() {
+    let h = start().await;
+    let p = partner(&h, |p| p.brands.contains(&Brand::CentroPago));
+    let place = free_place(&h, Region::Latam);
+    // Decimal's largest value, as a hostile or mistyped registration would carry it.
+    let huge = Credits::new(rust_decimal::Decimal::MAX).unwrap();
+    let refused = register(
+        &h,
+        DealInput {
+            value: huge,
+            ..input(&p, "Overflow Labs", &place, Brand::CentroPago)
+        },
+    )
+    .await;
+    assert_eq!(refused.status, DealStatus::Refused);
+    assert_eq!(
+        refused.refusal,
+        Some(DealRule::ValueTooLarge {
+            max: Credits::whole(program::deals::DEAL_VALUE_MAX)
+        })
+    );
+    let long = register(
+        &h,
+        DealInput {
+            notes: "x".repeat(1_500_000),
+            ..input(&p, "Verbose Labs", &place, Brand::CentroPago)
+        },
+    )
+    .await;
+    assert_eq!(
+        long.refusal,
+        Some(DealRule::TooLong {
+            field: "notes".into(),
+            max: program::deals::NOTES_MAX
+        })
+    );
+    // An approved deal edited past its bounds: rejected, and the deal keeps its value.
+    let deal = register(&h, input(&p, "Bounded Labs", &place, Brand::CentroPago)).await;
+    assert_eq!(deal.status, DealStatus::Approved);
+    let token = h.partner_user(Role::PartnerAdmin, p.id).await;
+    let outcome = send(
+        &h,
+        &token,
+        MutationKind::EditDeal {
+            id: deal.id,
+            partner_id: p.id,
+            edits: vec![DealEdit::Value {
+                from: deal.value,
+                to: huge,
+            }],
+        },
+    )
+    .await;
+    assert!(
+        matches!(&outcome, Outcome::Rejected { reason, .. } if reason.contains("at most")),
+        "{outcome:?}"
+    );
+    let stored = h.server.store().deal(deal.id).await.unwrap().unwrap();
+    assert_eq!(stored.value, deal.value);
+}

@@ -69,6 +69,21 @@ pub enum EditError {
     Invalid(String),
 }
 
+/// Refuses a text or list longer than a deal keeps.
+fn too_long(field: &str, len: usize, max: u32) -> Result<(), EditError> {
+    if len > max as usize {
+        return Err(EditError::Invalid(format!(
+            "the {field} must be at most {max} {}",
+            if field == "products" {
+                "entries"
+            } else {
+                "characters"
+            }
+        )));
+    }
+    Ok(())
+}
+
 fn date_text(d: Option<NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
@@ -105,6 +120,12 @@ pub fn merge_edit(
                         "the value must be zero or more, with at most two decimals".into(),
                     ));
                 }
+                if *to > Credits::whole(super::DEAL_VALUE_MAX) {
+                    return Err(EditError::Invalid(format!(
+                        "the value must be at most {} credits",
+                        super::DEAL_VALUE_MAX
+                    )));
+                }
                 // Compared as numbers: 25000.5 and 25000.50 are the same value.
                 (
                     deal.value.amount().normalize().to_string(),
@@ -121,15 +142,20 @@ pub fn merge_edit(
                 if to.trim().is_empty() {
                     return Err(EditError::Invalid("a deal needs an owner".into()));
                 }
+                too_long("owner", to.trim().chars().count(), super::OWNER_MAX)?;
                 (deal.owner.clone(), from.clone(), to.trim().to_string())
             }
-            DealEdit::Notes { from, to } => (deal.notes.clone(), from.clone(), to.clone()),
+            DealEdit::Notes { from, to } => {
+                too_long("notes", to.chars().count(), super::NOTES_MAX)?;
+                (deal.notes.clone(), from.clone(), to.clone())
+            }
             DealEdit::Products { from, to } => {
                 if to.is_empty() {
                     return Err(EditError::Invalid(
                         "a deal needs at least one product of interest".into(),
                     ));
                 }
+                too_long("products", to.len(), super::PRODUCTS_MAX)?;
                 (deal.products.join(", "), from.join(", "), to.join(", "))
             }
         };

@@ -205,10 +205,68 @@ pub enum DealRule {
     Incomplete {
         field: String,
     },
+    /// A text or list is longer than the program keeps (company, domain, owner, notes: in
+    /// characters; products: in entries).
+    TooLong {
+        field: String,
+        max: u32,
+    },
+    /// The value is more than any deal is worth ([`DEAL_VALUE_MAX`] credits).
+    ValueTooLarge {
+        #[ts(type = "string")]
+        max: Credits,
+    },
     /// The registration sat in one stage longer than the policy allows.
     Expired {
         days: u32,
     },
+}
+
+/// The most credits a deal may be worth: a trillion. No sum of deal values then overflows, and a
+/// mistyped value is refused rather than carried into every colleague's pipeline.
+pub const DEAL_VALUE_MAX: i64 = 1_000_000_000_000;
+
+/// The longest texts and lists a deal keeps, in characters (products: entries).
+pub const COMPANY_MAX: u32 = 200;
+pub const DOMAIN_MAX: u32 = 253;
+pub const OWNER_MAX: u32 = 120;
+pub const NOTES_MAX: u32 = 4_000;
+pub const PRODUCTS_MAX: u32 = 50;
+
+/// The first field of a deal past its bound ([`DEAL_VALUE_MAX`], [`COMPANY_MAX`]…), if any.
+pub fn check_bounds(
+    company: &str,
+    domain: Option<&str>,
+    owner: &str,
+    notes: &str,
+    products: &[String],
+    value: Credits,
+) -> Result<(), DealRule> {
+    let chars = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
+    for (field, len, max) in [
+        ("company", chars(company), COMPANY_MAX),
+        ("domain", domain.map_or(0, chars), DOMAIN_MAX),
+        ("owner", chars(owner), OWNER_MAX),
+        ("notes", chars(notes), NOTES_MAX),
+        (
+            "products",
+            u32::try_from(products.len()).unwrap_or(u32::MAX),
+            PRODUCTS_MAX,
+        ),
+    ] {
+        if len > max {
+            return Err(DealRule::TooLong {
+                field: field.into(),
+                max,
+            });
+        }
+    }
+    if value > Credits::whole(DEAL_VALUE_MAX) {
+        return Err(DealRule::ValueTooLarge {
+            max: Credits::whole(DEAL_VALUE_MAX),
+        });
+    }
+    Ok(())
 }
 
 /// What a registration asks for.
@@ -393,7 +451,7 @@ pub struct Registrant<'a> {
 }
 
 /// Checks a registration against every rule. Returns the first rule it breaks, in this order:
-/// completeness, the place (its state, province or region where the country has them), brand by
+/// completeness, bounds, the place (its state, province or region where the country has them), brand by
 /// region, the partner's brands, the catalog (early access included), the
 /// customers partners already serve (no poaching), exclusive territories, then earlier
 /// registrations. `earlier` holds the approved, open registrations the caller knows of; the one
@@ -419,6 +477,14 @@ pub fn check_registration(
             });
         }
     }
+    check_bounds(
+        &input.company,
+        input.domain.as_deref(),
+        &input.owner,
+        &input.notes,
+        &input.products,
+        input.value,
+    )?;
     match Subdivision::check_place(input.country, input.subdivision) {
         Err(SubdivisionError::Missing { country }) => {
             return Err(DealRule::SubdivisionNeeded { country })

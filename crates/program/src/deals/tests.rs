@@ -689,3 +689,68 @@ fn early_access_a_deal_for_an_early_access_product_needs_a_tier_with_early_acces
         }
     }
 }
+
+#[test]
+fn a_deal_past_its_bounds_is_refused_with_the_field_and_the_bound() {
+    let ok = input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]);
+    let past = |f: fn(&mut DealInput)| {
+        let mut i = ok.clone();
+        f(&mut i);
+        check(&i, &[], &[])
+    };
+    assert_eq!(
+        past(|i| i.company = "x".repeat(201)),
+        Err(DealRule::TooLong {
+            field: "company".into(),
+            max: COMPANY_MAX
+        })
+    );
+    assert_eq!(
+        past(|i| i.notes = "é".repeat(4_001)),
+        Err(DealRule::TooLong {
+            field: "notes".into(),
+            max: NOTES_MAX
+        })
+    );
+    assert_eq!(
+        past(|i| i.products = vec!["SKILL-ANY".into(); 51]),
+        Err(DealRule::TooLong {
+            field: "products".into(),
+            max: PRODUCTS_MAX
+        })
+    );
+    assert_eq!(
+        past(|i| i.value = Credits::whole(DEAL_VALUE_MAX) + Credits::from_minor(1)),
+        Err(DealRule::ValueTooLarge {
+            max: Credits::whole(DEAL_VALUE_MAX)
+        })
+    );
+    // At the bounds: taken (the 4,000 characters are counted as characters, not bytes).
+    let mut at_bounds = ok.clone();
+    at_bounds.notes = "é".repeat(4_000);
+    at_bounds.value = Credits::whole(DEAL_VALUE_MAX);
+    assert_eq!(check(&at_bounds, &[], &[]), Ok(()));
+    // An edit past a bound changes nothing.
+    let mut d = approved(ok, "2026-10-01");
+    let before = d.clone();
+    for edit in [
+        DealEdit::Value {
+            from: d.value,
+            to: Credits::new(rust_decimal::Decimal::MAX).unwrap(),
+        },
+        DealEdit::Notes {
+            from: String::new(),
+            to: "x".repeat(4_001),
+        },
+        DealEdit::Owner {
+            from: d.owner.clone(),
+            to: "x".repeat(121),
+        },
+    ] {
+        assert!(matches!(
+            merge_edit(&mut d, &[edit], at("2026-10-02"), "Ana"),
+            Err(EditError::Invalid(_))
+        ));
+    }
+    assert_eq!(d, before);
+}

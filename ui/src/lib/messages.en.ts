@@ -70,6 +70,7 @@ export const en = {
   "metric.days": "{days} d",
   "metric.nps": "NPS (12 months)",
   "metric.nps_hint": "{count} customers answered (each one's latest answer counts); at least 5 are needed for a score",
+  "metric.nps_hint_enough": "{count} customers answered (each one's latest answer counts)",
   "metric.retention": "Retention (12 months)",
   "metric.retention_hint": "{retained} of {base} customers kept",
   "metric.retention_since_hint": "{retained} of {base} customers kept since it joined on {date}, less than 12 months ago",

@@ -68,6 +68,7 @@ export const es: Record<MessageKey, string> = {
   "metric.days": "{days} d",
   "metric.nps": "NPS (12 meses)",
   "metric.nps_hint": "{count} clientes respondieron (cuenta la última respuesta de cada uno); se necesitan al menos 5 para una puntuación",
+  "metric.nps_hint_enough": "{count} clientes respondieron (cuenta la última respuesta de cada uno)",
   "metric.retention": "Retención (12 meses)",
   "metric.retention_hint": "{retained} de {base} clientes conservados",
   "metric.retention_since_hint": "{retained} de {base} clientes conservados desde su entrada el {date}, hace menos de 12 meses",

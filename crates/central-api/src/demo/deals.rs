@@ -1,6 +1,6 @@
 //! Deal registrations: each territory holder's pipeline, at every stage.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Days;
 use program::contract::{CatalogItem, Customer, Exclusivity, Partner, PartnerId, Territory};
@@ -8,7 +8,7 @@ use program::deals::{
     normalize_company, Deal, DealChange, DealEvent, DealField, DealId, DealRule, DealStage,
     DealStatus, TerritoryClaim,
 };
-use program::{Country, Credits, Subdivision, Tier};
+use program::{Country, Credits, Region, Subdivision, Tier};
 use rand::Rng;
 
 use super::names::{unique_name, CUSTOMER_HEADS, CUSTOMER_TAILS};
@@ -41,6 +41,8 @@ pub(super) fn deals(
         .map(|c| normalize_company(&c.name))
         .collect();
     let mut out = Vec::new();
+    // Which block of each region the next partner's first deal runs beside.
+    let mut next_block: BTreeMap<Region, usize> = BTreeMap::new();
     for p in partners {
         let n = match p.tier {
             Tier::Strategic => g.rng.gen_range(8..16),
@@ -121,8 +123,36 @@ pub(super) fn deals(
                 false => Some((country, Some(*g.pick(&subdivisions)))),
             }
         };
-        for _ in 0..n {
-            let Some((country, subdivision)) = place(g) else {
+        // A partner's first deal runs across the border of a block of its region it does not
+        // hold, the blocks in turn, so every block has other partners' pipeline beside it.
+        let beside: Vec<Subdivision> = BLOCKS
+            .iter()
+            .filter(|b| b.region == p.region())
+            .filter(|b| {
+                !b.held_subdivisions()
+                    .iter()
+                    .any(|s| own.contains(&(s.country(), Some(*s))))
+            })
+            .filter_map(|b| {
+                b.across_subdivisions()
+                    .into_iter()
+                    .find(|s| !others(s.country(), Some(*s)))
+            })
+            .collect();
+        let first = (n > 0 && !beside.is_empty()).then(|| {
+            let k = next_block.entry(p.region()).or_default();
+            let s = beside[*k % beside.len()];
+            *k += 1;
+            (s.country(), Some(s))
+        });
+        for i in 0..n {
+            // The second runs inside the partner's own states or provinces, where it holds some.
+            let inside = own.iter().copied().find(|(_, s)| s.is_some());
+            let chosen_place = match (i, first, inside) {
+                (0, Some(place), _) | (1, _, Some(place)) => Some(place),
+                _ => place(g),
+            };
+            let Some((country, subdivision)) = chosen_place else {
                 continue;
             };
             let company = loop {

@@ -8,6 +8,8 @@ use program::contract::{
     PartnerId,
 };
 use program::{fiat_for_credits, Credits, Currency, CustomerMigration, FxRate, Tier};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -15,8 +17,8 @@ use super::customers::partner_on;
 use super::{fx_rates, Gen};
 
 /// Consumptions (once for one-off deployments, monthly for recurring ones, charged to the
-/// partner of record), migration lines at zero, and purchases in packs bought just in time so no
-/// balance ever goes negative.
+/// partner of record), migration lines at zero, and purchases in packs, bought before the balance
+/// would go negative (or below the partner's reserve), so no balance ever does.
 pub(super) fn ledger(
     g: &mut Gen,
     partners: &[Partner],
@@ -85,12 +87,40 @@ pub(super) fn ledger(
             .zip(lines.last())
             .map_or(1, |(a, b)| (b.at - a.at).num_days().max(30));
         let two_months = spent.amount() * Decimal::from(60) / Decimal::from(days);
+        // About a quarter of partners buy just in time, so their runway runs short (what the
+        // low-runway alert is for); the others keep a reserve of one to three months. Drawn from a
+        // stream of the partner's own, so the rest of the world keeps its shape.
+        let mut own = ChaCha8Rng::seed_from_u64(p.id.0.as_u64_pair().0);
+        let reserve_days = if own.gen_bool(0.25) {
+            0
+        } else {
+            own.gen_range(30..=90)
+        };
+        // The reserve follows the last 30 days' consumption, as the runway does.
+        let mut recent: std::collections::VecDeque<(chrono::DateTime<chrono::Utc>, Decimal)> =
+            std::collections::VecDeque::new();
+        let mut recent_sum = Decimal::ZERO;
         let mut balance = Credits::ZERO;
         for mut line in lines {
+            if line.kind == LedgerKind::Consumption {
+                recent.push_back((line.at, -line.credits.amount()));
+                recent_sum += -line.credits.amount();
+            }
+            while let Some((at, credits)) = recent.front().copied() {
+                if line.at - at <= chrono::Duration::days(30) {
+                    break;
+                }
+                recent_sum -= credits;
+                recent.pop_front();
+            }
+            let per_day = recent_sum / Decimal::from(30);
+            let reserve = per_day * Decimal::from(reserve_days);
+            let two_months = two_months.max(per_day * Decimal::from(60));
             let need = balance + line.credits;
-            if need.is_negative() {
-                // Buy whole packs covering the line and the next two months, just before it.
-                let packs = ((two_months - need.amount()) / pack.amount())
+            if need.is_negative() || need.amount() < reserve {
+                // Buy whole packs covering the line, the reserve and the next two months, just
+                // before it.
+                let packs = ((two_months + reserve - need.amount()) / pack.amount())
                     .ceil()
                     .max(Decimal::ONE);
                 let credits = Credits::new(pack.amount() * packs).expect("whole credits");

@@ -378,3 +378,34 @@ fn no_poaching_the_demo_registers_deals_only_for_new_prospects() {
             .any(|c| normalize_company(&c.name) == prospect.company));
     }
 }
+
+#[test]
+fn the_low_runway_alert_singles_out_some_partners_not_all() {
+    use program::metrics::{burn_rate, runway_days, Consumption, BURN_SHORT_DAYS};
+    let d = generate(&DemoConfig::small(day()));
+    let mut short = 0;
+    for p in &d.partners {
+        let lines: Vec<_> = d.ledger.iter().filter(|l| l.partner_id == p.id).collect();
+        let balance: Credits = lines.iter().map(|l| l.credits).sum();
+        let consumed: Vec<Consumption> = lines
+            .iter()
+            .filter(|l| l.kind == LedgerKind::Consumption)
+            .map(|l| Consumption {
+                on: l.at.date_naive(),
+                billing: l.billing.unwrap_or(program::contract::Billing::OneOff),
+                credits: -l.credits,
+            })
+            .collect();
+        let burn = burn_rate(&consumed, day(), BURN_SHORT_DAYS);
+        if runway_days(balance, burn).is_some_and(|days| days < 30) {
+            short += 1;
+        }
+    }
+    // Partners that buy just in time run short; those keeping a reserve do not.
+    assert!(short > 0, "no partner under the alert");
+    assert!(
+        short * 2 < d.partners.len(),
+        "{short} of {} under the alert",
+        d.partners.len()
+    );
+}

@@ -310,60 +310,80 @@ pub async fn figures(
 
 /// The retention of the partners that joined after the trailing window's start, over their time in
 /// the program (`program::metrics::retention_since_joining`): the customers each has deployed for,
-/// and whether each is active for it on `as_of`. `only`: a JSON array of partner ids.
+/// and whether each is active for it on `as_of`, in one set-based query. `only`: a JSON array of
+/// partner ids.
 async fn retention_since_joining(
     store: &Store,
     as_of: NaiveDate,
     only: Option<&str>,
 ) -> Result<Vec<(PartnerId, metrics::Retention)>> {
     let start = iso(metrics::trailing_start(as_of));
-    let young_sql = format!(
-        "SELECT id, joined_on FROM partners WHERE joined_on > ?1{}",
-        match only {
-            Some(_) => " AND id IN (SELECT value FROM json_each(?2))",
-            None => "",
-        }
-    );
+    // The young partners (joined after `?1`), `json` naming the parameter of `only`.
+    let young = |json: &str| {
+        format!(
+            "SELECT id, joined_on FROM partners WHERE joined_on > ?1{}",
+            match only {
+                Some(_) => format!(" AND id IN (SELECT value FROM json_each({json}))"),
+                None => String::new(),
+            }
+        )
+    };
+    let young_sql = young("?2");
     let mut q = sqlx::query(&young_sql).bind(&start);
     if let Some(json) = only {
         q = q.bind(json);
     }
-    let mut out = Vec::new();
+    let mut joined: HashMap<PartnerId, (NaiveDate, Vec<CustomerEnds>)> = HashMap::new();
     for r in q.fetch_all(store.pool()).await? {
-        let id: String = r.try_get("id")?;
-        let partner = parse_partner(&id)?;
-        let joined: String = r.try_get("joined_on")?;
-        let joined_on: NaiveDate = joined
+        let day: String = r.try_get("joined_on")?;
+        let joined_on = day
             .parse()
-            .map_err(|_| DeskError::Corrupt(format!("joined_on {joined:?}")))?;
-        let rows = sqlx::query(&format!(
-            "SELECT c.id, {re} AS rec_end, {ae} AS act_end FROM customers c \
-             WHERE c.id IN (SELECT customer_id FROM deployments \
-                            WHERE partner_id = ?1 AND started_on <= ?2)",
-            re = on(RECORD_ON, as_of),
-            ae = on(ACTIVE_ON, as_of),
-        ))
-        .bind(&id)
-        .bind(iso(as_of))
-        .fetch_all(store.pool())
-        .await?;
-        let mut ends = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let customer: String = r.try_get("id")?;
-            let rec_end = parse_partner(&r.try_get::<String, _>("rec_end")?)?;
-            ends.push(CustomerEnds {
-                customer: CustomerId(
-                    customer
-                        .parse()
-                        .map_err(|_| DeskError::Corrupt(format!("customer id {customer:?}")))?,
-                ),
-                active_at_start: true,
-                active_at_end: r.try_get::<bool, _>("act_end")? && rec_end == partner,
-            });
-        }
-        out.push((partner, metrics::retention_since_joining(ends, joined_on)));
+            .map_err(|_| DeskError::Corrupt(format!("joined_on {day:?}")))?;
+        joined.insert(
+            parse_partner(&r.try_get::<String, _>("id")?)?,
+            (joined_on, Vec::new()),
+        );
     }
-    Ok(out)
+    if joined.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Each young partner's customers it deployed for by `as_of`, with where each stands then.
+    let ends_sql = format!(
+        "SELECT d.partner_id, c.id, {re} AS rec_end, {ae} AS act_end \
+         FROM (SELECT DISTINCT partner_id, customer_id FROM deployments \
+               WHERE started_on <= ?2 AND partner_id IN (SELECT id FROM ({}))) d \
+         JOIN customers c ON c.id = d.customer_id",
+        young("?3"),
+        re = on(RECORD_ON, as_of),
+        ae = on(ACTIVE_ON, as_of),
+    );
+    let mut q = sqlx::query(&ends_sql).bind(&start).bind(iso(as_of));
+    if let Some(json) = only {
+        q = q.bind(json);
+    }
+    for r in q.fetch_all(store.pool()).await? {
+        let partner = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
+        let customer: String = r.try_get("id")?;
+        let rec_end = parse_partner(&r.try_get::<String, _>("rec_end")?)?;
+        let end = CustomerEnds {
+            customer: CustomerId(
+                customer
+                    .parse()
+                    .map_err(|_| DeskError::Corrupt(format!("customer id {customer:?}")))?,
+            ),
+            active_at_start: true,
+            active_at_end: r.try_get::<bool, _>("act_end")? && rec_end == partner,
+        };
+        if let Some((_, ends)) = joined.get_mut(&partner) {
+            ends.push(end);
+        }
+    }
+    Ok(joined
+        .into_iter()
+        .map(|(partner, (joined_on, ends))| {
+            (partner, metrics::retention_since_joining(ends, joined_on))
+        })
+        .collect())
 }
 
 /// One partner's figures (all zero for a partner with no activity).

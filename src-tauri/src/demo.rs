@@ -39,6 +39,7 @@ fn remove_earlier_worlds(data_dir: &Path) {
         }
     }
 }
+
 /// Who the demo signs in as: an account manager with every demo partner in scope.
 const DEMO_USER: &str = "Demo account manager";
 

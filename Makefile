@@ -19,17 +19,21 @@ TAURI := ui/node_modules/.bin/tauri
 
 .PHONY: run test bootstrap ui app package ipc sqlx bench
 
+# The app keeps its cache's key and the sign-in token in the OS secret store: the desktop's, or
+# GNOME Keyring started for it where no desktop session runs one (scripts/with-keyring.sh).
 run: bootstrap app
-	$(APP)
+	scripts/with-keyring.sh $(APP)
 
 # The test command: lints, every crate's tests, the UI's checks and tests, the packages (checked by
 # lintian and desktop-file-validate), and the real window over WebDriver, the build tree's app and
-# the app installed from the .deb (tests/installed.rs installs it, drives it and removes it).
+# the app installed from the .deb (tests/installed.rs installs it, drives it and removes it). The
+# tests run in a D-Bus session of their own with GNOME Keyring as the secret store, its keyrings in
+# a new folder: nothing of theirs reaches the user's.
 test: bootstrap
 	cargo fmt --all -- --check
 	cd ui && npm run check && npm test
 	$(MAKE) --no-print-directory package
-	xvfb-run --auto-servernum --server-args="-screen 0 1440x900x24" \
+	scripts/with-keyring.sh --isolated xvfb-run --auto-servernum --server-args="-screen 0 1440x900x24" \
 		cargo test --release --locked --workspace
 
 bootstrap:
@@ -64,7 +68,7 @@ target/release/bundle/checked: $(APP) CHANGELOG.md LICENSE src-tauri/tauri.conf.
 
 # Regenerates ui/src/ipc from the Rust types after changing them.
 ipc:
-	UPDATE_IPC=1 cargo test --release --locked --workspace --test ipc_bindings
+	UPDATE_IPC=1 scripts/with-keyring.sh --isolated cargo test --release --locked --workspace --test ipc_bindings
 
 # Regenerates crates/desk/.sqlx, the offline data of the desk's compile-checked queries, after
 # changing a query or a migration (needs the Debian package sqlite3).
@@ -80,4 +84,4 @@ bench:
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends sqlite3; }
-	cargo bench --locked --workspace $(BENCHES:%=--bench %)
+	scripts/with-keyring.sh --isolated cargo bench --locked --workspace $(BENCHES:%=--bench %)

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Partner Desk needs, and skips what is already there:
-# Debian packages (WebKitGTK, its WebDriver, Xvfb, the package checkers), the UI's npm packages
+# Debian packages (WebKitGTK, its WebDriver, Xvfb, GNOME Keyring, the package checkers), the UI's npm packages
 # (from the lockfile, Tauri's CLI among them) and tauri-driver. Safe to run again and again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
   build-essential pkg-config curl file
-  libwebkit2gtk-4.1-dev libssl-dev libxdo-dev librsvg2-dev   # Tauri on Linux
+  libwebkit2gtk-4.1-dev libssl-dev libxdo-dev librsvg2-dev   # Tauri on Linux (libssl: SQLCipher)
+  libdbus-1-dev                                              # the Secret Service, over D-Bus
+  dbus-daemon dbus-bin gnome-keyring                         # a secret store where none runs
   webkit2gtk-driver xvfb xauth                               # the real window, driven in tests
   fonts-dejavu-core                                          # a readable UI font everywhere
   poppler-utils                                              # pdftotext: tests read the PDFs
+  sqlite3                                                    # tests: the tool cannot read the cache
   lintian desktop-file-utils rpm                             # `make package` checks what it builds
 )
 missing=()

@@ -121,11 +121,13 @@ pub async fn sync_now(desk: State<'_, Desk>) -> Result<(), IpcError> {
 pub async fn sign_in(
     app: AppHandle,
     desk: State<'_, Desk>,
+    demo: State<'_, Demo>,
     base_url: String,
     token: String,
 ) -> Result<(), IpcError> {
     desk.sign_in(&base_url, &token, SyncOptions::default())
         .await?;
+    demo.leave().await?;
     crate::forward_sync_status(&app, &desk).await;
     Ok(())
 }
@@ -163,9 +165,14 @@ fn open_in_browser(url: &str) -> bool {
 
 /// Waits for the browser to come back, then signs in and syncs.
 #[tauri::command]
-pub async fn finish_browser_sign_in(app: AppHandle, desk: State<'_, Desk>) -> Result<(), IpcError> {
+pub async fn finish_browser_sign_in(
+    app: AppHandle,
+    desk: State<'_, Desk>,
+    demo: State<'_, Demo>,
+) -> Result<(), IpcError> {
     desk.finish_browser_sign_in(signin::BROWSER_WAIT, SyncOptions::default())
         .await?;
+    demo.leave().await?;
     crate::forward_sync_status(&app, &desk).await;
     Ok(())
 }

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use central_api::demo::GENERATION;
-use central_api::server::{self, RunningServer, ServerConfig};
+use central_api::server::{self, KeyPragma, RunningServer, ServerConfig};
 use chrono::Utc;
 use desk::api::Token;
 use desk::error::DeskError;
 use desk::signin::Credentials;
+use desk::store::cipher;
 use desk::sync::SyncOptions;
 use desk::views::WorkspaceKind;
 use desk::Desk;
@@ -67,7 +68,13 @@ impl Demo {
             if let Some(dir) = self.db.parent() {
                 remove_earlier_worlds(dir);
             }
-            let config = ServerConfig::demo(&self.db, Utc::now().date_naive());
+            // The demo's world is encrypted like the cache, under a key of its own.
+            let key = cipher::key_for(&self.db).await?;
+            cipher::prepare(&self.db, &key).await?;
+            let config = ServerConfig {
+                key: Some(KeyPragma(key.pragma())),
+                ..ServerConfig::demo(&self.db, Utc::now().date_naive())
+            };
             *server = Some(server::start(config).await.map_err(failed)?);
         }
         let running = server.as_ref().expect("started above");
@@ -86,6 +93,19 @@ impl Demo {
             SyncOptions::default(),
         )
         .await?;
+        Ok(())
+    }
+
+    /// Leaves the demo workspace for a real one: stops the demo server and deletes its database
+    /// (and journals) and key, so nothing of the demo's world is left on disk.
+    pub async fn leave(&self) -> desk::error::Result<()> {
+        if let Some(running) = self.server.lock().await.take() {
+            if let Err(e) = running.shutdown().await {
+                tracing::warn!(error = %e, "the demo server did not stop cleanly");
+            }
+        }
+        cipher::remove_database(&self.db)?;
+        desk::secrets::delete_database_key(&self.db).await?;
         Ok(())
     }
 }

@@ -83,7 +83,11 @@ fn main() {
             let opened = tauri::async_runtime::block_on(async {
                 let desk = Desk::open(&data_dir).await?;
                 let demo = demo::Demo::new(&data_dir);
-                if !desk.resume(SyncOptions::default()).await? {
+                if desk.resume(SyncOptions::default()).await? {
+                    // A demo world an earlier run left (its app stopped before it could
+                    // delete it) goes too.
+                    demo.leave().await?;
+                } else {
                     demo.open(&desk).await?;
                 }
                 forward_sync_status(&handle, &desk).await;

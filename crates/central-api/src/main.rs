@@ -119,6 +119,7 @@ async fn main() -> ExitCode {
                 deployments,
                 as_of: as_of.unwrap_or_else(|| Utc::now().date_naive()),
                 today: None,
+                key: None,
             };
             serve(config).await
         }

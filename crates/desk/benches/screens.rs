@@ -127,7 +127,7 @@ async fn run() -> Result<(), BoxError> {
         );
     }
     let started = Instant::now();
-    let refreshed = desk::figures::refresh(desk.store()).await?;
+    let refreshed = desk::figures::refresh(&desk.store()).await?;
     println!(
         "setup: figures of {refreshed} partners computed in {:.1} s (what a first sync ends with)",
         started.elapsed().as_secs_f64()

@@ -15,8 +15,16 @@ pub enum ErrorCode {
     InvalidInput,
     SchemaTooNew,
     Storage,
-    /// The OS keychain could not store or read the sign-in token.
+    /// The OS keychain could not store or read the sign-in token or the cache's key.
     Keychain,
+    /// No OS secret store answered (no Secret Service on a Linux machine without a desktop
+    /// session, say): without one, Partner Desk keeps no cache and no token.
+    NoSecretStore,
+    /// The cache is encrypted, and the secret store no longer holds its key (the keychain was
+    /// reset, or the cache came from another machine).
+    CacheKeyMissing,
+    /// The cache cannot be read: its key does not open it, or the file is damaged.
+    CacheUnreadable,
     /// The central API refused the sign-in token.
     Unauthorized,
     /// The central API could not be reached.
@@ -101,6 +109,18 @@ pub enum DeskError {
     Corrupt(String),
     #[error("the OS keychain failed: {0}")]
     Keychain(String),
+    #[error(
+        "no OS secret store answered (on Linux: the Secret Service of GNOME Keyring or KWallet); \
+         Partner Desk keeps its cache's key and the sign-in token only there: {0}"
+    )]
+    NoSecretStore(String),
+    #[error(
+        "the local cache is encrypted, and the OS secret store no longer holds its key \
+         (was the keychain reset?)"
+    )]
+    CacheKeyMissing,
+    #[error("the local cache cannot be read (a wrong key, or a damaged file): {0}")]
+    CacheUnreadable(String),
     #[error(transparent)]
     Api(#[from] crate::api::ApiError),
     #[error(transparent)]
@@ -144,6 +164,9 @@ impl DeskError {
             DeskError::Storage(_) | DeskError::Migrate(_) | DeskError::Io(_) => ErrorCode::Storage,
             DeskError::Corrupt(_) => ErrorCode::Internal,
             DeskError::Keychain(_) => ErrorCode::Keychain,
+            DeskError::NoSecretStore(_) => ErrorCode::NoSecretStore,
+            DeskError::CacheKeyMissing => ErrorCode::CacheKeyMissing,
+            DeskError::CacheUnreadable(_) => ErrorCode::CacheUnreadable,
             DeskError::Api(crate::api::ApiError::Unauthorized) => ErrorCode::Unauthorized,
             DeskError::Api(e) if e.is_transient() => ErrorCode::Offline,
             DeskError::Api(_) => ErrorCode::Remote,

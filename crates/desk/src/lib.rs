@@ -60,10 +60,12 @@ use crate::views::{
 /// Partner Desk's version: every crate of the workspace carries the app's (see CHANGELOG.md).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The backend as the UI sees it: one per open cache.
+/// The backend as the UI sees it: one per data folder.
 #[derive(Debug, Clone)]
 pub struct Desk {
-    store: Store,
+    /// The open cache. Sign-out and a switch of account close it, delete its files and key, and
+    /// put a new, empty one in its place.
+    store: Arc<std::sync::RwLock<Store>>,
     session: Arc<Mutex<Option<session::Session>>>,
     browser: Arc<std::sync::Mutex<session::BrowserSlot>>,
 }
@@ -77,19 +79,23 @@ impl Desk {
     pub async fn open(data_dir: &Path) -> Result<Desk> {
         let store = Store::open(&data_dir.join(store::CACHE_FILE)).await?;
         Ok(Desk {
-            store,
+            store: Arc::new(std::sync::RwLock::new(store)),
             session: Arc::new(Mutex::new(None)),
             browser: Arc::default(),
         })
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The open cache (a handle: cheap to clone, valid until a sign-out replaces the cache).
+    pub fn store(&self) -> Store {
+        self.store
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Whether a workspace has been loaded into the cache.
     pub async fn has_workspace(&self) -> Result<bool> {
-        Ok(!self.store.is_empty().await?)
+        Ok(!self.store().is_empty().await?)
     }
 
     /// Loads a whole workspace snapshot as of `as_of`, in one transaction.
@@ -99,7 +105,7 @@ impl Desk {
         kind: WorkspaceKind,
         as_of: NaiveDate,
     ) -> Result<()> {
-        self.store
+        self.store()
             .load_dataset(
                 data,
                 &[
@@ -119,7 +125,7 @@ impl Desk {
     /// Queues a purchase of `credits` (a decimal string) for `partner_id`; the central API
     /// prices and records it when the outbox is pushed.
     pub async fn purchase_credits(&self, partner_id: &str, credits: &str) -> Result<String> {
-        let mutation = credits::purchase(&self.store, partner_id, credits).await?;
+        let mutation = credits::purchase(&self.store(), partner_id, credits).await?;
         self.after_local_write().await?;
         Ok(mutation)
     }
@@ -132,15 +138,15 @@ impl Desk {
         credits: Option<&str>,
         fiat: Option<&str>,
     ) -> Result<PurchaseQuote> {
-        credits::price(&self.store, partner_id, credits, fiat).await
+        credits::price(&self.store(), partner_id, credits, fiat).await
     }
 
     pub async fn rejected_changes(&self) -> Result<Vec<RejectedChange>> {
-        outbox::rejected(&self.store).await
+        outbox::rejected(&self.store()).await
     }
 
     pub async fn dismiss_rejected(&self, id: &str) -> Result<()> {
-        outbox::dismiss(&self.store, id).await?;
+        outbox::dismiss(&self.store(), id).await?;
         if let Some(s) = self.session.lock().await.as_ref() {
             s.engine.refresh_counts().await?;
         }
@@ -158,17 +164,17 @@ impl Desk {
         lang: export::Lang,
         dir: &Path,
     ) -> Result<String> {
-        export::screen(&self.store, kind, partner_id, query, format, lang, dir).await
+        export::screen(&self.store(), kind, partner_id, query, format, lang, dir).await
     }
 
     /// The date the figures are computed for: the data's as-of date, else today (UTC).
     pub async fn as_of(&self) -> Result<NaiveDate> {
-        workspace::as_of(&self.store).await
+        workspace::as_of(&self.store()).await
     }
 
     pub async fn workspace_info(&self) -> Result<WorkspaceInfo> {
         let count = |table: &'static str| {
-            let pool = self.store.pool().clone();
+            let pool = self.store().pool().clone();
             async move {
                 let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
                     .fetch_one(&pool)
@@ -176,7 +182,7 @@ impl Desk {
                 Ok::<u32, error::DeskError>(u32::try_from(n).unwrap_or(u32::MAX))
             }
         };
-        let kind = match self.store.get_state(KIND).await?.as_deref() {
+        let kind = match self.store().get_state(KIND).await?.as_deref() {
             Some("remote") => WorkspaceKind::Remote,
             _ => WorkspaceKind::Demo,
         };
@@ -188,19 +194,19 @@ impl Desk {
             customers: count("customers").await?,
             deployments: count("deployments").await?,
             as_of: self.as_of().await?.format("%Y-%m-%d").to_string(),
-            home_partner: self.store.get_state(HOME_PARTNER).await?,
-            role: workspace::role(&self.store).await?,
+            home_partner: self.store().get_state(HOME_PARTNER).await?,
+            role: workspace::role(&self.store()).await?,
             app_version: VERSION.to_string(),
         })
     }
 
     pub async fn portfolio(&self, query: &PortfolioQuery) -> Result<PortfolioPage> {
-        portfolio::list(&self.store, query).await
+        portfolio::list(&self.store(), query).await
     }
 
     /// The search box: partners and customers matching `text`.
     pub async fn search(&self, text: &str) -> Result<Vec<SearchHit>> {
-        portfolio::search(&self.store, text).await
+        portfolio::search(&self.store(), text).await
     }
 
     /// One page of a partner's ledger, newest first; `after` is the previous page's `next`.
@@ -211,7 +217,7 @@ impl Desk {
         limit: Option<u32>,
     ) -> Result<LedgerPage> {
         ledger::page(
-            &self.store,
+            &self.store(),
             portfolio::partner::parse_id(partner_id)?,
             after,
             limit,
@@ -228,37 +234,45 @@ impl Desk {
         limit: Option<u32>,
     ) -> Result<CustomerPage> {
         let id = portfolio::partner::parse_id(partner_id)?;
-        customers::page(&self.store, id, self.as_of().await?, filter, offset, limit).await
+        customers::page(
+            &self.store(),
+            id,
+            self.as_of().await?,
+            filter,
+            offset,
+            limit,
+        )
+        .await
     }
 
     /// A customer with its deployments and migrations.
     pub async fn customer(&self, customer_id: &str) -> Result<CustomerDetail> {
-        customers::detail(&self.store, customer_id, self.as_of().await?).await
+        customers::detail(&self.store(), customer_id, self.as_of().await?).await
     }
 
     /// A partner's customer migrations, in and out.
     pub async fn migrations(&self, partner_id: &str) -> Result<Vec<MigrationRow>> {
-        customers::migrations(&self.store, portfolio::partner::parse_id(partner_id)?).await
+        customers::migrations(&self.store(), portfolio::partner::parse_id(partner_id)?).await
     }
 
     /// A partner's monthly trends over the last 12 months.
     pub async fn trends(&self, partner_id: &str) -> Result<Vec<TrendPoint>> {
         let id = portfolio::partner::parse_id(partner_id)?;
-        customers::trends(&self.store, id, self.as_of().await?).await
+        customers::trends(&self.store(), id, self.as_of().await?).await
     }
 
     pub async fn settings(&self) -> Result<Settings> {
-        settings::get(&self.store).await
+        settings::get(&self.store()).await
     }
 
     pub async fn set_settings(&self, settings: Settings) -> Result<Settings> {
-        settings::set(&self.store, settings).await
+        settings::set(&self.store(), settings).await
     }
 
     /// A partner's deals, pipeline and the deals expiring soon.
     pub async fn deals(&self, partner_id: &str) -> Result<deals::DealList> {
         let id = portfolio::partner::parse_id(partner_id)?;
-        deals::list(&self.store, id, Utc::now().date_naive()).await
+        deals::list(&self.store(), id, Utc::now().date_naive()).await
     }
 
     /// The states, provinces or regions of a country, for the forms' pickers.
@@ -268,12 +282,12 @@ impl Desk {
 
     /// What the program's rules say about a deal form, before it is saved.
     pub async fn check_deal(&self, form: &deals::DealForm) -> Result<deals::DealCheck> {
-        deals::check(&self.store, form).await
+        deals::check(&self.store(), form).await
     }
 
     /// Registers a deal on this device; the platform decides it at the next sync.
     pub async fn register_deal(&self, form: &deals::DealForm) -> Result<deals::DealView> {
-        let deal = deals::register(&self.store, form).await?;
+        let deal = deals::register(&self.store(), form).await?;
         self.after_local_write().await?;
         Ok(deal)
     }
@@ -284,7 +298,7 @@ impl Desk {
         deal_id: &str,
         edits: Vec<program::deals::DealEdit>,
     ) -> Result<deals::DealView> {
-        let deal = deals::edit(&self.store, deal_id, edits).await?;
+        let deal = deals::edit(&self.store(), deal_id, edits).await?;
         self.after_local_write().await?;
         Ok(deal)
     }
@@ -292,26 +306,26 @@ impl Desk {
     /// A partner's quotes, and what the quote builder offers (catalog, brands, currencies).
     pub async fn quotes(&self, partner_id: &str) -> Result<quotes::QuoteList> {
         let id = portfolio::partner::parse_id(partner_id)?;
-        quotes::list(&self.store, id, Utc::now().date_naive()).await
+        quotes::list(&self.store(), id, Utc::now().date_naive()).await
     }
 
     /// Prices a quote as it is built: for the customer and for the partner, or the rule it breaks.
     pub async fn check_quote(&self, form: &quotes::QuoteForm) -> Result<quotes::QuoteCheck> {
-        quotes::check(&self.store, form).await
+        quotes::check(&self.store(), form).await
     }
 
     /// Saves a draft quote on this device (numbered here), queued for the platform.
     pub async fn save_quote(&self, form: &quotes::QuoteForm) -> Result<quotes::QuoteView> {
-        let user = workspace::user_name(&self.store).await?;
-        let quote = quotes::save(&self.store, form, &user).await?;
+        let user = workspace::user_name(&self.store()).await?;
+        let quote = quotes::save(&self.store(), form, &user).await?;
         self.after_local_write().await?;
         Ok(quote)
     }
 
     /// A new version of a sent quote, as a draft; the sent one is kept.
     pub async fn revise_quote(&self, quote_id: &str) -> Result<quotes::QuoteView> {
-        let user = workspace::user_name(&self.store).await?;
-        let quote = quotes::revise(&self.store, quote_id, &user).await?;
+        let user = workspace::user_name(&self.store()).await?;
+        let quote = quotes::revise(&self.store(), quote_id, &user).await?;
         self.after_local_write().await?;
         Ok(quote)
     }
@@ -321,7 +335,7 @@ impl Desk {
         quote_id: &str,
         status: program::quotes::QuoteStatus,
     ) -> Result<quotes::QuoteView> {
-        let quote = quotes::set_status(&self.store, quote_id, status).await?;
+        let quote = quotes::set_status(&self.store(), quote_id, status).await?;
         self.after_local_write().await?;
         Ok(quote)
     }
@@ -330,7 +344,7 @@ impl Desk {
     /// one (`templates/quote.typ`), else the bundled one. Returns the file's path.
     pub async fn quote_pdf(&self, quote_id: &str, dir: &Path) -> Result<String> {
         let template = self.template_path("quote.typ");
-        quotes::export_pdf(&self.store, quote_id, dir, template.as_deref()).await
+        quotes::export_pdf(&self.store(), quote_id, dir, template.as_deref()).await
     }
 
     /// Writes a quote's lines to `dir` as CSV or XLSX; returns the file's path.
@@ -341,7 +355,7 @@ impl Desk {
         lang: export::Lang,
         dir: &Path,
     ) -> Result<String> {
-        let view = quotes::get(&self.store, quote_id).await?;
+        let view = quotes::get(&self.store(), quote_id).await?;
         let priced = view.priced.ok_or_else(|| DeskError::InvalidInput {
             field: "quote",
             reason: serde_json::to_string(&view.rule).unwrap_or_default(),
@@ -369,7 +383,7 @@ impl Desk {
     pub async fn review(&self, partner_id: &str, quarter: &str) -> Result<qbr::Review> {
         let id = portfolio::partner::parse_id(partner_id)?;
         let quarter = qbr::parse_quarter(quarter)?;
-        qbr::review(&self.store, id, quarter, self.as_of().await?).await
+        qbr::review(&self.store(), id, quarter, self.as_of().await?).await
     }
 
     /// Writes a review's deck (PDF, with the data folder's `templates/qbr.typ` if there is one)
@@ -396,7 +410,7 @@ impl Desk {
         &self,
         form: &qbr::ActionItemForm,
     ) -> Result<qbr::ActionItemView> {
-        let view = qbr::save_action_item(&self.store, form, self.as_of().await?).await?;
+        let view = qbr::save_action_item(&self.store(), form, self.as_of().await?).await?;
         self.after_local_write().await?;
         Ok(view)
     }
@@ -405,7 +419,7 @@ impl Desk {
     pub async fn partner_ids(&self) -> Result<Vec<(String, String)>> {
         Ok(
             sqlx::query!("SELECT id, name FROM partners ORDER BY name, id")
-                .fetch_all(self.store.pool())
+                .fetch_all(self.store().pool())
                 .await?
                 .into_iter()
                 .map(|p| (p.id, p.name))
@@ -415,7 +429,7 @@ impl Desk {
 
     /// Where a partner's own copy of a template goes: `templates/<name>` in the data folder.
     pub fn template_path(&self, name: &str) -> Option<std::path::PathBuf> {
-        self.store
+        self.store()
             .path()
             .parent()
             .map(|dir| dir.join("templates").join(name))
@@ -423,7 +437,7 @@ impl Desk {
 
     pub async fn partner_page(&self, id: &str) -> Result<PartnerPage> {
         let id = portfolio::partner::parse_id(id)?;
-        portfolio::partner::page(&self.store, id, self.as_of().await?).await
+        portfolio::partner::page(&self.store(), id, self.as_of().await?).await
     }
 }
 

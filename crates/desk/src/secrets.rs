@@ -1,44 +1,40 @@
-//! The sign-in credentials (an access token, and a refresh token after a browser sign-in) in the
-//! OS keychain (the keyring crate), and nowhere else.
+//! What Partner Desk keeps in the OS secret store (the keyring crate), and nowhere else: the
+//! sign-in credentials (an access token, and a refresh token after a browser sign-in) and the
+//! key of each encrypted database.
 //!
-//! On Linux the store is the kernel's key retention service (keyutils: the session keyring,
-//! linked to the user's persistent keyring so a token outlives the login session until reboot
-//! or the keyring's expiry), which needs no desktop daemon; on macOS and Windows the platform
-//! keychain. The token never reaches SQLite, the logs
-//! or the UI.
+//! On Linux the store is the Secret Service (GNOME Keyring, KWallet), which keeps its items on
+//! disk, encrypted with the user's login: a reboot signs no one out and loses no cache. On macOS
+//! the Keychain, on Windows the Credential Manager. Without one (a machine with no desktop
+//! session, say) the app says so; it never falls back to keeping a secret in clear. No secret
+//! reaches SQLite, the logs or the UI.
+
+use std::path::Path;
+
+use rand::RngCore;
 
 use crate::credentials::Credentials;
 use crate::error::{DeskError, Result};
 
-/// The keychain service name Partner Desk stores its tokens under.
+/// The secret-store service name Partner Desk stores its secrets under.
 pub const SERVICE: &str = "app.partnerdesk.desktop";
 
 fn entry(account: &str) -> Result<keyring::Entry> {
-    #[cfg(target_os = "linux")]
-    {
-        // A process started outside a login session (a service, a test runner) may have no
-        // session keyring of its own, and keyutils then refuses the first key it is given.
-        // Joining one first (a no-op inside a desktop session) makes every call behave alike.
-        static SESSION: std::sync::Once = std::sync::Once::new();
-        SESSION.call_once(|| {
-            use linux_keyutils::{KeyRing, KeyRingIdentifier};
-            if let Err(e) = KeyRing::from_special_id(KeyRingIdentifier::Session, true) {
-                tracing::warn!(error = ?e, "no session keyring");
-            }
-        });
-    }
     keyring::Entry::new(SERVICE, account).map_err(keychain)
 }
 
 fn keychain(e: keyring::Error) -> DeskError {
-    DeskError::Keychain(e.to_string())
+    match e {
+        keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
+            DeskError::NoSecretStore(e.to_string())
+        }
+        e => DeskError::Keychain(e.to_string()),
+    }
 }
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The one thread every keychain call runs on. On Linux a session keyring belongs to the thread
-/// that joined it: calls spread over tokio's blocking pool could store a token in one keyring and
-/// look for it in another (seen as a token read back as missing right after it was stored).
+/// The one thread every secret-store call runs on: calls are few and short, and one thread keeps
+/// them in order (a key stored is there for the next lookup) and off tokio's workers.
 static KEYCHAIN: std::sync::LazyLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
     std::sync::LazyLock::new(|| {
         let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
@@ -68,45 +64,145 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
         .map_err(|_| DeskError::Keychain("the keychain call did not finish".into()))?
 }
 
+fn get(account: &str) -> Result<Option<String>> {
+    match entry(account)?.get_password() {
+        Ok(secret) => Ok(Some(secret)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(keychain(e)),
+    }
+}
+
+fn set(account: &str, secret: &str) -> Result<()> {
+    entry(account)?.set_password(secret).map_err(keychain)
+}
+
+fn delete(account: &str) -> Result<()> {
+    match entry(account)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(keychain(e)),
+    }
+}
+
 /// Stores `credentials` for `account` (the API base URL and user), replacing any earlier ones.
 pub async fn store_credentials(account: &str, credentials: &Credentials) -> Result<()> {
     let (account, token) = (account.to_string(), credentials.to_secret());
+    blocking(move || set(&account, &token)).await
+}
+
+/// The credentials stored for `account`, if any (a bare token, as 0.2 stored it, reads as
+/// credentials without a refresh token). A token an earlier version kept in the kernel's
+/// keyutils store (emptied by every reboot) moves to the secret store on the way.
+pub async fn load_credentials(account: &str) -> Result<Option<Credentials>> {
+    let account = account.to_string();
     blocking(move || {
-        // keyutils can refuse a key with "no entry" while the process's session keyring is
-        // being set up (seen under CI, rarely); a fresh entry then succeeds.
-        let mut attempt = 0;
-        loop {
-            match entry(&account)?.set_password(&token) {
-                Err(keyring::Error::NoEntry) if attempt < 3 => {
-                    attempt += 1;
-                    tracing::debug!(attempt, "keychain refused the token; trying again");
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => return other.map_err(keychain),
-            }
-        }
+        let secret = match get(&account)? {
+            Some(secret) => Some(secret),
+            None => move_from_keyutils(&account)?,
+        };
+        Ok(secret.map(|t| Credentials::from_secret(&t)))
     })
     .await
 }
 
-/// The credentials stored for `account`, if any (a bare token, as 0.2 stored it, reads as
-/// credentials without a refresh token).
-pub async fn load_credentials(account: &str) -> Result<Option<Credentials>> {
-    let account = account.to_string();
-    blocking(move || match entry(&account)?.get_password() {
-        Ok(t) => Ok(Some(Credentials::from_secret(&t))),
-        Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(keychain(e)),
-    })
-    .await
+/// Takes the token an earlier Partner Desk kept in keyutils, if the session still has it, into
+/// the secret store.
+#[cfg(target_os = "linux")]
+fn move_from_keyutils(account: &str) -> Result<Option<String>> {
+    use keyring::credential::CredentialApi;
+    let Ok(old) = keyring::keyutils::KeyutilsCredential::new_with_target(None, SERVICE, account)
+    else {
+        return Ok(None);
+    };
+    let Ok(secret) = old.get_password() else {
+        return Ok(None);
+    };
+    set(account, &secret)?;
+    let _ = old.delete_credential();
+    tracing::info!("moved the sign-in token from keyutils to the secret store");
+    Ok(Some(secret))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn move_from_keyutils(_account: &str) -> Result<Option<String>> {
+    Ok(None)
 }
 
 /// Forgets the credentials of `account`; forgetting what is not there is fine.
 pub async fn delete_credentials(account: &str) -> Result<()> {
     let account = account.to_string();
-    blocking(move || match entry(&account)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(keychain(e)),
+    blocking(move || delete(&account)).await
+}
+
+/// The key of an encrypted database: 256 random bits, handed to SQLCipher as a raw key (no
+/// passphrase derivation on every open). Its Debug never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseKey([u8; 32]);
+
+impl DatabaseKey {
+    /// A new random key, from the OS's generator.
+    pub fn random() -> DatabaseKey {
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        DatabaseKey(key)
+    }
+
+    fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn from_hex(hex: &str) -> Option<DatabaseKey> {
+        let hex = hex.trim();
+        if hex.len() != 64 || !hex.is_ascii() {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        for (i, byte) in key.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(DatabaseKey(key))
+    }
+
+    /// The value of SQLCipher's `PRAGMA key` (and of `ATTACH … KEY`): a raw key, quoted.
+    pub fn pragma(&self) -> String {
+        format!("\"x'{}'\"", self.to_hex())
+    }
+}
+
+impl std::fmt::Debug for DatabaseKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseKey(…)")
+    }
+}
+
+/// The secret-store account of the database at `path`: one key per file.
+fn key_account(path: &Path) -> String {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    format!("database-key:{}", path.display())
+}
+
+/// The key of the database at `path`, if the secret store holds one.
+pub async fn database_key(path: &Path) -> Result<Option<DatabaseKey>> {
+    let account = key_account(path);
+    blocking(move || match get(&account)? {
+        Some(hex) => DatabaseKey::from_hex(&hex)
+            .map(Some)
+            .ok_or_else(|| DeskError::Keychain("the stored database key is not a key".into())),
+        None => Ok(None),
     })
     .await
+}
+
+/// Makes a new key for the database at `path` and keeps it in the secret store (replacing any
+/// earlier one) before anything is written with it.
+pub async fn new_database_key(path: &Path) -> Result<DatabaseKey> {
+    let (account, key) = (key_account(path), DatabaseKey::random());
+    let hex = key.to_hex();
+    blocking(move || set(&account, &hex)).await?;
+    Ok(key)
+}
+
+/// Forgets the key of the database at `path`; forgetting what is not there is fine.
+pub async fn delete_database_key(path: &Path) -> Result<()> {
+    let account = key_account(path);
+    blocking(move || delete(&account)).await
 }

@@ -10,10 +10,10 @@ use crate::api::{self, ApiClient, Token};
 use crate::credentials::Credentials;
 use crate::error::{DeskError, Result};
 use crate::store::Store;
-use crate::sync::{self, SyncEngine, SyncOptions};
+use crate::sync::{SyncEngine, SyncOptions};
 use crate::views::{SyncStatus, WorkspaceKind};
 use crate::workspace::{ACCOUNT, BASE_URL, HOME_PARTNER, KIND};
-use crate::{secrets, signin, workspace, Desk};
+use crate::{secrets, signin, store, workspace, Desk};
 
 /// The browser sign-in under way, if any: the sign-in (until `finish` takes it) and the switch
 /// that cancels it.
@@ -39,8 +39,9 @@ impl Drop for Session {
 }
 
 impl Desk {
-    /// Connects to the central API at `base` and syncs in the background from now on. Data of
-    /// another account is wiped first, so two accounts never mix in one cache.
+    /// Connects to the central API at `base` and syncs in the background from now on. The cache
+    /// of another account is deleted first (its files, its key and that account's token), so two
+    /// accounts never mix in one cache.
     pub async fn connect(
         &self,
         base: Url,
@@ -51,14 +52,21 @@ impl Desk {
     ) -> Result<Arc<SyncEngine>> {
         let mut session = self.session.lock().await;
         *session = None;
-        if self.store.get_state(ACCOUNT).await?.as_deref() != Some(account) {
-            wipe_all(&self.store).await?;
-            self.store.set_state(ACCOUNT, account).await?;
+        let before = self.store().get_state(ACCOUNT).await?;
+        if before.as_deref() != Some(account) {
+            let was_remote = self.store().get_state(KIND).await?.as_deref()
+                == Some(workspace::kind_key(WorkspaceKind::Remote));
+            self.renew_cache().await?;
+            // The account left behind keeps no token either.
+            if let (Some(before), true) = (before, was_remote) {
+                secrets::delete_credentials(&before).await?;
+            }
+            self.store().set_state(ACCOUNT, account).await?;
         }
-        self.store
+        self.store()
             .set_state(KIND, workspace::kind_key(kind))
             .await?;
-        self.store.set_state(BASE_URL, base.as_str()).await?;
+        self.store().set_state(BASE_URL, base.as_str()).await?;
         let api = match credentials.refresh {
             Some(_) => {
                 let access = credentials.access.clone();
@@ -67,7 +75,7 @@ impl Desk {
             }
             None => ApiClient::new(base, credentials.access)?,
         };
-        let engine = SyncEngine::new(self.store.clone(), api, options).await?;
+        let engine = SyncEngine::new(self.store(), api, options).await?;
         let task = engine.spawn();
         *session = Some(Session {
             engine: Arc::clone(&engine),
@@ -174,13 +182,15 @@ impl Desk {
         secrets::store_credentials(&account, &credentials).await?;
         self.connect(base, credentials, WorkspaceKind::Remote, &account, options)
             .await?;
-        crate::workspace::set_role(&self.store, me.role).await?;
+        crate::workspace::set_role(&self.store(), me.role).await?;
         // A partner's own user lands on the partner's page, not a portfolio of one.
         match (me.role, me.partners.as_slice()) {
             (Role::PartnerAdmin | Role::PartnerSales, [own]) => {
-                self.store.set_state(HOME_PARTNER, &own.to_string()).await?
+                self.store()
+                    .set_state(HOME_PARTNER, &own.to_string())
+                    .await?
             }
-            _ => self.store.delete_state(HOME_PARTNER).await?,
+            _ => self.store().delete_state(HOME_PARTNER).await?,
         }
         tracing::info!(role = ?me.role, partners = me.partners.len(), "signed in");
         Ok(())
@@ -189,12 +199,12 @@ impl Desk {
     /// Reconnects to the account signed in last time, with its token from the keychain.
     /// Returns false when there is none (or its token is gone).
     pub async fn resume(&self, options: SyncOptions) -> Result<bool> {
-        if self.store.get_state(KIND).await?.as_deref() != Some("remote") {
+        if self.store().get_state(KIND).await?.as_deref() != Some("remote") {
             return Ok(false);
         }
         let (Some(account), Some(base)) = (
-            self.store.get_state(ACCOUNT).await?,
-            self.store.get_state(BASE_URL).await?,
+            self.store().get_state(ACCOUNT).await?,
+            self.store().get_state(BASE_URL).await?,
         ) else {
             return Ok(false);
         };
@@ -207,19 +217,37 @@ impl Desk {
         Ok(true)
     }
 
-    /// Stops syncing, forgets the token and wipes the cache.
+    /// Stops syncing, deletes the cache (its files and its key), then forgets the token: wiping
+    /// first, so a keychain error never leaves the data behind.
     pub async fn sign_out(&self) -> Result<()> {
         let mut session = self.session.lock().await;
         *session = None;
-        let demo = self.store.get_state(KIND).await?.as_deref()
+        let demo = self.store().get_state(KIND).await?.as_deref()
             == Some(workspace::kind_key(WorkspaceKind::Demo));
-        if let Some(account) = self.store.get_state(ACCOUNT).await? {
-            if !demo {
-                secrets::delete_credentials(&account).await?;
-            }
+        let account = self.store().get_state(ACCOUNT).await?;
+        self.renew_cache().await?;
+        if let (Some(account), false) = (account, demo) {
+            secrets::delete_credentials(&account).await?;
         }
-        wipe_all(&self.store).await?;
         tracing::info!("signed out");
+        Ok(())
+    }
+
+    /// Closes the cache, deletes its files (the database, its WAL and shared memory) and its key,
+    /// and opens a new, empty cache under a new key in its place. Nothing of the old one is left
+    /// to read: not the rows, not the free pages or search indexes that held them.
+    async fn renew_cache(&self) -> Result<()> {
+        let old = self.store();
+        let path = old.path().to_path_buf();
+        old.close().await;
+        store::cipher::remove_database(&path)?;
+        secrets::delete_database_key(&path).await?;
+        let fresh = Store::open(&path).await?;
+        *self
+            .store
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        tracing::info!("deleted the cache and started an empty one");
         Ok(())
     }
 
@@ -264,17 +292,4 @@ fn sign_in_url(base_url: &str) -> Result<Url> {
         field: "base_url",
         reason,
     })
-}
-
-/// Empties the cache: the mirror, local work, the outbox and the sync state.
-pub(crate) async fn wipe_all(store: &Store) -> Result<()> {
-    sync::wipe_mirror(store).await?;
-    let mut tx = store.pool().begin().await?;
-    for table in ["outbox", "sync_state"] {
-        sqlx::query(&format!("DELETE FROM {table}"))
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }

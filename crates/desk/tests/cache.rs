@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use central_api::demo::{generate, DemoConfig};
 use chrono::NaiveDate;
 use desk::error::{DeskError, ErrorCode, IpcError};
-use desk::store::{known_schema_version, Store, CACHE_FILE};
+use desk::store::{cipher, known_schema_version, Store, CACHE_FILE};
 use desk::views::{PortfolioQuery, PortfolioSort, WorkspaceKind};
 use desk::Desk;
 use program::benefits::benefits_of;
@@ -122,7 +122,7 @@ async fn cache_from_a_newer_schema_is_refused_and_left_untouched() {
     );
 
     // The refusal changed nothing: a raw connection still finds the data and the future version.
-    let raw = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
+    let raw = sqlx::SqlitePool::connect_with(cipher::options(&path).await.unwrap())
         .await
         .unwrap();
     let kept: String = sqlx::query_scalar("SELECT value FROM sync_state WHERE key = 'marker'")
@@ -367,7 +367,8 @@ async fn portfolio_metrics_match_an_independent_computation() {
         .await
         .unwrap()
         .rows;
-    let pool = desk.store().pool();
+    let store = desk.store();
+    let pool = store.pool();
 
     // NPS over the trailing 12 months, from the raw responses: each customer's latest answer
     // (two on one day: the lower score).

@@ -111,7 +111,7 @@ fn dir_entries(dir: &Path) -> BTreeSet<String> {
 async fn ledger_xlsx_holds_numbers_with_formats_and_sums_to_the_balance_to_the_cent() {
     let (dir, desk, data) = demo_desk().await;
     let partner = busiest(&data);
-    let table = export::ledger(desk.store(), partner.id, Lang::En)
+    let table = export::ledger(&desk.store(), partner.id, Lang::En)
         .await
         .unwrap();
     let path = dir.path().join("ledger.xlsx");
@@ -208,7 +208,7 @@ async fn ledger_xlsx_holds_numbers_with_formats_and_sums_to_the_balance_to_the_c
 async fn ledger_csv_round_trips_exact_values() {
     let (dir, desk, data) = demo_desk().await;
     let partner = busiest(&data);
-    let table = export::ledger(desk.store(), partner.id, Lang::En)
+    let table = export::ledger(&desk.store(), partner.id, Lang::En)
         .await
         .unwrap();
     let path = dir.path().join("ledger.csv");
@@ -262,7 +262,7 @@ async fn ledger_csv_round_trips_exact_values() {
 async fn spanish_exports_have_spanish_headers_and_the_same_values() {
     let (dir, desk, data) = demo_desk().await;
     let partner = busiest(&data).id;
-    let store = desk.store();
+    let store = &desk.store();
     let rows = desk
         .portfolio(&PortfolioQuery::default())
         .await
@@ -377,7 +377,7 @@ async fn customers_include_former_ones_under_their_partner_of_record() {
         .iter()
         .find(|c| c.id == moved.customer_id)
         .unwrap();
-    let table = export::customers(desk.store(), from.id, as_of(), Lang::En)
+    let table = export::customers(&desk.store(), from.id, as_of(), Lang::En)
         .await
         .unwrap();
     let row = table
@@ -418,7 +418,7 @@ async fn customers_include_former_ones_under_their_partner_of_record() {
 async fn deployments_add_up_and_open_ones_have_no_end() {
     let (dir, desk, data) = demo_desk().await;
     let partner = busiest(&data);
-    let table = export::deployments(desk.store(), partner.id, Lang::En)
+    let table = export::deployments(&desk.store(), partner.id, Lang::En)
         .await
         .unwrap();
     let mine: Vec<_> = data
@@ -457,7 +457,7 @@ async fn deals_export_in_spanish_words_stages_and_adds_up_to_the_open_pipeline()
         .filter(|d| d.partner_id == partner.id)
         .collect();
     assert!(deals.len() >= 5, "{}", deals.len());
-    let table = export::deals(desk.store(), partner.id, as_of(), Lang::Es)
+    let table = export::deals(&desk.store(), partner.id, as_of(), Lang::Es)
         .await
         .unwrap();
     let path = dir.path().join("deals.xlsx");
@@ -506,7 +506,7 @@ async fn deals_export_in_spanish_words_stages_and_adds_up_to_the_open_pipeline()
         }
     }
     // The open pipeline on screen, summed independently from the spreadsheet.
-    let list = desk::deals::list(desk.store(), partner.id, as_of())
+    let list = desk::deals::list(&desk.store(), partner.id, as_of())
         .await
         .unwrap();
     let open: Decimal = list.pipeline.open_credits.parse().unwrap();
@@ -532,11 +532,11 @@ async fn pipeline_export_carries_the_screens_cells_stage_totals_win_rate_and_for
         )
         .await
         .unwrap();
-    let screen = desk::deals::list(desk.store(), partner.id, as_of())
+    let screen = desk::deals::list(&desk.store(), partner.id, as_of())
         .await
         .unwrap()
         .pipeline;
-    let table = export::pipeline(desk.store(), partner.id, as_of(), Lang::En)
+    let table = export::pipeline(&desk.store(), partner.id, as_of(), Lang::En)
         .await
         .unwrap();
     let path = dir.path().join("pipeline.xlsx");
@@ -612,7 +612,7 @@ async fn pipeline_export_carries_the_screens_cells_stage_totals_win_rate_and_for
 async fn an_unknown_partner_is_not_found_rather_than_an_empty_export() {
     let (_dir, desk, _) = demo_desk().await;
     let nobody = PartnerId(uuid::Uuid::from_u128(42));
-    let err = export::ledger(desk.store(), nobody, Lang::En)
+    let err = export::ledger(&desk.store(), nobody, Lang::En)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{as_of, fast};
+use common::{as_of, fast, files_in};
 
 use std::time::{Duration, Instant};
 
@@ -364,4 +364,108 @@ async fn a_wrong_address_an_unreachable_server_and_something_else_each_say_so() 
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Unauthorized);
+}
+
+/// The files under `dir` whose raw bytes hold `text`.
+fn files_holding(dir: &std::path::Path, text: &str) -> Vec<std::path::PathBuf> {
+    files_in(dir)
+        .into_iter()
+        .filter(|f| {
+            let bytes = std::fs::read(f).unwrap_or_default();
+            bytes.windows(text.len()).any(|w| w == text.as_bytes())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_deletes_the_cache_its_key_and_the_token_and_leaves_nothing_to_read() {
+    let s = Setup::start().await;
+    let desk = signed_in(&s).await;
+    let cache = desk.store().path().to_path_buf();
+    let client = cache.parent().unwrap().to_path_buf();
+    // A change still waiting to be sent goes with the cache too.
+    let partner: String = sqlx::query_scalar("SELECT id FROM partners LIMIT 1")
+        .fetch_one(desk.store().pool())
+        .await
+        .unwrap();
+    let customer: (String, String) = sqlx::query_as("SELECT name, founder FROM customers LIMIT 1")
+        .fetch_one(desk.store().pool())
+        .await
+        .unwrap();
+    desk.purchase_credits(&partner, "100").await.unwrap();
+    let key = desk::secrets::database_key(&cache).await.unwrap().unwrap();
+    // At rest, before sign-out: the name is nowhere in clear, encrypted or not.
+    for text in [&customer.0, &customer.1] {
+        assert_eq!(
+            files_holding(&client, text),
+            Vec::<std::path::PathBuf>::new()
+        );
+    }
+
+    desk.sign_out().await.unwrap();
+
+    assert_eq!(
+        desk::secrets::load_credentials(&s.account()).await.unwrap(),
+        None,
+        "the token is forgotten"
+    );
+    let new_key = desk::secrets::database_key(&cache).await.unwrap();
+    assert!(
+        new_key.is_some_and(|k| k != key),
+        "the old key is gone; the empty cache in its place has a key of its own"
+    );
+    // The cache in its place is empty: no row of the account, no change waiting.
+    assert_eq!(partner_count(&desk).await, 0);
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(desk.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
+    // The old database was deleted, not emptied: the new one is a few pages, and no journal of
+    // the old one is left.
+    let size = std::fs::metadata(&cache).unwrap().len();
+    assert!(size < 256 * 1024, "a new, empty cache: {size} bytes");
+    let leftovers: Vec<_> = files_in(&client)
+        .into_iter()
+        .filter(|f| f.to_string_lossy().ends_with(".encrypting"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_accounts_deletes_the_old_accounts_cache_and_token() {
+    let s = Setup::start().await;
+    let desk = signed_in(&s).await;
+    let cache = desk.store().path().to_path_buf();
+    let key = desk::secrets::database_key(&cache).await.unwrap().unwrap();
+    assert!(partner_count(&desk).await > 0);
+
+    // Another user of the same central API, with a token an administrator handed out.
+    let partners = s.server.store().partner_ids().await.unwrap();
+    let other = s
+        .server
+        .create_token("Olga Other", Role::PlatformAccountManager, &partners[..1])
+        .await
+        .unwrap();
+    desk.sign_in(&s.server.base_url(), &other, fast())
+        .await
+        .unwrap();
+    synced(&desk).await;
+
+    assert_eq!(
+        desk::secrets::load_credentials(&s.account()).await.unwrap(),
+        None,
+        "the first account's token is forgotten"
+    );
+    assert_ne!(
+        desk::secrets::database_key(&cache).await.unwrap(),
+        Some(key),
+        "the first account's cache went with its key"
+    );
+    assert_eq!(
+        partner_count(&desk).await,
+        1,
+        "only the new account's scope"
+    );
+    desk.sign_out().await.unwrap();
 }

@@ -581,7 +581,7 @@ async fn sign_in_keeps_the_token_in_the_keychain_and_sign_out_wipes_the_cache() 
 
     desk.sign_in(&base, &s.token, fast()).await.unwrap();
     wait_for_sync(&desk).await;
-    assert!(local_count(desk.store(), "partners").await > 1);
+    assert!(local_count(&desk.store(), "partners").await > 1);
     assert_eq!(desk.workspace_info().await.unwrap().home_partner, None);
     let account = format!("{}/#Ana Manager", base);
     let kept = desk::secrets::load_credentials(&account)
@@ -616,7 +616,7 @@ async fn sign_in_keeps_the_token_in_the_keychain_and_sign_out_wipes_the_cache() 
         .unwrap();
     desk.sign_in(&base, &other, fast()).await.unwrap();
     wait_for_sync(&desk).await;
-    assert_eq!(local_count(desk.store(), "partners").await, 1);
+    assert_eq!(local_count(&desk.store(), "partners").await, 1);
     // A partner's own user lands on the partner's page.
     assert_eq!(
         desk.workspace_info().await.unwrap().home_partner,
@@ -625,7 +625,7 @@ async fn sign_in_keeps_the_token_in_the_keychain_and_sign_out_wipes_the_cache() 
 
     desk.sign_out().await.unwrap();
     for (_, table) in TABLES {
-        assert_eq!(local_count(desk.store(), table).await, 0, "{table} wiped");
+        assert_eq!(local_count(&desk.store(), table).await, 0, "{table} wiped");
     }
     let account = format!("{}/#Pat Partner", base);
     assert_eq!(
@@ -669,7 +669,7 @@ async fn the_ui_follows_the_role_a_partner_sales_user_buys_no_credits() {
         "{err}"
     );
     assert_eq!(
-        local_count(desk.store(), "outbox").await,
+        local_count(&desk.store(), "outbox").await,
         0,
         "nothing queued"
     );

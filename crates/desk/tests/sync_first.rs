@@ -105,7 +105,7 @@ async fn deferred(conn: &mut SqliteConnection) -> bool {
 
 /// A plain connection to the cache, beside the sync's, to watch it.
 async fn watch(path: &std::path::Path) -> SqliteConnection {
-    SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+    SqliteConnection::connect_with(&desk::store::cipher::options(path).await.unwrap())
         .await
         .unwrap()
 }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use common::world;
 use desk::deals::DealForm;
 use desk::quotes::QuoteForm;
+use desk::store::cipher::{self, FileState};
 use desk::store::{known_schema_version, CACHE_FILE};
 use desk::views::Settings;
 use desk::Desk;
@@ -107,7 +108,11 @@ fn every_program_prints_the_apps_version() {
 }
 
 async fn schema_of(path: &Path) -> i64 {
-    let raw = sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", path.display()))
+    let options = match cipher::file_state(path).unwrap() {
+        FileState::Plaintext => sqlx::sqlite::SqliteConnectOptions::new().filename(path),
+        _ => cipher::options(path).await.unwrap(),
+    };
+    let raw = sqlx::SqlitePool::connect_with(options.read_only(true))
         .await
         .unwrap();
     let version = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
@@ -250,14 +255,11 @@ async fn write_this_releases_fixture() {
         .await
         .unwrap();
 
-    // The cache as the release leaves it on disk, in one file (VACUUM INTO folds in the WAL).
+    // The cache as the release leaves it, in one file, decrypted: its key lives only in this
+    // run's secret store (the test encrypts a copy again, as a plaintext cache's first start does).
     let out = fixture(version, "sqlite3");
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    sqlx::query("VACUUM INTO ?")
-        .bind(out.to_str().unwrap())
-        .execute(store.pool())
-        .await
-        .unwrap();
+    common::export_plaintext(store, &out).await;
     let desk = Desk::open(&w.dir.path().join("laptop")).await.unwrap();
     let facts = facts(&desk).await;
     std::fs::write(

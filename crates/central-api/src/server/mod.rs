@@ -62,6 +62,19 @@ pub struct ServerConfig {
     /// The day deal registrations are judged on (expiry); None: the system clock's. Tests pin it
     /// so that data generated for a fixed day stays valid as the calendar moves on.
     pub today: Option<NaiveDate>,
+    /// The database's SQLCipher key, as `PRAGMA key` takes it (`"x'<64 hex digits>'"`); None
+    /// for a plaintext database. The desktop app's in-process demo keeps its database encrypted.
+    pub key: Option<KeyPragma>,
+}
+
+/// A database key as SQLCipher's `PRAGMA key` takes it. Its Debug never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyPragma(pub String);
+
+impl std::fmt::Debug for KeyPragma {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyPragma(…)")
+    }
 }
 
 impl ServerConfig {
@@ -74,6 +87,7 @@ impl ServerConfig {
             deployments: 20_000,
             as_of,
             today: None,
+            key: None,
         }
     }
 }
@@ -113,7 +127,9 @@ impl AppState {
 
 /// Opens (or creates and loads) the database and starts serving on `config.addr`.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    let store = Store::open(&config.db).await?.on_day(config.today);
+    let store = Store::open_keyed(&config.db, config.key.as_ref().map(|k| k.0.as_str()))
+        .await?
+        .on_day(config.today);
     let created = store.head().await? == 0;
     if created {
         let demo_config = DemoConfig {

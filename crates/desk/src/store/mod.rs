@@ -1,10 +1,12 @@
 //! The local SQLite cache: opening it, its schema, and loading a whole workspace into it.
 //!
-//! The cache lives in the OS app-data folder. It is opened in WAL mode with foreign keys on and a
-//! busy timeout, migrated with the embedded migrations, and refused (untouched) when a newer
-//! Partner Desk has already migrated it past what this build knows.
+//! The cache lives in the OS app-data folder, encrypted with SQLCipher under a key kept in the OS
+//! secret store (`cipher`). It is opened in WAL mode with foreign keys on and a busy timeout,
+//! migrated with the embedded migrations, and refused (untouched) when a newer Partner Desk has
+//! already migrated it past what this build knows.
 
 mod chunks;
+pub mod cipher;
 mod indexes;
 mod rows;
 
@@ -19,6 +21,7 @@ use sqlx::sqlite::{
 use sqlx::SqliteConnection;
 
 use crate::error::{DeskError, Result};
+use crate::secrets::DatabaseKey;
 
 use indexes::{restore_indexes_on_open, table_exists};
 
@@ -42,22 +45,39 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the cache at `path` under its key from the OS secret store
+    /// (made for a new cache, or for a plaintext one, which is encrypted on the way), and brings
+    /// its schema up to date.
     pub async fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let options = SqliteConnectOptions::new()
+        let key = cipher::key_for(path).await?;
+        Store::open_with_key(path, &key).await
+    }
+
+    /// Opens (creating if needed) the cache at `path` under `key`.
+    pub async fn open_with_key(path: &Path, key: &DatabaseKey) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        cipher::prepare(path, key).await?;
+        let options = cipher::keyed(SqliteConnectOptions::new(), key)
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             .synchronous(SqliteSynchronous::Normal);
-        let pool = SqlitePoolOptions::new()
+        let pool = match SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
-            .await?;
+            .await
+        {
+            Ok(pool) => pool,
+            Err(e) if not_a_database(&e) => return Err(DeskError::CacheUnreadable(e.to_string())),
+            Err(e) => return Err(e.into()),
+        };
         if let Err(e) = refuse_newer_schema(&pool).await {
             pool.close().await;
             return Err(e);
@@ -191,6 +211,12 @@ async fn key_customers_of_older_caches(pool: &SqlitePool) -> Result<()> {
         "keyed the customers of an older cache"
     );
     Ok(())
+}
+
+/// Whether SQLite found no database in the file: what a wrong key (or a damaged header) reads as.
+fn not_a_database(e: &sqlx::Error) -> bool {
+    // SQLITE_NOTADB
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("26"))
 }
 
 /// The highest schema version this build knows.

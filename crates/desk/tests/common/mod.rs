@@ -122,3 +122,36 @@ pub fn pdftotext(path: &std::path::Path) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Every file of a folder, recursively.
+pub fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_in(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Writes the cache `store` holds, decrypted, into the plaintext database `out`: a cache as a
+/// release before encryption left it, or a fixture readable without this run's secret store.
+pub async fn export_plaintext(store: &Store, out: &std::path::Path) {
+    let mut conn = store.pool().acquire().await.unwrap();
+    sqlx::query("ATTACH DATABASE ? AS plaintext KEY ''")
+        .bind(out.to_str().unwrap())
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("SELECT sqlcipher_export('plaintext')")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("DETACH DATABASE plaintext")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}

@@ -102,9 +102,19 @@ struct IssuedCursors {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`, in WAL mode.
+    /// Opens (creating if needed) the plaintext database at `path`, in WAL mode.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::new()
+        Store::open_keyed(path, None).await
+    }
+
+    /// Opens (creating if needed) the database at `path`, in WAL mode, encrypted under `key` (the
+    /// value of SQLCipher's `PRAGMA key`) when one is given.
+    pub async fn open_keyed(path: &Path, key: Option<&str>) -> Result<Store, StoreError> {
+        let mut options = SqliteConnectOptions::new();
+        if let Some(key) = key {
+            options = options.pragma("key", key.to_string());
+        }
+        let options = options
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs a command where an OS secret store answers: Partner Desk keeps its cache key and tokens in
+# the Secret Service (GNOME Keyring, KWallet), and refuses to start without one.
+#
+#   scripts/with-keyring.sh CMD...             the desktop session's store when it has one;
+#                                              otherwise GNOME Keyring in a D-Bus session of its
+#                                              own, keeping its keyrings where a desktop would
+#                                              (~/.local/share/keyrings), so they outlive the run
+#   scripts/with-keyring.sh --isolated CMD...  always a D-Bus session and GNOME Keyring of their
+#                                              own, their keyrings in a new $KEYRING_DIR (the
+#                                              tests: nothing of theirs reaches the user's store)
+#
+# The keyring a session of its own creates is unlocked with $KEYRING_PASSWORD (the tests' and a
+# headless machine's; a desktop unlocks the user's with the login password).
+set -euo pipefail
+
+isolated=false
+if [ "${1:-}" = "--isolated" ]; then
+	isolated=true
+	shift
+fi
+
+has_secret_service() {
+	[ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || return 1
+	local names
+	names=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus.ListActivatableNames 2>/dev/null; \
+		dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus.ListNames 2>/dev/null) || return 1
+	grep -q '"org.freedesktop.secrets"' <<<"$names"
+}
+
+if [ "${WITH_KEYRING_INSIDE:-}" = 1 ]; then
+	# Inside the new D-Bus session: start GNOME Keyring (creating and unlocking its login
+	# keyring), then the command.
+	unset WITH_KEYRING_INSIDE
+	eval "$(printf '%s' "${KEYRING_PASSWORD:-partner-desk}" | gnome-keyring-daemon --unlock --components=secrets)"
+	export GNOME_KEYRING_CONTROL
+	# The daemon takes its bus name a moment after it answers; asked before, D-Bus would start
+	# a second one, with its keyring locked.
+	for _ in $(seq 100); do
+		dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+			org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null |
+			grep -q "boolean true" && break
+		sleep 0.05
+	done
+	exec "$@"
+fi
+
+if ! $isolated && has_secret_service; then
+	exec "$@"
+fi
+
+if ! $isolated; then
+	WITH_KEYRING_INSIDE=1 exec dbus-run-session -- "$0" "$@"
+fi
+# A keyring folder made here goes when the command ends; one given in $KEYRING_DIR stays (a test
+# starting the keyring again, as after a reboot, finds it there).
+made=""
+if [ -z "${KEYRING_DIR:-}" ]; then
+	KEYRING_DIR=$(mktemp -d -t partner-desk-keyring.XXXXXX)
+	made=$KEYRING_DIR
+fi
+export KEYRING_DIR XDG_DATA_HOME="$KEYRING_DIR"
+set +e
+WITH_KEYRING_INSIDE=1 dbus-run-session -- "$0" "$@"
+status=$?
+[ -z "$made" ] || rm -rf "$made"
+exit $status

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     CacheKeyMissing,
     /// The cache cannot be read: its key does not open it, or the file is damaged.
     CacheUnreadable,
+    /// Another process (another Partner Desk, `partner-desk-sync`) has the cache open.
+    CacheInUse,
     /// The central API refused the sign-in token.
     Unauthorized,
     /// The central API could not be reached.
@@ -121,6 +123,8 @@ pub enum DeskError {
     CacheKeyMissing,
     #[error("the local cache cannot be read (a wrong key, or a damaged file): {0}")]
     CacheUnreadable(String),
+    #[error("the local cache {cache} is in use by {holder}; close it first")]
+    CacheInUse { cache: String, holder: String },
     #[error(transparent)]
     Api(#[from] crate::api::ApiError),
     #[error(transparent)]
@@ -167,6 +171,7 @@ impl DeskError {
             DeskError::NoSecretStore(_) => ErrorCode::NoSecretStore,
             DeskError::CacheKeyMissing => ErrorCode::CacheKeyMissing,
             DeskError::CacheUnreadable(_) => ErrorCode::CacheUnreadable,
+            DeskError::CacheInUse { .. } => ErrorCode::CacheInUse,
             DeskError::Api(crate::api::ApiError::Unauthorized) => ErrorCode::Unauthorized,
             DeskError::Api(e) if e.is_transient() => ErrorCode::Offline,
             DeskError::Api(_) => ErrorCode::Remote,

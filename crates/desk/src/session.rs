@@ -9,11 +9,10 @@ use url::Url;
 use crate::api::{self, ApiClient, Token};
 use crate::credentials::Credentials;
 use crate::error::{DeskError, Result};
-use crate::store::Store;
 use crate::sync::{SyncEngine, SyncOptions};
 use crate::views::{SyncStatus, WorkspaceKind};
 use crate::workspace::{ACCOUNT, BASE_URL, HOME_PARTNER, KIND};
-use crate::{secrets, signin, store, workspace, Desk};
+use crate::{secrets, signin, workspace, Desk};
 
 /// The browser sign-in under way, if any: the sign-in (until `finish` takes it) and the switch
 /// that cancels it.
@@ -233,16 +232,9 @@ impl Desk {
         Ok(())
     }
 
-    /// Closes the cache, deletes its files (the database, its WAL and shared memory) and its key,
-    /// and opens a new, empty cache under a new key in its place. Nothing of the old one is left
-    /// to read: not the rows, not the free pages or search indexes that held them.
+    /// Replaces the cache with a new, empty one: [`Store::renew`].
     async fn renew_cache(&self) -> Result<()> {
-        let old = self.store();
-        let path = old.path().to_path_buf();
-        old.close().await;
-        store::cipher::remove_database(&path)?;
-        secrets::delete_database_key(&path).await?;
-        let fresh = Store::open(&path).await?;
+        let fresh = self.store().renew().await?;
         *self
             .store
             .write()

@@ -980,7 +980,7 @@ async fn the_batch_command_writes_a_deck_and_a_workbook_for_every_partner_in_sco
         let review = qbr::review(&store, p.id, quarter, as_of()).await.unwrap();
         names.push((p.tier, qbr::file_name(&review, "pdf")));
     }
-    store.pool().close().await;
+    store.close().await;
     let out = w.dir.path().join("decks");
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_partner-desk-qbr"))
         .args(["--quarter", QUARTER, "--lang", "es", "--data-dir"])

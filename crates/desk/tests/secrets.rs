@@ -1,6 +1,7 @@
 //! Secrets and the cache at rest, in a real OS secret store (GNOME Keyring's Secret Service, in
 //! the D-Bus session `make test` starts): the sign-in credentials, the cache encrypted with
-//! SQLCipher under a key only the store holds, a reboot, and the move of a plaintext cache.
+//! SQLCipher under a key only the store holds, a reboot, the move of a plaintext cache, one
+//! process per cache, and one account per cache.
 
 mod common;
 
@@ -355,4 +356,128 @@ async fn a_plaintext_cache_is_encrypted_on_first_start_and_a_kill_at_any_point_l
         "a start takes {took:?}; killed before the move {before}, during it {midway}, after it {after}"
     );
     assert!(midway > 0, "no kill landed during the move");
+}
+
+/// Holds the cache in `HOLD_CACHE` open until killed: another process on the same cache.
+#[tokio::test]
+#[ignore = "run by the_headless_tools_refuse_a_cache_another_process_holds_and_say_which"]
+async fn hold_the_cache() {
+    if let Some(path) = std::env::var_os("HOLD_CACHE") {
+        let _store = Store::open(Path::new(&path)).await.unwrap();
+        println!("holding");
+        tokio::time::sleep(Duration::from_secs(600)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headless_tools_refuse_a_cache_another_process_holds_and_say_which() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join(CACHE_FILE);
+    let mut holder = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args(["hold_the_cache", "--exact", "--ignored", "--nocapture"])
+        .env("HOLD_CACHE", &cache)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = holder.id().unwrap();
+    let mut lines = tokio::io::BufReader::new(holder.stdout.take().unwrap()).lines();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if line.contains("holding") {
+            break;
+        }
+    }
+
+    let err = Store::open(&cache).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CacheInUse);
+    assert!(err.to_string().contains(&format!("process {pid}")), "{err}");
+    for (tool, args) in [
+        (
+            env!("CARGO_BIN_EXE_partner-desk-sync"),
+            vec!["--url", "http://127.0.0.1:9"],
+        ),
+        (
+            env!("CARGO_BIN_EXE_partner-desk-qbr"),
+            vec!["--quarter", "2026-Q3", "--out", "/nonexistent/qbr"],
+        ),
+    ] {
+        let out = Command::new(tool)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env("PARTNER_DESK_TOKEN", "unused")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{tool} ran on a held cache");
+        assert!(
+            stderr.contains("in use by") && stderr.contains(&format!("process {pid}")),
+            "{tool}: {stderr}"
+        );
+    }
+
+    // Within one process the cache opens as often as it is asked; once the holder is gone,
+    // anyone may open it.
+    holder.kill().await.unwrap();
+    let first = Store::open(&cache).await.unwrap();
+    let second = Store::open(&cache).await.unwrap();
+    first.close().await;
+    second.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partner_desk_sync_refuses_another_accounts_cache_unless_told_to_wipe_it() {
+    let w = common::world().await;
+    let partners = w.server.store().partner_ids().await.unwrap();
+    let dir = w.dir.path().join("shared");
+    let sync = |user: &str, wipe: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_partner-desk-sync"));
+        command
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["--url", &w.server.base_url()])
+            .env("PARTNER_DESK_TOKEN", user);
+        if wipe {
+            command.arg("--wipe");
+        }
+        command.output().unwrap()
+    };
+    let ana = w
+        .server
+        .create_token("Ana", Role::PlatformAccountManager, &partners)
+        .await
+        .unwrap();
+    let olga = w
+        .server
+        .create_token("Olga", Role::PlatformAccountManager, &partners[..1])
+        .await
+        .unwrap();
+    let partners_in = |dir: &Path| {
+        let cache = dir.join(CACHE_FILE);
+        async move {
+            let store = Store::open(&cache).await.unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM partners")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            store.close().await;
+            n
+        }
+    };
+    assert!(sync(&ana, false).status.success());
+    let all = partners_in(&dir).await;
+    assert_eq!(all as usize, partners.len());
+
+    let refused = sync(&olga, false);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("another account") && stderr.contains("#Ana") && stderr.contains("--wipe"),
+        "{stderr}"
+    );
+    assert_eq!(partners_in(&dir).await, all, "the refusal changed nothing");
+
+    assert!(sync(&olga, true).status.success());
+    assert_eq!(partners_in(&dir).await, 1, "only the new account's scope");
 }

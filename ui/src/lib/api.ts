@@ -56,6 +56,7 @@ const CODES: Record<ErrorCode, true> = {
   no_secret_store: true,
   cache_key_missing: true,
   cache_unreadable: true,
+  cache_in_use: true,
   unauthorized: true,
   offline: true,
   remote: true,

@@ -15,6 +15,7 @@ use clap::Parser;
 use desk::api::{parse_base_url, ApiClient, Token};
 use desk::store::{Store, CACHE_FILE};
 use desk::sync::{SyncEngine, SyncOptions};
+use desk::workspace::ACCOUNT;
 
 /// Syncs the cache in a data folder with a central API once. The token is read from
 /// PARTNER_DESK_TOKEN, never from the command line.
@@ -30,6 +31,10 @@ struct Args {
     /// Changes per page of the feed.
     #[arg(long)]
     page_size: Option<u32>,
+    /// Delete the cache if it holds another account's data, and sync this one into a new one
+    /// (without it, such a cache is refused).
+    #[arg(long)]
+    wipe: bool,
 }
 
 #[tokio::main]
@@ -48,12 +53,29 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let token = std::env::var("PARTNER_DESK_TOKEN")
         .map_err(|_| "set PARTNER_DESK_TOKEN to the API token")?;
     let base = parse_base_url(&args.url)?;
-    let store = Store::open(&args.data_dir.join(CACHE_FILE)).await?;
+    // First the cache (refused while another process holds it), then whose data it is to hold:
+    // the account of the token, as the app names it.
+    let mut store = Store::open(&args.data_dir.join(CACHE_FILE)).await?;
+    let api = ApiClient::new(base.clone(), Token::new(token))?;
+    let account = format!("{}#{}", base.as_str(), api.me().await?.user);
+    match store.get_state(ACCOUNT).await? {
+        Some(other) if other != account && !args.wipe => {
+            return Err(format!(
+                "the cache in {} holds the data of another account ({other}); pass --wipe to \
+                 delete it and sync {account} instead",
+                args.data_dir.display()
+            )
+            .into())
+        }
+        Some(other) if other != account => store = store.renew().await?,
+        _ => {}
+    }
+    store.set_state(ACCOUNT, &account).await?;
     let mut options = SyncOptions::default();
     if let Some(n) = args.page_size {
         options.page_size = n;
     }
-    let engine = SyncEngine::new(store, ApiClient::new(base, Token::new(token))?, options).await?;
+    let engine = SyncEngine::new(store, api, options).await?;
     let started = Instant::now();
     let report = engine.run_once().await?;
     let secs = started.elapsed().as_secs_f64();

@@ -8,6 +8,7 @@
 mod chunks;
 pub mod cipher;
 mod indexes;
+pub mod lock;
 mod rows;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +43,8 @@ pub struct Store {
     path: PathBuf,
     /// Serialises refreshes of `partner_figures` (see `crate::figures`).
     figures_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// This process's hold on the cache (`lock`), until [`Store::close`].
+    held: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<lock::CacheLock>>>>,
 }
 
 impl Store {
@@ -61,6 +64,8 @@ impl Store {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        // Before anything touches the file: no other process has it open.
+        let held = lock::acquire(path)?;
         cipher::prepare(path, key).await?;
         let options = cipher::keyed(SqliteConnectOptions::new(), key)
             .filename(path)
@@ -91,6 +96,7 @@ impl Store {
             pool,
             path: path.to_path_buf(),
             figures_lock: std::sync::Arc::default(),
+            held: std::sync::Arc::new(std::sync::Mutex::new(Some(held))),
         })
     }
 
@@ -102,8 +108,23 @@ impl Store {
         &self.path
     }
 
+    /// Closes the cache, deletes its files (the database, its WAL and shared memory) and its key,
+    /// and opens a new, empty cache under a new key in its place. Nothing of the old one is left
+    /// to read: not the rows, not the free pages or search indexes that held them.
+    pub async fn renew(&self) -> Result<Store> {
+        self.close().await;
+        cipher::remove_database(&self.path)?;
+        crate::secrets::delete_database_key(&self.path).await?;
+        Store::open(&self.path).await
+    }
+
+    /// Closes the cache, and lets another process open it.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
     }
 
     /// Whether the cache holds no workspace yet.

@@ -27,15 +27,12 @@ fn demo_db(data_dir: &Path, generation: u32) -> PathBuf {
 fn remove_earlier_worlds(data_dir: &Path) {
     let earlier = (1..GENERATION).map(|g| demo_db(data_dir, g));
     for db in earlier.chain([data_dir.join("demo-central-api.sqlite3")]) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = db.clone().into_os_string();
-            path.push(suffix);
-            match std::fs::remove_file(&path) {
-                Ok(()) => tracing::info!(path = ?path, "removed an earlier demo world"),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    tracing::warn!(path = ?path, error = %e, "could not remove an earlier demo world")
-                }
+        let existed = db.exists();
+        match cipher::remove_database(&db) {
+            Ok(()) if existed => tracing::info!(path = ?db, "removed an earlier demo world"),
+            Ok(()) => {}
+            Err(e) => {
+                tracing::warn!(path = ?db, error = %e, "could not remove an earlier demo world")
             }
         }
     }

@@ -52,9 +52,6 @@ impl Store {
     /// (made for a new cache, or for a plaintext one, which is encrypted on the way), and brings
     /// its schema up to date.
     pub async fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
         let key = cipher::key_for(path).await?;
         Store::open_with_key(path, &key).await
     }

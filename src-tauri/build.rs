@@ -3,6 +3,8 @@ fn main() {
     // capabilities/main.json grants exactly these to the main window.
     let manifest = tauri_build::AppManifest::new().commands(&[
         "startup_problem",
+        "passphrase_is_set",
+        "open_with_passphrase",
         "workspace_info",
         "portfolio",
         "partner_page",

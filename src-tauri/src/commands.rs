@@ -1,7 +1,7 @@
 //! IPC commands: each maps its arguments, calls `desk`, and maps the error.
 
 use desk::deals::{DealCheck, DealForm, DealList, DealView};
-use desk::error::IpcError;
+use desk::error::{DeskError, ErrorCode, IpcError};
 use desk::export::{ExportFormat, Lang};
 use desk::places::SubdivisionChoice;
 use desk::qbr::{ActionItemForm, ActionItemView, Review, ReviewFiles, ReviewQuarters};
@@ -16,16 +16,65 @@ use desk::views::{
 use desk::Desk;
 use program::deals::DealEdit;
 use program::quotes::QuoteStatus;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::demo::Demo;
+use crate::DataDir;
 
 /// Why the app could not open its data at start, if it could not; every other command needs it.
-pub struct StartupProblem(pub Option<IpcError>);
+/// Cleared once a passphrase opens the data where no secret store answered.
+#[derive(Default)]
+pub struct StartupProblem(std::sync::Mutex<Option<IpcError>>);
+
+impl StartupProblem {
+    pub fn new(problem: IpcError) -> StartupProblem {
+        StartupProblem(std::sync::Mutex::new(Some(problem)))
+    }
+
+    fn get(&self) -> Option<IpcError> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
 
 #[tauri::command]
 pub fn startup_problem(problem: State<'_, StartupProblem>) -> Option<IpcError> {
-    problem.0.clone()
+    problem.get()
+}
+
+/// Whether a passphrase was chosen for this data (used where no secret store answers).
+#[tauri::command]
+pub fn passphrase_is_set(dir: State<'_, DataDir>) -> bool {
+    desk::passphrase::is_set(&dir.0)
+}
+
+/// Where no secret store answered at start: derives the data's key from `passphrase` (chosen at
+/// the first use), then opens the data as a start does.
+#[tauri::command]
+pub async fn open_with_passphrase(
+    app: AppHandle,
+    dir: State<'_, DataDir>,
+    problem: State<'_, StartupProblem>,
+    passphrase: String,
+) -> Result<(), IpcError> {
+    if problem.get().map(|p| p.code) != Some(ErrorCode::NoSecretStore) {
+        return Err(DeskError::InvalidInput {
+            field: "passphrase",
+            reason: "is only used where no secret store answers".into(),
+        }
+        .into());
+    }
+    desk::passphrase::unlock(&dir.0, &passphrase).await?;
+    let (desk, demo) = crate::open_data(&app, &dir.0).await?;
+    app.manage(desk);
+    app.manage(demo);
+    *problem
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    Ok(())
 }
 
 #[tauri::command]

@@ -5,7 +5,7 @@
 mod commands;
 mod demo;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use desk::sync::SyncOptions;
@@ -45,6 +45,67 @@ pub async fn forward_sync_status(app: &AppHandle, desk: &Desk) {
     });
 }
 
+/// The folder of the app's data (the cache, the demo world, the logs).
+pub struct DataDir(pub PathBuf);
+
+/// Opens the data in `data_dir`: the cache (recovered if damaged), then the account it was signed
+/// in to, or else the demo workspace; and sends the sync status to the window from then on.
+pub async fn open_data(
+    app: &AppHandle,
+    data_dir: &Path,
+) -> desk::error::Result<(Desk, demo::Demo)> {
+    let desk = Desk::open(data_dir).await?;
+    let demo = demo::Demo::new(data_dir);
+    if desk.resume(SyncOptions::default()).await? {
+        // A demo world an earlier run left (its app stopped before it could delete it) goes too.
+        demo.leave().await?;
+    } else {
+        demo.open(&desk).await?;
+    }
+    forward_sync_status(app, &desk).await;
+    Ok((desk, demo))
+}
+
+/// The name a running Partner Desk answers to, so that a second start on the same data finds it:
+/// the app's identifier and a name made from its data folder (`PARTNER_DESK_DATA_DIR`, else where
+/// Tauri puts the app's data), so two side-by-side workspaces are two apps. (The identifier alone,
+/// `app.partnerdesk.desktop.SingleInstance`, left the installed app's window blank under
+/// WebDriver; a name of the data folder does not.)
+fn instance_id() -> String {
+    const ID: &str = "app.partnerdesk.desktop";
+    let data_dir = std::env::var_os(DATA_DIR_ENV)
+        .map(PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join(ID)));
+    match data_dir {
+        None => ID.to_string(),
+        Some(dir) => {
+            let dir = std::path::absolute(&dir).unwrap_or(dir);
+            let name = uuid::Uuid::new_v5(
+                &uuid::Uuid::NAMESPACE_URL,
+                dir.as_os_str().as_encoded_bytes(),
+            );
+            // A D-Bus name's elements may not start with a digit.
+            format!("{ID}.d{}", name.simple())
+        }
+    }
+}
+
+/// Brings the window to the front: another start of Partner Desk on the same data was asked for.
+fn show_main_window(app: &AppHandle) {
+    tracing::info!("Partner Desk was started again on the same data: showing this window");
+    if let Some(window) = app.get_webview_window("main") {
+        for (what, done) in [
+            ("unminimize", window.unminimize()),
+            ("show", window.show()),
+            ("focus", window.set_focus()),
+        ] {
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "could not {what} the window");
+            }
+        }
+    }
+}
+
 /// Partner Desk, the desktop app for the partner program. It opens its window on the demo
 /// workspace, or on the central API it was signed in to.
 #[derive(Debug, Parser)]
@@ -61,6 +122,15 @@ fn main() {
         }
     }
     tauri::Builder::default()
+        // Before anything else: a second start on the same data shows the first window and ends
+        // (found through the session bus on Linux; without one, the cache's lock still refuses
+        // the second start, in words).
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance_id())
+                .callback(|app, _args, _cwd| show_main_window(app))
+                .build(),
+        )
         .setup(|app| {
             let (data_dir, log_dir) = match std::env::var_os(DATA_DIR_ENV) {
                 Some(dir) => {
@@ -79,20 +149,8 @@ fn main() {
                 .data_directory(data_dir.join("webview"))
                 .build()?;
             tracing::info!(data_dir = %data_dir.display(), "starting Partner Desk");
-            let handle = app.handle().clone();
-            let opened = tauri::async_runtime::block_on(async {
-                let desk = Desk::open(&data_dir).await?;
-                let demo = demo::Demo::new(&data_dir);
-                if desk.resume(SyncOptions::default()).await? {
-                    // A demo world an earlier run left (its app stopped before it could
-                    // delete it) goes too.
-                    demo.leave().await?;
-                } else {
-                    demo.open(&desk).await?;
-                }
-                forward_sync_status(&handle, &desk).await;
-                Ok::<_, desk::error::DeskError>((desk, demo))
-            });
+            let opened = tauri::async_runtime::block_on(open_data(app.handle(), &data_dir));
+            app.manage(DataDir(data_dir));
             let export_dir = match std::env::var_os(EXPORT_DIR_ENV) {
                 Some(dir) => PathBuf::from(dir),
                 None => app
@@ -107,17 +165,19 @@ fn main() {
                 Ok((desk, demo)) => {
                     app.manage(desk);
                     app.manage(demo);
-                    app.manage(commands::StartupProblem(None));
+                    app.manage(commands::StartupProblem::default());
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "Partner Desk cannot open its data");
-                    app.manage(commands::StartupProblem(Some(e.into())));
+                    app.manage(commands::StartupProblem::new(e.into()));
                 }
             }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::startup_problem,
+            commands::passphrase_is_set,
+            commands::open_with_passphrase,
             commands::workspace_info,
             commands::portfolio,
             commands::partner_page,

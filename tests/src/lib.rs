@@ -22,7 +22,7 @@ pub fn screenshot_dir() -> PathBuf {
 }
 
 /// The build tree's app: what `make app` builds.
-fn build_tree_app() -> Result<PathBuf> {
+pub fn build_tree_app() -> Result<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/partner-desk");
     if !path.exists() {
         bail!("{} is missing: build it with `make app`", path.display());
@@ -115,12 +115,22 @@ impl App {
 
     /// The build tree's app on `data_dir`, as a scenario prepared it.
     pub async fn launch_on(data_dir: tempfile::TempDir) -> Result<App> {
+        App::launch_with(data_dir, &[]).await
+    }
+
+    /// The build tree's app on `data_dir`, with `env` set (or, for `None`, unset) too.
+    pub async fn launch_with(
+        data_dir: tempfile::TempDir,
+        env: &[(&str, Option<&Path>)],
+    ) -> Result<App> {
         std::fs::create_dir_all(data_dir.path().join("exports"))?;
         let exports = data_dir.path().join("exports");
-        let driver = Driver::start(&[
+        let mut all = vec![
             ("PARTNER_DESK_DATA_DIR", Some(data_dir.path())),
-            ("PARTNER_DESK_EXPORT_DIR", Some(&exports)),
-        ])?;
+            ("PARTNER_DESK_EXPORT_DIR", Some(exports.as_path())),
+        ];
+        all.extend_from_slice(env);
+        let driver = Driver::start(&all)?;
         let logs = data_dir.path().join("logs");
         App::connect(driver, &build_tree_app()?, data_dir, logs).await
     }
@@ -197,18 +207,48 @@ impl App {
         Ok(())
     }
 
+    /// Ends the app (its driver, WebKitWebDriver and the app's process) and hands back its data
+    /// folder for a later start on it, once the ended app has let go of its cache.
+    pub fn into_data_dir(self) -> Result<tempfile::TempDir> {
+        let App {
+            data_dir, _driver, ..
+        } = self;
+        drop(_driver);
+        let lock = data_dir.path().join("partner-desk.sqlite3.lock");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while let Ok(file) = std::fs::File::open(&lock) {
+            if file.try_lock().is_ok() {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("the ended app still holds its cache");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(data_dir)
+    }
+
+    /// The app's log so far, all its files in order.
+    pub fn log(&self) -> String {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&self.logs)
+            .into_iter()
+            .flatten()
+            .filter_map(|f| Some(f.ok()?.path()))
+            .collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect()
+    }
+
     /// Prints the end of the app's log (its data folder goes with the scenario) and keeps the
     /// whole of it beside the screenshots as `failed-<name>.log`.
     pub fn report_log(&self, name: &str) {
-        let Ok(files) = std::fs::read_dir(&self.logs) else {
+        let log = self.log();
+        if log.is_empty() {
             eprintln!("{name}: the app wrote no log");
             return;
-        };
-        let mut log = String::new();
-        let mut paths: Vec<PathBuf> = files.filter_map(|f| Some(f.ok()?.path())).collect();
-        paths.sort();
-        for path in paths {
-            log.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
         }
         let kept = screenshot_dir().join(format!("failed-{name}.log"));
         if std::fs::write(&kept, &log).is_ok() {

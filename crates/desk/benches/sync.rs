@@ -17,6 +17,9 @@
 //! 4. Exports the mirror's rows as SQL (multi-row INSERTs, exact values, NULLs included), applies
 //!    the cache's migrations to a fresh database (same tables, same indexes) and times `sqlite3`
 //!    importing them in one transaction, with the tool's default settings.
+//!    Then, once, the encryption's own cost: the same script imported through this build's SQLite
+//!    (SQLCipher) into the cache's schema, in plaintext and under a key. The client's cache is
+//!    encrypted, as the app's is (under a key in the secret store `make bench` starts).
 //! 5. Changes 1,000 customers on the server and times one `run_once` of an in-process
 //!    `SyncEngine` on the synced cache (and, as a second row, the headless binary on another
 //!    1,000 changes, process start included).
@@ -54,7 +57,7 @@ use desk::store::{Store, CACHE_FILE};
 use desk::sync::{SyncEngine, SyncOptions};
 use program::contract::{Customer, Entity, Role};
 
-use baseline::{export_sql, sqlite3_import};
+use baseline::{encryption_cost, export_sql, sqlite3_import};
 use client::run_client;
 use proxy::Proxy;
 use report::{median, print_report, Phase};
@@ -233,6 +236,11 @@ async fn run(deployments: usize, page_size: Option<usize>, rounds: usize) -> Res
             baselines.push(sqlite3_import(&sqlite3, script, &dir, rows)?);
         }
     }
+    // What encrypting costs: the same script through this build's SQLite, plaintext and keyed.
+    let encryption = match &script {
+        Some(script) => Some(encryption_cost(script, &dir).await?),
+        None => None,
+    };
     if let Some(script) = &script {
         std::fs::remove_file(script)?;
     }
@@ -317,6 +325,36 @@ async fn run(deployments: usize, page_size: Option<usize>, rounds: usize) -> Res
             target: "baseline",
             met: None,
         });
+    }
+    if let Some((plaintext, encrypted)) = encryption {
+        for (name, secs, target) in [
+            (
+                "SQLite import, this build, plaintext",
+                plaintext,
+                "(encryption's cost: baseline)",
+            ),
+            (
+                "SQLCipher import, this build, encrypted",
+                encrypted,
+                "(encryption's cost)",
+            ),
+        ] {
+            phases.push(Phase {
+                name,
+                rows,
+                secs,
+                bytes: None,
+                peak_rss_kb: None,
+                ratio: Some(plaintext / secs.max(1e-9)),
+                target,
+                met: None,
+            });
+        }
+        notes.push(format!(
+            "encryption: the same rows import {:.1} % slower encrypted ({encrypted:.2} s) than in \
+             plaintext ({plaintext:.2} s), through this build's SQLite",
+            (encrypted / plaintext.max(1e-9) - 1.0) * 100.0
+        ));
     }
     phases.push(Phase {
         name: "incremental sync (in-process run_once)",

@@ -27,6 +27,8 @@ pub enum ErrorCode {
     CacheUnreadable,
     /// Another process (another Partner Desk, `partner-desk-sync`) has the cache open.
     CacheInUse,
+    /// The passphrase typed is not the one chosen for this data (`crate::passphrase`).
+    WrongPassphrase,
     /// The central API refused the sign-in token.
     Unauthorized,
     /// The central API could not be reached.
@@ -125,6 +127,8 @@ pub enum DeskError {
     CacheUnreadable(String),
     #[error("the local cache {cache} is in use by {holder}; close it first")]
     CacheInUse { cache: String, holder: String },
+    #[error("that is not the passphrase chosen for this data")]
+    WrongPassphrase,
     #[error(transparent)]
     Api(#[from] crate::api::ApiError),
     #[error(transparent)]
@@ -172,6 +176,7 @@ impl DeskError {
             DeskError::CacheKeyMissing => ErrorCode::CacheKeyMissing,
             DeskError::CacheUnreadable(_) => ErrorCode::CacheUnreadable,
             DeskError::CacheInUse { .. } => ErrorCode::CacheInUse,
+            DeskError::WrongPassphrase => ErrorCode::WrongPassphrase,
             DeskError::Api(crate::api::ApiError::Unauthorized) => ErrorCode::Unauthorized,
             DeskError::Api(e) if e.is_transient() => ErrorCode::Offline,
             DeskError::Api(_) => ErrorCode::Remote,

@@ -28,11 +28,13 @@ pub mod input;
 pub mod logging;
 pub mod metrics;
 pub mod outbox;
+pub mod passphrase;
 pub mod pdf;
 pub mod places;
 pub mod portfolio;
 pub mod qbr;
 pub mod quotes;
+pub mod recovery;
 pub mod secrets;
 mod session;
 pub mod settings;
@@ -68,6 +70,8 @@ pub struct Desk {
     store: Arc<std::sync::RwLock<Store>>,
     session: Arc<Mutex<Option<session::Session>>>,
     browser: Arc<std::sync::Mutex<session::BrowserSlot>>,
+    /// What the start recovered from a damaged cache, if it had to.
+    recovered: Option<views::Recovery>,
 }
 
 pub use credits::{ledger, MAX_PURCHASE_CREDITS};
@@ -75,11 +79,12 @@ pub use credits::{ledger, MAX_PURCHASE_CREDITS};
 use crate::workspace::{kind_key, AS_OF, HOME_PARTNER, KIND};
 
 impl Desk {
-    /// Opens the workspace cache in `data_dir`.
+    /// Opens the workspace cache in `data_dir`, recovering a damaged one (`recovery`).
     pub async fn open(data_dir: &Path) -> Result<Desk> {
-        let store = Store::open(&data_dir.join(store::CACHE_FILE)).await?;
+        let (store, recovered) = recovery::open(&data_dir.join(store::CACHE_FILE)).await?;
         Ok(Desk {
             store: Arc::new(std::sync::RwLock::new(store)),
+            recovered,
             session: Arc::new(Mutex::new(None)),
             browser: Arc::default(),
         })
@@ -197,6 +202,7 @@ impl Desk {
             home_partner: self.store().get_state(HOME_PARTNER).await?,
             role: workspace::role(&self.store()).await?,
             app_version: VERSION.to_string(),
+            recovered: self.recovered.clone(),
         })
     }
 

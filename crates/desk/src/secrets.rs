@@ -5,8 +5,9 @@
 //! On Linux the store is the Secret Service (GNOME Keyring, KWallet), which keeps its items on
 //! disk, encrypted with the user's login: a reboot signs no one out and loses no cache. On macOS
 //! the Keychain, on Windows the Credential Manager. Without one (a machine with no desktop
-//! session, say) the app says so; it never falls back to keeping a secret in clear. No secret
-//! reaches SQLite, the logs or the UI.
+//! session, say) the app says so and offers a passphrase (`crate::passphrase`): the databases'
+//! key is then derived from it at each start, and the token kept in memory for the session. It
+//! never falls back to keeping a secret in clear. No secret reaches SQLite, the logs or the UI.
 
 use std::path::Path;
 
@@ -64,7 +65,49 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
         .map_err(|_| DeskError::Keychain("the keychain call did not finish".into()))?
 }
 
+/// Where no secret store answers and the user typed a passphrase: the key derived from it, for
+/// every database, and the tokens of this session.
+struct InMemory {
+    key: DatabaseKey,
+    tokens: std::collections::HashMap<String, String>,
+}
+
+static IN_MEMORY: std::sync::RwLock<Option<InMemory>> = std::sync::RwLock::new(None);
+
+/// From now on this process keeps its secrets in memory: `key` opens every database, and tokens
+/// last as long as the process (`crate::passphrase::unlock`).
+pub(crate) fn use_passphrase(key: DatabaseKey) {
+    *IN_MEMORY
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(InMemory {
+        key,
+        tokens: std::collections::HashMap::new(),
+    });
+    tracing::info!("keeping secrets in memory, under the passphrase's key");
+}
+
+/// The passphrase's key, when secrets are kept in memory.
+fn passphrase_key() -> Option<DatabaseKey> {
+    IN_MEMORY
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .map(|m| m.key.clone())
+}
+
+/// Runs `f` on the in-memory secrets, if they are in use.
+fn in_memory<T>(f: impl FnOnce(&mut InMemory) -> T) -> Option<T> {
+    IN_MEMORY
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_mut()
+        .map(f)
+}
+
 fn get(account: &str) -> Result<Option<String>> {
+    if let Some(token) = in_memory(|m| m.tokens.get(account).cloned()) {
+        return Ok(token);
+    }
     match entry(account)?.get_password() {
         Ok(secret) => Ok(Some(secret)),
         Err(keyring::Error::NoEntry) => Ok(None),
@@ -73,10 +116,16 @@ fn get(account: &str) -> Result<Option<String>> {
 }
 
 fn set(account: &str, secret: &str) -> Result<()> {
+    if in_memory(|m| m.tokens.insert(account.into(), secret.into())).is_some() {
+        return Ok(());
+    }
     entry(account)?.set_password(secret).map_err(keychain)
 }
 
 fn delete(account: &str) -> Result<()> {
+    if in_memory(|m| m.tokens.remove(account)).is_some() {
+        return Ok(());
+    }
     match entry(account)?.delete_credential() {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(e) => Err(keychain(e)),
@@ -109,6 +158,9 @@ pub async fn load_credentials(account: &str) -> Result<Option<Credentials>> {
 #[cfg(target_os = "linux")]
 fn move_from_keyutils(account: &str) -> Result<Option<String>> {
     use keyring::credential::CredentialApi;
+    if passphrase_key().is_some() {
+        return Ok(None);
+    }
     let Ok(old) = keyring::keyutils::KeyutilsCredential::new_with_target(None, SERVICE, account)
     else {
         return Ok(None);
@@ -143,6 +195,10 @@ impl DatabaseKey {
     pub fn random() -> DatabaseKey {
         let mut key = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut key);
+        DatabaseKey(key)
+    }
+
+    pub(crate) fn from_bytes(key: [u8; 32]) -> DatabaseKey {
         DatabaseKey(key)
     }
 
@@ -182,6 +238,9 @@ fn key_account(path: &Path) -> String {
 
 /// The key of the database at `path`, if the secret store holds one.
 pub async fn database_key(path: &Path) -> Result<Option<DatabaseKey>> {
+    if let Some(key) = passphrase_key() {
+        return Ok(Some(key));
+    }
     let account = key_account(path);
     blocking(move || match get(&account)? {
         Some(hex) => DatabaseKey::from_hex(&hex)
@@ -195,14 +254,30 @@ pub async fn database_key(path: &Path) -> Result<Option<DatabaseKey>> {
 /// Makes a new key for the database at `path` and keeps it in the secret store (replacing any
 /// earlier one) before anything is written with it.
 pub async fn new_database_key(path: &Path) -> Result<DatabaseKey> {
+    if let Some(key) = passphrase_key() {
+        return Ok(key);
+    }
     let (account, key) = (key_account(path), DatabaseKey::random());
     let hex = key.to_hex();
     blocking(move || set(&account, &hex)).await?;
     Ok(key)
 }
 
+/// Keeps `key` as the key of the database at `path` (a damaged cache moved aside keeps its key
+/// under its new name).
+pub async fn set_database_key(path: &Path, key: &DatabaseKey) -> Result<()> {
+    if passphrase_key().is_some() {
+        return Ok(());
+    }
+    let (account, hex) = (key_account(path), key.to_hex());
+    blocking(move || set(&account, &hex)).await
+}
+
 /// Forgets the key of the database at `path`; forgetting what is not there is fine.
 pub async fn delete_database_key(path: &Path) -> Result<()> {
+    if passphrase_key().is_some() {
+        return Ok(());
+    }
     let account = key_account(path);
     blocking(move || delete(&account)).await
 }

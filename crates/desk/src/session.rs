@@ -52,7 +52,10 @@ impl Desk {
         let mut session = self.session.lock().await;
         *session = None;
         let before = self.store().get_state(ACCOUNT).await?;
-        if before.as_deref() != Some(account) {
+        // An empty cache of no account (a first start, a cache just recovered) is kept as it is.
+        if before.as_deref() != Some(account)
+            && (before.is_some() || !self.store().is_empty().await?)
+        {
             let was_remote = self.store().get_state(KIND).await?.as_deref()
                 == Some(workspace::kind_key(WorkspaceKind::Remote));
             self.renew_cache().await?;
@@ -60,8 +63,8 @@ impl Desk {
             if let (Some(before), true) = (before, was_remote) {
                 secrets::delete_credentials(&before).await?;
             }
-            self.store().set_state(ACCOUNT, account).await?;
         }
+        self.store().set_state(ACCOUNT, account).await?;
         self.store()
             .set_state(KIND, workspace::kind_key(kind))
             .await?;

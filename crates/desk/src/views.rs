@@ -196,6 +196,33 @@ pub struct WorkspaceInfo {
     pub role: Option<program::contract::Role>,
     /// This build's version (`desk::VERSION`), shown at the foot of the window.
     pub app_version: String,
+    /// What this start recovered from a damaged cache, if it had to (`crate::recovery`).
+    pub recovered: Option<Recovery>,
+}
+
+/// Why the cache was recovered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Damage {
+    /// The secret store no longer holds the cache's key: nothing of it can be read.
+    KeyMissing,
+    /// The file does not open, or its pages fail their checks.
+    Unreadable,
+}
+
+/// What a recovery did, for the window to tell the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Recovery {
+    pub damage: Damage,
+    /// Where the damaged file was moved.
+    pub moved_to: String,
+    /// Whether the damaged cache's outbox could be read at all (not without its key, say): if not,
+    /// whatever it held is lost.
+    pub outbox_read: bool,
+    /// Changes waiting to be sent that were carried into the new cache.
+    pub changes_kept: u32,
+    /// Changes waiting to be sent that could not be read back.
+    pub changes_lost: u32,
 }
 
 /// What sync is doing, as the status bar shows it.

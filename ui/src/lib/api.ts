@@ -57,6 +57,7 @@ const CODES: Record<ErrorCode, true> = {
   cache_key_missing: true,
   cache_unreadable: true,
   cache_in_use: true,
+  wrong_passphrase: true,
   unauthorized: true,
   offline: true,
   remote: true,
@@ -95,6 +96,10 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const api = {
   /** Why the app could not open its data at start (null when it could): nothing else works then. */
   startupProblem: () => call<IpcError | null>("startup_problem"),
+  /** Where no secret store answers: whether a passphrase was chosen for this data already. */
+  passphraseIsSet: () => call<boolean>("passphrase_is_set"),
+  /** Where no secret store answers: opens the data under `passphrase` (chosen at first use). */
+  openWithPassphrase: (passphrase: string) => call<void>("open_with_passphrase", { passphrase }),
   workspaceInfo: () => call<WorkspaceInfo>("workspace_info"),
   portfolio: (query: PortfolioQuery) => call<PortfolioPage>("portfolio", { query }),
   search: (text: string) => call<SearchHit[]>("search", { text }),

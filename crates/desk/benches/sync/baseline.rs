@@ -46,6 +46,37 @@ pub(crate) fn sqlite3_import(
     Ok(secs)
 }
 
+/// The encryption's own cost: imports `script` through this build's SQLite (SQLCipher) into a
+/// fresh database with the cache's schema, once in plaintext and once under a random key, and
+/// returns the seconds of each (the migrations untimed).
+pub(crate) async fn encryption_cost(script: &Path, dir: &Path) -> Result<(f64, f64), BoxError> {
+    use sqlx::{ConnectOptions, Connection};
+    let sql = std::fs::read_to_string(script)?;
+    let mut secs = Vec::new();
+    for keyed in [false, true] {
+        let db = dir.join("sqlcipher-baseline.sqlite3");
+        remove_db(&db)?;
+        let mut options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&db)
+            .create_if_missing(true);
+        if keyed {
+            options = desk::store::cipher::keyed(options, &desk::secrets::DatabaseKey::random());
+        }
+        let mut conn = options.connect().await?;
+        desk::store::MIGRATOR.run(&mut conn).await?;
+        println!(
+            "SQLCipher import ({}): importing ...",
+            if keyed { "encrypted" } else { "plaintext" }
+        );
+        let started = Instant::now();
+        sqlx::raw_sql(&sql).execute(&mut conn).await?;
+        secs.push(started.elapsed().as_secs_f64());
+        conn.close().await?;
+        remove_db(&db)?;
+    }
+    Ok((secs[0], secs[1]))
+}
+
 /// Writes every mirrored row as SQL for the sqlite3 tool into `dir`: one transaction of
 /// multi-row INSERTs, values written by SQLite's own `quote()` so they read back exactly (NULLs
 /// too). Checks it wrote `expected` rows; returns the script's path.

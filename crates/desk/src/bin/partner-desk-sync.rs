@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use desk::api::{parse_base_url, ApiClient, Token};
-use desk::store::{Store, CACHE_FILE};
+use desk::store::CACHE_FILE;
 use desk::sync::{SyncEngine, SyncOptions};
 use desk::workspace::ACCOUNT;
 
@@ -55,7 +55,23 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let base = parse_base_url(&args.url)?;
     // First the cache (refused while another process holds it), then whose data it is to hold:
     // the account of the token, as the app names it.
-    let mut store = Store::open(&args.data_dir.join(CACHE_FILE)).await?;
+    // A damaged cache is set aside and its waiting changes carried into a new one, as the app
+    // does; this sync then refills it.
+    let (mut store, recovered) = desk::recovery::open(&args.data_dir.join(CACHE_FILE)).await?;
+    if let Some(r) = recovered {
+        eprintln!(
+            "partner-desk-sync: the cache could not be read ({:?}); it was moved to {} and a new \
+             one started, keeping {} of the changes waiting to be sent{}",
+            r.damage,
+            r.moved_to,
+            r.changes_kept,
+            if r.outbox_read {
+                ""
+            } else {
+                " (the old outbox could not be read)"
+            }
+        );
+    }
     let api = ApiClient::new(base.clone(), Token::new(token))?;
     let account = format!("{}#{}", base.as_str(), api.me().await?.user);
     match store.get_state(ACCOUNT).await? {

@@ -110,6 +110,38 @@ pub fn remove_database(path: &Path) -> Result<()> {
     remove_if_there(path)
 }
 
+/// Where a damaged database at `path` is moved aside at `when` (see `crate::recovery`).
+pub fn damaged_path(path: &Path, when: chrono::DateTime<chrono::Utc>) -> PathBuf {
+    sibling(
+        path,
+        &format!("{DAMAGED}{}", when.format("%Y%m%dT%H%M%S%.3fZ")),
+    )
+}
+
+const DAMAGED: &str = ".damaged-";
+
+/// The damaged databases moved aside from `path`, oldest first.
+pub fn damaged_files(path: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Vec::new();
+    };
+    let prefix = format!("{}{DAMAGED}", name.to_string_lossy());
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with(&prefix) && !n.ends_with("-wal") && !n.ends_with("-shm")
+            })
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// Gets the database at `path` ready to open under `key`: a copy an interrupted move left is
 /// removed, and a plaintext database is moved into an encrypted one.
 pub async fn prepare(path: &Path, key: &DatabaseKey) -> Result<()> {

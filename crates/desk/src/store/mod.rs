@@ -77,18 +77,21 @@ impl Store {
             .await
         {
             Ok(pool) => pool,
-            Err(e) if not_a_database(&e) => return Err(DeskError::CacheUnreadable(e.to_string())),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(unreadable_if_damaged(e.into())),
         };
-        if let Err(e) = refuse_newer_schema(&pool).await {
+        let ready = async {
+            refuse_newer_schema(&pool).await?;
+            verify(&pool).await?;
+            // Before anything reads the cache, or a migration alters it: a first sync that
+            // stopped midway (the process killed) left its secondary indexes dropped.
+            restore_indexes_on_open(&pool).await?;
+            MIGRATOR.run(&pool).await?;
+            key_customers_of_older_caches(&pool).await
+        };
+        if let Err(e) = ready.await {
             pool.close().await;
-            return Err(e);
+            return Err(unreadable_if_damaged(e));
         }
-        // Before anything reads the cache, or a migration alters it: a first sync that stopped
-        // midway (the process killed) left its secondary indexes dropped.
-        restore_indexes_on_open(&pool).await?;
-        MIGRATOR.run(&pool).await?;
-        key_customers_of_older_caches(&pool).await?;
         Ok(Store {
             pool,
             path: path.to_path_buf(),
@@ -105,11 +108,16 @@ impl Store {
         &self.path
     }
 
-    /// Closes the cache, deletes its files (the database, its WAL and shared memory) and its key,
-    /// and opens a new, empty cache under a new key in its place. Nothing of the old one is left
+    /// Closes the cache, deletes its files (the database, its WAL and shared memory, any damaged
+    /// copy moved aside) and their keys, and opens a new, empty cache under a new key in its place. Nothing of the old one is left
     /// to read: not the rows, not the free pages or search indexes that held them.
     pub async fn renew(&self) -> Result<Store> {
         self.close().await;
+        // Damaged copies a recovery moved aside hold the same account's data.
+        for damaged in cipher::damaged_files(&self.path) {
+            cipher::remove_database(&damaged)?;
+            crate::secrets::delete_database_key(&damaged).await?;
+        }
         cipher::remove_database(&self.path)?;
         crate::secrets::delete_database_key(&self.path).await?;
         Store::open(&self.path).await
@@ -231,10 +239,43 @@ async fn key_customers_of_older_caches(pool: &SqlitePool) -> Result<()> {
     Ok(())
 }
 
-/// Whether SQLite found no database in the file: what a wrong key (or a damaged header) reads as.
-fn not_a_database(e: &sqlx::Error) -> bool {
-    // SQLITE_NOTADB
-    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("26"))
+/// `e` as [`DeskError::CacheUnreadable`] when SQLite found no database in the file (what a wrong
+/// key, or a damaged first page, reads as) or a damaged one.
+fn unreadable_if_damaged(e: DeskError) -> DeskError {
+    let sqlite = match &e {
+        DeskError::Storage(e) => e,
+        DeskError::Migrate(sqlx::migrate::MigrateError::Execute(e)) => e,
+        _ => return e,
+    };
+    let primary = match sqlite {
+        sqlx::Error::Database(d) => d
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .map(|c| c & 0xff),
+        _ => None,
+    };
+    // SQLITE_CORRUPT, SQLITE_NOTADB
+    match primary {
+        Some(11 | 26) => DeskError::CacheUnreadable(sqlite.to_string()),
+        _ => e,
+    }
+}
+
+/// Checks a cache as it opens: every page's authentication code matches (a flipped byte anywhere
+/// is caught here, not by the first query that reads that page). A file cut short SQLite itself
+/// refuses (its header counts more pages than the file holds). Either is
+/// [`DeskError::CacheUnreadable`].
+async fn verify(pool: &SqlitePool) -> Result<()> {
+    let failures: Vec<String> = sqlx::query_scalar("PRAGMA cipher_integrity_check")
+        .fetch_all(pool)
+        .await?;
+    if let Some(first) = failures.first() {
+        return Err(DeskError::CacheUnreadable(format!(
+            "{} damaged pages ({first})",
+            failures.len()
+        )));
+    }
+    Ok(())
 }
 
 /// The highest schema version this build knows.

@@ -247,7 +247,7 @@ impl ApiClient {
         let again = self.auth.renew.as_ref().and_then(|_| request.try_clone());
         let token = self.access();
         let response = request
-            .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
+            .header(AUTHORIZATION, bearer(&token)?)
             .send()
             .await
             .map_err(transport)?;
@@ -264,7 +264,7 @@ impl ApiClient {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh.clone();
         again
-            .header(AUTHORIZATION, format!("Bearer {}", fresh.expose()))
+            .header(AUTHORIZATION, bearer(&fresh)?)
             .send()
             .await
             .map_err(transport)
@@ -302,17 +302,26 @@ impl ApiClient {
             return Ok(Changes::UpToDate);
         }
         let resp = check(resp).await?;
-        let body = resp.bytes().await.map_err(transport)?;
-        if body.len() < PARSE_INLINE_BYTES {
-            return parse_page(&body).map(Changes::Page);
+        let body = read_capped(resp, MAX_PAGE_BYTES).await?;
+        let page = if body.len() < PARSE_INLINE_BYTES {
+            parse_page(&body)?
+        } else {
+            // Decoding a big page takes a while: on a blocking thread, so the async threads keep
+            // writing the page before it (see `SyncEngine::pull`) meanwhile.
+            match tokio::task::spawn_blocking(move || parse_page(&body)).await {
+                Ok(page) => page?,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => return Err(ApiError::BadPage(format!("decoding the page stopped: {e}"))),
+            }
+        };
+        // A page for another cursor than the one asked for would skip or repeat changes.
+        if page.header.after != after {
+            return Err(ApiError::BadPage(format!(
+                "a page after {} was sent for the cursor {after}",
+                page.header.after
+            )));
         }
-        // Decoding a big page takes a while: on a blocking thread, so the async threads keep
-        // writing the page before it (see `SyncEngine::pull`) meanwhile.
-        match tokio::task::spawn_blocking(move || parse_page(&body)).await {
-            Ok(page) => page.map(Changes::Page),
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => Err(ApiError::BadPage(format!("decoding the page stopped: {e}"))),
-        }
+        Ok(Changes::Page(page))
     }
 
     /// `POST /v1/mutations` with `Idempotency-Key: key`.
@@ -450,6 +459,39 @@ fn change_of(wire: WireLine<'_>) -> Result<PageChange, String> {
     })
 }
 
+/// The `Authorization` header of `token`, marked sensitive: never printed, never compressed
+/// into a shared table by HTTP/2.
+fn bearer(token: &Token) -> Result<reqwest::header::HeaderValue, ApiError> {
+    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .map_err(|_| ApiError::Unauthorized)?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// The most a page's body may hold: ten times what the reference server's largest page (10,000
+/// changes) takes. A bigger body is refused as a bad page, not read into memory.
+pub const MAX_PAGE_BYTES: usize = 256 * 1024 * 1024;
+
+/// The most of an error's body that is read (for its problem document).
+const MAX_ERROR_BYTES: usize = 64 * 1024;
+
+/// Reads a body, refusing it as a bad page once it passes `max` bytes.
+async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::with_capacity(
+        resp.content_length()
+            .map_or(0, |n| usize::try_from(n).unwrap_or(max).min(max)),
+    );
+    while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+        if body.len() + chunk.len() > max {
+            return Err(ApiError::BadPage(format!(
+                "the body passes {max} bytes; not read further"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Passes a success through; turns anything else into the `ApiError` it means.
 async fn check(resp: reqwest::Response) -> Result<reqwest::Response, ApiError> {
     let status = resp.status();
@@ -457,7 +499,8 @@ async fn check(resp: reqwest::Response) -> Result<reqwest::Response, ApiError> {
         return Ok(resp);
     }
     let retry_after = retry_after(resp.headers());
-    let body = resp.bytes().await.unwrap_or_default();
+    // At most the start of an error's body: a problem document is small.
+    let body = read_capped(resp, MAX_ERROR_BYTES).await.unwrap_or_default();
     let problem: Option<Problem> = serde_json::from_slice(&body).ok();
     let detail = problem
         .as_ref()
@@ -487,19 +530,24 @@ async fn check(resp: reqwest::Response) -> Result<reqwest::Response, ApiError> {
     })
 }
 
-/// `Retry-After` in seconds (the form the reference server sends); HTTP dates are ignored.
+/// The longest wait a `Retry-After` is honoured for: a server asking for more is asked again
+/// after this long.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// `Retry-After` in either of its forms, seconds or an HTTP date (a date in the past is no wait),
+/// capped at [`MAX_RETRY_AFTER`].
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
-/// Checks a base URL a user typed: https anywhere, plain http only to this machine.
 pub fn parse_base_url(input: &str) -> Result<Url, String> {
     let url = Url::parse(input.trim()).map_err(|e| format!("not a URL ({e})"))?;
     match url.scheme() {
@@ -532,6 +580,41 @@ pub fn parse_base_url(input: &str) -> Result<Url, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn retry_after_of(value: &str) -> Option<Duration> {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, value.parse().unwrap());
+        retry_after(&headers)
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates_within_a_bound() {
+        assert_eq!(retry_after_of("120"), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after_of("99999999"), Some(MAX_RETRY_AFTER));
+        let in_a_minute = std::time::SystemTime::now() + Duration::from_secs(60);
+        let wait = retry_after_of(&httpdate::fmt_http_date(in_a_minute)).unwrap();
+        assert!(
+            wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
+        let next_year = std::time::SystemTime::now() + Duration::from_secs(365 * 86_400);
+        assert_eq!(
+            retry_after_of(&httpdate::fmt_http_date(next_year)),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            retry_after_of("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after_of("soon"), None);
+    }
+
+    #[test]
+    fn the_token_header_is_marked_sensitive() {
+        let header = bearer(&Token::new("secret")).unwrap();
+        assert!(header.is_sensitive());
+        assert!(!format!("{header:?}").contains("secret"));
+    }
 
     #[test]
     fn plain_http_is_refused_except_to_loopback() {

@@ -213,7 +213,13 @@ impl Desk {
         let Some(credentials) = secrets::load_credentials(&account).await? else {
             return Ok(false);
         };
-        let base = Url::parse(&base).map_err(|e| DeskError::Corrupt(format!("base URL: {e}")))?;
+        // Checked as at sign-in (HTTPS, or plain HTTP to loopback only) before the token goes
+        // there: the cache is not trusted with where the token is sent.
+        let base = api::parse_base_url(&base).map_err(|reason| {
+            DeskError::Corrupt(format!(
+                "the stored central API address is refused: {reason}"
+            ))
+        })?;
         self.connect(base, credentials, WorkspaceKind::Remote, &account, options)
             .await?;
         Ok(true)

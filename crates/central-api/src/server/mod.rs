@@ -65,7 +65,12 @@ pub struct ServerConfig {
     /// The database's SQLCipher key, as `PRAGMA key` takes it (`"x'<64 hex digits>'"`); None
     /// for a plaintext database. The desktop app's in-process demo keeps its database encrypted.
     pub key: Option<KeyPragma>,
+    /// The largest request body accepted; a larger one is answered 413.
+    pub max_body_bytes: usize,
 }
+
+/// The largest request body accepted unless configured otherwise (axum's own default).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// A database key as SQLCipher's `PRAGMA key` takes it. Its Debug never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -88,6 +93,7 @@ impl ServerConfig {
             as_of,
             today: None,
             key: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -183,7 +189,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         state.policy.deal_registration_days,
         config.today,
     );
-    let app = router(state);
+    let app = router(state).layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes));
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             // Dropping the sender (the RunningServer) stops the server as well.

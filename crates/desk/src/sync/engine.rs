@@ -224,7 +224,8 @@ impl SyncEngine {
         })
     }
 
-    /// One round: push the outbox, then pull every page. Updates the status as it goes.
+    /// One round: push the outbox, then pull every page (even when the push failed; the round
+    /// then reports the push's error). Updates the status as it goes.
     pub async fn run_once(&self) -> std::result::Result<SyncReport, SyncError> {
         let _round = self.round.lock().await;
         self.status.send_modify(|s| {
@@ -233,8 +234,14 @@ impl SyncEngine {
         let started = Instant::now();
         let mut report = SyncReport::default();
         let outcome = async {
-            self.push(&mut report).await?;
+            // The download goes on whatever became of the upload: a change the platform will
+            // not take (or a server that refuses writes for a while) never stops the mirror.
+            let pushed = self.push(&mut report).await;
+            if let Err(e) = &pushed {
+                tracing::warn!(error = %e, "could not send the outbox; downloading anyway");
+            }
             self.pull(&mut report).await?;
+            pushed?;
             // Each page took away the applied changes it brought; a whole download has brought
             // them all (a change that touched nothing this user sees included).
             sqlx::query!("DELETE FROM outbox WHERE applied = 1")

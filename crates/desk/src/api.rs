@@ -88,6 +88,9 @@ pub struct Page {
     pub trailer: PageTrailer,
     /// Bytes received for the page (after decompression).
     pub bytes: usize,
+    /// Changes of entity kinds this version does not know (a newer platform's), skipped: their
+    /// kinds, once each.
+    pub skipped: Vec<String>,
 }
 
 /// One change of a page (a `program::contract::Change`), its `data` already decoded into the
@@ -356,7 +359,9 @@ struct WireLine<'a> {
     #[serde(borrow)]
     line: Cow<'a, str>,
     seq: Option<u64>,
-    entity: Option<Entity>,
+    /// Read as text: a kind this version does not know is skipped, not a broken page.
+    #[serde(borrow)]
+    entity: Option<Cow<'a, str>>,
     op: Option<Op>,
     #[serde(borrow)]
     id: Option<Cow<'a, str>>,
@@ -372,6 +377,9 @@ pub fn parse_page(body: &[u8]) -> Result<Page, ApiError> {
     let mut header: Option<PageHeader> = None;
     let mut trailer = None;
     let mut changes: Vec<PageChange> = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+    // The last seq read, skipped changes included: the order is checked across all of them.
+    let mut last: Option<u64> = None;
     for (n, line) in body.split(|b| *b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -389,17 +397,28 @@ pub fn parse_page(body: &[u8]) -> Result<Page, ApiError> {
                 let Some(h) = &header else {
                     return Err(ApiError::BadPage("a change before the header".into()));
                 };
-                let change = change_of(wire)
+                let read = change_of(wire)
                     .map_err(|m| ApiError::BadPage(format!("line {}: {m}", n + 1)))?;
-                let previous = changes.last().map_or(h.after, |p| p.seq);
-                if change.seq <= previous {
+                let seq = match &read {
+                    Read::Change(change) => change.seq,
+                    Read::Unknown { seq, .. } => *seq,
+                };
+                let previous = last.unwrap_or(h.after);
+                if seq <= previous {
                     return Err(ApiError::BadPage(format!(
-                        "line {}: seq {} does not follow {previous}",
+                        "line {}: seq {seq} does not follow {previous}",
                         n + 1,
-                        change.seq
                     )));
                 }
-                changes.push(change);
+                last = Some(seq);
+                match read {
+                    Read::Change(change) => changes.push(change),
+                    Read::Unknown { entity, .. } => {
+                        if !skipped.contains(&entity) {
+                            skipped.push(entity);
+                        }
+                    }
+                }
             }
             _ => match serde_json::from_slice::<FeedLine>(line).map_err(bad_line)? {
                 FeedLine::Header(h) if header.is_none() && changes.is_empty() => header = Some(h),
@@ -416,7 +435,7 @@ pub fn parse_page(body: &[u8]) -> Result<Page, ApiError> {
     }
     let header = header.ok_or_else(|| ApiError::BadPage("no header".into()))?;
     let trailer = trailer.ok_or_else(|| ApiError::BadPage("the page has no trailer".into()))?;
-    if trailer.next < changes.last().map_or(header.after, |c| c.seq) {
+    if trailer.next < last.unwrap_or(header.after) {
         return Err(ApiError::BadPage(
             "the trailer's cursor goes backwards".into(),
         ));
@@ -426,14 +445,32 @@ pub fn parse_page(body: &[u8]) -> Result<Page, ApiError> {
         changes,
         trailer,
         bytes: body.len(),
+        skipped,
     })
 }
 
+/// A change line read: a change of a kind this version knows, or the kind and seq of one it
+/// does not.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned and moved out at once, a million times a sync: no box per change"
+)]
+enum Read {
+    Change(PageChange),
+    Unknown { seq: u64, entity: String },
+}
+
 /// A change line's fields, its row decoded; or why the line is unreadable.
-fn change_of(wire: WireLine<'_>) -> Result<PageChange, String> {
+fn change_of(wire: WireLine<'_>) -> Result<Read, String> {
     let missing = |field: &str| format!("a change without its {field}");
     let seq = wire.seq.ok_or_else(|| missing("seq"))?;
-    let entity = wire.entity.ok_or_else(|| missing("entity"))?;
+    let name = wire.entity.ok_or_else(|| missing("entity"))?;
+    let Some(entity) = Entity::parse(&name) else {
+        return Ok(Read::Unknown {
+            seq,
+            entity: name.chars().take(64).collect(),
+        });
+    };
     let op = wire.op.ok_or_else(|| missing("op"))?;
     let id = wire.id.ok_or_else(|| missing("id"))?.into_owned();
     let version = wire.version.ok_or_else(|| missing("version"))?;
@@ -449,14 +486,14 @@ fn change_of(wire: WireLine<'_>) -> Result<PageChange, String> {
             )
         }
     };
-    Ok(PageChange {
+    Ok(Read::Change(PageChange {
         seq,
         entity,
         op,
         id,
         version,
         row,
-    })
+    }))
 }
 
 /// The `Authorization` header of `token`, marked sensitive: never printed, never compressed
@@ -655,6 +692,26 @@ mod tests {
 {\"line\":\"change\",\"seq\":4,\"entity\":\"partner\",\"op\":\"delete\",\"id\":\"x\",\"version\":2}\n\
 {\"line\":\"trailer\",\"next\":9,\"has_more\":false,\"checksums\":[]}\n";
         assert!(parse_page(body).is_err());
+    }
+
+    #[test]
+    fn a_change_of_a_kind_this_version_does_not_know_is_skipped_not_fatal() {
+        let body = b"{\"line\":\"header\",\"after\":0,\"head\":3}\n\
+{\"line\":\"change\",\"seq\":1,\"entity\":\"hologram\",\"op\":\"upsert\",\"id\":\"h\",\"version\":1,\"data\":{\"any\":1}}\n\
+{\"line\":\"change\",\"seq\":2,\"entity\":\"partner\",\"op\":\"delete\",\"id\":\"x\",\"version\":2}\n\
+{\"line\":\"change\",\"seq\":3,\"entity\":\"hologram\",\"op\":\"delete\",\"id\":\"h\",\"version\":2}\n\
+{\"line\":\"trailer\",\"next\":3,\"has_more\":false,\"checksums\":[]}\n";
+        let page = parse_page(body).unwrap();
+        assert_eq!(page.changes.len(), 1);
+        assert_eq!(page.changes[0].seq, 2);
+        assert_eq!(page.skipped, ["hologram"]);
+        assert_eq!(page.trailer.next, 3);
+        // Skipped or not, the order of seq still holds.
+        let out_of_order = b"{\"line\":\"header\",\"after\":0,\"head\":3}\n\
+{\"line\":\"change\",\"seq\":2,\"entity\":\"hologram\",\"op\":\"delete\",\"id\":\"h\",\"version\":1}\n\
+{\"line\":\"change\",\"seq\":2,\"entity\":\"partner\",\"op\":\"delete\",\"id\":\"x\",\"version\":2}\n\
+{\"line\":\"trailer\",\"next\":2,\"has_more\":false,\"checksums\":[]}\n";
+        assert!(parse_page(out_of_order).is_err());
     }
 
     #[test]

@@ -181,6 +181,13 @@ impl SyncEngine {
                 report.writing += started.elapsed();
                 report.building_indexes += applied.building_indexes;
                 report.pages += 1;
+                if !page.skipped.is_empty() {
+                    // A newer platform's kinds of data: this version has nowhere to keep them.
+                    tracing::warn!(
+                        kinds = ?page.skipped,
+                        "skipped changes of kinds this version does not know"
+                    );
+                }
                 report.changes += page.changes.len() as u64;
                 report.bytes += page.bytes as u64;
                 report.kept_local += applied.kept_local;

@@ -26,7 +26,7 @@ run: bootstrap app
 
 # The test command: lints, every crate's tests, the UI's checks and tests, the packages (checked by
 # lintian and desktop-file-validate), and the real window over WebDriver, the build tree's app and
-# the app installed from the .deb (tests/installed.rs installs it, drives it and removes it). The
+# the app installed from the .deb (tests/app/installed.rs installs it, drives it and removes it). The
 # tests run in a D-Bus session of their own with GNOME Keyring as the secret store, its keyrings in
 # a new folder: nothing of theirs reaches the user's.
 test: bootstrap
@@ -68,7 +68,7 @@ target/release/bundle/checked: $(APP) CHANGELOG.md LICENSE src-tauri/tauri.conf.
 
 # Regenerates ui/src/ipc from the Rust types after changing them.
 ipc:
-	UPDATE_IPC=1 scripts/with-keyring.sh --isolated cargo test --release --locked --workspace --test ipc_bindings
+	UPDATE_IPC=1 scripts/with-keyring.sh --isolated cargo test --release --locked --workspace --test integration ipc_bindings::
 
 # Regenerates crates/desk/.sqlx, the offline data of the desk's compile-checked queries, after
 # changing a query or a migration (needs the Debian package sqlite3).

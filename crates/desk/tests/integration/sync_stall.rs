@@ -2,7 +2,7 @@
 //! rest is sent; the download goes on when the upload fails; `Retry-After` is honoured in both
 //! its forms, within a bound.
 
-mod common;
+use crate::common;
 
 use central_api::demo::{self, DemoConfig};
 use central_api::server::{self, ServerConfig};

@@ -2,7 +2,7 @@
 //! sync, incremental changes and deletes, every fault of the fault switch, a 410 rebuild, a ledger
 //! checksum mismatch, the outbox, scope, and the process killed mid-sync.
 
-mod common;
+use crate::common;
 
 use common::{as_of, fast};
 

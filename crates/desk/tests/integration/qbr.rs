@@ -2,7 +2,7 @@
 //! figures against an independent SQL computation, the deck read back with pdftotext in both
 //! languages, the workbook read back with calamine, and the refusals that write nothing.
 
-mod common;
+use crate::common;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use chrono::{Days, NaiveDate};

@@ -3,7 +3,7 @@
 //! SQLCipher under a key only the store holds, a reboot, the move of a plaintext cache, one
 //! process per cache, and one account per cache.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -158,7 +158,8 @@ fn in_new_session(test: &str, keyring: &Path, envs: &[(&str, &Path)]) -> std::pr
     command
         .arg("--isolated")
         .arg(std::env::current_exe().unwrap())
-        .args([test, "--exact", "--ignored", "--nocapture"])
+        .arg(common::test_name(module_path!(), test))
+        .args(["--exact", "--ignored", "--nocapture"])
         .env("KEYRING_DIR", keyring);
     for (name, value) in envs {
         command.env(name, value);
@@ -313,7 +314,8 @@ async fn a_plaintext_cache_is_encrypted_on_first_start_and_a_kill_at_any_point_l
 
     let start = |cache: &Path| {
         tokio::process::Command::new(std::env::current_exe().unwrap())
-            .args(["open_the_cache", "--exact", "--ignored"])
+            .arg(common::test_name(module_path!(), "open_the_cache"))
+            .args(["--exact", "--ignored"])
             .env("MIGRATE_CACHE", cache)
             .stdout(std::process::Stdio::null())
             .spawn()
@@ -377,7 +379,8 @@ async fn the_headless_tools_refuse_a_cache_another_process_holds_and_say_which()
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join(CACHE_FILE);
     let mut holder = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["hold_the_cache", "--exact", "--ignored", "--nocapture"])
+        .arg(common::test_name(module_path!(), "hold_the_cache"))
+        .args(["--exact", "--ignored", "--nocapture"])
         .env("HOLD_CACHE", &cache)
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -778,7 +781,8 @@ fn without_a_secret_store_a_passphrase_keeps_the_cache_and_a_wrong_one_touches_n
     let data = tempfile::tempdir().unwrap();
     for phase in ["first", "again"] {
         let out = Command::new(std::env::current_exe().unwrap())
-            .args(["passphrase_phase", "--exact", "--ignored", "--nocapture"])
+            .arg(common::test_name(module_path!(), "passphrase_phase"))
+            .args(["--exact", "--ignored", "--nocapture"])
             .env("PASSPHRASE_PHASE", phase)
             .env("PASSPHRASE_DATA", data.path())
             // No session bus, so no Secret Service.

@@ -97,6 +97,7 @@ async fn the_installed_package_opens_on_the_demo_workspace_keeps_its_data_in_the
 }
 
 async fn scenario() -> Result<()> {
+    let _turn = e2e::one_at_a_time().await;
     let deb = deb()?;
     ensure!(
         dpkg_status().is_none_or(|s| !s.starts_with("install ")),

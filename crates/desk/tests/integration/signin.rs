@@ -2,7 +2,7 @@
 //! this test as the browser: the loopback redirect, PKCE, the keychain, renewing an expired
 //! access token during sync, and every way a sign-in can fail.
 
-mod common;
+use crate::common;
 
 use common::{as_of, fast, files_in};
 

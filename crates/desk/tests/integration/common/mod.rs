@@ -1,6 +1,5 @@
 //! What the tests share: the reference server on loopback with its demo data, quick sync
 //! options, and laptops (each its own cache and sync engine) signed in as partner users.
-#![allow(dead_code)] // each test binary uses its own part
 
 use std::time::Duration;
 
@@ -154,4 +153,13 @@ pub async fn export_plaintext(store: &Store, out: &std::path::Path) {
         .execute(&mut *conn)
         .await
         .unwrap();
+}
+
+/// The name this binary lists the test `test` of `module` (the caller's `module_path!()`) under:
+/// `secrets::passphrase_phase`, for running that one test again in a child process (`--exact`).
+pub fn test_name(module: &str, test: &str) -> String {
+    match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{test}"),
+        None => test.to_string(),
+    }
 }

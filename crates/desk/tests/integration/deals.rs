@@ -3,7 +3,7 @@
 //! two partners racing for one prospect, two devices editing one deal, refused changes, and the
 //! pipeline's figures.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -502,7 +502,10 @@ async fn offline_registration_survives_a_kill_and_reaches_the_server_exactly_onc
     let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "offline_registration_survives_a_kill_and_reaches_the_server_exactly_once",
+            &common::test_name(
+                module_path!(),
+                "offline_registration_survives_a_kill_and_reaches_the_server_exactly_once",
+            ),
             "--nocapture",
         ])
         .env("DEALS_CHILD_CACHE", &cache)

@@ -2,7 +2,7 @@
 //! pricing rules as the app and the server apply them, numbers that never collide across
 //! devices, the lifecycle, and the customer's PDF read back with pdftotext.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -7,7 +7,7 @@
 //! what it held as the user saw it (`cache-<version>.json`). The test opens a copy of each with
 //! this build, which migrates it, and reads the same facts back.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,11 @@
+//! The app end to end: the real window under Xvfb, driven over WebDriver (tauri-driver), one test
+//! binary (a module per journey), its tests one at a time (`e2e::one_at_a_time`).
+//!
+//! - `window`: the build tree's app on the demo workspace, every screen.
+//! - `startup`: the window at start: a cache refused, a cache recovered, a second start, a
+//!   passphrase.
+//! - `installed`: the .deb `make package` built, installed, driven from /usr/bin, removed.
+
+mod installed;
+mod startup;
+mod window;

@@ -84,4 +84,4 @@ bench:
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends sqlite3; }
-	scripts/with-keyring.sh --isolated cargo bench --locked --workspace $(BENCHES:%=--bench %)
+	scripts/with-keyring.sh --isolated cargo bench --locked --workspace --bench benches -- $(BENCHES)

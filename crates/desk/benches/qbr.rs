@@ -2,7 +2,7 @@
 //! deck and workbook written, end to end, at 100,000 deployments for that partner. A report, not
 //! a timed test.
 //!
-//!     cargo bench -p desk --bench qbr
+//!     BENCHES=qbr make bench
 //!
 //! Target: < 2 s end to end (review + deck + workbook). `BENCH_QBR_DEPLOYMENTS` sets the
 //! partner's deployments (default 100,000); `BENCH_QBR_RUNS` the timed runs (default 5);
@@ -50,7 +50,7 @@ fn largest_strategic(data: &program::contract::Dataset) -> usize {
         .unwrap_or(0)
 }
 
-fn main() -> Result<(), BoxError> {
+pub fn main() -> Result<(), BoxError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,7 +1,7 @@
 //! Quote benchmark: pricing a 50-line quote, and printing it as PDF (the first render in the
 //! process, which parses the fonts, and the steady state). A report, not a timed test.
 //!
-//!     cargo bench -p desk --bench quotes
+//!     BENCHES=quotes make bench
 //!
 //! Targets: pricing < 1 ms, PDF < 300 ms. `BENCH_QUOTE_RUNS` sets the runs (default 200 pricing,
 //! 20 PDF).
@@ -23,7 +23,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn main() {
+pub fn main() {
     let runs: usize = std::env::var("BENCH_QUOTE_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -35,15 +35,10 @@
 //! the server's database from an earlier run is reused, and `BENCH_SKIP_SQLITE3=1` skips the
 //! baseline (both handy when tuning the client; the report then has no ratio).
 
-#[path = "sync/baseline.rs"]
 mod baseline;
-#[path = "sync/client.rs"]
 mod client;
-#[path = "sync/proxy.rs"]
 mod proxy;
-#[path = "sync/report.rs"]
 mod report;
-#[path = "sync/system.rs"]
 mod system;
 
 use std::fmt::Write as _;
@@ -86,7 +81,7 @@ const MIRROR_TABLES: &[&str] = &[
     "ledger_entries",
 ];
 
-fn main() -> Result<(), BoxError> {
+pub fn main() -> Result<(), BoxError> {
     let deployments = env_number("BENCH_DEPLOYMENTS")?.unwrap_or(DEFAULT_DEPLOYMENTS);
     let page_size = env_number("BENCH_PAGE_SIZE")?;
     let rounds = env_number("BENCH_ROUNDS")?.unwrap_or(DEFAULT_ROUNDS).max(1);

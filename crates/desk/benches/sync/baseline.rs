@@ -7,8 +7,8 @@ use std::time::Instant;
 use desk::store::Store;
 use sqlx::Row;
 
-use crate::system::{command_output, remove_db};
-use crate::{BoxError, MIRROR_TABLES};
+use super::system::{command_output, remove_db};
+use super::{BoxError, MIRROR_TABLES};
 
 /// Rows per INSERT statement in the sqlite3 import script.
 const SQL_ROWS_PER_INSERT: usize = 500;

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Instant;
 
-use crate::BoxError;
+use super::BoxError;
 
 /// What a run of the headless client reported.
 pub(crate) struct ClientRun {

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use crate::system::cpus;
+use super::system::cpus;
 
 /// One line of the report.
 pub(crate) struct Phase {

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::BoxError;
+use super::BoxError;
 
 pub(crate) fn remove_db(path: &Path) -> std::io::Result<()> {
     for suffix in ["", "-wal", "-shm", "-journal"] {

@@ -1,0 +1,47 @@
+//! The benchmarks: reports, not timed tests. Each prints its numbers and whether each target was
+//! met, and fails only if something breaks. One binary (the four share the desk, the reference
+//! server and sqlx, compiled once); name the ones to run after `--`, none for all:
+//!
+//!     make bench                         # every benchmark
+//!     BENCHES="sync qbr" make bench      # cargo bench --bench benches -- sync qbr
+
+mod qbr;
+mod quotes;
+mod screens;
+mod sync;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+type Bench = fn() -> Result<(), BoxError>;
+
+/// Each benchmark by its name, in the order `make bench` runs them.
+const BENCHES: [(&str, Bench); 4] = [
+    ("sync", sync::main),
+    ("screens", screens::main),
+    ("quotes", || {
+        quotes::main();
+        Ok(())
+    }),
+    ("qbr", qbr::main),
+];
+
+fn main() -> Result<(), BoxError> {
+    // Cargo hands a benchmark without a harness `--bench`; the names are the other arguments.
+    let asked: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if let Some(unknown) = asked
+        .iter()
+        .find(|a| !BENCHES.iter().any(|(name, _)| name == a))
+    {
+        let known: Vec<&str> = BENCHES.iter().map(|(name, _)| *name).collect();
+        return Err(format!("no benchmark {unknown:?}; there are {}", known.join(", ")).into());
+    }
+    for (name, run) in BENCHES {
+        if asked.is_empty() || asked.iter().any(|a| a == name) {
+            run()?;
+        }
+    }
+    Ok(())
+}

@@ -69,7 +69,10 @@ impl Demo {
             let key = cipher::key_for(&self.db).await?;
             cipher::prepare(&self.db, &key).await?;
             let config = ServerConfig {
-                key: Some(KeyPragma(key.pragma())),
+                key: Some(KeyPragma {
+                    key: key.pragma(),
+                    page_size: cipher::PAGE_SIZE,
+                }),
                 ..ServerConfig::demo(&self.db, Utc::now().date_naive())
             };
             *server = Some(server::start(config).await.map_err(failed)?);

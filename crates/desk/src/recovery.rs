@@ -11,7 +11,8 @@
 
 use std::path::Path;
 
-use sqlx::Connection;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
 
 use crate::error::{DeskError, Result};
 use crate::secrets::{self, DatabaseKey};
@@ -86,47 +87,61 @@ pub async fn open(path: &Path) -> Result<(Store, Option<Recovery>)> {
 /// `sync_state` that is not the mirror's position. Returns the changes kept and lost, or None
 /// when the outbox could not be read at all.
 async fn carry(store: &Store, damaged: &Path, key: &DatabaseKey) -> Option<(u32, u32)> {
-    // A connection of its own, never handed back to the pool: it reads the damaged file with
-    // `writable_schema` on, which lets SQLite open a file shorter than its header says (and read
-    // what is left of it) instead of refusing it whole.
-    let mut conn = match store.pool().acquire().await {
-        Ok(conn) => conn.detach(),
+    let mut old = open_damaged(damaged, key).await?;
+    let mut new = match store.pool().acquire().await {
+        Ok(conn) => conn,
         Err(e) => {
             tracing::warn!(error = %e, "could not carry anything from the damaged cache");
             return None;
         }
     };
-    if let Err(e) = sqlx::query("PRAGMA writable_schema = ON")
-        .execute(&mut conn)
-        .await
-    {
-        tracing::warn!(error = %e, "could not carry anything from the damaged cache");
-        return None;
-    }
-    let attached = sqlx::query("ATTACH DATABASE ? AS damaged KEY ?")
-        .bind(damaged.to_string_lossy().as_ref())
-        .bind(key.pragma().trim_matches('"'))
-        .execute(&mut conn)
-        .await;
-    if let Err(e) = attached {
-        tracing::warn!(error = %e, "the damaged cache does not open at all");
-        return None;
-    }
-    let carried = carry_outbox(&mut conn).await;
+    let carried = carry_outbox(&mut old, &mut new).await;
     for (table, skip) in [("settings", &[][..]), ("sync_state", MIRROR_POSITION)] {
-        if let Err(e) = carry_keyed(&mut conn, table, skip).await {
+        if let Err(e) = carry_keyed(&mut old, &mut new, table, skip).await {
             tracing::warn!(table, error = %e, "could not carry a table of the damaged cache");
         }
     }
-    if let Err(e) = conn.close().await {
+    if let Err(e) = old.close().await {
         tracing::warn!(error = %e, "could not close the damaged cache");
     }
     carried
 }
 
-/// The outbox rows of the damaged cache, one statement each, in their order of sending.
-async fn carry_outbox(conn: &mut sqlx::SqliteConnection) -> Option<(u32, u32)> {
-    let columns = match shared_columns(conn, "outbox").await {
+/// A connection to the damaged cache, in this version's pages or, for a cache that never moved
+/// to them, 4 KiB ones; None when its schema cannot be read either way. It reads with
+/// `writable_schema` on, which lets SQLite open a file shorter than its header says (and read
+/// what is left of it) instead of refusing it whole.
+async fn open_damaged(damaged: &Path, key: &DatabaseKey) -> Option<SqliteConnection> {
+    for page_size in [cipher::PAGE_SIZE, cipher::LEGACY_PAGE_SIZE] {
+        let options = cipher::keyed_in_pages_of(
+            SqliteConnectOptions::new().filename(damaged),
+            key,
+            page_size,
+        )
+        .pragma("writable_schema", "ON");
+        let opened = async {
+            let mut conn = options.connect().await?;
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master")
+                .fetch_one(&mut conn)
+                .await?;
+            Ok::<_, DeskError>(conn)
+        };
+        match opened.await {
+            Ok(conn) => return Some(conn),
+            Err(e) => {
+                tracing::warn!(page_size, error = %e, "the damaged cache does not open in these pages");
+            }
+        }
+    }
+    None
+}
+
+/// The outbox rows of the damaged cache (`old`), one statement each, in their order of sending.
+async fn carry_outbox(
+    old: &mut SqliteConnection,
+    new: &mut SqliteConnection,
+) -> Option<(u32, u32)> {
+    let columns = match shared_columns(old, new, "outbox").await {
         Ok(columns) if !columns.is_empty() => columns,
         Ok(_) => {
             tracing::warn!("the damaged cache has no outbox to read");
@@ -139,8 +154,8 @@ async fn carry_outbox(conn: &mut sqlx::SqliteConnection) -> Option<(u32, u32)> {
     };
     // The row ids come from the table's own b-tree; a damaged page may cut the list short, in
     // which case the rows before it are still carried.
-    let seqs: Vec<i64> = match sqlx::query_scalar("SELECT seq FROM damaged.outbox ORDER BY seq")
-        .fetch_all(&mut *conn)
+    let seqs: Vec<i64> = match sqlx::query_scalar("SELECT seq FROM outbox ORDER BY seq")
+        .fetch_all(&mut *old)
         .await
     {
         Ok(seqs) => seqs,
@@ -149,15 +164,26 @@ async fn carry_outbox(conn: &mut sqlx::SqliteConnection) -> Option<(u32, u32)> {
             return None;
         }
     };
+    let read = format!("SELECT {} FROM outbox WHERE seq = ?", as_values(&columns));
     let insert = format!(
-        "INSERT OR IGNORE INTO main.outbox ({columns}) SELECT {columns} FROM damaged.outbox \
-         WHERE seq = ?"
+        "INSERT OR IGNORE INTO outbox ({}) VALUES ",
+        columns.join(", ")
     );
     let (mut kept, mut lost) = (0, 0);
     for seq in seqs {
-        match sqlx::query(&insert).bind(seq).execute(&mut *conn).await {
-            Ok(done) if done.rows_affected() == 1 => kept += 1,
-            Ok(_) => lost += 1,
+        let copied = async {
+            let values: String = sqlx::query_scalar(&read)
+                .bind(seq)
+                .fetch_one(&mut *old)
+                .await?;
+            let done = sqlx::query(&format!("{insert}({values})"))
+                .execute(&mut *new)
+                .await?;
+            Ok::<_, DeskError>(done.rows_affected() == 1)
+        };
+        match copied.await {
+            Ok(true) => kept += 1,
+            Ok(false) => lost += 1,
             Err(e) => {
                 tracing::warn!(seq, error = %e, "a waiting change could not be read back");
                 lost += 1;
@@ -167,37 +193,67 @@ async fn carry_outbox(conn: &mut sqlx::SqliteConnection) -> Option<(u32, u32)> {
     Some((kept, lost))
 }
 
-/// A `key`/`value` table of the damaged cache, but for the keys in `skip`.
-async fn carry_keyed(conn: &mut sqlx::SqliteConnection, table: &str, skip: &[&str]) -> Result<()> {
+/// A `key`/`value` table of the damaged cache (`old`), but for the keys in `skip`.
+async fn carry_keyed(
+    old: &mut SqliteConnection,
+    new: &mut SqliteConnection,
+    table: &str,
+    skip: &[&str],
+) -> Result<()> {
     let skip = skip
         .iter()
         .map(|k| format!("'{}'", k.replace('\'', "''")))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut tx = conn.begin().await?;
-    sqlx::query(&format!(
-        "INSERT OR REPLACE INTO main.{table} (key, value) SELECT key, value FROM damaged.{table} \
-         WHERE key NOT IN ({skip})"
+    let rows: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT {} FROM {table} WHERE key NOT IN ({skip})",
+        as_values(&["key".to_string(), "value".to_string()])
     ))
-    .execute(&mut *tx)
+    .fetch_all(&mut *old)
     .await?;
+    let mut tx = new.begin().await?;
+    for values in rows {
+        sqlx::query(&format!(
+            "INSERT OR REPLACE INTO {table} (key, value) VALUES ({values})"
+        ))
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
 
-/// The columns `table` has in both the new cache and the damaged one (an older schema's table
-/// lacks the newer columns, which then take their defaults), quoted and comma-separated.
-async fn shared_columns(conn: &mut sqlx::SqliteConnection, table: &str) -> Result<String> {
-    let columns: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM pragma_table_info(?1, 'main') \
-         WHERE name IN (SELECT name FROM pragma_table_info(?1, 'damaged')) ORDER BY cid",
+async fn columns_of(conn: &mut SqliteConnection, table: &str) -> Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+            .bind(table)
+            .fetch_all(conn)
+            .await?,
     )
-    .bind(table)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(columns
+}
+
+/// An expression giving a row's `columns` as SQL literals (SQLite's own `quote()`), comma-separated:
+/// the `VALUES` of an INSERT that writes the row again exactly, on another connection.
+fn as_values(columns: &[String]) -> String {
+    columns
         .iter()
-        .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+        .map(|c| format!("quote({c})"))
         .collect::<Vec<_>>()
-        .join(", "))
+        .join(" || ', ' || ")
+}
+
+/// The columns `table` has in both the new cache and the damaged one (an older schema's table
+/// lacks the newer columns, which then take their defaults), quoted.
+async fn shared_columns(
+    old: &mut SqliteConnection,
+    new: &mut SqliteConnection,
+    table: &str,
+) -> Result<Vec<String>> {
+    let in_old = columns_of(old, table).await?;
+    let in_new = columns_of(new, table).await?;
+    Ok(in_new
+        .into_iter()
+        .filter(|c| in_old.contains(c))
+        .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+        .collect())
 }

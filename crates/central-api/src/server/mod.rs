@@ -62,8 +62,8 @@ pub struct ServerConfig {
     /// The day deal registrations are judged on (expiry); None: the system clock's. Tests pin it
     /// so that data generated for a fixed day stays valid as the calendar moves on.
     pub today: Option<NaiveDate>,
-    /// The database's SQLCipher key, as `PRAGMA key` takes it (`"x'<64 hex digits>'"`); None
-    /// for a plaintext database. The desktop app's in-process demo keeps its database encrypted.
+    /// The database's SQLCipher key and page size; None for a plaintext database. The desktop
+    /// app's in-process demo keeps its database encrypted, as its cache.
     pub key: Option<KeyPragma>,
     /// The largest request body accepted; a larger one is answered 413.
     pub max_body_bytes: usize,
@@ -72,13 +72,20 @@ pub struct ServerConfig {
 /// The largest request body accepted unless configured otherwise (axum's own default).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-/// A database key as SQLCipher's `PRAGMA key` takes it. Its Debug never shows it.
+/// How an encrypted database is opened: its key as SQLCipher's `PRAGMA key` takes it
+/// (`"x'<64 hex digits>'"`) and its `cipher_page_size`. Its Debug never shows the key.
 #[derive(Clone, PartialEq, Eq)]
-pub struct KeyPragma(pub String);
+pub struct KeyPragma {
+    pub key: String,
+    pub page_size: u32,
+}
 
 impl std::fmt::Debug for KeyPragma {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("KeyPragma(…)")
+        f.debug_struct("KeyPragma")
+            .field("key", &"…")
+            .field("page_size", &self.page_size)
+            .finish()
     }
 }
 
@@ -133,7 +140,7 @@ impl AppState {
 
 /// Opens (or creates and loads) the database and starts serving on `config.addr`.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    let store = Store::open_keyed(&config.db, config.key.as_ref().map(|k| k.0.as_str()))
+    let store = Store::open_keyed(&config.db, config.key.as_ref())
         .await?
         .on_day(config.today);
     let created = store.head().await? == 0;

@@ -47,7 +47,8 @@ pub(crate) fn sqlite3_import(
 }
 
 /// The encryption's own cost: imports `script` through this build's SQLite (SQLCipher) into a
-/// fresh database with the cache's schema, once in plaintext and once under a random key, and
+/// fresh database with the cache's schema and page size, once in plaintext and once under a
+/// random key, and
 /// returns the seconds of each (the migrations untimed).
 pub(crate) async fn encryption_cost(script: &Path, dir: &Path) -> Result<(f64, f64), BoxError> {
     use sqlx::{ConnectOptions, Connection};
@@ -56,12 +57,23 @@ pub(crate) async fn encryption_cost(script: &Path, dir: &Path) -> Result<(f64, f
     for keyed in [false, true] {
         let db = dir.join("sqlcipher-baseline.sqlite3");
         remove_db(&db)?;
+        // Both in the cache's page size and with the page cache a first sync writes with, so the
+        // difference is the encryption's alone.
         let mut options = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(&db)
-            .create_if_missing(true);
-        if keyed {
-            options = desk::store::cipher::keyed(options, &desk::secrets::DatabaseKey::random());
-        }
+            .create_if_missing(true)
+            .pragma(
+                "cache_size",
+                format!(
+                    "-{}",
+                    desk::sync::SyncOptions::default().write_cache_mib * 1024
+                ),
+            );
+        options = if keyed {
+            desk::store::cipher::keyed(options, &desk::secrets::DatabaseKey::random())
+        } else {
+            options.page_size(desk::store::cipher::PAGE_SIZE)
+        };
         let mut conn = options.connect().await?;
         desk::store::MIGRATOR.run(&mut conn).await?;
         println!(

@@ -34,6 +34,12 @@ pub(crate) use rows::{mark_figures_dirty, mark_figures_dirty_where_in, upsert_ro
 /// The cache's schema, embedded at compile time from `migrations/`.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 
+/// Each connection's page cache, in KiB. SQLCipher decrypts and checks every page it reads from
+/// disk, so a page kept in the cache is one not decrypted again: with SQLite's default (2 MiB,
+/// 128 of the cache's 16 KiB pages) refreshing every partner's figures took 5.3 s, with this 3.5 s
+/// (sync benchmark, 200,000 deployments; 3.2 s in 4 KiB pages).
+const PAGE_CACHE_KIB: u32 = 16 * 1024;
+
 /// The file name of the cache inside the data folder.
 pub const CACHE_FILE: &str = "partner-desk.sqlite3";
 
@@ -63,14 +69,18 @@ impl Store {
         }
         // Before anything touches the file: no other process has it open.
         let held = lock::acquire(path)?;
-        cipher::prepare(path, key).await?;
+        // A damaged file found while moving it to this version's pages is recovered as any other.
+        cipher::prepare(path, key)
+            .await
+            .map_err(unreadable_if_damaged)?;
         let options = cipher::keyed(SqliteConnectOptions::new(), key)
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
-            .synchronous(SqliteSynchronous::Normal);
+            .synchronous(SqliteSynchronous::Normal)
+            .pragma("cache_size", format!("-{}", PAGE_CACHE_KIB));
         let pool = match SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)

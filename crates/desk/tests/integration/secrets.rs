@@ -59,7 +59,10 @@ async fn the_cache_and_the_demo_world_hold_no_name_in_clear_and_sqlite3_cannot_r
     let server = server::start(ServerConfig {
         deployments: 2_000,
         today: Some(as_of()),
-        key: Some(KeyPragma(key.pragma())),
+        key: Some(KeyPragma {
+            key: key.pragma(),
+            page_size: cipher::PAGE_SIZE,
+        }),
         ..ServerConfig::demo(&world, as_of())
     })
     .await
@@ -536,15 +539,7 @@ async fn recovered_after(
         .await
         .unwrap();
     let store = desk.store();
-    // A partner that pays in USD: no exchange rate needed before the first sync.
-    let partner: String =
-        sqlx::query_scalar("SELECT id FROM partners WHERE currency = 'USD' ORDER BY id LIMIT 1")
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-    for credits in ["1234", "250.50", "75"] {
-        desk.purchase_credits(&partner, credits).await.unwrap();
-    }
+    let partner = common::three_waiting_purchases(&desk).await;
     desk.set_settings(desk::views::Settings {
         low_runway_days: 45,
     })

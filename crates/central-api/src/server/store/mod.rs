@@ -107,12 +107,17 @@ impl Store {
         Store::open_keyed(path, None).await
     }
 
-    /// Opens (creating if needed) the database at `path`, in WAL mode, encrypted under `key` (the
-    /// value of SQLCipher's `PRAGMA key`) when one is given.
-    pub async fn open_keyed(path: &Path, key: Option<&str>) -> Result<Store, StoreError> {
+    /// Opens (creating if needed) the database at `path`, in WAL mode, encrypted under `key` when
+    /// one is given.
+    pub async fn open_keyed(
+        path: &Path,
+        key: Option<&crate::server::KeyPragma>,
+    ) -> Result<Store, StoreError> {
         let mut options = SqliteConnectOptions::new();
         if let Some(key) = key {
-            options = options.pragma("key", key.to_string());
+            options = options
+                .pragma("key", key.key.clone())
+                .pragma("cipher_page_size", key.page_size.to_string());
         }
         let options = options
             .filename(path)

@@ -163,3 +163,18 @@ pub fn test_name(module: &str, test: &str) -> String {
         None => test.to_string(),
     }
 }
+
+/// Queues three purchases (1,234, 250.50 and 75 credits, 1,559.50 in all) on `desk`, waiting to be
+/// sent, for a partner that pays in USD (no exchange rate needed before the first sync). Returns
+/// the partner.
+pub async fn three_waiting_purchases(desk: &desk::Desk) -> String {
+    let partner: String =
+        sqlx::query_scalar("SELECT id FROM partners WHERE currency = 'USD' ORDER BY id LIMIT 1")
+            .fetch_one(desk.store().pool())
+            .await
+            .unwrap();
+    for credits in ["1234", "250.50", "75"] {
+        desk.purchase_credits(&partner, credits).await.unwrap();
+    }
+    partner
+}

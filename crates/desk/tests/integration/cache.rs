@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::common::{as_of, demo_desk};
+
 use central_api::demo::{generate, DemoConfig};
 use chrono::NaiveDate;
 use desk::error::{DeskError, ErrorCode, IpcError};
@@ -10,22 +12,8 @@ use desk::store::{cipher, known_schema_version, Store, CACHE_FILE};
 use desk::views::{PortfolioQuery, PortfolioSort, WorkspaceKind};
 use desk::Desk;
 use program::benefits::benefits_of;
-use program::contract::{Dataset, PartnerId};
+use program::contract::PartnerId;
 use program::{Credits, Tier};
-
-fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
-}
-
-async fn demo_desk() -> (tempfile::TempDir, Desk, Dataset) {
-    let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::open(dir.path()).await.unwrap();
-    let data = generate(&DemoConfig::small(as_of()));
-    desk.load_workspace(&data, WorkspaceKind::Demo, as_of())
-        .await
-        .unwrap();
-    (dir, desk, data)
-}
 
 #[tokio::test]
 async fn cache_opens_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {

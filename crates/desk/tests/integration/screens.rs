@@ -4,31 +4,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use central_api::demo::{generate, DemoConfig};
-use chrono::NaiveDate;
+use crate::common::{as_of, demo_desk};
 use desk::error::ErrorCode;
 use desk::views::{
     CustomerFilter, CustomerStatus, LedgerKind, MigrationDirection, PortfolioQuery, SearchKind,
-    Settings, WorkspaceKind,
+    Settings,
 };
 use desk::Desk;
 use program::contract::{Dataset, PartnerId};
 use program::Credits;
 use rust_decimal::Decimal;
-
-fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
-}
-
-async fn demo_desk() -> (tempfile::TempDir, Desk, Dataset) {
-    let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::open(dir.path()).await.unwrap();
-    let data = generate(&DemoConfig::small(as_of()));
-    desk.load_workspace(&data, WorkspaceKind::Demo, as_of())
-        .await
-        .unwrap();
-    (dir, desk, data)
-}
 
 /// The partner with the most customer migrations (in and out), so every list has rows.
 fn busiest_migrating_partner(data: &Dataset) -> PartnerId {

@@ -178,3 +178,15 @@ pub async fn three_waiting_purchases(desk: &desk::Desk) -> String {
     }
     partner
 }
+
+/// A laptop whose cache holds the small demo workspace (`DemoConfig::small`), loaded as the demo
+/// is: its folder, its Desk and the data it holds.
+pub async fn demo_desk() -> (tempfile::TempDir, desk::Desk, Dataset) {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk::Desk::open(dir.path()).await.unwrap();
+    let data = demo::generate(&DemoConfig::small(as_of()));
+    desk.load_workspace(&data, desk::views::WorkspaceKind::Demo, as_of())
+        .await
+        .unwrap();
+    (dir, desk, data)
+}

@@ -120,7 +120,7 @@ async fn main() -> ExitCode {
                 as_of: as_of.unwrap_or_else(|| Utc::now().date_naive()),
                 today: None,
                 key: None,
-                max_body_bytes: server::DEFAULT_MAX_BODY_BYTES,
+                limits: server::Limits::default(),
             };
             serve(config).await
         }

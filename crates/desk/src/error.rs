@@ -195,6 +195,13 @@ impl DeskError {
     }
 }
 
+impl From<program::MoneyError> for DeskError {
+    /// An amount past what the program counts, met where it would be kept.
+    fn from(e: program::MoneyError) -> DeskError {
+        DeskError::Corrupt(e.to_string())
+    }
+}
+
 impl From<&DeskError> for IpcError {
     fn from(e: &DeskError) -> Self {
         IpcError {

@@ -62,6 +62,14 @@ pub async fn refresh(store: &Store) -> Result<usize> {
         metrics::figures(store, as_of, (!whole).then_some(ids.as_slice())).await?;
     let policy = crate::workspace::progression_policy(store).await?;
 
+    // A partner whose sums pass what the program counts (only a hostile or broken ledger does
+    // that) keeps no figures rather than stopping everyone's.
+    for (id, f) in figures.iter_mut() {
+        if f.recurring_volume.minor().is_err() || f.balance.minor().is_err() {
+            tracing::warn!(partner = %id, "figures past the bound of an amount: left out");
+            *f = Figures::empty();
+        }
+    }
     let mut tx = store.pool().begin().await?;
     if whole {
         sqlx::query!("DELETE FROM partner_figures")
@@ -97,8 +105,8 @@ pub async fn refresh(store: &Store) -> Result<usize> {
                 .push_bind(f.retention.rate.map(metrics::fraction))
                 .push_bind(i64::from(f.retention.base))
                 .push_bind(i64::from(f.retention.retained))
-                .push_bind(f.recurring_volume.minor())
-                .push_bind(f.balance.minor())
+                .push_bind(f.recurring_volume.minor().ok())
+                .push_bind(f.balance.minor().ok())
                 .push_bind(format!("{:.2}", f.burn_30.amount()))
                 .push_bind(format!("{:.2}", f.burn_90.amount()))
                 .push_bind(f.runway_days.map(i64::from))

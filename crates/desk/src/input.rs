@@ -74,7 +74,7 @@ mod tests {
             err(decimal("value", "12,5").unwrap_err()),
             "value: \"12,5\" is not a number"
         );
-        assert_eq!(credits("credits", "-3.25").unwrap().minor(), -325);
+        assert_eq!(credits("credits", "-3.25").unwrap().minor(), Ok(-325));
         assert_eq!(
             err(credits("credits", "1.005").unwrap_err()),
             "credits: credits are counted to the hundredth"

@@ -219,18 +219,23 @@ pub fn credits_for_fiat(
     // against the price function itself.
     let unit_price = rate.pay_factor() * fx.per_usd;
     let half = Decimal::new(5, fx.currency.minor_units() + 1);
+    let out_of_range = || MoneyError::OutOfRange(amount.to_string());
     let to_minor_floor = |v: Decimal| -> Result<i64, PurchaseError> {
-        let c = (v / unit_price)
+        let c = v
+            .checked_div(unit_price)
+            .ok_or_else(out_of_range)?
             .max(Decimal::ZERO)
             .round_dp_with_strategy(Credits::DECIMALS, rust_decimal::RoundingStrategy::ToZero);
-        Ok(Credits::new(c)?.minor())
+        Ok(Credits::new(c)?.minor()?)
     };
     let costs_at_most = |minor: i64| -> Result<bool, PurchaseError> {
         Ok(fiat_for_credits(Credits::from_minor(minor), rate, fx)?.amount <= amount.amount)
     };
     let (mut lo, mut hi) = (
-        to_minor_floor(amount.amount - half)?,
-        to_minor_floor(amount.amount + half)? + 1,
+        to_minor_floor(amount.amount.checked_sub(half).ok_or_else(out_of_range)?)?,
+        to_minor_floor(amount.amount.checked_add(half).ok_or_else(out_of_range)?)?
+            .checked_add(1)
+            .ok_or_else(out_of_range)?,
     );
     // Invariant: price(lo) <= amount < price(hi).
     while hi - lo > 1 {

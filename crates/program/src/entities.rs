@@ -266,6 +266,13 @@ impl Deployment {
             });
         }
         let (credits, price) = (self.credits.minor(), item.list_price.minor());
+        let (Ok(credits), Ok(price)) = (credits, price) else {
+            return Err(DeploymentError::Credits {
+                sku: sku(),
+                price: item.list_price,
+                credits: self.credits,
+            });
+        };
         if credits <= 0 || price <= 0 || credits % price != 0 {
             return Err(DeploymentError::Credits {
                 sku: sku(),

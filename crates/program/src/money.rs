@@ -95,8 +95,10 @@ pub enum MoneyError {
     OutOfRange(String),
 }
 
-/// An amount of a fiat currency, always at the currency's minor unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+/// An amount of a fiat currency, always at the currency's minor unit. Bounded like
+/// [`Credits`]: an amount whose minor units a signed 64-bit integer cannot hold is refused as it
+/// is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Money {
     #[ts(type = "string")]
@@ -125,9 +127,11 @@ impl Money {
         }
     }
 
-    /// The amount in minor units (cents), as stored.
-    pub fn minor(&self) -> i64 {
+    /// The amount in minor units (cents), as stored; an amount past what 64 bits of minor units
+    /// hold is refused.
+    pub fn minor(&self) -> Result<i64, MoneyError> {
         to_minor(self.amount, self.currency.minor_units())
+            .ok_or_else(|| MoneyError::OutOfRange(self.to_string()))
     }
 
     pub fn from_minor(minor: i64, currency: Currency) -> Money {
@@ -152,22 +156,42 @@ impl Money {
     }
 }
 
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            amount: Decimal,
+            currency: Currency,
+        }
+        let Fields { amount, currency } = Fields::deserialize(deserializer)?;
+        let money = Money { amount, currency };
+        money.minor().map_err(serde::de::Error::custom)?;
+        Ok(money)
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.amount, self.currency)
     }
 }
 
-fn to_minor(amount: Decimal, digits: u32) -> i64 {
-    let scaled = amount.round_dp_with_strategy(digits, ROUNDING) * Decimal::from(10i64.pow(digits));
-    i64::try_from(scaled).expect("amount fits in i64 minor units")
+/// `amount` in units of 10^-`digits`, if a signed 64-bit integer holds it.
+fn to_minor(amount: Decimal, digits: u32) -> Option<i64> {
+    amount
+        .round_dp_with_strategy(digits, ROUNDING)
+        .checked_mul(Decimal::from(10i64.checked_pow(digits)?))
+        .and_then(|scaled| i64::try_from(scaled).ok())
 }
 
 /// Activation Credits: pre-purchased deployment units, 1 credit = 1 USD of deployment value.
 /// Not currency, not redeemable. Counted to the hundredth; negative values are debits.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, TS,
-)]
+///
+/// Bounded: every amount that enters (a request, a page of the feed, a value typed) is at most
+/// [`Credits::MAX`] either way, or it is refused with [`MoneyError`]; so is a sum that would be
+/// kept past it ([`Credits::minor`]). Adding never panics: the sum of bounded amounts cannot
+/// reach the decimal type's own limit before a trillion terms, and saturates there if it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, TS)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 #[ts(type = "string")]
@@ -177,8 +201,12 @@ impl Credits {
     pub const ZERO: Credits = Credits(Decimal::ZERO);
     /// Credits are counted to this many decimals.
     pub const DECIMALS: u32 = 2;
+    /// The most credits any amount, balance or sum may be, either way: as many hundredths as a
+    /// signed 64-bit integer holds (the caches keep hundredths), about 92 quadrillion credits.
+    pub const MAX: Credits = Credits(Decimal::from_parts(u32::MAX, i32::MAX as u32, 0, false, 2));
 
-    /// Credits from an exact amount; refuses amounts finer than a hundredth.
+    /// Credits from an exact amount; refuses amounts finer than a hundredth or past
+    /// [`Credits::MAX`].
     pub fn new(amount: Decimal) -> Result<Credits, MoneyError> {
         if amount.normalize().scale() > Self::DECIMALS {
             return Err(MoneyError::TooPrecise {
@@ -187,7 +215,29 @@ impl Credits {
                 digits: Self::DECIMALS,
             });
         }
+        if amount.abs() > Self::MAX.0 {
+            return Err(MoneyError::OutOfRange(format!(
+                "{amount} credits (at most {} either way)",
+                Self::MAX.0
+            )));
+        }
         Ok(Credits(amount))
+    }
+
+    /// The sum, refused past [`Credits::MAX`].
+    pub fn checked_add(self, rhs: Credits) -> Result<Credits, MoneyError> {
+        Credits::new(self.0.saturating_add(rhs.0))
+    }
+
+    /// The sum of `items`, refused past [`Credits::MAX`] (the running sum may pass it on the
+    /// way, as long as the total does not).
+    pub fn checked_sum(items: impl IntoIterator<Item = Credits>) -> Result<Credits, MoneyError> {
+        Credits::new(
+            items
+                .into_iter()
+                .map(|c| c.0)
+                .fold(Decimal::ZERO, Decimal::saturating_add),
+        )
     }
 
     /// Rounds to the hundredth with the program's rule.
@@ -199,9 +249,9 @@ impl Credits {
         Credits(Decimal::from(n))
     }
 
-    /// Hundredths of a credit, as stored.
-    pub fn minor(&self) -> i64 {
-        to_minor(self.0, Self::DECIMALS)
+    /// Hundredths of a credit, as stored; a sum past [`Credits::MAX`] is refused.
+    pub fn minor(&self) -> Result<i64, MoneyError> {
+        to_minor(self.0, Self::DECIMALS).ok_or_else(|| MoneyError::OutOfRange(self.to_string()))
     }
 
     pub fn from_minor(minor: i64) -> Credits {
@@ -228,17 +278,27 @@ impl fmt::Display for Credits {
     }
 }
 
+impl<'de> Deserialize<'de> for Credits {
+    /// A decimal string or number, refused when finer than a hundredth or past [`Credits::MAX`].
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Credits, D::Error> {
+        let amount = <Decimal as Deserialize>::deserialize(deserializer)?;
+        Credits::new(amount).map_err(serde::de::Error::custom)
+    }
+}
+
+// Saturating: a sum of amounts within `Credits::MAX` reaches the decimal's limit only after
+// about 10^12 terms; a result past `MAX` is refused wherever it is kept or read (`minor`, `new`).
 impl Add for Credits {
     type Output = Credits;
     fn add(self, rhs: Credits) -> Credits {
-        Credits(self.0 + rhs.0)
+        Credits(self.0.saturating_add(rhs.0))
     }
 }
 
 impl Sub for Credits {
     type Output = Credits;
     fn sub(self, rhs: Credits) -> Credits {
-        Credits(self.0 - rhs.0)
+        Credits(self.0.saturating_sub(rhs.0))
     }
 }
 
@@ -306,8 +366,8 @@ mod tests {
     #[test]
     fn credits_round_trip_through_minor_units() {
         let c = Credits::new(dec!(-1234.56)).unwrap();
-        assert_eq!(c.minor(), -123456);
-        assert_eq!(Credits::from_minor(c.minor()), c);
+        assert_eq!(c.minor(), Ok(-123456));
+        assert_eq!(Credits::from_minor(c.minor().unwrap()), c);
         assert!(Credits::new(dec!(0.001)).is_err());
     }
 
@@ -315,5 +375,70 @@ mod tests {
     fn credits_serialize_as_decimal_strings() {
         let json = serde_json::to_string(&Credits::new(dec!(10.50)).unwrap()).unwrap();
         assert_eq!(json, "\"10.50\"");
+    }
+
+    #[test]
+    fn bounded_values_credits_past_the_bound_are_refused_as_they_are_read() {
+        let read = |json: &str| serde_json::from_str::<Credits>(json);
+        // Decimal's own largest value, as a hostile or mistyped amount would carry it.
+        for past in [
+            "\"79228162514264337593543950335\"",
+            "\"92233720368547758.08\"",
+            "\"-92233720368547758.08\"",
+            "\"10.005\"",
+        ] {
+            let err = read(past).expect_err(past).to_string();
+            assert!(
+                err.contains("at most") || err.contains("decimals"),
+                "{past}: {err}"
+            );
+        }
+        assert_eq!(read("\"92233720368547758.07\"").unwrap(), Credits::MAX);
+        assert_eq!(Credits::MAX.minor(), Ok(i64::MAX));
+        assert_eq!((-Credits::MAX).minor(), Ok(-i64::MAX));
+        assert!(Credits::new(dec!(92233720368547758.08)).is_err());
+    }
+
+    #[test]
+    fn bounded_values_sums_of_credits_never_panic_and_are_refused_past_the_bound() {
+        let many = || std::iter::repeat_n(Credits::MAX, 1_000);
+        // Added with `+`, the sum is carried (no panic) and refused where it would be kept.
+        let total: Credits = many().sum();
+        assert_eq!(total.amount(), Credits::MAX.amount() * dec!(1000));
+        assert!(matches!(total.minor(), Err(MoneyError::OutOfRange(_))));
+        assert!(Credits::checked_sum(many()).is_err());
+        assert!(Credits::MAX.checked_add(Credits::from_minor(1)).is_err());
+        assert_eq!(
+            Credits::MAX.checked_add(-Credits::MAX.checked_add(Credits::from_minor(-1)).unwrap()),
+            Ok(Credits::from_minor(1))
+        );
+        // The running sum may pass the bound on the way; only the total counts.
+        assert_eq!(
+            Credits::checked_sum([Credits::MAX, Credits::MAX, -Credits::MAX, -Credits::MAX]),
+            Ok(Credits::ZERO)
+        );
+        // At the decimal type's own limit (some 10^12 terms away) it saturates, never panics.
+        let edge = Credits(Decimal::MAX);
+        assert_eq!((edge + edge).amount(), Decimal::MAX);
+        assert_eq!(((-edge) - edge).amount(), Decimal::MIN);
+        assert!((edge + edge).minor().is_err());
+    }
+
+    #[test]
+    fn bounded_values_money_past_the_bound_is_refused_as_it_is_read() {
+        let read = |amount: &str| {
+            serde_json::from_str::<Money>(&format!(
+                "{{\"amount\": \"{amount}\", \"currency\": \"USD\"}}"
+            ))
+        };
+        assert!(read("79228162514264337593543950335").is_err());
+        assert!(read("-92233720368547758.09").is_err());
+        let ok = read("92233720368547758.07").unwrap();
+        assert_eq!(ok.minor(), Ok(i64::MAX));
+        let huge = Money {
+            amount: Decimal::MAX,
+            currency: Currency::CLP,
+        };
+        assert!(huge.minor().is_err());
     }
 }

@@ -33,7 +33,11 @@ export function quoteRuleText(rule: QuoteRule): string {
     case "rate_outside_band":
       return t("quotes.rule.rate_outside_band", { tier: t(`tier.${rule.tier}`) });
     case "bad_quantity":
-      return t("quotes.rule.bad_quantity", { line: String(rule.line) });
+      return t("quotes.rule.bad_quantity", { line: String(rule.line), max: fmt.count(rule.max) });
+    case "too_large":
+      return rule.line === 0
+        ? t("quotes.rule.total_too_large")
+        : t("quotes.rule.too_large", { line: String(rule.line) });
     case "months_required":
       return t("quotes.rule.months_required", { line: String(rule.line) });
     case "months_not_allowed":

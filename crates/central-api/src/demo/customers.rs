@@ -12,6 +12,7 @@ use program::migration::Initiator;
 use program::{Brand, Country, Credits, CustomerMigration, Region, Subdivision, Tier};
 use rand::seq::SliceRandom;
 use rand::Rng;
+use rust_decimal::Decimal;
 
 use super::names::{unique_name, CUSTOMER_HEADS, CUSTOMER_TAILS};
 use super::Gen;
@@ -180,7 +181,10 @@ pub(super) fn deployments(
             CatalogKind::Skill => g.rng.gen_range(1..=4),
             _ => 1,
         };
-        let credits = Credits::from_minor(item.list_price.minor() * quantity);
+        // In hundredths, as the ledger keeps them.
+        let mut credits = item.list_price.amount() * Decimal::from(quantity);
+        credits.rescale(Credits::DECIMALS);
+        let credits = Credits::rounded(credits);
         let ended_on = match (churned_on.get(&c.id), item.billing) {
             (Some(day), _) => Some((*day).max(started_on + Days::new(1))),
             (None, Billing::Monthly) if g.rng.gen_bool(0.15) => {

@@ -12,6 +12,7 @@
 
 mod auth;
 mod caller;
+mod edge;
 mod faults;
 mod feed;
 mod mutations;
@@ -43,6 +44,7 @@ use crate::demo::{self, DemoConfig};
 use auth::Caller;
 use problem::ApiError;
 
+pub use edge::{Limits, DEFAULT_MAX_BODY_BYTES};
 pub use faults::Faults;
 pub use feed::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use mutations::{MAX_BATCH, MAX_PURCHASE};
@@ -65,12 +67,9 @@ pub struct ServerConfig {
     /// The database's SQLCipher key and page size; None for a plaintext database. The desktop
     /// app's in-process demo keeps its database encrypted, as its cache.
     pub key: Option<KeyPragma>,
-    /// The largest request body accepted; a larger one is answered 413.
-    pub max_body_bytes: usize,
+    /// What a client may send and how long it may take (see [`Limits`]).
+    pub limits: Limits,
 }
-
-/// The largest request body accepted unless configured otherwise (axum's own default).
-pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// How an encrypted database is opened: its key as SQLCipher's `PRAGMA key` takes it
 /// (`"x'<64 hex digits>'"`) and its `cipher_page_size`. Its Debug never shows the key.
@@ -100,7 +99,7 @@ impl ServerConfig {
             as_of,
             today: None,
             key: None,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            limits: Limits::default(),
         }
     }
 }
@@ -196,15 +195,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         state.policy.deal_registration_days,
         config.today,
     );
-    let app = router(state).layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes));
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            // Dropping the sender (the RunningServer) stops the server as well.
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let app = edge::with_limits(router(state), config.limits);
+    // Dropping the sender (the RunningServer) stops the server as well.
+    let task = tokio::spawn(edge::serve(listener, app, config.limits, stopped));
     tracing::info!(%addr, "central API listening");
     Ok(RunningServer {
         addr,

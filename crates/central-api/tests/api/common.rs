@@ -40,10 +40,16 @@ pub struct Page {
 }
 
 pub async fn start() -> Harness {
+    start_with(central_api::server::Limits::default()).await
+}
+
+/// [`start`] with the server's limits set.
+pub async fn start_with(limits: central_api::server::Limits) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let config = ServerConfig {
         deployments: DEPLOYMENTS,
         today: Some(as_of()),
+        limits,
         ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
     };
     let server = server::start(config).await.unwrap();
@@ -124,6 +130,27 @@ impl Harness {
                 return pages;
             }
         }
+    }
+
+    /// `POST /v1/mutations` of `body` as it is, declared as `content_type` (none: no header),
+    /// for bodies the typed batch cannot make.
+    pub async fn post_raw(
+        &self,
+        token: &str,
+        key: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(self.url("/v1/mutations"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .body(body);
+        if let Some(t) = content_type {
+            request = request.header("Content-Type", t);
+        }
+        request.send().await.unwrap()
     }
 
     pub async fn mutate(&self, token: &str, key: &str, batch: &MutationBatch) -> MutationResults {

@@ -687,8 +687,9 @@ async fn a_deal_past_its_bounds_is_refused_and_an_edit_past_them_is_rejected() {
     let h = start().await;
     let p = partner(&h, |p| p.brands.contains(&Brand::CentroPago));
     let place = free_place(&h, Region::Latam);
-    // Decimal's largest value, as a hostile or mistyped registration would carry it.
-    let huge = Credits::new(rust_decimal::Decimal::MAX).unwrap();
+    // The largest amount of credits that can be read at all, far past a deal's bound (a value
+    // past it is refused as the body is read: see `mutations::a_value_past_every_bound_...`).
+    let huge = Credits::MAX;
     let refused = register(
         &h,
         DealInput {

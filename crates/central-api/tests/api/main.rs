@@ -4,6 +4,7 @@
 mod auth;
 mod common;
 mod deals;
+mod edge;
 mod faults;
 mod feed;
 mod lifecycle;

@@ -13,6 +13,8 @@ use uuid::Uuid;
 
 use crate::common::{as_of, problem, rule_violation, start};
 
+const JSON: &str = "application/json";
+
 fn purchase(partner_id: PartnerId, credits: Credits) -> Mutation {
     Mutation {
         id: Uuid::now_v7(),
@@ -66,7 +68,7 @@ async fn a_purchase_appends_a_ledger_line_priced_at_the_partners_rate() {
     let line: LedgerEntry = serde_json::from_value(page.changes[0].data.clone().unwrap()).unwrap();
     assert_eq!(line.id.0, m.id, "the ledger line carries the mutation's id");
     assert_eq!(line.kind, LedgerKind::Purchase);
-    assert_eq!(line.credits.minor(), 250_050);
+    assert_eq!(line.credits.minor(), Ok(250_050));
     let rate = partner.discount().unwrap();
     let fx = fx_rates(as_of())
         .into_iter()
@@ -166,18 +168,56 @@ async fn credits_with_more_than_two_decimals_are_rejected() {
         "input": {"partner_id": partner, "credits": "10.005"}
     }]});
     let response = h
-        .http
-        .post(h.url("/v1/mutations"))
-        .bearer_auth(&token)
-        .header("Idempotency-Key", "precise")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .post_raw(&token, "precise", Some(JSON), body.to_string())
+        .await;
     let results: program::contract::MutationResults = response.json().await.unwrap();
     assert_eq!(
         rejected_code(&results.results[0].outcome),
         ProblemCode::RuleViolation
+    );
+}
+
+#[tokio::test]
+async fn bounded_values_a_value_past_every_bound_is_rejected_alone_and_nothing_of_it_is_written() {
+    let h = start().await;
+    let partner = h.data.partners[1].id;
+    let token = h.manager().await;
+    let head = h.server.store().head().await.unwrap();
+    // Decimal's largest value, then a purchase the program allows, in one batch of raw JSON (the
+    // typed Credits cannot hold the first).
+    let (hostile, fine) = (Uuid::now_v7(), Uuid::now_v7());
+    let body = serde_json::json!({"mutations": [
+        {"id": hostile, "kind": "purchase_credits",
+         "input": {"partner_id": partner, "credits": "79228162514264337593543950335"}},
+        {"id": fine, "kind": "purchase_credits",
+         "input": {"partner_id": partner, "credits": "10"}},
+    ]});
+    let response = h
+        .post_raw(&token, "past-the-bound", Some(JSON), body.to_string())
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let results: program::contract::MutationResults = response.json().await.unwrap();
+    assert_eq!(results.results[0].id, hostile);
+    match &results.results[0].outcome {
+        Outcome::Rejected { code, reason } => {
+            assert_eq!(*code, ProblemCode::RuleViolation);
+            assert!(reason.contains("at most"), "{reason}");
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    assert_eq!(results.results[1].outcome, Outcome::Applied);
+    // By content: one new ledger line, the fine purchase's, of 10 credits.
+    let page = h.page(&token, head, 100).await;
+    let lines: Vec<LedgerEntry> = page
+        .changes
+        .iter()
+        .filter(|c| c.entity == Entity::LedgerEntry)
+        .map(|c| serde_json::from_value(c.data.clone().unwrap()).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        (lines[0].id.0, lines[0].credits),
+        (fine, Credits::whole(10))
     );
 }
 
@@ -272,14 +312,8 @@ async fn a_body_that_is_not_a_batch_gets_400() {
     let h = start().await;
     let token = h.manager().await;
     let response = h
-        .http
-        .post(h.url("/v1/mutations"))
-        .bearer_auth(&token)
-        .header("Idempotency-Key", "junk")
-        .body("{\"mutations\": 3}")
-        .send()
-        .await
-        .unwrap();
+        .post_raw(&token, "junk", Some(JSON), "{\"mutations\": 3}")
+        .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(problem(response).await.code, ProblemCode::BadRequest);
 }

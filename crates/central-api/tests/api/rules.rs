@@ -393,7 +393,7 @@ async fn a_deployment_is_made_by_the_customers_partner_of_record_on_the_catalogs
         ),
         (
             program::contract::Deployment {
-                credits: program::Credits::from_minor(item.list_price.minor() + 1),
+                credits: program::Credits::from_minor(item.list_price.minor().unwrap() + 1),
                 ..d.clone()
             },
             "whole number of its list price",

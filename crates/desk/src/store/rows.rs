@@ -304,11 +304,13 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
          price_minor = excluded.price_minor, billing = excluded.billing, \
          early_access = excluded.early_access, version = excluded.version",
         &data.catalog,
+        // Amounts in a page are bounded as they are decoded (`Credits`, `Money`), so `minor()`
+        // holds them; were one not, its NOT NULL column would refuse the row, not store a NULL.
         |b, (c, version)| {
             b.push_bind(c.sku.clone())
                 .push_bind(c.name.clone())
                 .push_bind(catalog_kind(c.kind))
-                .push_bind(c.list_price.minor())
+                .push_bind(c.list_price.minor().ok())
                 .push_bind(c.billing.as_str())
                 .push_bind(c.early_access)
                 .push_bind(*version);
@@ -373,7 +375,7 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(d.partner_id.to_string())
                 .push_bind(d.sku.clone())
                 .push_bind(d.billing.as_str())
-                .push_bind(d.credits.minor())
+                .push_bind(d.credits.minor().ok())
                 .push_bind(date(d.started_on))
                 .push_bind(d.ended_on.map(date))
                 .push_bind(*version);
@@ -391,8 +393,8 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(l.partner_id.to_string())
                 .push_bind(l.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                 .push_bind(l.kind.as_str())
-                .push_bind(l.credits.minor())
-                .push_bind(l.fiat.map(|m| m.minor()))
+                .push_bind(l.credits.minor().ok())
+                .push_bind(l.fiat.and_then(|m| m.minor().ok()))
                 .push_bind(l.fiat.map(|m| m.currency.code()))
                 .push_bind(l.rate.map(|r| r.to_string()))
                 .push_bind(l.deployment_id.map(|d| d.to_string()))

@@ -8,7 +8,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection};
 
 use crate::api::{ApiError, Page, Row};
-use crate::error::Result;
+use crate::error::{DeskError, Result};
 use crate::outbox;
 use crate::store::{self, Rows, Store};
 
@@ -84,7 +84,7 @@ pub(super) struct Applied {
 /// has committed; a round starts without it.
 #[derive(Debug, Default)]
 pub(super) struct LedgerTotals {
-    known: HashMap<PartnerId, (u64, i64)>,
+    known: HashMap<PartnerId, (u64, i128)>,
     /// Whether a partner not in `known` has no lines in the mirror.
     complete: bool,
 }
@@ -97,7 +97,7 @@ impl LedgerTotals {
         }
     }
 
-    fn get(&self, partner: &PartnerId) -> Option<(u64, i64)> {
+    fn get(&self, partner: &PartnerId) -> Option<(u64, i128)> {
         self.known
             .get(partner)
             .copied()
@@ -233,11 +233,12 @@ pub(super) async fn apply_page(
     // What the page did to each partner's ledger. When the mirror held some of its lines already
     // (a refetch from the start), which ones is unknown: those partners are read again.
     let every_line_new = written.ledger_inserted == rows.ledger.len() as u64;
-    let mut added: HashMap<PartnerId, (u64, i64)> = HashMap::new();
+    // Hundredths summed in 128 bits: no run of lines can overflow them.
+    let mut added: HashMap<PartnerId, (u64, i128)> = HashMap::new();
     for line in &rows.ledger {
         let a = added.entry(line.partner_id).or_default();
         a.0 += 1;
-        a.1 += line.credits.minor();
+        a.1 += i128::from(line.credits.minor().map_err(DeskError::from)?);
     }
     let mut checked = Vec::with_capacity(page.trailer.checksums.len());
     for sum in &page.trailer.checksums {
@@ -259,10 +260,10 @@ pub(super) async fn apply_page(
                 )
                 .fetch_one(&mut *tx)
                 .await?;
-                (u64::try_from(t.n).unwrap_or_default(), t.minor)
+                (u64::try_from(t.n).unwrap_or_default(), i128::from(t.minor))
             }
         };
-        if n != sum.entries || minor != sum.balance.minor() {
+        if n != sum.entries || Ok(minor) != sum.balance.minor().map(i128::from) {
             applied.mismatched.push(sum.partner_id.to_string());
         }
         checked.push((sum.partner_id, (n, minor)));

@@ -26,7 +26,10 @@ async fn setup(max_body_bytes: usize) -> Setup {
     let server = server::start(ServerConfig {
         deployments: DEPLOYMENTS,
         today: Some(as_of()),
-        max_body_bytes,
+        limits: server::Limits {
+            max_body_bytes,
+            ..server::Limits::default()
+        },
         ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
     })
     .await

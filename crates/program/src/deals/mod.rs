@@ -601,7 +601,7 @@ pub fn forecast<'a>(
                 .is_some_and(|c| c >= quarter.0 && c <= quarter.1)
         })
         .map(|d| d.value.amount() * d.stage.forecast_weight())
-        .sum();
+        .fold(Decimal::ZERO, Decimal::saturating_add);
     Credits::rounded(total)
 }
 

@@ -79,15 +79,21 @@ pub enum QuoteRule {
     RateOutsideBand {
         tier: Tier,
     },
-    /// Quantity must be 1 to MAX_QUANTITY.
+    /// Quantity must be 1 to `max` ([`MAX_QUANTITY`]).
     BadQuantity {
         line: u32,
+        max: u32,
     },
     /// A monthly item needs 1 to MAX_MONTHS months; a one-off item takes none.
     MonthsRequired {
         line: u32,
     },
     MonthsNotAllowed {
+        line: u32,
+    },
+    /// An amount of the quote (a line's credits or price, or a total) is past what the program
+    /// counts ([`Credits::MAX`]); `line` is 0 for the quote's totals.
+    TooLarge {
         line: u32,
     },
     /// No exchange rate for the currency.
@@ -269,7 +275,10 @@ pub fn price(
             });
         }
         if input.quantity == 0 || input.quantity > MAX_QUANTITY {
-            return Err(QuoteRule::BadQuantity { line: line_no });
+            return Err(QuoteRule::BadQuantity {
+                line: line_no,
+                max: MAX_QUANTITY,
+            });
         }
         let factor = match (item.billing, input.months) {
             (Billing::Monthly, Some(m)) if (1..=MAX_MONTHS).contains(&m) => {
@@ -281,8 +290,20 @@ pub fn price(
                 return Err(QuoteRule::MonthsNotAllowed { line: line_no })
             }
         };
-        let credits = Credits::rounded(item.list_price.amount() * factor);
-        let unit_price = currency.round(item.list_price.amount() * request.fx.per_usd);
+        let too_large = || QuoteRule::TooLarge { line: line_no };
+        let credits = item
+            .list_price
+            .amount()
+            .checked_mul(factor)
+            .and_then(|c| Credits::new(Credits::rounded(c).amount()).ok())
+            .ok_or_else(too_large)?;
+        let unit_price = item
+            .list_price
+            .amount()
+            .checked_mul(request.fx.per_usd)
+            .map(|p| currency.round(p))
+            .ok_or_else(too_large)?;
+        let amount = unit_price.checked_mul(factor).ok_or_else(too_large)?;
         lines.push(PricedLine {
             line_no,
             sku: item.sku.clone(),
@@ -295,18 +316,26 @@ pub fn price(
             unit_credits: item.list_price,
             credits,
             unit_price,
-            amount: unit_price * factor,
+            amount,
         });
     }
-    let total: Decimal = lines.iter().map(|l| l.amount).sum();
-    let credits = lines.iter().fold(Credits::ZERO, |sum, l| sum + l.credits);
+    let too_large = || QuoteRule::TooLarge { line: 0 };
+    let total = lines
+        .iter()
+        .try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.amount))
+        .ok_or_else(too_large)?;
+    let credits = Credits::checked_sum(lines.iter().map(|l| l.credits)).map_err(|_| too_large())?;
     let cost = |c: Credits| {
         fiat_for_credits(c, rate, seller.fx).map_err(|_| QuoteRule::NoFxRate {
             currency: seller.fx.currency,
         })
     };
     let partner_cost = cost(credits)?;
-    let list_value = Money::rounded(credits.amount() * seller.fx.per_usd, seller.fx.currency);
+    let list_value = credits
+        .amount()
+        .checked_mul(seller.fx.per_usd)
+        .map(|v| Money::rounded(v, seller.fx.currency))
+        .ok_or_else(too_large)?;
     let top_up = if seller.balance >= credits {
         Credits::ZERO
     } else {
@@ -321,7 +350,10 @@ pub fn price(
         partner_currency: seller.fx.currency,
         list_value: list_value.amount,
         partner_cost: partner_cost.amount,
-        margin: list_value.amount - partner_cost.amount,
+        margin: list_value
+            .amount
+            .checked_sub(partner_cost.amount)
+            .ok_or_else(too_large)?,
         rate: rate.fraction(),
         balance: seller.balance,
         covered: top_up == Credits::ZERO,

@@ -192,7 +192,10 @@ fn quote_rules_table() {
             "MX",
             Brand::CentroPago,
             vec![line("CORE", 0, None)],
-            Some(BadQuantity { line: 1 }),
+            Some(BadQuantity {
+                line: 1,
+                max: MAX_QUANTITY,
+            }),
         ),
         (
             Tier::Authorized,
@@ -416,5 +419,51 @@ fn no_poaching_a_quote_names_only_your_own_customer_or_a_new_prospect() {
     assert_eq!(
         check_customer(me, None, "THEIRS, S.A.", &customers),
         Err(QuoteRule::AnotherPartnersCustomer)
+    );
+}
+
+#[test]
+fn bounded_values_a_quote_past_what_the_program_counts_is_refused_not_a_panic() {
+    // A catalog price at the largest amount the program reads, times the largest quantity.
+    let catalog = vec![CatalogItem {
+        list_price: Credits::MAX,
+        ..item("HUGE", 0, Billing::OneOff, &Brand::ALL, false)
+    }];
+    let partner_fx = fx(Currency::MXN, "17.25");
+    let seller = Seller {
+        tier: Tier::Authorized,
+        rate: "0.12".parse().unwrap(),
+        brands: &Brand::ALL,
+        fx: &partner_fx,
+        balance: Credits::whole(1_000),
+    };
+    let priced = |lines: &[LineInput], customer_fx: &FxRate| {
+        price(
+            &seller,
+            &Request {
+                country: Country::parse("MX").unwrap(),
+                brand: Brand::CentroPago,
+                fx: customer_fx,
+                lines,
+            },
+            &catalog,
+        )
+    };
+    let mxn = fx(Currency::MXN, "17.25");
+    assert_eq!(
+        priced(&[line("HUGE", MAX_QUANTITY, None)], &mxn),
+        Err(QuoteRule::TooLarge { line: 1 })
+    );
+    // One line at the bound fits; its price at an exchange rate past any currency's does not.
+    assert!(priced(&[line("HUGE", 1, None)], &mxn).is_ok());
+    let hostile = fx(Currency::MXN, "79228162514264337593543950335");
+    assert_eq!(
+        priced(&[line("HUGE", 1, None)], &hostile),
+        Err(QuoteRule::TooLarge { line: 1 })
+    );
+    // Two lines at the bound: each fits, their total does not.
+    assert_eq!(
+        priced(&[line("HUGE", 1, None), line("HUGE", 1, None)], &mxn),
+        Err(QuoteRule::TooLarge { line: 0 })
     );
 }

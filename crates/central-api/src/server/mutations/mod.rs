@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use program::contract::{
-    LedgerEntry, LedgerEntryId, LedgerKind, Mutation, MutationBatch, MutationKind, MutationResult,
+    LedgerEntry, LedgerEntryId, LedgerKind, Mutation, MutationKind, MutationResult,
     MutationResults, Outcome, PartnerId, ProblemCode, Role,
 };
 use program::credits::{check_purchase_price, FxStanding, PurchasePrice};
@@ -53,6 +53,7 @@ pub(crate) async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    super::edge::require_json(&headers)?;
     let key = idempotency_key(&headers)?;
     let request = hex(&Sha256::digest(&body));
     if let Some((stored_request, response)) =
@@ -60,7 +61,10 @@ pub(crate) async fn post(
     {
         return replay(&request, &stored_request, response);
     }
-    let batch: MutationBatch = serde_json::from_slice(&body)
+    // Each mutation is read on its own: one the program cannot hold (an amount past its bound,
+    // a value finer than a hundredth of a credit) is rejected alone, with the reason, and the
+    // others go on. Only a mutation without a readable id spoils the batch.
+    let batch: RawBatch = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("the body is not a batch of mutations: {e}")))?;
     if batch.mutations.len() > MAX_BATCH {
         return Err(ApiError::bad_request(format!(
@@ -68,13 +72,26 @@ pub(crate) async fn post(
             batch.mutations.len()
         )));
     }
+    let mut read = Vec::with_capacity(batch.mutations.len());
+    for raw in batch.mutations {
+        let id = raw
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .ok_or_else(|| ApiError::bad_request("every mutation needs an id (a UUID)"))?;
+        read.push((id, serde_json::from_value::<Mutation>(raw)));
+    }
 
-    let mut results = Vec::with_capacity(batch.mutations.len());
-    for mutation in &batch.mutations {
-        results.push(MutationResult {
-            id: mutation.id,
-            outcome: apply(&state, &caller, mutation).await,
-        });
+    let mut results = Vec::with_capacity(read.len());
+    for (id, mutation) in &read {
+        let outcome = match mutation {
+            Ok(mutation) => apply(&state, &caller, mutation).await,
+            Err(e) => rejected(
+                ProblemCode::RuleViolation,
+                format!("the mutation cannot be read: {e}"),
+            ),
+        };
+        results.push(MutationResult { id: *id, outcome });
     }
     let all_final = results
         .iter()
@@ -90,6 +107,13 @@ pub(crate) async fn post(
         response
     };
     Ok(json(response))
+}
+
+/// A batch as read off the wire ([`program::contract::MutationBatch`] in the OpenAPI
+/// document): each mutation is read on its own.
+#[derive(serde::Deserialize)]
+struct RawBatch {
+    mutations: Vec<serde_json::Value>,
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<&str, ApiError> {

@@ -189,7 +189,11 @@ fn quote_rule_text(rule: &QuoteRule) -> String {
         QuoteRule::RateOutsideBand { tier } => format!(
             "This partner's discount rate is outside the {tier} band; the platform must correct it."
         ),
-        QuoteRule::BadQuantity { line } => format!("Line {line}: the quantity must be 1 or more."),
+        QuoteRule::BadQuantity { line, max } => {
+            format!("Line {line}: the quantity must be 1 to {max}.")
+        }
+        QuoteRule::TooLarge { line: 0 } => "The quote's total is too large to count.".into(),
+        QuoteRule::TooLarge { line } => format!("Line {line}: the amount is too large to count."),
         QuoteRule::MonthsRequired { line } => {
             format!("Line {line}: a monthly item needs a number of months.")
         }

@@ -541,7 +541,16 @@ pub(super) async fn append_ledger(
         .bind(pix)
         .bind(seq as i64)
         .bind(entries + 1)
-        .bind(balance + e.credits.minor())
+        .bind(
+            e.credits
+                .minor()
+                .ok()
+                .and_then(|minor| balance.checked_add(minor))
+                .ok_or_else(|| StoreError::Invalid {
+                    entity: Entity::LedgerEntry,
+                    reason: format!("{}: the balance would pass {}", e.id, program::Credits::MAX),
+                })?,
+        )
         .execute(&mut *conn)
         .await?;
     Ok(seq)

@@ -216,7 +216,11 @@ fn rows(
         })?;
         let pix = keys.key(e.partner_id);
         let mut row = change(Entity::LedgerEntry, e.id.to_string(), e, vec![pix])?;
-        row.ledger = Some((pix, e.credits.minor()));
+        let minor = e.credits.minor().map_err(|err| StoreError::Invalid {
+            entity: Entity::LedgerEntry,
+            reason: format!("{}: {err}", e.id),
+        })?;
+        row.ledger = Some((pix, minor));
         rows.push(row);
     }
     Ok(rows)

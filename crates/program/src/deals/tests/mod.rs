@@ -470,7 +470,7 @@ fn a_deal_past_its_bounds_is_refused_with_the_field_and_the_bound() {
     for edit in [
         DealEdit::Value {
             from: d.value,
-            to: Credits::new(rust_decimal::Decimal::MAX).unwrap(),
+            to: Credits::MAX,
         },
         DealEdit::Notes {
             from: String::new(),
@@ -487,4 +487,35 @@ fn a_deal_past_its_bounds_is_refused_with_the_field_and_the_bound() {
         ));
     }
     assert_eq!(d, before);
+}
+
+#[test]
+fn bounded_values_the_forecast_of_deals_at_the_bound_sums_without_a_panic() {
+    // A feed may carry values up to the largest amount the program reads; a thousand such deals
+    // (the pipeline of a hostile or broken platform) still sum, and to the cent.
+    let close = NaiveDate::from_ymd_opt(2026, 11, 15).unwrap();
+    let deals: Vec<Deal> = (0..1_000)
+        .map(|_| {
+            approved(
+                DealInput {
+                    value: Credits::MAX,
+                    expected_close: Some(close),
+                    ..input("Overflow Labs", "MX", Brand::CentroPago, &["CORE"])
+                },
+                "2026-10-01",
+            )
+        })
+        .collect();
+    let quarter = (
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+    );
+    let expected =
+        Credits::MAX.amount() * DealStage::Registered.forecast_weight() * Decimal::from(1_000);
+    assert_eq!(
+        forecast(&deals, quarter).amount(),
+        Credits::rounded(expected).amount()
+    );
+    // Kept as hundredths it would not fit: refused, not wrapped.
+    assert!(forecast(&deals, quarter).minor().is_err());
 }

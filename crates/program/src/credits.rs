@@ -12,6 +12,10 @@ use ts_rs::TS;
 use crate::money::{Credits, Currency, Money, MoneyError};
 use crate::tiers::DiscountRate;
 
+/// The most credits one purchase may buy: more is a typo, not an order. The laptop refuses it
+/// before queueing, the platform when it arrives.
+pub const MAX_PURCHASE: i64 = 1_000_000;
+
 /// Units of `currency` per 1 USD, as of a date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -192,10 +192,30 @@ fn to_minor(amount: Decimal, digits: u32) -> Option<i64> {
 /// kept past it ([`Credits::minor`]). Adding never panics: the sum of bounded amounts cannot
 /// reach the decimal type's own limit before a trillion terms, and saturates there if it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, TS)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 #[ts(type = "string")]
 pub struct Credits(Decimal);
+
+/// A decimal string to the hundredth, within [`Credits::MAX`] either way.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Credits {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Credits".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^-?[0-9]{1,17}(\\.[0-9]{1,2}0*)?$",
+            "description": format!(
+                "Activation Credits as a decimal string, to the hundredth, at most {} either way \
+                 (a value past it is refused).",
+                Credits::MAX.0
+            ),
+            "examples": ["1250.50", "-20"]
+        })
+    }
+}
 
 impl Credits {
     pub const ZERO: Credits = Credits(Decimal::ZERO);

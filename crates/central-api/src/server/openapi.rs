@@ -75,6 +75,9 @@ pub fn document() -> Value {
     };
     let common = |mut responses: Value| {
         responses["401"] = problem_response("No token, or a token the server never issued.");
+        responses["408"] = problem_response(
+            "The request's body did not arrive, or no answer began, within the server's time.",
+        );
         responses["429"] = busy("Too many requests; wait `Retry-After` seconds.");
         responses["503"] = busy("The service is unavailable; back off and try again.");
         responses
@@ -218,6 +221,8 @@ pub fn document() -> Value {
                             "content": { "application/json": { "schema": results } }
                         },
                         "400": problem_response("No Idempotency-Key, or a body that is not a batch."),
+                        "413": problem_response("The body is larger than the server takes (2 MiB by default)."),
+                        "415": problem_response("The body is not declared as `application/json`."),
                         "422": problem_response("The Idempotency-Key was used for a different batch.")
                     }))
                 }

@@ -480,3 +480,31 @@ async fn no_poaching_a_quote_names_only_the_partners_own_customer_or_a_new_prosp
         Outcome::Applied
     );
 }
+
+#[tokio::test]
+async fn bounded_values_a_quotes_texts_past_their_bounds_are_refused_and_nothing_is_stored() {
+    let h = start().await;
+    let p = partner(&h, Brand::CentroPago, Tier::Specialist);
+    let long = |max: u32| "x".repeat(max as usize + 1);
+    for (field, q) in [
+        ("customer", {
+            let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+            q.customer = long(program::quotes::CUSTOMER_MAX);
+            q
+        }),
+        ("created_by", {
+            let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+            q.created_by = long(program::quotes::CREATED_BY_MAX);
+            q
+        }),
+    ] {
+        match send(&h, &p, MutationKind::SaveQuote { quote: q.clone() }).await {
+            Outcome::Rejected { code, reason } => {
+                assert_eq!(code, ProblemCode::BadRequest);
+                assert!(reason.contains(field), "{reason}");
+            }
+            other => panic!("a long {field} was taken: {other:?}"),
+        }
+        assert!(h.server.store().quote(q.id).await.unwrap().is_none());
+    }
+}

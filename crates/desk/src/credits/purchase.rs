@@ -10,8 +10,7 @@ use crate::store::Store;
 use crate::views::PurchaseQuote;
 use crate::{input, outbox, portfolio, workspace};
 
-/// Largest purchase a single request may make; more is a typo, not an order.
-pub const MAX_PURCHASE_CREDITS: i64 = 1_000_000;
+pub use program::credits::MAX_PURCHASE as MAX_PURCHASE_CREDITS;
 
 /// Queues a purchase of `credits` (a decimal string) for `partner_id`, with the price the user
 /// sees now (the partner's rate, the last synced FX rate, the fiat they make), frozen like a

@@ -70,6 +70,12 @@ pub async fn save(store: &Store, form: &QuoteForm, user: &str) -> Result<QuoteVi
             reason: "name the customer or prospect".into(),
         });
     }
+    if let Some((field, max)) = program::quotes::text_past_bound(form.customer.trim(), user) {
+        return Err(DeskError::InvalidInput {
+            field,
+            reason: format!("at most {max} characters"),
+        });
+    }
     let customer_id = customer_id(form)?;
     let broken = match fx_rule(store, &fx).await? {
         Some(rule) => Err(rule),

@@ -590,3 +590,44 @@ async fn no_poaching_a_quote_for_a_customer_the_partner_does_not_serve_is_refuse
         .unwrap();
     assert_eq!(queued, 0);
 }
+
+#[tokio::test]
+async fn bounded_values_a_customer_name_past_its_bound_is_refused_before_anything_is_queued() {
+    let w = world().await;
+    let p = seller(&w, Brand::CentroPago, None);
+    let d = w.device("b", "Bea", Role::PartnerSales, &p).await;
+    let long = "A".repeat(program::quotes::CUSTOMER_MAX as usize + 1);
+    let f = form(
+        &p,
+        &long,
+        Brand::CentroPago,
+        Lang::Es,
+        lines_for(Brand::CentroPago),
+    );
+    let err = quotes::save(&d.store, &f, "Bea").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            desk::error::DeskError::InvalidInput {
+                field: "customer",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(d.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(queued, 0);
+    // At the bound it is a quote.
+    let at_bound = "A".repeat(program::quotes::CUSTOMER_MAX as usize);
+    let f = form(
+        &p,
+        &at_bound,
+        Brand::CentroPago,
+        Lang::Es,
+        lines_for(Brand::CentroPago),
+    );
+    quotes::save(&d.store, &f, "Bea").await.unwrap();
+}

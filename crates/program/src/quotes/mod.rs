@@ -28,6 +28,22 @@ pub const MAX_LINES: usize = 200;
 /// Most units or months on one line.
 pub const MAX_QUANTITY: u32 = 100_000;
 pub const MAX_MONTHS: u32 = 120;
+/// The longest customer name a quote carries, in characters (a deal's company takes as many).
+pub const CUSTOMER_MAX: u32 = crate::deals::COMPANY_MAX;
+/// The longest author name a quote carries, in characters (a deal's owner takes as many).
+pub const CREATED_BY_MAX: u32 = crate::deals::OWNER_MAX;
+
+/// The first of a quote's texts past its bound, as `(field, max)`.
+pub fn text_past_bound(customer: &str, created_by: &str) -> Option<(&'static str, u32)> {
+    let chars = |s: &str| u32::try_from(s.chars().count()).unwrap_or(u32::MAX);
+    [
+        ("customer", chars(customer), CUSTOMER_MAX),
+        ("created_by", chars(created_by), CREATED_BY_MAX),
+    ]
+    .into_iter()
+    .find(|(_, len, max)| len > max)
+    .map(|(field, _, max)| (field, max))
+}
 
 /// One line as the seller enters it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -44,8 +44,7 @@ use super::AppState;
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Mutations per request.
 pub const MAX_BATCH: usize = 1_000;
-/// The most credits one purchase may buy.
-pub const MAX_PURCHASE: i64 = 1_000_000;
+pub use program::credits::MAX_PURCHASE;
 
 pub(crate) async fn post(
     State(state): State<AppState>,

@@ -40,6 +40,13 @@ pub(super) async fn save_quote(
             "A quote is saved as a draft, then sent.",
         ));
     }
+    if let Some((field, max)) = program::quotes::text_past_bound(&quote.customer, &quote.created_by)
+    {
+        return Ok(rejected(
+            ProblemCode::BadRequest,
+            format!("A quote's {field} has at most {max} characters."),
+        ));
+    }
     if let Err(e) = program::quotes::check_quote_number(&quote.number) {
         return Ok(rejected(ProblemCode::BadRequest, e.to_string()));
     }

@@ -19,4 +19,4 @@ yours: boolean, } | { "rule": "early_access_tier", sku: string, tier: Tier, } | 
 /**
  * The partner holding the earlier registration.
  */
-holder: string, registered_on: string, products: Array<string>, } | { "rule": "unknown_product", sku: string, } | { "rule": "product_not_in_brand", sku: string, brand: Brand, } | { "rule": "incomplete", field: string, } | { "rule": "too_long", field: string, max: number, } | { "rule": "value_too_large", max: string, } | { "rule": "expired", days: number, };
+holder: string, registered_on: string, products: Array<string>, } | { "rule": "unknown_product", sku: string, } | { "rule": "product_not_in_brand", sku: string, brand: Brand, } | { "rule": "duplicate_product", sku: string, } | { "rule": "incomplete", field: string, } | { "rule": "too_long", field: string, max: number, } | { "rule": "value_too_large", max: string, } | { "rule": "expired", days: number, };

@@ -63,6 +63,8 @@ export function dealRuleText(rule: DealRule): string {
       });
     case "unknown_product":
       return t("deals.rule.unknown_product", { sku: rule.sku });
+    case "duplicate_product":
+      return t("deals.rule.duplicate_product", { sku: rule.sku });
     case "product_not_in_brand":
       return t("deals.rule.product_not_in_brand", { sku: rule.sku, brand: rule.brand });
     case "country_served_by_none":

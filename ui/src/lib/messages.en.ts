@@ -518,6 +518,7 @@ export const en = {
   "deals.rule.subdivision_not_in_country": "{subdivision} is not in {country}.",
   "deals.rule.already_registered": "{holder} registered this prospect on {date} for {products}; the first approved registration wins.",
   "deals.rule.unknown_product": "{sku} is not in the catalog.",
+  "deals.rule.duplicate_product": "{sku} is listed twice; name each product once.",
   "deals.rule.product_not_in_brand": "{sku} is not offered under {brand}.",
   "deals.rule.country_served_by_none": "No brand of the program is sold in {country}: CentroPago serves Latin America, RemindLedger the USA and Canada, Voldier the EU.",
   "deals.rule.early_access_tier": "{sku} is in early access, for Specialist partners and above; this partner is {tier}.",

@@ -516,6 +516,7 @@ export const es: Record<MessageKey, string> = {
   "deals.rule.subdivision_not_in_country": "{subdivision} no está en {country}.",
   "deals.rule.already_registered": "{holder} registró este cliente el {date} para {products}; gana el primer registro aprobado.",
   "deals.rule.unknown_product": "{sku} no está en el catálogo.",
+  "deals.rule.duplicate_product": "{sku} aparece dos veces; indica cada producto una sola vez.",
   "deals.rule.country_served_by_none": "Ninguna marca del programa se vende en {country}: CentroPago atiende Latinoamérica, RemindLedger EE. UU. y Canadá, Voldier la UE.",
   "deals.rule.early_access_tier": "{sku} está en acceso anticipado, para socios Specialist o superiores; este socio es {tier}.",
   "deals.rule.already_your_customer": "Esta empresa ya es tu cliente: cotízala directamente. El registro es para prospectos nuevos.",

@@ -744,3 +744,45 @@ async fn a_deal_past_its_bounds_is_refused_and_an_edit_past_them_is_rejected() {
     let stored = h.server.store().deal(deal.id).await.unwrap().unwrap();
     assert_eq!(stored.value, deal.value);
 }
+
+#[tokio::test]
+async fn deal_products_edited_go_through_the_catalogs_rules_of_a_registration() {
+    let h = start().await;
+    let place = free_place(&h, Region::Latam);
+    let p = partner(&h, |p| p.brands.contains(&Brand::CentroPago));
+    let deal = register(&h, input(&p, "Catálogo Labs", &place, Brand::CentroPago)).await;
+    let token = h
+        .server
+        .create_token("Ana", Role::PartnerAdmin, &[p.id])
+        .await
+        .unwrap();
+    let products = |to: Vec<String>| MutationKind::EditDeal {
+        id: deal.id,
+        partner_id: p.id,
+        edits: vec![DealEdit::Products {
+            from: deal.products.clone(),
+            to,
+        }],
+    };
+    let own = sku_for(Brand::CentroPago);
+    let elsewhere = central_api::demo::catalog()
+        .into_iter()
+        .find(|i| !i.brands.contains(&Brand::CentroPago))
+        .unwrap()
+        .sku;
+    for (to, says) in [
+        (vec!["NOT-A-SKU".to_string()], "not in the catalog"),
+        (vec![elsewhere], "not offered under"),
+        (vec![own.clone(), own.clone()], "named twice"),
+    ] {
+        match send(&h, &token, products(to.clone())).await {
+            Outcome::Rejected { code, reason } => {
+                assert_eq!(code, ProblemCode::RuleViolation, "{to:?}");
+                assert!(reason.contains(says), "{to:?}: {reason}");
+            }
+            other => panic!("{to:?} was taken: {other:?}"),
+        }
+        let now = h.server.store().deal(deal.id).await.unwrap().unwrap();
+        assert_eq!(now.products, deal.products, "{to:?} changed nothing");
+    }
+}

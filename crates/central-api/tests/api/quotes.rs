@@ -20,7 +20,8 @@ fn quote(p: &Partner, country: &str, brand: Brand, sku: &str, months: Option<u32
             .find(|r| r.currency == p.currency)
             .unwrap()
     };
-    let today = chrono::Utc::now().date_naive();
+    // The server's day (the harness pins it): a later day is a laptop clock set ahead.
+    let today = as_of();
     Quote {
         id: QuoteId(Uuid::now_v7()),
         number: format!("Q-TEST0-2026-{:04}", rand_seq()),
@@ -482,29 +483,58 @@ async fn no_poaching_a_quote_names_only_the_partners_own_customer_or_a_new_prosp
 }
 
 #[tokio::test]
-async fn bounded_values_a_quotes_texts_past_their_bounds_are_refused_and_nothing_is_stored() {
+async fn bounded_values_a_customer_name_past_its_bound_is_refused_and_nothing_is_stored() {
     let h = start().await;
     let p = partner(&h, Brand::CentroPago, Tier::Specialist);
-    let long = |max: u32| "x".repeat(max as usize + 1);
-    for (field, q) in [
-        ("customer", {
-            let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
-            q.customer = long(program::quotes::CUSTOMER_MAX);
-            q
-        }),
-        ("created_by", {
-            let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
-            q.created_by = long(program::quotes::CREATED_BY_MAX);
-            q
-        }),
-    ] {
-        match send(&h, &p, MutationKind::SaveQuote { quote: q.clone() }).await {
-            Outcome::Rejected { code, reason } => {
-                assert_eq!(code, ProblemCode::BadRequest);
-                assert!(reason.contains(field), "{reason}");
-            }
-            other => panic!("a long {field} was taken: {other:?}"),
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    q.customer = "x".repeat(program::quotes::CUSTOMER_MAX as usize + 1);
+    match send(&h, &p, MutationKind::SaveQuote { quote: q.clone() }).await {
+        Outcome::Rejected { code, reason } => {
+            assert_eq!(code, ProblemCode::BadRequest);
+            assert!(reason.contains("customer"), "{reason}");
         }
-        assert!(h.server.store().quote(q.id).await.unwrap().is_none());
+        other => panic!("a long customer name was taken: {other:?}"),
     }
+    assert!(h.server.store().quote(q.id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_server_sets_a_quotes_author_and_dates_a_quote_from_a_clock_set_ahead_today() {
+    let h = start().await;
+    let p = partner(&h, Brand::CentroPago, Tier::Specialist);
+    let today = as_of();
+    // Another name than the token's user (pat), and a laptop clock 40 days ahead.
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    q.created_by = "Mallory".into();
+    q.created_on = today + chrono::Days::new(40);
+    q.valid_until = valid_until(q.created_on, 30);
+    assert_eq!(
+        send(&h, &p, MutationKind::SaveQuote { quote: q.clone() }).await,
+        Outcome::Applied
+    );
+    let stored = h.server.store().quote(q.id).await.unwrap().unwrap();
+    assert_eq!(stored.created_by, "pat");
+    assert_eq!(
+        (stored.created_on, stored.valid_until),
+        (today, valid_until(today, 30))
+    );
+    // A quote made offline days ago keeps its day: the laptop knows when it was made.
+    let mut q = quote(&p, "MX", Brand::CentroPago, "CORE-CP", Some(12));
+    q.created_on = today - chrono::Days::new(3);
+    q.valid_until = valid_until(q.created_on, 30);
+    assert_eq!(
+        send(&h, &p, MutationKind::SaveQuote { quote: q.clone() }).await,
+        Outcome::Applied
+    );
+    let stored = h.server.store().quote(q.id).await.unwrap().unwrap();
+    assert_eq!(stored.created_on, q.created_on);
+    // Sent again as the laptop has it, the same quote applies as before (nothing new).
+    let head = h.server.store().head().await.unwrap();
+    let mut again = q.clone();
+    again.created_by = "someone else".into();
+    assert_eq!(
+        send(&h, &p, MutationKind::SaveQuote { quote: again }).await,
+        Outcome::Applied
+    );
+    assert_eq!(h.server.store().head().await.unwrap(), head);
 }

@@ -212,6 +212,14 @@ pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<
             days,
         })));
     }
+    if let Some(products) = program::deals::products_edited(&edits) {
+        let facts = partner_facts(store, partner).await?;
+        let catalog = workspace::catalog(store).await?;
+        let brand = current.item.brand;
+        if let Err(rule) = program::deals::check_products(products, brand, facts.tier, &catalog) {
+            return Err(DeskError::Refused(Refusal::Deal(rule)));
+        }
+    }
     let mut probe = current.item.clone();
     merge_edit(&mut probe, &edits, Utc::now(), "me").map_err(|e| DeskError::InvalidInput {
         field: "edits",

@@ -599,6 +599,47 @@ async fn two_partners_register_the_same_prospect_offline_and_the_first_to_sync_w
 }
 
 #[tokio::test]
+async fn local_precheck_deal_products_edited_go_through_the_catalogs_rules_of_a_registration() {
+    let w = world().await;
+    let country = w.free_place(Region::Latam);
+    let p = w.partner(|p| p.brands.contains(&Brand::CentroPago));
+    let a = w.device("a", "Ana", Role::PartnerAdmin, &p).await;
+    let deal = deals::register(
+        &a.store,
+        &form(&p, "Sin Catálogo", &country, Brand::CentroPago),
+    )
+    .await
+    .unwrap();
+    a.engine.run_once().await.unwrap();
+    let outbox = || async {
+        sqlx::query_scalar::<_, String>("SELECT payload FROM outbox ORDER BY seq")
+            .fetch_all(a.store.pool())
+            .await
+            .unwrap()
+    };
+    let before = outbox().await;
+    let err = deals::edit(
+        &a.store,
+        &deal.id,
+        vec![DealEdit::Products {
+            from: deal.products.clone(),
+            to: vec!["NOT-A-SKU".into()],
+        }],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(IpcError::from(&err).code, ErrorCode::Refused);
+    assert!(
+        matches!(
+            err,
+            desk::error::DeskError::Refused(Refusal::Deal(DealRule::UnknownProduct { .. }))
+        ),
+        "{err}"
+    );
+    assert_eq!(outbox().await, before, "nothing was queued");
+}
+
+#[tokio::test]
 async fn a_deal_edited_on_two_devices_keeps_the_platforms_value_and_shows_the_losing_edit() {
     let w = world().await;
     let country = w.free_place(Region::Latam);

@@ -88,6 +88,15 @@ fn date_text(d: Option<NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
 
+/// The products an edit would give a deal, if it changes them: they go through the catalog's
+/// rules of a registration ([`super::check_products`]) before the edit is taken.
+pub fn products_edited(edits: &[DealEdit]) -> Option<&[String]> {
+    edits.iter().rev().find_map(|e| match e {
+        DealEdit::Products { to, .. } => Some(to.as_slice()),
+        _ => None,
+    })
+}
+
 /// Applies `edits` to `deal` as the platform does: each field the edit saw unchanged takes its
 /// new value; each field someone else changed first keeps the platform's value, and the losing
 /// value goes into the history as [`DealChange::Lost`]. A stage move restarts the registration's

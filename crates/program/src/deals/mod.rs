@@ -24,7 +24,7 @@ mod edit;
 mod prospect;
 mod territory;
 
-pub use edit::{merge_edit, DealEdit, EditError};
+pub use edit::{merge_edit, products_edited, DealEdit, EditError};
 pub use prospect::{
     normalize_company, normalize_domain, served_by, KnownCustomer, Prospect, ServedBy,
 };
@@ -201,6 +201,10 @@ pub enum DealRule {
         sku: String,
         brand: Brand,
     },
+    /// A product of interest is named twice.
+    DuplicateProduct {
+        sku: String,
+    },
     /// Company, country or products are missing, or the value is negative.
     Incomplete {
         field: String,
@@ -265,6 +269,42 @@ pub fn check_bounds(
         return Err(DealRule::ValueTooLarge {
             max: Credits::whole(DEAL_VALUE_MAX),
         });
+    }
+    Ok(())
+}
+
+/// The catalog's rules for a deal's products, at registration and at every edit of them: each
+/// SKU is in the catalog, offered under the deal's brand, early access only for the tiers it is
+/// granted to, and named once.
+pub fn check_products(
+    products: &[String],
+    brand: Brand,
+    tier: Tier,
+    catalog: &[CatalogItem],
+) -> Result<(), DealRule> {
+    for sku in products {
+        match catalog.iter().find(|c| &c.sku == sku) {
+            None => return Err(DealRule::UnknownProduct { sku: sku.clone() }),
+            Some(item) if !item.brands.contains(&brand) => {
+                return Err(DealRule::ProductNotInBrand {
+                    sku: sku.clone(),
+                    brand,
+                })
+            }
+            Some(item)
+                if item.early_access && !Benefit::EarlyAccess.for_tier(tier).is_granted() =>
+            {
+                return Err(DealRule::EarlyAccessTier {
+                    sku: sku.clone(),
+                    tier,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    let mut seen = BTreeSet::new();
+    if let Some(sku) = products.iter().find(|sku| !seen.insert(sku.as_str())) {
+        return Err(DealRule::DuplicateProduct { sku: sku.clone() });
     }
     Ok(())
 }
@@ -509,27 +549,7 @@ pub fn check_registration(
     if !registrant.brands.contains(&input.brand) {
         return Err(DealRule::BrandNotCarried { brand: input.brand });
     }
-    for sku in &input.products {
-        match catalog.iter().find(|c| &c.sku == sku) {
-            None => return Err(DealRule::UnknownProduct { sku: sku.clone() }),
-            Some(item) if !item.brands.contains(&input.brand) => {
-                return Err(DealRule::ProductNotInBrand {
-                    sku: sku.clone(),
-                    brand: input.brand,
-                })
-            }
-            Some(item)
-                if item.early_access
-                    && !Benefit::EarlyAccess.for_tier(registrant.tier).is_granted() =>
-            {
-                return Err(DealRule::EarlyAccessTier {
-                    sku: sku.clone(),
-                    tier: registrant.tier,
-                })
-            }
-            Some(_) => {}
-        }
-    }
+    check_products(&input.products, input.brand, registrant.tier, catalog)?;
     let prospect = Prospect::new(&input.company, input.domain.as_deref());
     if let Some(whose) = served_by(&prospect, registrant.id, customers) {
         return Err(DealRule::AlreadyCustomer {

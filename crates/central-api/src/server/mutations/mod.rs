@@ -19,13 +19,13 @@ use program::contract::{
 use program::credits::{check_purchase_price, FxStanding, PurchasePrice};
 use program::deals::{
     check_registration, merge_edit, Deal, DealChange, DealEdit, DealEvent, DealId, DealInput,
-    DealStatus, Prospect, Registrant, Registration, TerritoryClaim,
+    DealRule, DealStatus, Prospect, Registrant, Registration, TerritoryClaim,
 };
 use program::quotes::{
     check_customer, fx_rate_usable, price, valid_until, PricedWith, Quote, QuoteId, QuoteRule,
     QuoteStatus, Request, Seller,
 };
-use program::{fiat_for_credits, Credits, Currency, DiscountRate, FxRate, Money};
+use program::{fiat_for_credits, Credits, Currency, DiscountRate, FxRate, Money, Tier};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -347,6 +347,20 @@ async fn edit_deal(
             "This deal's registration has expired; register it again.",
         ));
     }
+    // Products changed go through the catalog's rules of a registration, at the tier of today.
+    if let Some(products) = program::deals::products_edited(edits) {
+        let tier = w
+            .partner(partner_id)
+            .await?
+            .map_or(Tier::Authorized, |p| p.tier);
+        let catalog = w.catalog().await?;
+        if let Err(rule) = program::deals::check_products(products, deal.brand, tier, &catalog) {
+            return Ok(rejected(
+                ProblemCode::RuleViolation,
+                product_rule_text(&rule),
+            ));
+        }
+    }
     match merge_edit(&mut deal, edits, Utc::now(), &caller.user) {
         Ok(()) => {
             w.put_deal(&deal).await?;
@@ -356,6 +370,21 @@ async fn edit_deal(
             ProblemCode::RuleViolation,
             capitalize(&err.to_string()),
         )),
+    }
+}
+
+/// A refusal of [`program::deals::check_products`], in words.
+fn product_rule_text(rule: &DealRule) -> String {
+    match rule {
+        DealRule::UnknownProduct { sku } => format!("{sku} is not in the catalog."),
+        DealRule::ProductNotInBrand { sku, brand } => {
+            format!("{sku} is not offered under {brand}.")
+        }
+        DealRule::EarlyAccessTier { sku, tier } => format!(
+            "{sku} is an early-access item, for Specialist partners and above; this partner is {tier}."
+        ),
+        DealRule::DuplicateProduct { sku } => format!("{sku} is named twice."),
+        other => format!("These products break a rule of the program ({other:?})."),
     }
 }
 

@@ -1,5 +1,7 @@
 //! Quotes: saving a draft or a revision priced by the program's rules, and moving its status.
 
+use chrono::{Days, NaiveDate};
+
 use super::*;
 
 /// Writes a draft quote or a new revision, after pricing it by the program's rules: the same
@@ -23,6 +25,14 @@ pub(super) async fn save_quote(
             "This partner no longer exists.",
         ));
     };
+    let days = state.policy.quote_validity_days;
+    if quote.valid_until != valid_until(quote.created_on, days) {
+        return Ok(rejected(
+            ProblemCode::RuleViolation,
+            format!("A quote is valid for {days} days from the day it is made."),
+        ));
+    }
+    let quote = &as_the_platform_knows_it(quote, caller, state.today(), days);
     if let Some(existing) = w.quote(quote.id).await? {
         if existing == *quote {
             return Ok(Outcome::Applied);
@@ -97,7 +107,6 @@ pub(super) async fn save_quote(
     };
     // A quote priced offline carries the rate its laptop had: the platform takes any rate it
     // published, while that rate is within a quote's validity of today.
-    let days = state.policy.quote_validity_days;
     let current = fx_of(quote.fx.currency).map(|r| r.per_usd) == Some(quote.fx.per_usd);
     if !current && !fx_rate_usable(&quote.fx, days, state.today()) {
         return Ok(rejected(
@@ -116,12 +125,6 @@ pub(super) async fn save_quote(
                 "The {} exchange rate on this quote ({} of {}) is not one the platform published; price it again.",
                 quote.fx.currency, quote.fx.per_usd, quote.fx.as_of
             ),
-        ));
-    }
-    if quote.valid_until != valid_until(quote.created_on, days) {
-        return Ok(rejected(
-            ProblemCode::RuleViolation,
-            format!("A quote is valid for {days} days from the day it is made."),
         ));
     }
     let Some(partner_fx) = fx_of(partner.currency) else {
@@ -180,6 +183,31 @@ pub(super) async fn save_quote(
 
 /// The reason a refused quote is given, in English (the app words the same rules itself, in the
 /// user's language, before a quote is ever sent).
+/// How far ahead of the platform's day a laptop's date may be (time zones) before it is taken
+/// for a clock set wrong.
+const CLOCK_AHEAD_DAYS: u64 = 1;
+
+/// `quote` with what the platform knows better than the laptop that sent it: its author is the
+/// token's user, and a day of making later than the platform's (a laptop clock set ahead) is the
+/// platform's day, its validity counted from it. A day in the past is the laptop's to say (a
+/// quote made offline is synced later); the exchange rate's own age bounds it.
+fn as_the_platform_knows_it(quote: &Quote, caller: &Caller, today: NaiveDate, days: u32) -> Quote {
+    let mut quote = quote.clone();
+    quote.created_by.clone_from(&caller.user);
+    let latest = today
+        .checked_add_days(Days::new(CLOCK_AHEAD_DAYS))
+        .unwrap_or(today);
+    if quote.created_on > latest {
+        tracing::warn!(
+            ahead_days = (quote.created_on - today).num_days(),
+            "a quote made on a laptop whose clock is ahead: dated today"
+        );
+        quote.created_on = today;
+        quote.valid_until = valid_until(today, days);
+    }
+    quote
+}
+
 fn quote_rule_text(rule: &QuoteRule) -> String {
     match rule {
         QuoteRule::NoLines => "A quote needs at least one line.".into(),

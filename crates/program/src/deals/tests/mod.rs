@@ -118,6 +118,62 @@ fn deal_products_come_from_the_catalog_under_the_deals_brand() {
         check(&other_brand, &[], &[]),
         Err(DealRule::ProductNotInBrand { .. })
     ));
+    let twice = input(
+        "Acme",
+        "MX",
+        Brand::CentroPago,
+        &["CORE-LATAM", "CORE-LATAM"],
+    );
+    assert_eq!(
+        check(&twice, &[], &[]),
+        Err(DealRule::DuplicateProduct {
+            sku: "CORE-LATAM".into()
+        })
+    );
+}
+
+#[test]
+fn deal_products_edited_go_through_the_catalogs_rules_of_a_registration() {
+    let edit = |to: &[&str]| {
+        vec![
+            DealEdit::Notes {
+                from: String::new(),
+                to: "call back".into(),
+            },
+            DealEdit::Products {
+                from: vec![],
+                to: to.iter().map(|s| s.to_string()).collect(),
+            },
+        ]
+    };
+    let rule = |to: &[&str]| {
+        let edits = edit(to);
+        let products = products_edited(&edits).expect("the edit changes products");
+        check_products(products, Brand::CentroPago, Tier::Authorized, &catalog())
+    };
+    assert!(matches!(
+        rule(&["NOPE"]),
+        Err(DealRule::UnknownProduct { .. })
+    ));
+    assert!(matches!(
+        check_products(
+            &["CORE-LATAM".to_string()],
+            Brand::Voldier,
+            Tier::Authorized,
+            &catalog()
+        ),
+        Err(DealRule::ProductNotInBrand { .. })
+    ));
+    assert!(matches!(
+        rule(&["CORE-LATAM", "CORE-LATAM"]),
+        Err(DealRule::DuplicateProduct { .. })
+    ));
+    assert_eq!(rule(&["CORE-LATAM"]), Ok(()));
+    let notes_only = [DealEdit::Notes {
+        from: String::new(),
+        to: "x".into(),
+    }];
+    assert_eq!(products_edited(&notes_only), None);
 }
 
 #[test]

@@ -598,19 +598,23 @@ async fn two_partners_register_the_same_prospect_offline_and_the_first_to_sync_w
     }
 }
 
-#[tokio::test]
-async fn local_precheck_deal_products_edited_go_through_the_catalogs_rules_of_a_registration() {
-    let w = world().await;
+/// A deal for `company` in a free LATAM place, registered by Ana of a CentroPago partner on her
+/// laptop and synced.
+async fn synced_deal(w: &World, company: &str) -> (Partner, common::Device, deals::DealView) {
     let country = w.free_place(Region::Latam);
     let p = w.partner(|p| p.brands.contains(&Brand::CentroPago));
     let a = w.device("a", "Ana", Role::PartnerAdmin, &p).await;
-    let deal = deals::register(
-        &a.store,
-        &form(&p, "Sin Catálogo", &country, Brand::CentroPago),
-    )
-    .await
-    .unwrap();
+    let deal = deals::register(&a.store, &form(&p, company, &country, Brand::CentroPago))
+        .await
+        .unwrap();
     a.engine.run_once().await.unwrap();
+    (p, a, deal)
+}
+
+#[tokio::test]
+async fn local_precheck_deal_products_edited_go_through_the_catalogs_rules_of_a_registration() {
+    let w = world().await;
+    let (_, a, deal) = synced_deal(&w, "Sin Catálogo").await;
     let outbox = || async {
         sqlx::query_scalar::<_, String>("SELECT payload FROM outbox ORDER BY seq")
             .fetch_all(a.store.pool())
@@ -642,16 +646,7 @@ async fn local_precheck_deal_products_edited_go_through_the_catalogs_rules_of_a_
 #[tokio::test]
 async fn a_deal_edited_on_two_devices_keeps_the_platforms_value_and_shows_the_losing_edit() {
     let w = world().await;
-    let country = w.free_place(Region::Latam);
-    let p = w.partner(|p| p.brands.contains(&Brand::CentroPago));
-    let a = w.device("a", "Ana", Role::PartnerAdmin, &p).await;
-    let deal = deals::register(
-        &a.store,
-        &form(&p, "Dos Laptops", &country, Brand::CentroPago),
-    )
-    .await
-    .unwrap();
-    a.engine.run_once().await.unwrap();
+    let (p, a, deal) = synced_deal(&w, "Dos Laptops").await;
     let b = w.device("b", "Beto", Role::PartnerSales, &p).await;
     let value = |to: i64| DealEdit::Value {
         from: Credits::new("25000.50".parse().unwrap()).unwrap(),

@@ -384,7 +384,8 @@ fn product_rule_text(rule: &DealRule) -> String {
             "{sku} is an early-access item, for Specialist partners and above; this partner is {tier}."
         ),
         DealRule::DuplicateProduct { sku } => format!("{sku} is named twice."),
-        other => format!("These products break a rule of the program ({other:?})."),
+        // check_products answers only the rules above.
+        _ => "These products break a rule of the program's catalog.".into(),
     }
 }
 

@@ -51,6 +51,8 @@ enum Command {
         /// The day the demo data is as of (YYYY-MM-DD); today by default.
         #[arg(long)]
         as_of: Option<NaiveDate>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Make a new API token and print it.
     Token {
@@ -77,6 +79,53 @@ enum Command {
         #[arg(long = "partner")]
         partners: Vec<Uuid>,
     },
+}
+
+/// What the server allows a client; each unset one keeps its default (`server::Limits`).
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Requests handled at once; more wait for a turn, then get 503 [default: 64].
+    #[arg(long)]
+    max_in_flight: Option<usize>,
+    /// Requests per second a signed-in token may send (sustained) [default: 50].
+    #[arg(long)]
+    token_rate: Option<u32>,
+    /// Requests a signed-in token may send at once [default: 500].
+    #[arg(long)]
+    token_burst: Option<u32>,
+    /// Requests per second one address may send without a valid token [default: 10].
+    #[arg(long)]
+    address_rate: Option<u32>,
+    /// Requests one address may send at once without a valid token [default: 100].
+    #[arg(long)]
+    address_burst: Option<u32>,
+    /// The largest request body, in bytes [default: 2 MiB].
+    #[arg(long)]
+    max_body_bytes: Option<usize>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Result<server::Limits, String> {
+        let default = server::Limits::default();
+        let rate = |per_second: Option<u32>, burst: Option<u32>, default: server::Rate| {
+            let per_second = per_second.unwrap_or(default.per_second.get());
+            let burst = burst.unwrap_or(default.burst.get());
+            if per_second == 0 || burst == 0 {
+                return Err("a rate and a burst allow at least one request".to_string());
+            }
+            Ok(server::Rate::new(per_second, burst))
+        };
+        if self.max_in_flight == Some(0) {
+            return Err("--max-in-flight must allow at least one request".into());
+        }
+        Ok(server::Limits {
+            max_in_flight: self.max_in_flight.unwrap_or(default.max_in_flight),
+            per_token: rate(self.token_rate, self.token_burst, default.per_token)?,
+            per_address: rate(self.address_rate, self.address_burst, default.per_address)?,
+            max_body_bytes: self.max_body_bytes.unwrap_or(default.max_body_bytes),
+            ..default
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -111,19 +160,23 @@ async fn main() -> ExitCode {
             seed,
             deployments,
             as_of,
-        } => {
-            let config = ServerConfig {
-                addr,
-                db,
-                seed,
-                deployments,
-                as_of: as_of.unwrap_or_else(|| Utc::now().date_naive()),
-                today: None,
-                key: None,
-                limits: server::Limits::default(),
-            };
-            serve(config).await
-        }
+            limits,
+        } => match limits.limits() {
+            Err(e) => Err(e),
+            Ok(limits) => {
+                let config = ServerConfig {
+                    addr,
+                    db,
+                    seed,
+                    deployments,
+                    as_of: as_of.unwrap_or_else(|| Utc::now().date_naive()),
+                    today: None,
+                    key: None,
+                    limits,
+                };
+                serve(config).await
+            }
+        },
         Command::Token {
             db,
             user,

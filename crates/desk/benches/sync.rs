@@ -196,6 +196,12 @@ async fn run(deployments: usize, page_size: Option<usize>, rounds: usize) -> Res
     let store = Store::open(&mirror).await?;
     let opening = started.elapsed();
     let cache_bytes = std::fs::metadata(&mirror)?.len();
+    if let Some(written) = first.disk_writes {
+        notes.push(format!(
+            "initial sync: wrote {:.2} bytes to disk per byte of the synced cache ({written} for {cache_bytes})",
+            written as f64 / cache_bytes as f64
+        ));
+    }
     let mut rows = 0u64;
     let mut per_table = String::new();
     for table in MIRROR_TABLES {

@@ -6,6 +6,7 @@
 //! body included (408). A body past [`Limits::max_body_bytes`] is answered 413. Whatever answers
 //! an error without a problem document (axum's extractors, the body limit, the timeout, a route
 //! that does not exist) is given one by [`problems`], so a client reads every error one way.
+//! Turns and rates are `throttle`'s.
 
 use std::pin::pin;
 use std::time::Duration;
@@ -19,8 +20,10 @@ use program::contract::ProblemCode;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
+use tower::ServiceExt as _;
 
 use super::problem::ApiError;
+use super::throttle::{self, Rate, Throttle};
 
 /// What the server allows a client, per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +35,19 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// From the headers to the start of the response, reading the body included; answered 408.
     pub request_timeout: Duration,
+    /// Requests handled at once (see `throttle`).
+    pub max_in_flight: usize,
+    /// How long a request waits for its turn before it is answered 503.
+    pub queue_timeout: Duration,
+    /// Requests per signed-in token.
+    pub per_token: Rate,
+    /// Requests per client address without a valid token.
+    pub per_address: Rate,
+    /// How long the feed waits for a client to take the next part of its page before it reads the
+    /// rest of the page into memory and lets go of the database (see `feed`).
+    pub feed_hold: Duration,
+    /// A client that takes nothing of its answer for this long is cut off.
+    pub idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -40,6 +56,14 @@ impl Default for Limits {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            max_in_flight: 64,
+            queue_timeout: Duration::from_secs(10),
+            // A sync round is a few requests a second at most; a burst covers a first sync's
+            // pages and a full outbox's batches at once.
+            per_token: Rate::new(50, 500),
+            per_address: Rate::new(10, 100),
+            feed_hold: Duration::from_secs(1),
+            idle_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -144,7 +168,16 @@ pub(super) async fn serve(
             },
             _ = &mut stop => break,
         };
-        let service = TowerToHyperService::new(app.clone());
+        // Each request knows the address it came from (the rate limit per address).
+        let Ok(peer) = stream.peer_addr().map(axum::extract::ConnectInfo) else {
+            continue;
+        };
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(peer);
+                request
+            },
+        ));
         let mut closed = closing.subscribe();
         connections.spawn(async move {
             let mut http = hyper::server::conn::http1::Builder::new();
@@ -172,9 +205,14 @@ pub(super) async fn serve(
     Ok(())
 }
 
-/// The router with the edge's layers: the body limit, the request timeout, problem documents.
-pub(super) fn with_limits(app: Router, limits: Limits) -> Router {
+/// The router with the edge's layers: the body limit, turns and rates (`throttle`), the request
+/// timeout (a wait for a turn included), problem documents.
+pub(super) fn with_limits(app: Router, limits: Limits, throttle: Throttle) -> Router {
     app.layer(axum::extract::DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            throttle,
+            throttle::middleware,
+        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,

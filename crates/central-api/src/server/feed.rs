@@ -3,7 +3,12 @@
 //! A page is a header line, the changes after the cursor that the caller may see (in `seq`
 //! order, at most `limit`), then a trailer with the next cursor and the ledger checksums of the
 //! partners whose entries the page carried. It is read from one snapshot and streamed as it is
-//! read, in chunks, so a 10,000-line page never sits in memory as one string.
+//! read, in chunks, so a 10,000-line page never sits in memory as one string. A client slower
+//! than the database does not hold the snapshot (a pooled read transaction) at its pace: once it
+//! has left a chunk untaken for [`Limits::feed_hold`], the rest of the page is read into memory,
+//! the snapshot and the request's turn let go, and the page sent from memory; a client that then
+//! takes nothing for [`Limits::idle_timeout`] is cut off (its page ends without a trailer, which
+//! a client reads as a broken page).
 //!
 //! Cursor rules: `after` equal to the head answers 304 (nothing new); `after` below the horizon
 //! (tombstones were purged since it was issued) or above the head (a cursor this feed never
@@ -25,9 +30,11 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::auth::Caller;
+use super::edge::Limits;
 use super::faults::PageFault;
 use super::problem::ApiError;
 use super::store::{FeedRow, Snapshot, Store, StoreError};
+use super::throttle::Turn;
 use super::AppState;
 
 pub const NDJSON: &str = "application/x-ndjson";
@@ -45,6 +52,7 @@ pub(crate) struct FeedParams {
 
 pub(crate) async fn changes(
     State(state): State<AppState>,
+    turn: Option<axum::Extension<Turn>>,
     caller: Caller,
     params: Result<Query<FeedParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -91,6 +99,8 @@ pub(crate) async fn changes(
             token_hash: caller.token_hash,
             store: state.store,
             fault,
+            limits: state.limits,
+            turn: turn.map(|axum::Extension(turn)| turn),
         };
         if let Err(PageError::Store(err)) = page.write(snapshot, &tx).await {
             tracing::error!(error = %err, "changes page failed mid-stream");
@@ -137,26 +147,58 @@ struct Page {
     token_hash: String,
     store: Store,
     fault: Option<PageFault>,
+    limits: Limits,
+    /// The request's turn, let go with the snapshot.
+    turn: Option<Turn>,
 }
 
 /// Lines waiting to be sent.
 struct Out<'a> {
     buf: Vec<u8>,
     tx: &'a mpsc::Sender<Result<Bytes, io::Error>>,
+    /// How long a chunk waits for the client before the rest of the page is held in memory.
+    hold: std::time::Duration,
+    /// Chunks the client has not taken yet, once it fell behind.
+    held: Option<Vec<Bytes>>,
 }
 
 impl Out<'_> {
     async fn flush(&mut self) -> Result<(), PageError> {
+        use tokio::sync::mpsc::error::SendTimeoutError;
         if self.buf.is_empty() {
             return Ok(());
         }
         let chunk = Bytes::from(std::mem::take(&mut self.buf));
-        self.tx.send(Ok(chunk)).await.map_err(|_| PageError::Closed)
+        if let Some(held) = &mut self.held {
+            held.push(chunk);
+            return Ok(());
+        }
+        match self.tx.send_timeout(Ok(chunk), self.hold).await {
+            Ok(()) => Ok(()),
+            Err(SendTimeoutError::Timeout(chunk)) => {
+                tracing::debug!("a slow client: the rest of its page is read into memory");
+                self.held = Some(chunk.into_iter().collect());
+                Ok(())
+            }
+            Err(SendTimeoutError::Closed(_)) => Err(PageError::Closed),
+        }
+    }
+
+    /// Sends the chunks held for a slow client, each within `idle` of the last.
+    async fn drain(&mut self, idle: std::time::Duration) -> Result<(), PageError> {
+        for chunk in self.held.take().unwrap_or_default() {
+            if self.tx.send_timeout(Ok(chunk), idle).await.is_err() {
+                // Gone, or taking nothing: the page ends here, without its trailer.
+                return Err(PageError::Closed);
+            }
+        }
+        Ok(())
     }
 
     /// Sends what is buffered, then ends the body with an error: the connection drops mid-page.
-    async fn break_off(&mut self) -> Result<(), PageError> {
+    async fn break_off(&mut self, idle: std::time::Duration) -> Result<(), PageError> {
         self.flush().await?;
+        self.drain(idle).await?;
         let _ = self
             .tx
             .send(Err(io::Error::other("connection dropped (injected fault)")))
@@ -198,9 +240,12 @@ impl Page {
         tx: &mpsc::Sender<Result<Bytes, io::Error>>,
     ) -> Result<(), PageError> {
         let head = snapshot.head;
+        let idle = self.limits.idle_timeout;
         let mut out = Out {
             buf: Vec::with_capacity(CHUNK_BYTES + 4096),
             tx,
+            hold: self.limits.feed_hold,
+            held: None,
         };
         out.line(&FeedLine::Header(PageHeader {
             after: self.after,
@@ -228,7 +273,7 @@ impl Page {
                 last = row.seq as u64;
                 ledger_partners.extend(row.ledger_partner);
                 if self.fault == Some(PageFault::Drop) {
-                    return out.break_off().await;
+                    return out.break_off(idle).await;
                 }
                 if out.buf.len() >= CHUNK_BYTES {
                     out.flush().await?;
@@ -237,7 +282,7 @@ impl Page {
         }
         if self.fault == Some(PageFault::Drop) {
             // A page with no changes breaks after its header.
-            return out.break_off().await;
+            return out.break_off(idle).await;
         }
 
         // With nothing visible left, the cursor moves to the head, past rows the caller cannot
@@ -256,6 +301,10 @@ impl Page {
                 checksums,
             }));
         }
-        out.flush().await
+        out.flush().await?;
+        // The page is read: the database and the turn go before a slow client is waited for.
+        drop(snapshot);
+        drop(self.turn);
+        out.drain(idle).await
     }
 }

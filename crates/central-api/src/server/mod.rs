@@ -7,7 +7,8 @@
 //! Modules: `store` (SQLite: the compacted feed, visibility, the ledger, tokens, users, decided
 //! mutations), `auth` (bearer tokens, `/v1/me`), `oauth` (signing in through the browser),
 //! `feed` (`/v1/changes`), `mutations` (`/v1/mutations`), `faults` (the fault switch), `problem`
-//! (RFC 9457 errors) and `openapi` (`/openapi.json`). The routes are listed once, in [`routes`], and the router is built from
+//! (RFC 9457 errors), `openapi` (`/openapi.json`), `edge` (HTTP limits and the connection loop)
+//! and `throttle` (requests in flight, rates per token and per address). The routes are listed once, in [`routes`], and the router is built from
 //! that list.
 
 mod auth;
@@ -20,6 +21,7 @@ mod oauth;
 mod openapi;
 mod problem;
 mod store;
+mod throttle;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -50,6 +52,7 @@ pub use feed::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use mutations::{MAX_BATCH, MAX_PURCHASE};
 pub use openapi::document as openapi_document;
 pub use store::{Scope, Store, StoreError};
+pub use throttle::Rate;
 
 /// Where to listen, where the database lives, and what demo data to create if it is new.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +130,8 @@ pub(crate) struct AppState {
     pub policy: Arc<ProgramPolicy>,
     /// See [`ServerConfig::today`].
     pub today: Option<NaiveDate>,
+    pub throttle: throttle::Throttle,
+    pub limits: Limits,
 }
 
 impl AppState {
@@ -175,6 +180,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         faults: faults.clone(),
         policy: Arc::new(policy),
         today: config.today,
+        throttle: throttle::Throttle::new(&config.limits),
+        limits: config.limits,
     };
 
     let listener = TcpListener::bind(config.addr)
@@ -192,10 +199,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let (stop, stopped) = oneshot::channel::<()>();
     let sweeper = Sweeper::start(
         store.clone(),
+        state.throttle.clone(),
         state.policy.deal_registration_days,
         config.today,
     );
-    let app = edge::with_limits(router(state), config.limits);
+    let throttle = state.throttle.clone();
+    let app = edge::with_limits(router(state), config.limits, throttle);
     // Dropping the sender (the RunningServer) stops the server as well.
     let task = tokio::spawn(edge::serve(listener, app, config.limits, stopped));
     tracing::info!(%addr, "central API listening");
@@ -212,7 +221,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
 }
 
 /// Expires deal registrations that sat too long in one stage, and sent quotes past their
-/// validity: once at start, then every minute.
+/// validity, and forgets the rate buckets that are full again: once at start, then every minute.
 /// Stops with the server.
 #[derive(Debug)]
 struct Sweeper(JoinHandle<()>);
@@ -220,11 +229,17 @@ struct Sweeper(JoinHandle<()>);
 impl Sweeper {
     const EVERY: Duration = Duration::from_secs(60);
 
-    fn start(store: Store, registration_days: u32, today: Option<NaiveDate>) -> Sweeper {
+    fn start(
+        store: Store,
+        throttle: throttle::Throttle,
+        registration_days: u32,
+        today: Option<NaiveDate>,
+    ) -> Sweeper {
         Sweeper(tokio::spawn(async move {
             let mut tick = tokio::time::interval(Sweeper::EVERY);
             loop {
                 tick.tick().await;
+                throttle.sweep();
                 let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
                 match store.expire_deals(today, registration_days).await {
                     Ok(0) => {}

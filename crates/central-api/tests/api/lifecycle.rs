@@ -72,3 +72,74 @@ fn the_program_prints_the_apps_version() {
         format!("central-api {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// The prospect keys of the approved, open deals in the server's database at `db`, by deal.
+async fn open_deal_keys(db: &std::path::Path) -> Vec<(String, String, Option<String>)> {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let keys = sqlx::query_as(
+        "SELECT deal_id, company_key, domain_key FROM open_deal_keys ORDER BY deal_id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    keys
+}
+
+#[tokio::test]
+async fn the_open_deals_a_registration_is_checked_against_are_indexed_at_load_and_after_an_upgrade()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("central.sqlite3");
+    let config = ServerConfig {
+        deployments: DEPLOYMENTS,
+        today: Some(as_of()),
+        ..ServerConfig::demo(&db, as_of())
+    };
+    let data = central_api::demo::generate(&crate::common::demo_config());
+    let mut expected: Vec<(String, String, Option<String>)> = data
+        .deals
+        .iter()
+        .filter(|d| {
+            d.status == program::deals::DealStatus::Approved
+                && !matches!(
+                    d.stage,
+                    program::deals::DealStage::Won | program::deals::DealStage::Lost
+                )
+        })
+        .map(|d| {
+            let keys = d.prospect();
+            (d.id.to_string(), keys.company, keys.domain)
+        })
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty(), "the demo data has open deals");
+
+    let first = server::start(config.clone()).await.unwrap();
+    first.shutdown().await.unwrap();
+    assert_eq!(open_deal_keys(&db).await, expected, "indexed by the load");
+
+    // A database from before the index: its table empty. The next start fills it.
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM open_deal_keys")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    let again = server::start(config).await.unwrap();
+    assert!(!again.created_dataset());
+    again.shutdown().await.unwrap();
+    assert_eq!(
+        open_deal_keys(&db).await,
+        expected,
+        "indexed again at start"
+    );
+}

@@ -8,6 +8,7 @@ mod edge;
 mod faults;
 mod feed;
 mod lifecycle;
+mod limits;
 mod mutations;
 mod oauth;
 mod openapi;

@@ -13,6 +13,8 @@ pub(crate) struct ClientRun {
     pub(crate) peak_rss_kb: Option<u64>,
     /// User and system CPU seconds.
     pub(crate) cpu: Option<(f64, f64)>,
+    /// Bytes the process wrote to disk (Linux's `write_bytes`).
+    pub(crate) disk_writes: Option<u64>,
 }
 
 pub(crate) async fn run_client(
@@ -56,11 +58,16 @@ pub(crate) async fn run_client(
                 system.trim_end_matches(" s").parse().ok()?,
             ))
         });
+    let disk_writes = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("disk writes: "))
+        .and_then(|rest| rest.trim_end_matches(" bytes").parse().ok());
     let summary = stdout.lines().collect::<Vec<_>>().join("\n  client said: ");
     Ok(ClientRun {
         secs,
         summary,
         peak_rss_kb,
         cpu,
+        disk_writes,
     })
 }

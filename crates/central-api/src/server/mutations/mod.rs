@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use program::contract::{
     LedgerEntry, LedgerEntryId, LedgerKind, Mutation, MutationKind, MutationResult,
-    MutationResults, Outcome, PartnerId, ProblemCode, Role,
+    MutationResults, Outcome, Partner, PartnerId, ProblemCode, Role,
 };
 use program::credits::{check_purchase_price, FxStanding, PurchasePrice};
 use program::deals::{
@@ -27,7 +27,7 @@ use program::quotes::{
 };
 use program::{fiat_for_credits, Credits, Currency, DiscountRate, FxRate, Money, Tier};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 mod credits;
@@ -258,31 +258,41 @@ async fn register_deal(
     }
     let today = state.today();
     let days = state.policy.deal_registration_days;
-    let partners = w.partners().await?;
+    // Under the writer's lock, only what the rules look at: the territories of the deal's
+    // country, the open deals for the same prospect, and their holders.
+    let prospect = Prospect::new(&input.company, input.domain.as_deref());
+    let territories = w.territories_in(input.country).await?;
+    let open = w.open_deals_like(&prospect).await?;
+    let mut holders: BTreeMap<PartnerId, Partner> = BTreeMap::new();
+    for id in territories
+        .iter()
+        .map(|t| t.partner_id)
+        .chain(open.iter().map(|d| d.partner_id))
+    {
+        if let std::collections::btree_map::Entry::Vacant(entry) = holders.entry(id) {
+            if let Some(holder) = w.partner(id).await? {
+                entry.insert(holder);
+            }
+        }
+    }
     let name_of = |id: PartnerId| {
-        partners
-            .iter()
-            .find(|p| p.id == id)
+        holders
+            .get(&id)
             .map_or_else(|| "another partner".to_string(), |p| p.name.clone())
     };
-    let territories = w.territories().await?;
     let claims: Vec<TerritoryClaim> = territories
         .iter()
-        .filter_map(|t| {
-            let holder = partners.iter().find(|p| p.id == t.partner_id)?;
-            TerritoryClaim::of(t, holder)
-        })
+        .filter_map(|t| TerritoryClaim::of(t, holders.get(&t.partner_id)?))
         .collect();
     let own: BTreeSet<_> = territories
         .iter()
         .filter(|t| t.partner_id == partner.id)
         .map(|t| t.id)
         .collect();
-    let open = w.open_deals().await?;
-    let holders: Vec<String> = open.iter().map(|d| name_of(d.partner_id)).collect();
+    let holder_names: Vec<String> = open.iter().map(|d| name_of(d.partner_id)).collect();
     let earlier: Vec<Registration<'_>> = open
         .iter()
-        .zip(&holders)
+        .zip(&holder_names)
         .filter(|(d, _)| !d.is_lapsed(days, today))
         .map(|(deal, holder)| Registration { deal, holder })
         .collect();
@@ -293,12 +303,7 @@ async fn register_deal(
         own_territories: &own,
     };
     let catalog = w.catalog().await?;
-    let customers = w
-        .customers_matching(
-            &Prospect::new(&input.company, input.domain.as_deref()),
-            None,
-        )
-        .await?;
+    let customers = w.customers_matching(&prospect, None).await?;
     let now = Utc::now();
     let mut deal = Deal::registered(input.clone(), now, &caller.user);
     let checked = check_registration(input, &registrant, &catalog, &claims, &earlier, &customers);

@@ -18,7 +18,7 @@ use program::contract::{
     CatalogItem, Customer, CustomerId, Deployment, Entity, LedgerEntry, NpsResponse, Partner,
     PartnerId, Territory,
 };
-use program::deals::{Deal, KnownCustomer, Prospect, TerritoryClaim};
+use program::deals::{Deal, DealStage, DealStatus, KnownCustomer, Prospect, TerritoryClaim};
 use program::quotes::Quote;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -249,10 +249,108 @@ pub(super) async fn territories(conn: &mut SqliteConnection) -> Result<Vec<Terri
         .collect::<Result<_, _>>()?)
 }
 
+const TERRITORIES_IN: &str = "SELECT data FROM changes WHERE entity = 'territory' \
+     AND op = 'upsert' AND json_extract(data, '$.country') = ? ORDER BY seq";
+
+// CROSS JOIN: the keys first (SQLite keeps that order), whatever the tables' sizes.
+const OPEN_DEALS_LIKE: &str = "SELECT c.data FROM open_deal_keys k \
+     CROSS JOIN changes c ON c.entity = 'deal' AND c.id = k.deal_id AND c.op = 'upsert' \
+     WHERE k.company_key = ?1 OR (?2 IS NOT NULL AND k.domain_key = ?2) ORDER BY c.seq";
+
+const QUOTE_NUMBER_TAKEN: &str = "SELECT count(*) FROM changes WHERE entity = 'quote' \
+     AND op = 'upsert' AND id <> ? AND json_extract(data, '$.number') = ? \
+     AND json_extract(data, '$.revision') = ?";
+
+/// The territories that name `country` (the only ones an exclusivity claim there can come
+/// from, see `TerritoryClaim::covers`), by the `changes_territory_country` index.
+pub(super) async fn territories_in(
+    conn: &mut SqliteConnection,
+    country: program::Country,
+) -> Result<Vec<Territory>, StoreError> {
+    let rows: Vec<String> = sqlx::query_scalar(TERRITORIES_IN)
+        .bind(country.code())
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|d| serde_json::from_str(d))
+        .collect::<Result<_, _>>()?)
+}
+
 pub(super) async fn put_deal(conn: &mut SqliteConnection, d: &Deal) -> Result<u64, StoreError> {
     let id = d.id.to_string();
     let vis = Visibility::of([d.partner_id]);
-    put_value(conn, Entity::Deal, &id, d, None, &vis).await
+    let seq = put_value(conn, Entity::Deal, &id, d, None, &vis).await?;
+    index_deal(conn, d).await?;
+    Ok(seq)
+}
+
+/// Whether `d` is one of the registrations a new one is checked against (see [`open_deals`]).
+fn is_open(d: &Deal) -> bool {
+    d.status == DealStatus::Approved && !matches!(d.stage, DealStage::Won | DealStage::Lost)
+}
+
+/// Writes, or removes, a deal's keys in `open_deal_keys` as it is open or not.
+async fn index_deal(conn: &mut SqliteConnection, d: &Deal) -> Result<(), StoreError> {
+    if !is_open(d) {
+        sqlx::query("DELETE FROM open_deal_keys WHERE deal_id = ?")
+            .bind(d.id.to_string())
+            .execute(&mut *conn)
+            .await?;
+        return Ok(());
+    }
+    let keys = d.prospect();
+    sqlx::query(
+        "INSERT INTO open_deal_keys (deal_id, company_key, domain_key) VALUES (?, ?, ?) \
+         ON CONFLICT (deal_id) DO UPDATE SET company_key = excluded.company_key, \
+         domain_key = excluded.domain_key",
+    )
+    .bind(d.id.to_string())
+    .bind(&keys.company)
+    .bind(keys.domain.as_deref())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Fills `open_deal_keys` from the deals themselves: for a database made before it existed, and
+/// after the demo data's load (which writes deals in bulk).
+pub(super) async fn index_open_deals(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+    for deal in open_deals(conn).await? {
+        index_deal(conn, &deal).await?;
+    }
+    Ok(())
+}
+
+/// [`index_open_deals`] for a database whose `open_deal_keys` is empty.
+pub(super) async fn index_open_deals_if_missing(
+    conn: &mut SqliteConnection,
+) -> Result<(), StoreError> {
+    let indexed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM open_deal_keys)")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !indexed {
+        index_open_deals(conn).await?;
+    }
+    Ok(())
+}
+
+/// The approved, open deals whose prospect has `prospect`'s normalized name or domain: the
+/// registrations the duplicate rule compares a new one with (a superset of those it finds the
+/// same, `Prospect::same_as`), by `open_deal_keys`.
+pub(super) async fn open_deals_like(
+    conn: &mut SqliteConnection,
+    prospect: &Prospect,
+) -> Result<Vec<Deal>, StoreError> {
+    let rows: Vec<String> = sqlx::query_scalar(OPEN_DEALS_LIKE)
+        .bind(&prospect.company)
+        .bind(prospect.domain.as_deref())
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|d| serde_json::from_str(d))
+        .collect::<Result<_, _>>()?)
 }
 
 pub(super) async fn put_quote(conn: &mut SqliteConnection, q: &Quote) -> Result<u64, StoreError> {
@@ -281,15 +379,12 @@ pub(super) async fn quote_number_taken(
     number: &str,
     revision: u32,
 ) -> Result<bool, StoreError> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM changes WHERE entity = 'quote' AND op = 'upsert' AND id <> ? \
-         AND json_extract(data, '$.number') = ? AND json_extract(data, '$.revision') = ?",
-    )
-    .bind(id)
-    .bind(number)
-    .bind(i64::from(revision))
-    .fetch_one(&mut *conn)
-    .await?;
+    let n: i64 = sqlx::query_scalar(QUOTE_NUMBER_TAKEN)
+        .bind(id)
+        .bind(number)
+        .bind(i64::from(revision))
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(n > 0)
 }
 
@@ -641,4 +736,44 @@ pub(super) async fn compact(conn: &mut SqliteConnection, horizon: u64) -> Result
         .execute(&mut *conn)
         .await?;
     Ok(purged)
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::{Connection, SqliteConnection};
+
+    /// SQLite's plan for `sql`, one step a line.
+    async fn plan(conn: &mut SqliteConnection, sql: &str) -> String {
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        rows.into_iter()
+            .map(|(.., detail)| detail)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn the_rules_of_a_write_look_up_by_index_and_read_no_whole_entity() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::raw_sql(include_str!("schema.sql"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        for (sql, index) in [
+            (super::TERRITORIES_IN, "changes_territory_country"),
+            (super::OPEN_DEALS_LIKE, "open_deal_keys_company"),
+            (super::OPEN_DEALS_LIKE, "open_deal_keys_domain"),
+            (super::QUOTE_NUMBER_TAKEN, "changes_quote_number"),
+        ] {
+            let plan = plan(&mut conn, sql).await;
+            assert!(plan.contains(index), "{index} in:\n{plan}");
+            assert!(
+                !plan.lines().any(|step| step.starts_with("SCAN")),
+                "no table read whole:\n{plan}"
+            );
+        }
+    }
 }

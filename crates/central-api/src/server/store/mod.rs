@@ -133,6 +133,7 @@ impl Store {
             .execute(&pool)
             .await?;
         changes::index_customers_if_missing(&mut *pool.acquire().await?).await?;
+        changes::index_open_deals_if_missing(&mut *pool.acquire().await?).await?;
         Ok(Store {
             pool,
             writer: Arc::new(Mutex::new(())),

@@ -38,6 +38,25 @@ CREATE INDEX IF NOT EXISTS customer_keys_company ON customer_keys (company_key);
 CREATE INDEX IF NOT EXISTS customer_keys_domain ON customer_keys (domain_key)
     WHERE domain_key IS NOT NULL;
 
+-- Each approved, open deal's prospect keys for the duplicate rule (`program::deals`): the
+-- registrations a new one is checked against, found without reading every deal. Kept by the
+-- deal's one write path and by the demo data's load.
+CREATE TABLE IF NOT EXISTS open_deal_keys (
+    deal_id     TEXT PRIMARY KEY,
+    company_key TEXT NOT NULL,
+    domain_key  TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS open_deal_keys_company ON open_deal_keys (company_key);
+CREATE INDEX IF NOT EXISTS open_deal_keys_domain ON open_deal_keys (domain_key)
+    WHERE domain_key IS NOT NULL;
+
+-- Territories by country and quotes by number: what the exclusivity and quote-number rules look
+-- up on every write (the expressions are those of their queries, the WHERE their entity's).
+CREATE INDEX IF NOT EXISTS changes_territory_country ON changes (json_extract(data, '$.country'))
+    WHERE entity = 'territory';
+CREATE INDEX IF NOT EXISTS changes_quote_number ON changes (json_extract(data, '$.number'))
+    WHERE entity = 'quote';
+
 -- Partner ids as small integers, so the visibility tables stay compact at millions of rows.
 CREATE TABLE IF NOT EXISTS partner_keys (
     ix INTEGER PRIMARY KEY,

@@ -145,26 +145,25 @@ impl WriteTx {
         changes::open_deals(self.conn()).await
     }
 
-    pub(crate) async fn territories(&mut self) -> Result<Vec<Territory>, StoreError> {
-        changes::territories(self.conn()).await
+    /// See `changes::open_deals_like`.
+    pub(crate) async fn open_deals_like(
+        &mut self,
+        prospect: &program::deals::Prospect,
+    ) -> Result<Vec<Deal>, StoreError> {
+        changes::open_deals_like(self.conn(), prospect).await
+    }
+
+    /// See `changes::territories_in`.
+    pub(crate) async fn territories_in(
+        &mut self,
+        country: program::Country,
+    ) -> Result<Vec<Territory>, StoreError> {
+        changes::territories_in(self.conn(), country).await
     }
 
     pub(crate) async fn catalog(&mut self) -> Result<Vec<CatalogItem>, StoreError> {
         let rows: Vec<String> = sqlx::query_scalar(
             "SELECT data FROM changes WHERE entity = 'catalog_item' AND op = 'upsert'",
-        )
-        .fetch_all(self.conn())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|d| serde_json::from_str(d))
-            .collect::<Result<_, _>>()?)
-    }
-
-    /// Partners by id, for the names and tiers the deal rules print.
-    pub(crate) async fn partners(&mut self) -> Result<Vec<Partner>, StoreError> {
-        let rows: Vec<String> = sqlx::query_scalar(
-            "SELECT data FROM changes WHERE entity = 'partner' AND op = 'upsert'",
         )
         .fetch_all(self.conn())
         .await?;

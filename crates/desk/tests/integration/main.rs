@@ -11,6 +11,7 @@ mod cache;
 mod deals;
 mod export;
 mod ipc_bindings;
+mod load;
 mod pages;
 mod qbr;
 mod quotes;

@@ -243,6 +243,11 @@ pub(super) async fn territories(conn: &mut SqliteConnection) -> Result<Vec<Terri
     )
     .fetch_all(&mut *conn)
     .await?;
+    decode_all(&rows)
+}
+
+/// Rows of wire JSON, each read as a `T`.
+pub(super) fn decode_all<T: DeserializeOwned>(rows: &[String]) -> Result<Vec<T>, StoreError> {
     Ok(rows
         .iter()
         .map(|d| serde_json::from_str(d))
@@ -271,10 +276,7 @@ pub(super) async fn territories_in(
         .bind(country.code())
         .fetch_all(&mut *conn)
         .await?;
-    Ok(rows
-        .iter()
-        .map(|d| serde_json::from_str(d))
-        .collect::<Result<_, _>>()?)
+    decode_all(&rows)
 }
 
 pub(super) async fn put_deal(conn: &mut SqliteConnection, d: &Deal) -> Result<u64, StoreError> {
@@ -347,10 +349,7 @@ pub(super) async fn open_deals_like(
         .bind(prospect.domain.as_deref())
         .fetch_all(&mut *conn)
         .await?;
-    Ok(rows
-        .iter()
-        .map(|d| serde_json::from_str(d))
-        .collect::<Result<_, _>>()?)
+    decode_all(&rows)
 }
 
 pub(super) async fn put_quote(conn: &mut SqliteConnection, q: &Quote) -> Result<u64, StoreError> {
@@ -397,10 +396,7 @@ pub(super) async fn open_deals(conn: &mut SqliteConnection) -> Result<Vec<Deal>,
     )
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|d| serde_json::from_str(d))
-        .collect::<Result<_, _>>()?)
+    decode_all(&rows)
 }
 
 pub(super) async fn put_nps(

@@ -55,10 +55,7 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|d| serde_json::from_str(d))
-            .collect::<Result<_, _>>()?)
+        super::changes::decode_all(&rows)
     }
 
     /// How many live (not deleted) rows of `entity` the scope can see.

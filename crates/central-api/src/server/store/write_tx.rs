@@ -167,9 +167,6 @@ impl WriteTx {
         )
         .fetch_all(self.conn())
         .await?;
-        Ok(rows
-            .iter()
-            .map(|d| serde_json::from_str(d))
-            .collect::<Result<_, _>>()?)
+        changes::decode_all(&rows)
     }
 }

@@ -3,6 +3,8 @@
 //! ```text
 //! central-api serve --addr 127.0.0.1:8080 --db ./central.sqlite3 --seed 7 --deployments 20000
 //! central-api token --db ./central.sqlite3 --user ana --role partner-admin --partner <uuid>
+//! central-api token list --db ./central.sqlite3
+//! central-api token revoke --db ./central.sqlite3 <id>
 //! central-api user --db ./central.sqlite3 --login ana --role partner-admin --partner <uuid> < password.txt
 //! ```
 //!
@@ -54,17 +56,24 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
-    /// Make a new API token and print it.
+    /// Make a new API token and print it (then its id, on standard error); `token list` and
+    /// `token revoke <id>` manage the tokens made.
+    #[command(args_conflicts_with_subcommands = true)]
     Token {
+        #[command(subcommand)]
+        action: Option<TokenAction>,
         #[arg(long)]
-        db: PathBuf,
+        db: Option<PathBuf>,
         #[arg(long)]
-        user: String,
+        user: Option<String>,
         #[arg(long, value_enum)]
-        role: RoleArg,
+        role: Option<RoleArg>,
         /// A partner in the token's scope (repeat for an account manager's portfolio).
         #[arg(long = "partner")]
         partners: Vec<Uuid>,
+        /// Days until the token stops working.
+        #[arg(long, default_value_t = server::DEFAULT_TOKEN_DAYS)]
+        days: u32,
     },
     /// Add a user who signs in through the browser (Partner Desk's "Sign in with your browser").
     /// The password is the first line of standard input.
@@ -78,6 +87,21 @@ enum Command {
         /// A partner in the user's scope (repeat for an account manager's portfolio).
         #[arg(long = "partner")]
         partners: Vec<Uuid>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenAction {
+    /// List every token: id, user, role, partners in scope, made, expires. Never the token.
+    List {
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Revoke a token by its id (from `token list`): it stops working at once.
+    Revoke {
+        #[arg(long)]
+        db: PathBuf,
+        id: String,
     },
 }
 
@@ -178,11 +202,26 @@ async fn main() -> ExitCode {
             }
         },
         Command::Token {
+            action: Some(TokenAction::List { db }),
+            ..
+        } => list_tokens(db).await,
+        Command::Token {
+            action: Some(TokenAction::Revoke { db, id }),
+            ..
+        } => revoke_token(db, &id).await,
+        Command::Token {
+            action: None,
             db,
             user,
             role,
             partners,
-        } => token(db, &user, role.into(), partners).await,
+            days,
+        } => match (db, user, role) {
+            (Some(db), Some(user), Some(role)) => {
+                token(db, &user, role.into(), partners, days).await
+            }
+            _ => Err("making a token needs --db, --user and --role".into()),
+        },
         Command::User {
             db,
             login,
@@ -267,11 +306,61 @@ async fn user(db: PathBuf, login: &str, role: Role, partners: Vec<Uuid>) -> Resu
     Ok(())
 }
 
-async fn token(db: PathBuf, user: &str, role: Role, partners: Vec<Uuid>) -> Result<(), String> {
+async fn token(
+    db: PathBuf,
+    user: &str,
+    role: Role,
+    partners: Vec<Uuid>,
+    days: u32,
+) -> Result<(), String> {
     let store = open_existing(&db).await?;
     let partners: Vec<PartnerId> = partners.into_iter().map(PartnerId).collect();
-    let result = store.create_token(user, role, &partners).await;
+    let result = store.create_token_for(user, role, &partners, days).await;
     store.close().await;
-    println!("{}", result.map_err(|e| e.to_string())?);
+    let token = result.map_err(|e| e.to_string())?;
+    println!("{token}");
+    eprintln!(
+        "token id {} (for `central-api token revoke`), expires in {days} days",
+        server::token_id(&token)
+    );
     Ok(())
+}
+
+async fn list_tokens(db: PathBuf) -> Result<(), String> {
+    let store = open_existing(&db).await?;
+    let tokens = store.tokens().await;
+    store.close().await;
+    let tokens = tokens.map_err(|e| e.to_string())?;
+    println!("id            made        expires     role                      partners  user");
+    for t in tokens {
+        let expires = t.expires_at.map_or_else(
+            || "never".to_string(),
+            |at| at.format("%Y-%m-%d").to_string(),
+        );
+        let user = match &t.login {
+            Some(login) => format!("{login} (signed in)"),
+            None => t.user.clone(),
+        };
+        println!(
+            "{:<13} {}  {:<10}  {:<25} {:>8}  {user}",
+            t.id,
+            t.created_at.format("%Y-%m-%d"),
+            expires,
+            t.role_name(),
+            t.partners
+        );
+    }
+    Ok(())
+}
+
+async fn revoke_token(db: PathBuf, id: &str) -> Result<(), String> {
+    let store = open_existing(&db).await?;
+    let revoked = store.revoke_token(id).await;
+    store.close().await;
+    if revoked.map_err(|e| e.to_string())? {
+        println!("token {id} revoked");
+        Ok(())
+    } else {
+        Err(format!("no token has the id {id}"))
+    }
 }

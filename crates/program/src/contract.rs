@@ -50,6 +50,9 @@ pub struct Me {
     pub role: Role,
     /// The partners this user may see: the scope of every read and write.
     pub partners: Vec<PartnerId>,
+    /// When the token stops working, if it does (absent from servers that do not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The OAuth 2.0 client id of Partner Desk, a public (native) client: it signs in through the

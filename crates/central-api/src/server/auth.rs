@@ -1,7 +1,8 @@
 //! Who is asking: bearer tokens, the caller they stand for, and `GET /v1/me`.
 //!
 //! Tokens are random, shown once when made, and stored only as their SHA-256 (see the store).
-//! Tokens issued by signing in (`oauth`) expire after an hour; an administrator's do not. A
+//! Tokens issued by signing in (`oauth`) expire after an hour, an administrator's after the days
+//! they were made for (90 by default); `/v1/me` says when. A
 //! caller's scope is the list of partners the token names: a platform account manager's
 //! portfolio, or a partner user's own partner. Tokens never reach the logs. Each request with a
 //! valid token draws from the token's rate bucket; one with a refused token from its address's
@@ -73,5 +74,6 @@ pub(crate) async fn me(caller: Caller) -> Json<Me> {
         user: caller.user,
         role: caller.role,
         partners: caller.partners,
+        expires_at: caller.expires_at,
     })
 }

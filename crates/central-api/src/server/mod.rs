@@ -51,7 +51,7 @@ pub use faults::Faults;
 pub use feed::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use mutations::{MAX_BATCH, MAX_PURCHASE};
 pub use openapi::document as openapi_document;
-pub use store::{Scope, Store, StoreError};
+pub use store::{token_id, Scope, Store, StoreError, TokenInfo, DEFAULT_TOKEN_DAYS, TOKEN_ID_LEN};
 pub use throttle::Rate;
 
 /// Where to listen, where the database lives, and what demo data to create if it is new.

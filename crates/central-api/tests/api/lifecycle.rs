@@ -143,3 +143,66 @@ async fn the_open_deals_a_registration_is_checked_against_are_indexed_at_load_an
         "indexed again at start"
     );
 }
+
+#[tokio::test]
+async fn a_database_from_before_token_logins_gets_them_and_its_tokens_keep_working() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("central.sqlite3");
+    let config = ServerConfig {
+        deployments: DEPLOYMENTS,
+        today: Some(as_of()),
+        ..ServerConfig::demo(&db, as_of())
+    };
+    let first = server::start(config.clone()).await.unwrap();
+    let partners = first.store().partner_ids().await.unwrap();
+    let admin = first
+        .create_token("ana", Role::PartnerAdmin, &partners[..1])
+        .await
+        .unwrap();
+    first.shutdown().await.unwrap();
+    // As an older server left it: no `login`, and a signed-in user's token known by its expiry.
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "ALTER TABLE tokens DROP COLUMN login;
+         INSERT INTO tokens (hash, user_name, role, partners, created_at)
+             VALUES ('feed', 'pat', 'partner_admin', '[]', '2026-11-01T00:00:00Z');
+         INSERT INTO token_expiry (hash, expires_at) VALUES ('feed', 4102444800);
+         DELETE FROM token_expiry WHERE hash <> 'feed';",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+
+    let again = server::start(config).await.unwrap();
+    let logins: Vec<(String, Option<String>)> = {
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let rows = sqlx::query_as("SELECT user_name, login FROM tokens ORDER BY user_name")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        rows
+    };
+    assert_eq!(
+        logins,
+        [
+            ("ana".to_string(), None),
+            ("pat".to_string(), Some("pat".to_string()))
+        ]
+    );
+    let me = reqwest::Client::new()
+        .get(format!("{}/v1/me", again.base_url()))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        me.status(),
+        StatusCode::OK,
+        "the administrator's token still works"
+    );
+    again.shutdown().await.unwrap();
+}

@@ -15,3 +15,4 @@ mod openapi;
 mod properties;
 mod quotes;
 mod rules;
+mod tokens;

@@ -497,3 +497,37 @@ async fn the_user_command_reads_the_password_from_standard_input_and_the_user_si
         );
     }
 }
+
+#[tokio::test]
+async fn a_signed_in_users_token_carries_their_scope_as_it_stands_and_says_when_it_expires() {
+    let h = with_user().await;
+    let code = code(&h).await;
+    let (_, tokens) = redeem(&h, &code, VERIFIER).await;
+    let token = text(&tokens, "access_token");
+    let me: Me = h.get(&token, "/v1/me").await.json().await.unwrap();
+    assert_eq!(me.partners.len(), 3);
+    let expires = me.expires_at.expect("a signed-in token expires");
+    let in_an_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+    assert!((expires - in_an_hour).num_seconds().abs() < 60, "{expires}");
+
+    // The administrator moves the user to two other partners: the same token follows.
+    let moved = h.partners()[3..5].to_vec();
+    assert!(h
+        .server
+        .store()
+        .set_user_scope(LOGIN, Role::PlatformAccountManager, &moved)
+        .await
+        .unwrap());
+    let me: Me = h.get(&token, "/v1/me").await.json().await.unwrap();
+    let mut expected = moved.clone();
+    expected.sort();
+    assert_eq!(me.partners, expected);
+    let first = h.partners()[0];
+    let page = h.page(&token, 0, 5_000).await;
+    assert!(
+        page.changes
+            .iter()
+            .all(|c| c.entity != program::contract::Entity::Partner || c.id != first.to_string()),
+        "a partner no longer in scope is not in the feed"
+    );
+}

@@ -55,8 +55,10 @@ pub(crate) async fn post(
     super::edge::require_json(&headers)?;
     let key = idempotency_key(&headers)?;
     let request = hex(&Sha256::digest(&body));
-    if let Some((stored_request, response)) =
-        state.store.idempotent_response(&caller.user, key).await?
+    if let Some((stored_request, response)) = state
+        .store
+        .idempotent_response(&caller.principal, key)
+        .await?
     {
         return replay(&request, &stored_request, response);
     }
@@ -99,7 +101,7 @@ pub(crate) async fn post(
     let response = if all_final {
         state
             .store
-            .save_idempotent_response(&caller.user, key, &request, &response)
+            .save_idempotent_response(&caller.principal, key, &request, &response)
             .await?
             .1
     } else {
@@ -172,9 +174,17 @@ async fn decide(
     mutation: &Mutation,
 ) -> Result<Outcome, StoreError> {
     let mut w = state.store.begin_write().await?;
-    if let Some(outcome) = w.decided(mutation.id).await? {
-        // Seen before: the same answer, and nothing done twice.
-        return Ok(outcome);
+    if let Some((principal, outcome)) = w.decided(mutation.id).await? {
+        // Seen before: the same answer, and nothing done twice. Only to whoever sent it: another
+        // caller learns nothing of it.
+        return Ok(if principal == caller.principal {
+            outcome
+        } else {
+            rejected(
+                ProblemCode::BadRequest,
+                "This change's id was already used by someone else; send it with a new id.",
+            )
+        });
     }
     let outcome = match &mutation.kind {
         MutationKind::PurchaseCredits {
@@ -205,7 +215,7 @@ async fn decide(
         } => set_quote_status(&mut w, state, caller, *id, *partner_id, *from, *to).await?,
         MutationKind::SaveActionItem { item } => save_action_item(&mut w, caller, item).await?,
     };
-    w.record_decision(mutation.id, &caller.user, &outcome)
+    w.record_decision(mutation.id, &caller.principal, &outcome)
         .await?;
     w.commit().await?;
     Ok(outcome)

@@ -104,6 +104,31 @@ impl Store {
         Ok(())
     }
 
+    /// Gives `login` another role and scope (an administrator's action, when someone moves to
+    /// other partners). Their tokens carry it from their next request. False for an unknown
+    /// login.
+    pub async fn set_user_scope(
+        &self,
+        login: &str,
+        role: Role,
+        partners: &[PartnerId],
+    ) -> Result<bool, StoreError> {
+        let partners = self
+            .check_scope(role, partners)
+            .await?
+            .map_err(StoreError::Account)?;
+        let mut w = self.begin_write().await?;
+        let n = sqlx::query("UPDATE users SET role = ?, partners = ? WHERE login = ?")
+            .bind(role_str(role))
+            .bind(serde_json::to_string(&partners)?)
+            .bind(login.trim())
+            .execute(w.conn())
+            .await?
+            .rows_affected();
+        w.commit().await?;
+        Ok(n > 0)
+    }
+
     /// Whether `password` is `login`'s. Unknown logins and wrong passwords answer alike.
     pub(crate) async fn check_password(
         &self,
@@ -224,11 +249,14 @@ impl Store {
     /// valid), as if an hour had passed.
     pub async fn expire_access_tokens(&self) -> Result<u64, StoreError> {
         let mut w = self.begin_write().await?;
-        let n = sqlx::query("UPDATE token_expiry SET expires_at = ?")
-            .bind(now() - 1)
-            .execute(w.conn())
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE token_expiry SET expires_at = ? \
+             WHERE hash IN (SELECT hash FROM tokens WHERE login IS NOT NULL)",
+        )
+        .bind(now() - 1)
+        .execute(w.conn())
+        .await?
+        .rows_affected();
         w.commit().await?;
         Ok(n)
     }
@@ -242,14 +270,11 @@ impl Store {
             .execute(w.conn())
             .await?
             .rows_affected();
-        let access = sqlx::query(
-            "DELETE FROM tokens WHERE user_name = ?
-             AND hash IN (SELECT hash FROM token_expiry)",
-        )
-        .bind(login)
-        .execute(w.conn())
-        .await?
-        .rows_affected();
+        let access = sqlx::query("DELETE FROM tokens WHERE login = ?")
+            .bind(login)
+            .execute(w.conn())
+            .await?
+            .rows_affected();
         w.commit().await?;
         Ok(refresh + access)
     }
@@ -274,13 +299,15 @@ async fn issue(
     let (access_token, refresh_token) = (random_secret("pdk"), random_secret("pdr"));
     let (created, now) = (Utc::now(), now());
     sqlx::query(
-        "INSERT INTO tokens (hash, user_name, role, partners, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO tokens (hash, user_name, role, partners, created_at, login) \
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(token_hash(&access_token))
     .bind(login)
     .bind(&role)
     .bind(&partners)
     .bind(created)
+    .bind(login)
     .execute(&mut *conn)
     .await?;
     sqlx::query("INSERT INTO token_expiry (hash, expires_at) VALUES (?, ?)")

@@ -7,7 +7,8 @@ use super::{Store, StoreError};
 impl Store {
     // --- Idempotency ---------------------------------------------------------------------------
 
-    /// The stored (request hash, response) for an Idempotency-Key of `user`.
+    /// The stored (request hash, response) for an Idempotency-Key of `user` (a caller's
+    /// principal).
     pub(crate) async fn idempotent_response(
         &self,
         user: &str,

@@ -21,6 +21,7 @@ mod reads;
 mod rules;
 mod snapshot;
 mod tokens;
+pub use tokens::{token_id, TokenInfo, DEFAULT_TOKEN_DAYS, TOKEN_ID_LEN};
 mod write_tx;
 mod writes;
 
@@ -132,6 +133,7 @@ impl Store {
         sqlx::raw_sql(include_str!("schema.sql"))
             .execute(&pool)
             .await?;
+        tokens::add_login_if_missing(&mut *pool.acquire().await?).await?;
         changes::index_customers_if_missing(&mut *pool.acquire().await?).await?;
         changes::index_open_deals_if_missing(&mut *pool.acquire().await?).await?;
         Ok(Store {

@@ -80,16 +80,23 @@ CREATE TABLE IF NOT EXISTS ledger_totals (
     PRIMARY KEY (pix, seq)
 ) WITHOUT ROWID;
 
--- API tokens, by SHA-256 of the token: the token itself is never stored.
+-- API tokens, by SHA-256 of the token: the token itself is never stored. A token's public id is
+-- the first 12 hex digits of its hash. A token issued by signing in names its user's `login`,
+-- whose role and scope it carries as they stand at each use; an administrator's token
+-- (`login` NULL) carries its own. (`login` was added after the first databases: `Store::open`
+-- adds it to an older `tokens`.)
 CREATE TABLE IF NOT EXISTS tokens (
     hash       TEXT PRIMARY KEY,
     user_name  TEXT NOT NULL,
     role       TEXT NOT NULL,
     partners   TEXT NOT NULL,  -- JSON array of partner ids
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    login      TEXT
 );
 
 -- Every mutation id the server has decided, with its outcome: an id is applied at most once.
+-- `user_name` holds the deciding caller's principal (`Caller::principal`), to whom alone the
+-- outcome is told again.
 CREATE TABLE IF NOT EXISTS mutations (
     id         TEXT PRIMARY KEY,
     user_name  TEXT NOT NULL,
@@ -97,7 +104,8 @@ CREATE TABLE IF NOT EXISTS mutations (
     decided_at TEXT NOT NULL
 );
 
--- Responses to POST /v1/mutations by Idempotency-Key, replayed for a repeated key.
+-- Responses to POST /v1/mutations by Idempotency-Key, replayed for a repeated key of the same
+-- principal (`user_name`: `Caller::principal`).
 CREATE TABLE IF NOT EXISTS idempotency (
     user_name  TEXT NOT NULL,
     key        TEXT NOT NULL,
@@ -127,8 +135,9 @@ CREATE TABLE IF NOT EXISTS users (
     created_at TEXT NOT NULL
 );
 
--- When a token expires: tokens issued by signing in do (their client renews them with a refresh
--- token); tokens made by an administrator (`central-api token`) have no row and do not.
+-- When a token expires: tokens issued by signing in within the hour (their client renews them
+-- with a refresh token), an administrator's (`central-api token`) after the days it was made
+-- for. A token without a row (made before tokens expired) does not.
 CREATE TABLE IF NOT EXISTS token_expiry (
     hash       TEXT PRIMARY KEY REFERENCES tokens (hash) ON DELETE CASCADE,
     expires_at INTEGER NOT NULL  -- Unix seconds

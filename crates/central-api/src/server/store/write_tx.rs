@@ -64,28 +64,33 @@ impl WriteTx {
         Ok(per_usd.and_then(|p| p.parse::<rust_decimal::Decimal>().ok()) == Some(rate.per_usd))
     }
 
-    /// The outcome already decided for a mutation id, if any.
-    pub(crate) async fn decided(&mut self, id: Uuid) -> Result<Option<Outcome>, StoreError> {
-        let outcome: Option<String> =
-            sqlx::query_scalar("SELECT outcome FROM mutations WHERE id = ?")
+    /// The outcome already decided for a mutation id, if any, with the principal who sent it.
+    pub(crate) async fn decided(
+        &mut self,
+        id: Uuid,
+    ) -> Result<Option<(String, Outcome)>, StoreError> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT user_name, outcome FROM mutations WHERE id = ?")
                 .bind(id.to_string())
                 .fetch_optional(self.conn())
                 .await?;
-        Ok(outcome.map(|o| serde_json::from_str(&o)).transpose()?)
+        row.map(|(principal, o)| Ok((principal, serde_json::from_str(&o)?)))
+            .transpose()
     }
 
-    /// Records a mutation's final outcome, in the same transaction as its effect.
+    /// Records a mutation's final outcome, in the same transaction as its effect, for the
+    /// principal who sent it.
     pub(crate) async fn record_decision(
         &mut self,
         id: Uuid,
-        user: &str,
+        principal: &str,
         outcome: &Outcome,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO mutations (id, user_name, outcome, decided_at) VALUES (?, ?, ?, ?)",
         )
         .bind(id.to_string())
-        .bind(user)
+        .bind(principal)
         .bind(serde_json::to_string(outcome)?)
         .bind(Utc::now())
         .execute(self.conn())

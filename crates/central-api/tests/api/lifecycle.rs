@@ -6,14 +6,28 @@ use reqwest::StatusCode;
 
 use crate::common::{as_of, DEPLOYMENTS};
 
+/// A server on the small demo data, with its database at `db`.
+fn config(db: &std::path::Path) -> ServerConfig {
+    ServerConfig {
+        deployments: DEPLOYMENTS,
+        today: Some(as_of()),
+        ..ServerConfig::demo(db, as_of())
+    }
+}
+
+/// A connection to the (plaintext) server database at `db`, the server stopped or running.
+async fn connect(db: &std::path::Path) -> sqlx::SqliteConnection {
+    use sqlx::Connection;
+    sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_restart_reuses_the_database_and_its_tokens() {
     let dir = tempfile::tempdir().unwrap();
-    let config = ServerConfig {
-        deployments: DEPLOYMENTS,
-        today: Some(as_of()),
-        ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
-    };
+    let db = dir.path().join("central.sqlite3");
+    let config = config(&db);
     let first = server::start(config.clone()).await.unwrap();
     assert!(first.created_dataset());
     let partners = first.store().partner_ids().await.unwrap();
@@ -76,9 +90,7 @@ fn the_program_prints_the_apps_version() {
 /// The prospect keys of the approved, open deals in the server's database at `db`, by deal.
 async fn open_deal_keys(db: &std::path::Path) -> Vec<(String, String, Option<String>)> {
     use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
+    let mut conn = connect(db).await;
     let keys = sqlx::query_as(
         "SELECT deal_id, company_key, domain_key FROM open_deal_keys ORDER BY deal_id",
     )
@@ -94,11 +106,7 @@ async fn the_open_deals_a_registration_is_checked_against_are_indexed_at_load_an
 {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("central.sqlite3");
-    let config = ServerConfig {
-        deployments: DEPLOYMENTS,
-        today: Some(as_of()),
-        ..ServerConfig::demo(&db, as_of())
-    };
+    let config = config(&db);
     let data = central_api::demo::generate(&crate::common::demo_config());
     let mut expected: Vec<(String, String, Option<String>)> = data
         .deals
@@ -125,9 +133,7 @@ async fn the_open_deals_a_registration_is_checked_against_are_indexed_at_load_an
     // A database from before the index: its table empty. The next start fills it.
     {
         use sqlx::Connection;
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
-            .await
-            .unwrap();
+        let mut conn = connect(&db).await;
         sqlx::query("DELETE FROM open_deal_keys")
             .execute(&mut conn)
             .await
@@ -149,11 +155,7 @@ async fn a_database_from_before_token_logins_gets_them_and_its_tokens_keep_worki
     use sqlx::Connection;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("central.sqlite3");
-    let config = ServerConfig {
-        deployments: DEPLOYMENTS,
-        today: Some(as_of()),
-        ..ServerConfig::demo(&db, as_of())
-    };
+    let config = config(&db);
     let first = server::start(config.clone()).await.unwrap();
     let partners = first.store().partner_ids().await.unwrap();
     let admin = first
@@ -162,8 +164,7 @@ async fn a_database_from_before_token_logins_gets_them_and_its_tokens_keep_worki
         .unwrap();
     first.shutdown().await.unwrap();
     // As an older server left it: no `login`, and a signed-in user's token known by its expiry.
-    let url = format!("sqlite://{}", db.display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let mut conn = connect(&db).await;
     sqlx::raw_sql(
         "ALTER TABLE tokens DROP COLUMN login;
          INSERT INTO tokens (hash, user_name, role, partners, created_at)
@@ -178,7 +179,7 @@ async fn a_database_from_before_token_logins_gets_them_and_its_tokens_keep_worki
 
     let again = server::start(config).await.unwrap();
     let logins: Vec<(String, Option<String>)> = {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let mut conn = connect(&db).await;
         let rows = sqlx::query_as("SELECT user_name, login FROM tokens ORDER BY user_name")
             .fetch_all(&mut conn)
             .await

@@ -1,11 +1,11 @@
 //! An administrator's tokens: listed by id, revoked at once, expiring; and who a caller is to
 //! idempotency keys and decided mutations (never a free-text name two people can share).
 
-use central_api::server::{token_id, DEFAULT_TOKEN_DAYS};
+use central_api::server::{self, token_id, ServerConfig, DEFAULT_TOKEN_DAYS};
 use program::contract::{Me, MutationResults, Outcome, PartnerId, ProblemCode, Role};
 use reqwest::StatusCode;
 
-use crate::common::{problem, start, Harness};
+use crate::common::{as_of, problem, start, Harness, DEPLOYMENTS};
 
 /// A purchase of `credits` for `partner` as mutation `id`, sent with `key`.
 async fn buy(
@@ -181,12 +181,34 @@ fn cli(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `GET /v1/me` with `token` on a server started on `config`, then stopped.
+async fn me_status(config: &ServerConfig, token: &str) -> StatusCode {
+    let running = server::start(config.clone()).await.unwrap();
+    let status = reqwest::Client::new()
+        .get(format!("{}/v1/me", running.base_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    running.shutdown().await.unwrap();
+    status
+}
+
 #[tokio::test]
 async fn the_command_line_makes_lists_and_revokes_tokens() {
-    let h = start().await;
-    let partner = h.partners()[0].to_string();
-    let db = h.db();
-    let db = db.to_str().unwrap();
+    // The administrator's commands run on the database of a stopped server.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("central.sqlite3");
+    let config = ServerConfig {
+        deployments: DEPLOYMENTS,
+        today: Some(as_of()),
+        ..ServerConfig::demo(&path, as_of())
+    };
+    let running = server::start(config.clone()).await.unwrap();
+    let partner = running.store().partner_ids().await.unwrap()[0].to_string();
+    running.shutdown().await.unwrap();
+    let db = path.to_str().unwrap();
     let (ok, token, said) = cli(&[
         "token",
         "--db",
@@ -204,7 +226,7 @@ async fn the_command_line_makes_lists_and_revokes_tokens() {
     let token = token.trim().to_string();
     let id = token_id(&token);
     assert!(said.contains(&id) && said.contains("7 days"), "{said}");
-    assert_eq!(h.get(&token, "/v1/me").await.status(), StatusCode::OK);
+    assert_eq!(me_status(&config, &token).await, StatusCode::OK);
 
     let (ok, list, said) = cli(&["token", "list", "--db", db]);
     assert!(ok, "{said}");
@@ -217,10 +239,7 @@ async fn the_command_line_makes_lists_and_revokes_tokens() {
 
     let (ok, _, said) = cli(&["token", "revoke", "--db", db, &id]);
     assert!(ok, "{said}");
-    assert_eq!(
-        h.get(&token, "/v1/me").await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(me_status(&config, &token).await, StatusCode::UNAUTHORIZED);
     let (ok, _, said) = cli(&["token", "revoke", "--db", db, &id]);
     assert!(!ok && said.contains("no token has the id"), "{said}");
     let (ok, _, said) = cli(&["token", "--db", db, "--user", "Pat"]);

@@ -323,7 +323,7 @@ pub(super) async fn load(
         q.build().persistent(false).execute(&mut *conn).await?;
     }
 
-    super::changes::index_open_deals(conn).await?;
+    super::prospects::index_open_deals(conn).await?;
 
     sqlx::query("UPDATE feed SET head = ?, horizon = 0, as_of = ?, seed = ? WHERE id = 1")
         .bind(rows.len() as i64)

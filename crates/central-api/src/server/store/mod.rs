@@ -17,6 +17,7 @@ mod changes;
 mod idempotency;
 mod load;
 mod migrations;
+mod prospects;
 mod reads;
 mod rules;
 mod snapshot;
@@ -134,8 +135,8 @@ impl Store {
             .execute(&pool)
             .await?;
         tokens::add_login_if_missing(&mut *pool.acquire().await?).await?;
-        changes::index_customers_if_missing(&mut *pool.acquire().await?).await?;
-        changes::index_open_deals_if_missing(&mut *pool.acquire().await?).await?;
+        prospects::index_customers_if_missing(&mut *pool.acquire().await?).await?;
+        prospects::index_open_deals_if_missing(&mut *pool.acquire().await?).await?;
         Ok(Store {
             pool,
             writer: Arc::new(Mutex::new(())),

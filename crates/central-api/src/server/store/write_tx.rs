@@ -10,7 +10,7 @@ use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
-use super::{changes, Store, StoreError};
+use super::{changes, prospects, Store, StoreError};
 
 impl Store {
     // --- Transactions --------------------------------------------------------------------------
@@ -47,7 +47,7 @@ impl WriteTx {
         prospect: &Prospect,
         id: Option<CustomerId>,
     ) -> Result<Vec<KnownCustomer>, StoreError> {
-        changes::customers_matching(self.conn(), prospect, id).await
+        prospects::customers_matching(self.conn(), prospect, id).await
     }
 
     /// Whether the platform published `rate` (its currency, day and units per USD).
@@ -150,12 +150,12 @@ impl WriteTx {
         changes::open_deals(self.conn()).await
     }
 
-    /// See `changes::open_deals_like`.
+    /// See `prospects::open_deals_like`.
     pub(crate) async fn open_deals_like(
         &mut self,
         prospect: &program::deals::Prospect,
     ) -> Result<Vec<Deal>, StoreError> {
-        changes::open_deals_like(self.conn(), prospect).await
+        prospects::open_deals_like(self.conn(), prospect).await
     }
 
     /// See `changes::territories_in`.

@@ -238,13 +238,46 @@ async fn signing_in_to_a_central_api_syncs_that_account_and_shows_when_it_is_off
             let dir = tempfile::tempdir()?;
             let server = central_api_in(&dir).await?;
             let partner = server.store().partner_ids().await?[0];
+            // A token an administrator handed out, five days from expiring.
             let token = server
-                .create_token("Pat Partner", Role::PartnerAdmin, &[partner])
+                .store()
+                .create_token_for("Pat Partner", Role::PartnerAdmin, &[partner], 5)
                 .await?;
 
             // The cache now holds only that partner, synced from the server, and a partner's
             // own user lands on its page, not on a portfolio of one.
             let own_page = sign_in_as_partner(c, &server.base_url(), &token, partner).await?;
+
+            // The window warns of the token's expiry and offers to sign in with a new one.
+            let warning = wait_for(c, "[data-testid=token-expiry]").await?;
+            let text = warning.text().await?;
+            ensure!(
+                text.contains("expires in 5 days"),
+                "the warning says when: {text:?}"
+            );
+            app.save_screenshots_in_each_look("token-expiry").await?;
+            wait_for(c, "[data-testid=token-sign-in]")
+                .await?
+                .click()
+                .await?;
+            // The dialog starts at the same central API, with the token form open.
+            let url = wait_for(c, "[data-testid=sign-in-url]").await?;
+            ensure!(
+                url.prop("value").await?.as_deref() == Some(&format!("{}/", server.base_url())),
+                "the address is the workspace's"
+            );
+            ensure!(
+                wait_for(c, "[data-testid=sign-in-token]")
+                    .await?
+                    .is_displayed()
+                    .await?,
+                "the token field shows"
+            );
+            app.save_screenshot("token-expiry-sign-in").await?;
+            wait_for(c, "[data-testid=sign-in-close]")
+                .await?
+                .click()
+                .await?;
             wait_for(c, "[data-testid=nav-home]").await?;
             ensure!(
                 c.find_all(Locator::Css("[data-testid=back]"))

@@ -261,7 +261,54 @@ impl App {
         }
     }
 
+    /// Saves `<name>-<language>-<theme>.png` in English and Spanish, light and dark, through the
+    /// window's own language and theme switches; leaves the window in English, light.
+    pub async fn save_screenshots_in_each_look(&self, name: &str) -> Result<Vec<PathBuf>> {
+        let mut saved = Vec::new();
+        for locale in ["en", "es"] {
+            for theme in ["light", "dark"] {
+                for (select, value) in [("locale", locale), ("theme", theme)] {
+                    wait_for(&self.client, &format!("[data-testid={select}]"))
+                        .await?
+                        .select_by_value(value)
+                        .await?;
+                }
+                eventually("the language and theme applied", || async {
+                    let root = self.client.find(Locator::Css("html")).await?;
+                    let lang = self
+                        .client
+                        .find(Locator::Css("[data-testid=locale]"))
+                        .await?;
+                    let applied = root.attr("data-theme").await?.as_deref() == Some(theme)
+                        && lang.prop("value").await?.as_deref() == Some(locale);
+                    Ok(applied.then_some(()))
+                })
+                .await?;
+                saved.push(
+                    self.save_screenshot(&format!("{name}-{locale}-{theme}"))
+                        .await?,
+                );
+            }
+        }
+        for (select, value) in [("locale", "en"), ("theme", "light")] {
+            wait_for(&self.client, &format!("[data-testid={select}]"))
+                .await?
+                .select_by_value(value)
+                .await?;
+        }
+        Ok(saved)
+    }
+
     pub async fn save_screenshot(&self, name: &str) -> Result<PathBuf> {
+        // Two animation frames: what the DOM says is painted before the picture is taken (a
+        // language and theme switched at once showed the frame before them otherwise).
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await?;
         let png = self.client.screenshot().await?;
         std::fs::create_dir_all(screenshot_dir())?;
         let path = screenshot_dir().join(format!("{name}.png"));

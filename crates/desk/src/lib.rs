@@ -201,6 +201,10 @@ impl Desk {
             as_of: self.as_of().await?.format("%Y-%m-%d").to_string(),
             home_partner: self.store().get_state(HOME_PARTNER).await?,
             role: workspace::role(&self.store()).await?,
+            base_url: match kind {
+                WorkspaceKind::Remote => self.store().get_state(workspace::BASE_URL).await?,
+                WorkspaceKind::Demo => None,
+            },
             app_version: VERSION.to_string(),
             recovered: self.recovered.clone(),
         })

@@ -194,6 +194,9 @@ pub struct WorkspaceInfo {
     /// The signed-in user's role; None in the demo workspace. The UI offers only what the role
     /// may do (a partner's sales user buys no credits).
     pub role: Option<program::contract::Role>,
+    /// The central API a signed-in workspace syncs with (signing in again starts from it); None
+    /// in the demo workspace.
+    pub base_url: Option<String>,
     /// This build's version (`desk::VERSION`), shown at the foot of the window.
     pub app_version: String,
     /// What this start recovered from a damaged cache, if it had to (`crate::recovery`).
@@ -283,6 +286,10 @@ pub struct SyncStatus {
     /// Whether the cache has never completed a sync.
     pub first_sync: bool,
     pub problem: Option<SyncProblem>,
+    /// RFC 3339 time the access token expires, set from a week before (and after) when the app
+    /// cannot renew it (a token an administrator handed out): the window asks the user to get a
+    /// new one in time.
+    pub token_expires_at: Option<String>,
 }
 
 /// A local change the central API refused, with its reason.

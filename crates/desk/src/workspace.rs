@@ -23,6 +23,9 @@ pub const PROGRAM_POLICY: &str = "program_policy";
 /// `sync_state` key: the signed-in user's name as the central API knows it (`GET /v1/me`): deal
 /// histories name people by it.
 pub const USER: &str = "user";
+/// `sync_state` key: RFC 3339 time the access token expires, as `GET /v1/me` said, for a token
+/// the app cannot renew (one an administrator handed out); absent otherwise.
+pub const TOKEN_EXPIRES_AT: &str = "token_expires_at";
 /// `sync_state` key: "demo" or "remote".
 pub const KIND: &str = "workspace_kind";
 /// `sync_state` key: who the cache belongs to: "demo", or the API base URL and user of a remote

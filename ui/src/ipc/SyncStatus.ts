@@ -23,4 +23,10 @@ progress: SyncProgress | null,
 /**
  * Whether the cache has never completed a sync.
  */
-first_sync: boolean, problem: SyncProblem | null, };
+first_sync: boolean, problem: SyncProblem | null, 
+/**
+ * RFC 3339 time the access token expires, set from a week before (and after) when the app
+ * cannot renew it (a token an administrator handed out): the window asks the user to get a
+ * new one in time.
+ */
+token_expires_at: string | null, };

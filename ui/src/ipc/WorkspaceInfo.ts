@@ -23,6 +23,11 @@ home_partner: string | null,
  */
 role: Role | null, 
 /**
+ * The central API a signed-in workspace syncs with (signing in again starts from it); None
+ * in the demo workspace.
+ */
+base_url: string | null, 
+/**
  * This build's version (`desk::VERSION`), shown at the foot of the window.
  */
 app_version: string, 

@@ -225,6 +225,12 @@ impl ApiClient {
         &self.base
     }
 
+    /// Whether this client renews its access token itself (a browser sign-in's refresh token);
+    /// a token an administrator handed out is not renewed: the user needs a new one in time.
+    pub fn renews(&self) -> bool {
+        self.auth.renew.is_some()
+    }
+
     fn url(&self, path: &str) -> Url {
         let mut url = self.base.clone();
         let joined = format!("{}/{}", url.path().trim_end_matches('/'), path);

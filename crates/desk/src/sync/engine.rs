@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use tokio::sync::{watch, Notify};
 
 use crate::api::{ApiClient, ApiError};
@@ -17,10 +17,21 @@ use crate::error::{DeskError, Result};
 use crate::outbox;
 use crate::store::Store;
 use crate::views::{SyncPhase, SyncProblem, SyncProblemKind, SyncStatus};
-use crate::workspace::{PROGRAM_POLICY, USER};
+use crate::workspace::{PROGRAM_POLICY, TOKEN_EXPIRES_AT, USER};
 
 /// A key of `sync_state`: when the last round ended well.
 pub const LAST_SYNCED_AT: &str = "last_synced_at";
+
+/// How long before a token the app cannot renew expires the window starts saying so.
+pub const TOKEN_WARNING: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// The expiry to warn about at `now`: `expires_at` (RFC 3339) when it is at most
+/// [`TOKEN_WARNING`] away, or already past.
+pub fn token_warning(expires_at: Option<&str>, now: DateTime<Utc>) -> Option<String> {
+    let text = expires_at?;
+    let at = DateTime::parse_from_rfc3339(text).ok()?;
+    (at.with_timezone(&Utc) - now <= TOKEN_WARNING).then(|| text.to_owned())
+}
 
 /// How sync paces itself. Tests shorten the delays.
 #[derive(Debug, Clone)]
@@ -134,6 +145,8 @@ pub struct SyncEngine {
     wake: Arc<Notify>,
     /// One round at a time, whoever asks.
     round: tokio::sync::Mutex<()>,
+    /// Whether this session has read `GET /v1/me` (who the user is, when the token expires).
+    me_read: std::sync::atomic::AtomicBool,
 }
 
 impl SyncEngine {
@@ -147,12 +160,14 @@ impl SyncEngine {
                 progress: None,
                 first_sync: true,
                 problem: None,
+                token_expires_at: None,
             }),
             store,
             api,
             options,
             wake: Arc::new(Notify::new()),
             round: tokio::sync::Mutex::new(()),
+            me_read: std::sync::atomic::AtomicBool::new(false),
         };
         engine.refresh_counts().await?;
         Ok(Arc::new(engine))
@@ -179,12 +194,39 @@ impl SyncEngine {
     pub async fn refresh_counts(&self) -> Result<()> {
         let (pending, rejected) = outbox::counts(&self.store).await?;
         let last = self.store.get_state(LAST_SYNCED_AT).await?;
+        let expiry = self.token_warning().await?;
         self.status.send_modify(|s| {
             s.pending = pending;
             s.rejected = rejected;
             s.first_sync = last.is_none();
             s.last_synced_at = last;
+            s.token_expires_at = expiry;
         });
+        Ok(())
+    }
+
+    /// The token's expiry, when the window should warn of it now.
+    async fn token_warning(&self) -> Result<Option<String>> {
+        let expires_at = self.store.get_state(TOKEN_EXPIRES_AT).await?;
+        Ok(token_warning(expires_at.as_deref(), Utc::now()))
+    }
+
+    /// Once a session: who the user is, and when the token expires if the app cannot renew it.
+    async fn read_me(&self) -> std::result::Result<(), SyncError> {
+        use std::sync::atomic::Ordering;
+        if self.me_read.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let me = self.retrying(|| self.api.me()).await?;
+        self.store.set_state(USER, &me.user).await?;
+        match me.expires_at.filter(|_| !self.api.renews()) {
+            Some(at) => {
+                let at = at.to_rfc3339_opts(SecondsFormat::Secs, true);
+                self.store.set_state(TOKEN_EXPIRES_AT, &at).await?;
+            }
+            None => self.store.delete_state(TOKEN_EXPIRES_AT).await?,
+        }
+        self.me_read.store(true, Ordering::Relaxed);
         Ok(())
     }
 
@@ -249,10 +291,7 @@ impl SyncEngine {
                 .await?;
             let policy = self.retrying(|| self.api.program()).await?;
             self.store.set_state(PROGRAM_POLICY, &policy).await?;
-            if self.store.get_state(USER).await?.is_none() {
-                let me = self.retrying(|| self.api.me()).await?;
-                self.store.set_state(USER, &me.user).await?;
-            }
+            self.read_me().await?;
             Ok::<_, SyncError>(())
         }
         .await;
@@ -276,9 +315,11 @@ impl SyncEngine {
         }
         let (pending, rejected) = outbox::counts(&self.store).await?;
         let last = self.store.get_state(LAST_SYNCED_AT).await?;
+        let expiry = self.token_warning().await?;
         self.status.send_modify(|s| {
             s.pending = pending;
             s.rejected = rejected;
+            s.token_expires_at = expiry;
             s.progress = None;
             s.first_sync = last.is_none();
             s.last_synced_at = last;
@@ -361,5 +402,29 @@ impl SyncEngine {
             });
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_warned_of_from_a_week_before_it_expires() {
+        let now = DateTime::parse_from_rfc3339("2026-12-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let warned = |at: &str| token_warning(Some(at), now);
+        assert_eq!(warned("2026-12-09T12:00:00Z"), None, "8 days away");
+        assert_eq!(warned("2026-12-08T12:00:01Z"), None, "a second past a week");
+        assert_eq!(
+            warned("2026-12-08T12:00:00Z").as_deref(),
+            Some("2026-12-08T12:00:00Z"),
+            "a week away"
+        );
+        assert!(warned("2026-12-02T00:00:00Z").is_some(), "tomorrow");
+        assert!(warned("2026-11-30T00:00:00Z").is_some(), "already expired");
+        assert_eq!(token_warning(None, now), None, "a token without expiry");
+        assert_eq!(warned("next tuesday"), None, "unreadable");
     }
 }

@@ -129,6 +129,9 @@ async fn signed_in(s: &Setup) -> Desk {
         .await
         .unwrap();
     synced(&desk).await;
+    // The app renews a browser sign-in's access token itself: nothing to warn of.
+    let status = desk.sync_status().await.unwrap();
+    assert_eq!(status.token_expires_at, None);
     desk
 }
 
@@ -243,6 +246,66 @@ async fn an_expired_access_token_is_renewed_with_the_refresh_token_and_sync_goes
     desk::secrets::delete_credentials(&s.account())
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_the_app_cannot_renew_is_warned_of_from_a_week_before_it_expires() {
+    let s = Setup::start().await;
+    let partners = s.server.store().partner_ids().await.unwrap();
+    let store = s.server.store();
+    let month = store
+        .create_token_for("Ana Admin", Role::PlatformAccountManager, &partners, 30)
+        .await
+        .unwrap();
+    let desk = s.desk().await;
+    desk.sign_in(&s.server.base_url(), &month, fast())
+        .await
+        .unwrap();
+    synced(&desk).await;
+    assert_eq!(
+        desk.sync_status().await.unwrap().token_expires_at,
+        None,
+        "30 days left: no warning yet"
+    );
+
+    // The same user's next token has three days left: the status says when it expires, as
+    // the central API does.
+    let days = store
+        .create_token_for("Ana Admin", Role::PlatformAccountManager, &partners, 3)
+        .await
+        .unwrap();
+    desk.sign_in(&s.server.base_url(), &days, fast())
+        .await
+        .unwrap();
+    wait_until(&desk, "the expiry warning", |status| {
+        status.token_expires_at.is_some()
+    })
+    .await;
+    let issued = store.tokens().await.unwrap();
+    let expires = issued
+        .iter()
+        .filter_map(|t| t.expires_at)
+        .min()
+        .expect("the three-day token expires");
+    let warned = desk.sync_status().await.unwrap().token_expires_at.unwrap();
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(&warned).unwrap(),
+        expires.with_timezone(&chrono::FixedOffset::east_opt(0).unwrap()),
+    );
+
+    // A start without the network still warns: the expiry is kept with the cache.
+    drop(desk);
+    let base = s.server.base_url();
+    let dir = s.dir;
+    s.server.shutdown().await.unwrap();
+    let desk = Desk::open(&dir.path().join("client")).await.unwrap();
+    assert!(desk.resume(fast()).await.unwrap());
+    assert_eq!(
+        desk.sync_status().await.unwrap().token_expires_at,
+        Some(warned)
+    );
+    let account = format!("{base}/#Ana Admin");
+    desk::secrets::delete_credentials(&account).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

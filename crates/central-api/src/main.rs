@@ -123,6 +123,12 @@ struct LimitArgs {
     /// Requests one address may send at once without a valid token [default: 100].
     #[arg(long)]
     address_burst: Option<u32>,
+    /// Deal registrations and edits one user may send per hour (sustained) [default: 120].
+    #[arg(long)]
+    registrations_per_hour: Option<u32>,
+    /// Deal registrations and edits one user may send at once [default: 60].
+    #[arg(long)]
+    registration_burst: Option<u32>,
     /// The largest request body, in bytes [default: 2 MiB].
     #[arg(long)]
     max_body_bytes: Option<usize>,
@@ -139,6 +145,15 @@ impl LimitArgs {
             }
             Ok(server::Rate::new(per_second, burst))
         };
+        let per_hour = self
+            .registrations_per_hour
+            .unwrap_or(default.registrations.per_hour.get());
+        let burst = self
+            .registration_burst
+            .unwrap_or(default.registrations.burst.get());
+        if per_hour == 0 || burst == 0 {
+            return Err("registrations allow at least one an hour and one at once".into());
+        }
         if self.max_in_flight == Some(0) {
             return Err("--max-in-flight must allow at least one request".into());
         }
@@ -146,6 +161,7 @@ impl LimitArgs {
             max_in_flight: self.max_in_flight.unwrap_or(default.max_in_flight),
             per_token: rate(self.token_rate, self.token_burst, default.per_token)?,
             per_address: rate(self.address_rate, self.address_burst, default.per_address)?,
+            registrations: server::Hourly::new(per_hour, burst),
             max_body_bytes: self.max_body_bytes.unwrap_or(default.max_body_bytes),
             ..default
         })

@@ -43,7 +43,6 @@ export function dealRuleText(rule: DealRule): string {
       return t("deals.rule.brand_not_carried", { brand: rule.brand });
     case "exclusive_territory":
       return t("deals.rule.exclusive_territory", {
-        holder: rule.holder,
         territory: rule.country
           ? placeName(rule.country, rule.subdivision)
           : t(`region.${rule.region}`),
@@ -56,11 +55,12 @@ export function dealRuleText(rule: DealRule): string {
         country: fmt.country(rule.country),
       });
     case "already_registered":
-      return t("deals.rule.already_registered", {
-        holder: rule.holder,
-        date: fmt.date(rule.registered_on),
-        products: rule.products.join(", "),
-      });
+      return rule.yours
+        ? t("deals.rule.already_registered_yours", {
+            date: fmt.date(rule.yours.registered_on),
+            products: rule.yours.products.join(", "),
+          })
+        : t("deals.rule.already_registered");
     case "unknown_product":
       return t("deals.rule.unknown_product", { sku: rule.sku });
     case "duplicate_product":

@@ -101,7 +101,7 @@ fn every_customer_brand_serves_its_country_and_is_sold_by_its_partner() {
 
 #[test]
 fn demo_deals_keep_every_registration_rule() {
-    use program::deals::{check_registration, DealInput, KnownCustomer, Registrant, Registration};
+    use program::deals::{check_registration, Deal, DealInput, KnownCustomer, Registrant};
     let d = generate(&DemoConfig::small(day()));
     let customers: Vec<KnownCustomer> = d.customers.iter().map(KnownCustomer::of).collect();
     assert!(d.deals.len() >= 20, "{} deals", d.deals.len());
@@ -118,10 +118,7 @@ fn demo_deals_keep_every_registration_rule() {
             .filter(|t| t.partner_id == p.id)
             .map(|t| t.id)
             .collect();
-        let earlier: Vec<Registration<'_>> = d.deals[..i]
-            .iter()
-            .map(|deal| Registration { deal, holder: "x" })
-            .collect();
+        let earlier: Vec<&Deal> = d.deals[..i].iter().collect();
         let input = DealInput {
             id: deal.id,
             partner_id: deal.partner_id,

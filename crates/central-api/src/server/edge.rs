@@ -23,7 +23,7 @@ use tokio::task::JoinSet;
 use tower::ServiceExt as _;
 
 use super::problem::ApiError;
-use super::throttle::{self, Rate, Throttle};
+use super::throttle::{self, Hourly, Rate, Throttle};
 
 /// What the server allows a client, per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub struct Limits {
     pub per_token: Rate,
     /// Requests per client address without a valid token.
     pub per_address: Rate,
+    /// Deal registrations and edits per user (see `throttle`).
+    pub registrations: Hourly,
     /// How long the feed waits for a client to take the next part of its page before it reads the
     /// rest of the page into memory and lets go of the database (see `feed`).
     pub feed_hold: Duration,
@@ -62,6 +64,9 @@ impl Default for Limits {
             // pages and a full outbox's batches at once.
             per_token: Rate::new(50, 500),
             per_address: Rate::new(10, 100),
+            // Two a minute, sixty at once: a salesperson's day of offline registrations fits;
+            // trying every company in a list does not.
+            registrations: Hourly::new(120, 60),
             feed_hold: Duration::from_secs(1),
             idle_timeout: Duration::from_secs(30),
         }

@@ -52,7 +52,7 @@ pub use feed::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use mutations::{MAX_BATCH, MAX_PURCHASE};
 pub use openapi::document as openapi_document;
 pub use store::{token_id, Scope, Store, StoreError, TokenInfo, DEFAULT_TOKEN_DAYS, TOKEN_ID_LEN};
-pub use throttle::Rate;
+pub use throttle::{Hourly, Rate};
 
 /// Where to listen, where the database lives, and what demo data to create if it is new.
 #[derive(Debug, Clone, PartialEq, Eq)]

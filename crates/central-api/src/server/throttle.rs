@@ -9,6 +9,10 @@
 //!   desk's sync honours.
 //! - **Per address**: requests without a token, and those whose token is refused, draw from the
 //!   client address's bucket ([`Limits::per_address`]), so guessing tokens or passwords is slow.
+//! - **Deal registrations per user** ([`Limits::registrations`]): each registration (and each
+//!   edit of a deal) tells whether a prospect is taken, so one user's are paced by the hour; past
+//!   the bucket, the change is answered `retry` and the laptop sends it again later. Probing
+//!   companies one after another is slow; a day's offline registrations fit the burst.
 //!
 //! The buckets (GCRA, `governor`) live in memory and are swept every minute.
 
@@ -53,6 +57,31 @@ impl Rate {
     }
 }
 
+/// A slow allowance: `per_hour` sustained (refilled evenly), `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hourly {
+    pub per_hour: NonZeroU32,
+    pub burst: NonZeroU32,
+}
+
+impl Hourly {
+    /// # Panics
+    /// If either is 0.
+    pub const fn new(per_hour: u32, burst: u32) -> Hourly {
+        match (NonZeroU32::new(per_hour), NonZeroU32::new(burst)) {
+            (Some(per_hour), Some(burst)) => Hourly { per_hour, burst },
+            _ => panic!("an allowance allows at least one"),
+        }
+    }
+
+    fn quota(self) -> Quota {
+        let every = Duration::from_secs(3_600) / self.per_hour.get();
+        Quota::with_period(every.max(Duration::from_nanos(1)))
+            .expect("a period above zero")
+            .allow_burst(self.burst)
+    }
+}
+
 /// The server's turns and buckets, shared by every request.
 #[derive(Clone)]
 pub(crate) struct Throttle {
@@ -60,6 +89,8 @@ pub(crate) struct Throttle {
     queue_timeout: Duration,
     tokens: Arc<DefaultKeyedRateLimiter<String>>,
     addresses: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Keyed by the caller's principal (`Caller::principal`): a user, whichever token.
+    registrations: Arc<DefaultKeyedRateLimiter<String>>,
 }
 
 /// A request's turn: held until the request is answered, and by the feed until its page is read.
@@ -75,7 +106,15 @@ impl Throttle {
             queue_timeout: limits.queue_timeout,
             tokens: Arc::new(RateLimiter::hashmap(limits.per_token.quota())),
             addresses: Arc::new(RateLimiter::hashmap(limits.per_address.quota())),
+            registrations: Arc::new(RateLimiter::hashmap(limits.registrations.quota())),
         }
+    }
+
+    /// Charges `principal`'s registrations; when they are spent, how long until the next one.
+    pub(crate) fn charge_registration(&self, principal: &str) -> Result<(), Duration> {
+        self.registrations
+            .check_key(&principal.to_string())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     /// Charges the bucket of the token whose hash is `token_hash`.
@@ -104,8 +143,10 @@ impl Throttle {
     pub(crate) fn sweep(&self) {
         self.tokens.retain_recent();
         self.addresses.retain_recent();
+        self.registrations.retain_recent();
         self.tokens.shrink_to_fit();
         self.addresses.shrink_to_fit();
+        self.registrations.shrink_to_fit();
     }
 }
 
@@ -195,5 +236,22 @@ mod tests {
         let refused = throttle.charge_token("a").unwrap_err();
         assert_eq!(refused.code, ProblemCode::RateLimited);
         assert!(throttle.charge_token("b").is_ok());
+    }
+
+    #[test]
+    fn registrations_are_paced_by_the_hour_per_user() {
+        let limits = Limits {
+            registrations: Hourly::new(60, 2),
+            ..Limits::default()
+        };
+        let throttle = Throttle::new(&limits);
+        assert!(throttle.charge_registration("login:ana").is_ok());
+        assert!(throttle.charge_registration("login:ana").is_ok());
+        let wait = throttle.charge_registration("login:ana").unwrap_err();
+        assert!(
+            wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
+        assert!(throttle.charge_registration("login:bea").is_ok());
     }
 }

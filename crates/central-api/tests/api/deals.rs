@@ -74,6 +74,17 @@ async fn register(h: &Harness, input: DealInput) -> Deal {
     h.server.store().deal(id).await.unwrap().expect("recorded")
 }
 
+/// Two partners selling CentroPago (LATAM).
+fn centro_pago_sellers(h: &Harness) -> Vec<Partner> {
+    h.data
+        .partners
+        .iter()
+        .filter(|p| p.brands.contains(&Brand::CentroPago))
+        .take(2)
+        .cloned()
+        .collect()
+}
+
 fn partner(h: &Harness, f: impl Fn(&Partner) -> bool) -> Partner {
     h.data.partners.iter().find(|p| f(p)).cloned().unwrap()
 }
@@ -151,12 +162,14 @@ async fn regional_exclusivity_refuses_a_deal_inside_its_states_and_not_across_th
     assert_eq!(
         refused.refusal,
         Some(DealRule::ExclusiveTerritory {
-            holder: holder.name.clone(),
             region: territory.region,
             country: territory.country,
             subdivision: Some(inside),
         })
     );
+    // The refusal names the place, not whose it is.
+    let told = serde_json::to_string(&refused).unwrap();
+    assert!(!told.contains(&holder.name), "{told}");
     // Across the border, in the same country, the same partner registers freely.
     let across = across_the_border(&h, &territory);
     let accepted = register(&h, input(&other, "Contoso", &across, brand)).await;
@@ -185,7 +198,13 @@ async fn country_level_exclusivity_refuses_a_deal_anywhere_in_its_country() {
     for s in Subdivision::of(country).take(3) {
         let deal = register(&h, input(&global, "Woodgrove", s.code(), brand)).await;
         assert!(
-            matches!(&deal.refusal, Some(DealRule::ExclusiveTerritory { holder: name, subdivision: None, .. }) if *name == holder.name),
+            matches!(
+                &deal.refusal,
+                Some(DealRule::ExclusiveTerritory {
+                    subdivision: None,
+                    ..
+                })
+            ) && !serde_json::to_string(&deal).unwrap().contains(&holder.name),
             "{s}: {:?}",
             deal.refusal
         );
@@ -297,14 +316,7 @@ async fn territory_rights_follow_the_benefits_matrix() {
 async fn second_registration_of_the_same_prospect_is_refused() {
     let h = start().await;
     let country = free_place(&h, Region::Latam);
-    let sellers: Vec<Partner> = h
-        .data
-        .partners
-        .iter()
-        .filter(|p| p.brands.contains(&Brand::CentroPago))
-        .take(2)
-        .cloned()
-        .collect();
+    let sellers = centro_pago_sellers(&h);
     let first = register(
         &h,
         DealInput {
@@ -331,9 +343,14 @@ async fn second_registration_of_the_same_prospect_is_refused() {
     )
     .await;
     assert_eq!(second.status, DealStatus::Refused);
-    match second.refusal {
-        Some(DealRule::AlreadyRegistered { holder, .. }) => assert_eq!(holder, sellers[0].name),
-        other => panic!("expected a duplicate refusal, got {other:?}"),
+    // Refused by the rule alone: not whose registration it is, not when, not for what.
+    assert_eq!(
+        second.refusal,
+        Some(DealRule::AlreadyRegistered { yours: None })
+    );
+    let told = serde_json::to_string(&second).unwrap();
+    for secret in [sellers[0].name.clone(), sellers[0].id.to_string()] {
+        assert!(!told.contains(&secret), "{secret:?} in {told}");
     }
     // By domain alone.
     let by_domain = register(
@@ -785,4 +802,80 @@ async fn deal_products_edited_go_through_the_catalogs_rules_of_a_registration() 
         let now = h.server.store().deal(deal.id).await.unwrap().unwrap();
         assert_eq!(now.products, deal.products, "{to:?} changed nothing");
     }
+}
+
+/// Each registration tells whether a prospect is taken: one user's are paced (here one a
+/// second, two at once). Past the allowance a registration is answered `retry`, recorded
+/// nowhere, and goes through when sent again later; another user is not slowed.
+#[tokio::test]
+async fn registrations_are_paced_per_user_so_probing_for_prospects_is_slow() {
+    let h = crate::common::start_with(central_api::server::Limits {
+        registrations: central_api::server::Hourly::new(3_600, 2),
+        ..central_api::server::Limits::default()
+    })
+    .await;
+    let sellers = centro_pago_sellers(&h);
+    let place = free_place(&h, Region::Latam);
+    let prober = h.partner_user(Role::PartnerAdmin, sellers[0].id).await;
+    let tries: Vec<Mutation> = ["Alfa SA", "Beta SA", "Gamma SA"]
+        .into_iter()
+        .map(|company| Mutation {
+            id: Uuid::now_v7(),
+            base_version: None,
+            kind: MutationKind::RegisterDeal {
+                deal: input(&sellers[0], company, &place, Brand::CentroPago),
+            },
+        })
+        .collect();
+    let results = h
+        .mutate(
+            &prober,
+            &Uuid::now_v7().to_string(),
+            &MutationBatch {
+                mutations: tries.clone(),
+            },
+        )
+        .await;
+    let outcomes: Vec<&Outcome> = results.results.iter().map(|r| &r.outcome).collect();
+    assert_eq!(outcomes[..2], [&Outcome::Applied, &Outcome::Applied]);
+    assert!(
+        matches!(outcomes[2], Outcome::Retry { reason } if reason.contains("Too many deal registrations")),
+        "{:?}",
+        outcomes[2]
+    );
+    let MutationKind::RegisterDeal { deal: third } = &tries[2].kind else {
+        unreachable!()
+    };
+    assert_eq!(h.server.store().deal(third.id).await.unwrap(), None);
+
+    // Another partner's user has an allowance of their own.
+    let other = register(
+        &h,
+        input(&sellers[1], "Delta SA", &place, Brand::CentroPago),
+    )
+    .await;
+    assert_eq!(other.status, DealStatus::Approved);
+
+    // A second later the paced one is sent again, and decided.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let again = h
+        .mutate(
+            &prober,
+            &Uuid::now_v7().to_string(),
+            &MutationBatch {
+                mutations: vec![tries[2].clone()],
+            },
+        )
+        .await;
+    assert_eq!(again.results[0].outcome, Outcome::Applied);
+    assert_eq!(
+        h.server
+            .store()
+            .deal(third.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        DealStatus::Approved
+    );
 }

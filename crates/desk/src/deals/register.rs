@@ -4,7 +4,7 @@ use chrono::Utc;
 use program::contract::MutationKind;
 use program::deals::{
     check_registration, merge_edit, Deal, DealEdit, DealId, DealInput, DealRule, DealStatus,
-    Registrant, Registration,
+    Registrant,
 };
 use program::regions::CountryError;
 use program::{Country, Credits, Subdivision};
@@ -107,38 +107,28 @@ async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
     // manager sees a whole portfolio), this device's pending ones included.
     let claims = super::map::claims(store).await?;
     let domain = prospect.domain.as_deref();
-    let rows = sqlx::query!(
-        "SELECT d.data, p.name FROM deals d JOIN partners p ON p.id = d.partner_id \
-         WHERE d.company_key = ?1 OR (?2 IS NOT NULL AND d.domain_key = ?2)",
+    let rows = sqlx::query_scalar!(
+        "SELECT data FROM deals WHERE company_key = ?1 OR (?2 IS NOT NULL AND domain_key = ?2)",
         prospect.company,
         domain,
     )
     .fetch_all(store.pool())
     .await?;
-    let mut known: Vec<(Deal, String)> = rows
-        .into_iter()
-        .map(|r| {
-            Ok((
-                serde_json::from_str(&r.data).map_err(|e| DeskError::Corrupt(e.to_string()))?,
-                r.name,
-            ))
-        })
+    let mut known: Vec<Deal> = rows
+        .iter()
+        .map(|data| serde_json::from_str(data).map_err(|e| DeskError::Corrupt(e.to_string())))
         .collect::<Result<_>>()?;
     for s in shown(store, facts.id, None).await? {
-        if s.pending && !known.iter().any(|(d, _)| d.id == s.item.id) {
+        if s.pending && !known.iter().any(|d| d.id == s.item.id) {
             let mut d = s.item;
             // A pending registration holds its prospect for this device's own checks.
             d.status = DealStatus::Approved;
-            known.push((d, facts.name.clone()));
+            known.push(d);
         }
     }
     let days = workspace::registration_days(store).await?;
     let today = Utc::now().date_naive();
-    let earlier: Vec<Registration<'_>> = known
-        .iter()
-        .filter(|(d, _)| !d.is_lapsed(days, today))
-        .map(|(deal, holder)| Registration { deal, holder })
-        .collect();
+    let earlier: Vec<&Deal> = known.iter().filter(|d| !d.is_lapsed(days, today)).collect();
     if let Err(rule) = check_registration(input, &registrant, &catalog, &claims, &earlier, &[]) {
         result.warnings.push(rule);
     }

@@ -18,7 +18,6 @@ use crate::workspace;
 /// What the cache knows about a partner that the deal rules need.
 pub(super) struct PartnerFacts {
     pub(super) id: PartnerId,
-    pub(super) name: String,
     pub(super) tier: program::Tier,
     pub(super) brands: Vec<Brand>,
     pub(super) currency: Currency,
@@ -27,15 +26,12 @@ pub(super) struct PartnerFacts {
 
 pub(super) async fn partner_facts(store: &Store, id: PartnerId) -> Result<PartnerFacts> {
     let id_text = id.to_string();
-    let row = sqlx::query!(
-        "SELECT name, tier, currency FROM partners WHERE id = ?",
-        id_text
-    )
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or_else(|| DeskError::NotFound {
-        what: format!("partner {id}"),
-    })?;
+    let row = sqlx::query!("SELECT tier, currency FROM partners WHERE id = ?", id_text)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or_else(|| DeskError::NotFound {
+            what: format!("partner {id}"),
+        })?;
     let brands = sqlx::query_scalar!(
         "SELECT brand FROM partner_brands WHERE partner_id = ? ORDER BY brand",
         id_text
@@ -48,7 +44,6 @@ pub(super) async fn partner_facts(store: &Store, id: PartnerId) -> Result<Partne
             .await?;
     Ok(PartnerFacts {
         id,
-        name: row.name,
         tier: program::Tier::parse(&row.tier)
             .ok_or_else(|| DeskError::Corrupt(format!("tier {:?}", row.tier)))?,
         brands: brands.iter().filter_map(|b| Brand::parse(b)).collect(),

@@ -162,9 +162,9 @@ pub enum DealRule {
         country: Country,
     },
     /// The prospect is in a territory another partner holds exclusively: its whole country, or
-    /// the state, province or region the prospect is in.
+    /// the state, province or region the prospect is in. Names the place, not the holder (the
+    /// territory map, seen by everyone, is where holders are shown).
     ExclusiveTerritory {
-        holder: String,
         region: Region,
         #[ts(type = "string | null")]
         country: Option<Country>,
@@ -186,12 +186,15 @@ pub enum DealRule {
         sku: String,
         tier: Tier,
     },
-    /// The same prospect, with overlapping products, is registered already.
+    /// The same prospect, with overlapping products, is registered already. Another partner's
+    /// registration is not described at all (not whose, not when, not for what): a refusal must
+    /// not tell a prober about a competitor's pipeline.
     AlreadyRegistered {
-        /// The partner holding the earlier registration.
-        holder: String,
-        registered_on: NaiveDate,
-        products: Vec<String>,
+        /// The registering partner's own earlier registration, described; None when it is
+        /// another partner's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        yours: Option<EarlierRegistration>,
     },
     /// A product of interest is not in the catalog, or not offered under the deal's brand.
     UnknownProduct {
@@ -472,11 +475,13 @@ pub enum DealField {
     Products,
 }
 
-/// An earlier registration the duplicate rule compares against.
-#[derive(Debug, Clone)]
-pub struct Registration<'a> {
-    pub deal: &'a Deal,
-    pub holder: &'a str,
+/// The registering partner's own earlier registration of a prospect, as a refusal describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct EarlierRegistration {
+    pub registered_on: NaiveDate,
+    /// The products both registrations name.
+    pub products: Vec<String>,
 }
 
 /// What the rules need to know about the registering partner.
@@ -502,7 +507,7 @@ pub fn check_registration(
     registrant: &Registrant<'_>,
     catalog: &[CatalogItem],
     claims: &[TerritoryClaim],
-    earlier: &[Registration<'_>],
+    earlier: &[&Deal],
     customers: &[KnownCustomer],
 ) -> Result<(), DealRule> {
     for (field, missing) in [
@@ -560,7 +565,6 @@ pub fn check_registration(
         c.covers(input.country, input.subdivision) && !registrant.own_territories.contains(&c.id)
     }) {
         return Err(DealRule::ExclusiveTerritory {
-            holder: claim.holder.clone(),
             region: claim.region,
             country: claim.country,
             subdivision: (claim.exclusivity == crate::entities::Exclusivity::Regional)
@@ -571,22 +575,21 @@ pub fn check_registration(
     let wanted: BTreeSet<&String> = input.products.iter().collect();
     if let Some(first) = earlier
         .iter()
-        .filter(|r| r.deal.id != input.id && r.deal.holds_prospect())
-        .filter(|r| r.deal.prospect().same_as(&prospect))
-        .filter(|r| r.deal.products.iter().any(|p| wanted.contains(p)))
-        .min_by_key(|r| (r.deal.registered_at, r.deal.id))
+        .filter(|d| d.id != input.id && d.holds_prospect())
+        .filter(|d| d.prospect().same_as(&prospect))
+        .filter(|d| d.products.iter().any(|p| wanted.contains(p)))
+        .min_by_key(|d| (d.registered_at, d.id))
     {
-        return Err(DealRule::AlreadyRegistered {
-            holder: first.holder.to_string(),
-            registered_on: first.deal.registered_at.date_naive(),
+        let yours = (first.partner_id == registrant.id).then(|| EarlierRegistration {
+            registered_on: first.registered_at.date_naive(),
             products: first
-                .deal
                 .products
                 .iter()
                 .filter(|p| wanted.contains(p))
                 .cloned()
                 .collect(),
         });
+        return Err(DealRule::AlreadyRegistered { yours });
     }
     Ok(())
 }

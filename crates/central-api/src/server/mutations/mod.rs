@@ -19,7 +19,7 @@ use program::contract::{
 use program::credits::{check_purchase_price, FxStanding, PurchasePrice};
 use program::deals::{
     check_registration, merge_edit, Deal, DealChange, DealEdit, DealEvent, DealId, DealInput,
-    DealRule, DealStatus, Prospect, Registrant, Registration, TerritoryClaim,
+    DealRule, DealStatus, Prospect, Registrant, TerritoryClaim,
 };
 use program::quotes::{
     check_customer, fx_rate_usable, price, valid_until, PricedWith, Quote, QuoteId, QuoteRule,
@@ -186,6 +186,20 @@ async fn decide(
             )
         });
     }
+    if matches!(
+        mutation.kind,
+        MutationKind::RegisterDeal { .. } | MutationKind::EditDeal { .. }
+    ) {
+        if let Err(wait) = state.throttle.charge_registration(&caller.principal) {
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            return Ok(Outcome::Retry {
+                reason: format!(
+                    "Too many deal registrations in a short time; this one will be sent again \
+                     (in about {minutes} min)."
+                ),
+            });
+        }
+    }
     let outcome = match &mutation.kind {
         MutationKind::PurchaseCredits {
             partner_id,
@@ -269,27 +283,19 @@ async fn register_deal(
     let today = state.today();
     let days = state.policy.deal_registration_days;
     // Under the writer's lock, only what the rules look at: the territories of the deal's
-    // country, the open deals for the same prospect, and their holders.
+    // country and their holders (a claim is only as good as its holder's tier), and the open
+    // deals for the same prospect.
     let prospect = Prospect::new(&input.company, input.domain.as_deref());
     let territories = w.territories_in(input.country).await?;
     let open = w.open_deals_like(&prospect).await?;
     let mut holders: BTreeMap<PartnerId, Partner> = BTreeMap::new();
-    for id in territories
-        .iter()
-        .map(|t| t.partner_id)
-        .chain(open.iter().map(|d| d.partner_id))
-    {
+    for id in territories.iter().map(|t| t.partner_id) {
         if let std::collections::btree_map::Entry::Vacant(entry) = holders.entry(id) {
             if let Some(holder) = w.partner(id).await? {
                 entry.insert(holder);
             }
         }
     }
-    let name_of = |id: PartnerId| {
-        holders
-            .get(&id)
-            .map_or_else(|| "another partner".to_string(), |p| p.name.clone())
-    };
     let claims: Vec<TerritoryClaim> = territories
         .iter()
         .filter_map(|t| TerritoryClaim::of(t, holders.get(&t.partner_id)?))
@@ -299,13 +305,7 @@ async fn register_deal(
         .filter(|t| t.partner_id == partner.id)
         .map(|t| t.id)
         .collect();
-    let holder_names: Vec<String> = open.iter().map(|d| name_of(d.partner_id)).collect();
-    let earlier: Vec<Registration<'_>> = open
-        .iter()
-        .zip(&holder_names)
-        .filter(|(d, _)| !d.is_lapsed(days, today))
-        .map(|(deal, holder)| Registration { deal, holder })
-        .collect();
+    let earlier: Vec<&Deal> = open.iter().filter(|d| !d.is_lapsed(days, today)).collect();
     let registrant = Registrant {
         id: partner.id,
         tier: partner.tier,

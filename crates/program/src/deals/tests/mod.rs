@@ -57,11 +57,7 @@ fn input(company: &str, country: &str, brand: Brand, products: &[&str]) -> DealI
     }
 }
 
-fn check(
-    i: &DealInput,
-    claims: &[TerritoryClaim],
-    earlier: &[Registration<'_>],
-) -> Result<(), DealRule> {
+fn check(i: &DealInput, claims: &[TerritoryClaim], earlier: &[&Deal]) -> Result<(), DealRule> {
     check_all(i, claims, earlier, &[])
 }
 
@@ -69,7 +65,7 @@ fn check(
 fn check_all(
     i: &DealInput,
     claims: &[TerritoryClaim],
-    earlier: &[Registration<'_>],
+    earlier: &[&Deal],
     customers: &[KnownCustomer],
 ) -> Result<(), DealRule> {
     let own = BTreeSet::new();
@@ -178,7 +174,7 @@ fn deal_products_edited_go_through_the_catalogs_rules_of_a_registration() {
 
 #[test]
 fn second_registration_of_the_same_prospect_is_refused() {
-    let first = approved(
+    let mut first = approved(
         DealInput {
             domain: Some("https://www.acme.mx/".into()),
             ..input(
@@ -190,20 +186,23 @@ fn second_registration_of_the_same_prospect_is_refused() {
         },
         "2026-10-01",
     );
-    let earlier = [Registration {
-        deal: &first,
-        holder: "Sur",
-    }];
-    // Same company, spelled differently.
+    // The partner's own earlier registration: described, so the user can find it.
     let again = input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]);
     assert_eq!(
-        check(&again, &[], &earlier),
+        check(&again, &[], &[&first]),
         Err(DealRule::AlreadyRegistered {
-            holder: "Sur".into(),
-            registered_on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-            products: vec!["SKILL-ANY".into()],
+            yours: Some(EarlierRegistration {
+                registered_on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                products: vec!["SKILL-ANY".into()],
+            }),
         })
     );
+    // Another partner's, same company spelled differently: refused, and nothing of it is told.
+    first.partner_id = PartnerId(Uuid::from_u128(2));
+    let refusal = check(&again, &[], &[&first]).unwrap_err();
+    assert_eq!(refusal, DealRule::AlreadyRegistered { yours: None });
+    let told = serde_json::to_string(&refusal).unwrap();
+    assert_eq!(told, r#"{"rule":"already_registered"}"#);
     // Same domain, another name.
     let by_domain = DealInput {
         domain: Some("acme.mx".into()),
@@ -214,7 +213,7 @@ fn second_registration_of_the_same_prospect_is_refused() {
             &["CORE-LATAM"],
         )
     };
-    assert!(check(&by_domain, &[], &earlier).is_err());
+    assert!(check(&by_domain, &[], &[&first]).is_err());
 }
 
 #[test]
@@ -223,10 +222,7 @@ fn same_prospect_without_overlapping_products_is_allowed() {
         input("Acme", "MX", Brand::CentroPago, &["CORE-LATAM"]),
         "2026-10-01",
     );
-    let earlier = [Registration {
-        deal: &first,
-        holder: "Sur",
-    }];
+    let earlier = [&first];
     assert!(check(
         &input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]),
         &[],
@@ -248,10 +244,7 @@ fn a_lost_or_refused_or_expired_registration_no_longer_holds_the_prospect() {
         );
         first.status = status;
         first.stage = stage;
-        let earlier = [Registration {
-            deal: &first,
-            holder: "Sur",
-        }];
+        let earlier = [&first];
         let again = input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]);
         assert!(check(&again, &[], &earlier).is_ok(), "{status:?} {stage:?}");
     }

@@ -51,7 +51,6 @@ fn regional_exclusivity_covers_its_states_or_provinces_not_the_rest_of_the_count
             &[]
         ),
         Err(DealRule::ExclusiveTerritory {
-            holder: "Norte".into(),
             region: Region::Latam,
             country: Some(c("MX")),
             subdivision: Some(sub("MX-NLE")),

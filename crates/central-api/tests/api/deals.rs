@@ -804,6 +804,59 @@ async fn deal_products_edited_go_through_the_catalogs_rules_of_a_registration() 
     }
 }
 
+#[tokio::test]
+async fn deal_products_edited_cannot_take_a_product_another_partner_registered_for_the_prospect() {
+    let h = start().await;
+    let place = free_place(&h, Region::Latam);
+    let sellers = centro_pago_sellers(&h);
+    let skus: Vec<String> = central_api::demo::catalog()
+        .into_iter()
+        .filter(|i| i.brands.contains(&Brand::CentroPago) && !i.early_access)
+        .map(|i| i.sku)
+        .take(3)
+        .collect();
+    let with = |partner: &Partner, company: &str, sku: &str| DealInput {
+        products: vec![sku.to_string()],
+        ..input(partner, company, &place, Brand::CentroPago)
+    };
+    // Two partners hold the same prospect for different products, both approved.
+    let ours = register(&h, with(&sellers[0], "Doble Registro SA", &skus[0])).await;
+    let theirs = register(&h, with(&sellers[1], "DOBLE REGISTRO", &skus[1])).await;
+    assert_eq!(
+        (ours.status, theirs.status),
+        (DealStatus::Approved, DealStatus::Approved)
+    );
+    let token = h.partner_user(Role::PartnerAdmin, sellers[0].id).await;
+    let products = |to: Vec<String>| MutationKind::EditDeal {
+        id: ours.id,
+        partner_id: sellers[0].id,
+        edits: vec![DealEdit::Products {
+            from: ours.products.clone(),
+            to,
+        }],
+    };
+    // Adding the other partner's product: refused as a registration of it would be, without
+    // naming who holds it.
+    match send(&h, &token, products(vec![skus[0].clone(), skus[1].clone()])).await {
+        Outcome::Rejected { code, reason } => {
+            assert_eq!(code, ProblemCode::RuleViolation);
+            assert!(
+                reason.contains("registered for this prospect already"),
+                "{reason}"
+            );
+            assert!(!reason.contains(&sellers[1].name), "{reason}");
+        }
+        other => panic!("the held product was taken: {other:?}"),
+    }
+    let now = h.server.store().deal(ours.id).await.unwrap().unwrap();
+    assert_eq!(now.products, ours.products, "nothing written");
+    // A product no one holds for this prospect is added.
+    let free = products(vec![skus[0].clone(), skus[2].clone()]);
+    assert_eq!(send(&h, &token, free).await, Outcome::Applied);
+    let now = h.server.store().deal(ours.id).await.unwrap().unwrap();
+    assert_eq!(now.products, vec![skus[0].clone(), skus[2].clone()]);
+}
+
 /// Each registration tells whether a prospect is taken: one user's are paced (here one a
 /// second, two at once). Past the allowance a registration is answered `retry`, recorded
 /// nowhere, and goes through when sent again later; another user is not slowed.

@@ -106,18 +106,7 @@ async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
     // The map and the registrations this cache can see, other partners' as well (an account
     // manager sees a whole portfolio), this device's pending ones included.
     let claims = super::map::claims(store).await?;
-    let domain = prospect.domain.as_deref();
-    let rows = sqlx::query_scalar!(
-        "SELECT data FROM deals WHERE company_key = ?1 OR (?2 IS NOT NULL AND domain_key = ?2)",
-        prospect.company,
-        domain,
-    )
-    .fetch_all(store.pool())
-    .await?;
-    let mut known: Vec<Deal> = rows
-        .iter()
-        .map(|data| serde_json::from_str(data).map_err(|e| DeskError::Corrupt(e.to_string())))
-        .collect::<Result<_>>()?;
+    let mut known = registrations_like(store, &prospect).await?;
     for s in shown(store, facts.id, None).await? {
         if s.pending && !known.iter().any(|d| d.id == s.item.id) {
             let mut d = s.item;
@@ -133,6 +122,24 @@ async fn check_input(store: &Store, input: &DealInput) -> Result<DealCheck> {
         result.warnings.push(rule);
     }
     Ok(result)
+}
+
+/// The registrations of `prospect` in the mirror (by its company or domain key).
+async fn registrations_like(
+    store: &Store,
+    prospect: &program::deals::Prospect,
+) -> Result<Vec<Deal>> {
+    let domain = prospect.domain.as_deref();
+    let rows = sqlx::query_scalar!(
+        "SELECT data FROM deals WHERE company_key = ?1 OR (?2 IS NOT NULL AND domain_key = ?2)",
+        prospect.company,
+        domain,
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|data| serde_json::from_str(data).map_err(|e| DeskError::Corrupt(e.to_string())))
+        .collect()
 }
 
 /// Registers a deal on this device: saved with its outbox row in one transaction, pending until
@@ -207,6 +214,16 @@ pub async fn edit(store: &Store, deal_id: &str, edits: Vec<DealEdit>) -> Result<
         let catalog = workspace::catalog(store).await?;
         let brand = current.item.brand;
         if let Err(rule) = program::deals::check_products(products, brand, facts.tier, &catalog) {
+            return Err(DeskError::Refused(Refusal::Deal(rule)));
+        }
+        // The registrations this cache sees of the same prospect (an account manager's, every
+        // partner's; a partner's user, its own): a product added must be free, as the platform
+        // will check against all of them.
+        let known = registrations_like(store, &current.item.prospect()).await?;
+        let days = workspace::registration_days(store).await?;
+        let today = Utc::now().date_naive();
+        let others: Vec<&Deal> = known.iter().filter(|d| !d.is_lapsed(days, today)).collect();
+        if let Err(rule) = program::deals::check_products_added(&current.item, products, &others) {
             return Err(DeskError::Refused(Refusal::Deal(rule)));
         }
     }

@@ -646,6 +646,59 @@ async fn local_precheck_deal_products_edited_go_through_the_catalogs_rules_of_a_
 }
 
 #[tokio::test]
+async fn local_precheck_deal_products_edited_cannot_take_a_product_registered_for_the_prospect() {
+    let w = world().await;
+    let (p, a, first) = synced_deal(&w, "Dos Registros").await;
+    // The same prospect again, for another product: allowed, and synced.
+    let other_sku = demo::catalog()
+        .into_iter()
+        .find(|i| {
+            i.brands.contains(&Brand::CentroPago)
+                && !i.early_access
+                && !first.products.contains(&i.sku)
+        })
+        .unwrap()
+        .sku;
+    let country = w.free_place(Region::Latam);
+    let second = deals::register(
+        &a.store,
+        &DealForm {
+            products: vec![other_sku.clone()],
+            ..form(&p, "DOS REGISTROS SA", &country, Brand::CentroPago)
+        },
+    )
+    .await
+    .unwrap();
+    a.engine.run_once().await.unwrap();
+    // Adding the first deal's product to the second is refused on the laptop, naming the
+    // partner's own earlier registration; nothing is queued.
+    let pending = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM outbox WHERE status = 'pending'")
+            .fetch_one(a.store.pool())
+            .await
+            .unwrap()
+    };
+    let before = pending().await;
+    let err = deals::edit(
+        &a.store,
+        &second.id,
+        vec![DealEdit::Products {
+            from: vec![other_sku.clone()],
+            to: vec![other_sku, first.products[0].clone()],
+        }],
+    )
+    .await
+    .unwrap_err();
+    match err {
+        desk::error::DeskError::Refused(Refusal::Deal(DealRule::AlreadyRegistered {
+            yours: Some(own),
+        })) => assert_eq!(own.products, first.products),
+        other => panic!("expected the duplicate rule, got {other}"),
+    }
+    assert_eq!(pending().await, before, "nothing was queued");
+}
+
+#[tokio::test]
 async fn a_deal_edited_on_two_devices_keeps_the_platforms_value_and_shows_the_losing_edit() {
     let w = world().await;
     let (p, a, deal) = synced_deal(&w, "Dos Laptops").await;

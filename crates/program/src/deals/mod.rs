@@ -573,25 +573,55 @@ pub fn check_registration(
         });
     }
     let wanted: BTreeSet<&String> = input.products.iter().collect();
-    if let Some(first) = earlier
+    already_registered(input.id, registrant.id, &prospect, &wanted, earlier)
+}
+
+/// Products an edit adds to `deal`, against the other open registrations of the same prospect
+/// (`others`): a product another registration already holds is refused as a registration of it
+/// would be ([`DealRule::AlreadyRegistered`]). Products the deal named before are its own.
+pub fn check_products_added(
+    deal: &Deal,
+    products: &[String],
+    others: &[&Deal],
+) -> Result<(), DealRule> {
+    let added: BTreeSet<&String> = products
         .iter()
-        .filter(|d| d.id != input.id && d.holds_prospect())
-        .filter(|d| d.prospect().same_as(&prospect))
+        .filter(|p| !deal.products.contains(p))
+        .collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    already_registered(deal.id, deal.partner_id, &deal.prospect(), &added, others)
+}
+
+/// The duplicate rule: the first open registration (other than `id`) of the same prospect naming
+/// any of `wanted` refuses it. The registering partner's own is described; another's is not.
+fn already_registered(
+    id: DealId,
+    registrant: PartnerId,
+    prospect: &Prospect,
+    wanted: &BTreeSet<&String>,
+    earlier: &[&Deal],
+) -> Result<(), DealRule> {
+    let Some(first) = earlier
+        .iter()
+        .filter(|d| d.id != id && d.holds_prospect())
+        .filter(|d| d.prospect().same_as(prospect))
         .filter(|d| d.products.iter().any(|p| wanted.contains(p)))
         .min_by_key(|d| (d.registered_at, d.id))
-    {
-        let yours = (first.partner_id == registrant.id).then(|| EarlierRegistration {
-            registered_on: first.registered_at.date_naive(),
-            products: first
-                .products
-                .iter()
-                .filter(|p| wanted.contains(p))
-                .cloned()
-                .collect(),
-        });
-        return Err(DealRule::AlreadyRegistered { yours });
-    }
-    Ok(())
+    else {
+        return Ok(());
+    };
+    let yours = (first.partner_id == registrant).then(|| EarlierRegistration {
+        registered_on: first.registered_at.date_naive(),
+        products: first
+            .products
+            .iter()
+            .filter(|p| wanted.contains(p))
+            .cloned()
+            .collect(),
+    });
+    Err(DealRule::AlreadyRegistered { yours })
 }
 
 /// The calendar quarter holding `day`: its first and last day.

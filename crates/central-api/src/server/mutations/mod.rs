@@ -375,6 +375,17 @@ async fn edit_deal(
                 product_rule_text(&rule),
             ));
         }
+        // And a product added must be free for this prospect, as at registration.
+        let days = state.policy.deal_registration_days;
+        let today = state.today();
+        let open = w.open_deals_like(&deal.prospect()).await?;
+        let others: Vec<&Deal> = open.iter().filter(|d| !d.is_lapsed(days, today)).collect();
+        if let Err(rule) = program::deals::check_products_added(&deal, products, &others) {
+            return Ok(rejected(
+                ProblemCode::RuleViolation,
+                product_rule_text(&rule),
+            ));
+        }
     }
     match merge_edit(&mut deal, edits, Utc::now(), &caller.user) {
         Ok(()) => {
@@ -388,7 +399,8 @@ async fn edit_deal(
     }
 }
 
-/// A refusal of [`program::deals::check_products`], in words.
+/// A refusal of a deal edit's products ([`program::deals::check_products`],
+/// [`program::deals::check_products_added`]), in words.
 fn product_rule_text(rule: &DealRule) -> String {
     match rule {
         DealRule::UnknownProduct { sku } => format!("{sku} is not in the catalog."),
@@ -399,6 +411,14 @@ fn product_rule_text(rule: &DealRule) -> String {
             "{sku} is an early-access item, for Specialist partners and above; this partner is {tier}."
         ),
         DealRule::DuplicateProduct { sku } => format!("{sku} is named twice."),
+        DealRule::AlreadyRegistered { yours: Some(own) } => format!(
+            "This partner registered this prospect for {} already, on {}.",
+            own.products.join(", "),
+            own.registered_on
+        ),
+        DealRule::AlreadyRegistered { yours: None } => "A product added is registered for this \
+            prospect already, by another partner; the first approved registration wins."
+            .into(),
         // check_products answers only the rules above.
         _ => "These products break a rule of the program's catalog.".into(),
     }

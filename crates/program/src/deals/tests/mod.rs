@@ -217,6 +217,29 @@ fn second_registration_of_the_same_prospect_is_refused() {
 }
 
 #[test]
+fn an_edit_adding_a_product_another_registration_holds_is_refused_like_a_registration() {
+    let mut theirs = approved(
+        input("Acme", "MX", Brand::CentroPago, &["SKILL-ANY"]),
+        "2026-10-01",
+    );
+    theirs.partner_id = PartnerId(Uuid::from_u128(2));
+    let ours = approved(
+        input("ACME S.A.", "MX", Brand::CentroPago, &["CORE-LATAM"]),
+        "2026-10-05",
+    );
+    let others = [&theirs, &ours];
+    let added = ["CORE-LATAM".to_string(), "SKILL-ANY".to_string()];
+    assert_eq!(
+        check_products_added(&ours, &added, &others),
+        Err(DealRule::AlreadyRegistered { yours: None })
+    );
+    // What the deal named already stays its own; a product no one holds is free.
+    assert!(check_products_added(&ours, &["CORE-LATAM".to_string()], &others).is_ok());
+    theirs.stage = DealStage::Lost;
+    assert!(check_products_added(&ours, &added, &[&theirs, &ours]).is_ok());
+}
+
+#[test]
 fn same_prospect_without_overlapping_products_is_allowed() {
     let first = approved(
         input("Acme", "MX", Brand::CentroPago, &["CORE-LATAM"]),

@@ -7,6 +7,7 @@ mod deals;
 mod edge;
 mod faults;
 mod feed;
+mod fuzz;
 mod lifecycle;
 mod limits;
 mod mutations;

@@ -211,4 +211,88 @@ mod tests {
         assert_eq!(page.changes.len(), 1);
         assert_eq!(page.trailer.next, 2);
     }
+
+    /// A page as the reference server writes it: partners and customers upserted, one deleted.
+    fn real_page() -> Vec<u8> {
+        use program::contract::Entity;
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let data = central_api::demo::generate(&central_api::demo::DemoConfig::with_deployments(
+            as_of, 20,
+        ));
+        let mut lines = vec![r#"{"line":"header","after":0,"head":9}"#.to_string()];
+        let rows = data
+            .partners
+            .iter()
+            .take(3)
+            .map(|p| (Entity::Partner, p.id.to_string(), serde_json::to_string(p)))
+            .chain(
+                data.customers
+                    .iter()
+                    .take(3)
+                    .map(|c| (Entity::Customer, c.id.to_string(), serde_json::to_string(c))),
+            );
+        for (seq, (entity, id, json)) in (1..).zip(rows) {
+            lines.push(format!(
+                r#"{{"line":"change","seq":{seq},"entity":"{}","op":"upsert","id":"{id}","version":1,"data":{}}}"#,
+                entity.as_str(),
+                json.unwrap()
+            ));
+        }
+        lines.push(
+            r#"{"line":"change","seq":8,"entity":"partner","op":"delete","id":"x","version":2}"#
+                .into(),
+        );
+        lines.push(r#"{"line":"trailer","next":9,"has_more":false,"checksums":[]}"#.into());
+        (lines.join("\n") + "\n").into_bytes()
+    }
+
+    #[test]
+    fn the_page_the_fuzzing_damages_is_whole_to_begin_with() {
+        let page = parse_page(&real_page()).unwrap();
+        assert_eq!(page.changes.len(), 7);
+        assert_eq!(page.trailer.next, 9);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 500, ..Default::default() })]
+
+        /// Bytes of any kind: refused or read, never a panic.
+        #[test]
+        fn any_bytes_are_refused_or_read_never_a_panic(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4_096)
+        ) {
+            let _ = parse_page(&body);
+        }
+
+        /// A real page with a byte changed, a cut, or a line lost or doubled: what is accepted
+        /// still has its trailer and its changes in order.
+        #[test]
+        fn a_damaged_page_is_refused_or_whole_never_a_panic(
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            byte in proptest::prelude::any::<u8>(),
+            damage in 0..4u8,
+        ) {
+            let mut body = real_page();
+            let i = at.index(body.len());
+            match damage {
+                0 => body[i] = byte,
+                1 => body.truncate(i),
+                _ => {
+                    let mut lines: Vec<Vec<u8>> =
+                        body.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+                    let line = at.index(lines.len());
+                    if damage == 2 {
+                        lines.remove(line);
+                    } else {
+                        let copy = lines[line].clone();
+                        lines.insert(line, copy);
+                    }
+                    body = lines.join(&b'\n');
+                }
+            }
+            if let Ok(page) = parse_page(&body) {
+                proptest::prop_assert!(page.changes.windows(2).all(|w| w[0].seq < w[1].seq));
+            }
+        }
+    }
 }

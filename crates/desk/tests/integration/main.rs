@@ -13,6 +13,7 @@ mod export;
 mod ipc_bindings;
 mod load;
 mod pages;
+mod push_kill;
 mod qbr;
 mod quotes;
 mod screens;

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use central_api::demo::{self, DemoConfig};
-use central_api::server::{self, ServerConfig};
+use central_api::demo;
+use central_api::server;
 use desk::api::{ApiClient, Changes, Row, Token};
 use desk::deals::DealForm;
 use desk::qbr::ActionItemForm;
@@ -17,7 +17,7 @@ use program::contract::{LedgerKind, MutationKind, Partner, Role};
 use program::{Brand, Credits, Region};
 use rand::{Rng, SeedableRng};
 
-use crate::common::{self, as_of, DEPLOYMENTS};
+use crate::common::{self, as_of};
 
 /// What the changes queued so far should have made on the server.
 #[derive(Default)]
@@ -58,12 +58,9 @@ struct Found {
     items: BTreeMap<String, usize>,
 }
 
-async fn found_on_server(server: &server::RunningServer, partner: &Partner) -> Found {
-    let token = server
-        .create_token("audit", Role::PlatformAccountManager, &[partner.id])
-        .await
-        .unwrap();
-    let api = ApiClient::new(server.base_url().parse().unwrap(), Token::new(&token)).unwrap();
+/// Reads the whole feed as `audit` (an account manager's token made before any kill).
+async fn found_on_server(server: &server::RunningServer, audit: &str) -> Found {
+    let api = ApiClient::new(server.base_url().parse().unwrap(), Token::new(audit)).unwrap();
     let mut found = Found::default();
     let mut after = 0;
     loop {
@@ -186,20 +183,12 @@ async fn push_killed_at_random_points_fifty_times_loses_nothing_and_doubles_noth
     println!("push kill seed: {seed} (PUSH_KILL_SEED={seed} replays this run)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
 
-    let dir = tempfile::tempdir().unwrap();
-    let server = server::start(ServerConfig {
-        deployments: DEPLOYMENTS,
-        today: Some(as_of()),
-        limits: server::Limits {
-            // Registrations are paced per user; this test registers more than a burst.
-            registrations: server::Hourly::new(100_000, 10_000),
-            ..server::Limits::default()
-        },
-        ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
+    let common::World { dir, server, data } = common::world_with(server::Limits {
+        // Registrations are paced per user; this test registers more than a burst.
+        registrations: server::Hourly::new(100_000, 10_000),
+        ..server::Limits::default()
     })
-    .await
-    .unwrap();
-    let data = demo::generate(&DemoConfig::with_deployments(as_of(), DEPLOYMENTS));
+    .await;
     let partner = data
         .partners
         .iter()
@@ -214,6 +203,10 @@ async fn push_killed_at_random_points_fifty_times_loses_nothing_and_doubles_noth
         .create_token("Pat", Role::PartnerAdmin, &[partner.id])
         .await
         .unwrap();
+    let audit = server
+        .create_token("audit", Role::PlatformAccountManager, &[partner.id])
+        .await
+        .unwrap();
     let data_dir = dir.path().join("laptop");
     let cache = data_dir.join(CACHE_FILE);
     {
@@ -225,7 +218,7 @@ async fn push_killed_at_random_points_fifty_times_loses_nothing_and_doubles_noth
             .unwrap();
         store.close().await;
     }
-    let before = found_on_server(&server, &partner).await;
+    let before = found_on_server(&server, &audit).await;
     let mut expected = Expected::default();
 
     let bin = env!("CARGO_BIN_EXE_partner-desk-sync");
@@ -270,7 +263,7 @@ async fn push_killed_at_random_points_fifty_times_loses_nothing_and_doubles_noth
         let store = Store::open(&cache).await.unwrap();
         let (pending, _) = desk::outbox::counts(&store).await.unwrap();
         store.close().await;
-        let missing = expected.missing_from(&found_on_server(&server, &partner).await, &before);
+        let missing = expected.missing_from(&found_on_server(&server, &audit).await, &before);
         let at = match (pending as usize).cmp(&missing) {
             std::cmp::Ordering::Greater => "after the server applied, before the laptop knew",
             _ if pending == 0 => "after the push",
@@ -293,7 +286,7 @@ async fn push_killed_at_random_points_fifty_times_loses_nothing_and_doubles_noth
     assert!(kills >= 20, "only {kills} kills landed");
 
     // Every change on the server once, by content.
-    let after = found_on_server(&server, &partner).await;
+    let after = found_on_server(&server, &audit).await;
     for credits in &expected.purchases {
         let made = after.purchases.get(credits).copied().unwrap_or(0)
             - before.purchases.get(credits).copied().unwrap_or(0);

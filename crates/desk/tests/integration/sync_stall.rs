@@ -4,9 +4,7 @@
 
 use crate::common;
 
-use central_api::demo::{self, DemoConfig};
-use central_api::server::{self, ServerConfig};
-use common::{as_of, DEPLOYMENTS};
+use central_api::server;
 use desk::store::{Store, CACHE_FILE};
 use program::contract::{MutationKind, PartnerId, Role};
 use program::money::Currency;
@@ -22,19 +20,11 @@ struct Setup {
 
 /// A laptop synced with a server that takes request bodies of `max_body_bytes` at most.
 async fn setup(max_body_bytes: usize) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let server = server::start(ServerConfig {
-        deployments: DEPLOYMENTS,
-        today: Some(as_of()),
-        limits: server::Limits {
-            max_body_bytes,
-            ..server::Limits::default()
-        },
-        ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
+    let common::World { dir, server, data } = common::world_with(server::Limits {
+        max_body_bytes,
+        ..server::Limits::default()
     })
-    .await
-    .unwrap();
-    let data = demo::generate(&DemoConfig::with_deployments(as_of(), DEPLOYMENTS));
+    .await;
     let partner = data
         .partners
         .iter()

@@ -36,10 +36,16 @@ pub struct World {
 }
 
 pub async fn world() -> World {
+    world_with(server::Limits::default()).await
+}
+
+/// [`world`] with the server's limits set.
+pub async fn world_with(limits: server::Limits) -> World {
     let dir = tempfile::tempdir().unwrap();
     let server = server::start(ServerConfig {
         deployments: DEPLOYMENTS,
         today: Some(as_of()),
+        limits,
         ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
     })
     .await

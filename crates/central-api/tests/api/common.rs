@@ -54,15 +54,20 @@ pub async fn start_with(limits: central_api::server::Limits) -> Harness {
     };
     let server = server::start(config).await.unwrap();
     assert!(server.created_dataset());
-    Harness {
-        server,
-        data: demo::generate(&demo_config()),
-        http: reqwest::Client::new(),
-        _dir: dir,
-    }
+    Harness::over(server, demo::generate(&demo_config()), dir)
 }
 
 impl Harness {
+    /// The harness over a server started on a database in `dir` that holds `data`.
+    pub fn over(server: RunningServer, data: Dataset, dir: TempDir) -> Harness {
+        Harness {
+            server,
+            data,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
     /// The server's database file.
     pub fn db(&self) -> std::path::PathBuf {
         self._dir.path().join("central.sqlite3")
@@ -70,6 +75,26 @@ impl Harness {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.base_url())
+    }
+
+    /// A customer no migration has touched, and the partners other than its own that sell its
+    /// brand (where it could move).
+    pub fn unmigrated_customer(&self) -> (program::contract::Customer, Vec<PartnerId>) {
+        let customer = self
+            .data
+            .customers
+            .iter()
+            .find(|c| self.data.migrations.iter().all(|m| m.customer_id != c.id))
+            .cloned()
+            .unwrap();
+        let sellers = self
+            .data
+            .partners
+            .iter()
+            .filter(|p| p.id != customer.partner_id && p.brands.contains(&customer.brand))
+            .map(|p| p.id)
+            .collect();
+        (customer, sellers)
     }
 
     pub fn partners(&self) -> Vec<PartnerId> {

@@ -8,7 +8,6 @@ use program::contract::{
     Customer, Deployment, Entity, LedgerEntry, LedgerEntryId, LedgerKind, NpsResponse, Op, Partner,
     PartnerId, ProblemCode, Role, Territory,
 };
-use program::migration::Initiator;
 use program::{Credits, CustomerMigration};
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -398,84 +397,6 @@ async fn trailer_checksums_state_each_partners_ledger_as_of_the_cursor() {
             .map(|(p, (_, b))| (*p, *b))
             .collect::<BTreeMap<_, _>>()
     );
-}
-
-#[tokio::test]
-async fn a_migration_shows_the_customer_and_its_deployments_to_the_new_partner() {
-    let h = start().await;
-    let store = h.server.store();
-    // A customer that never migrated, moving to a partner that sells its brand.
-    let customer = h
-        .data
-        .customers
-        .iter()
-        .find(|c| h.data.migrations.iter().all(|m| m.customer_id != c.id))
-        .unwrap();
-    let to = h
-        .data
-        .partners
-        .iter()
-        .find(|p| p.id != customer.partner_id && p.brands.contains(&customer.brand))
-        .unwrap()
-        .id;
-    let token = h.partner_user(Role::PartnerAdmin, to).await;
-    let head = store.head().await.unwrap();
-    let migration = CustomerMigration::new(
-        program::contract::MigrationId(Uuid::now_v7()),
-        customer.id,
-        customer.partner_id,
-        to,
-        crate::common::as_of(),
-        Initiator::Founder(customer.founder.clone()),
-    )
-    .unwrap();
-    store.record_migration(&migration).await.unwrap();
-
-    let changes: Vec<_> = h
-        .sync(&token, head, 1_000)
-        .await
-        .into_iter()
-        .flat_map(|p| p.changes)
-        .collect();
-    let of = |entity| changes.iter().filter(move |c| c.entity == entity);
-    assert_eq!(of(Entity::CustomerMigration).count(), 1);
-    let moved: Customer =
-        serde_json::from_value(of(Entity::Customer).next().unwrap().data.clone().unwrap()).unwrap();
-    assert_eq!((moved.id, moved.partner_id), (customer.id, to));
-    let deployments = h
-        .data
-        .deployments
-        .iter()
-        .filter(|d| d.customer_id == customer.id)
-        .count();
-    assert_eq!(of(Entity::Deployment).count(), deployments);
-    let line: LedgerEntry = serde_json::from_value(
-        of(Entity::LedgerEntry)
-            .next()
-            .unwrap()
-            .data
-            .clone()
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(
-        (line.kind, line.credits),
-        (LedgerKind::Migration, Credits::ZERO)
-    );
-
-    // The former partner still sees the customer, now with its new partner of record.
-    let former = h
-        .partner_user(Role::PartnerAdmin, customer.partner_id)
-        .await;
-    let changes: Vec<_> = h
-        .sync(&former, head, 1_000)
-        .await
-        .into_iter()
-        .flat_map(|p| p.changes)
-        .collect();
-    assert!(changes
-        .iter()
-        .any(|c| c.entity == Entity::Customer && c.id == customer.id.to_string()));
 }
 
 #[tokio::test]

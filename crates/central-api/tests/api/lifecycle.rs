@@ -207,3 +207,55 @@ async fn a_database_from_before_token_logins_gets_them_and_its_tokens_keep_worki
     );
     again.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_database_from_before_former_partners_copies_gets_the_column_and_serves_its_feed() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("central.sqlite3");
+    let config = config(&db);
+    let first = server::start(config.clone()).await.unwrap();
+    let head = first.store().head().await.unwrap();
+    first.shutdown().await.unwrap();
+    let has_copies = |db: std::path::PathBuf| async move {
+        let mut conn = connect(&db).await;
+        let has: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('change_partners') WHERE name = 'data')",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+        has
+    };
+    let mut conn = connect(&db).await;
+    sqlx::raw_sql("ALTER TABLE change_partners DROP COLUMN data")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    assert!(!has_copies(db.clone()).await);
+
+    let again = server::start(config).await.unwrap();
+    assert!(has_copies(db.clone()).await);
+    let partners = again.store().partner_ids().await.unwrap();
+    let token = again
+        .create_token("alicia", Role::PlatformAccountManager, &partners)
+        .await
+        .unwrap();
+    let page = reqwest::Client::new()
+        .get(format!(
+            "{}/v1/changes?after=0&limit=50000",
+            again.base_url()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let page = crate::common::parse_page(&page);
+    assert_eq!(page.trailer.next, head, "the whole feed, as before");
+    again.shutdown().await.unwrap();
+}

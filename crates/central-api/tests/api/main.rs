@@ -10,6 +10,7 @@ mod feed;
 mod fuzz;
 mod lifecycle;
 mod limits;
+mod migrations;
 mod mutations;
 mod oauth;
 mod openapi;

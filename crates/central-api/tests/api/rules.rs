@@ -14,18 +14,12 @@ use crate::common::{as_of, start, Harness};
 fn customer_and_new_partner(
     h: &Harness,
 ) -> (program::contract::Customer, program::contract::Partner) {
-    let customer = h
-        .data
-        .customers
-        .iter()
-        .find(|c| h.data.migrations.iter().all(|m| m.customer_id != c.id))
-        .cloned()
-        .unwrap();
+    let (customer, sellers) = h.unmigrated_customer();
     let to = h
         .data
         .partners
         .iter()
-        .find(|p| p.id != customer.partner_id && p.brands.contains(&customer.brand))
+        .find(|p| p.id == sellers[0])
         .cloned()
         .unwrap();
     (customer, to)

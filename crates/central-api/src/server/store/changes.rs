@@ -6,12 +6,13 @@
 //! tombstones below the horizon can be purged.
 //!
 //! Visibility: a partner sees itself; a territory, ledger entry or NPS response is seen by its
-//! partner; a customer by its partner of record and every partner named in its migrations; a
+//! partner; a customer by its partner of record and every partner named in its migrations, a
+//! former partner only as the customer was when it moved away (`customer_visibility`); a
 //! deployment by the partner that made it and its customer's partner of record; a migration by
 //! both sides; a deal or a quote by its partner; catalog items and the territory map's claims (who holds
 //! which territory exclusively, by name) by everyone.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use program::contract::{
@@ -30,6 +31,8 @@ use super::{parse_partner, StoreError};
 pub(super) enum Visibility {
     Public,
     Partners(BTreeSet<PartnerId>),
+    /// Partners, each seeing the change itself (`None`) or the copy of the row kept for it.
+    Copies(BTreeMap<PartnerId, Option<String>>),
 }
 
 impl Visibility {
@@ -135,17 +138,36 @@ async fn put(
     .bind(customer)
     .execute(&mut *conn)
     .await?;
-    if let Visibility::Partners(partners) = visibility {
-        for partner in partners {
-            let pix = partner_key(conn, *partner).await?;
-            sqlx::query("INSERT INTO change_partners (seq, pix) VALUES (?, ?)")
-                .bind(seq)
-                .bind(pix)
-                .execute(&mut *conn)
-                .await?;
-        }
+    let seen: Vec<(PartnerId, Option<&str>)> = match visibility {
+        Visibility::Public => Vec::new(),
+        Visibility::Partners(partners) => partners.iter().map(|p| (*p, None)).collect(),
+        Visibility::Copies(copies) => copies.iter().map(|(p, c)| (*p, c.as_deref())).collect(),
+    };
+    for (partner, copy) in seen {
+        let pix = partner_key(conn, partner).await?;
+        sqlx::query("INSERT INTO change_partners (seq, pix, data) VALUES (?, ?, ?)")
+            .bind(seq)
+            .bind(pix)
+            .bind(copy)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(seq as u64)
+}
+
+/// Adds `change_partners.data` to a database made before it (no copies were kept then).
+pub(super) async fn add_copies_if_missing(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+    let has: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('change_partners') WHERE name = 'data')",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !has {
+        sqlx::query("ALTER TABLE change_partners ADD COLUMN data TEXT")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 pub(super) async fn put_value<T: Serialize>(
@@ -366,20 +388,46 @@ async fn customer_partner(
     partner.flatten().map(|p| parse_partner(&p)).transpose()
 }
 
-/// Every partner named in a customer's migrations.
-async fn migration_partners(
+/// Who sees a customer's change, and what of it. Its partner of record and the partners of
+/// migrations still to take effect see the change; a partner the customer moved away from sees
+/// the change that moved it (`moved_from`) and, after that, only what it saw then: a former
+/// partner sees the customer's history up to the migration and nothing after.
+async fn customer_visibility(
     conn: &mut SqliteConnection,
-    customer_id: &str,
-) -> Result<BTreeSet<PartnerId>, StoreError> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT k.id FROM changes m \
-         JOIN change_partners v ON v.seq = m.seq JOIN partner_keys k ON k.ix = v.pix \
-         WHERE m.customer = ? AND m.entity = 'customer_migration' AND m.op = 'upsert'",
+    c: &Customer,
+    moved_from: Option<PartnerId>,
+) -> Result<Visibility, StoreError> {
+    let chain = super::migrations::migrations_of(conn, c.id).await?;
+    // The copy each partner saw of the customer's previous change.
+    let previous: Vec<(Option<String>, String, Option<String>)> = sqlx::query_as(
+        "SELECT c.data, k.id, v.data FROM changes c \
+         JOIN change_partners v ON v.seq = c.seq JOIN partner_keys k ON k.ix = v.pix \
+         WHERE c.entity = 'customer' AND c.id = ?",
     )
-    .bind(customer_id)
+    .bind(c.id.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    ids.iter().map(|id| parse_partner(id)).collect()
+    let mut saw: BTreeMap<PartnerId, Option<String>> = BTreeMap::new();
+    for (data, partner, copy) in previous {
+        saw.insert(parse_partner(&partner)?, copy.or(data));
+    }
+    let mut seen = BTreeMap::from([(c.partner_id, None)]);
+    for m in &chain {
+        seen.entry(m.to_partner).or_insert(None);
+    }
+    for former in chain.iter().map(|m| m.from_partner) {
+        if former == c.partner_id || Some(former) == moved_from {
+            continue;
+        }
+        let copy = saw.get(&former).cloned().flatten();
+        // A former partner the previous change was hidden from has no copy to keep: it sees
+        // the change itself, which happens only to a database written before copies were kept.
+        seen.insert(former, copy);
+    }
+    if let Some(from) = moved_from {
+        seen.insert(from, None);
+    }
+    Ok(Visibility::Copies(seen))
 }
 
 pub(super) async fn put_customer(
@@ -402,17 +450,9 @@ pub(super) async fn write_customer(
     let id = c.id.to_string();
     super::prospects::index_customer(conn, c).await?;
     let before = customer_partner(conn, &id).await?;
-    let mut partners = migration_partners(conn, &id).await?;
-    partners.insert(c.partner_id);
-    let seq = put_value(
-        conn,
-        Entity::Customer,
-        &id,
-        c,
-        None,
-        &Visibility::Partners(partners),
-    )
-    .await?;
+    let moved_from = before.filter(|p| *p != c.partner_id);
+    let visibility = customer_visibility(conn, c, moved_from).await?;
+    let seq = put_value(conn, Entity::Customer, &id, c, None, &visibility).await?;
     if before.is_some_and(|p| p != c.partner_id) {
         // The new partner of record sees the customer's deployments from now on; its feed has
         // moved past their old changes, so they are sent again.

@@ -24,6 +24,8 @@ struct NewChange {
     customer: Option<String>,
     /// Partner keys that may see it; empty with `public`.
     partners: Vec<i64>,
+    /// The copies some of them see instead (`change_partners.data`).
+    copies: BTreeMap<i64, String>,
     public: bool,
     /// For a ledger entry: its partner's key and credits in hundredths.
     ledger: Option<(i64, i64)>,
@@ -62,9 +64,35 @@ fn change<T: Serialize>(
         data: serde_json::to_string(value)?,
         customer: None,
         partners,
+        copies: BTreeMap::new(),
         public: false,
         ledger: None,
     })
+}
+
+/// The copies of a customer its former partners keep (see `changes::customer_visibility`): a
+/// partner it moved away from sees it as it was after that move, except the partner of its latest
+/// move, which sees the customer as it is (the move is the last change it saw).
+fn former_copies(
+    c: &program::contract::Customer,
+    chain: &[CustomerMigration],
+    as_of: NaiveDate,
+    keys: &mut PartnerKeys,
+) -> Result<BTreeMap<i64, String>, StoreError> {
+    let moves: Vec<&CustomerMigration> = chain.iter().filter(|m| m.effective_on <= as_of).collect();
+    let mut copies = BTreeMap::new();
+    if let Some((last, earlier)) = moves.split_last() {
+        for m in earlier {
+            let then = program::contract::Customer {
+                partner_id: m.to_partner,
+                ..c.clone()
+            };
+            copies.insert(keys.key(m.from_partner), serde_json::to_string(&then)?);
+        }
+        copies.remove(&keys.key(last.from_partner));
+        copies.remove(&keys.key(c.partner_id));
+    }
+    Ok(copies)
 }
 
 /// The dataset's rows in feed order: partners, catalog, territories (and the territory map's
@@ -143,6 +171,13 @@ fn rows(
             as_of,
         )?;
     }
+    let mut chains: HashMap<_, Vec<CustomerMigration>> = HashMap::new();
+    for m in &data.migrations {
+        chains.entry(m.customer_id).or_default().push(m.clone());
+    }
+    for chain in chains.values_mut() {
+        chain.sort_by_key(|m| (m.effective_on, m.id));
+    }
     let mut partner_of = HashMap::with_capacity(data.customers.len());
     for c in &data.customers {
         super::rules::customer(c, partners.get(&c.partner_id).copied(), None)?;
@@ -151,12 +186,15 @@ fn rows(
         for p in migrated.get(&c.id).into_iter().flatten() {
             partners.insert(keys.key(*p));
         }
-        rows.push(change(
+        let mut row = change(
             Entity::Customer,
             c.id.to_string(),
             c,
             partners.into_iter().collect(),
-        )?);
+        )?;
+        let chain = chains.get(&c.id).map_or(&[][..], Vec::as_slice);
+        row.copies = former_copies(c, chain, as_of, keys)?;
+        rows.push(row);
     }
     for m in &data.migrations {
         let mut row = change(
@@ -170,13 +208,6 @@ fn rows(
     }
     let catalog: HashMap<&str, &program::contract::CatalogItem> =
         data.catalog.iter().map(|i| (i.sku.as_str(), i)).collect();
-    let mut chains: HashMap<_, Vec<CustomerMigration>> = HashMap::new();
-    for m in &data.migrations {
-        chains.entry(m.customer_id).or_default().push(m.clone());
-    }
-    for chain in chains.values_mut() {
-        chain.sort_by_key(|m| (m.effective_on, m.id));
-    }
     for d in &data.deployments {
         super::rules::deployment(
             d,
@@ -273,15 +304,19 @@ pub(super) async fn load(
         q.build().persistent(false).execute(&mut *conn).await?;
     }
 
-    let visibility: Vec<(i64, i64)> = rows
+    let visibility: Vec<(i64, i64, Option<&str>)> = rows
         .iter()
         .enumerate()
-        .flat_map(|(i, row)| row.partners.iter().map(move |pix| (i as i64 + 1, *pix)))
+        .flat_map(|(i, row)| {
+            row.partners
+                .iter()
+                .map(move |pix| (i as i64 + 1, *pix, row.copies.get(pix).map(String::as_str)))
+        })
         .collect();
     for chunk in visibility.chunks(PAIR_CHUNK) {
-        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO change_partners (seq, pix) ");
-        q.push_values(chunk, |mut b, (seq, pix)| {
-            b.push_bind(*seq).push_bind(*pix);
+        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO change_partners (seq, pix, data) ");
+        q.push_values(chunk, |mut b, (seq, pix, copy)| {
+            b.push_bind(*seq).push_bind(*pix).push_bind(*copy);
         });
         q.build().persistent(false).execute(&mut *conn).await?;
     }

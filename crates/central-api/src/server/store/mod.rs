@@ -135,6 +135,7 @@ impl Store {
             .execute(&pool)
             .await?;
         tokens::add_login_if_missing(&mut *pool.acquire().await?).await?;
+        changes::add_copies_if_missing(&mut *pool.acquire().await?).await?;
         prospects::index_customers_if_missing(&mut *pool.acquire().await?).await?;
         prospects::index_open_deals_if_missing(&mut *pool.acquire().await?).await?;
         Ok(Store {

@@ -63,10 +63,13 @@ CREATE TABLE IF NOT EXISTS partner_keys (
     id TEXT NOT NULL UNIQUE
 );
 
--- Which partners may see each change.
+-- Which partners may see each change, and what: the change itself, or (`data` not NULL) the copy
+-- of the row kept for that partner. A customer's former partner keeps the customer as it was when
+-- it moved away: it sees the customer's history up to the migration and nothing after.
 CREATE TABLE IF NOT EXISTS change_partners (
-    seq INTEGER NOT NULL,
-    pix INTEGER NOT NULL,
+    seq  INTEGER NOT NULL,
+    pix  INTEGER NOT NULL,
+    data TEXT,
     PRIMARY KEY (seq, pix)
 ) WITHOUT ROWID;
 

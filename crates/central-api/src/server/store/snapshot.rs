@@ -134,12 +134,21 @@ const VISIBLE_TO_SCOPE: &str = "(c.public = 1 OR EXISTS (\
     SELECT 1 FROM change_partners v WHERE v.seq = c.seq AND +v.pix IN (\
         SELECT k.ix FROM partner_keys k WHERE k.id IN (SELECT value FROM json_each(?2)))))";
 
+/// What a scope sees of a customer's change: the change itself if one of the scope's partners
+/// sees it as it is, else the copy kept for a former partner (`change_partners.data`: the
+/// customer as it was when it moved away from that partner).
+const CUSTOMER_DATA: &str = "coalesce((\
+    SELECT v.data FROM change_partners v WHERE v.seq = c.seq AND +v.pix IN (\
+        SELECT k.ix FROM partner_keys k WHERE k.id IN (SELECT value FROM json_each(?2))) \
+    ORDER BY v.data IS NOT NULL LIMIT 1), c.data)";
+
 /// One page of the feed: after `?1`, visible to `?2`, at most `?3`. Scanning in `seq` order and
 /// checking visibility per row keeps a whole sync at one pass over the feed whatever the scope,
 /// since each page resumes where the last one stopped.
 static FEED_PAGE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT c.seq, c.entity, c.id, c.op, c.version, c.data, \
+        "SELECT c.seq, c.entity, c.id, c.op, c.version, \
+            CASE WHEN c.entity = 'customer' THEN {CUSTOMER_DATA} ELSE c.data END AS data, \
             CASE WHEN c.entity = 'ledger_entry' \
                 THEN (SELECT v.pix FROM change_partners v WHERE v.seq = c.seq LIMIT 1) \
             END AS ledger_partner \

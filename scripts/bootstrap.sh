@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Partner Desk needs, and skips what is already there:
 # Debian packages (WebKitGTK, its WebDriver, Xvfb, GNOME Keyring, the package checkers), the UI's npm packages
-# (from the lockfile, Tauri's CLI among them) and tauri-driver. Safe to run again and again.
+# (from the lockfile, Tauri's CLI among them), tauri-driver and schemathesis. Safe to run again and again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,7 @@ packages=(
   webkit2gtk-driver xvfb xauth                               # the real window, driven in tests
   fonts-dejavu-core                                          # a readable UI font everywhere
   poppler-utils                                              # pdftotext: tests read the PDFs
+  python3 python3-venv                                       # schemathesis, in a venv
   sqlite3                                                    # tests: the tool cannot read the cache
   lintian desktop-file-utils rpm                             # `make package` checks what it builds
 )
@@ -47,4 +48,16 @@ export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v tauri-driver >/dev/null; then
   echo "bootstrap: installing tauri-driver"
   cargo install tauri-driver --version 2.1.0 --locked
+fi
+
+# Schemathesis (PyPI), the property-based checker central-api's tests run against its
+# /openapi.json (crates/central-api/tests/schemathesis.toml), pinned, in a virtual environment of
+# its own under target/.
+schemathesis_version=4.32.5
+st=target/tools/schemathesis/bin/st
+if ! { [ -x "$st" ] && "$st" --version 2>/dev/null | grep -qF "$schemathesis_version"; }; then
+  command -v python3 >/dev/null || { echo "bootstrap: python3 is required (3.10+)" >&2; exit 1; }
+  echo "bootstrap: installing schemathesis $schemathesis_version"
+  python3 -m venv --clear target/tools/schemathesis
+  target/tools/schemathesis/bin/pip install -q --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi

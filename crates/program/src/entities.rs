@@ -216,6 +216,13 @@ pub struct Deployment {
     pub customer_id: CustomerId,
     /// The partner that made the deployment.
     pub partner_id: PartnerId,
+    #[cfg_attr(
+        feature = "schema",
+        schemars(
+            regex(pattern = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"),
+            length(min = 1, max = 40)
+        )
+    )]
     pub sku: String,
     pub billing: Billing,
     /// Credits consumed: once for a one-off deployment, per month for a recurring one.
@@ -516,9 +523,32 @@ pub enum CatalogKind {
     Pack,
 }
 
+/// The longest SKU.
+pub const MAX_SKU: usize = 40;
+
+/// Whether `sku` is written as the catalog writes SKUs: groups of capital letters and digits
+/// joined by hyphens ("SK-INVOICE"), at most [`MAX_SKU`] characters (the OpenAPI document's
+/// pattern for every SKU).
+pub fn is_sku(sku: &str) -> bool {
+    sku.len() <= MAX_SKU
+        && sku.split('-').all(|group| {
+            !group.is_empty()
+                && group
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CatalogItem {
+    #[cfg_attr(
+        feature = "schema",
+        schemars(
+            regex(pattern = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"),
+            length(min = 1, max = 40)
+        )
+    )]
     pub sku: String,
     pub name: String,
     pub kind: CatalogKind,
@@ -678,5 +708,36 @@ mod tests {
         let mut bad = line;
         bad.credits = Credits::whole(1);
         assert_eq!(bad.validate(), Err(LedgerError::MigrationWithCredits));
+    }
+}
+
+#[cfg(test)]
+mod sku_tests {
+    use super::*;
+
+    #[test]
+    fn a_sku_is_capital_letters_and_digits_in_groups_joined_by_hyphens() {
+        for sku in [
+            "SK-INVOICE",
+            "CORE-CP",
+            "PK-AI-ASSIST",
+            "X1",
+            &"A".repeat(MAX_SKU),
+        ] {
+            assert!(is_sku(sku), "{sku}");
+        }
+        for sku in [
+            "",
+            "-",
+            "sk-invoice",
+            "SK--X",
+            "-SK",
+            "SK-",
+            "SK X",
+            "SKÜ",
+            &"A".repeat(MAX_SKU + 1),
+        ] {
+            assert!(!is_sku(sku), "{sku}");
+        }
     }
 }

@@ -100,10 +100,31 @@ impl fmt::Display for Region {
 
 /// A country the program serves (one in a brand's region), by ISO 3166-1 alpha-2 code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 #[ts(type = "string")]
 pub struct Country([u8; 2]);
+
+/// One of the codes of the countries the program serves.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Country {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Country".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut codes: Vec<&str> = Region::ALL
+            .iter()
+            .flat_map(|r| r.countries())
+            .copied()
+            .collect();
+        codes.sort_unstable();
+        schemars::json_schema!({
+            "type": "string",
+            "enum": codes,
+            "description": "A country the program serves, by ISO 3166-1 alpha-2 code."
+        })
+    }
+}
 
 /// Why a code is not a [`Country`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -43,10 +43,34 @@ static BY_CODE: LazyLock<HashMap<&'static str, u16>> = LazyLock::new(|| {
 /// A first-level subdivision of a country the program serves, by ISO 3166-2 code ("US-TX",
 /// "ES-AN", "MX-JAL"). It orders as its code does.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 #[ts(type = "string")]
 pub struct Subdivision(u16);
+
+/// One of the codes of the subdivisions of the countries the program serves.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Subdivision {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Subdivision".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut codes: Vec<&str> = crate::regions::Region::ALL
+            .iter()
+            .flat_map(|r| r.countries())
+            .filter_map(|c| Country::parse(c).ok())
+            .flat_map(Subdivision::of)
+            .map(Subdivision::code)
+            .collect();
+        codes.sort_unstable();
+        schemars::json_schema!({
+            "type": "string",
+            "enum": codes,
+            "description": "A first-level subdivision (state, province or region) of a country \
+                the program serves, by ISO 3166-2 code."
+        })
+    }
+}
 
 /// Why a code is not a [`Subdivision`] of a country, or a place lacks the one it needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -63,6 +63,13 @@ pub(crate) async fn changes(
         ))
     })?;
     let after = params.after.unwrap_or(0);
+    // Cursors are `seq`s, which SQLite keeps in 64 signed bits: the document says int64.
+    if i64::try_from(after).is_err() {
+        return Err(ApiError::bad_request(format!(
+            "after must be between 0 and {} (got {after})",
+            i64::MAX
+        )));
+    }
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request(format!(

@@ -22,6 +22,7 @@ mod openapi;
 mod problem;
 mod store;
 mod throttle;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,7 +39,6 @@ use program::contract::{PartnerId, ProblemCode, ProgramInfo, ProgramPolicy, Role
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 
 use crate::demo::{self, DemoConfig};
@@ -420,10 +420,6 @@ fn router(state: AppState) -> Router {
             faults,
             faults::middleware,
         ))
-        // The fastest gzip: a bootstrap page set of a million deployments is gigabytes of JSON,
-        // and the default level costs more CPU than the client spends writing the rows, for
-        // about a quarter fewer bytes.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

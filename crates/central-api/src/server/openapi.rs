@@ -8,10 +8,14 @@
 use std::sync::LazyLock;
 
 use axum::Json;
+use program::contract::Entity;
 use program::contract::{
     AuthServerMetadata, CatalogItem, Customer, Deployment, FeedLine, LedgerEntry, Me,
     MutationBatch, MutationResults, NpsResponse, Partner, Problem, ProgramInfo, Territory,
 };
+use program::deals::{Deal, TerritoryClaim};
+use program::qbr::ActionItem;
+use program::quotes::Quote;
 use program::CustomerMigration;
 use schemars::generate::SchemaSettings;
 use serde_json::{json, Value};
@@ -46,16 +50,42 @@ pub fn document() -> Value {
     let results = generator.subschema_for::<MutationResults>().to_value();
     let problem = generator.subschema_for::<Problem>().to_value();
     let auth_metadata = generator.subschema_for::<AuthServerMetadata>().to_value();
-    // What a change's `data` holds, by its `entity`: registered so clients can generate types.
-    let _ = generator.subschema_for::<Partner>();
-    let _ = generator.subschema_for::<Territory>();
-    let _ = generator.subschema_for::<Customer>();
-    let _ = generator.subschema_for::<Deployment>();
-    let _ = generator.subschema_for::<LedgerEntry>();
-    let _ = generator.subschema_for::<NpsResponse>();
-    let _ = generator.subschema_for::<CatalogItem>();
-    let _ = generator.subschema_for::<CustomerMigration>();
-    let schemas = generator.take_definitions(true);
+    // What a change's `data` holds, by its `entity`.
+    let data_of = |generator: &mut schemars::SchemaGenerator, entity: Entity| {
+        match entity {
+            Entity::Partner => generator.subschema_for::<Partner>(),
+            Entity::Territory => generator.subschema_for::<Territory>(),
+            Entity::Customer => generator.subschema_for::<Customer>(),
+            Entity::Deployment => generator.subschema_for::<Deployment>(),
+            Entity::LedgerEntry => generator.subschema_for::<LedgerEntry>(),
+            Entity::NpsResponse => generator.subschema_for::<NpsResponse>(),
+            Entity::CatalogItem => generator.subschema_for::<CatalogItem>(),
+            Entity::CustomerMigration => generator.subschema_for::<CustomerMigration>(),
+            Entity::Deal => generator.subschema_for::<Deal>(),
+            Entity::TerritoryClaim => generator.subschema_for::<TerritoryClaim>(),
+            Entity::Quote => generator.subschema_for::<Quote>(),
+            Entity::ActionItem => generator.subschema_for::<ActionItem>(),
+        }
+        .to_value()
+    };
+    let by_entity: Vec<Value> = Entity::ALL
+        .into_iter()
+        .map(|entity| {
+            json!({
+                "properties": {
+                    "entity": { "const": entity.as_str() },
+                    "data": data_of(&mut generator, entity)
+                }
+            })
+        })
+        .collect();
+    let mut schemas = generator.take_definitions(true);
+    // A change's `data` is the row of its `entity` (absent for a delete).
+    let change = schemas
+        .get_mut("Change")
+        .and_then(Value::as_object_mut)
+        .expect("the feed's Change schema");
+    change.insert("anyOf".into(), Value::Array(by_entity));
 
     let problem_response = |description: &str| {
         json!({
@@ -83,28 +113,41 @@ pub fn document() -> Value {
         responses
     };
 
-    let query = |name: &str, description: &str| {
-        json!({ "name": name, "in": "query", "required": false, "description": description,
-                "schema": { "type": "string" } })
+    let query = |name: &str, description: &str, schema: Value| {
+        json!({ "name": name, "in": "query", "required": true, "description": description,
+                "schema": schema })
     };
     let authorize_parameters = json!([
-        query("response_type", "`code`."),
-        query("client_id", "`partner-desk`."),
+        query("response_type", "`code`.", json!({ "enum": ["code"] })),
+        query(
+            "client_id",
+            "`partner-desk`.",
+            json!({ "const": "partner-desk" })
+        ),
         query(
             "redirect_uri",
-            "`http://127.0.0.1:<port>/…` or `http://[::1]:<port>/…`."
+            "`http://127.0.0.1:<port>/…` or `http://[::1]:<port>/…`.",
+            json!({ "type": "string", "format": "uri" })
         ),
-        query("state", "Sent back unchanged with the code or the error."),
         query(
             "code_challenge",
-            "base64url (no padding) of the SHA-256 of the PKCE verifier."
+            "base64url (no padding) of the SHA-256 of the PKCE verifier.",
+            json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{43}$" })
         ),
-        query("code_challenge_method", "`S256`."),
         query(
-            "ui_locales",
-            "The page's language, e.g. `es`; else the browser's."
-        )
+            "code_challenge_method",
+            "`S256`.",
+            json!({ "enum": ["S256"] })
+        ),
+        json!({ "name": "state", "in": "query", "required": false,
+                "description": "Sent back unchanged with the code or the error.",
+                "schema": { "type": "string" } }),
+        json!({ "name": "ui_locales", "in": "query", "required": false,
+                "description": "The page's language, e.g. `es`; else the browser's.",
+                "schema": { "type": "string" } })
     ]);
+    let not_a_form = problem_response("The body is not declared as a form.");
+    let bad_form = problem_response("The form does not parse (a field twice, say).");
 
     json!({
         "openapi": "3.1.0",
@@ -177,7 +220,7 @@ pub fn document() -> Value {
                         {
                             "name": "after", "in": "query", "required": false,
                             "description": "The cursor: the `next` of the previous page, or 0.",
-                            "schema": { "type": "integer", "format": "int64", "minimum": 0, "default": 0 }
+                            "schema": { "type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX, "default": 0 }
                         },
                         {
                             "name": "limit", "in": "query", "required": false,
@@ -254,7 +297,14 @@ pub fn document() -> Value {
                     "responses": {
                         "200": { "description": "The login page.", "content": { "text/html": {} } },
                         "303": { "description": "A request fault, back to the redirect as `error`." },
-                        "400": { "description": "A wrong client or redirect, said on the page.", "content": { "text/html": {} } }
+                        "400": {
+                            "description": "A wrong client or redirect, said on the page; or a \
+                                query that does not parse (a parameter twice, say).",
+                            "content": {
+                                "text/html": {},
+                                PROBLEM_JSON: { "schema": problem.clone() }
+                            }
+                        }
                     }
                 },
                 "post": {
@@ -277,7 +327,9 @@ pub fn document() -> Value {
                     "responses": {
                         "200": { "description": "The login page again: the login and password do not match.", "content": { "text/html": {} } },
                         "303": { "description": "Back to the redirect with `code` (a minute, once) and `state`; or with `error=access_denied`." },
-                        "400": { "description": "A wrong client or redirect, said on the page.", "content": { "text/html": {} } }
+                        "400": { "description": "A wrong client or redirect, said on the page.", "content": { "text/html": {} } },
+                        "415": not_a_form.clone(),
+                        "422": bad_form.clone()
                     }
                 }
             },
@@ -330,7 +382,9 @@ pub fn document() -> Value {
                                     "error_description": { "type": "string" }
                                 }
                             } } }
-                        }
+                        },
+                        "415": not_a_form,
+                        "422": bad_form
                     }
                 }
             },

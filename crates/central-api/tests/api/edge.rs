@@ -90,6 +90,11 @@ async fn every_error_of_the_router_itself_is_a_problem_document() {
     // A query that does not parse, a route that does not exist, a method a route does not take.
     for (method, path, status) in [
         ("GET", "/v1/changes?after=-1", StatusCode::BAD_REQUEST),
+        (
+            "GET",
+            "/v1/changes?after=9223372036854775808",
+            StatusCode::BAD_REQUEST,
+        ),
         ("GET", "/v1/nowhere", StatusCode::NOT_FOUND),
         ("DELETE", "/v1/me", StatusCode::METHOD_NOT_ALLOWED),
     ] {
@@ -104,6 +109,18 @@ async fn every_error_of_the_router_itself_is_a_problem_document() {
         let p = problem(response).await;
         assert_eq!(p.status, status.as_u16());
     }
+    // A form endpoint sent no form, by a client that takes gzip: the problem's detail is the
+    // rejection's text, not its compressed bytes.
+    let response = h
+        .http
+        .post(h.url("/oauth/token"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let detail = problem(response).await.detail.unwrap();
+    assert!(detail.starts_with("Form requests must have"), "{detail:?}");
 }
 
 /// Reads what the server sends on `stream` until it closes the connection, for at most 10 s.
@@ -172,4 +189,50 @@ async fn a_body_that_never_arrives_gets_408_as_a_problem_and_nothing_is_written(
     assert!(answer.contains("application/problem+json"), "{answer}");
     assert!(answer.contains("\"code\":\"unavailable\""), "{answer}");
     assert_eq!(h.server.store().head().await.unwrap(), head);
+}
+
+#[tokio::test]
+async fn a_request_that_is_not_http_gets_a_problem_document_from_the_connection_itself() {
+    let h = start().await;
+    let too_long = format!(
+        "GET /v1/me HTTP/1.1\r\nHost: localhost\r\nX-Padding: {}\r\n\r\n",
+        "x".repeat(1024 * 1024)
+    );
+    for (request, status) in [
+        ("HELLO THERE\r\n\r\n".to_string(), 400),
+        (
+            "GET /v1/me HTTP/1.1\r\nHost localhost\r\n\r\n".to_string(),
+            400,
+        ),
+        (
+            "GET /v1/me HTTP/1.1\r\nHost: \u{1}\r\n\r\n".to_string(),
+            400,
+        ),
+        (too_long, 431),
+    ] {
+        let mut stream = TcpStream::connect(h.server.addr()).await.unwrap();
+        // The server may answer and hang up before it has read the whole request.
+        let _ = stream.write_all(request.as_bytes()).await;
+        let answer = read_until_closed(&mut stream).await;
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        assert!(
+            head.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{request:.40}: {answer}"
+        );
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/problem+json"),
+            "{answer}"
+        );
+        assert!(
+            head.to_ascii_lowercase()
+                .contains(&format!("content-length: {}", body.len())),
+            "{answer}"
+        );
+        let p: program::contract::Problem = serde_json::from_str(body).unwrap();
+        assert_eq!((p.status, p.code), (status, ProblemCode::BadRequest));
+    }
+    // A well-formed request on a new connection is answered as ever.
+    let me = h.get(&h.manager().await, "/v1/me").await;
+    assert_eq!(me.status(), StatusCode::OK);
 }

@@ -73,3 +73,68 @@ async fn every_schema_reference_in_openapi_resolves() {
         assert!(schemas.contains_key(name), "{r} does not resolve");
     }
 }
+
+/// The schemathesis command line, as `make bootstrap` installs it (scripts/bootstrap.sh).
+fn schemathesis() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/tools/schemathesis/bin/st")
+}
+
+/// Schemathesis reads /openapi.json, generates requests from it (valid ones and ones that break
+/// it), and checks every answer against it: no 5xx, every status, content type, header and body
+/// as documented, data that fits accepted and data that does not refused, every feed line a
+/// documented `FeedLine` (tests/schemathesis_hooks.py). Its configuration
+/// (tests/schemathesis.toml) says where the document's own rules differ from its defaults. The
+/// seed is random and printed, so a failure can be replayed with `st run --seed`.
+#[tokio::test(flavor = "multi_thread")]
+async fn schemathesis_finds_no_disagreement_with_a_managers_or_a_partners_token() {
+    let st = schemathesis();
+    assert!(
+        st.exists(),
+        "{} is missing: run `make bootstrap`",
+        st.display()
+    );
+    // A token's rate would only turn generated requests into (documented) 429s.
+    let h = crate::common::start_with(central_api::server::Limits {
+        per_token: central_api::server::Rate::new(100_000, 100_000),
+        ..central_api::server::Limits::default()
+    })
+    .await;
+    let tokens = [
+        ("an account manager", h.manager().await),
+        (
+            "a partner's administrator",
+            h.partner_user(program::contract::Role::PartnerAdmin, h.data.partners[0].id)
+                .await,
+        ),
+    ];
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    for (who, token) in tokens {
+        let run = tokio::process::Command::new(&st)
+            .current_dir(&config)
+            .env("PYTHONPATH", &config)
+            // Hypothesis's memory of examples, and Python's bytecode, in the build tree too.
+            .env(
+                "HYPOTHESIS_STORAGE_DIRECTORY",
+                config.join("../../../target/hypothesis"),
+            )
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .args(["run", &h.url("/openapi.json"), "--no-color"])
+            .args(["--max-examples", "50", "--header"])
+            .arg(format!("Authorization: Bearer {token}"))
+            .output()
+            .await
+            .unwrap();
+        let report = String::from_utf8_lossy(&run.stdout);
+        let summary = report
+            .lines()
+            .filter(|l| l.contains(" generated, ") || l.starts_with("Seed:"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        println!("schemathesis with {who}'s token: {summary}");
+        assert!(
+            run.status.success(),
+            "schemathesis with {who}'s token:\n{report}\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+}

@@ -329,6 +329,13 @@ pub struct DealInput {
     pub subdivision: Option<Subdivision>,
     pub brand: Brand,
     /// SKUs from the catalog.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(inner(
+            regex(pattern = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"),
+            length(min = 1, max = 40)
+        ))
+    )]
     pub products: Vec<String>,
     /// Estimated value in credits (1 credit = 1 USD of deployment value).
     #[ts(type = "string")]
@@ -351,6 +358,13 @@ pub struct Deal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subdivision: Option<Subdivision>,
     pub brand: Brand,
+    #[cfg_attr(
+        feature = "schema",
+        schemars(inner(
+            regex(pattern = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"),
+            length(min = 1, max = 40)
+        ))
+    )]
     pub products: Vec<String>,
     pub value: Credits,
     pub stage: DealStage,

@@ -33,7 +33,6 @@ pub struct ActionItem {
     #[ts(type = "string")]
     pub partner_id: PartnerId,
     /// The review it was written in ("2026-Q3").
-    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub quarter: Quarter,
     pub text: String,
     pub owner: String,

@@ -16,6 +16,23 @@ pub struct Quarter {
     number: u8,
 }
 
+/// As it is written: `2026-Q3`.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Quarter {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Quarter".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-Q[1-4]$",
+            "description": "A calendar quarter: 2026-Q3 is July to September 2026.",
+            "examples": ["2026-Q3"]
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a quarter: write it as 2026-Q3")]
 pub struct QuarterError(pub String);

@@ -49,6 +49,13 @@ pub fn text_past_bound(customer: &str, created_by: &str) -> Option<(&'static str
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineInput {
+    #[cfg_attr(
+        feature = "schema",
+        schemars(
+            regex(pattern = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"),
+            length(min = 1, max = 40)
+        )
+    )]
     pub sku: String,
     pub quantity: u32,
     /// Months, for a recurring (monthly) item; None for a one-off item.

@@ -363,10 +363,14 @@ pub(super) async fn put_catalog_item(
     conn: &mut SqliteConnection,
     item: &CatalogItem,
 ) -> Result<u64, StoreError> {
-    if item.sku.trim().is_empty() {
+    if !program::contract::is_sku(&item.sku) {
         return Err(StoreError::Invalid {
             entity: Entity::CatalogItem,
-            reason: "the SKU is empty".into(),
+            reason: format!(
+                "{:?} is not a SKU: capital letters and digits joined by hyphens, at most {}",
+                item.sku,
+                program::contract::MAX_SKU
+            ),
         });
     }
     let vis = Visibility::Public;

@@ -40,7 +40,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 /// Valid mutations of each kind a partner admin sends, as the wire writes them.
-fn templates(h: &Harness) -> Vec<Value> {
+pub(crate) fn templates(h: &Harness) -> Vec<Value> {
     let partner = h
         .data
         .partners

@@ -17,4 +17,5 @@ mod openapi;
 mod properties;
 mod quotes;
 mod rules;
+mod scope;
 mod tokens;

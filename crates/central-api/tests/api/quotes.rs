@@ -11,7 +11,13 @@ use uuid::Uuid;
 
 use crate::common::{as_of, rule_violation, start, Harness};
 
-fn quote(p: &Partner, country: &str, brand: Brand, sku: &str, months: Option<u32>) -> Quote {
+pub(crate) fn quote(
+    p: &Partner,
+    country: &str,
+    brand: Brand,
+    sku: &str,
+    months: Option<u32>,
+) -> Quote {
     let fx = if p.currency == program::Currency::USD {
         FxRate::usd(as_of())
     } else {

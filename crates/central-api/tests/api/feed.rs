@@ -306,6 +306,30 @@ async fn a_partner_users_feed_holds_exactly_the_rows_it_may_see() {
     let h = start().await;
     // A partner that took a customer over by migration: it sees that customer's history too.
     let partner = h.data.migrations[0].to_partner;
+    // A quote and an action item of its own, and of another partner.
+    let other = h.partners().into_iter().find(|p| *p != partner).unwrap();
+    for p in [partner, other] {
+        let p = h.data.partners.iter().find(|x| x.id == p).unwrap();
+        let quote = crate::quotes::quote(p, "PE", program::Brand::CentroPago, "CORE-CP", Some(12));
+        let item = program::qbr::ActionItem {
+            id: program::qbr::ActionItemId(uuid::Uuid::now_v7()),
+            partner_id: p.id,
+            quarter: "2026-Q4".parse().unwrap(),
+            text: format!("Call {}", p.name),
+            owner: "Pat".into(),
+            due_on: "2026-12-31".parse().unwrap(),
+            done: false,
+        };
+        let store = h.server.store();
+        store
+            .upsert(Entity::Quote, serde_json::to_value(quote).unwrap())
+            .await
+            .unwrap();
+        store
+            .upsert(Entity::ActionItem, serde_json::to_value(item).unwrap())
+            .await
+            .unwrap();
+    }
     let token = h.partner_user(Role::PartnerSales, partner).await;
     let changes: Vec<_> = h
         .sync(&token, 0, 250)
@@ -329,9 +353,10 @@ async fn a_partner_users_feed_holds_exactly_the_rows_it_may_see() {
         .filter(|c| visible_to(&h, partner, c.entity, c.data.as_ref().unwrap()))
         .count();
     assert_eq!(changes.len(), expected);
-    assert!(changes
-        .iter()
-        .any(|c| c.entity == Entity::CustomerMigration));
+    for entity in [Entity::CustomerMigration, Entity::Quote, Entity::ActionItem] {
+        let n = changes.iter().filter(|c| c.entity == entity).count();
+        assert_eq!(n, 1, "{} of its own", entity.as_str());
+    }
 }
 
 #[tokio::test]

@@ -474,3 +474,26 @@ async fn early_access_a_deployment_needs_the_tier_its_partner_held_on_its_start_
     // Today, at a tier with early access: taken.
     store.upsert_deployment(&deployment(as_of())).await.unwrap();
 }
+
+#[tokio::test]
+async fn action_item_text_and_owner_have_their_bounds_on_every_write_path() {
+    let h = start().await;
+    let store = h.server.store();
+    let head = store.head().await.unwrap();
+    let item = program::qbr::ActionItem {
+        id: program::qbr::ActionItemId(Uuid::now_v7()),
+        partner_id: h.data.partners[0].id,
+        quarter: "2026-Q4".parse().unwrap(),
+        text: "x".repeat(program::qbr::ACTION_TEXT_MAX + 1),
+        owner: "Pat".into(),
+        due_on: "2026-12-31".parse().unwrap(),
+        done: false,
+    };
+    // Written by an administrator's hook, not a user: refused all the same.
+    let err = store
+        .upsert(Entity::ActionItem, serde_json::to_value(&item).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(&item.id.to_string()), "{err}");
+    assert_eq!(store.head().await.unwrap(), head, "nothing written");
+}

@@ -317,6 +317,10 @@ pub(super) async fn put_action_item(
     conn: &mut SqliteConnection,
     item: &program::qbr::ActionItem,
 ) -> Result<u64, StoreError> {
+    item.check().map_err(|rule| StoreError::Invalid {
+        entity: Entity::ActionItem,
+        reason: format!("{}: {rule}", item.id),
+    })?;
     let id = item.id.to_string();
     let vis = Visibility::of([item.partner_id]);
     put_value(conn, Entity::ActionItem, &id, item, None, &vis).await

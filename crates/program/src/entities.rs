@@ -4,6 +4,7 @@
 //! inside its band, a brand inside its region) are methods, so client and server run the same.
 //! The wire envelope around them (the feed, mutations, problems) is `contract`.
 
+pub use crate::sku::{is_sku, MAX_SKU};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -523,22 +524,6 @@ pub enum CatalogKind {
     Pack,
 }
 
-/// The longest SKU.
-pub const MAX_SKU: usize = 40;
-
-/// Whether `sku` is written as the catalog writes SKUs: groups of capital letters and digits
-/// joined by hyphens ("SK-INVOICE"), at most [`MAX_SKU`] characters (the OpenAPI document's
-/// pattern for every SKU).
-pub fn is_sku(sku: &str) -> bool {
-    sku.len() <= MAX_SKU
-        && sku.split('-').all(|group| {
-            !group.is_empty()
-                && group
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        })
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CatalogItem {
@@ -708,36 +693,5 @@ mod tests {
         let mut bad = line;
         bad.credits = Credits::whole(1);
         assert_eq!(bad.validate(), Err(LedgerError::MigrationWithCredits));
-    }
-}
-
-#[cfg(test)]
-mod sku_tests {
-    use super::*;
-
-    #[test]
-    fn a_sku_is_capital_letters_and_digits_in_groups_joined_by_hyphens() {
-        for sku in [
-            "SK-INVOICE",
-            "CORE-CP",
-            "PK-AI-ASSIST",
-            "X1",
-            &"A".repeat(MAX_SKU),
-        ] {
-            assert!(is_sku(sku), "{sku}");
-        }
-        for sku in [
-            "",
-            "-",
-            "sk-invoice",
-            "SK--X",
-            "-SK",
-            "SK-",
-            "SK X",
-            "SKÜ",
-            &"A".repeat(MAX_SKU + 1),
-        ] {
-            assert!(!is_sku(sku), "{sku}");
-        }
     }
 }

@@ -21,6 +21,7 @@ pub mod progression;
 pub mod qbr;
 pub mod quotes;
 pub mod regions;
+pub mod sku;
 pub mod subdivisions;
 pub mod tiers;
 

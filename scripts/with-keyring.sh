@@ -32,19 +32,39 @@ has_secret_service() {
 
 if [ "${WITH_KEYRING_INSIDE:-}" = 1 ]; then
 	# Inside the new D-Bus session: start GNOME Keyring (creating and unlocking its login
-	# keyring), then the command.
+	# keyring) as a child of this script, its messages kept, then the command. Should the daemon
+	# leave before the command ends (every later request would then start a second, locked one),
+	# this says so, with its status and its messages.
 	unset WITH_KEYRING_INSIDE
-	eval "$(printf '%s' "${KEYRING_PASSWORD:-partner-desk}" | gnome-keyring-daemon --unlock --components=secrets)"
-	export GNOME_KEYRING_CONTROL
-	# The daemon takes its bus name a moment after it answers; asked before, D-Bus would start
-	# a second one, with its keyring locked.
-	for _ in $(seq 100); do
-		dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-			org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null |
+	out=$(mktemp -t partner-desk-keyring-env.XXXXXX)
+	log=$(mktemp -t partner-desk-keyring-log.XXXXXX)
+	printf '%s' "${KEYRING_PASSWORD:-partner-desk}" |
+		gnome-keyring-daemon --foreground --unlock --components=secrets >"$out" 2>"$log" &
+	daemon=$!
+	# It prints its control directory once it is ready, and takes its bus name a moment after;
+	# asked before, D-Bus would start a second one, with its keyring locked.
+	for _ in $(seq 200); do
+		grep -q '^GNOME_KEYRING_CONTROL=' "$out" &&
+			dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+				org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null |
 			grep -q "boolean true" && break
 		sleep 0.05
 	done
-	exec "$@"
+	eval "export $(grep '^GNOME_KEYRING_CONTROL=' "$out")"
+	set +e
+	"$@"
+	status=$?
+	if kill -0 "$daemon" 2>/dev/null; then
+		kill "$daemon"
+		wait "$daemon" 2>/dev/null
+	else
+		wait "$daemon"
+		echo "with-keyring: GNOME Keyring (pid $daemon) left during the command, status $?;" \
+			"its messages:" >&2
+		cat "$log" >&2
+	fi
+	rm -f "$out" "$log"
+	exit $status
 fi
 
 if ! $isolated && has_secret_service; then

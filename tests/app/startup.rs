@@ -108,7 +108,8 @@ async fn a_cache_whose_key_is_gone_is_set_aside_and_the_window_says_so_then_refi
         // The demo is back in full, and the banner goes when read.
         app.synced().await?;
         wait_for(&app.client, "[data-testid=portfolio-row]").await?;
-        app.save_screenshot("startup-recovered").await?;
+        app.save_screenshots_in_each_look("startup-recovered")
+            .await?;
         wait_for(&app.client, "[data-testid=recovery-dismiss]")
             .await?
             .click()
@@ -220,6 +221,23 @@ async fn without_a_secret_store_the_window_opens_the_data_under_a_passphrase() {
             .await?;
         ensure!(said.contains("at least 12 characters"), "{said:?}");
         app.save_screenshot("startup-passphrase").await?;
+        // The screen before any data has the language and the theme a user may need to read it.
+        wait_for(&app.client, "[data-testid=locale]")
+            .await?
+            .select_by_value("es")
+            .await?;
+        eventually("the passphrase screen in Spanish", || async {
+            let said = wait_for(&app.client, "[data-testid=startup-problem]")
+                .await?
+                .text()
+                .await?;
+            Ok((said.contains("Usar una frase de contraseña")
+                && said.contains("al menos 12 caracteres"))
+            .then_some(()))
+        })
+        .await?;
+        app.save_screenshots_in_each_look("startup-passphrase")
+            .await?;
         type_passphrase(&app, MINE, Some(MINE)).await?;
         app.synced().await?;
         wait_for(&app.client, "[data-testid=portfolio-row]").await?;

@@ -16,7 +16,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use crate::error::{DeskError, Result};
 use crate::metrics::{self, Figures};
-use crate::store::{execute_in_chunks, Store};
+use crate::store::{self, execute_in_chunks, Store};
 
 /// `sync_state` key: the day `partner_figures` was computed for.
 pub const FIGURES_AS_OF: &str = "figures_as_of";
@@ -70,7 +70,7 @@ pub async fn refresh(store: &Store) -> Result<usize> {
             *f = Figures::empty();
         }
     }
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.pool().begin_with(store::BEGIN_WRITE).await?;
     if whole {
         sqlx::query!("DELETE FROM partner_figures")
             .execute(&mut *tx)

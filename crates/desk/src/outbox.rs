@@ -388,7 +388,9 @@ impl LocalWrite {
             .execute(&mut *conn)
             .await?;
         let mut w = LocalWrite { conn, open: false };
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *w.conn).await?;
+        sqlx::query(crate::store::BEGIN_WRITE)
+            .execute(&mut *w.conn)
+            .await?;
         w.open = true;
         Ok(w)
     }

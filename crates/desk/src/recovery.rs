@@ -16,7 +16,7 @@ use sqlx::{ConnectOptions, Connection, SqliteConnection};
 
 use crate::error::{DeskError, Result};
 use crate::secrets::{self, DatabaseKey};
-use crate::store::{cipher, lock, Store};
+use crate::store::{self, cipher, lock, Store};
 use crate::views::{Damage, Recovery};
 
 /// `sync_state` keys that say where the mirror stands: left behind, so the next sync is a full one.
@@ -211,7 +211,7 @@ async fn carry_keyed(
     ))
     .fetch_all(&mut *old)
     .await?;
-    let mut tx = new.begin().await?;
+    let mut tx = new.begin_with(store::BEGIN_WRITE).await?;
     for values in rows {
         sqlx::query(&format!(
             "INSERT OR REPLACE INTO {table} (key, value) VALUES ({values})"

@@ -206,7 +206,11 @@ pub struct LedgerChecksum {
 pub struct Mutation {
     pub id: Uuid,
     /// The version of the row the change was based on, when it edits one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::integral::optional"
+    )]
     pub base_version: Option<u64>,
     #[serde(flatten)]
     pub kind: MutationKind,

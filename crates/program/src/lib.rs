@@ -13,6 +13,7 @@ pub mod contract;
 pub mod credits;
 pub mod deals;
 pub mod entities;
+pub mod integral;
 pub mod lang;
 pub mod metrics;
 pub mod migration;

@@ -178,6 +178,13 @@ impl Harness {
         request.send().await.unwrap()
     }
 
+    /// [`Harness::post_raw`] of a JSON `body` under a new idempotency key.
+    pub async fn post_json(&self, token: &str, body: Vec<u8>) -> reqwest::Response {
+        let key = uuid::Uuid::now_v7().to_string();
+        self.post_raw(token, &key, Some("application/json"), body)
+            .await
+    }
+
     pub async fn mutate(&self, token: &str, key: &str, batch: &MutationBatch) -> MutationResults {
         let response = self
             .http

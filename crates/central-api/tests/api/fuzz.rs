@@ -120,14 +120,7 @@ fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
 /// Sends `body` as a batch and checks the answer's shape; `mutations` is how many the body
 /// holds when it is a batch at all.
 async fn answered(h: &Harness, token: &str, body: Vec<u8>, mutations: Option<usize>) -> u16 {
-    let response = h
-        .post_raw(
-            token,
-            &Uuid::now_v7().to_string(),
-            Some("application/json"),
-            body,
-        )
-        .await;
+    let response = h.post_json(token, body).await;
     let status = response.status();
     assert!(!status.is_server_error(), "answered {status}");
     let kind = response.headers()["content-type"]

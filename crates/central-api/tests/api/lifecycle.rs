@@ -259,3 +259,31 @@ async fn a_database_from_before_former_partners_copies_gets_the_column_and_serve
     assert_eq!(page.trailer.next, head, "the whole feed, as before");
     again.shutdown().await.unwrap();
 }
+
+/// An administrator's command (`central-api token …`) opens the database of a running server.
+/// Opening a current database writes nothing, so it waits for no writer of the server's, however
+/// long that writer holds the lock.
+#[tokio::test]
+async fn opening_a_current_database_waits_for_no_writer() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("central.sqlite3");
+    let server = server::start(config(&db)).await.unwrap();
+    let mut writer = connect(&db).await;
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    let opened = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        central_api::server::Store::open(&db),
+    )
+    .await
+    .expect("the open waited for the writer")
+    .unwrap();
+    assert!(opened.partner_ids().await.unwrap().len() > 1);
+    sqlx::query("ROLLBACK").execute(&mut writer).await.unwrap();
+    writer.close().await.unwrap();
+    opened.close().await;
+    server.shutdown().await.unwrap();
+}

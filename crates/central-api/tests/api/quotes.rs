@@ -544,3 +544,55 @@ async fn the_server_sets_a_quotes_author_and_dates_a_quote_from_a_clock_set_ahea
     );
     assert_eq!(h.server.store().head().await.unwrap(), head);
 }
+
+/// JSON Schema, and so the OpenAPI document, counts `2.0` as the integer 2: a quote whose
+/// revision, quantity and months are written so, and a change whose base version is, are taken
+/// as the whole numbers they are. `1.5` is still refused.
+#[tokio::test]
+async fn whole_numbers_written_with_a_fraction_of_zero_are_integers() {
+    let h = start().await;
+    let p = partner(&h, Brand::CentroPago, Tier::Specialist);
+    let token = h.partner_user(Role::PartnerAdmin, p.id).await;
+    let sku = "SK-FORECAST";
+    let send = |quantity: serde_json::Value| {
+        let q = quote(&p, "MX", Brand::CentroPago, sku, Some(3));
+        let id = q.id;
+        let mut m = serde_json::to_value(Mutation {
+            id: Uuid::now_v7(),
+            base_version: None,
+            kind: MutationKind::SaveQuote { quote: q },
+        })
+        .unwrap();
+        m["base_version"] = serde_json::json!(0.0);
+        let q = &mut m["input"]["quote"];
+        q["revision"] = serde_json::json!(1.0);
+        q["lines"][0]["quantity"] = quantity;
+        q["lines"][0]["months"] = serde_json::json!(3.0);
+        let body = serde_json::to_vec(&serde_json::json!({ "mutations": [m] })).unwrap();
+        let (h, token) = (&h, &token);
+        async move {
+            let response = h.post_json(token, body).await;
+            (id, response.status(), response.text().await.unwrap())
+        }
+    };
+    let (id, status, text) = send(serde_json::json!(2.0)).await;
+    assert_eq!(status, 200, "{text}");
+    let results: program::contract::MutationResults = serde_json::from_str(&text).unwrap();
+    assert_eq!(results.results[0].outcome, Outcome::Applied, "{text}");
+    let stored = h.server.store().quote(id).await.unwrap().unwrap();
+    assert_eq!(stored.revision, 1);
+    assert_eq!(
+        (stored.lines[0].quantity, stored.lines[0].months),
+        (2, Some(3))
+    );
+
+    // The batch is read; the mutation alone is refused, and says why.
+    let (id, status, text) = send(serde_json::json!(1.5)).await;
+    assert_eq!(status, 200, "{text}");
+    let results: program::contract::MutationResults = serde_json::from_str(&text).unwrap();
+    match &results.results[0].outcome {
+        Outcome::Rejected { reason, .. } => assert!(reason.contains("whole number"), "{reason}"),
+        other => panic!("1.5 was taken: {other:?}"),
+    }
+    assert!(h.server.store().quote(id).await.unwrap().is_none());
+}

@@ -98,7 +98,7 @@ pub(super) async fn restore_indexes_on_open(pool: &SqlitePool) -> Result<()> {
     if !table_exists(pool, "sync_state").await? {
         return Ok(());
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(super::BEGIN_WRITE).await?;
     if restore_indexes(&mut tx).await? {
         tx.commit().await?;
         tracing::info!("rebuilt the indexes of a first sync that did not finish");

@@ -40,6 +40,13 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 /// (sync benchmark, 200,000 deployments; 3.2 s in 4 KiB pages).
 const PAGE_CACHE_KIB: u32 = 16 * 1024;
 
+/// How every transaction that writes begins. `BEGIN IMMEDIATE` takes the write lock first, so a
+/// transaction that reads before it writes (a page reads the outbox, an index rebuild reads the
+/// schema) never finds its snapshot overtaken by another connection's commit: that is
+/// `SQLITE_BUSY_SNAPSHOT` (517), which no busy timeout waits out. Waiting for the lock is left to
+/// the busy timeout.
+pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
 /// The file name of the cache inside the data folder.
 pub const CACHE_FILE: &str = "partner-desk.sqlite3";
 
@@ -168,7 +175,7 @@ impl Store {
 
     /// Loads a whole workspace in one transaction: all of it or none of it.
     pub async fn load_dataset(&self, data: &Dataset, state: &[(&str, String)]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let rows = Rows::of_dataset(data);
         upsert_rows(&mut tx, &rows).await?;
         mark_figures_dirty(&mut tx, &rows.touched_partners()).await?;
@@ -229,7 +236,7 @@ async fn key_customers_of_older_caches(pool: &SqlitePool) -> Result<()> {
     if unkeyed.is_empty() {
         return Ok(());
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     for c in &unkeyed {
         let keys = program::deals::Prospect::new(&c.name, c.domain.as_deref());
         sqlx::query!(

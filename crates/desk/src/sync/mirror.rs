@@ -54,7 +54,7 @@ pub async fn wipe_mirror(store: &Store) -> Result<()> {
 /// [`wipe_mirror`] on a connection with foreign keys off. Indexes a first sync dropped are built
 /// again, on the empty tables.
 pub(super) async fn wipe_mirror_on(conn: &mut SqliteConnection) -> Result<()> {
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, store::BEGIN_WRITE).await?;
     for table in MIRROR_TABLES
         .iter()
         .chain(&["partner_figures", "partner_search", "figures_dirty"])
@@ -138,7 +138,7 @@ pub(super) async fn apply_page(
     totals: &mut LedgerTotals,
     indexes: Indexes,
 ) -> std::result::Result<Applied, SyncError> {
-    let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+    let mut tx = sqlx::Connection::begin_with(&mut **conn, store::BEGIN_WRITE).await?;
     if indexes.defer {
         store::defer_indexes(&mut tx, MIRROR_TABLES).await?;
     }

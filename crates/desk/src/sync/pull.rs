@@ -70,7 +70,7 @@ impl SyncEngine {
         if outcome.is_err() {
             // A first sync that stops midway leaves no cache without its indexes behind.
             let restored = async {
-                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                let mut tx = sqlx::Connection::begin_with(&mut *conn, store::BEGIN_WRITE).await?;
                 store::restore_indexes(&mut tx).await?;
                 tx.commit().await?;
                 Ok::<_, DeskError>(())
@@ -108,7 +108,7 @@ impl SyncEngine {
         let cursor = round.cursor;
         // Whatever ended the round (nothing new, say), no indexes stay dropped.
         let started = Instant::now();
-        let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+        let mut tx = sqlx::Connection::begin_with(&mut **conn, store::BEGIN_WRITE).await?;
         if store::restore_indexes(&mut tx).await? {
             report.building_indexes += started.elapsed();
         }

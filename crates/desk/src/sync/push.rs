@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::api::ApiError;
 use crate::error::DeskError;
 use crate::outbox::{self, Select, Status};
+use crate::store;
 
 use super::engine::{SyncEngine, SyncError, SyncReport};
 
@@ -110,7 +111,7 @@ impl SyncEngine {
         results: &MutationResults,
         report: &mut SyncReport,
     ) -> std::result::Result<bool, SyncError> {
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = self.store.pool().begin_with(store::BEGIN_WRITE).await?;
         let mut progressed = false;
         for r in &results.results {
             let id = r.id.to_string();

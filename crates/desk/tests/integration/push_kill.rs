@@ -274,7 +274,19 @@ async fn push_killed_at_random_points_fifty_times_loses_nothing_and_doubles_noth
     println!("where the kills landed: {landed:?}");
     // Then rounds to the end: the last one finds nothing left to send.
     for _ in 0..2 {
-        assert!(spawn().wait().await.unwrap().success(), "a whole round");
+        let round = tokio::process::Command::new(bin)
+            .args(["--data-dir", data_dir.to_str().unwrap()])
+            .args(["--url", &server.base_url()])
+            .env("PARTNER_DESK_TOKEN", &token)
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            round.status.success(),
+            "a whole round (seed {seed}): {}\n{}",
+            String::from_utf8_lossy(&round.stdout),
+            String::from_utf8_lossy(&round.stderr)
+        );
     }
     println!(
         "killed the sync {kills} times in 50 rounds ({finished} finished first; a round takes \

@@ -7,9 +7,12 @@ use std::time::Duration;
 use central_api::server::{self, RunningServer, Scope, ServerConfig};
 use chrono::NaiveDate;
 use desk::api::{ApiClient, Token};
+use desk::outbox;
 use desk::store::{Store, CACHE_FILE, DEFERRED_INDEXES};
 use desk::sync::{SyncEngine, SyncOptions};
-use program::contract::{Entity, Role};
+use program::contract::{Entity, MutationKind, Role};
+use program::Credits;
+use rust_decimal::Decimal;
 use sqlx::{Connection, SqliteConnection};
 
 fn options(page_size: u32) -> SyncOptions {
@@ -216,4 +219,66 @@ async fn a_first_sync_killed_midway_gets_its_indexes_back_when_the_cache_opens()
     s.engine(&store, 2_000).await.run_once().await.unwrap();
     assert_eq!(indexes(&mut conn).await, schema);
     s.assert_mirror_counts(&store).await;
+}
+
+/// The user goes on working while a first sync writes its pages. A page reads the outbox before
+/// it writes; a change committed in between once failed the round with "database is locked"
+/// (`SQLITE_BUSY_SNAPSHOT`, 517, which no busy timeout waits out). Every change made during the
+/// round reaches the platform exactly once, counted by its amount in the mirror afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_while_a_round_writes_its_pages_neither_fail_it_nor_are_lost() {
+    let s = setup(3_000).await;
+    let store = Store::open(&s.cache()).await.unwrap();
+    let engine = s.engine(&store, 300).await;
+    let partner = s.server.store().partner_ids().await.unwrap()[0];
+    // Unlike any demo purchase: whole hundreds and 37 hundredths, one of each.
+    let minor = |n: i64| 100_037 + 10_000 * n;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = tokio::spawn({
+        let (store, done) = (store.clone(), done.clone());
+        async move {
+            let mut n = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let kind = MutationKind::PurchaseCredits {
+                    partner_id: partner,
+                    credits: Credits::new(Decimal::new(minor(n), 2)).unwrap(),
+                    price: None,
+                };
+                let row = partner.to_string();
+                outbox::enqueue(&store, "credit_purchase", &row, &kind, None)
+                    .await
+                    .unwrap();
+                n += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            n
+        }
+    });
+    let round = engine.run_once().await;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let made = writer.await.unwrap();
+    let report = round.unwrap();
+    assert!(report.changes > 3_000, "{report:?}");
+    assert!(made >= 10, "only {made} changes were made during the round");
+
+    // The next round sends what the first did not; the one after finds nothing left.
+    engine.run_once().await.unwrap();
+    engine.run_once().await.unwrap();
+    for n in 0..made {
+        let copies: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM ledger_entries \
+             WHERE partner_id = ? AND kind = 'purchase' AND credits_minor = ?",
+        )
+        .bind(partner.to_string())
+        .bind(minor(n))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(copies, 1, "purchase {n} of {made}");
+    }
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the outbox ends empty");
 }

@@ -57,8 +57,10 @@ pub struct LineInput {
         )
     )]
     pub sku: String,
+    #[serde(deserialize_with = "crate::integral::whole")]
     pub quantity: u32,
     /// Months, for a recurring (monthly) item; None for a one-off item.
+    #[serde(default, deserialize_with = "crate::integral::optional")]
     pub months: Option<u32>,
 }
 
@@ -411,6 +413,7 @@ pub struct Quote {
     /// `Q-<device>-<year>-<sequence>`; revisions share it.
     pub number: String,
     /// 1 for the first version; a revision of a sent quote is a new quote with the next one.
+    #[serde(deserialize_with = "crate::integral::whole")]
     pub revision: u32,
     /// The version this one revises.
     pub supersedes: Option<QuoteId>,

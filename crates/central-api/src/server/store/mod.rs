@@ -134,6 +134,14 @@ impl Store {
         sqlx::raw_sql(include_str!("schema.sql"))
             .execute(&pool)
             .await?;
+        let has_feed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM feed WHERE id = 1)")
+            .fetch_one(&pool)
+            .await?;
+        if !has_feed {
+            sqlx::query("INSERT OR IGNORE INTO feed (id, head, horizon) VALUES (1, 0, 0)")
+                .execute(&pool)
+                .await?;
+        }
         tokens::add_login_if_missing(&mut *pool.acquire().await?).await?;
         changes::add_copies_if_missing(&mut *pool.acquire().await?).await?;
         prospects::index_customers_if_missing(&mut *pool.acquire().await?).await?;
@@ -191,7 +199,7 @@ impl Store {
 
     /// Records FX rates as published (a rate already published for its currency and day stays).
     pub async fn publish_fx_rates(&self, rates: &[program::FxRate]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut w = self.begin_write().await?;
         for r in rates {
             sqlx::query(
                 "INSERT OR IGNORE INTO fx_rates (currency, as_of, per_usd) VALUES (?, ?, ?)",
@@ -199,10 +207,10 @@ impl Store {
             .bind(r.currency.code())
             .bind(r.as_of.to_string())
             .bind(r.per_usd.to_string())
-            .execute(&mut *tx)
+            .execute(w.conn())
             .await?;
         }
-        tx.commit().await?;
+        w.commit().await?;
         Ok(())
     }
 

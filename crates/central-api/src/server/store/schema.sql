@@ -9,7 +9,8 @@ CREATE TABLE IF NOT EXISTS feed (
     as_of   TEXT,              -- the day the demo data is "as of" (its FX rates too)
     seed    INTEGER
 );
-INSERT OR IGNORE INTO feed (id, head, horizon) VALUES (1, 0, 0);
+-- Its one row is written by `Store::open` when missing: the script itself writes nothing to a
+-- current database, so opening one a running server writes (the `token` command) waits for no lock.
 
 -- The latest change of every row: an upsert or delete replaces the row's previous change.
 CREATE TABLE IF NOT EXISTS changes (

@@ -1,5 +1,8 @@
 //! The one write transaction ([`WriteTx`]) and the reads and writes made inside it.
 
+use std::panic::Location;
+use std::time::{Duration, Instant};
+
 use chrono::Utc;
 use program::contract::{
     CatalogItem, CustomerId, Entity, LedgerEntry, Outcome, Partner, PartnerId, Territory,
@@ -15,19 +18,42 @@ use super::{changes, prospects, Store, StoreError};
 impl Store {
     // --- Transactions --------------------------------------------------------------------------
 
-    /// Begins the one write transaction; others wait their turn.
-    pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
-        let guard = self.writer.clone().lock_owned().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _guard: guard })
+    /// Begins the one write transaction; others wait their turn. A wait or a hold past
+    /// [`SLOW_WRITE`] is logged with the caller's place in the code, so a writer that keeps the
+    /// others waiting names itself.
+    #[track_caller]
+    pub(crate) fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<WriteTx, StoreError>> + Send + '_ {
+        let caller = Location::caller();
+        async move {
+            let asked = Instant::now();
+            let guard = self.writer.clone().lock_owned().await;
+            let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let waited = asked.elapsed();
+            if waited > SLOW_WRITE {
+                tracing::warn!(%caller, ?waited, "a write waited for the lock");
+            }
+            Ok(WriteTx {
+                tx,
+                _guard: guard,
+                caller,
+                began: Instant::now(),
+            })
+        }
     }
 }
+
+/// A write transaction waited for or held longer than this is logged.
+const SLOW_WRITE: Duration = Duration::from_secs(1);
 
 /// The write transaction. Dropped without `commit`, it rolls back.
 pub(crate) struct WriteTx {
     // Declared before the guard so it is dropped (and rolled back) before the next writer enters.
     tx: Transaction<'static, Sqlite>,
     _guard: OwnedMutexGuard<()>,
+    caller: &'static Location<'static>,
+    began: Instant,
 }
 
 impl WriteTx {
@@ -37,6 +63,10 @@ impl WriteTx {
 
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
+        let held = self.began.elapsed();
+        if held > SLOW_WRITE {
+            tracing::warn!(caller = %self.caller, ?held, "a write held the lock");
+        }
         Ok(())
     }
 

@@ -29,7 +29,10 @@ use indexes::{restore_indexes_on_open, table_exists};
 pub(crate) use chunks::{delete_where_in, execute_in_chunks};
 pub use indexes::DEFERRED_INDEXES;
 pub(crate) use indexes::{defer_indexes, restore_indexes};
-pub(crate) use rows::{mark_figures_dirty, mark_figures_dirty_where_in, upsert_rows, Rows};
+pub(crate) use rows::{
+    mark_figures_dirty, mark_figures_dirty_where_in, mark_holders_dirty, upsert_rows, HoldersOf,
+    Rows,
+};
 
 /// The cache's schema, embedded at compile time from `migrations/`.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");

@@ -119,6 +119,44 @@ pub(crate) async fn mark_figures_dirty_where_in(
     .await
 }
 
+/// Whose customers [`mark_holders_dirty`] is given.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum HoldersOf {
+    /// Customer ids.
+    Customers,
+    /// Deployment ids: their customers, as the mirror holds them.
+    Deployments,
+}
+
+/// Marks for a refresh every partner a customer's activity counts for: the partner holding it in
+/// the mirror and both sides of each of its migrations. A customer is active, and retained, for
+/// the partner that held it on the day (`crate::metrics`), whoever made its deployments.
+pub(crate) async fn mark_holders_dirty(
+    conn: &mut SqliteConnection,
+    of: HoldersOf,
+    ids: &[String],
+) -> Result<()> {
+    let customers = match of {
+        HoldersOf::Customers => "SELECT value FROM json_each(?1)",
+        HoldersOf::Deployments => {
+            "SELECT customer_id FROM deployments WHERE id IN (SELECT value FROM json_each(?1))"
+        }
+    };
+    let sql = format!(
+        "WITH c (id) AS ({customers}) \
+         INSERT OR IGNORE INTO figures_dirty (partner_id) \
+         SELECT partner_id FROM customers WHERE id IN (SELECT id FROM c) \
+         UNION SELECT from_partner_id FROM customer_migrations WHERE customer_id IN (SELECT id FROM c) \
+         UNION SELECT to_partner_id FROM customer_migrations WHERE customer_id IN (SELECT id FROM c)"
+    );
+    for chunk in ids.chunks(CHUNK) {
+        let json =
+            serde_json::to_string(chunk).map_err(|e| DeskError::Corrupt(format!("ids: {e}")))?;
+        sqlx::query(&sql).bind(json).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// What [`upsert_rows`] did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Written {

@@ -10,7 +10,7 @@ use sqlx::{Sqlite, SqliteConnection};
 use crate::api::{ApiError, Page, Row};
 use crate::error::{DeskError, Result};
 use crate::outbox;
-use crate::store::{self, Rows, Store};
+use crate::store::{self, HoldersOf, Rows, Store};
 
 use super::engine::SyncError;
 
@@ -137,6 +137,7 @@ pub(super) async fn apply_page(
     page: &Page,
     totals: &mut LedgerTotals,
     indexes: Indexes,
+    first_sync: bool,
 ) -> std::result::Result<Applied, SyncError> {
     let mut tx = sqlx::Connection::begin_with(&mut **conn, store::BEGIN_WRITE).await?;
     if indexes.defer {
@@ -219,9 +220,33 @@ pub(super) async fn apply_page(
                 .push(change.id.clone()),
         }
     }
+    // A customer counts as active (and retained) for the partner that held it on the day, not
+    // for the partner that made the deployment: a deployment's change, or a customer moving, also
+    // changes the figures of whoever holds or held the customer. (A first sync brings every
+    // partner's own row, and with it every partner's refresh.)
+    let customers: Vec<String> = rows
+        .customers
+        .iter()
+        .map(|(c, _)| c.id.to_string())
+        .chain(
+            rows.deployments
+                .iter()
+                .map(|(d, _)| d.customer_id.to_string()),
+        )
+        .collect();
+    if !first_sync {
+        store::mark_holders_dirty(&mut tx, HoldersOf::Customers, &customers).await?;
+        if let Some(gone) = deletes.get(&Entity::Deployment) {
+            store::mark_holders_dirty(&mut tx, HoldersOf::Deployments, gone).await?;
+        }
+    }
     let written = store::upsert_rows(&mut tx, &rows).await?;
     for (entity, ids) in &deletes {
         delete_rows(&mut tx, *entity, ids).await?;
+    }
+    if !first_sync {
+        // And whoever holds them now.
+        store::mark_holders_dirty(&mut tx, HoldersOf::Customers, &customers).await?;
     }
     for id in &arrived {
         sqlx::query!("DELETE FROM outbox WHERE id = ? AND applied = 1", id)

@@ -177,7 +177,8 @@ impl SyncEngine {
                 };
                 round.first_page = false;
                 let started = Instant::now();
-                let applied = apply_page(conn, &page, &mut round.totals, indexes).await?;
+                let applied =
+                    apply_page(conn, &page, &mut round.totals, indexes, round.first_sync).await?;
                 report.writing += started.elapsed();
                 report.building_indexes += applied.building_indexes;
                 report.pages += 1;

@@ -10,6 +10,7 @@ mod common;
 mod cache;
 mod deals;
 mod export;
+mod figures;
 mod ipc_bindings;
 mod load;
 mod pages;

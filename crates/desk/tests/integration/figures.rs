@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::Days;
-use desk::store::{Store, CACHE_FILE};
-use program::contract::{Billing, Customer, Deployment, Entity, PartnerId, Role};
+use desk::store::Store;
+use program::contract::{Billing, Customer, Deployment, Entity, PartnerId};
 use program::metrics::active_since;
 use program::migration::{CustomerMigration, Initiator};
 use sqlx::Row;
@@ -91,19 +91,7 @@ async fn a_deployment_ending_after_its_customer_moved_changes_the_new_partners_f
         .expect("a partner selling the brand")
         .id;
 
-    let token = server
-        .create_token(
-            "Ana Manager",
-            Role::PlatformAccountManager,
-            &server.store().partner_ids().await.unwrap(),
-        )
-        .await
-        .unwrap();
-    let store = Store::open(&dir.path().join("laptop").join(CACHE_FILE))
-        .await
-        .unwrap();
-    let engine = common::engine(&server, &store, &token).await;
-    engine.run_once().await.unwrap();
+    let (store, engine) = common::manager_laptop(&server, dir.path()).await;
 
     for c in [ending, going] {
         let m = CustomerMigration::new(

@@ -5,8 +5,8 @@
 use crate::common;
 
 use central_api::server;
-use desk::store::{Store, CACHE_FILE};
-use program::contract::{MutationKind, PartnerId, Role};
+use desk::store::Store;
+use program::contract::{MutationKind, PartnerId};
 use program::money::Currency;
 use program::Credits;
 
@@ -31,16 +31,7 @@ async fn setup(max_body_bytes: usize) -> Setup {
         .find(|p| p.currency == Currency::USD)
         .unwrap()
         .id;
-    let partners = server.store().partner_ids().await.unwrap();
-    let token = server
-        .create_token("Laptop", Role::PlatformAccountManager, &partners)
-        .await
-        .unwrap();
-    let store = Store::open(&dir.path().join("laptop").join(CACHE_FILE))
-        .await
-        .unwrap();
-    let engine = common::engine(&server, &store, &token).await;
-    engine.run_once().await.unwrap();
+    let (store, engine) = common::manager_laptop(&server, dir.path()).await;
     Setup {
         _dir: dir,
         server,

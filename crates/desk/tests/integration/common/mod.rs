@@ -112,6 +112,25 @@ pub async fn engine(
     .unwrap()
 }
 
+/// A laptop of an account manager over every partner, its cache in `dir`/laptop, after its first
+/// round.
+pub async fn manager_laptop(
+    server: &RunningServer,
+    dir: &std::path::Path,
+) -> (Store, std::sync::Arc<SyncEngine>) {
+    let partners = server.store().partner_ids().await.unwrap();
+    let token = server
+        .create_token("Ana Manager", Role::PlatformAccountManager, &partners)
+        .await
+        .unwrap();
+    let store = Store::open(&dir.join("laptop").join(CACHE_FILE))
+        .await
+        .unwrap();
+    let engine = engine(server, &store, &token).await;
+    engine.run_once().await.unwrap();
+    (store, engine)
+}
+
 /// The text of a PDF, laid out as on the page (pdftotext from poppler-utils).
 pub fn pdftotext(path: &std::path::Path) -> String {
     let out = std::process::Command::new("pdftotext")

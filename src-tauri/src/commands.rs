@@ -11,7 +11,7 @@ use desk::sync::SyncOptions;
 use desk::views::{
     CustomerDetail, CustomerFilter, CustomerPage, ExportKind, LedgerPage, MigrationRow,
     PartnerPage, PortfolioPage, PortfolioQuery, PurchaseQuote, RejectedChange, SearchHit, Settings,
-    SyncStatus, TrendPoint, WorkspaceInfo,
+    StartupProgress, SyncStatus, TrendPoint, WorkspaceInfo,
 };
 use desk::Desk;
 use program::deals::DealEdit;
@@ -19,29 +19,20 @@ use program::quotes::QuoteStatus;
 use tauri::{AppHandle, Manager, State};
 
 use crate::demo::Demo;
+use crate::startup::Startup;
 use crate::DataDir;
 
-/// Why the app could not open its data at start, if it could not; every other command needs it.
-/// Cleared once a passphrase opens the data where no secret store answered.
-#[derive(Default)]
-pub struct StartupProblem(std::sync::Mutex<Option<IpcError>>);
-
-impl StartupProblem {
-    pub fn new(problem: IpcError) -> StartupProblem {
-        StartupProblem(std::sync::Mutex::new(Some(problem)))
-    }
-
-    fn get(&self) -> Option<IpcError> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
+/// Where the start is (the window shows it while the data opens).
+#[tauri::command]
+pub fn startup_progress(startup: State<'_, Startup>) -> StartupProgress {
+    startup.progress()
 }
 
+/// Waits for the start to be over; then why the app could not open its data, if it could not.
+/// Every other command needs the data, so the window asks this first.
 #[tauri::command]
-pub fn startup_problem(problem: State<'_, StartupProblem>) -> Option<IpcError> {
-    problem.get()
+pub async fn startup_problem(startup: State<'_, Startup>) -> Result<Option<IpcError>, IpcError> {
+    Ok(startup.problem().await)
 }
 
 /// Whether a passphrase was chosen for this data (used where no secret store answers).
@@ -56,10 +47,10 @@ pub fn passphrase_is_set(dir: State<'_, DataDir>) -> bool {
 pub async fn open_with_passphrase(
     app: AppHandle,
     dir: State<'_, DataDir>,
-    problem: State<'_, StartupProblem>,
+    startup: State<'_, Startup>,
     passphrase: String,
 ) -> Result<(), IpcError> {
-    if problem.get().map(|p| p.code) != Some(ErrorCode::NoSecretStore) {
+    if startup.ended_with().map(|p| p.code) != Some(ErrorCode::NoSecretStore) {
         return Err(DeskError::InvalidInput {
             field: "passphrase",
             reason: "is only used where no secret store answers".into(),
@@ -67,13 +58,10 @@ pub async fn open_with_passphrase(
         .into());
     }
     desk::passphrase::unlock(&dir.0, &passphrase).await?;
-    let (desk, demo) = crate::open_data(&app, &dir.0).await?;
+    let (desk, demo) = crate::open_data(&app, &startup, &dir.0).await?;
     app.manage(desk);
     app.manage(demo);
-    *problem
-        .0
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    startup.finish(&app, None);
     Ok(())
 }
 
@@ -239,7 +227,7 @@ pub async fn sign_out(
     demo: State<'_, Demo>,
 ) -> Result<(), IpcError> {
     desk.sign_out().await?;
-    demo.open(&desk).await?;
+    demo.open(&desk, &|_| {}).await?;
     crate::forward_sync_status(&app, &desk).await;
     Ok(())
 }
@@ -409,4 +397,24 @@ pub async fn save_action_item(
     form: ActionItemForm,
 ) -> Result<ActionItemView, IpcError> {
     Ok(desk.save_action_item(&form).await?)
+}
+
+/// Opens a file an export saved (only one in the export folder) in the desktop's application
+/// for it.
+#[tauri::command]
+pub fn open_export(dir: State<'_, ExportDir>, path: String) -> Result<(), IpcError> {
+    let file = desk::export::saved_export(&dir.0, std::path::Path::new(&path))?;
+    tauri_plugin_opener::open_path(&file, None::<&str>).map_err(desktop)
+}
+
+/// Shows a file an export saved (only one in the export folder) in the desktop's file manager.
+#[tauri::command]
+pub fn show_export(dir: State<'_, ExportDir>, path: String) -> Result<(), IpcError> {
+    let file = desk::export::saved_export(&dir.0, std::path::Path::new(&path))?;
+    tauri_plugin_opener::reveal_item_in_dir(file).map_err(desktop)
+}
+
+/// The desktop could not open or show a file.
+fn desktop(e: tauri_plugin_opener::Error) -> IpcError {
+    DeskError::Desktop(e.to_string()).into()
 }

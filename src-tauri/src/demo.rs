@@ -11,7 +11,7 @@ use desk::error::DeskError;
 use desk::signin::Credentials;
 use desk::store::cipher;
 use desk::sync::SyncOptions;
-use desk::views::WorkspaceKind;
+use desk::views::{StartupStep, WorkspaceKind};
 use desk::Desk;
 use program::contract::Role;
 use tokio::sync::Mutex;
@@ -58,10 +58,19 @@ impl Demo {
         }
     }
 
-    /// Starts the demo server (once) and connects `desk` to it.
-    pub async fn open(&self, desk: &Desk) -> desk::error::Result<()> {
+    /// Starts the demo server (once) and connects `desk` to it, telling `progress` each step.
+    pub async fn open(
+        &self,
+        desk: &Desk,
+        progress: &(dyn Fn(StartupStep) + Sync),
+    ) -> desk::error::Result<()> {
         let mut server = self.server.lock().await;
         if server.is_none() {
+            progress(if self.db.exists() {
+                StartupStep::StartingDemo
+            } else {
+                StartupStep::CreatingDemo
+            });
             if let Some(dir) = self.db.parent() {
                 remove_earlier_worlds(dir);
             }
@@ -77,6 +86,7 @@ impl Demo {
             };
             *server = Some(server::start(config).await.map_err(failed)?);
         }
+        progress(StartupStep::Connecting);
         let running = server.as_ref().expect("started above");
         let partners = running.store().partner_ids().await.map_err(failed)?;
         let token = running

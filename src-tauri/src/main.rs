@@ -4,11 +4,13 @@
 
 mod commands;
 mod demo;
+mod startup;
 
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use desk::sync::SyncOptions;
+use desk::views::StartupStep;
 use desk::Desk;
 use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 
@@ -52,15 +54,17 @@ pub struct DataDir(pub PathBuf);
 /// in to, or else the demo workspace; and sends the sync status to the window from then on.
 pub async fn open_data(
     app: &AppHandle,
+    startup: &startup::Startup,
     data_dir: &Path,
 ) -> desk::error::Result<(Desk, demo::Demo)> {
+    startup.step(app, StartupStep::OpeningCache);
     let desk = Desk::open(data_dir).await?;
     let demo = demo::Demo::new(data_dir);
     if desk.resume(SyncOptions::default()).await? {
         // A demo world an earlier run left (its app stopped before it could delete it) goes too.
         demo.leave().await?;
     } else {
-        demo.open(&desk).await?;
+        demo.open(&desk, &|step| startup.step(app, step)).await?;
     }
     forward_sync_status(app, &desk).await;
     Ok((desk, demo))
@@ -149,8 +153,8 @@ fn main() {
                 .data_directory(data_dir.join("webview"))
                 .build()?;
             tracing::info!(data_dir = %data_dir.display(), "starting Partner Desk");
-            let opened = tauri::async_runtime::block_on(open_data(app.handle(), &data_dir));
-            app.manage(DataDir(data_dir));
+            app.manage(startup::Startup::new());
+            app.manage(DataDir(data_dir.clone()));
             let export_dir = match std::env::var_os(EXPORT_DIR_ENV) {
                 Some(dir) => PathBuf::from(dir),
                 None => app
@@ -159,22 +163,28 @@ fn main() {
                     .or_else(|_| app.path().home_dir())?,
             };
             app.manage(commands::ExportDir(export_dir));
-            // A cache this build cannot open (written by a newer Partner Desk, say) is left as it
-            // is, and the window says why instead of the app failing before it opens.
-            match opened {
-                Ok((desk, demo)) => {
-                    app.manage(desk);
-                    app.manage(demo);
-                    app.manage(commands::StartupProblem::default());
+            // The data opens while the window shows how far it got (the first start makes the
+            // demo's world: seconds). A cache this build cannot open (written by a newer Partner
+            // Desk, say) is left as it is, and the window says why instead of the app failing.
+            let app = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let startup = app.state::<startup::Startup>();
+                match open_data(&app, &startup, &data_dir).await {
+                    Ok((desk, demo)) => {
+                        app.manage(desk);
+                        app.manage(demo);
+                        startup.finish(&app, None);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "Partner Desk cannot open its data");
+                        startup.finish(&app, Some(e.into()));
+                    }
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, "Partner Desk cannot open its data");
-                    app.manage(commands::StartupProblem::new(e.into()));
-                }
-            }
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            commands::startup_progress,
             commands::startup_problem,
             commands::passphrase_is_set,
             commands::open_with_passphrase,
@@ -193,6 +203,8 @@ fn main() {
             commands::rejected_changes,
             commands::dismiss_rejected,
             commands::export_table,
+            commands::open_export,
+            commands::show_export,
             commands::price_purchase,
             commands::search,
             commands::ledger,

@@ -4,8 +4,12 @@
 //! - `window`: the build tree's app on the demo workspace, every screen.
 //! - `startup`: the window at start: a cache refused, a cache recovered, a second start, a
 //!   passphrase.
+//! - `keyboard`: the window from the keyboard alone: skip link, focus after navigation, dialogs.
+//! - `layout`: every screen at 1280×800 and 1440×900, in both languages: nothing overflows.
 //! - `installed`: the .deb `make package` built, installed, driven from /usr/bin, removed.
 
 mod installed;
+mod keyboard;
+mod layout;
 mod startup;
 mod window;

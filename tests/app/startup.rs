@@ -70,6 +70,56 @@ async fn a_cache_from_a_newer_version_is_refused_in_words_and_left_untouched() {
     );
 }
 
+/// The first start makes the demo's world (seconds of work): the window shows what it is doing
+/// and how far it got while the data opens, then the workspace.
+#[tokio::test]
+async fn the_first_start_shows_its_steps_while_the_data_opens_then_the_workspace() {
+    let _turn = e2e::one_at_a_time().await;
+    let app = App::launch().await.expect("the app launches");
+    checked(&app, "startup-opening", async {
+        // The window is there at once, before the data is open (a driver that connects late
+        // may find the start already over: then only the steps it showed are left to read).
+        if let Ok(opening) = app
+            .client
+            .find(fantoccini::Locator::Css("[data-testid=startup-opening]"))
+            .await
+        {
+            let text = opening.text().await.unwrap_or_default();
+            if text.contains("Step ") {
+                app.save_screenshot("startup-opening").await?;
+            }
+        }
+        app.synced().await?;
+        wait_for(&app.client, "[data-testid=portfolio-row]").await?;
+        // The window showed the start's steps while it ran: at least one the start reported
+        // (a window that could only paint once the data was open never sees one), ending with
+        // the connection. (Whether it caught "creating the demo" depends on how fast the
+        // webview loads against the seconds the demo's world takes.)
+        let steps = wait_for(&app.client, "[data-testid=shell]")
+            .await?
+            .attr("data-startup-steps")
+            .await?
+            .unwrap_or_default();
+        let steps: Vec<&str> = steps.split(' ').collect();
+        ensure!(
+            steps.len() >= 2
+                && steps[0] == "opening_cache"
+                && steps.last() == Some(&"connecting")
+                && steps[1..]
+                    .iter()
+                    .all(|s| { ["creating_demo", "starting_demo", "connecting"].contains(s) }),
+            "the window showed the steps {steps:?}"
+        );
+        let still = app
+            .client
+            .find_all(fantoccini::Locator::Css("[data-testid=startup-opening]"))
+            .await?;
+        ensure!(still.is_empty(), "the opening screen stayed");
+        Ok(())
+    })
+    .await;
+}
+
 /// Runs `check` on `app`; on failure saves a screenshot and the log under `name`.
 async fn checked(app: &App, name: &str, check: impl std::future::Future<Output = Result<()>>) {
     let outcome = check.await;

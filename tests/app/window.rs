@@ -684,9 +684,16 @@ async fn partner_page_shows_metrics_and_progression_and_exports_the_ledger_to_xl
                 .await?
                 .click()
                 .await?;
-            let saved = wait_for(c, "[data-testid=export-ledger] [data-testid=export-saved]")
-                .await?
-                .attr("title")
+            let saved =
+                wait_for(c, "[data-testid=export-ledger] [data-testid=export-saved]").await?;
+            for action in ["export-open", "export-show"] {
+                saved
+                    .find(Locator::Css(&format!("[data-testid={action}]")))
+                    .await
+                    .with_context(|| format!("{action} beside the saved file"))?;
+            }
+            let saved = saved
+                .attr("data-path")
                 .await?
                 .context("the saved file's path")?;
             ensure!(
@@ -1250,8 +1257,12 @@ async fn offline_an_early_access_quote_prints_for_a_specialist_and_is_refused_fo
                 .await?
                 .click()
                 .await?;
-            let saved = wait_for(c, "[data-testid=quote-saved-file]").await?;
-            let path = saved.attr("title").await?.context("the PDF's path")?;
+            let saved = wait_for(
+                c,
+                "[data-testid=quote-saved-file] [data-testid=export-saved]",
+            )
+            .await?;
+            let path = saved.attr("data-path").await?.context("the PDF's path")?;
             app.save_screenshot("quote-pdf").await?;
             let text = std::process::Command::new("pdftotext")
                 .args([path.as_str(), "-"])

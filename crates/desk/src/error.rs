@@ -49,6 +49,8 @@ pub enum ErrorCode {
     SignInRefused,
     /// A change breaks one of the program's rules; the rule and its facts come with it.
     Refused,
+    /// The desktop could not open a file, or show it in the file manager.
+    Desktop,
     Internal,
 }
 
@@ -109,6 +111,9 @@ pub enum DeskError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the data folder could not be used: {0}")]
     Io(#[from] std::io::Error),
+    /// The desktop could not open a file, or show it in the file manager.
+    #[error("the desktop could not open the file: {0}")]
+    Desktop(String),
     #[error("the cache holds a value the program does not allow: {0}")]
     Corrupt(String),
     #[error("the OS keychain failed: {0}")]
@@ -171,6 +176,7 @@ impl DeskError {
             DeskError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             DeskError::Storage(_) | DeskError::Migrate(_) | DeskError::Io(_) => ErrorCode::Storage,
             DeskError::Corrupt(_) => ErrorCode::Internal,
+            DeskError::Desktop(_) => ErrorCode::Desktop,
             DeskError::Keychain(_) => ErrorCode::Keychain,
             DeskError::NoSecretStore(_) => ErrorCode::NoSecretStore,
             DeskError::CacheKeyMissing => ErrorCode::CacheKeyMissing,

@@ -171,6 +171,63 @@ pub struct PartnerPage {
     pub progression: Vec<program::progression::ThresholdStatus>,
 }
 
+/// What the app is doing before its window can show a workspace, in the order it does it: the
+/// window shows the step and how far along the steps it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StartupStep {
+    /// Opening (or first creating) the local cache.
+    OpeningCache,
+    /// Creating the demo workspace's world: its partners, customers, deployments and ledger
+    /// (the first start only).
+    CreatingDemo,
+    /// Starting the demo workspace's platform on this computer.
+    StartingDemo,
+    /// Connecting the cache to its workspace.
+    Connecting,
+}
+
+impl StartupStep {
+    /// Every step, in order.
+    pub const ALL: [StartupStep; 4] = [
+        StartupStep::OpeningCache,
+        StartupStep::CreatingDemo,
+        StartupStep::StartingDemo,
+        StartupStep::Connecting,
+    ];
+}
+
+/// Where the start is: the step under way (`None` once the start is over) and its place among
+/// [`StartupStep::ALL`], from 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StartupProgress {
+    pub step: Option<StartupStep>,
+    pub number: u32,
+    pub of: u32,
+}
+
+impl StartupProgress {
+    pub fn at(step: StartupStep) -> StartupProgress {
+        let number = StartupStep::ALL
+            .iter()
+            .position(|s| *s == step)
+            .map_or(0, |i| i as u32 + 1);
+        StartupProgress {
+            step: Some(step),
+            number,
+            of: StartupStep::ALL.len() as u32,
+        }
+    }
+
+    pub fn done() -> StartupProgress {
+        StartupProgress {
+            step: None,
+            number: StartupStep::ALL.len() as u32,
+            of: StartupStep::ALL.len() as u32,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkspaceKind {

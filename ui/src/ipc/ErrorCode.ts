@@ -3,4 +3,4 @@
 /**
  * The closed set of error codes the UI can act on; mirrored in TypeScript.
  */
-export type ErrorCode = "not_found" | "invalid_input" | "schema_too_new" | "storage" | "keychain" | "no_secret_store" | "cache_key_missing" | "cache_unreadable" | "cache_in_use" | "wrong_passphrase" | "unauthorized" | "offline" | "remote" | "not_central_api" | "sign_in_denied" | "sign_in_timed_out" | "sign_in_cancelled" | "sign_in_expired" | "sign_in_refused" | "refused" | "internal";
+export type ErrorCode = "not_found" | "invalid_input" | "schema_too_new" | "storage" | "keychain" | "no_secret_store" | "cache_key_missing" | "cache_unreadable" | "cache_in_use" | "wrong_passphrase" | "unauthorized" | "offline" | "remote" | "not_central_api" | "sign_in_denied" | "sign_in_timed_out" | "sign_in_cancelled" | "sign_in_expired" | "sign_in_refused" | "refused" | "desktop" | "internal";

@@ -37,6 +37,7 @@ import type { TrendPoint } from "../ipc/TrendPoint";
 import type { PurchaseQuote } from "../ipc/PurchaseQuote";
 import type { RejectedChange } from "../ipc/RejectedChange";
 import type { SubdivisionChoice } from "../ipc/SubdivisionChoice";
+import type { StartupProgress } from "../ipc/StartupProgress";
 import type { SyncStatus } from "../ipc/SyncStatus";
 import type { WorkspaceInfo } from "../ipc/WorkspaceInfo";
 import type { ActionItemForm } from "../ipc/ActionItemForm";
@@ -68,6 +69,7 @@ const CODES: Record<ErrorCode, true> = {
   sign_in_expired: true,
   sign_in_refused: true,
   refused: true,
+  desktop: true,
   internal: true,
 };
 
@@ -95,7 +97,12 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const api = {
   /** Why the app could not open its data at start (null when it could): nothing else works then. */
+  /** Waits until the start is over; then why the data could not be opened, if it could not. */
   startupProblem: () => call<IpcError | null>("startup_problem"),
+  startupProgress: () => call<StartupProgress>("startup_progress"),
+  /** Calls `handler` at each step of the start. */
+  onStartupProgress: (handler: (progress: StartupProgress) => void): Promise<UnlistenFn> =>
+    listen<StartupProgress>("startup-progress", (event) => handler(event.payload)),
   /** Where no secret store answers: whether a passphrase was chosen for this data already. */
   passphraseIsSet: () => call<boolean>("passphrase_is_set"),
   /** Where no secret store answers: opens the data under `passphrase` (chosen at first use). */
@@ -152,6 +159,10 @@ export const api = {
   ) => call<string>("export_table", { kind, partnerId, query, format, lang }),
   pricePurchase: (partnerId: string, credits: string | null, fiat: string | null) =>
     call<PurchaseQuote>("price_purchase", { partnerId, credits, fiat }),
+  /** Opens a file an export saved, in the desktop's application for it. */
+  openExport: (path: string) => call<null>("open_export", { path }),
+  /** Shows a file an export saved in the desktop's file manager. */
+  showExport: (path: string) => call<null>("show_export", { path }),
   rejectedChanges: () => call<RejectedChange[]>("rejected_changes"),
   dismissRejected: (id: string) => call<null>("dismiss_rejected", { id }),
   /** Calls `handler` with every sync status the backend reports. */

@@ -7,6 +7,7 @@ import {
   formatMoney,
   formatMonth,
   formatPercent,
+  formatQuarter,
   formatRelative,
   formatDuration,
   formatSignedCredits,
@@ -73,6 +74,14 @@ describe("formatMonth", () => {
     expect(formatMonth("2026-03", "en")).toBe("Mar 2026");
     expect(formatMonth("2026-03", "es")).toBe("mar 2026");
     expect(() => formatMonth("2026-3", "en")).toThrow(/month/);
+  });
+});
+
+describe("formatQuarter", () => {
+  it("writes a quarter as Q in English and T (trimestre) in Spanish", () => {
+    expect(formatQuarter("2026-Q3", "en")).toBe("Q3 2026");
+    expect(formatQuarter("2026-Q3", "es")).toBe("T3 2026");
+    expect(() => formatQuarter("2026-Q5", "es")).toThrow(/quarter/);
   });
 });
 

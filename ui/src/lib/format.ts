@@ -90,6 +90,13 @@ export function formatMonth(yyyymm: string, locale: Locale): string {
   }).format(date);
 }
 
+/** A quarter ("2026-Q3") as "Q3 2026", or "T3 2026" (trimestre) in Spanish, as the deck prints it. */
+export function formatQuarter(quarter: string, locale: Locale): string {
+  const match = /^(\d{4})-Q([1-4])$/.exec(quarter);
+  if (!match) throw new Error(`not a quarter: ${JSON.stringify(quarter)}`);
+  return `${locale === "es" ? "T" : "Q"}${match[2]} ${match[1]}`;
+}
+
 /** An RFC 3339 time as a date and a time of day, in the user's zone unless `timeZone` is given. */
 export function formatDateTime(iso: string, locale: Locale, timeZone?: string): string {
   const time = Date.parse(iso);

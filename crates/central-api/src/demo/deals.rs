@@ -162,11 +162,14 @@ pub(super) fn deals(
                 }
             };
             let registered_on = g.day_back(0..240);
-            let registered_at = Gen::at(registered_on, g.rng.gen_range(0..36_000));
+            let seconds = g.rng.gen_range(0..36_000);
+            let registered_at = g.at(registered_on, seconds);
             let since_days = (g.as_of - registered_on).num_days().max(0) as u64;
             let stage_days_back = g.rng.gen_range(0..=since_days);
-            let stage_since =
-                Gen::at(g.days_ago(stage_days_back), g.rng.gen_range(0..36_000)).max(registered_at);
+            let seconds = g.rng.gen_range(0..36_000);
+            let stage_since = g
+                .at(g.days_ago(stage_days_back), seconds)
+                .max(registered_at);
             let stage = *g.pick(&DealStage::ALL);
             let mut chosen: Vec<String> = Vec::new();
             for _ in 0..g.rng.gen_range(1..=3) {
@@ -211,7 +214,7 @@ pub(super) fn deals(
             }
             let refusal = (status == DealStatus::Expired).then(|| {
                 history.push(DealEvent {
-                    at: Gen::at(g.days_ago(stage_days_back - REGISTRATION_DAYS), 0),
+                    at: g.at(g.days_ago(stage_days_back - REGISTRATION_DAYS), 0),
                     by: "platform".into(),
                     what: DealChange::Expired { days: 90 },
                 });

@@ -38,7 +38,7 @@ pub(super) fn ledger(
             events.entry(partner_id).or_default().push(LedgerEntry {
                 id: LedgerEntryId(Uuid::nil()),
                 partner_id,
-                at: Gen::at(day, 60),
+                at: g.at(day, 60),
                 kind: LedgerKind::Consumption,
                 credits: -d.credits,
                 fiat: None,
@@ -62,7 +62,7 @@ pub(super) fn ledger(
             .push(LedgerEntry::for_migration(
                 LedgerEntryId(Uuid::nil()),
                 m,
-                Gen::at(m.effective_on, 0),
+                g.at(m.effective_on, 0),
             ));
     }
     let fx: BTreeMap<Currency, FxRate> = fx_rates(g.as_of)

@@ -111,11 +111,16 @@ impl Gen {
         format!("{} {}", self.pick(FIRST_NAMES), self.pick(LAST_NAMES))
     }
 
-    /// Noon UTC on `day`, plus `seconds`: ledger lines of one day keep their order.
-    fn at(day: NaiveDate, seconds: u32) -> DateTime<Utc> {
-        let time = NaiveTime::from_hms_opt(12, 0, 0).expect("noon")
-            + chrono::Duration::seconds(seconds.into());
-        Utc.from_utc_datetime(&day.and_time(time))
+    /// `seconds` after midnight UTC on `day` (events of one day keep their order), but on the
+    /// workspace's own day no later than [`LATEST_ON_AS_OF`]: the demo is as of the start of its
+    /// day, so nothing in it lies in the future of whoever opens it that day.
+    fn at(&self, day: NaiveDate, seconds: u32) -> DateTime<Utc> {
+        let seconds = if day >= self.as_of {
+            seconds.min(LATEST_ON_AS_OF)
+        } else {
+            seconds
+        };
+        midnight_plus(day, seconds)
     }
 }
 
@@ -129,13 +134,22 @@ fn domain_of(company: &str) -> String {
     )
 }
 
+/// The latest time of day (seconds after midnight UTC) of anything on the workspace's own day.
+pub const LATEST_ON_AS_OF: u32 = 120;
+
+fn midnight_plus(day: NaiveDate, seconds: u32) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)) + chrono::Duration::seconds(seconds.into())
+}
+
 pub fn generate(config: &DemoConfig) -> Dataset {
     let mut g = Gen {
         rng: ChaCha8Rng::seed_from_u64(config.seed),
         as_of: config.as_of,
         // Ten years before the workspace's date, so ids read as plausible creation times.
-        id_clock: u64::try_from(Gen::at(config.as_of - Months::new(120), 0).timestamp_millis())
-            .unwrap_or_default(),
+        id_clock: u64::try_from(
+            midnight_plus(config.as_of - Months::new(120), 0).timestamp_millis(),
+        )
+        .unwrap_or_default(),
     };
     let catalog = catalog();
     let partners = partners(&mut g, config.partners.max(12));

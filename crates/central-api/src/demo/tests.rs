@@ -406,3 +406,44 @@ fn the_low_runway_alert_singles_out_some_partners_not_all() {
         d.partners.len()
     );
 }
+
+#[test]
+fn nothing_in_the_demo_lies_after_the_start_of_its_day() {
+    // Whoever opens the demo on its day opens it after the day began: nothing may be later.
+    let d = generate(&DemoConfig::small(day()));
+    let latest = midnight_plus(day(), LATEST_ON_AS_OF);
+    let mut times: Vec<(String, DateTime<Utc>)> = Vec::new();
+    times.extend(
+        d.ledger
+            .iter()
+            .map(|l| (format!("ledger line {}", l.id.0), l.at)),
+    );
+    for deal in &d.deals {
+        times.push((format!("deal {} registered", deal.id.0), deal.registered_at));
+        times.push((format!("deal {} stage", deal.id.0), deal.stage_since));
+        times.extend(
+            deal.history
+                .iter()
+                .map(|e| (format!("deal {} event", deal.id.0), e.at)),
+        );
+    }
+    assert!(times.len() > d.ledger.len(), "the deals were looked at");
+    for (what, at) in &times {
+        assert!(*at <= latest, "{what} at {at}, after {latest}");
+    }
+    // The workspace's own day is in it: the limit bites, it is not vacuous.
+    assert!(times.iter().any(|(_, at)| at.date_naive() == day()));
+    for dep in &d.deployments {
+        assert!(
+            dep.started_on <= day(),
+            "deployment {} starts later",
+            dep.id.0
+        );
+    }
+    for r in &d.nps {
+        assert!(r.answered_on <= day(), "survey answer {} later", r.id.0);
+    }
+    for m in &d.migrations {
+        assert!(m.effective_on <= day(), "migration {} later", m.id.0);
+    }
+}

@@ -224,7 +224,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
 /// validity, and forgets the rate buckets that are full again: once at start, then every minute.
 /// Stops with the server.
 #[derive(Debug)]
-struct Sweeper(JoinHandle<()>);
+struct Sweeper(Option<JoinHandle<()>>);
 
 impl Sweeper {
     const EVERY: Duration = Duration::from_secs(60);
@@ -235,7 +235,7 @@ impl Sweeper {
         registration_days: u32,
         today: Option<NaiveDate>,
     ) -> Sweeper {
-        Sweeper(tokio::spawn(async move {
+        Sweeper(Some(tokio::spawn(async move {
             let mut tick = tokio::time::interval(Sweeper::EVERY);
             loop {
                 tick.tick().await;
@@ -257,13 +257,25 @@ impl Sweeper {
                     Err(err) => tracing::warn!(error = %err, "expiring sent quotes failed"),
                 }
             }
-        }))
+        })))
+    }
+}
+
+impl Sweeper {
+    /// Stops the sweeper and waits until it has (its task dropped, a write it was in rolled back).
+    async fn stop(mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+            let _ = task.await;
+        }
     }
 }
 
 impl Drop for Sweeper {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
     }
 }
 
@@ -345,7 +357,8 @@ impl RunningServer {
             _sweeper,
             ..
         } = self;
-        drop(_sweeper);
+        // The sweeper ends before the database closes: none of its writes is cut off midway.
+        _sweeper.stop().await;
         let _ = stop.send(());
         let result = match tokio::time::timeout(Duration::from_secs(5), &mut task).await {
             Ok(joined) => joined

@@ -168,8 +168,9 @@ async fn a_mutations_outcome_is_told_only_to_whoever_sent_it() {
     assert_eq!(again.unwrap().results[0].outcome, Outcome::Applied);
 }
 
-/// Runs `central-api` with `args`; returns (success, stdout, stderr).
+/// Runs `central-api` with `args`; returns (success, stdout, stderr and how long it took).
 fn cli(args: &[&str]) -> (bool, String, String) {
+    let started = std::time::Instant::now();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_central-api"))
         .args(args)
         .output()
@@ -177,7 +178,11 @@ fn cli(args: &[&str]) -> (bool, String, String) {
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        format!(
+            "{} (after {:?})",
+            String::from_utf8_lossy(&out.stderr),
+            started.elapsed()
+        ),
     )
 }
 

@@ -29,7 +29,8 @@ pub enum ApiError {
     /// No connection, or it broke or timed out: the network is down or the server is away.
     #[error("the central API cannot be reached: {0}")]
     Offline(String),
-    /// The server asks us to slow down or is briefly unavailable; retry after the delay it gave.
+    /// The server asks us to slow down, is briefly unavailable, or ran out of time for the request
+    /// (408, a loaded server); retry after the delay it gave, or with back-off.
     #[error("the central API asked to retry later ({status})")]
     Busy {
         status: u16,
@@ -409,7 +410,9 @@ async fn check(resp: reqwest::Response) -> Result<reqwest::Response, ApiError> {
         {
             ApiError::CursorTooOld
         }
-        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => ApiError::Busy {
+        StatusCode::REQUEST_TIMEOUT
+        | StatusCode::TOO_MANY_REQUESTS
+        | StatusCode::SERVICE_UNAVAILABLE => ApiError::Busy {
             status: status.as_u16(),
             retry_after,
         },

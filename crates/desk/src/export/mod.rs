@@ -51,6 +51,33 @@ pub fn file_name(stem: &str, ext: &str) -> String {
     format!("{clean}.{ext}")
 }
 
+/// `path`, if it names a file saved in the export folder `dir` (not in a folder below it, not
+/// through a link out of it): what the app agrees to open or show in the file manager. Anything
+/// else, whoever asks, is `InvalidInput`; a file since deleted is `NotFound`.
+pub fn saved_export(dir: &Path, path: &Path) -> Result<PathBuf> {
+    let outside = || DeskError::InvalidInput {
+        field: "path",
+        reason: format!(
+            "{} is not a file saved in the export folder",
+            path.display()
+        ),
+    };
+    let file = match path.canonicalize() {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(DeskError::NotFound {
+                what: format!("the file {}", path.display()),
+            })
+        }
+        Err(_) => return Err(outside()),
+    };
+    let dir = dir.canonicalize().map_err(|_| outside())?;
+    if file.parent() != Some(dir.as_path()) || !file.is_file() {
+        return Err(outside());
+    }
+    Ok(file)
+}
+
 /// What a column holds, and so how each format writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ColumnKind {

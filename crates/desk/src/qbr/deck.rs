@@ -22,7 +22,11 @@ pub const TEMPLATE: &str = include_str!("../../templates/qbr.typ");
 
 /// The executive summary's lines, in `lang`.
 pub fn summary(review: &Review, lang: Lang) -> Vec<String> {
-    let q = |s: &str| s.parse::<Quarter>().map(|q| q.label()).unwrap_or_default();
+    let q = |s: &str| {
+        s.parse::<Quarter>()
+            .map(|q| q.label(lang))
+            .unwrap_or_default()
+    };
     let mut out = Vec::new();
     for kpi in [
         Kpi::ActiveCustomers,
@@ -56,22 +60,25 @@ pub fn summary(review: &Review, lang: Lang) -> Vec<String> {
         ));
     }
     let d = &review.deals;
+    let credits = |v: &str| format_amount(v.parse().unwrap_or_default(), 2, lang);
+    // Spanish agrees in number: "1 ganada", "2 ganadas".
+    let es = |n: u32, one: &str, other: &str| format!("{n} {}", if n == 1 { one } else { other });
     out.push(match lang {
         Lang::En => format!(
             "Deals: {} won ({} credits), {} lost, {} open ({} credits).",
             d.won,
-            format_amount(d.won_value.parse().unwrap_or_default(), 2, lang),
+            credits(&d.won_value),
             d.lost,
             d.open,
-            format_amount(d.open_value.parse().unwrap_or_default(), 2, lang)
+            credits(&d.open_value)
         ),
         Lang::Es => format!(
-            "Oportunidades: {} ganadas ({} créditos), {} perdidas, {} abiertas ({} créditos).",
-            d.won,
-            format_amount(d.won_value.parse().unwrap_or_default(), 2, lang),
-            d.lost,
-            d.open,
-            format_amount(d.open_value.parse().unwrap_or_default(), 2, lang)
+            "Oportunidades: {} ({} créditos), {}, {} ({} créditos).",
+            es(d.won, "ganada", "ganadas"),
+            credits(&d.won_value),
+            es(d.lost, "perdida", "perdidas"),
+            es(d.open, "abierta", "abiertas"),
+            credits(&d.open_value)
         ),
     });
     out.push(outlook_text(review, lang));
@@ -166,7 +173,11 @@ fn month_label(month: &str, lang: Lang) -> String {
 /// way, and the chart series as plain numbers (geometry only; the printed figures are the
 /// formatted strings).
 pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
-    let label = |s: &str| s.parse::<Quarter>().map(|q| q.label()).unwrap_or_default();
+    let label = |s: &str| {
+        s.parse::<Quarter>()
+            .map(|q| q.label(lang))
+            .unwrap_or_default()
+    };
     let credits = |s: &str| format_amount(s.parse().unwrap_or_default(), 2, lang);
     let kpis: Vec<serde_json::Value> = review
         .kpis
@@ -287,7 +298,7 @@ pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
                 (false, false, Lang::En) => "open", (false, false, Lang::Es) => "abierta",
             },
             "carried_over": a.carried_over,
-            "from": a.quarter.parse::<Quarter>().map(|q| q.label()).unwrap_or_default(),
+            "from": a.quarter.parse::<Quarter>().map(|q| q.label(lang)).unwrap_or_default(),
         })).collect::<Vec<_>>(),
         "labels": labels(lang),
     }))

@@ -53,7 +53,11 @@ pub fn workbook(review: &Review, lang: Lang) -> Result<Vec<Table>> {
             )
             .collect(),
     );
-    let label = |q: &str| q.parse::<Quarter>().map(|q| q.label()).unwrap_or_default();
+    let label = |q: &str| {
+        q.parse::<Quarter>()
+            .map(|q| q.label(lang))
+            .unwrap_or_default()
+    };
     let rows: [(String, Figure); 5] = [
         (label(&review.quarter), |k| &k.value),
         (label(&review.previous), |k| &k.previous),

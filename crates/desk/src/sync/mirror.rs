@@ -224,16 +224,19 @@ pub(super) async fn apply_page(
     // for the partner that made the deployment: a deployment's change, or a customer moving, also
     // changes the figures of whoever holds or held the customer. (A first sync brings every
     // partner's own row, and with it every partner's refresh.)
-    let customers: Vec<String> = rows
-        .customers
-        .iter()
-        .map(|(c, _)| c.id.to_string())
-        .chain(
-            rows.deployments
-                .iter()
-                .map(|(d, _)| d.customer_id.to_string()),
-        )
-        .collect();
+    let customers: Vec<String> = if first_sync {
+        Vec::new()
+    } else {
+        rows.customers
+            .iter()
+            .map(|(c, _)| c.id.to_string())
+            .chain(
+                rows.deployments
+                    .iter()
+                    .map(|(d, _)| d.customer_id.to_string()),
+            )
+            .collect()
+    };
     if !first_sync {
         store::mark_holders_dirty(&mut tx, HoldersOf::Customers, &customers).await?;
         if let Some(gone) = deletes.get(&Entity::Deployment) {

@@ -45,6 +45,7 @@ fn export(dir: &Path) {
     desk::qbr::ActionItemForm::export_all_to(dir).unwrap();
     desk::signin::CallbackPage::export_all_to(dir).unwrap();
     desk::signin::BrowserSignIn::export_all_to(dir).unwrap();
+    desk::views::StartupProgress::export_all_to(dir).unwrap();
     std::fs::write(dir.join("definitions.ts"), definitions()).unwrap();
 }
 

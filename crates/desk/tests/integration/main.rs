@@ -10,6 +10,7 @@ mod common;
 mod cache;
 mod deals;
 mod export;
+mod export_paths;
 mod figures;
 mod ipc_bindings;
 mod load;

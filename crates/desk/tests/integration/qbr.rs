@@ -384,6 +384,25 @@ async fn the_deck_prints_the_figures_the_app_shows_in_both_languages() {
     );
 }
 
+#[tokio::test]
+async fn the_spanish_summary_agrees_in_number_and_names_the_quarter_t() {
+    let w = world().await;
+    let p = w.partner(|p| p.tier == Tier::Regional);
+    let store = account_manager(&w, &p).await;
+    let mut review = qbr::review(&store, p.id, QUARTER.parse().unwrap(), as_of())
+        .await
+        .unwrap();
+    (review.deals.won, review.deals.lost, review.deals.open) = (1, 2, 1);
+    let es = qbr::summary(&review, Lang::Es).join(" ");
+    for needle in ["1 ganada (", "2 perdidas,", "1 abierta (", "vs. T"] {
+        assert!(es.contains(needle), "{needle:?} missing from {es:?}");
+    }
+    let en = qbr::summary(&review, Lang::En).join(" ");
+    for needle in ["1 won (", "2 lost,", "1 open (", "vs Q"] {
+        assert!(en.contains(needle), "{needle:?} missing from {en:?}");
+    }
+}
+
 /// The window prints the review's numbers with `ui/src/lib/qbr.ts`, held by its tests to the
 /// cases of `ui/src/lib/qbr.cases.json`; the deck's formatter is held to the same cases.
 #[test]

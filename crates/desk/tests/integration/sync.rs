@@ -26,10 +26,16 @@ struct Setup {
 }
 
 async fn setup(deployments: usize) -> Setup {
+    setup_with(deployments, server::Limits::default()).await
+}
+
+/// [`setup`] with the server's limits set.
+async fn setup_with(deployments: usize, limits: server::Limits) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let config = ServerConfig {
         deployments,
         today: Some(as_of()),
+        limits,
         ..ServerConfig::demo(dir.path().join("central.sqlite3"), as_of())
     };
     let server = server::start(config).await.unwrap();
@@ -231,6 +237,46 @@ async fn rate_limit_honours_retry_after() {
         started.elapsed()
     );
     assert_mirror_equals_server(&s).await;
+}
+
+/// A loaded server answers 408 when a request takes longer than its limit; the client waits and
+/// tries again, as for a 503, instead of taking it as a refusal.
+#[tokio::test]
+async fn a_request_the_server_timed_out_is_tried_again() {
+    let s = setup_with(
+        500,
+        server::Limits {
+            request_timeout: Duration::from_millis(300),
+            ..server::Limits::default()
+        },
+    )
+    .await;
+    let engine = s.engine(fast()).await;
+    let (server, store) = (&s.server, &s.store);
+
+    server.faults().set_latency(Duration::from_millis(600));
+    let err = engine.run_once().await.unwrap_err();
+    assert!(
+        matches!(err, SyncError::Api(ApiError::Busy { status: 408, .. })),
+        "{err}"
+    );
+    assert!(err.is_transient(), "{err}");
+    assert_eq!(
+        engine.current_status().problem.unwrap().kind,
+        desk::views::SyncProblemKind::ServerBusy
+    );
+    assert_eq!(local_count(store, "deployments").await, 0);
+
+    server.faults().set_latency(Duration::ZERO);
+    engine.run_once().await.unwrap();
+    assert_eq!(
+        local_count(store, "deployments").await,
+        server
+            .store()
+            .count(Entity::Deployment, &Scope::All)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]

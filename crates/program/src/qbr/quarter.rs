@@ -92,9 +92,13 @@ impl Quarter {
         }
     }
 
-    /// "Q3 2026" (the same in English and Spanish).
-    pub fn label(self) -> String {
-        format!("Q{} {}", self.number, self.year)
+    /// "Q3 2026" in English, "T3 2026" (trimestre) in Spanish.
+    pub fn label(self, lang: crate::Lang) -> String {
+        let letter = match lang {
+            crate::Lang::En => 'Q',
+            crate::Lang::Es => 'T',
+        };
+        format!("{letter}{} {}", self.number, self.year)
     }
 }
 

@@ -40,6 +40,9 @@ fn quarters_parse_print_and_step() {
         assert!(bad.parse::<Quarter>().is_err(), "{bad}");
     }
     assert_eq!(serde_json::to_string(&q3).unwrap(), "\"2026-Q3\"");
+    // A trimestre in Spanish.
+    assert_eq!(q3.label(Lang::En), "Q3 2026");
+    assert_eq!(q3.label(Lang::Es), "T3 2026");
 }
 
 /// A small partner, its numbers worked out by hand in the comments.

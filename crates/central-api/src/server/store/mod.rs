@@ -166,9 +166,25 @@ impl Store {
             .unwrap_or_else(|| chrono::Utc::now().date_naive())
     }
 
-    /// Closes the pool, waiting for connections in use to come back.
+    /// Closes the pool, waiting for connections in use to come back, until no connection is left
+    /// open on the file.
+    ///
+    /// sqlx's `Pool::close` (0.8) can miss one: a connection handed back while `close` waits for
+    /// the others goes to the idle queue after `close` last emptied it, and stays open on the
+    /// database — in WAL mode holding the file, and whatever transaction its last user left — for
+    /// as long as anything holds the pool. An administrator's command on a stopped server's
+    /// database then waited for that writer and failed with "database is locked". Closing again
+    /// until the pool is empty closes it too.
     pub async fn close(&self) {
         self.pool.close().await;
+        while self.pool.size() > 0 {
+            tracing::debug!(
+                open = self.pool.size(),
+                "closing connections handed back late"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            self.pool.close().await;
+        }
     }
 
     /// The newest `seq` handed out (0 for an empty feed).

@@ -1,0 +1,75 @@
+//! The start as the window sees it: the data opens in the background while the window shows
+//! which step it is at (`startup-progress` events, and `startup_progress` for a window that
+//! asks late), and `startup_problem` answers once the start is over.
+
+use desk::error::IpcError;
+use desk::views::{StartupProgress, StartupStep};
+use tauri::{AppHandle, Emitter};
+use tokio::sync::watch;
+
+/// The event carrying `StartupProgress` to the window at each step.
+const STARTUP_EVENT: &str = "startup-progress";
+
+#[derive(Debug, Clone)]
+enum State {
+    Opening(StartupProgress),
+    /// Over: the data is open (`None`), or why it could not be.
+    Over(Option<IpcError>),
+}
+
+/// Managed from the first moment of the app, before its data is open.
+pub struct Startup(watch::Sender<State>);
+
+impl Startup {
+    pub fn new() -> Startup {
+        Startup(watch::Sender::new(State::Opening(StartupProgress::at(
+            StartupStep::OpeningCache,
+        ))))
+    }
+
+    /// The start reached `step`: tells the window.
+    pub fn step(&self, app: &AppHandle, step: StartupStep) {
+        tracing::info!(?step, "starting");
+        let progress = StartupProgress::at(step);
+        self.0.send_replace(State::Opening(progress.clone()));
+        if let Err(e) = app.emit(STARTUP_EVENT, progress) {
+            tracing::warn!(error = %e, "could not send the start's progress to the window");
+        }
+    }
+
+    /// The start is over, with `problem` if the data could not be opened.
+    pub fn finish(&self, app: &AppHandle, problem: Option<IpcError>) {
+        self.0.send_replace(State::Over(problem));
+        if let Err(e) = app.emit(STARTUP_EVENT, StartupProgress::done()) {
+            tracing::warn!(error = %e, "could not send the start's progress to the window");
+        }
+    }
+
+    pub fn progress(&self) -> StartupProgress {
+        match &*self.0.borrow() {
+            State::Opening(progress) => progress.clone(),
+            State::Over(_) => StartupProgress::done(),
+        }
+    }
+
+    /// Waits for the start to be over; then why the data could not be opened, if it could not.
+    pub async fn problem(&self) -> Option<IpcError> {
+        let mut state = self.0.subscribe();
+        loop {
+            if let State::Over(problem) = &*state.borrow_and_update() {
+                return problem.clone();
+            }
+            if state.changed().await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// The problem the start ended with, without waiting (`None` while it runs).
+    pub fn ended_with(&self) -> Option<IpcError> {
+        match &*self.0.borrow() {
+            State::Over(problem) => problem.clone(),
+            State::Opening(_) => None,
+        }
+    }
+}

@@ -3,6 +3,14 @@
 /** The id of the app's main region, the skip link's target. */
 export const CONTENT_ID = "content";
 
+/** Remembers what has the focus now; the function returned gives it back, if it is still there. */
+export function rememberFocus(doc: Document = document): () => void {
+  const opener = doc.activeElement instanceof HTMLElement ? doc.activeElement : null;
+  return () => {
+    if (opener?.isConnected) opener.focus();
+  };
+}
+
 /**
  * Moves focus to the page's heading once it has rendered (pages load their data first), or to the
  * main region if no heading appears within about a second. Focus the user moved meanwhile into
@@ -18,7 +26,7 @@ export function focusPageHeading(doc: Document = document): void {
     if (heading || frames >= 60) {
       const target = heading ?? main;
       if (!target.hasAttribute("tabindex")) target.tabIndex = -1;
-      target.focus({ preventScroll: false });
+      target.focus();
       return;
     }
     frames += 1;

@@ -32,15 +32,30 @@ has_secret_service() {
 
 if [ "${WITH_KEYRING_INSIDE:-}" = 1 ]; then
 	# Inside the new D-Bus session: start GNOME Keyring (creating and unlocking its login
-	# keyring) as a child of this script, its messages kept, then the command. Should the daemon
-	# leave before the command ends (every later request would then start a second, locked one),
-	# this says so, with its status and its messages.
+	# keyring) as a child of this script, its messages kept, then the command. GNOME Keyring
+	# crashes now and then under a burst of clients (an upstream race: "g_variant_new: expected
+	# GVariant of type 'v'", gnome-keyring work items 190/196/199); a keeper starts it again,
+	# unlocked, replacing any locked one D-Bus started meanwhile, and the command goes on (Partner
+	# Desk asks a dropped call again). Each restart is reported at the end, with the messages.
 	unset WITH_KEYRING_INSIDE
 	out=$(mktemp -t partner-desk-keyring-env.XXXXXX)
 	log=$(mktemp -t partner-desk-keyring-log.XXXXXX)
-	printf '%s' "${KEYRING_PASSWORD:-partner-desk}" |
-		gnome-keyring-daemon --foreground --unlock --components=secrets >"$out" 2>"$log" &
-	daemon=$!
+	pidfile=$(mktemp -t partner-desk-keyring-pid.XXXXXX)
+	keeper() {
+		local replace=""
+		while :; do
+			printf '%s' "${KEYRING_PASSWORD:-partner-desk}" |
+				gnome-keyring-daemon --foreground $replace --unlock --components=secrets \
+					>>"$out" 2>>"$log" &
+			echo $! >"$pidfile"
+			wait $!
+			echo "with-keyring: GNOME Keyring left with status $?; started again" >>"$log"
+			replace="--replace"
+			sleep 0.2
+		done
+	}
+	keeper &
+	keeper_pid=$!
 	# It prints its control directory once it is ready, and takes its bus name a moment after;
 	# asked before, D-Bus would start a second one, with its keyring locked.
 	for _ in $(seq 200); do
@@ -50,20 +65,19 @@ if [ "${WITH_KEYRING_INSIDE:-}" = 1 ]; then
 			grep -q "boolean true" && break
 		sleep 0.05
 	done
-	eval "export $(grep '^GNOME_KEYRING_CONTROL=' "$out")"
+	eval "export $(grep -m1 '^GNOME_KEYRING_CONTROL=' "$out")"
 	set +e
 	"$@"
 	status=$?
-	if kill -0 "$daemon" 2>/dev/null; then
-		kill "$daemon"
-		wait "$daemon" 2>/dev/null
-	else
-		wait "$daemon"
-		echo "with-keyring: GNOME Keyring (pid $daemon) left during the command, status $?;" \
+	kill "$keeper_pid" 2>/dev/null
+	wait "$keeper_pid" 2>/dev/null
+	kill "$(cat "$pidfile")" 2>/dev/null
+	if grep -q "started again" "$log"; then
+		echo "with-keyring: GNOME Keyring left during the command and was started again;" \
 			"its messages:" >&2
 		cat "$log" >&2
 	fi
-	rm -f "$out" "$log"
+	rm -f "$out" "$log" "$pidfile"
 	exit $status
 fi
 

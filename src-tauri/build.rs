@@ -31,6 +31,7 @@ fn main() {
         "set_settings",
         "deals",
         "check_deal",
+        "countries",
         "subdivisions",
         "register_deal",
         "edit_deal",

@@ -4,7 +4,7 @@ use desk::deals::{DealCheck, DealForm, DealList, DealView};
 use desk::error::{DeskError, ErrorCode, IpcError};
 use desk::export::{ExportFormat, Lang};
 use desk::places::SubdivisionChoice;
-use desk::qbr::{ActionItemForm, ActionItemView, Review, ReviewFiles, ReviewQuarters};
+use desk::qbr::{ActionItemForm, ActionItemView, Audience, Review, ReviewFiles, ReviewQuarters};
 use desk::quotes::{QuoteCheck, QuoteForm, QuoteList, QuoteView};
 use desk::signin::{self, BrowserSignIn, CallbackPage};
 use desk::sync::SyncOptions;
@@ -287,6 +287,11 @@ pub async fn deals(desk: State<'_, Desk>, partner_id: String) -> Result<DealList
 }
 
 #[tauri::command]
+pub fn countries(desk: State<'_, Desk>) -> Vec<String> {
+    desk.countries()
+}
+
+#[tauri::command]
 pub fn subdivisions(
     desk: State<'_, Desk>,
     country: String,
@@ -385,9 +390,10 @@ pub async fn export_review(
     partner_id: String,
     quarter: String,
     lang: Lang,
+    audience: Audience,
 ) -> Result<ReviewFiles, IpcError> {
     Ok(desk
-        .export_review(&partner_id, &quarter, lang, &dir.0)
+        .export_review(&partner_id, &quarter, lang, audience, &dir.0)
         .await?)
 }
 

@@ -216,6 +216,7 @@ fn main() {
             commands::set_settings,
             commands::deals,
             commands::check_deal,
+            commands::countries,
             commands::subdivisions,
             commands::register_deal,
             commands::edit_deal,

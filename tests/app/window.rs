@@ -492,13 +492,15 @@ async fn sign_in_as_partner(
     Ok(own_page)
 }
 
-/// The window's first script, the UI's main chunk, stays under 256 KiB. At 288 KB (the map's
+/// The window's first script, the UI's main chunk, stays under 240 KiB. At 288 KB (the map's
 /// d3-geo and TopoJSON code in it) three builds in four opened on a blank window, the chunk
-/// answered as `text/html` by the embedded assets; at 252 KB none did. The cause is not known
-/// (WebKitGTK's custom-scheme path is the suspect), so the limit is kept here: code that only
-/// one screen needs is loaded with it (`import()`), as the map is.
+/// answered as `text/html` by the embedded assets; at 252 KB none did, and at 254 KB (254,302
+/// bytes, the deals tab's forms in it) every start did. The cause is not known (WebKitGTK's
+/// custom-scheme path is the suspect), so the limit is kept here with a margin: code that only
+/// one screen needs is loaded with it (`import()`), as the map and the deals, quotes and review
+/// tabs are.
 #[test]
-fn the_windows_first_script_stays_under_256_kib() -> Result<()> {
+fn the_windows_first_script_stays_under_240_kib() -> Result<()> {
     let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist");
     let html = std::fs::read_to_string(dist.join("index.html"))
         .context("ui/dist/index.html: `make test` builds the UI before the tests")?;
@@ -509,7 +511,7 @@ fn the_windows_first_script_stays_under_256_kib() -> Result<()> {
         .context("the module script in index.html")?;
     let size = std::fs::metadata(dist.join(src.trim_start_matches('/')))?.len();
     ensure!(
-        size < 256 * 1024,
+        size < 240 * 1024,
         "{src} is {size} bytes: load what one screen needs with import()"
     );
     Ok(())
@@ -540,12 +542,17 @@ fn regional_territory(data: &program::contract::Dataset) -> Result<&program::con
         .context("an exclusive regional territory")
 }
 
-/// Types a deal form's country and picks its state, province or region from the list that
-/// appears for it.
+/// Types a deal form's country (its code; the picker takes names too) and picks its state,
+/// province or region from the list that appears for it.
 async fn fill_place(c: &fantoccini::Client, country: &str, subdivision: &str) -> Result<()> {
     let field = wait_for(c, "[data-testid=deal-country]").await?;
     field.clear().await?;
     field.send_keys(country).await?;
+    eventually("the picker holds the country typed", || async {
+        let code = field.attr("data-code").await?;
+        Ok((code.as_deref() == Some(country)).then_some(()))
+    })
+    .await?;
     wait_for(
         c,
         &format!("[data-testid=deal-subdivision] option[value='{subdivision}']"),
@@ -1396,11 +1403,19 @@ async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_and_a_workbook_
                 .send_keys("Ana")
                 .await?;
             let due = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
-            c.execute(
-                "const e = document.querySelector('[data-testid=action-due]'); \
-                 e.value = arguments[0]; e.dispatchEvent(new Event('input', { bubbles: true }));",
-                vec![serde_json::json!(due)],
-            )
+            // Typed the user's way (mm/dd/yyyy in English), read back as an ISO date.
+            let typed = chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d")?
+                .format("%m/%d/%Y")
+                .to_string();
+            wait_for(c, "[data-testid=action-due]")
+                .await?
+                .send_keys(&typed)
+                .await?;
+            eventually("the due date read as a day", || async {
+                let field = c.find(Locator::Css("[data-testid=action-due]")).await?;
+                let iso = field.attr("data-iso").await?;
+                Ok((iso.as_deref() == Some(due.as_str())).then_some(()))
+            })
             .await?;
             wait_for(c, "[data-testid=action-save]")
                 .await?
@@ -1468,6 +1483,25 @@ async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_and_a_workbook_
                     "the workbook holds {kpi} = {raw}: {held:?}"
                 );
             }
+            ensure!(
+                !deck.ends_with("-internal.pdf"),
+                "the partner's deck: {deck}"
+            );
+            // The account manager's own copy, with the internal appendix: its own file name.
+            c.find(Locator::Css("[data-testid=review-internal-appendix]"))
+                .await?
+                .click()
+                .await?;
+            c.find(Locator::Css("[data-testid=review-export]"))
+                .await?
+                .click()
+                .await?;
+            eventually("the internal deck saved as …-internal.pdf", || async {
+                let files = c.find(Locator::Css("[data-testid=review-files]")).await?;
+                let deck = files.attr("data-deck").await?.unwrap_or_default();
+                Ok(deck.ends_with("-internal.pdf").then_some(()))
+            })
+            .await?;
             Ok(())
         })
     })

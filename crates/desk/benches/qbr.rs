@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use central_api::demo::{generate, DemoConfig};
 use chrono::NaiveDate;
 use desk::export::Lang;
+use desk::qbr::Audience;
 use desk::views::WorkspaceKind;
 use desk::Desk;
 use program::Tier;
@@ -139,7 +140,7 @@ async fn run() -> Result<(), BoxError> {
         let reviewed = started.elapsed();
         std::hint::black_box(&review);
         let files = desk
-            .export_review(&partner, QUARTER, Lang::En, out.path())
+            .export_review(&partner, QUARTER, Lang::En, Audience::Partner, out.path())
             .await?;
         let whole = started.elapsed();
         std::hint::black_box(files);

@@ -285,6 +285,11 @@ impl Desk {
         deals::list(&self.store(), id, Utc::now().date_naive()).await
     }
 
+    /// The countries the program serves, for the forms' country pickers.
+    pub fn countries(&self) -> Vec<String> {
+        places::countries()
+    }
+
     /// The states, provinces or regions of a country, for the forms' pickers.
     pub fn subdivisions(&self, country: &str) -> Result<Vec<places::SubdivisionChoice>> {
         places::subdivisions(country)
@@ -397,17 +402,19 @@ impl Desk {
     }
 
     /// Writes a review's deck (PDF, with the data folder's `templates/qbr.typ` if there is one)
-    /// and workbook (XLSX) into `dir`.
+    /// and workbook (XLSX) for `audience` into `dir`.
     pub async fn export_review(
         &self,
         partner_id: &str,
         quarter: &str,
         lang: export::Lang,
+        audience: qbr::Audience,
         dir: &Path,
     ) -> Result<qbr::ReviewFiles> {
         let review = self.review(partner_id, quarter).await?;
+        let template = self.template_path("qbr.typ");
         let (deck, workbook) =
-            qbr::export(review, deck_lang(lang), self.template_path("qbr.typ"), dir).await?;
+            qbr::export(review, deck_lang(lang), audience, template, dir).await?;
         tracing::info!("exported a review");
         Ok(qbr::ReviewFiles {
             deck: deck.display().to_string(),

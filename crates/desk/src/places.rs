@@ -1,7 +1,7 @@
 //! Places for the forms: the states, provinces and regions (first-level ISO 3166-2 subdivisions)
 //! of a country, with their names in the app's two languages, from `program::Subdivision`.
 
-use program::{Country, Lang, Subdivision};
+use program::{Country, Lang, Region, Subdivision};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -14,6 +14,18 @@ pub struct SubdivisionChoice {
     pub code: String,
     pub en: String,
     pub es: String,
+}
+
+/// The countries the program serves (ISO 3166-1 codes, every region's), in code order: what a
+/// form's country picker offers, named by the window in the user's language.
+pub fn countries() -> Vec<String> {
+    let mut codes: Vec<String> = Region::ALL
+        .iter()
+        .flat_map(|r| r.countries().iter().map(|c| c.to_string()))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
 }
 
 /// The subdivisions of `country` (an ISO 3166-1 code), in code order; empty for a country that
@@ -35,6 +47,19 @@ pub fn subdivisions(country: &str) -> Result<Vec<SubdivisionChoice>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_picker_offers_every_country_the_program_serves_once() {
+        let all = countries();
+        for region in Region::ALL {
+            for c in region.countries() {
+                assert_eq!(all.iter().filter(|a| a == c).count(), 1, "{c}");
+                assert!(Country::parse(c).is_ok(), "{c}");
+            }
+        }
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
+        assert!(all.contains(&"MX".to_string()) && all.contains(&"ES".to_string()));
+    }
 
     #[test]
     fn a_country_lists_its_states_with_both_names() {

@@ -50,10 +50,33 @@ static KEYCHAIN: std::sync::LazyLock<std::sync::Mutex<std::sync::mpsc::Sender<Jo
         std::sync::Mutex::new(jobs)
     });
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+/// Whether a secret-store error is the store going away mid-call (GNOME Keyring restarting after
+/// a crash: the reply never comes, or the new daemon has not unlocked its keyring yet), worth
+/// asking again, rather than a store that is not there.
+fn store_restarting(e: &DeskError) -> bool {
+    matches!(e, DeskError::NoSecretStore(m)
+        if ["disconnected", "NoReply", "locked collection", "ServiceUnknown"]
+            .iter()
+            .any(|sign| m.contains(sign)))
+}
+
+/// Runs `f` on the keychain thread; a call the store dropped while restarting is tried again, up
+/// to 5 times over about 3 s.
+async fn blocking<T: Send + 'static>(f: impl Fn() -> Result<T> + Send + 'static) -> Result<T> {
     let (done, result) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
-        let _ = done.send(f());
+        let mut outcome = f();
+        for attempt in 1..=5u64 {
+            match &outcome {
+                Err(e) if store_restarting(e) => {
+                    tracing::warn!(attempt, "the secret store dropped a call; asking again");
+                    std::thread::sleep(std::time::Duration::from_millis(200 * attempt));
+                    outcome = f();
+                }
+                _ => break,
+            }
+        }
+        let _ = done.send(outcome);
     });
     KEYCHAIN
         .lock()

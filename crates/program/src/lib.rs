@@ -15,6 +15,7 @@ pub mod deals;
 pub mod entities;
 pub mod integral;
 pub mod lang;
+pub mod logo;
 pub mod metrics;
 pub mod migration;
 pub mod money;

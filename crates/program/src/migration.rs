@@ -250,6 +250,7 @@ mod tests {
             joined_on: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
             account_manager: "Eva".into(),
             tier_history: Partner::joining(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()),
+            logo: None,
         }
     }
 

@@ -43,6 +43,7 @@ import type { WorkspaceInfo } from "../ipc/WorkspaceInfo";
 import type { ActionItemForm } from "../ipc/ActionItemForm";
 import type { ActionItemView } from "../ipc/ActionItemView";
 import type { Review } from "../ipc/Review";
+import type { Audience } from "../ipc/Audience";
 import type { ReviewFiles } from "../ipc/ReviewFiles";
 import type { ReviewQuarters } from "../ipc/ReviewQuarters";
 
@@ -120,6 +121,7 @@ export const api = {
   settings: () => call<Settings>("settings"),
   setSettings: (settings: Settings) => call<Settings>("set_settings", { settings }),
   deals: (partnerId: string) => call<DealList>("deals", { partnerId }),
+  countries: () => call<string[]>("countries"),
   subdivisions: (country: string) => call<SubdivisionChoice[]>("subdivisions", { country }),
   checkDeal: (form: DealForm) => call<DealCheck>("check_deal", { form }),
   registerDeal: (form: DealForm) => call<DealView>("register_deal", { form }),
@@ -135,8 +137,8 @@ export const api = {
     call<string>("export_quote_lines", { quoteId, format, lang }),
   reviewQuarters: () => call<ReviewQuarters>("review_quarters"),
   review: (partnerId: string, quarter: string) => call<Review>("review", { partnerId, quarter }),
-  exportReview: (partnerId: string, quarter: string, lang: Lang) =>
-    call<ReviewFiles>("export_review", { partnerId, quarter, lang }),
+  exportReview: (partnerId: string, quarter: string, lang: Lang, audience: Audience) =>
+    call<ReviewFiles>("export_review", { partnerId, quarter, lang, audience }),
   saveActionItem: (form: ActionItemForm) => call<ActionItemView>("save_action_item", { form }),
   partnerPage: (id: string) => call<PartnerPage>("partner_page", { id }),
   syncStatus: () => call<SyncStatus | null>("sync_status"),

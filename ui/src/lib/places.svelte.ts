@@ -49,3 +49,34 @@ export function subdivisionName(code: string): string {
 export function placeName(country: string, subdivision: string | null | undefined): string {
   return subdivision ? `${subdivisionName(subdivision)}, ${fmt.country(country)}` : fmt.country(country);
 }
+
+/** The countries the program serves (ISO codes), once they arrived from the backend. */
+const served = $state<{ codes: string[] }>({ codes: [] });
+let servedAsked = false;
+
+/** The countries a picker offers, named in the user's language and sorted by that name; empty
+ * until the list has arrived (the call starts loading it). */
+export function countryChoices(): { code: string; name: string }[] {
+  if (!servedAsked) {
+    servedAsked = true;
+    api.countries().then(
+      (codes) => (served.codes = codes),
+      () => (servedAsked = false),
+    );
+  }
+  return served.codes
+    .map((code) => ({ code, name: fmt.country(code) }))
+    .sort((a, b) => a.name.localeCompare(b.name, locale()));
+}
+
+/** The country `text` names: its name in the user's language (any case, any accents) or its
+ * ISO code; null when it names none of `choices`. */
+export function countryNamed(text: string, choices: { code: string; name: string }[]): string | null {
+  const typed = text.trim();
+  if (typed === "") return null;
+  const upper = typed.toUpperCase();
+  const byCode = choices.find((c) => c.code === upper);
+  if (byCode) return byCode.code;
+  const same = (a: string, b: string) => a.localeCompare(b, locale(), { sensitivity: "base" }) === 0;
+  return choices.find((c) => same(c.name, typed))?.code ?? null;
+}

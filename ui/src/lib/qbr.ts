@@ -2,9 +2,11 @@
 // follows the same rules, and both are held to the cases of `qbr.cases.json`, so the window and
 // the deck show the same text for every figure:
 //   counts (customers, deployments, NPS, runway days)  whole, grouped: "1,234" / "1.234"
-//   credits                                            two decimals: "1,234.50" / "1.234,50"
+//   credits                                            to the hundredth, whole when the cents are
+//                                                      zero: "1,234.50" / "1.234,50", "300,000"
 //   fractions (retention, relative changes)            percent, one decimal: "81.2%" / "81,2 %"
 //   retention and NPS changes                          points: "+1.2 pts" / "+1,2 ptos"
+//   runway changes                                     days: "-78 days" / "-78 días"
 // Rounding is half away from zero, done here on the decimal string (never through a float); a
 // change carries "+" when it rounds above zero and "-" when below, nothing at zero.
 
@@ -74,6 +76,19 @@ function points(text: string, locale: Locale): string {
   return catalogs[locale]["review.points"].replace("{n}", text);
 }
 
+/** A change in days: "+1 day", "-78 days". */
+function days(change: Exact, locale: Locale): string {
+  const r = round(change, 0);
+  const key = r.digits === 1n ? "review.days.one" : "review.days.other";
+  return catalogs[locale][key].replace("{n}", fixed(r, 0, locale, true));
+}
+
+/** Credits to the hundredth, without the cents when they are zero. */
+function credits(value: Exact, locale: Locale, signed: boolean): string {
+  const cents = round(value, 2);
+  return fixed(value, cents.digits % 100n === 0n ? 0 : 2, locale, signed);
+}
+
 const CREDITS: readonly Kpi[] = ["deployment_value", "recurring_volume", "credits_bought", "credits_consumed", "balance"];
 
 /** A number rounded to `decimals` and grouped: "1,234.5" / "1.234,5". */
@@ -90,25 +105,29 @@ export function formatRatio(fraction: string, locale: Locale): string {
 export function formatKpi(kpi: Kpi, value: string | null, locale: Locale): string {
   if (value === null) return "—";
   if (kpi === "retention") return formatRatio(value, locale);
-  return formatFixed(value, CREDITS.includes(kpi) ? 2 : 0, locale);
+  if (CREDITS.includes(kpi)) return credits(parse(value), locale, false);
+  return formatFixed(value, 0, locale);
 }
 
 /** A key figure's change: relative in percent when there is one, else the difference (points
- * for NPS and retention); "—" without one. */
+ * for NPS and retention, days for the runway); "—" without one. */
 export function formatKpiChange(kpi: Kpi, change: string | null, relative: string | null, locale: Locale): string {
   if (relative !== null) return percent(parse(relative), locale, true);
   if (change === null) return "—";
   const diff = parse(change);
   if (kpi === "nps") return points(fixed(diff, 0, locale, true), locale);
   if (kpi === "retention") return points(fixed(shift(diff, 2), 1, locale, true), locale);
-  return fixed(diff, CREDITS.includes(kpi) ? 2 : 0, locale, true);
+  if (kpi === "runway_days") return days(diff, locale);
+  if (CREDITS.includes(kpi)) return credits(diff, locale, true);
+  return fixed(diff, 0, locale, true);
 }
 
 /** A tier progression value (current or required) in its measure's format; "—" without one. */
 export function formatMeasure(measure: Measure, value: string | null, locale: Locale): string {
   if (value === null) return "—";
   if (measure === "retention") return formatRatio(value, locale);
-  return formatFixed(value, measure === "recurring_volume" ? 2 : 0, locale);
+  if (measure === "recurring_volume") return credits(parse(value), locale, false);
+  return formatFixed(value, 0, locale);
 }
 
 /** The gap to a threshold: retention in points, the others as their measure; "—" without one. */

@@ -68,8 +68,8 @@ impl DemoConfig {
 
 /// The generation of the demo world: raised whenever what `generate` makes changes in a way a
 /// world made before could not follow (new fields, rules it would break). The app keeps one demo
-/// database per generation. 2: tier histories, territories by subdivision.
-pub const GENERATION: u32 = 2;
+/// database per generation. 2: tier histories, territories by subdivision. 3: partner logos.
+pub const GENERATION: u32 = 3;
 
 struct Gen {
     rng: ChaCha8Rng,

@@ -193,6 +193,7 @@ pub(super) fn partners(g: &mut Gen, n: usize) -> Vec<Partner> {
                 joined_on,
                 account_manager: g.pick(ACCOUNT_MANAGERS).to_string(),
                 tier_history: tier_path(id, tier, joined_on, years),
+                logo: logo(id, tier),
             }
         })
         .collect()
@@ -201,6 +202,39 @@ pub(super) fn partners(g: &mut Gen, n: usize) -> Vec<Partner> {
 /// How a partner that joined on `joined_on`, `age` days ago, reached `tier`: Authorized on the day
 /// it joined, then one tier at a time, each climb at a random day of its own equal share of the
 /// partner's time in the program (so climbs follow one another and the last is before today).
+/// A logo for the partners of the two higher tiers and for every third of the others (the rest
+/// have none, and their decks show their brand): a mark of simple shapes in two colours, drawn
+/// from the partner's id alone so that the rest of the world does not shift with it.
+fn logo(id: PartnerId, tier: Tier) -> Option<String> {
+    let bits = id.0.as_u128();
+    if tier < Tier::Regional && !bits.is_multiple_of(3) {
+        return None;
+    }
+    const INKS: [&str; 8] = [
+        "#0b6e4f", "#1d4e89", "#7a306c", "#b23a48", "#c46d1b", "#2a7f8f", "#5c4d7d", "#3d5a3b",
+    ];
+    let ink = INKS[(bits % 8) as usize];
+    let second = INKS[((bits >> 8) % 8) as usize];
+    let second = if second == ink { "#8a8a8a" } else { second };
+    let mark = match (bits >> 16) % 4 {
+        0 => format!(
+            r#"<circle cx="40" cy="40" r="34" fill="{ink}"/><circle cx="58" cy="40" r="22" fill="{second}" opacity="0.85"/>"#
+        ),
+        1 => format!(
+            r#"<path d="M40 4 L76 40 L40 76 L4 40 Z" fill="{ink}"/><path d="M40 22 L58 40 L40 58 L22 40 Z" fill="{second}"/>"#
+        ),
+        2 => format!(
+            r#"<path d="M40 4 L71 22 L71 58 L40 76 L9 58 L9 22 Z" fill="{ink}"/><circle cx="40" cy="40" r="16" fill="{second}"/>"#
+        ),
+        _ => format!(
+            r#"<rect x="4" y="4" width="72" height="72" rx="16" fill="{ink}"/><path d="M18 60 L40 18 L62 60 Z" fill="{second}"/>"#
+        ),
+    };
+    Some(format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 80 80" width="80" height="80">{mark}</svg>"#
+    ))
+}
+
 /// Drawn from a stream of the partner's own, seeded by its id, so the rest of the world does not
 /// shift with it.
 fn tier_path(id: PartnerId, tier: Tier, joined_on: NaiveDate, age: u64) -> Vec<TierChange> {

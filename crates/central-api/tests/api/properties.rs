@@ -199,6 +199,7 @@ async fn write(store: &Store, op: &Op, today: NaiveDate) {
                         joined_on,
                         account_manager: "Eva".into(),
                         tier_history: Partner::joining(joined_on),
+                        logo: None,
                     };
                     if *honest {
                         p.move_to(*tier, rate, on);

@@ -222,6 +222,7 @@ async fn a_partner_starts_at_authorized_on_the_day_it_joins() {
         name: "Newcomer Systems".into(),
         joined_on,
         tier_history: Partner::joining(joined_on),
+        logo: None,
         ..h.data.partners[0].clone()
     };
     // Straight in at Strategic, with a Strategic rate: refused, and nothing is stored.
@@ -496,4 +497,44 @@ async fn action_item_text_and_owner_have_their_bounds_on_every_write_path() {
         .unwrap_err();
     assert!(err.to_string().contains(&item.id.to_string()), "{err}");
     assert_eq!(store.head().await.unwrap(), head, "nothing written");
+}
+
+#[tokio::test]
+async fn a_partners_logo_is_a_small_self_contained_svg() {
+    let h = start().await;
+    let store = h.server.store();
+    let p = h.data.partners[0].clone();
+    let with = |logo: &str| Partner {
+        logo: Some(logo.into()),
+        ..p.clone()
+    };
+    for (logo, says) in [
+        ("<html/>", "not <svg>"),
+        (
+            r#"<svg xmlns="http://www.w3.org/2000/svg"><script>fetch('/')</script></svg>"#,
+            "may not hold <script>",
+        ),
+        (
+            r#"<svg xmlns="http://www.w3.org/2000/svg"><image href="https://x.example/a.png"/></svg>"#,
+            "outside itself",
+        ),
+    ] {
+        let err = store.upsert_partner(&with(logo)).await.unwrap_err();
+        assert!(err.to_string().contains(says), "{logo}: {err}");
+        assert_eq!(
+            stored_partner(&h, p.id).await,
+            p,
+            "nothing of {logo} is stored"
+        );
+    }
+    let big = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg"><desc>{}</desc></svg>"#,
+        "x".repeat(program::logo::MAX_LOGO_BYTES)
+    );
+    let err = store.upsert_partner(&with(&big)).await.unwrap_err();
+    assert!(err.to_string().contains("at most"), "{err}");
+    // A mark of shapes: kept, and sent to the partner's laptops with the partner.
+    let mark = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 80 80"><circle cx="40" cy="40" r="30" fill="#0b6e4f"/></svg>"##;
+    store.upsert_partner(&with(mark)).await.unwrap();
+    assert_eq!(stored_partner(&h, p.id).await.logo.as_deref(), Some(mark));
 }

@@ -1,11 +1,13 @@
 //! `partner-desk-qbr`: the Quarterly Executive Review decks of every partner in the user's scope,
 //! for a quarter, rendered from the local cache into a folder (the week before QBR season).
 //!
-//!     partner-desk-qbr --quarter 2026-Q3 --out ~/QBR [--lang es] [--data-dir DIR]
+//!     partner-desk-qbr --quarter 2026-Q3 --out ~/QBR [--lang es] [--internal] [--data-dir DIR]
 //!
 //! Works offline on the cache the app keeps (by default the app's data folder, or
 //! `PARTNER_DESK_DATA_DIR`). Each partner gets its deck (PDF) and workbook (XLSX); a partner whose
-//! tier does not include QBRs gets an internal review, marked as such. A progress bar shows on a
+//! tier does not include QBRs gets an internal review, marked as such. The decks are the partners'
+//! (no customer named at risk) unless `--internal` asks for the internal appendix too (files named
+//! `…-internal`). A progress bar shows on a
 //! terminal; the summary line and any partner that failed are printed at the end, and the exit
 //! status is non-zero if any did.
 
@@ -15,6 +17,7 @@ use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use desk::export::Lang;
+use desk::qbr::Audience;
 use desk::Desk;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -34,6 +37,10 @@ struct Args {
     /// The language of the decks and workbooks.
     #[arg(long, value_enum, default_value_t = LangArg::En)]
     lang: LangArg,
+    /// Add the internal appendix (the customers at risk) for the account manager; the files are
+    /// named `…-internal` and are not for the partner.
+    #[arg(long)]
+    internal: bool,
     /// The app's data folder (default: PARTNER_DESK_DATA_DIR, or the app's own).
     #[arg(long, env = "PARTNER_DESK_DATA_DIR")]
     data_dir: Option<PathBuf>,
@@ -90,12 +97,17 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed_precise} {wide_msg}")?
             .progress_chars("=> "),
     );
+    let audience = if args.internal {
+        Audience::Internal
+    } else {
+        Audience::Partner
+    };
     let started = Instant::now();
     let mut failed = Vec::new();
     for (id, name) in &partners {
         bar.set_message(name.clone());
         if let Err(e) = desk
-            .export_review(id, &args.quarter, args.lang.into(), &args.out)
+            .export_review(id, &args.quarter, args.lang.into(), audience, &args.out)
             .await
         {
             failed.push(format!("{name}: {e}"));

@@ -14,6 +14,29 @@ pub fn brand_color(brand: Brand) -> &'static str {
     }
 }
 
+/// A brand's mark, an SVG of simple shapes in the brand's colour: what a partner's deck shows
+/// where the partner has no logo of its own.
+pub fn brand_mark(brand: Brand) -> String {
+    let ink = brand_color(brand);
+    let shapes = match brand {
+        // A coin.
+        Brand::CentroPago => format!(
+            r#"<circle cx="40" cy="40" r="34" fill="{ink}"/><circle cx="40" cy="40" r="20" fill="none" stroke="white" stroke-width="6"/>"#
+        ),
+        // The lines of a ledger.
+        Brand::RemindLedger => format!(
+            r#"<rect x="4" y="4" width="72" height="72" rx="12" fill="{ink}"/><rect x="18" y="22" width="44" height="7" fill="white"/><rect x="18" y="37" width="44" height="7" fill="white"/><rect x="18" y="52" width="28" height="7" fill="white"/>"#
+        ),
+        // A V.
+        Brand::Voldier => {
+            format!(r#"<path d="M4 8 L28 8 L40 44 L52 8 L76 8 L50 72 L30 72 Z" fill="{ink}"/>"#)
+        }
+    };
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 80 80" width="80" height="80">{shapes}</svg>"#
+    )
+}
+
 /// How a customer writes numbers, as CLDR has it for their language and country: English, and
 /// the Spanish of Mexico, Peru, Central America, the Caribbean and the United States, group with
 /// commas and use a decimal point (`1,234.50`); the Spanish of Spain and South America groups

@@ -10,23 +10,25 @@ use program::{Brand, Tier};
 use rust_decimal::Decimal;
 
 use super::format::{
-    fixed, format_change, format_gap, format_kpi, format_measure, format_ratio, measure_name,
-    parsed, pick,
+    credit_kpi, fixed, format_change, format_gap, format_kpi, format_measure, format_ratio,
+    measure_name, parsed, pick,
 };
-use super::model::{Review, ReviewMonth, Risk};
+use super::model::{Audience, Review, ReviewMonth, Risk};
 use crate::error::{DeskError, Result};
-use crate::pdf::format::{self, format_amount, format_date};
+use crate::pdf::format::{self, format_date};
 
 /// The bundled deck template.
 pub const TEMPLATE: &str = include_str!("../../templates/qbr.typ");
 
-/// The executive summary's lines, in `lang`.
-pub fn summary(review: &Review, lang: Lang) -> Vec<String> {
+/// The executive summary's lines, in `lang`, for `audience`: each figure with its unit, the deals,
+/// the tier outlook, and what needs discussing.
+pub fn summary(review: &Review, lang: Lang, audience: Audience) -> Vec<String> {
     let q = |s: &str| {
         s.parse::<Quarter>()
             .map(|q| q.label(lang))
             .unwrap_or_default()
     };
+    let vs = pick(lang, "vs", "vs.");
     let mut out = Vec::new();
     for kpi in [
         Kpi::ActiveCustomers,
@@ -37,30 +39,37 @@ pub fn summary(review: &Review, lang: Lang) -> Vec<String> {
         Kpi::Balance,
     ] {
         let Some(row) = review.kpi(kpi) else { continue };
-        out.push(format!(
-            "{}: {} ({} {} {}; {} {} {})",
-            kpi.name(lang),
-            format_kpi(kpi, row.value.as_deref(), lang),
-            format_change(
-                kpi,
+        let changes = [
+            (
                 row.change_previous.as_deref(),
                 row.relative_previous.as_deref(),
-                lang
+                &review.previous,
             ),
-            pick(lang, "vs", "vs."),
-            q(&review.previous),
-            format_change(
-                kpi,
+            (
                 row.change_year.as_deref(),
                 row.relative_year.as_deref(),
-                lang
+                &review.year_before,
             ),
-            pick(lang, "vs", "vs."),
-            q(&review.year_before),
-        ));
+        ]
+        .into_iter()
+        .filter(|(change, _, _)| change.is_some())
+        .map(|(change, relative, quarter)| {
+            format!(
+                "{} {vs} {}",
+                format_change(kpi, change, relative, lang),
+                q(quarter)
+            )
+        })
+        .collect::<Vec<_>>();
+        let value = with_unit(kpi, row.value.as_deref(), lang);
+        out.push(if changes.is_empty() {
+            format!("{}: {value}", kpi.name(lang))
+        } else {
+            format!("{}: {value} ({})", kpi.name(lang), changes.join("; "))
+        });
     }
     let d = &review.deals;
-    let credits = |v: &str| format_amount(v.parse().unwrap_or_default(), 2, lang);
+    let credits = |v: &str| format_credits(v, lang);
     // Spanish agrees in number: "1 ganada", "2 ganadas".
     let es = |n: u32, one: &str, other: &str| format!("{n} {}", if n == 1 { one } else { other });
     out.push(match lang {
@@ -82,12 +91,69 @@ pub fn summary(review: &Review, lang: Lang) -> Vec<String> {
         ),
     });
     out.push(outlook_text(review, lang));
-    let risks = review.risks.len();
-    out.push(match lang {
-        Lang::En => format!("Risks to discuss: {risks}."),
-        Lang::Es => format!("Riesgos a tratar: {risks}."),
-    });
+    out.extend(
+        review
+            .risks_for(Audience::Partner)
+            .map(|r| format!("{}.", risk_text(r, lang))),
+    );
+    let customers = review
+        .risks_for(audience)
+        .filter(|r| r.names_a_customer())
+        .count();
+    if customers > 0 {
+        out.push(match lang {
+            Lang::En => {
+                format!("Customers at risk: {customers} (internal appendix, not for the partner).")
+            }
+            Lang::Es => {
+                format!("Clientes en riesgo: {customers} (anexo interno, no para el partner).")
+            }
+        });
+    }
     out
+}
+
+/// A figure with its unit, as a sentence reads it: "297,514 credits", "81.2%", "107"; an NPS
+/// without a score says why.
+fn with_unit(kpi: Kpi, value: Option<&str>, lang: Lang) -> String {
+    let text = format_kpi(kpi, value, lang);
+    if value.is_none() && kpi == Kpi::Nps {
+        pick(
+            lang,
+            "no score (fewer than 5 customers answered)",
+            "sin valor (respondieron menos de 5 clientes)",
+        )
+    } else if value.is_some() && credit_kpi(kpi) {
+        format!("{text} {}", pick(lang, "credits", "créditos"))
+    } else {
+        text
+    }
+}
+
+/// Credits as the deck prints an amount: to the hundredth, whole when the cents are zero.
+fn format_credits(value: &str, lang: Lang) -> String {
+    format_kpi(Kpi::Balance, Some(value), lang)
+}
+
+fn risk_text(risk: &Risk, lang: Lang) -> String {
+    match (risk, lang) {
+        (Risk::Detractor { customer, score }, Lang::En) => {
+            format!("{customer}: last survey answer {score} of 10")
+        }
+        (Risk::Detractor { customer, score }, Lang::Es) => {
+            format!("{customer}: última respuesta de encuesta {score} de 10")
+        }
+        (Risk::Churned { customer }, Lang::En) => {
+            format!("{customer}: no longer an active customer")
+        }
+        (Risk::Churned { customer }, Lang::Es) => format!("{customer}: ya no es cliente activo"),
+        (Risk::LowRunway { days, threshold }, Lang::En) => {
+            format!("Credit runway of {days} days, under the {threshold}-day alert")
+        }
+        (Risk::LowRunway { days, threshold }, Lang::Es) => {
+            format!("Autonomía de créditos de {days} días, bajo la alerta de {threshold} días")
+        }
+    }
 }
 
 fn tier_name(tier: Tier, lang: Lang) -> String {
@@ -146,6 +212,19 @@ fn outlook_text(review: &Review, lang: Lang) -> String {
     }
 }
 
+/// The title slide's mark: the partner's logo when the platform has one (checked again here,
+/// as the platform checks it), else its first brand's.
+fn logo(review: &Review) -> (String, &'static str) {
+    if let Some(svg) = &review.logo {
+        match program::logo::check_logo(svg) {
+            Ok(()) => return (svg.clone(), "partner"),
+            Err(e) => tracing::warn!(error = %e, "a partner's logo is not one the deck places"),
+        }
+    }
+    let brand = review.brands.first().copied().unwrap_or(Brand::CentroPago);
+    (format::brand_mark(brand), "brand")
+}
+
 /// The deck's accent: the partner's first brand's colour, as on its quotes.
 fn brand_color(brands: &[Brand]) -> &'static str {
     brands
@@ -153,7 +232,9 @@ fn brand_color(brands: &[Brand]) -> &'static str {
         .map_or("#333333", |b| format::brand_color(*b))
 }
 
-fn month_label(month: &str, lang: Lang) -> String {
+/// A month as a chart's axis prints it: its short name ("Sep", "sep") and, on the first month
+/// and each January, its year.
+fn month_label(month: &str, first: bool, lang: Lang) -> (String, String) {
     const EN: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
@@ -161,24 +242,35 @@ fn month_label(month: &str, lang: Lang) -> String {
         "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
     ];
     let m: usize = month.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
-    let year = month.get(2..4).unwrap_or("");
     let names = match lang {
         Lang::En => EN,
         Lang::Es => ES,
     };
-    format!("{} {year}", names[(m.clamp(1, 12)) - 1])
+    let year = if first || m == 1 {
+        month.get(0..4).unwrap_or("").to_string()
+    } else {
+        String::new()
+    };
+    (names[m.clamp(1, 12) - 1].to_string(), year)
+}
+
+/// A month in full, for the chart's latest values: "Nov 2026", "nov 2026".
+fn month_name(month: &str, lang: Lang) -> String {
+    let (name, _) = month_label(month, false, lang);
+    format!("{name} {}", month.get(0..4).unwrap_or(""))
 }
 
 /// What the deck template receives: every word in `lang`, every number formatted the reader's
 /// way, and the chart series as plain numbers (geometry only; the printed figures are the
 /// formatted strings).
-pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
+pub fn deck_data(review: &Review, lang: Lang, audience: Audience) -> Result<serde_json::Value> {
+    let audience = Audience::of(review, audience);
     let label = |s: &str| {
         s.parse::<Quarter>()
             .map(|q| q.label(lang))
             .unwrap_or_default()
     };
-    let credits = |s: &str| format_amount(s.parse().unwrap_or_default(), 2, lang);
+    let credits = |s: &str| format_credits(s, lang);
     let kpis: Vec<serde_json::Value> = review
         .kpis
         .iter()
@@ -198,41 +290,27 @@ pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
         review
             .monthly
             .iter()
-            .map(|m| {
+            .enumerate()
+            .map(|(i, m)| {
                 let value = f(m);
                 // Whole numbers on a chart: the table beside it has the cents.
                 let shown = value
                     .parse::<Decimal>()
                     .map(|v| fixed(v, 0, lang, false))
                     .unwrap_or_default();
-                serde_json::json!({ "label": month_label(&m.month, lang), "value": value, "shown": shown })
+                let (label, year) = month_label(&m.month, i == 0, lang);
+                serde_json::json!({ "label": label, "year": year, "value": value, "shown": shown })
             })
             .collect()
     };
-    let risks: Vec<String> = review
-        .risks
-        .iter()
-        .map(|r| match (r, lang) {
-            (Risk::Detractor { customer, score }, Lang::En) => {
-                format!("{customer}: last survey answer {score} of 10")
-            }
-            (Risk::Detractor { customer, score }, Lang::Es) => {
-                format!("{customer}: última respuesta de encuesta {score} de 10")
-            }
-            (Risk::Churned { customer }, Lang::En) => {
-                format!("{customer}: no longer an active customer")
-            }
-            (Risk::Churned { customer }, Lang::Es) => {
-                format!("{customer}: ya no es cliente activo")
-            }
-            (Risk::LowRunway { days, threshold }, Lang::En) => {
-                format!("Credit runway of {days} days, under the {threshold}-day alert")
-            }
-            (Risk::LowRunway { days, threshold }, Lang::Es) => {
-                format!("Autonomía de créditos de {days} días, bajo la alerta de {threshold} días")
-            }
-        })
-        .collect();
+    let (customer_risks, risks): (Vec<&Risk>, Vec<&Risk>) = review
+        .risks_for(audience)
+        .partition(|r| r.names_a_customer());
+    let texts = |list: Vec<&Risk>| {
+        list.into_iter()
+            .map(|r| risk_text(r, lang))
+            .collect::<Vec<_>>()
+    };
     let progression: Vec<serde_json::Value> = review
         .progression
         .iter()
@@ -248,20 +326,24 @@ pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
         })
         .collect();
     let d = &review.deals;
+    let (logo, logo_of) = logo(review);
     Ok(serde_json::json!({
         "lang": match lang { Lang::En => "en", Lang::Es => "es" },
         "partner": review.partner,
         "tier": tier_name(review.tier, lang),
         "brands": review.brands.iter().map(|b| b.name()).collect::<Vec<_>>(),
         "color": brand_color(&review.brands),
+        "logo": logo,
+        "logo_of": logo_of,
         "account_manager": review.account_manager,
         "quarter": label(&review.quarter),
         "previous": label(&review.previous),
         "year_before": label(&review.year_before),
         "measured_to": format_date(review.measured_to.parse().map_err(|_| DeskError::Corrupt("measured_to".into()))?, lang),
         "internal": !review.qbr_included,
-        "summary": summary(review, lang),
+        "summary": summary(review, lang, audience),
         "kpis": kpis,
+        "latest_month": review.monthly.last().map(|m| month_name(&m.month, lang)).unwrap_or_default(),
         "charts": {
             "active_customers": series(&|m| m.active_customers.to_string()),
             "consumed": series(&|m| m.consumed.clone()),
@@ -277,6 +359,7 @@ pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
             "lost": d.lost.to_string(), "lost_value": credits(&d.lost_value),
             "win_rate": parsed(d.win_rate.as_deref()).map(|w| format_ratio(w, lang)).unwrap_or_else(|| "—".into()),
             "forecast": credits(&d.forecast),
+            "any": d.open + d.won + d.lost > 0,
         },
         "migrations": review.migrations.iter().map(|m| serde_json::json!({
             "customer": m.customer,
@@ -287,7 +370,9 @@ pub fn deck_data(review: &Review, lang: Lang) -> Result<serde_json::Value> {
         "top_customers": review.top_customers.iter().map(|c| serde_json::json!({
             "name": c.name, "consumed": credits(&c.consumed),
         })).collect::<Vec<_>>(),
-        "risks": risks,
+        "risks": texts(risks),
+        "customer_risks": texts(customer_risks),
+        "appendix_internal": audience == Audience::Internal,
         "actions": review.actions.iter().map(|a| serde_json::json!({
             "text": a.text,
             "owner": a.owner,
@@ -322,6 +407,7 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("nps", "NPS of the month", "NPS del mes"),
         ("nps_note", "each customer's latest answer; no score below 5 customers", "la última respuesta de cada cliente; sin valor con menos de 5 clientes"),
         ("negative", "below zero in red", "bajo cero en rojo"),
+        ("nps_too_few", "Fewer than two months of the year had answers from 5 customers or more: too few for a monthly score. The key figures give the quarter's.", "Menos de dos meses del año tuvieron respuestas de 5 clientes o más: muy pocas para un valor mensual. Las cifras clave dan el del trimestre."),
         ("tier", "Tier progression", "Progresión de nivel"),
         ("measure", "Measure", "Medida"),
         ("current", "Now", "Actual"),
@@ -348,6 +434,10 @@ fn labels(lang: Lang) -> serde_json::Value {
         ("customer", "Customer", "Cliente"),
         ("no_top", "No customer consumed credits this quarter.", "Ningún cliente consumió créditos este trimestre."),
         ("risks", "Risks", "Riesgos"),
+        ("customer_risks", "Internal appendix: customers at risk", "Anexo interno: clientes en riesgo"),
+        ("internal_only", "Internal: for the account manager, not for the partner", "Interno: para el gerente de cuenta, no para el partner"),
+        ("latest", "latest", "último"),
+        ("more", "more in the workbook", "más en el libro"),
         ("no_risks", "No risk flagged this quarter.", "Ningún riesgo señalado este trimestre."),
         ("actions", "Action items", "Acciones acordadas"),
         ("no_actions", "No action item yet.", "Aún no hay acciones."),
@@ -369,8 +459,14 @@ fn labels(lang: Lang) -> serde_json::Value {
 }
 
 /// Renders `review`'s deck in `lang` into `path` (all or nothing). Blocking.
-pub fn write_deck(review: &Review, lang: Lang, template: &str, path: &Path) -> Result<()> {
-    let data = deck_data(review, lang)?;
+pub fn write_deck(
+    review: &Review,
+    lang: Lang,
+    audience: Audience,
+    template: &str,
+    path: &Path,
+) -> Result<()> {
+    let data = deck_data(review, lang, audience)?;
     let rendered = crate::pdf::render(template, &data, Utc::now().date_naive()).map_err(|e| {
         DeskError::InvalidInput {
             field: "template",

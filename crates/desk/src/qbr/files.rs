@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 use program::Lang;
 
 use super::deck::{write_deck, TEMPLATE};
-use super::model::Review;
+use super::model::{Audience, Review};
 use super::workbook::workbook;
 use crate::error::{DeskError, Result};
 
-/// The file name of a partner's deck or workbook: `QBR-2026-Q3-<partner>.pdf`.
-pub fn file_name(review: &Review, extension: &str) -> String {
+/// The file name of a partner's deck or workbook: `QBR-2026-Q3-<partner>.pdf`, and
+/// `QBR-2026-Q3-<partner>-internal.pdf` when it carries the internal appendix, so that it is not
+/// sent to the partner by mistake.
+pub fn file_name(review: &Review, audience: Audience, extension: &str) -> String {
     let partner: String = review
         .partner
         .chars()
@@ -20,13 +22,21 @@ pub fn file_name(review: &Review, extension: &str) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    crate::export::file_name(&format!("QBR-{}-{partner}", review.quarter), extension)
+    let suffix = match Audience::of(review, audience) {
+        Audience::Partner => "",
+        Audience::Internal => "-internal",
+    };
+    crate::export::file_name(
+        &format!("QBR-{}-{partner}{suffix}", review.quarter),
+        extension,
+    )
 }
 
-/// Writes the deck and the workbook of `review` into `dir`; returns their paths.
+/// Writes the deck and the workbook of `review` for `audience` into `dir`; returns their paths.
 pub async fn export(
     review: Review,
     lang: Lang,
+    audience: Audience,
     template: Option<PathBuf>,
     dir: &Path,
 ) -> Result<(PathBuf, PathBuf)> {
@@ -34,12 +44,12 @@ pub async fn export(
         Some(path) => tokio::fs::read_to_string(path).await?,
         None => TEMPLATE.to_string(),
     };
-    let deck = dir.join(file_name(&review, "pdf"));
-    let book = dir.join(file_name(&review, "xlsx"));
+    let deck = dir.join(file_name(&review, audience, "pdf"));
+    let book = dir.join(file_name(&review, audience, "xlsx"));
     let (d, b) = (deck.clone(), book.clone());
     tokio::task::spawn_blocking(move || -> Result<()> {
-        write_deck(&review, lang, &template, &d)?;
-        crate::export::write_workbook(&workbook(&review, lang)?, &b)
+        write_deck(&review, lang, audience, &template, &d)?;
+        crate::export::write_workbook(&workbook(&review, lang, audience)?, &b)
     })
     .await
     .map_err(|e| DeskError::Io(std::io::Error::other(e)))??;

@@ -16,8 +16,9 @@ pub(super) fn pick(lang: Lang, en: &str, es: &str) -> String {
 
 // How the review prints numbers. The window (`ui/src/lib/qbr.ts`) follows the same rules and both
 // are held to the cases of `ui/src/lib/qbr.cases.json`: counts whole, credits to the hundredth,
-// fractions in percent to one decimal ("81.2%", "81,2 %"), NPS and retention changes in points;
-// rounded half away from zero; a change carries "+" when it rounds above zero.
+// credits whole when they round to whole credits ("300,000"), fractions in percent to one decimal
+// ("81.2%", "81,2 %"), NPS and retention changes in points, the runway's change in days; rounded
+// half away from zero; a change carries "+" when it rounds above zero.
 
 /// `value` rounded to `decimals`; zero is never negative (no "-0.0").
 fn rounded(value: Decimal, decimals: u32) -> Decimal {
@@ -39,6 +40,16 @@ pub(super) fn fixed(value: Decimal, decimals: u32, lang: Lang, signed: bool) -> 
     }
 }
 
+/// Credits to the hundredth, without the cents when they are zero: "1,234.50", "300,000".
+fn credits(value: Decimal, lang: Lang, signed: bool) -> String {
+    let decimals = if rounded(value, 2).fract().is_zero() {
+        0
+    } else {
+        2
+    };
+    fixed(value, decimals, lang, signed)
+}
+
 fn percent(fraction: Decimal, lang: Lang, signed: bool) -> String {
     let text = fixed(fraction * Decimal::ONE_HUNDRED, 1, lang, signed);
     match lang {
@@ -50,6 +61,18 @@ fn percent(fraction: Decimal, lang: Lang, signed: bool) -> String {
 
 fn points(text: String, lang: Lang) -> String {
     format!("{text} {}", pick(lang, "pts", "ptos"))
+}
+
+/// A number of days: "+1 day", "-78 days", "-78 días".
+fn days(change: Decimal, lang: Lang) -> String {
+    let one = rounded(change, 0).abs() == Decimal::ONE;
+    let unit = match (lang, one) {
+        (Lang::En, true) => "day",
+        (Lang::En, false) => "days",
+        (Lang::Es, true) => "día",
+        (Lang::Es, false) => "días",
+    };
+    format!("{} {unit}", fixed(change, 0, lang, true))
 }
 
 pub(super) fn credit_kpi(kpi: Kpi) -> bool {
@@ -77,12 +100,14 @@ pub fn format_kpi(kpi: Kpi, value: Option<&str>, lang: Lang) -> String {
     match parsed(value) {
         None => "—".to_string(),
         Some(v) if kpi == Kpi::Retention => percent(v, lang, false),
-        Some(v) => fixed(v, if credit_kpi(kpi) { 2 } else { 0 }, lang, false),
+        Some(v) if credit_kpi(kpi) => credits(v, lang, false),
+        Some(v) => fixed(v, 0, lang, false),
     }
 }
 
 /// A change as the review prints it: relative in percent when there is one ("+12.5%"), else
-/// the difference, in points for NPS and retention ("+3 pts"); "—" without one.
+/// the difference, in points for NPS and retention ("+3 pts"), in days for the runway ("-78
+/// days"); "—" without one.
 pub fn format_change(kpi: Kpi, change: Option<&str>, relative: Option<&str>, lang: Lang) -> String {
     if let Some(r) = parsed(relative) {
         return percent(r, lang, true);
@@ -91,7 +116,9 @@ pub fn format_change(kpi: Kpi, change: Option<&str>, relative: Option<&str>, lan
         (None, _) => "—".to_string(),
         (Some(c), Kpi::Nps) => points(fixed(c, 0, lang, true), lang),
         (Some(c), Kpi::Retention) => points(fixed(c * Decimal::ONE_HUNDRED, 1, lang, true), lang),
-        (Some(c), _) => fixed(c, if credit_kpi(kpi) { 2 } else { 0 }, lang, true),
+        (Some(c), Kpi::RunwayDays) => days(c, lang),
+        (Some(c), _) if credit_kpi(kpi) => credits(c, lang, true),
+        (Some(c), _) => fixed(c, 0, lang, true),
     }
 }
 
@@ -100,7 +127,7 @@ pub fn format_measure(measure: Measure, value: Option<&str>, lang: Lang) -> Stri
     match (parsed(value), measure) {
         (None, _) => "—".to_string(),
         (Some(v), Measure::Retention) => percent(v, lang, false),
-        (Some(v), Measure::RecurringVolume) => fixed(v, 2, lang, false),
+        (Some(v), Measure::RecurringVolume) => credits(v, lang, false),
         (Some(v), _) => fixed(v, 0, lang, false),
     }
 }

@@ -22,8 +22,9 @@ pub use format::{
     format_change, format_gap, format_kpi, format_measure, format_ratio, measure_name,
 };
 pub use model::{
-    default_quarter, parse_quarter, quarters, ActionItemForm, ActionItemView, KpiRow, Review,
-    ReviewDeals, ReviewFiles, ReviewMigration, ReviewMonth, ReviewQuarters, Risk, TopCustomer,
+    default_quarter, parse_quarter, quarters, ActionItemForm, ActionItemView, Audience, KpiRow,
+    Review, ReviewDeals, ReviewFiles, ReviewMigration, ReviewMonth, ReviewQuarters, Risk,
+    TopCustomer,
 };
 pub use review::{review, TOP_CUSTOMERS};
 pub use workbook::workbook;

@@ -80,6 +80,37 @@ pub enum Risk {
     LowRunway { days: u32, threshold: u32 },
 }
 
+impl Risk {
+    /// Whether the risk names a customer (a survey answer, a customer lost): material for the
+    /// account manager, not for the partner's deck.
+    pub fn names_a_customer(&self) -> bool {
+        matches!(self, Risk::Detractor { .. } | Risk::Churned { .. })
+    }
+}
+
+/// Who a review's deck and workbook are for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// The partner: nothing about single customers' survey answers or risks.
+    #[default]
+    Partner,
+    /// The account manager: the partner's deck and an internal appendix naming the customers at
+    /// risk. A partner whose tier has no QBRs only ever gets this one (an internal review).
+    Internal,
+}
+
+impl Audience {
+    /// The audience `review`'s files are made for when `asked` is wanted.
+    pub fn of(review: &Review, asked: Audience) -> Audience {
+        if review.qbr_included {
+            asked
+        } else {
+            Audience::Internal
+        }
+    }
+}
+
 /// A partner's review of a quarter: everything the screen, the deck and the workbook show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Review {
@@ -87,6 +118,10 @@ pub struct Review {
     pub partner: String,
     pub tier: Tier,
     pub brands: Vec<Brand>,
+    /// The partner's logo (SVG) for the deck; the window does not show it.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub logo: Option<String>,
     pub account_manager: String,
     pub quarter: String,
     pub previous: String,
@@ -126,6 +161,13 @@ pub struct ReviewFiles {
 impl Review {
     pub fn kpi(&self, kpi: Kpi) -> Option<&KpiRow> {
         self.kpis.iter().find(|k| k.kpi == kpi)
+    }
+
+    /// The risks `audience` reads: the partner's deck leaves out those naming a customer.
+    pub fn risks_for(&self, audience: Audience) -> impl Iterator<Item = &Risk> {
+        self.risks
+            .iter()
+            .filter(move |r| audience == Audience::Internal || !r.names_a_customer())
     }
 }
 

@@ -73,12 +73,11 @@ pub async fn review(
         action_items(store, partner, quarter, as_of),
     )?;
     let partner_text = partner.to_string();
-    let account_manager = sqlx::query_scalar!(
-        "SELECT account_manager FROM partners WHERE id = ?",
-        partner_text
-    )
-    .fetch_one(store.pool())
-    .await?;
+    let (account_manager, logo): (String, Option<String>) =
+        sqlx::query_as("SELECT account_manager, logo FROM partners WHERE id = ?")
+            .bind(&partner_text)
+            .fetch_one(store.pool())
+            .await?;
     // Tier progression at the quarter's end, from the same facts: the trailing year now and six
     // months before (the pace toward each threshold).
     let now = qbr::progression_metrics(&facts, measured_to);
@@ -144,6 +143,7 @@ pub async fn review(
         partner: row.name,
         tier,
         brands: row.brands,
+        logo,
         account_manager,
         quarter: quarter.to_string(),
         previous: quarter.previous().to_string(),

@@ -6,7 +6,7 @@ use program::Lang;
 use rust_decimal::Decimal;
 
 use super::format::{credit_kpi, format_gap, format_measure, measure_name, parsed, pick};
-use super::model::{KpiRow, Review, Risk};
+use super::model::{Audience, KpiRow, Review, Risk};
 use crate::error::Result;
 use crate::export::{Cell, Column, ColumnKind, Table};
 
@@ -14,7 +14,9 @@ use crate::export::{Cell, Column, ColumnKind, Table};
 type Figure = fn(&KpiRow) -> &Option<String>;
 
 /// The workbook's sheets: the tables behind every figure of the deck.
-pub fn workbook(review: &Review, lang: Lang) -> Result<Vec<Table>> {
+/// The partner's workbook leaves out the risks naming a customer, as its deck does.
+pub fn workbook(review: &Review, lang: Lang, audience: Audience) -> Result<Vec<Table>> {
+    let audience = Audience::of(review, audience);
     let p = |en: &str, es: &str| pick(lang, en, es);
     let credits = |s: &str| -> Cell {
         s.parse::<Decimal>()
@@ -270,7 +272,7 @@ pub fn workbook(review: &Review, lang: Lang) -> Result<Vec<Table>> {
             ),
         ],
     );
-    for r in &review.risks {
+    for r in review.risks_for(audience) {
         let int = |n: u32| Cell::Integer(i64::from(n));
         risks.push_row(match r {
             Risk::Detractor { customer, score } => vec![

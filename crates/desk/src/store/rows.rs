@@ -171,12 +171,12 @@ pub(crate) struct Written {
 pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) -> Result<Written> {
     insert_chunked(
         conn,
-        "INSERT INTO partners (id, name, tier, discount_rate, country, region, currency, joined_on, account_manager, tier_history, version) ",
+        "INSERT INTO partners (id, name, tier, discount_rate, country, region, currency, joined_on, account_manager, tier_history, logo, version) ",
         " ON CONFLICT (id) DO UPDATE SET name = excluded.name, tier = excluded.tier, \
          discount_rate = excluded.discount_rate, country = excluded.country, region = excluded.region, \
          currency = excluded.currency, joined_on = excluded.joined_on, \
          account_manager = excluded.account_manager, tier_history = excluded.tier_history, \
-         version = excluded.version",
+         logo = excluded.logo, version = excluded.version",
         &data.partners,
         |b, (p, version)| {
             b.push_bind(p.id.to_string())
@@ -189,6 +189,7 @@ pub(crate) async fn upsert_rows(conn: &mut SqliteConnection, data: &Rows<'_>) ->
                 .push_bind(date(p.joined_on))
                 .push_bind(p.account_manager.clone())
                 .push_bind(tier_history(&p.tier_history))
+                .push_bind(p.logo.clone())
                 .push_bind(*version);
         },
     )

@@ -42,6 +42,7 @@ fn export(dir: &Path) {
     desk::qbr::Review::export_all_to(dir).unwrap();
     desk::qbr::ReviewQuarters::export_all_to(dir).unwrap();
     desk::qbr::ReviewFiles::export_all_to(dir).unwrap();
+    desk::qbr::Audience::export_all_to(dir).unwrap();
     desk::qbr::ActionItemForm::export_all_to(dir).unwrap();
     desk::signin::CallbackPage::export_all_to(dir).unwrap();
     desk::signin::BrowserSignIn::export_all_to(dir).unwrap();

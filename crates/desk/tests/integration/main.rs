@@ -17,6 +17,7 @@ mod load;
 mod pages;
 mod push_kill;
 mod qbr;
+mod qbr_deck;
 mod qbr_files;
 mod quotes;
 mod screens;

@@ -7,7 +7,7 @@ use crate::common;
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use chrono::{Days, NaiveDate};
 use common::{as_of, pdftotext, world, World};
-use desk::qbr::{self, Review};
+use desk::qbr::{self, Audience, Review};
 use desk::store::Store;
 use program::contract::{Partner, Role};
 use program::qbr::{Kpi, Quarter};
@@ -336,7 +336,7 @@ async fn a_runway_under_the_users_alert_is_a_risk_and_one_at_it_is_not() {
     assert_eq!(low(&at), vec![]);
     // The workbook names the alert it was measured against.
     let dir = tempfile::tempdir().unwrap();
-    let (_, book) = qbr::export(above, Lang::En, None, dir.path())
+    let (_, book) = qbr::export(above, Lang::En, Audience::Partner, None, dir.path())
         .await
         .unwrap();
     let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
@@ -452,7 +452,7 @@ async fn a_partner_whose_tier_lacks_qbrs_gets_an_internal_review() {
         .unwrap();
     assert!(!review.qbr_included);
     let dir = tempfile::tempdir().unwrap();
-    let (deck, _) = qbr::export(review, Lang::En, None, dir.path())
+    let (deck, _) = qbr::export(review, Lang::En, Audience::Partner, None, dir.path())
         .await
         .unwrap();
     let flat = pdftotext(&deck)
@@ -488,7 +488,9 @@ async fn a_review_of_a_past_quarter_uses_the_tier_in_force_then() {
     assert_eq!(now.tier, Tier::Specialist);
     // The deck says the same.
     let dir = tempfile::tempdir().unwrap();
-    let (deck, _) = qbr::export(then, Lang::En, None, dir.path()).await.unwrap();
+    let (deck, _) = qbr::export(then, Lang::En, Audience::Partner, None, dir.path())
+        .await
+        .unwrap();
     let flat = pdftotext(&deck)
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -575,7 +577,7 @@ async fn a_quarter_not_begun_or_not_a_quarter_is_refused_and_nothing_is_written(
     .unwrap();
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    let err = qbr::export(now, Lang::En, Some(template), &out)
+    let err = qbr::export(now, Lang::En, Audience::Partner, Some(template), &out)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("line 2"), "{err}");
@@ -613,7 +615,7 @@ async fn the_batch_command_writes_a_deck_and_a_workbook_for_every_partner_in_sco
     let mut names = Vec::new();
     for p in &scope {
         let review = qbr::review(&store, p.id, quarter, as_of()).await.unwrap();
-        names.push((p.tier, qbr::file_name(&review, "pdf")));
+        names.push((p.tier, qbr::file_name(&review, Audience::Partner, "pdf")));
     }
     store.close().await;
     let out = w.dir.path().join("decks");

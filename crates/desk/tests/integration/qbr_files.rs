@@ -7,7 +7,7 @@ use crate::qbr::{account_manager, Figure, QUARTER};
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use common::{as_of, pdftotext, world};
-use desk::qbr::{self, Review};
+use desk::qbr::{self, Audience, Review};
 use program::qbr::Kpi;
 use program::Lang;
 use program::Tier;
@@ -37,7 +37,9 @@ async fn the_deck_prints_the_figures_the_app_shows_in_both_languages() {
         let out = keep.clone().unwrap_or_else(|| dir.path().to_path_buf());
         let sub = out.join(format!("{lang:?}"));
         std::fs::create_dir_all(&sub).unwrap();
-        let (deck, book) = qbr::export(review.clone(), lang, None, &sub).await.unwrap();
+        let (deck, book) = qbr::export(review.clone(), lang, Audience::Partner, None, &sub)
+            .await
+            .unwrap();
         let text = pdftotext(&deck);
         let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for needle in [title, appendix, p.name.as_str()] {
@@ -137,11 +139,11 @@ async fn the_spanish_summary_agrees_in_number_and_names_the_quarter_t() {
         .await
         .unwrap();
     (review.deals.won, review.deals.lost, review.deals.open) = (1, 2, 1);
-    let es = qbr::summary(&review, Lang::Es).join(" ");
+    let es = qbr::summary(&review, Lang::Es, Audience::Partner).join(" ");
     for needle in ["1 ganada (", "2 perdidas,", "1 abierta (", "vs. T"] {
         assert!(es.contains(needle), "{needle:?} missing from {es:?}");
     }
-    let en = qbr::summary(&review, Lang::En).join(" ");
+    let en = qbr::summary(&review, Lang::En, Audience::Partner).join(" ");
     for needle in ["1 won (", "2 lost,", "1 open (", "vs Q"] {
         assert!(en.contains(needle), "{needle:?} missing from {en:?}");
     }
@@ -249,7 +251,7 @@ async fn the_workbook_holds_the_tables_behind_every_figure_as_typed_numbers_in_b
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let (_, book) = qbr::export(review.clone(), lang, None, dir.path())
+        let (_, book) = qbr::export(review.clone(), lang, Audience::Partner, None, dir.path())
             .await
             .unwrap();
         let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
@@ -304,8 +306,12 @@ async fn the_workbook_holds_the_tables_behind_every_figure_as_typed_numbers_in_b
         }
         let top = wb.worksheet_range(sheets[6]).unwrap();
         assert_eq!(top.height(), review.top_customers.len() + 1);
+        // The partner's workbook: the risks that name no customer (those go to the internal one).
         let risks = wb.worksheet_range(sheets[7]).unwrap();
-        assert_eq!(risks.height(), review.risks.len() + 1);
+        assert_eq!(
+            risks.height(),
+            review.risks_for(Audience::Partner).count() + 1
+        );
         let actions = wb.worksheet_range(sheets[8]).unwrap();
         assert_eq!(
             actions.get_value((1, 0)),
@@ -323,6 +329,7 @@ fn the_bundled_deck_template_has_no_warnings() {
         partner: "Acme Partners".into(),
         tier: Tier::Regional,
         brands: vec![program::Brand::CentroPago],
+        logo: None,
         account_manager: "Ana".into(),
         quarter: "2026-Q3".into(),
         previous: "2026-Q2".into(),
@@ -390,7 +397,7 @@ fn the_bundled_deck_template_has_no_warnings() {
             overdue: true,
         }],
     };
-    let data = qbr::deck_data(&review, Lang::Es).unwrap();
+    let data = qbr::deck_data(&review, Lang::Es, Audience::Internal).unwrap();
     let rendered = desk::pdf::render(qbr::TEMPLATE, &data, common::as_of()).unwrap();
     assert!(rendered.warnings.is_empty(), "{:?}", rendered.warnings);
     assert!(rendered.pdf.starts_with(b"%PDF"));

@@ -461,7 +461,8 @@ pub fn top_customers(consumed: &[(CustomerId, Credits)], n: usize) -> Vec<(Custo
 
 /// A figure's change against a comparison quarter: the difference, and for counts and amounts
 /// the relative change (None when the earlier value is zero or either has no value). NPS moves in
-/// points and retention in percentage points: only the difference.
+/// points, retention in percentage points and the runway in days: only the difference (a runway
+/// falling from 90 to 12 days reads as 78 days fewer, not as "-86.7%").
 pub fn change(
     kpi: Kpi,
     now: Option<Decimal>,
@@ -472,7 +473,7 @@ pub fn change(
     };
     let diff = now - before;
     let relative = match kpi {
-        Kpi::Nps | Kpi::Retention => None,
+        Kpi::Nps | Kpi::Retention | Kpi::RunwayDays => None,
         _ if before.is_zero() => None,
         _ => Some((diff / before.abs()).round_dp(4)),
     };

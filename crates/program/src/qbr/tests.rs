@@ -326,13 +326,15 @@ fn top_customers_rank_by_consumption_and_skip_zero() {
 }
 
 #[test]
-fn change_is_relative_for_amounts_and_in_points_for_scores() {
+fn change_is_relative_for_amounts_and_in_points_or_days_for_scores_and_runway() {
     let d = |n: i64| Some(Decimal::from(n));
     assert_eq!(
         change(Kpi::ActiveCustomers, d(120), d(100)),
         (d(20), Some(Decimal::new(2, 1)))
     );
     assert_eq!(change(Kpi::Nps, d(40), d(25)), (d(15), None));
+    assert_eq!(change(Kpi::RunwayDays, d(12), d(90)), (d(-78), None));
+    assert_eq!(change(Kpi::Retention, d(1), d(2)), (d(-1), None));
     assert_eq!(change(Kpi::Balance, d(10), d(0)), (d(10), None));
     assert_eq!(change(Kpi::Nps, None, d(25)), (None, None));
 }

@@ -47,7 +47,7 @@ fn invalid(
 /// A partner: its rate lies in its tier's band, so a partner moved to another tier gets a rate of
 /// the new band in the same change; its tier history starts at Authorized on the day it joined
 /// and ends at its tier; and against what is stored (`before`), the history only grows, by
-/// changes dated no later than `today`.
+/// changes dated no later than `today`; its logo, if any, is a small self-contained SVG.
 pub(super) fn partner(
     p: &Partner,
     before: Option<&Partner>,
@@ -56,6 +56,9 @@ pub(super) fn partner(
     let refuse = |e: &dyn std::fmt::Display| invalid(Entity::Partner, p.id, e);
     p.discount().map_err(|e| refuse(&e))?;
     p.check_tier_history().map_err(|e| refuse(&e))?;
+    if let Some(logo) = &p.logo {
+        program::logo::check_logo(logo).map_err(|e| refuse(&e))?;
+    }
     let stored = before.map_or(&[][..], |b| &b.tier_history[..]);
     program::tiers::check_tier_history_change(stored, &p.tier_history, today)
         .map_err(|e| refuse(&e))

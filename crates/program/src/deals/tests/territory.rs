@@ -250,6 +250,7 @@ fn a_partner_moved_below_the_tier_its_territory_needs_loses_the_claim() {
             joined_on,
             account_manager: "Ana".into(),
             tier_history: Partner::joining(joined_on),
+            logo: None,
         };
         p.move_to(
             tier,

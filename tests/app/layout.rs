@@ -1,7 +1,8 @@
 //! Every screen as a person meets it, walked in the real window: nothing clipped or overflowing at
 //! 1280×800 and 1440×900 in English and Spanish (a box whose content is wider than the box); no
 //! serious or critical accessibility violation by axe-core, in both themes and languages
-//! (contrast, names, roles); and no English left on a Spanish screen.
+//! (contrast, names, roles), on every page, the sign-in dialog, a customer's panel and the deal and
+//! quote forms; and no English left on a Spanish screen.
 
 use std::collections::BTreeSet;
 
@@ -159,6 +160,47 @@ async fn set_size(c: &Client, width: u32, height: u32) -> Result<()> {
     .with_context(|| format!("the window would not take {width}×{height}"))
 }
 
+/// The sign-in dialog over the portfolio, in both themes: the page behind it is inert (so the
+/// theme is switched with it closed), then the same checks as a screen's.
+async fn sign_in_dialog(
+    c: &Client,
+    look: &str,
+    english: &[String],
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    for theme in ["light", "dark"] {
+        wait_for(c, "[data-testid=theme]")
+            .await?
+            .select_by_value(theme)
+            .await?;
+        wait_for(c, "[data-testid=open-sign-in]")
+            .await?
+            .click()
+            .await?;
+        wait_for(c, "[data-testid=sign-in]").await?;
+        for found in accessibility_violations(c).await? {
+            problems.push(format!("{look} {theme} sign-in: {found}"));
+        }
+        if theme == "light" && look.ends_with("es") {
+            for found in english_on_screen(c, english).await? {
+                problems.push(format!("{look} sign-in: English left: {found:?}"));
+            }
+        }
+        wait_for(c, "[data-testid=sign-in-close]")
+            .await?
+            .click()
+            .await?;
+        eventually("the sign-in dialog closed", || async {
+            let open = c
+                .find_all(fantoccini::Locator::Css("[data-testid=sign-in]"))
+                .await?;
+            Ok(open.is_empty().then_some(()))
+        })
+        .await?;
+    }
+    Ok(())
+}
+
 /// What the accessibility and language checks find on the screen shown, in both themes: axe-core's
 /// violations, and in Spanish any English left.
 async fn look_at(
@@ -212,6 +254,7 @@ async fn walk(app: &App) -> Result<()> {
             }
             if width == 1280 {
                 look_at(c, &look, "portfolio", &english, &mut problems).await?;
+                sign_in_dialog(c, &look, &english, &mut problems).await?;
             }
             // A Strategic partner: the longest rows (deals, quotes, the review's every card).
             let opened = c
@@ -259,17 +302,18 @@ async fn walk(app: &App) -> Result<()> {
                         app.save_screenshots_in_each_look("walk-review").await?;
                     }
                 }
-                // The forms the tab opens: a new deal, a new quote.
+                // What the tab opens: a customer's panel, a new deal, a new quote.
                 let form = match *tab {
-                    "deals" => Some(("deal-new", "deal-form")),
-                    "quotes" => Some(("quote-new", "quote-form")),
+                    "customers" => Some((
+                        "[data-testid=customer-row] [data-col=name] button, [data-testid=customer-row] button",
+                        "customer-panel",
+                    )),
+                    "deals" => Some(("[data-testid=deal-new]", "deal-form")),
+                    "quotes" => Some(("[data-testid=quote-new]", "quote-form")),
                     _ => None,
                 };
                 if let Some((button, form)) = form {
-                    wait_for(c, &format!("[data-testid={button}]"))
-                        .await?
-                        .click()
-                        .await?;
+                    wait_for(c, button).await?.click().await?;
                     wait_for(c, &format!("[data-testid={form}]")).await?;
                     for found in overflowing(c).await? {
                         problems.push(format!("{look} {form}: {found}"));
@@ -287,6 +331,12 @@ async fn walk(app: &App) -> Result<()> {
                             app.save_screenshots_in_each_look(&format!("walk-{form}"))
                                 .await?;
                         }
+                    }
+                    if form == "customer-panel" {
+                        wait_for(c, "[data-testid=customer-close]")
+                            .await?
+                            .click()
+                            .await?;
                     }
                 }
             }

@@ -11,7 +11,7 @@ use desk::sync::SyncOptions;
 use desk::views::{
     CustomerDetail, CustomerFilter, CustomerPage, ExportKind, LedgerPage, MigrationRow,
     PartnerPage, PortfolioPage, PortfolioQuery, PurchaseQuote, RejectedChange, SearchHit, Settings,
-    StartupProgress, SyncStatus, TrendPoint, WorkspaceInfo,
+    StartupProgress, StartupStep, SyncStatus, TrendPoint, WorkspaceInfo,
 };
 use desk::Desk;
 use program::deals::DealEdit;
@@ -219,15 +219,18 @@ pub fn cancel_browser_sign_in(desk: State<'_, Desk>) {
     desk.cancel_browser_sign_in();
 }
 
-/// Signs out and goes back to the demo workspace.
+/// Signs out and goes back to the demo workspace, telling the window each step as the start does.
 #[tauri::command]
 pub async fn sign_out(
     app: AppHandle,
     desk: State<'_, Desk>,
     demo: State<'_, Demo>,
 ) -> Result<(), IpcError> {
+    let progress = |step| crate::startup::announce(&app, StartupProgress::at(step));
+    progress(StartupStep::OpeningCache);
     desk.sign_out().await?;
-    demo.open(&desk, &|_| {}).await?;
+    demo.open(&desk, &progress).await?;
+    crate::startup::announce(&app, StartupProgress::done());
     crate::forward_sync_status(&app, &desk).await;
     Ok(())
 }

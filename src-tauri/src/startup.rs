@@ -17,6 +17,14 @@ enum State {
     Over(Option<IpcError>),
 }
 
+/// Tells the window where the data's opening is: at start, and when a sign-out goes back to the
+/// demo workspace.
+pub fn announce(app: &AppHandle, progress: StartupProgress) {
+    if let Err(e) = app.emit(STARTUP_EVENT, progress) {
+        tracing::warn!(error = %e, "could not send the progress to the window");
+    }
+}
+
 /// Managed from the first moment of the app, before its data is open.
 pub struct Startup(watch::Sender<State>);
 
@@ -32,17 +40,13 @@ impl Startup {
         tracing::info!(?step, "starting");
         let progress = StartupProgress::at(step);
         self.0.send_replace(State::Opening(progress.clone()));
-        if let Err(e) = app.emit(STARTUP_EVENT, progress) {
-            tracing::warn!(error = %e, "could not send the start's progress to the window");
-        }
+        announce(app, progress);
     }
 
     /// The start is over, with `problem` if the data could not be opened.
     pub fn finish(&self, app: &AppHandle, problem: Option<IpcError>) {
         self.0.send_replace(State::Over(problem));
-        if let Err(e) = app.emit(STARTUP_EVENT, StartupProgress::done()) {
-            tracing::warn!(error = %e, "could not send the start's progress to the window");
-        }
+        announce(app, StartupProgress::done());
     }
 
     pub fn progress(&self) -> StartupProgress {

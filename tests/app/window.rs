@@ -300,6 +300,35 @@ async fn signing_in_to_a_central_api_syncs_that_account_and_shows_when_it_is_off
                 "the local copy is still shown"
             );
             app.save_screenshot("offline").await?;
+
+            // Signing out (the account's data wiped) goes back to the demo workspace, and the
+            // window shows the way back step by step, as at start.
+            wait_for(c, "[data-testid=sign-out]").await?.click().await?;
+            // The confirmation: WebKit's driver may have answered it already (its default prompt
+            // behaviour accepts), in which case there is no dialog left to accept.
+            let _ = c.accept_alert().await;
+            let steps = eventually("the demo workspace back after signing out", || async {
+                // The shell is away while the opening screen shows.
+                let Some(shell) = c
+                    .find_all(Locator::Css("[data-testid=shell]"))
+                    .await?
+                    .into_iter()
+                    .next()
+                else {
+                    return Ok(None);
+                };
+                let steps = shell.attr("data-sign-out-steps").await?.unwrap_or_default();
+                let demo = !c
+                    .find_all(Locator::Css("[data-testid=portfolio-row]"))
+                    .await?
+                    .is_empty();
+                Ok((demo && !steps.is_empty()).then_some(steps))
+            })
+            .await?;
+            ensure!(
+                steps.starts_with("opening_cache") && steps.ends_with("connecting"),
+                "the sign-out showed its steps: {steps}"
+            );
             Ok(())
         })
     })

@@ -74,8 +74,7 @@ pub struct Partner {
     /// Every tier the partner has held, oldest first: Authorized on `joined_on`, then each change
     /// on the day it took effect; the last is `tier`. Append-only.
     pub tier_history: Vec<TierChange>,
-    /// The partner's logo, an SVG document (`crate::logo::check_logo`); none when the platform
-    /// has none, and the deck shows the partner's brand instead.
+    /// The partner's logo, an SVG (`crate::logo::check_logo`); without one, decks show the brand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
 }

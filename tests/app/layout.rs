@@ -160,6 +160,39 @@ async fn set_size(c: &Client, width: u32, height: u32) -> Result<()> {
     .with_context(|| format!("the window would not take {width}×{height}"))
 }
 
+/// Switches the window to `theme` and waits until it is applied.
+async fn set_theme(c: &Client, theme: &str) -> Result<()> {
+    wait_for(c, "[data-testid=theme]")
+        .await?
+        .select_by_value(theme)
+        .await?;
+    eventually("the theme applied", || async {
+        let root = c.find(fantoccini::Locator::Css("html")).await?;
+        Ok((root.attr("data-theme").await?.as_deref() == Some(theme)).then_some(()))
+    })
+    .await
+}
+
+/// The checks of what is shown, reported as `what`: axe-core's violations, and with `spanish`
+/// any English left.
+async fn check_shown(
+    c: &Client,
+    what: &str,
+    spanish: bool,
+    english: &[String],
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    for found in accessibility_violations(c).await? {
+        problems.push(format!("{what}: {found}"));
+    }
+    if spanish {
+        for found in english_on_screen(c, english).await? {
+            problems.push(format!("{what}: English left: {found:?}"));
+        }
+    }
+    Ok(())
+}
+
 /// The sign-in dialog over the portfolio, in both themes: the page behind it is inert (so the
 /// theme is switched with it closed), then the same checks as a screen's.
 async fn sign_in_dialog(
@@ -169,23 +202,21 @@ async fn sign_in_dialog(
     problems: &mut Vec<String>,
 ) -> Result<()> {
     for theme in ["light", "dark"] {
-        wait_for(c, "[data-testid=theme]")
-            .await?
-            .select_by_value(theme)
-            .await?;
+        set_theme(c, theme).await?;
         wait_for(c, "[data-testid=open-sign-in]")
             .await?
             .click()
             .await?;
         wait_for(c, "[data-testid=sign-in]").await?;
-        for found in accessibility_violations(c).await? {
-            problems.push(format!("{look} {theme} sign-in: {found}"));
-        }
-        if theme == "light" && look.ends_with("es") {
-            for found in english_on_screen(c, english).await? {
-                problems.push(format!("{look} sign-in: English left: {found:?}"));
-            }
-        }
+        let spanish = theme == "light" && look.ends_with("es");
+        check_shown(
+            c,
+            &format!("{look} {theme} sign-in"),
+            spanish,
+            english,
+            problems,
+        )
+        .await?;
         wait_for(c, "[data-testid=sign-in-close]")
             .await?
             .click()
@@ -211,18 +242,16 @@ async fn look_at(
     problems: &mut Vec<String>,
 ) -> Result<()> {
     for theme in ["light", "dark"] {
-        wait_for(c, "[data-testid=theme]")
-            .await?
-            .select_by_value(theme)
-            .await?;
-        for found in accessibility_violations(c).await? {
-            problems.push(format!("{look} {theme} {screen}: {found}"));
-        }
-    }
-    if look.ends_with("es") {
-        for found in english_on_screen(c, english).await? {
-            problems.push(format!("{look} {screen}: English left: {found:?}"));
-        }
+        set_theme(c, theme).await?;
+        let spanish = theme == "light" && look.ends_with("es");
+        check_shown(
+            c,
+            &format!("{look} {theme} {screen}"),
+            spanish,
+            english,
+            problems,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -35,29 +35,28 @@ if [ "${WITH_KEYRING_INSIDE:-}" = 1 ]; then
 	# keyring) as a child of this script, its messages kept, then the command. GNOME Keyring
 	# crashes now and then under a burst of clients (an upstream race: "g_variant_new: expected
 	# GVariant of type 'v'", gnome-keyring work items 190/196/199); a keeper starts it again,
-	# unlocked, replacing any locked one D-Bus started meanwhile, and the command goes on (Partner
-	# Desk asks a dropped call again). Each restart is reported at the end, with the messages.
+	# unlocked, and the command goes on (Partner Desk asks a dropped call again). The session's
+	# bus starts nothing on demand (scripts/dbus-session.conf), so no locked daemon can take the
+	# name meanwhile. Each restart is reported at the end, with the messages.
 	unset WITH_KEYRING_INSIDE
 	out=$(mktemp -t partner-desk-keyring-env.XXXXXX)
 	log=$(mktemp -t partner-desk-keyring-log.XXXXXX)
 	pidfile=$(mktemp -t partner-desk-keyring-pid.XXXXXX)
 	keeper() {
-		local replace=""
 		while :; do
 			printf '%s' "${KEYRING_PASSWORD:-partner-desk}" |
-				gnome-keyring-daemon --foreground $replace --unlock --components=secrets \
+				gnome-keyring-daemon --foreground --unlock --components=secrets \
 					>>"$out" 2>>"$log" &
 			echo $! >"$pidfile"
-			wait $!
-			echo "with-keyring: GNOME Keyring left with status $?; started again" >>"$log"
-			replace="--replace"
+			left=0
+			wait $! || left=$?
+			echo "with-keyring: GNOME Keyring left with status $left; started again" >>"$log"
 			sleep 0.2
 		done
 	}
 	keeper &
 	keeper_pid=$!
-	# It prints its control directory once it is ready, and takes its bus name a moment after;
-	# asked before, D-Bus would start a second one, with its keyring locked.
+	# It prints its control directory once it is ready, and takes its bus name a moment after.
 	for _ in $(seq 200); do
 		grep -q '^GNOME_KEYRING_CONTROL=' "$out" &&
 			dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
@@ -85,8 +84,9 @@ if ! $isolated && has_secret_service; then
 	exec "$@"
 fi
 
+session_conf="$(cd "$(dirname "$0")" && pwd)/dbus-session.conf"
 if ! $isolated; then
-	WITH_KEYRING_INSIDE=1 exec dbus-run-session -- "$0" "$@"
+	WITH_KEYRING_INSIDE=1 exec dbus-run-session --config-file="$session_conf" -- "$0" "$@"
 fi
 # A keyring folder made here goes when the command ends; one given in $KEYRING_DIR stays (a test
 # starting the keyring again, as after a reboot, finds it there).
@@ -97,7 +97,7 @@ if [ -z "${KEYRING_DIR:-}" ]; then
 fi
 export KEYRING_DIR XDG_DATA_HOME="$KEYRING_DIR"
 set +e
-WITH_KEYRING_INSIDE=1 dbus-run-session -- "$0" "$@"
+WITH_KEYRING_INSIDE=1 dbus-run-session --config-file="$session_conf" -- "$0" "$@"
 status=$?
 [ -z "$made" ] || rm -rf "$made"
 exit $status

@@ -51,11 +51,18 @@ static KEYCHAIN: std::sync::LazyLock<std::sync::Mutex<std::sync::mpsc::Sender<Jo
     });
 
 /// Whether a secret-store error is the store going away mid-call (GNOME Keyring restarting after
-/// a crash: the reply never comes, or the new daemon has not unlocked its keyring yet), worth
-/// asking again, rather than a store that is not there.
+/// a crash: the reply never comes, the name has no owner for a moment, or the new daemon has not
+/// unlocked its keyring yet), worth asking again. A store that is not there at all answers the
+/// same as the name without an owner, so its clear error comes after the last try.
 fn store_restarting(e: &DeskError) -> bool {
-    matches!(e, DeskError::NoSecretStore(m)
-        if ["disconnected", "NoReply", "locked collection", "ServiceUnknown"]
+    const SIGNS: [&str; 5] = [
+        "disconnected",
+        "NoReply",
+        "locked collection",
+        "ServiceUnknown",
+        "not provided by any .service files",
+    ];
+    matches!(e, DeskError::NoSecretStore(m) if SIGNS
             .iter()
             .any(|sign| m.contains(sign)))
 }

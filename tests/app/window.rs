@@ -1357,7 +1357,8 @@ async fn offline_an_early_access_quote_prints_for_a_specialist_and_is_refused_fo
 }
 
 #[tokio::test]
-async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_and_a_workbook_that_carry_them() {
+async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_a_presentation_and_a_workbook_that_carry_them(
+) {
     run("review", |app| {
         Box::pin(async move {
             use calamine::{open_workbook, Data, Reader, Xlsx};
@@ -1481,6 +1482,22 @@ async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_and_a_workbook_
                 .attr("data-workbook")
                 .await?
                 .context("the workbook's path")?;
+            // The same deck to edit: a presentation beside the PDF, shown with its own Open and
+            // Show in folder.
+            let slides = files
+                .attr("data-slides")
+                .await?
+                .context("the presentation's path")?;
+            ensure!(
+                slides == deck.replace(".pdf", ".pptx"),
+                "the presentation beside the deck: {slides}"
+            );
+            let head = std::fs::read(&slides)?;
+            ensure!(head.starts_with(b"PK"), "{slides} is a PPTX (a zip)");
+            let saved = files
+                .find_all(Locator::Css("[data-testid=export-saved]"))
+                .await?;
+            ensure!(saved.len() == 3, "deck, presentation and workbook listed");
             ensure!(
                 deck.starts_with(app.data_dir.path().join("exports").to_str().unwrap()),
                 "exported to {deck}"

@@ -401,8 +401,9 @@ impl Desk {
         qbr::review(&self.store(), id, quarter, self.as_of().await?).await
     }
 
-    /// Writes a review's deck (PDF, with the data folder's `templates/qbr.typ` if there is one)
-    /// and workbook (XLSX) for `audience` into `dir`.
+    /// Writes a review's deck (PDF, with the data folder's `templates/qbr.typ` if there is one),
+    /// the same deck as an editable presentation (PPTX) and the workbook (XLSX) for `audience`
+    /// into `dir`.
     pub async fn export_review(
         &self,
         partner_id: &str,
@@ -413,12 +414,12 @@ impl Desk {
     ) -> Result<qbr::ReviewFiles> {
         let review = self.review(partner_id, quarter).await?;
         let template = self.template_path("qbr.typ");
-        let (deck, workbook) =
-            qbr::export(review, deck_lang(lang), audience, template, dir).await?;
+        let paths = qbr::export(review, deck_lang(lang), audience, template, dir).await?;
         tracing::info!("exported a review");
         Ok(qbr::ReviewFiles {
-            deck: deck.display().to_string(),
-            workbook: workbook.display().to_string(),
+            deck: paths.deck.display().to_string(),
+            slides: paths.slides.display().to_string(),
+            workbook: paths.workbook.display().to_string(),
         })
     }
 

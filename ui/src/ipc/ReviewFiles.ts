@@ -3,4 +3,8 @@
 /**
  * Where a review's files were written.
  */
-export type ReviewFiles = { deck: string, workbook: string, };
+export type ReviewFiles = { deck: string, 
+/**
+ * The deck as an editable presentation (PPTX).
+ */
+slides: string, workbook: string, };

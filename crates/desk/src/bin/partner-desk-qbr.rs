@@ -4,11 +4,10 @@
 //!     partner-desk-qbr --quarter 2026-Q3 --out ~/QBR [--lang es] [--internal] [--data-dir DIR]
 //!
 //! Works offline on the cache the app keeps (by default the app's data folder, or
-//! `PARTNER_DESK_DATA_DIR`). Each partner gets its deck (PDF) and workbook (XLSX); a partner whose
-//! tier does not include QBRs gets an internal review, marked as such. The decks are the partners'
-//! (no customer named at risk) unless `--internal` asks for the internal appendix too (files named
-//! `…-internal`). A progress bar shows on a
-//! terminal; the summary line and any partner that failed are printed at the end, and the exit
+//! `PARTNER_DESK_DATA_DIR`). Each partner gets its deck (PDF, and PPTX to edit) and workbook
+//! (XLSX); a partner whose tier does not include QBRs gets an internal review, marked as such. The
+//! decks are the partners' (no customer named at risk) unless `--internal` asks for the internal
+//! appendix too (files named `…-internal`). A progress bar shows on a terminal; the summary line and any partner that failed are printed at the end, and the exit
 //! status is non-zero if any did.
 
 use std::path::PathBuf;
@@ -116,7 +115,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
     }
     bar.finish_and_clear();
     println!(
-        "{} decks and workbooks for {} in {} ({:.1} s)",
+        "{} reviews (deck as PDF and PPTX, workbook) for {} in {} ({:.1} s)",
         partners.len() - failed.len(),
         args.quarter,
         args.out.display(),

@@ -1,4 +1,4 @@
-//! A review's files: their names, and writing the deck and the workbook.
+//! A review's files: their names, and writing the deck (PDF and PPTX) and the workbook.
 
 use std::path::{Path, PathBuf};
 
@@ -6,6 +6,7 @@ use program::Lang;
 
 use super::deck::{write_deck, TEMPLATE};
 use super::model::{Audience, Review};
+use super::slides::write_slides;
 use super::workbook::workbook;
 use crate::error::{DeskError, Result};
 
@@ -32,26 +33,41 @@ pub fn file_name(review: &Review, audience: Audience, extension: &str) -> String
     )
 }
 
-/// Writes the deck and the workbook of `review` for `audience` into `dir`; returns their paths.
+/// Where a review's files were written.
+#[derive(Debug, Clone)]
+pub struct ReviewPaths {
+    /// The deck to present or send (PDF).
+    pub deck: PathBuf,
+    /// The same deck, for the account manager to edit (PPTX).
+    pub slides: PathBuf,
+    /// Every table in full (XLSX).
+    pub workbook: PathBuf,
+}
+
+/// Writes the deck (PDF and PPTX) and the workbook of `review` for `audience` into `dir`.
 pub async fn export(
     review: Review,
     lang: Lang,
     audience: Audience,
     template: Option<PathBuf>,
     dir: &Path,
-) -> Result<(PathBuf, PathBuf)> {
+) -> Result<ReviewPaths> {
     let template = match template.filter(|t| t.exists()) {
         Some(path) => tokio::fs::read_to_string(path).await?,
         None => TEMPLATE.to_string(),
     };
-    let deck = dir.join(file_name(&review, audience, "pdf"));
-    let book = dir.join(file_name(&review, audience, "xlsx"));
-    let (d, b) = (deck.clone(), book.clone());
+    let paths = ReviewPaths {
+        deck: dir.join(file_name(&review, audience, "pdf")),
+        slides: dir.join(file_name(&review, audience, "pptx")),
+        workbook: dir.join(file_name(&review, audience, "xlsx")),
+    };
+    let to = paths.clone();
     tokio::task::spawn_blocking(move || -> Result<()> {
-        write_deck(&review, lang, audience, &template, &d)?;
-        crate::export::write_workbook(&workbook(&review, lang, audience)?, &b)
+        write_deck(&review, lang, audience, &template, &to.deck)?;
+        write_slides(&review, lang, audience, &to.slides)?;
+        crate::export::write_workbook(&workbook(&review, lang, audience)?, &to.workbook)
     })
     .await
     .map_err(|e| DeskError::Io(std::io::Error::other(e)))??;
-    Ok((deck, book))
+    Ok(paths)
 }

@@ -1,5 +1,6 @@
 //! Quarterly Executive Reviews, built from the local cache: the review a screen shows, the deck
-//! (PDF, typeset by Typst from `templates/qbr.typ`) and the workbook (XLSX, a sheet per table).
+//! (PDF, typeset by Typst from `templates/qbr.typ`), the same deck as an editable presentation
+//! (PPTX) and the workbook (XLSX, a sheet per table).
 //!
 //! SQL gathers a partner's facts ([`program::qbr::Facts`]); every figure is then computed by
 //! `program::qbr`, once, and the screen, the deck and the workbook all print that one
@@ -12,12 +13,13 @@ mod files;
 mod format;
 mod model;
 mod review;
+mod slides;
 mod workbook;
 
 pub use action_items::{action_items, save_action_item};
 pub use deck::{deck_data, summary, write_deck, TEMPLATE};
 pub use facts::facts;
-pub use files::{export, file_name};
+pub use files::{export, file_name, ReviewPaths};
 pub use format::{
     format_change, format_gap, format_kpi, format_measure, format_ratio, measure_name,
 };
@@ -27,4 +29,5 @@ pub use model::{
     TopCustomer,
 };
 pub use review::{review, TOP_CUSTOMERS};
+pub use slides::write_slides;
 pub use workbook::workbook;

@@ -155,6 +155,8 @@ pub struct ReviewQuarters {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ReviewFiles {
     pub deck: String,
+    /// The deck as an editable presentation (PPTX).
+    pub slides: String,
     pub workbook: String,
 }
 

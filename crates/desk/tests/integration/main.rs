@@ -19,6 +19,7 @@ mod push_kill;
 mod qbr;
 mod qbr_deck;
 mod qbr_files;
+mod qbr_slides;
 mod quotes;
 mod screens;
 mod secrets;

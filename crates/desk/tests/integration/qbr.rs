@@ -336,9 +336,10 @@ async fn a_runway_under_the_users_alert_is_a_risk_and_one_at_it_is_not() {
     assert_eq!(low(&at), vec![]);
     // The workbook names the alert it was measured against.
     let dir = tempfile::tempdir().unwrap();
-    let (_, book) = qbr::export(above, Lang::En, Audience::Partner, None, dir.path())
+    let book = qbr::export(above, Lang::En, Audience::Partner, None, dir.path())
         .await
-        .unwrap();
+        .unwrap()
+        .workbook;
     let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
     let risks = wb.worksheet_range("Risks").unwrap();
     let row = risks
@@ -452,9 +453,10 @@ async fn a_partner_whose_tier_lacks_qbrs_gets_an_internal_review() {
         .unwrap();
     assert!(!review.qbr_included);
     let dir = tempfile::tempdir().unwrap();
-    let (deck, _) = qbr::export(review, Lang::En, Audience::Partner, None, dir.path())
+    let deck = qbr::export(review, Lang::En, Audience::Partner, None, dir.path())
         .await
-        .unwrap();
+        .unwrap()
+        .deck;
     let flat = pdftotext(&deck)
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -488,9 +490,10 @@ async fn a_review_of_a_past_quarter_uses_the_tier_in_force_then() {
     assert_eq!(now.tier, Tier::Specialist);
     // The deck says the same.
     let dir = tempfile::tempdir().unwrap();
-    let (deck, _) = qbr::export(then, Lang::En, Audience::Partner, None, dir.path())
+    let deck = qbr::export(then, Lang::En, Audience::Partner, None, dir.path())
         .await
-        .unwrap();
+        .unwrap()
+        .deck;
     let flat = pdftotext(&deck)
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -637,10 +640,13 @@ async fn the_batch_command_writes_a_deck_and_a_workbook_for_every_partner_in_sco
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     let decks = files.iter().filter(|f| f.ends_with(".pdf")).count();
+    let slides = files.iter().filter(|f| f.ends_with(".pptx")).count();
     let books = files.iter().filter(|f| f.ends_with(".xlsx")).count();
-    assert_eq!((decks, books), (3, 3), "{files:?}");
+    assert_eq!((decks, slides, books), (3, 3, 3), "{files:?}");
     assert!(
-        stdout.contains(&format!("{partners} decks and workbooks for {QUARTER}")),
+        stdout.contains(&format!(
+            "{partners} reviews (deck as PDF and PPTX, workbook) for {QUARTER}"
+        )),
         "{stdout}"
     );
     // Each partner's deck, in Spanish; only the Authorized partner's says it is an internal review.

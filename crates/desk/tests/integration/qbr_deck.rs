@@ -1,8 +1,8 @@
 //! The deck as a room sees it: read back word by word with its place on the slide
 //! (`pdftotext -bbox`), for partners of three tiers in both languages. No text runs into other
 //! text or off the slide, no slide is empty, nothing is smaller than the type scale's smallest
-//! size, and the partner's deck names no customer at risk while the account manager's appendix
-//! does.
+//! size, and the partner's deck (PDF and PPTX) names no customer at risk while the account
+//! manager's appendix does.
 
 use std::path::Path;
 
@@ -166,9 +166,10 @@ async fn no_slide_of_three_partners_decks_is_empty_clipped_too_small_or_runs_int
                 .unwrap_or_else(|| dir.path().to_path_buf())
                 .join(format!("{tier:?}-{lang:?}"));
             std::fs::create_dir_all(&out).unwrap();
-            let (deck, _) = qbr::export(review.clone(), lang, Audience::Internal, None, &out)
+            let deck = qbr::export(review.clone(), lang, Audience::Internal, None, &out)
                 .await
-                .unwrap();
+                .unwrap()
+                .deck;
             let faults = faults(&deck);
             assert!(
                 faults.is_empty(),
@@ -199,9 +200,10 @@ async fn a_slide_with_nothing_to_show_is_left_out() {
     for (name, review) in [("full", full), ("bare", bare)] {
         let out = dir.path().join(name);
         std::fs::create_dir_all(&out).unwrap();
-        let (deck, _) = qbr::export(review, Lang::En, Audience::Partner, None, &out)
+        let deck = qbr::export(review, Lang::En, Audience::Partner, None, &out)
             .await
-            .unwrap();
+            .unwrap()
+            .deck;
         let faults = faults(&deck);
         assert!(faults.is_empty(), "{name}:\n{}", faults.join("\n"));
         let text = text_of(&deck);
@@ -251,20 +253,18 @@ async fn the_partners_deck_names_no_customer_at_risk_and_the_internal_appendix_d
     assert!(review.qbr_included);
     let dir = tempfile::tempdir().unwrap();
     for lang in [Lang::En, Lang::Es] {
-        let (partner_deck, partner_book) =
-            qbr::export(review.clone(), lang, Audience::Partner, None, dir.path())
-                .await
-                .unwrap();
-        let (internal_deck, internal_book) =
-            qbr::export(review.clone(), lang, Audience::Internal, None, dir.path())
-                .await
-                .unwrap();
+        let partner = qbr::export(review.clone(), lang, Audience::Partner, None, dir.path())
+            .await
+            .unwrap();
+        let internal = qbr::export(review.clone(), lang, Audience::Internal, None, dir.path())
+            .await
+            .unwrap();
         // Two files, the internal one named so that it is not sent by mistake.
-        assert_ne!(partner_deck, internal_deck);
+        assert_ne!(partner.deck, internal.deck);
         let name = |p: &Path| p.file_stem().unwrap().to_string_lossy().into_owned();
-        assert!(!name(&partner_deck).ends_with("-internal"));
-        assert!(name(&internal_deck).ends_with("-internal"));
-        assert!(name(&internal_book).ends_with("-internal"));
+        assert!(!name(&partner.deck).ends_with("-internal"));
+        assert!(name(&internal.deck).ends_with("-internal"));
+        assert!(name(&internal.workbook).ends_with("-internal"));
 
         let (phrases, appendix, warning) = match lang {
             Lang::En => (
@@ -278,30 +278,39 @@ async fn the_partners_deck_names_no_customer_at_risk_and_the_internal_appendix_d
                 "no para el partner",
             ),
         };
-        let partner_text = text_of(&partner_deck);
-        let internal_text = text_of(&internal_deck);
         let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-        for phrase in phrases {
+        // The PDF, and the PPTX the account manager edits.
+        for (partner_text, internal_text) in [
+            (text_of(&partner.deck), text_of(&internal.deck)),
+            (
+                crate::qbr_slides::text(&partner.slides),
+                crate::qbr_slides::text(&internal.slides),
+            ),
+        ] {
+            for phrase in phrases {
+                assert!(
+                    !partner_text.contains(phrase),
+                    "{lang:?}: {phrase:?} in the partner's deck"
+                );
+            }
+            assert!(!partner_text.contains(appendix), "{lang:?}");
             assert!(
-                !partner_text.contains(phrase),
-                "{lang:?}: {phrase:?} in the partner's deck"
+                phrases.iter().any(|p| internal_text.contains(p)),
+                "{lang:?}: the internal appendix lists the customers at risk"
             );
-        }
-        assert!(!partner_text.contains(appendix), "{lang:?}");
-        assert!(
-            phrases.iter().any(|p| internal_text.contains(p)),
-            "{lang:?}: the internal appendix lists the customers at risk"
-        );
-        assert!(
-            internal_text.contains(warning),
-            "{lang:?}: the appendix is marked internal"
-        );
-        for risk in review.risks.iter().filter(|r| r.names_a_customer()).take(5) {
-            let customer = match risk {
-                qbr::Risk::Detractor { customer, .. } | qbr::Risk::Churned { customer } => customer,
-                qbr::Risk::LowRunway { .. } => unreachable!(),
-            };
-            assert!(flat(&internal_text).contains(&flat(customer)), "{customer}");
+            assert!(
+                internal_text.contains(warning),
+                "{lang:?}: the appendix is marked internal"
+            );
+            for risk in review.risks.iter().filter(|r| r.names_a_customer()).take(5) {
+                let customer = match risk {
+                    qbr::Risk::Detractor { customer, .. } | qbr::Risk::Churned { customer } => {
+                        customer
+                    }
+                    qbr::Risk::LowRunway { .. } => unreachable!(),
+                };
+                assert!(flat(&internal_text).contains(&flat(customer)), "{customer}");
+            }
         }
 
         // The workbooks: the partner's risks sheet names no customer.
@@ -315,9 +324,9 @@ async fn the_partners_deck_names_no_customer_at_risk_and_the_internal_appendix_d
                 .filter(|row| matches!(&row[1], Data::String(s) if !s.is_empty()))
                 .count()
         };
-        assert_eq!(customers_named(&partner_book), 0, "{lang:?}");
+        assert_eq!(customers_named(&partner.workbook), 0, "{lang:?}");
         assert_eq!(
-            customers_named(&internal_book),
+            customers_named(&internal.workbook),
             review.risks.iter().filter(|r| r.names_a_customer()).count(),
             "{lang:?}"
         );

@@ -37,7 +37,11 @@ async fn the_deck_prints_the_figures_the_app_shows_in_both_languages() {
         let out = keep.clone().unwrap_or_else(|| dir.path().to_path_buf());
         let sub = out.join(format!("{lang:?}"));
         std::fs::create_dir_all(&sub).unwrap();
-        let (deck, book) = qbr::export(review.clone(), lang, Audience::Partner, None, &sub)
+        let qbr::ReviewPaths {
+            deck,
+            workbook: book,
+            ..
+        } = qbr::export(review.clone(), lang, Audience::Partner, None, &sub)
             .await
             .unwrap();
         let text = pdftotext(&deck);
@@ -50,27 +54,9 @@ async fn the_deck_prints_the_figures_the_app_shows_in_both_languages() {
         for row in &review.kpis {
             // The figure's cells on the key figures slide, formatted as the window formats them
             // (held to the window's rules by `the_deck_formats_numbers_by_the_windows_rules`).
-            let figures = words(&format!(
-                "{} {} {}",
-                qbr::format_kpi(row.kpi, row.value.as_deref(), lang),
-                qbr::format_kpi(row.kpi, row.previous.as_deref(), lang),
-                qbr::format_kpi(row.kpi, row.year_before.as_deref(), lang),
-            ));
-            let changes = words(&format!(
-                "{} {}",
-                qbr::format_change(
-                    row.kpi,
-                    row.change_previous.as_deref(),
-                    row.relative_previous.as_deref(),
-                    lang,
-                ),
-                qbr::format_change(
-                    row.kpi,
-                    row.change_year.as_deref(),
-                    row.relative_year.as_deref(),
-                    lang,
-                ),
-            ));
+            let cells = crate::qbr_slides::kpi_cells(row, lang);
+            let figures = words(&cells[1..4].join(" "));
+            let changes = words(&cells[4..6].join(" "));
             for line in [figures, changes] {
                 assert!(
                     flat.contains(&line),
@@ -251,9 +237,10 @@ async fn the_workbook_holds_the_tables_behind_every_figure_as_typed_numbers_in_b
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let (_, book) = qbr::export(review.clone(), lang, Audience::Partner, None, dir.path())
+        let book = qbr::export(review.clone(), lang, Audience::Partner, None, dir.path())
             .await
-            .unwrap();
+            .unwrap()
+            .workbook;
         let mut wb: Xlsx<_> = open_workbook(&book).unwrap();
         assert_eq!(wb.sheet_names(), sheets.to_vec());
         // A column per figure, a row per quarter: every value a number, as the review holds it.

@@ -77,11 +77,13 @@ sqlx:
 
 # The benchmarks (reports, not tests; see the README), in the same release build as the app.
 # `BENCH_DEPLOYMENTS=20000 make bench` is a quick run of the sync benchmark; `BENCHES=qbr` runs one.
-BENCHES ?= sync screens quotes qbr
-bench:
+BENCHES ?= sync screens quotes qbr window
+# `window` starts the app built by `app` on a display of its own (Xvfb).
+bench: app
 	@dpkg-query -W -f='$${Status}' sqlite3 2>/dev/null | grep -q "install ok installed" || { \
 		echo "bench: installing the Debian package sqlite3"; \
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends sqlite3; }
-	scripts/with-keyring.sh --isolated cargo bench --locked --workspace --bench benches -- $(BENCHES)
+	scripts/with-keyring.sh --isolated xvfb-run --auto-servernum --server-args="-screen 0 1440x900x24" \
+		cargo bench --locked --workspace --bench benches -- $(BENCHES)

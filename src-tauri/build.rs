@@ -32,6 +32,7 @@ fn main() {
         "deals",
         "check_deal",
         "countries",
+        "painted",
         "subdivisions",
         "register_deal",
         "edit_deal",

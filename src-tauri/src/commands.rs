@@ -289,6 +289,13 @@ pub async fn deals(desk: State<'_, Desk>, partner_id: String) -> Result<DealList
     Ok(desk.deals(&partner_id).await?)
 }
 
+/// The window painted for the first time, or first painted the portfolio with its data: logged
+/// with the time since the process started.
+#[tauri::command]
+pub fn painted(what: crate::startup::Painted) {
+    crate::startup::painted(what);
+}
+
 #[tauri::command]
 pub fn countries(desk: State<'_, Desk>) -> Vec<String> {
     desk.countries()

@@ -117,6 +117,7 @@ fn show_main_window(app: &AppHandle) {
 struct Cli {}
 
 fn main() {
+    startup::process_started();
     // `--version` and `--help` answer before any window opens. Any other argument is the
     // desktop's or a WebDriver session's (WebKitWebDriver adds `--automation`), not the user's.
     if let Err(e) = Cli::try_parse() {
@@ -186,6 +187,7 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             commands::startup_progress,
             commands::startup_problem,
+            commands::painted,
             commands::passphrase_is_set,
             commands::open_with_passphrase,
             commands::workspace_info,

@@ -2,10 +2,46 @@
 //! which step it is at (`startup-progress` events, and `startup_progress` for a window that
 //! asks late), and `startup_problem` answers once the start is over.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::Instant;
+
 use desk::error::IpcError;
 use desk::views::{StartupProgress, StartupStep};
+use serde::Deserialize;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::watch;
+
+/// When the process started: the window's first paints are timed from it.
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// Notes the process's start; called first thing in `main`.
+pub fn process_started() {
+    STARTED.get_or_init(Instant::now);
+}
+
+/// What the window painted: anything at all (the start's steps), then the portfolio with data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Painted {
+    Window,
+    Data,
+}
+
+/// Logs, once each, how long after the process started the window first painted `what`: the
+/// start as its user sees it, for support and for `make bench` (`painted what=window ms=…`).
+pub fn painted(what: Painted) {
+    static SEEN: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+    let (seen, name) = match what {
+        Painted::Window => (&SEEN[0], "window"),
+        Painted::Data => (&SEEN[1], "data"),
+    };
+    if seen.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let ms = STARTED.get().map_or(0, |s| s.elapsed().as_millis());
+    tracing::info!(what = %name, ms, "painted");
+}
 
 /// The event carrying `StartupProgress` to the window at each step.
 const STARTUP_EVENT: &str = "startup-progress";

@@ -1,5 +1,5 @@
 //! The benchmarks: reports, not timed tests. Each prints its numbers and whether each target was
-//! met, and fails only if something breaks. One binary (the four share the desk, the reference
+//! met, and fails only if something breaks. One binary (they share the desk, the reference
 //! server and sqlx, compiled once); name the ones to run after `--`, none for all:
 //!
 //!     make bench                         # every benchmark
@@ -9,13 +9,14 @@ mod qbr;
 mod quotes;
 mod screens;
 mod sync;
+mod window;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 type Bench = fn() -> Result<(), BoxError>;
 
 /// Each benchmark by its name, in the order `make bench` runs them.
-const BENCHES: [(&str, Bench); 4] = [
+const BENCHES: [(&str, Bench); 5] = [
     ("sync", sync::main),
     ("screens", screens::main),
     ("quotes", || {
@@ -23,6 +24,7 @@ const BENCHES: [(&str, Bench); 4] = [
         Ok(())
     }),
     ("qbr", qbr::main),
+    ("window", window::main),
 ];
 
 fn main() -> Result<(), BoxError> {

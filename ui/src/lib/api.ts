@@ -101,6 +101,9 @@ export const api = {
   /** Waits until the start is over; then why the data could not be opened, if it could not. */
   startupProblem: () => call<IpcError | null>("startup_problem"),
   startupProgress: () => call<StartupProgress>("startup_progress"),
+  /** The window painted for the first time, or first painted the portfolio with data: the app
+   * logs when, counted from its process's start (once each; `make bench` reads it). */
+  painted: (what: "window" | "data") => call<null>("painted", { what }),
   /** Calls `handler` at each step of the start. */
   onStartupProgress: (handler: (progress: StartupProgress) => void): Promise<UnlistenFn> =>
     listen<StartupProgress>("startup-progress", (event) => handler(event.payload)),

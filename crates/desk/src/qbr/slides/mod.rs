@@ -63,6 +63,12 @@ fn cap(word: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Where the text under a table of `rows` rows (and its header) at `size` points may start, in cm.
+fn below_table(rows: usize, size: u32) -> f64 {
+    let height = (rows as i64 + 1) * shapes::row_height(size);
+    BODY_TOP + height as f64 / CM as f64 + 0.3
+}
+
 /// What a list leaves out: "… 3 more in the workbook".
 fn rest(n: usize, shown: usize, l: &Value) -> Option<Para> {
     (n > shown).then(|| {
@@ -390,7 +396,7 @@ impl Deck<'_> {
             .take(ROWS)
             .map(|i| fields.iter().map(|f| s(i, f).to_string()).collect())
             .collect();
-        let below = BODY_TOP + ((rows.len() + 1) as f64) * 32.0 * 2.54 / 72.0 + 0.3;
+        let below = below_table(rows.len(), size::TABLE);
         self.table(
             &mut slide,
             BODY_TOP,
@@ -434,7 +440,7 @@ impl Deck<'_> {
                 ]
             })
             .collect();
-        let below = BODY_TOP + ((rows.len() + 1) as f64) * 32.0 * 2.54 / 72.0 + 0.3;
+        let below = below_table(rows.len(), size::TABLE);
         let header = ["action", "owner", "due", "status"]
             .iter()
             .map(|k| self.l(k).to_string())
@@ -531,7 +537,7 @@ fn lang_of(tag: &'static str) -> Lang {
     }
 }
 
-/// The slides of `review` in `lang` for `audience`, in the PDF deck's order.
+/// The slides of the deck's data `d` (in `lang`), in the PDF deck's order.
 fn build(d: &Value, lang: Lang) -> Result<Deck<'_>> {
     let mut deck = Deck {
         d,

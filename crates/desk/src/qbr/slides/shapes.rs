@@ -5,6 +5,11 @@
 pub const CM: i64 = 360_000;
 pub const PT: i64 = 12_700;
 
+/// The height of a table's row of text at `size` points, in EMU.
+pub fn row_height(size: u32) -> i64 {
+    (i64::from(size) * 2 + 4) * PT
+}
+
 /// Text with the five characters XML reserves escaped.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -225,7 +230,7 @@ impl Slide {
         } = table;
         let size = *size;
         let id = self.id();
-        let row_h = (size as i64 * 2 + 4) * PT;
+        let row_h = row_height(size);
         let cell = |text: &str, col: usize, head: bool| {
             let border = if head {
                 format!(

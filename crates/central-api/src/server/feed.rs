@@ -98,7 +98,8 @@ pub(crate) async fn changes(
 
     let fault = state.faults.take_page_fault();
     let (tx, mut rx) = mpsc::channel::<Result<Bytes, io::Error>>(4);
-    tokio::spawn(async move {
+    let background = state.background.clone();
+    background.spawn(async move {
         let page = Page {
             after,
             limit,

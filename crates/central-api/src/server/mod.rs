@@ -12,6 +12,7 @@
 //! that list.
 
 mod auth;
+mod background;
 mod caller;
 mod edge;
 mod faults;
@@ -132,6 +133,8 @@ pub(crate) struct AppState {
     pub today: Option<NaiveDate>,
     pub throttle: throttle::Throttle,
     pub limits: Limits,
+    /// Tasks that outlive their request (feed pages); shutdown waits for them.
+    pub background: background::Background,
 }
 
 impl AppState {
@@ -182,6 +185,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         today: config.today,
         throttle: throttle::Throttle::new(&config.limits),
         limits: config.limits,
+        background: background::Background::new(),
     };
 
     let listener = TcpListener::bind(config.addr)
@@ -204,6 +208,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         config.today,
     );
     let throttle = state.throttle.clone();
+    let background = state.background.clone();
     let app = edge::with_limits(router(state), config.limits, throttle);
     // Dropping the sender (the RunningServer) stops the server as well.
     let task = tokio::spawn(edge::serve(listener, app, config.limits, stopped));
@@ -216,6 +221,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         as_of,
         stop,
         task,
+        background,
         _sweeper: sweeper,
     })
 }
@@ -290,6 +296,7 @@ pub struct RunningServer {
     as_of: NaiveDate,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    background: background::Background,
     _sweeper: Sweeper,
 }
 
@@ -347,29 +354,39 @@ impl RunningServer {
             .await?)
     }
 
-    /// Stops accepting connections, lets requests in flight finish (for up to 5 seconds), and
-    /// closes the database.
+    /// Stops accepting connections, lets requests in flight and the pages they stream finish
+    /// (for up to 5 seconds in all), and closes the database.
     pub async fn shutdown(self) -> Result<(), ServerError> {
         let RunningServer {
             store,
             stop,
             mut task,
+            background,
             _sweeper,
             ..
         } = self;
         // The sweeper ends before the database closes: none of its writes is cut off midway.
         _sweeper.stop().await;
         let _ = stop.send(());
-        let result = match tokio::time::timeout(Duration::from_secs(5), &mut task).await {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let result = match tokio::time::timeout_at(deadline, &mut task).await {
             Ok(joined) => joined
                 .map_err(|e| ServerError::Serve(e.to_string()))?
                 .map_err(|e| ServerError::Serve(e.to_string())),
             Err(_) => {
-                // A client holding a page open past the grace period is cut off.
+                // A client holding a page open past the grace period is cut off: the task and
+                // its connections are dropped before the database closes.
                 task.abort();
+                let _ = task.await;
                 Ok(())
             }
         };
+        if tokio::time::timeout_at(deadline, background.finished())
+            .await
+            .is_err()
+        {
+            tracing::warn!("a feed page was still being written when the server stopped");
+        }
         store.close().await;
         result
     }

@@ -1498,6 +1498,12 @@ async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_a_presentation_
                 .find_all(Locator::Css("[data-testid=export-saved]"))
                 .await?;
             ensure!(saved.len() == 3, "deck, presentation and workbook listed");
+            c.execute(
+                "document.querySelector('[data-testid=review-files]').scrollIntoView({block: 'center'});",
+                vec![],
+            )
+            .await?;
+            app.save_screenshot("review-exported").await?;
             ensure!(
                 deck.starts_with(app.data_dir.path().join("exports").to_str().unwrap()),
                 "exported to {deck}"
@@ -1515,6 +1521,17 @@ async fn a_quarterly_review_shows_its_figures_and_exports_a_deck_a_presentation_
                 flat.contains(&format!("Active customers {}", figures[0].3)),
                 "the deck shows active customers = {}",
                 figures[0].3
+            );
+            // The top customer as the window and the deck's table print it: "Name · 6,600 credits"
+            // and "Name 6,600".
+            let top = wait_for(c, "[data-testid=review-top] li").await?.text().await?;
+            let (name, amount) = top.split_once(" · ").context("name · amount")?;
+            let amount = amount
+                .strip_suffix(" credits")
+                .with_context(|| format!("{top:?} gives its unit"))?;
+            ensure!(
+                flat.contains(&format!("{name} {amount}")),
+                "the deck's top customers start with {top:?}"
             );
             let mut wb: Xlsx<_> = open_workbook(&book)?;
             let sheet = wb.worksheet_range("Key figures")?;

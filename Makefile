@@ -77,7 +77,7 @@ sqlx:
 
 # The benchmarks (reports, not tests; see the README), in the same release build as the app.
 # `BENCH_DEPLOYMENTS=20000 make bench` is a quick run of the sync benchmark; `BENCHES=qbr` runs one.
-BENCHES ?= sync screens quotes qbr window
+BENCHES ?= sync screens quotes qbr season window
 # `window` starts the app built by `app` on a display of its own (Xvfb).
 bench: app
 	@dpkg-query -W -f='$${Status}' sqlite3 2>/dev/null | grep -q "install ok installed" || { \

@@ -9,6 +9,7 @@ mod startup;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
+use desk::store::PageCheck;
 use desk::sync::SyncOptions;
 use desk::views::StartupStep;
 use desk::Desk;
@@ -22,6 +23,12 @@ const EXPORT_DIR_ENV: &str = "PARTNER_DESK_EXPORT_DIR";
 
 /// The event carrying `SyncStatus` to the window whenever it changes.
 const SYNC_STATUS_EVENT: &str = "sync-status";
+
+/// The event telling the window that the cache's pages failed their check (an `IpcError`).
+const CACHE_DAMAGED_EVENT: &str = "cache-damaged";
+
+/// How long after the data opened its pages are checked: the window shows it first.
+const CHECK_PAGES_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Keeps the log writer flushing for the life of the app.
 struct LogGuard(#[allow(dead_code)] desk::logging::Guard);
@@ -58,7 +65,8 @@ pub async fn open_data(
     data_dir: &Path,
 ) -> desk::error::Result<(Desk, demo::Demo)> {
     startup.step(app, StartupStep::OpeningCache);
-    let desk = Desk::open(data_dir).await?;
+    // Its pages are checked once the window shows it: a whole read of a big cache takes seconds.
+    let desk = Desk::open_checking(data_dir, PageCheck::Later).await?;
     let demo = demo::Demo::new(data_dir);
     if desk.resume(SyncOptions::default()).await? {
         // A demo world an earlier run left (its app stopped before it could delete it) goes too.
@@ -67,7 +75,23 @@ pub async fn open_data(
         demo.open(&desk, &|step| startup.step(app, step)).await?;
     }
     forward_sync_status(app, &desk).await;
+    check_pages_later(app, &desk);
     Ok((desk, demo))
+}
+
+/// Checks the cache's pages a moment after it opened; damage found is recovered at the next start,
+/// and the window is told now.
+fn check_pages_later(app: &AppHandle, desk: &Desk) {
+    let (app, desk) = (app.clone(), desk.clone());
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(CHECK_PAGES_AFTER).await;
+        if let Err(e) = desk.check_pages().await {
+            tracing::error!(error = %e, "the cache failed its check: it is recovered at the next start");
+            if let Err(e) = app.emit(CACHE_DAMAGED_EVENT, desk::error::IpcError::from(e)) {
+                tracing::warn!(error = %e, "could not tell the window");
+            }
+        }
+    });
 }
 
 /// The name a running Partner Desk answers to, so that a second start on the same data finds it:

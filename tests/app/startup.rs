@@ -340,3 +340,75 @@ async fn without_a_secret_store_the_window_opens_the_data_under_a_passphrase() {
     })
     .await;
 }
+
+/// A cache whose pages fail the check made once the window shows it (bytes flipped in a page the
+/// start does not read): the window opens on it at once, then says so, and the next start
+/// recovers it (the recovery itself: desk's `page_check` test).
+#[tokio::test]
+async fn a_cache_that_fails_its_page_check_after_the_start_is_said_at_once() {
+    use desk::views::WorkspaceKind;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join(desk::store::CACHE_FILE);
+    {
+        // A signed-in account's cache, its central API out of reach: nothing rewrites its pages.
+        let today = chrono::Utc::now().date_naive();
+        let data = central_api::demo::generate(&central_api::demo::DemoConfig::with_deployments(
+            today, 2_000,
+        ));
+        let desk = desk::Desk::open(dir.path()).await.unwrap();
+        desk.load_workspace(&data, WorkspaceKind::Remote, today)
+            .await
+            .unwrap();
+        desk::figures::refresh(&desk.store()).await.unwrap();
+        let (base, account) = ("http://127.0.0.1:9/", "http://127.0.0.1:9/#Pat");
+        let store = desk.store();
+        store
+            .set_state(desk::workspace::ACCOUNT, account)
+            .await
+            .unwrap();
+        store
+            .set_state(desk::workspace::BASE_URL, base)
+            .await
+            .unwrap();
+        desk::secrets::store_credentials(
+            account,
+            &desk::credentials::Credentials::token(desk::credentials::Token::new("t")),
+        )
+        .await
+        .unwrap();
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.close().await;
+    }
+    let mut bytes = std::fs::read(&cache).unwrap();
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 64] {
+        *b = !*b;
+    }
+    std::fs::write(&cache, bytes).unwrap();
+
+    let _turn = e2e::one_at_a_time().await;
+    let app = App::launch_on(dir).await.expect("the app launches");
+    checked(&app, "startup-pages-damaged", async {
+        wait_for(&app.client, "[data-testid=portfolio-row]").await?;
+        let banner = wait_for(&app.client, "[data-testid=pages-damaged]").await?;
+        let text = banner.text().await?;
+        ensure!(
+            text.contains("failed its check") && text.contains("Restart Partner Desk"),
+            "the window says {text:?}"
+        );
+        let note = desk::store::cipher::check_failed_path(
+            &app.data_dir.path().join(desk::store::CACHE_FILE),
+        );
+        ensure!(
+            note.exists(),
+            "the damage is written down for the next start"
+        );
+        app.save_screenshots_in_each_look("startup-pages-damaged")
+            .await?;
+        Ok(())
+    })
+    .await;
+}

@@ -8,6 +8,7 @@
 mod qbr;
 mod quotes;
 mod screens;
+mod season;
 mod sync;
 mod window;
 
@@ -15,8 +16,19 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 type Bench = fn() -> Result<(), BoxError>;
 
+/// A number from the environment (`_` may group its digits), or `default` when it is not set.
+fn env_number(name: &str, default: usize) -> Result<usize, BoxError> {
+    match std::env::var(name) {
+        Ok(v) => Ok(v
+            .replace('_', "")
+            .parse()
+            .map_err(|_| format!("{name}: {v:?} is not a number"))?),
+        Err(_) => Ok(default),
+    }
+}
+
 /// Each benchmark by its name, in the order `make bench` runs them.
-const BENCHES: [(&str, Bench); 5] = [
+const BENCHES: [(&str, Bench); 6] = [
     ("sync", sync::main),
     ("screens", screens::main),
     ("quotes", || {
@@ -24,6 +36,7 @@ const BENCHES: [(&str, Bench); 5] = [
         Ok(())
     }),
     ("qbr", qbr::main),
+    ("season", season::main),
     ("window", window::main),
 ];
 

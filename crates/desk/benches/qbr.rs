@@ -18,20 +18,12 @@ use desk::views::WorkspaceKind;
 use desk::Desk;
 use program::Tier;
 
+use crate::env_number;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const TARGET: Duration = Duration::from_secs(2);
 const QUARTER: &str = "2026-Q3";
-
-fn env_number(name: &str, default: usize) -> Result<usize, BoxError> {
-    match std::env::var(name) {
-        Ok(v) => Ok(v
-            .replace('_', "")
-            .parse()
-            .map_err(|_| format!("{name}: {v:?} is not a number"))?),
-        Err(_) => Ok(default),
-    }
-}
 
 fn secs(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64())

@@ -6,6 +6,13 @@
 //! - **First launch**: a new data folder each time, so the app makes the demo workspace's world
 //!   while the window shows its steps. Target: first paint < 1 s (the window never sits blank).
 //! - **Warm start**: the same folder again, the cache already there.
+//! - **The big portfolio**: a signed-in account's cache of 10,000 partners, 100,000 customers and
+//!   1,000,000 deployments (`BENCH_WINDOW_DEPLOYMENTS`; 0 leaves it out), its central API out of
+//!   reach (the laptop offline, so every sample opens the same cache). Target: the portfolio
+//!   painted with data < 1 s; and the memory the app holds sitting on it, 3 s after: the app
+//!   process's resident set (target < 250 MB) and the proportional share of the app with its
+//!   WebKit processes. The setup (generating the data, loading it, the figures) is timed and
+//!   printed, not measured; the files are in the OS's page cache when the app starts.
 //!
 //! Each start is one sample; the report gives the median and the slowest of each. Without the
 //! app built (`make app`) or a display, it says so and measures nothing.
@@ -14,9 +21,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::BoxError;
+use central_api::demo::{generate, DemoConfig};
+use chrono::NaiveDate;
+use desk::credentials::{Credentials, Token};
+use desk::views::WorkspaceKind;
+use desk::workspace::{ACCOUNT, BASE_URL};
+use desk::Desk;
+
+use crate::{env_number, BoxError};
 
 const RUNS: usize = 5;
+/// Where the big portfolio's account syncs from: a loopback port nothing listens on.
+const UNREACHABLE: &str = "http://127.0.0.1:9/";
+/// How long the app sits on its portfolio before its memory is read.
+const SETTLE: Duration = Duration::from_secs(3);
 /// The longest a start may take before the sample counts as failed.
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -40,6 +58,17 @@ fn painted(logs: &Path, what: &str) -> Option<u64> {
     })
 }
 
+/// Whether a log in `logs` has a line containing `text`.
+fn log_has(logs: &Path, text: &str) -> bool {
+    std::fs::read_dir(logs)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|entry| {
+            std::fs::read_to_string(entry.path()).is_ok_and(|t| t.lines().any(|l| l.contains(text)))
+        })
+}
+
 /// Stops the app however it is (a kill: the start is what is measured, not the end).
 fn stop(mut child: Child) {
     let _ = child.kill();
@@ -49,6 +78,13 @@ fn stop(mut child: Child) {
 /// One start on `data`: the first paint and the first paint with data, in ms since the process
 /// started.
 fn start(data: &Path) -> Result<(u64, u64), BoxError> {
+    let (paints, child) = start_kept(data)?;
+    stop(child);
+    Ok(paints)
+}
+
+/// As [`start`], leaving the app running.
+fn start_kept(data: &Path) -> Result<((u64, u64), Child), BoxError> {
     let logs = data.join("logs");
     let _ = std::fs::remove_dir_all(&logs);
     let exports = data.join("exports");
@@ -61,8 +97,7 @@ fn start(data: &Path) -> Result<(u64, u64), BoxError> {
     let begun = Instant::now();
     loop {
         if let (Some(window), Some(data)) = (painted(&logs, "window"), painted(&logs, "data")) {
-            stop(child);
-            return Ok((window, data));
+            return Ok(((window, data), child));
         }
         if begun.elapsed() > PATIENCE {
             stop(child);
@@ -128,5 +163,163 @@ pub fn main() -> Result<(), BoxError> {
         &mut warm_data,
         Some(1000),
     );
+    big_portfolio()
+}
+
+/// The big portfolio's starts and the memory the app holds on it.
+fn big_portfolio() -> Result<(), BoxError> {
+    let deployments = env_number("BENCH_WINDOW_DEPLOYMENTS", 1_000_000)?;
+    if deployments == 0 {
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let partners = big_cache(dir.path(), deployments)?;
+    let (mut paint, mut data) = (Vec::new(), Vec::new());
+    let mut memory = None;
+    for run in 0..RUNS {
+        let ((p, d), child) = start_kept(dir.path())?;
+        if log_has(&dir.path().join("logs"), "StartingDemo") {
+            stop(child);
+            return Err("the app opened the demo workspace, not the big cache's account".into());
+        }
+        paint.push(p);
+        data.push(d);
+        if run == 0 {
+            std::thread::sleep(SETTLE);
+            memory = Some(Memory::of(child.id()));
+        }
+        stop(child);
+    }
+    println!("  the big portfolio: {partners} partners, {deployments} deployments, offline");
+    line("big portfolio: first paint", &mut paint, Some(1000));
+    line(
+        "big portfolio: portfolio painted with data",
+        &mut data,
+        Some(1000),
+    );
+    if let Some(memory) = memory {
+        memory.print();
+    }
     Ok(())
+}
+
+/// A remote account's cache of `deployments` (with partners and customers in the screens
+/// benchmark's proportions) in `dir`, its token in the secret store as a sign-in leaves it.
+/// Returns the number of partners.
+fn big_cache(dir: &Path, deployments: usize) -> Result<usize, BoxError> {
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).ok_or("a date")?;
+    let config = DemoConfig {
+        partners: (deployments / 100).max(12),
+        customers: deployments / 10,
+        deployments,
+        ..DemoConfig::with_deployments(as_of, deployments)
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let started = Instant::now();
+        let data = generate(&config);
+        let generated = started.elapsed();
+        let started = Instant::now();
+        let desk = Desk::open(dir).await?;
+        desk.load_workspace(&data, WorkspaceKind::Remote, as_of)
+            .await?;
+        let loaded = started.elapsed();
+        let started = Instant::now();
+        desk::figures::refresh(&desk.store()).await?;
+        let account = format!("{UNREACHABLE}#bench");
+        let store = desk.store();
+        store.set_state(ACCOUNT, &account).await?;
+        store.set_state(BASE_URL, UNREACHABLE).await?;
+        desk::secrets::store_credentials(&account, &Credentials::token(Token::new("bench")))
+            .await?;
+        store.close().await;
+        println!(
+            "  setup: {} partners, {deployments} deployments generated in {:.1} s, loaded in \
+             {:.1} s, figures in {:.1} s",
+            config.partners,
+            generated.as_secs_f64(),
+            loaded.as_secs_f64(),
+            started.elapsed().as_secs_f64()
+        );
+        Ok::<_, BoxError>(config.partners)
+    })
+}
+
+/// The memory of the app and the processes it started (WebKit's web and network processes).
+struct Memory {
+    /// The app process's resident set, kB.
+    app_rss: u64,
+    /// Proportional set sizes (shared pages split between their users), kB, summed over the app
+    /// and its descendants, and how many processes that is.
+    tree_pss: u64,
+    processes: usize,
+}
+
+impl Memory {
+    fn of(pid: u32) -> Memory {
+        let tree = descendants(pid);
+        Memory {
+            app_rss: status_kb(pid, "VmRSS:").unwrap_or(0),
+            tree_pss: tree.iter().filter_map(|&p| pss_kb(p)).sum(),
+            processes: tree.len(),
+        }
+    }
+
+    fn print(&self) {
+        let mb = |kb: u64| kb as f64 / 1024.0;
+        let verdict = if mb(self.app_rss) < 250.0 {
+            "met"
+        } else {
+            "NOT met"
+        };
+        println!(
+            "  big portfolio: memory {SETTLE:?} after: the app {:.0} MB resident (target < 250 MB: \
+             {verdict}); with its WebKit processes {:.0} MB proportional ({} processes)",
+            mb(self.app_rss),
+            mb(self.tree_pss),
+            self.processes
+        );
+    }
+}
+
+/// `pid` and every process below it.
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u64)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let p: u32 = e.file_name().to_str()?.parse().ok()?;
+            Some((p, status_kb(p, "PPid:")?))
+        })
+        .collect();
+    let mut tree = vec![pid];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = u64::from(tree[i]);
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    tree
+}
+
+/// A number field of `/proc/<pid>/status` (kB for the memory fields).
+fn status_kb(pid: u32, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
+    line[field.len()..].split_whitespace().next()?.parse().ok()
+}
+
+/// The process's proportional set size, kB (`/proc/<pid>/smaps_rollup`).
+fn pss_kb(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Pss:"))?;
+    line["Pss:".len()..].split_whitespace().next()?.parse().ok()
 }

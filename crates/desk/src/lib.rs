@@ -81,13 +81,25 @@ use crate::workspace::{kind_key, AS_OF, HOME_PARTNER, KIND};
 impl Desk {
     /// Opens the workspace cache in `data_dir`, recovering a damaged one (`recovery`).
     pub async fn open(data_dir: &Path) -> Result<Desk> {
-        let (store, recovered) = recovery::open(&data_dir.join(store::CACHE_FILE)).await?;
+        Desk::open_checking(data_dir, store::PageCheck::AtOpen).await
+    }
+
+    /// As [`Desk::open`], the cache's pages checked when `check` says (the window opens with
+    /// [`store::PageCheck::Later`] and calls [`Desk::check_pages`] once it shows the cache).
+    pub async fn open_checking(data_dir: &Path, check: store::PageCheck) -> Result<Desk> {
+        let path = data_dir.join(store::CACHE_FILE);
+        let (store, recovered) = recovery::open_checking(&path, check).await?;
         Ok(Desk {
             store: Arc::new(std::sync::RwLock::new(store)),
             recovered,
             session: Arc::new(Mutex::new(None)),
             browser: Arc::default(),
         })
+    }
+
+    /// Checks every page of the open cache; damage found is recovered at the next start.
+    pub async fn check_pages(&self) -> Result<()> {
+        self.store().check_pages().await
     }
 
     /// The open cache (a handle: cheap to clone, valid until a sign-out replaces the cache).

@@ -16,7 +16,7 @@ use sqlx::{ConnectOptions, Connection, SqliteConnection};
 
 use crate::error::{DeskError, Result};
 use crate::secrets::{self, DatabaseKey};
-use crate::store::{self, cipher, lock, Store};
+use crate::store::{self, cipher, lock, PageCheck, Store};
 use crate::views::{Damage, Recovery};
 
 /// `sync_state` keys that say where the mirror stands: left behind, so the next sync is a full one.
@@ -31,7 +31,12 @@ const MIRROR_POSITION: &[&str] = &[
 /// (see the module's documentation). Any other failure (a newer schema, a cache in use, no
 /// secret store) is returned as it is, the cache untouched.
 pub async fn open(path: &Path) -> Result<(Store, Option<Recovery>)> {
-    let damage = match Store::open(path).await {
+    open_checking(path, PageCheck::AtOpen).await
+}
+
+/// As [`open`], the cache's pages checked when `check` says.
+pub async fn open_checking(path: &Path, check: PageCheck) -> Result<(Store, Option<Recovery>)> {
+    let damage = match Store::open_checking(path, check).await {
         Ok(store) => return Ok((store, None)),
         Err(DeskError::CacheKeyMissing) => Damage::KeyMissing,
         Err(DeskError::CacheUnreadable(why)) => {
@@ -55,6 +60,10 @@ pub async fn open(path: &Path) -> Result<(Store, Option<Recovery>)> {
     }
     std::fs::rename(path, &moved_to)?;
     secrets::delete_database_key(path).await?;
+    match std::fs::remove_file(cipher::check_failed_path(path)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+        _ => {}
+    }
 
     let store = Store::open(path).await?;
     let carried = match &key {

@@ -107,6 +107,10 @@ export const api = {
   /** Calls `handler` at each step of the start. */
   onStartupProgress: (handler: (progress: StartupProgress) => void): Promise<UnlistenFn> =>
     listen<StartupProgress>("startup-progress", (event) => handler(event.payload)),
+  /** Calls `handler` if the cache's pages fail the check made once the window shows it: the
+   * cache is recovered at the next start. */
+  onCacheDamaged: (handler: (problem: IpcError) => void): Promise<UnlistenFn> =>
+    listen<IpcError>("cache-damaged", (event) => handler(event.payload)),
   /** Where no secret store answers: whether a passphrase was chosen for this data already. */
   passphraseIsSet: () => call<boolean>("passphrase_is_set"),
   /** Where no secret store answers: opens the data under `passphrase` (chosen at first use). */

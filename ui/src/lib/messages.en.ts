@@ -19,6 +19,8 @@ export const en = {
   "recovery.changes_lost.one": "{n} could not be read back.",
   "recovery.changes_lost.other": "{n} could not be read back.",
   "recovery.moved_to": "The damaged file: {path}",
+  "recovery.check_failed": "Part of the local copy failed its check.",
+  "recovery.check_failed_next": "Restart Partner Desk to repair it: it sets the copy aside, keeps the changes not yet sent and downloads your data again.",
   "recovery.dismiss": "Understood",
   "nav.skip": "Skip to content",
   "nav.main": "Main",

@@ -17,6 +17,8 @@ export const es: Record<MessageKey, string> = {
   "recovery.changes_lost.one": "{n} no se pudo recuperar.",
   "recovery.changes_lost.other": "{n} no se pudieron recuperar.",
   "recovery.moved_to": "El archivo dañado: {path}",
+  "recovery.check_failed": "Parte de la copia local no superó su comprobación.",
+  "recovery.check_failed_next": "Reinicie Partner Desk para repararla: apartará la copia, conservará los cambios aún no enviados y descargará de nuevo sus datos.",
   "recovery.dismiss": "Entendido",
   "nav.skip": "Saltar al contenido",
   "nav.main": "Principal",

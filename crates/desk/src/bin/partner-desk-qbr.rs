@@ -1,14 +1,15 @@
 //! `partner-desk-qbr`: the Quarterly Executive Review decks of every partner in the user's scope,
 //! for a quarter, rendered from the local cache into a folder (the week before QBR season).
 //!
-//!     partner-desk-qbr --quarter 2026-Q3 --out ~/QBR [--lang es] [--internal] [--data-dir DIR]
+//!     partner-desk-qbr --quarter 2026-Q3 --out ~/QBR [--lang es] [--internal] [--jobs N] [--data-dir DIR]
 //!
 //! Works offline on the cache the app keeps (by default the app's data folder, or
 //! `PARTNER_DESK_DATA_DIR`). Each partner gets its deck (PDF, and PPTX to edit) and workbook
 //! (XLSX); a partner whose tier does not include QBRs gets an internal review, marked as such. The
 //! decks are the partners' (no customer named at risk) unless `--internal` asks for the internal
-//! appendix too (files named `…-internal`). A progress bar shows on a terminal; the summary line and any partner that failed are printed at the end, and the exit
-//! status is non-zero if any did.
+//! appendix too (files named `…-internal`). One review is written per core at a time (`--jobs`).
+//! A progress bar shows on a terminal; the summary line and any partner that failed are printed
+//! at the end, and the exit status is non-zero if any did.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +44,9 @@ struct Args {
     /// The app's data folder (default: PARTNER_DESK_DATA_DIR, or the app's own).
     #[arg(long, env = "PARTNER_DESK_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// How many reviews to write at once (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -101,28 +105,34 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
     } else {
         Audience::Partner
     };
+    let jobs = args.jobs.map_or_else(desk::qbr::default_jobs, usize::from);
     let started = Instant::now();
-    let mut failed = Vec::new();
-    for (id, name) in &partners {
-        bar.set_message(name.clone());
-        if let Err(e) = desk
-            .export_review(id, &args.quarter, args.lang.into(), audience, &args.out)
-            .await
-        {
-            failed.push(format!("{name}: {e}"));
-        }
-        bar.inc(1);
-    }
+    let failed = desk
+        .export_reviews(
+            &partners,
+            &args.quarter,
+            args.lang.into(),
+            audience,
+            &args.out,
+            jobs,
+            |name, _| {
+                bar.set_message(name.to_string());
+                bar.inc(1);
+            },
+        )
+        .await;
     bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    let written = partners.len() - failed.len();
     println!(
-        "{} reviews (deck as PDF and PPTX, workbook) for {} in {} ({:.1} s)",
-        partners.len() - failed.len(),
+        "{written} reviews (deck as PDF and PPTX, workbook) for {} in {} ({secs:.1} s, {:.2} a \
+         second, {jobs} at a time)",
         args.quarter,
         args.out.display(),
-        started.elapsed().as_secs_f64()
+        written as f64 / secs.max(1e-9),
     );
-    for f in &failed {
-        eprintln!("failed: {f}");
+    for (name, e) in &failed {
+        eprintln!("failed: {name}: {e}");
     }
     Ok(failed.is_empty())
 }

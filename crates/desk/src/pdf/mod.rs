@@ -140,6 +140,9 @@ fn messages(world: &TemplateWorld, diags: &[SourceDiagnostic]) -> Vec<String> {
         .collect()
 }
 
+/// How many renders a memoized result survives unused (see `comemo::evict`).
+const EVICT_AFTER_RENDERS: usize = 4;
+
 /// Typesets `template` with `data` (JSON, as `sys.inputs.data`) into a PDF. `today` is what the
 /// template's `datetime.today()` gives. Blocking and CPU-bound: call it off the async runtime.
 pub fn render(
@@ -165,7 +168,8 @@ pub fn render(
             typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
                 .map_err(|e| PdfError::Export(messages(&world, &e)))
         });
-    // Whatever happened: memoized layouts of this document are of no use to the next one.
-    comemo::evict(0);
+    // Memoized work no render has used in the last few goes: the cache stays bounded, and a deck
+    // typeset beside this one (a batch writes one per core) keeps what it is using.
+    comemo::evict(EVICT_AFTER_RENDERS);
     result.map(|pdf| Rendered { pdf, warnings })
 }

@@ -7,6 +7,7 @@
 //! [`Review`]. Nothing here needs the network.
 
 mod action_items;
+mod batch;
 mod deck;
 mod facts;
 mod files;
@@ -17,6 +18,7 @@ mod slides;
 mod workbook;
 
 pub use action_items::{action_items, save_action_item};
+pub use batch::default_jobs;
 pub use deck::{deck_data, summary, write_deck, TEMPLATE};
 pub use facts::facts;
 pub use files::{export, file_name, ReviewPaths};

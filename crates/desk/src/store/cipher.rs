@@ -138,11 +138,20 @@ pub(crate) fn remove_if_there(path: &Path) -> Result<()> {
 
 /// Removes a database and its journals (`-wal`, `-shm`, `-journal`) and any copy being encrypted.
 pub fn remove_database(path: &Path) -> Result<()> {
-    for suffix in ["-wal", "-shm", "-journal"] {
+    for suffix in ["-wal", "-shm", "-journal", CHECK_FAILED] {
         remove_if_there(&sibling(path, suffix))?;
     }
     remove_if_there(&encrypting_path(path))?;
     remove_if_there(path)
+}
+
+/// Beside a cache whose pages failed their check while it was open (`Store::check_pages`): what
+/// failed. The next open recovers the cache.
+const CHECK_FAILED: &str = "-check-failed";
+
+/// The note of a failed page check of the cache at `path`.
+pub fn check_failed_path(path: &Path) -> PathBuf {
+    sibling(path, CHECK_FAILED)
 }
 
 /// Where a damaged database at `path` is moved aside at `when` (see `crate::recovery`).

@@ -63,22 +63,49 @@ pub struct Store {
     held: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<lock::CacheLock>>>>,
 }
 
+/// When a cache's pages are checked (`PRAGMA cipher_integrity_check`: every page of the file read
+/// and its authentication code compared, seconds on a cache of a million deployments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageCheck {
+    /// Before the cache is handed out: the command-line programs, which then read it whole.
+    AtOpen,
+    /// By [`Store::check_pages`], once the window shows the cache: damage found then is recovered
+    /// at the next start. (A damaged page read before that fails its own read: SQLCipher checks
+    /// each page it reads.)
+    Later,
+}
+
 impl Store {
     /// Opens (creating if needed) the cache at `path` under its key from the OS secret store
     /// (made for a new cache, or for a plaintext one, which is encrypted on the way), and brings
     /// its schema up to date.
     pub async fn open(path: &Path) -> Result<Store> {
+        Store::open_checking(path, PageCheck::AtOpen).await
+    }
+
+    /// As [`Store::open`], its pages checked when `check` says.
+    pub async fn open_checking(path: &Path, check: PageCheck) -> Result<Store> {
         let key = cipher::key_for(path).await?;
-        Store::open_with_key(path, &key).await
+        Store::open_keyed(path, &key, check).await
     }
 
     /// Opens (creating if needed) the cache at `path` under `key`.
     pub async fn open_with_key(path: &Path, key: &DatabaseKey) -> Result<Store> {
+        Store::open_keyed(path, key, PageCheck::AtOpen).await
+    }
+
+    async fn open_keyed(path: &Path, key: &DatabaseKey, check: PageCheck) -> Result<Store> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
         // Before anything touches the file: no other process has it open.
         let held = lock::acquire(path)?;
+        // Pages that failed their check while the cache was open last time: recovered now.
+        if let Ok(why) = std::fs::read_to_string(cipher::check_failed_path(path)) {
+            return Err(DeskError::CacheUnreadable(format!(
+                "its pages failed their check while it was open: {why}"
+            )));
+        }
         // A damaged file found while moving it to this version's pages is recovered as any other.
         cipher::prepare(path, key)
             .await
@@ -101,7 +128,9 @@ impl Store {
         };
         let ready = async {
             refuse_newer_schema(&pool).await?;
-            verify(&pool).await?;
+            if check == PageCheck::AtOpen {
+                verify(&pool).await?;
+            }
             // Before anything reads the cache, or a migration alters it: a first sync that
             // stopped midway (the process killed) left its secondary indexes dropped.
             restore_indexes_on_open(&pool).await?;
@@ -122,6 +151,27 @@ impl Store {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Checks every page of the open cache (what [`PageCheck::AtOpen`] does before handing it
+    /// out). Damage found is [`DeskError::CacheUnreadable`], and is written down beside the cache
+    /// so that the next open recovers it (`crate::recovery`).
+    pub async fn check_pages(&self) -> Result<()> {
+        let started = std::time::Instant::now();
+        match verify(&self.pool).await {
+            Err(DeskError::CacheUnreadable(why)) => {
+                std::fs::write(cipher::check_failed_path(&self.path), &why)?;
+                Err(DeskError::CacheUnreadable(why))
+            }
+            Ok(()) => {
+                tracing::info!(
+                    ms = started.elapsed().as_millis(),
+                    "the cache's pages checked"
+                );
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub fn path(&self) -> &Path {

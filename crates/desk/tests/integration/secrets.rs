@@ -492,7 +492,7 @@ async fn partner_desk_sync_refuses_another_accounts_cache_unless_told_to_wipe_it
 
 /// How a test damages a closed cache.
 #[derive(Debug, Clone, Copy)]
-enum Harm {
+pub(crate) enum Harm {
     /// The file loses its last third (a disk that filled up, a copy that stopped).
     CutShort,
     /// 64 bytes in the middle of the file are flipped.
@@ -503,7 +503,7 @@ enum Harm {
     KeyGone,
 }
 
-async fn harm(cache: &Path, harm: Harm) {
+pub(crate) async fn harm(cache: &Path, harm: Harm) {
     match harm {
         Harm::CutShort => {
             let file = std::fs::OpenOptions::new().write(true).open(cache).unwrap();

@@ -6,10 +6,11 @@
 //!     BENCH_SEASON_PARTNERS=1000 BENCHES=season make bench      # a quick run
 //!
 //! - **One core against every core**: the same first `BENCH_SEASON_SAMPLE` reviews (default 60)
-//!   written one at a time, then one per core: decks per second each way and their ratio
-//!   (target ≥ 1.8× on 2 cores).
-//! - **The whole season**, one per core: decks per second, and the process's resident memory after
-//!   the first 100 decks, at the end and at its highest (flat: no growth per deck).
+//!   written one at a time with the process held to one CPU (`taskset`), then as many at a time
+//!   as `partner-desk-qbr` writes by default (`BENCH_SEASON_JOBS`) on every CPU: decks per second
+//!   each way, how busy the cores were, and the ratio (target ≥ 1.8× on 2 cores).
+//! - **The whole season**, as many at a time: decks per second, and the process's resident memory
+//!   after the first 100 decks, at the end and at its highest (flat: no growth per deck).
 //!
 //! Setup (timed and printed, not measured): the demo generator's data at 10 customers and 100
 //! deployments per partner, loaded into a new cache. Files are deleted as they are written.
@@ -62,6 +63,17 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// Lets every thread of this process (and those it starts later) run on the first `cores` CPUs
+/// only, with util-linux's `taskset`; false when it could not.
+fn run_on(cores: usize) -> bool {
+    std::process::Command::new("taskset")
+        .args(["-a", "-p", "-c", &format!("0-{}", cores.max(1) - 1)])
+        .arg(std::process::id().to_string())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// Deletes a review's files once written: the season's disk use stays flat.
 fn remove(files: &ReviewFiles) {
     for path in [&files.deck, &files.slides, &files.workbook] {
@@ -79,7 +91,9 @@ pub fn main() -> Result<(), BoxError> {
 async fn run() -> Result<(), BoxError> {
     let partners = env_number("BENCH_SEASON_PARTNERS", 10_000)?.max(12);
     let sample = env_number("BENCH_SEASON_SAMPLE", 60)?.max(2);
-    let cores = desk::qbr::default_jobs();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // How many reviews at once on every core: `partner-desk-qbr`'s default unless told.
+    let jobs = env_number("BENCH_SEASON_JOBS", desk::qbr::default_jobs())?.max(1);
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).ok_or("a date")?;
     let config = DemoConfig {
         partners,
@@ -136,9 +150,15 @@ async fn run() -> Result<(), BoxError> {
         }
     };
     let mut failures = write(&season[..2], 1).await.2;
+    // One core: the process held to one CPU (one review alone keeps more than one busy: typst
+    // lays pages out in parallel, SQLite reads on a thread of its own).
+    let pinned = run_on(1);
     let (one, one_cpu, failed) = write(&season[..sample], 1).await;
+    if pinned && !run_on(cores) {
+        return Err("could not let the process use every CPU again (taskset)".into());
+    }
     failures.extend(failed);
-    let (every, every_cpu, failed) = write(&season[..sample], cores).await;
+    let (every, every_cpu, failed) = write(&season[..sample], jobs).await;
     failures.extend(failed);
     // How busy the cores were: a batch that waits on the disk (each file is synced before it is
     // renamed into place) gains less from more cores than one that typesets.
@@ -148,12 +168,17 @@ async fn run() -> Result<(), BoxError> {
     let rate = |n: usize, took: Duration| n as f64 / took.as_secs_f64().max(1e-9);
     let ratio = rate(sample, every) / rate(sample, one);
     println!(
-        "  {sample} reviews one at a time        {:>8.2} decks/s   one core {:.0} % busy",
+        "  {sample} reviews one at a time, {}  {:>8.2} decks/s   {:.0} % busy",
+        if pinned {
+            "on one core"
+        } else {
+            "on any core (no taskset)"
+        },
         rate(sample, one),
         busy(one_cpu, one, 1)
     );
     println!(
-        "  {sample} reviews, {cores} at a time          {:>8.2} decks/s   {cores} cores {:.0} % busy; \
+        "  {sample} reviews, {jobs} at a time          {:>8.2} decks/s   {cores} cores {:.0} % busy; \
          ratio {ratio:.2}× (target ≥ {TARGET_RATIO}×: {})",
         rate(sample, every),
         busy(every_cpu, every, cores),
@@ -174,7 +199,7 @@ async fn run() -> Result<(), BoxError> {
             Lang::En,
             Audience::Partner,
             out.path(),
-            cores,
+            jobs,
             |_, r| {
                 if let Ok(files) = r {
                     remove(files);
@@ -191,7 +216,7 @@ async fn run() -> Result<(), BoxError> {
     let took = started.elapsed();
     let end = rss_mb();
     println!(
-        "  the season: {} reviews in {:.1} s, {:.2} decks/s ({cores} at a time)",
+        "  the season: {} reviews in {:.1} s, {:.2} decks/s ({jobs} at a time)",
         season.len(),
         took.as_secs_f64(),
         rate(season.len(), took)

@@ -7,7 +7,8 @@
 //! `PARTNER_DESK_DATA_DIR`). Each partner gets its deck (PDF, and PPTX to edit) and workbook
 //! (XLSX); a partner whose tier does not include QBRs gets an internal review, marked as such. The
 //! decks are the partners' (no customer named at risk) unless `--internal` asks for the internal
-//! appendix too (files named `…-internal`). One review is written per core at a time (`--jobs`).
+//! appendix too (files named `…-internal`). Reviews are written a few at a time, one more than the
+//! cores by default (`--jobs`).
 //! A progress bar shows on a terminal; the summary line and any partner that failed are printed
 //! at the end, and the exit status is non-zero if any did.
 
@@ -44,7 +45,7 @@ struct Args {
     /// The app's data folder (default: PARTNER_DESK_DATA_DIR, or the app's own).
     #[arg(long, env = "PARTNER_DESK_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// How many reviews to write at once (default: one per core).
+    /// How many reviews to write at once (default: one more than the cores).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
 }

@@ -12,9 +12,12 @@ use crate::export::Lang;
 use crate::qbr::{Audience, ReviewFiles};
 use crate::Desk;
 
-/// How many reviews to write at once by default: one per core.
+/// How many reviews to write at once by default: one more than the cores, so that a core whose
+/// review waits on the disk (each file is synced before it is renamed into place) has another to
+/// typeset. Measured by the season benchmark on 2 cores: 2 at a time 1.50× one core, 3 at a
+/// time 1.73×, 4 at a time 1.71× with more memory.
 pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    std::thread::available_parallelism().map_or(1, |n| n.get()) + 1
 }
 
 impl Desk {

@@ -85,11 +85,16 @@ fn check_pages_later(app: &AppHandle, desk: &Desk) {
     let (app, desk) = (app.clone(), desk.clone());
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(CHECK_PAGES_AFTER).await;
-        if let Err(e) = desk.check_pages().await {
-            tracing::error!(error = %e, "the cache failed its check: it is recovered at the next start");
-            if let Err(e) = app.emit(CACHE_DAMAGED_EVENT, desk::error::IpcError::from(e)) {
-                tracing::warn!(error = %e, "could not tell the window");
+        match desk.check_pages().await {
+            Ok(()) => {}
+            Err(e) if e.code() == desk::error::ErrorCode::CacheUnreadable => {
+                tracing::error!(error = %e, "the cache failed its check: it is recovered at the next start");
+                if let Err(e) = app.emit(CACHE_DAMAGED_EVENT, desk::error::IpcError::from(e)) {
+                    tracing::warn!(error = %e, "could not tell the window");
+                }
             }
+            // Not damage (the cache closed by a sign-out meanwhile, say): the next start checks.
+            Err(e) => tracing::warn!(error = %e, "the cache's pages could not be checked"),
         }
     });
 }

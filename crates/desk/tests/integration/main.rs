@@ -18,6 +18,7 @@ mod page_check;
 mod pages;
 mod push_kill;
 mod qbr;
+mod qbr_actions;
 mod qbr_deck;
 mod qbr_files;
 mod qbr_season;

@@ -16,6 +16,30 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 type Bench = fn() -> Result<(), BoxError>;
 
+/// The day the benchmarks' workspaces are as of (the test servers' day).
+fn as_of() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date")
+}
+
+/// A workspace of `deployments` in the big benchmarks' proportions, the screens', the season's
+/// and the window's: 10 customers and 100 deployments a partner (10,000 partners at 1,000,000
+/// deployments), 12 partners at least.
+fn big_workspace(deployments: usize) -> central_api::demo::DemoConfig {
+    central_api::demo::DemoConfig {
+        partners: (deployments / 100).max(12),
+        customers: deployments / 10,
+        deployments,
+        ..central_api::demo::DemoConfig::with_deployments(as_of(), deployments)
+    }
+}
+
+/// A number field of `/proc/<pid>/status` (kB for the memory fields).
+fn status_kb(pid: u32, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
+    line[field.len()..].split_whitespace().next()?.parse().ok()
+}
+
 /// A number from the environment (`_` may group its digits), or `default` when it is not set.
 fn env_number(name: &str, default: usize) -> Result<usize, BoxError> {
     match std::env::var(name) {

@@ -15,8 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use central_api::demo::{generate, DemoConfig};
-use chrono::NaiveDate;
+use central_api::demo::generate;
 use desk::views::{CustomerFilter, PortfolioQuery, PortfolioSort, WorkspaceKind};
 use desk::Desk;
 use program::Tier;
@@ -88,14 +87,8 @@ async fn run() -> Result<(), BoxError> {
     let deployments = env_number("BENCH_SCREENS_DEPLOYMENTS")?.unwrap_or(1_000_000);
     let runs = env_number("BENCH_SCREENS_RUNS")?.unwrap_or(300);
     // 10,000 partners at 1M deployments; fewer, in proportion, for a quick run.
-    let partners = (deployments / 100).max(12);
-    let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
-    let config = DemoConfig {
-        partners,
-        customers: deployments / 10,
-        deployments,
-        ..DemoConfig::with_deployments(as_of, deployments)
-    };
+    let config = crate::big_workspace(deployments);
+    let as_of = crate::as_of();
     let keep = std::env::var_os("BENCH_SCREENS_DIR").map(std::path::PathBuf::from);
     let temp = tempfile::tempdir()?;
     let dir = keep

@@ -17,14 +17,13 @@
 
 use std::time::{Duration, Instant};
 
-use central_api::demo::{generate, DemoConfig};
-use chrono::NaiveDate;
+use central_api::demo::generate;
 use desk::export::Lang;
 use desk::qbr::{Audience, ReviewFiles};
 use desk::views::WorkspaceKind;
 use desk::Desk;
 
-use crate::{env_number, BoxError};
+use crate::{env_number, status_kb, BoxError};
 
 const QUARTER: &str = "2026-Q3";
 const TARGET_RATIO: f64 = 1.8;
@@ -33,13 +32,7 @@ const SETTLED_AFTER: usize = 100;
 
 /// This process's resident memory, MB.
 fn rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_string();
-            line.split_whitespace().nth(1)?.parse::<f64>().ok()
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
+    status_kb(std::process::id(), "VmRSS:").map_or(0.0, |kb| kb as f64 / 1024.0)
 }
 
 /// The CPU time this process used so far (user and system), from `/proc/self/stat`.
@@ -94,13 +87,7 @@ async fn run() -> Result<(), BoxError> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // How many reviews at once on every core: `partner-desk-qbr`'s default unless told.
     let jobs = env_number("BENCH_SEASON_JOBS", desk::qbr::default_jobs())?.max(1);
-    let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).ok_or("a date")?;
-    let config = DemoConfig {
-        partners,
-        customers: partners * 10,
-        deployments: partners * 100,
-        ..DemoConfig::with_deployments(as_of, partners * 100)
-    };
+    let (config, as_of) = (crate::big_workspace(partners * 100), crate::as_of());
     let dir = tempfile::tempdir()?;
     let out = tempfile::tempdir()?;
     let started = Instant::now();

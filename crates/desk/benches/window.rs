@@ -21,14 +21,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use central_api::demo::{generate, DemoConfig};
-use chrono::NaiveDate;
+use central_api::demo::generate;
 use desk::credentials::{Credentials, Token};
 use desk::views::WorkspaceKind;
 use desk::workspace::{ACCOUNT, BASE_URL};
 use desk::Desk;
 
-use crate::{env_number, BoxError};
+use crate::{env_number, status_kb, BoxError};
 
 const RUNS: usize = 5;
 /// Where the big portfolio's account syncs from: a loopback port nothing listens on.
@@ -203,17 +202,10 @@ fn big_portfolio() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// A remote account's cache of `deployments` (with partners and customers in the screens
-/// benchmark's proportions) in `dir`, its token in the secret store as a sign-in leaves it.
+/// A remote account's cache of `deployments` (`crate::big_workspace`) in `dir`, its token in the secret store as a sign-in leaves it.
 /// Returns the number of partners.
 fn big_cache(dir: &Path, deployments: usize) -> Result<usize, BoxError> {
-    let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).ok_or("a date")?;
-    let config = DemoConfig {
-        partners: (deployments / 100).max(12),
-        customers: deployments / 10,
-        deployments,
-        ..DemoConfig::with_deployments(as_of, deployments)
-    };
+    let (config, as_of) = (crate::big_workspace(deployments), crate::as_of());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -308,13 +300,6 @@ fn descendants(pid: u32) -> Vec<u32> {
         i += 1;
     }
     tree
-}
-
-/// A number field of `/proc/<pid>/status` (kB for the memory fields).
-fn status_kb(pid: u32, field: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = text.lines().find(|l| l.starts_with(field))?;
-    line[field.len()..].split_whitespace().next()?.parse().ok()
 }
 
 /// The process's proportional set size, kB (`/proc/<pid>/smaps_rollup`).

@@ -31,7 +31,8 @@
 //!
 //! `BENCH_DEPLOYMENTS` sets N; `BENCH_DIR` the folder for the databases (default: a temporary
 //! folder, removed at the end; 1,000,000 deployments take a few GB); `BENCH_PAGE_SIZE` the
-//! client's page size (default: the client's own). With `BENCH_DIR` and `BENCH_REUSE_SERVER=1`,
+//! client's page size and `BENCH_WRITE_CACHE_MIB` its writing connection's page cache (default:
+//! the client's own). With `BENCH_DIR` and `BENCH_REUSE_SERVER=1`,
 //! the server's database from an earlier run is reused, and `BENCH_SKIP_SQLITE3=1` skips the
 //! baseline (both handy when tuning the client; the report then has no ratio).
 

@@ -34,6 +34,9 @@ pub(crate) async fn run_client(
     if let Some(n) = page_size {
         cmd.args(["--page-size", &n.to_string()]);
     }
+    if let Some(n) = std::env::var_os("BENCH_WRITE_CACHE_MIB") {
+        cmd.arg("--write-cache-mib").arg(n);
+    }
     let started = Instant::now();
     let output = cmd.output().await?;
     let secs = started.elapsed().as_secs_f64();

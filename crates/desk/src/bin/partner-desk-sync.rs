@@ -31,6 +31,9 @@ struct Args {
     /// Changes per page of the feed.
     #[arg(long)]
     page_size: Option<u32>,
+    /// The page cache, in MiB, of the connection that writes the pages (memory against speed).
+    #[arg(long)]
+    write_cache_mib: Option<u32>,
     /// Delete the cache if it holds another account's data, and sync this one into a new one
     /// (without it, such a cache is refused).
     #[arg(long)]
@@ -90,6 +93,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut options = SyncOptions::default();
     if let Some(n) = args.page_size {
         options.page_size = n;
+    }
+    if let Some(n) = args.write_cache_mib {
+        options.write_cache_mib = n;
     }
     let engine = SyncEngine::new(store, api, options).await?;
     let started = Instant::now();

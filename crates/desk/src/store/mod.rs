@@ -120,6 +120,7 @@ impl Store {
             .pragma("cache_size", format!("-{}", PAGE_CACHE_KIB));
         let pool = match SqlitePoolOptions::new()
             .max_connections(4)
+            .after_release(|conn, _| Box::pin(not_in_a_transaction(conn)))
             .connect_with(options)
             .await
         {
@@ -282,6 +283,19 @@ pub(crate) async fn delete_state_on(conn: &mut SqliteConnection, key: &str) -> R
 
 /// Fills the no-poaching keys of customers a cache made before schema v9 holds (see
 /// `migrations/0009_customer_keys.sql`): once, on the first open by this version.
+/// Whether a connection handed back to the pool may be kept: not if it is still inside a
+/// transaction, which sqlx's SQLite `begin` can leave behind when the future running it is
+/// dropped at the wrong moment (launchbadge/sqlx#3932; the reference server has the same guard,
+/// where it was seen). Closing the connection rolls it back; the ping runs after whatever the
+/// connection's worker still had queued.
+async fn not_in_a_transaction(
+    conn: &mut SqliteConnection,
+) -> std::result::Result<bool, sqlx::Error> {
+    use sqlx::Connection as _;
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
+}
+
 async fn key_customers_of_older_caches(pool: &SqlitePool) -> Result<()> {
     let unkeyed = sqlx::query!("SELECT id, name, domain FROM customers WHERE company_key IS NULL")
         .fetch_all(pool)

@@ -129,6 +129,7 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .after_release(|conn, _| Box::pin(not_in_a_transaction(conn)))
             .connect_with(options)
             .await?;
         sqlx::raw_sql(include_str!("schema.sql"))
@@ -242,6 +243,19 @@ impl Store {
         load::load(w.conn(), data, seed, as_of).await?;
         w.commit().await
     }
+}
+
+/// Whether a connection handed back to the pool may be kept: not if it is still inside a
+/// transaction. sqlx's SQLite `begin` is not cancel-safe (launchbadge/sqlx#3932): a request
+/// dropped (its client gone) after its `BEGIN IMMEDIATE` ran but before it read the answer gave
+/// its connection back inside a transaction nobody would end, holding the write lock, and every
+/// later write failed. Such a connection is closed, which rolls the transaction back. The ping
+/// goes through the connection's worker after whatever it still had to do, so a `BEGIN` still
+/// queued has run when the depth is read.
+async fn not_in_a_transaction(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection as _;
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
 }
 
 fn parse_partner(id: &str) -> Result<PartnerId, StoreError> {

@@ -205,3 +205,54 @@ impl WriteTx {
         changes::decode_all(&rows)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sqlx::Connection;
+
+    use crate::server::store::Store;
+
+    /// A request whose client goes away is dropped wherever it stands, `begin_write` included.
+    /// sqlx's SQLite `begin` is not cancel-safe (launchbadge/sqlx#3932): dropped after its
+    /// `BEGIN IMMEDIATE` ran but before it read the answer, it handed its connection back to the
+    /// pool inside a transaction that nobody would end, holding the write lock: every later write
+    /// failed or waited out the busy timeout. Thousands of writes cancelled at random points, then
+    /// no pooled connection is inside a transaction and writes go through at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_cancelled_at_any_point_leaves_no_transaction_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("central.sqlite3"))
+            .await
+            .unwrap();
+        for i in 0..3_000u64 {
+            let write = store.begin_write();
+            let _ = tokio::time::timeout(Duration::from_micros(i % 150), write).await;
+        }
+        // Every connection of the pool at once, each asked (through its worker, after whatever
+        // it was still doing) whether it is inside a transaction.
+        let mut held = Vec::new();
+        for _ in 0..8 {
+            let mut conn = store
+                .pool
+                .acquire()
+                .await
+                .expect("every connection of the pool, in time");
+            conn.ping().await.unwrap();
+            assert!(
+                !conn.is_in_transaction(),
+                "a pooled connection was left inside a transaction"
+            );
+            held.push(conn);
+        }
+        drop(held);
+        for _ in 0..20 {
+            let w = tokio::time::timeout(Duration::from_secs(2), store.begin_write())
+                .await
+                .expect("a write waited 2 s for the lock")
+                .unwrap();
+            w.commit().await.unwrap();
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //!
 //!     make bench                         # every benchmark
 //!     BENCHES="sync qbr" make bench      # cargo bench --bench benches -- sync qbr
+//!     BENCH_LOG=desk=debug make bench    # with the desk's log (to stderr)
 
 mod qbr;
 mod quotes;
@@ -65,6 +66,13 @@ const BENCHES: [(&str, Bench); 6] = [
 ];
 
 fn main() -> Result<(), BoxError> {
+    // `BENCH_LOG=desk=debug` shows what the code measured benchmarks run logs (to stderr).
+    if let Ok(filter) = std::env::var("BENCH_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     // Cargo hands a benchmark without a harness `--bench`; the names are the other arguments.
     let asked: Vec<String> = std::env::args()
         .skip(1)

@@ -28,6 +28,7 @@ const CHUNK: usize = 1_000;
 /// figures are for another day. Returns how many partners were recomputed.
 pub async fn refresh(store: &Store) -> Result<usize> {
     let _one_at_a_time = store.figures_lock().lock().await;
+    let started = std::time::Instant::now();
     let as_of = crate::workspace::as_of(store).await?;
     let day = as_of.format("%Y-%m-%d").to_string();
     let whole = store.get_state(FIGURES_AS_OF).await?.as_deref() != Some(day.as_str());
@@ -134,6 +135,7 @@ pub async fn refresh(store: &Store) -> Result<usize> {
         &ids,
     )
     .await?;
+    let computed = started.elapsed();
     // The portfolio search's document of each partner.
     if whole {
         sqlx::query!("DELETE FROM partner_search")
@@ -166,6 +168,12 @@ pub async fn refresh(store: &Store) -> Result<usize> {
     .await?;
     crate::store::set_state_on(&mut tx, FIGURES_AS_OF, &day).await?;
     tx.commit().await?;
-    tracing::debug!(partners = partners.len(), whole, "figures refreshed");
+    tracing::debug!(
+        partners = partners.len(),
+        whole,
+        figures_ms = computed.as_millis() as u64,
+        ms = started.elapsed().as_millis() as u64,
+        "figures refreshed"
+    );
     Ok(partners.len())
 }

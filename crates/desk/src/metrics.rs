@@ -152,7 +152,9 @@ pub async fn figures(
     if let Some(json) = &only_json {
         ends_query = ends_query.bind(json);
     }
+    let mut took = Steps::default();
     let rows = ends_query.fetch_all(store.pool()).await?;
+    took.lap("customers_ends");
     let mut ends: HashMap<PartnerId, Vec<CustomerEnds>> = HashMap::new();
     for r in &rows {
         let id: String = r.try_get("id")?;
@@ -185,7 +187,10 @@ pub async fn figures(
     for (partner, list) in ends {
         slot(&mut out, partner).retention = metrics::retention(list);
     }
-    for (partner, retention) in retention_since_joining(store, as_of, only_json.as_deref()).await? {
+    took.lap("customers_ends_read");
+    let young = retention_since_joining(store, as_of, only_json.as_deref()).await?;
+    took.lap("retention_since_joining");
+    for (partner, retention) in young {
         if wanted(&partner) {
             slot(&mut out, partner).retention = retention;
         }
@@ -205,6 +210,7 @@ pub async fn figures(
         q = q.bind(json);
     }
     let nps_rows = q.fetch_all(store.pool()).await?;
+    took.lap("nps");
     for r in &nps_rows {
         let id = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
         let n = |c: &str| {
@@ -215,26 +221,13 @@ pub async fn figures(
             metrics::nps_from_counts(n("n")?, n("promoters")?, n("detractors")?);
     }
 
-    // Balances up to the day, and the consumption lines of the trailing year.
-    let balances_sql = format!(
-        "SELECT partner_id, sum(credits_minor) AS minor FROM ledger_entries \
-         WHERE at < ?{} GROUP BY partner_id",
-        filter("partner_id")
-    );
-    let mut q = sqlx::query(&balances_sql).bind(&day_end);
-    if let Some(json) = &only_json {
-        q = q.bind(json);
-    }
-    let balances = q.fetch_all(store.pool()).await?;
-    for r in &balances {
-        let id = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
-        slot(&mut out, id).balance = Credits::from_minor(r.try_get("minor")?);
-    }
-    // Consumption lines, summed per partner into the six sets the volume metrics tell apart:
-    // billing (monthly or not) × window (the last 30 days, the 60 before, the rest of the
-    // trailing year). Each sum then enters `program::metrics` as one consumption dated inside its
-    // set, so the definitions there decide what counts, and no million lines cross into Rust.
+    // Balances up to the day, and the consumption lines of the trailing year, summed per partner
+    // in one pass over the ledger: the consumption lines into the six sets the volume metrics
+    // tell apart, billing (monthly or not) × window (the last 30 days, the 60 before, the rest of
+    // the trailing year). Each sum then enters `program::metrics` as one consumption dated inside
+    // its set, so the definitions there decide what counts, and no million lines cross into Rust.
     // The windows begin on their first day: the last 30 days end on `as_of` and hold it.
+    // (`LINE_BILLING` is NULL for a line that is not a consumption: it falls in no set.)
     let first_day = |days: u32| iso(as_of - Days::new(u64::from(days) - 1));
     let (d30, d90) = (
         first_day(metrics::BURN_SHORT_DAYS),
@@ -250,12 +243,12 @@ pub async fn figures(
     let (recent, middle, early) = (
         "l.at >= ?1".to_string(),
         "l.at < ?1 AND l.at >= ?2".to_string(),
-        "l.at < ?2".to_string(),
+        "l.at < ?2 AND l.at >= ?3".to_string(),
     );
     let lines_sql = format!(
-        "SELECT l.partner_id, {} AS m30, {} AS m90, {} AS m365, {} AS o30, {} AS o90, {} AS o365 \
-         FROM ledger_entries l \
-         WHERE l.kind = 'consumption' AND l.at >= ?3 AND l.at < ?4{} GROUP BY l.partner_id",
+        "SELECT l.partner_id, sum(l.credits_minor) AS minor, \
+         {} AS m30, {} AS m90, {} AS m365, {} AS o30, {} AS o90, {} AS o365 \
+         FROM ledger_entries l WHERE l.at < ?4{} GROUP BY l.partner_id",
         set("= 'monthly'", &recent),
         set("= 'monthly'", &middle),
         set("= 'monthly'", &early),
@@ -276,11 +269,13 @@ pub async fn figures(
         q = q.bind(json);
     }
     let sums = q.fetch_all(store.pool()).await?;
+    took.lap("ledger");
     // A day inside each window: `as_of` itself, 31 days back, 91 days back.
     let inside = [as_of, as_of - Days::new(31), as_of - Days::new(91)];
     let mut consumption: HashMap<PartnerId, Vec<Consumption>> = HashMap::new();
     for r in &sums {
         let id = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
+        slot(&mut out, id).balance = Credits::from_minor(r.try_get("minor")?);
         let lines = consumption.entry(id).or_default();
         for (billing, columns) in [
             (Billing::Monthly, ["m30", "m90", "m365"]),
@@ -305,7 +300,46 @@ pub async fn figures(
         f.runway_days = metrics::runway_days(f.balance, f.burn_30);
     }
     out.retain(|k, _| wanted(k));
+    tracing::debug!(
+        partners = only.map_or(0, <[PartnerId]>::len),
+        steps = %took,
+        "figures computed"
+    );
     Ok(out)
+}
+
+/// How long each step of a computation took, for the log.
+#[derive(Debug)]
+struct Steps {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Default for Steps {
+    fn default() -> Steps {
+        Steps {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+}
+
+impl Steps {
+    fn lap(&mut self, step: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((step, now - self.last));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for Steps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (step, took)) in self.laps.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{step} {} ms", took.as_millis())?;
+        }
+        Ok(())
+    }
 }
 
 /// The retention of the partners that joined after the trailing window's start, over their time in

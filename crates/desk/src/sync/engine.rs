@@ -41,7 +41,7 @@ pub struct SyncOptions {
     /// SQLite's page cache, in MiB, of the connection that writes the pages of a round (SQLite's
     /// default is 2 MiB). The mirror's id indexes take random inserts: once they outgrow the
     /// cache, every row costs page reads and evictions. The connection is closed after the round,
-    /// which gives the memory back.
+    /// which gives the memory back. A first sync takes at most 64 MiB (see `pull`).
     pub write_cache_mib: u32,
     /// Mutations per push batch.
     pub batch_size: u32,

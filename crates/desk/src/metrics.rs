@@ -301,7 +301,8 @@ pub async fn figures(
     }
     out.retain(|k, _| wanted(k));
     tracing::debug!(
-        partners = only.map_or(0, <[PartnerId]>::len),
+        every_partner = only.is_none(),
+        partners = out.len(),
         steps = %took,
         "figures computed"
     );

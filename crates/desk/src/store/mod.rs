@@ -281,8 +281,6 @@ pub(crate) async fn delete_state_on(conn: &mut SqliteConnection, key: &str) -> R
     Ok(())
 }
 
-/// Fills the no-poaching keys of customers a cache made before schema v9 holds (see
-/// `migrations/0009_customer_keys.sql`): once, on the first open by this version.
 /// Whether a connection handed back to the pool may be kept: not if it is still inside a
 /// transaction, which sqlx's SQLite `begin` can leave behind when the future running it is
 /// dropped at the wrong moment (launchbadge/sqlx#3932; the reference server has the same guard,
@@ -296,6 +294,8 @@ async fn not_in_a_transaction(
     Ok(!conn.is_in_transaction())
 }
 
+/// Fills the no-poaching keys of customers a cache made before schema v9 holds (see
+/// `migrations/0009_customer_keys.sql`): once, on the first open by this version.
 async fn key_customers_of_older_caches(pool: &SqlitePool) -> Result<()> {
     let unkeyed = sqlx::query!("SELECT id, name, domain FROM customers WHERE company_key IS NULL")
         .fetch_all(pool)

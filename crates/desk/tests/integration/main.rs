@@ -8,6 +8,8 @@
 mod common;
 
 mod cache;
+mod deal_edits;
+mod deal_rules;
 mod deals;
 mod export;
 mod export_paths;

@@ -66,7 +66,7 @@ const BENCHES: [(&str, Bench); 6] = [
 ];
 
 fn main() -> Result<(), BoxError> {
-    // `BENCH_LOG=desk=debug` shows what the code measured benchmarks run logs (to stderr).
+    // `BENCH_LOG=desk=debug`: the log of the code the benchmarks run, on stderr.
     if let Ok(filter) = std::env::var("BENCH_LOG") {
         tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(filter))

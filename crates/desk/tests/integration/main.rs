@@ -30,6 +30,7 @@ mod screens;
 mod secrets;
 mod signin;
 mod sync;
+mod sync_app;
 mod sync_first;
 mod sync_stall;
 mod upgrade;

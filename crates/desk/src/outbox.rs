@@ -379,15 +379,22 @@ pub async fn enqueue(
 pub struct LocalWrite {
     conn: PoolConnection<Sqlite>,
     open: bool,
+    /// The store's write turn, until the write ends (see `Store::write_turn`).
+    _turn: tokio::sync::OwnedRwLockReadGuard<()>,
 }
 
 impl LocalWrite {
     pub async fn begin(store: &Store) -> Result<LocalWrite> {
+        let turn = store.write_turn().await;
         let mut conn = store.pool().acquire().await?;
         sqlx::query("PRAGMA synchronous = FULL")
             .execute(&mut *conn)
             .await?;
-        let mut w = LocalWrite { conn, open: false };
+        let mut w = LocalWrite {
+            conn,
+            open: false,
+            _turn: turn,
+        };
         sqlx::query(crate::store::BEGIN_WRITE)
             .execute(&mut *w.conn)
             .await?;

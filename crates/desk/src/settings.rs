@@ -32,6 +32,7 @@ pub async fn set(store: &Store, settings: Settings) -> Result<Settings> {
         });
     }
     let value = settings.low_runway_days.to_string();
+    let _turn = store.write_turn().await;
     sqlx::query!(
         "INSERT INTO settings (key, value) VALUES (?, ?) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -136,13 +136,27 @@ pub(crate) fn remove_if_there(path: &Path) -> Result<()> {
     }
 }
 
-/// Removes a database and its journals (`-wal`, `-shm`, `-journal`) and any copy being encrypted.
+/// Removes a database and its journals (`-wal`, `-shm`, `-journal`), any copy being encrypted,
+/// and a first sync's file beside it.
 pub fn remove_database(path: &Path) -> Result<()> {
     for suffix in ["-wal", "-shm", "-journal", CHECK_FAILED] {
         remove_if_there(&sibling(path, suffix))?;
     }
     remove_if_there(&encrypting_path(path))?;
+    super::first_sync::remove(path)?;
     remove_if_there(path)
+}
+
+/// Makes a rename or a new file in the folder of `path` durable (a directory opens for reading
+/// on Unix; elsewhere a rename is durable once it returns).
+pub(crate) fn sync_dir(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Beside a cache whose pages failed their check while it was open (`Store::check_pages`): what
@@ -329,14 +343,7 @@ async fn rewrite(
     remove_if_there(&wal)?;
     remove_if_there(&sibling(path, "-shm"))?;
     std::fs::rename(copy, path)?;
-    if let Some(dir) = path.parent() {
-        // The rename itself on disk (a directory opens for reading on Unix; elsewhere the
-        // rename is already durable once it returns).
-        #[cfg(unix)]
-        std::fs::File::open(dir)?.sync_all()?;
-        #[cfg(not(unix))]
-        let _ = dir;
-    }
+    sync_dir(path)?;
     tracing::info!(
         tables = expected.len(),
         ms = started.elapsed().as_millis() as u64,

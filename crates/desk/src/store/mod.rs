@@ -7,6 +7,7 @@
 
 mod chunks;
 pub mod cipher;
+mod first_sync;
 mod indexes;
 pub mod lock;
 mod rows;
@@ -27,6 +28,7 @@ use crate::secrets::DatabaseKey;
 use indexes::{restore_indexes_on_open, table_exists};
 
 pub(crate) use chunks::{delete_where_in, execute_in_chunks};
+pub use first_sync::{done_path, first_sync_path};
 pub use indexes::DEFERRED_INDEXES;
 pub(crate) use indexes::{defer_indexes, restore_indexes};
 pub(crate) use rows::{
@@ -57,6 +59,14 @@ pub const CACHE_FILE: &str = "partner-desk.sqlite3";
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    key: DatabaseKey,
+    /// The file the pool's connections open since a first sync's file became the cache (see
+    /// `first_sync`); until then, `path`.
+    live: std::sync::Arc<std::sync::OnceLock<PathBuf>>,
+    /// Local writes (a user's change and its outbox row, a setting, the sync state) each take a
+    /// turn to read; making a first sync's file the cache takes the turn to write, so that no local
+    /// write lands in the file being left.
+    writes: std::sync::Arc<tokio::sync::RwLock<()>>,
     /// Serialises refreshes of `partner_figures` (see `crate::figures`).
     figures_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// This process's hold on the cache (`lock`), until [`Store::close`].
@@ -100,6 +110,8 @@ impl Store {
         }
         // Before anything touches the file: no other process has it open.
         let held = lock::acquire(path)?;
+        // A first sync's file an earlier process made the cache takes the cache's name.
+        first_sync::finish(path, key).await?;
         // Pages that failed their check while the cache was open last time: recovered now.
         if let Ok(why) = std::fs::read_to_string(cipher::check_failed_path(path)) {
             return Err(DeskError::CacheUnreadable(format!(
@@ -110,18 +122,26 @@ impl Store {
         cipher::prepare(path, key)
             .await
             .map_err(unreadable_if_damaged)?;
-        let options = cipher::keyed(SqliteConnectOptions::new(), key)
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            .synchronous(SqliteSynchronous::Normal)
-            .pragma("cache_size", format!("-{}", PAGE_CACHE_KIB));
+        let live = std::sync::Arc::new(std::sync::OnceLock::<PathBuf>::new());
         let pool = match SqlitePoolOptions::new()
             .max_connections(4)
-            .after_release(|conn, _| Box::pin(not_in_a_transaction(conn)))
-            .connect_with(options)
+            .before_acquire({
+                let live = live.clone();
+                move |conn, _| {
+                    let live = live.clone();
+                    Box::pin(async move { on_live_file(conn, &live).await })
+                }
+            })
+            .after_release({
+                let live = live.clone();
+                move |conn, _| {
+                    let live = live.clone();
+                    Box::pin(async move {
+                        Ok(not_in_a_transaction(conn).await? && on_live_file(conn, &live).await?)
+                    })
+                }
+            })
+            .connect_with(pool_options(path, key, true))
             .await
         {
             Ok(pool) => pool,
@@ -145,6 +165,9 @@ impl Store {
         Ok(Store {
             pool,
             path: path.to_path_buf(),
+            key: key.clone(),
+            live,
+            writes: std::sync::Arc::default(),
             figures_lock: std::sync::Arc::default(),
             held: std::sync::Arc::new(std::sync::Mutex::new(Some(held))),
         })
@@ -220,11 +243,18 @@ impl Store {
     }
 
     pub async fn delete_state(&self, key: &str) -> Result<()> {
+        let _turn = self.write_turn().await;
         delete_state_on(&mut *self.pool.acquire().await?, key).await
     }
 
     pub async fn set_state(&self, key: &str, value: &str) -> Result<()> {
+        let _turn = self.write_turn().await;
         set_state_on(&mut *self.pool.acquire().await?, key, value).await
+    }
+
+    /// A local write's turn: see [`Store::writes`]. Held for the whole write.
+    pub(crate) async fn write_turn(&self) -> tokio::sync::OwnedRwLockReadGuard<()> {
+        self.writes.clone().read_owned().await
     }
 
     /// Loads a whole workspace in one transaction: all of it or none of it.
@@ -279,6 +309,40 @@ pub(crate) async fn delete_state_on(conn: &mut SqliteConnection, key: &str) -> R
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// The options of the pool's connections to the cache's file `file`: in WAL mode, or (`wal`
+/// false, while a first sync writes the file) in the journal mode the file is in.
+fn pool_options(file: &Path, key: &DatabaseKey, wal: bool) -> SqliteConnectOptions {
+    let options = cipher::keyed(SqliteConnectOptions::new(), key)
+        .filename(file)
+        .create_if_missing(true);
+    let options = if wal {
+        options.journal_mode(SqliteJournalMode::Wal)
+    } else {
+        options
+    };
+    options
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        .synchronous(SqliteSynchronous::Normal)
+        .pragma("cache_size", format!("-{}", PAGE_CACHE_KIB))
+}
+
+/// Whether a pooled connection is on the file the cache lives in: after a first sync's file was
+/// made the cache (`live` set), a connection still on the file it left is closed instead of used.
+async fn on_live_file(
+    conn: &mut SqliteConnection,
+    live: &std::sync::OnceLock<PathBuf>,
+) -> std::result::Result<bool, sqlx::Error> {
+    let Some(live) = live.get() else {
+        return Ok(true);
+    };
+    let file: String =
+        sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(Path::new(&file).file_name() == live.file_name())
 }
 
 /// Whether a connection handed back to the pool may be kept: not if it is still inside a

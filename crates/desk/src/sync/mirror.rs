@@ -4,8 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use program::contract::{Entity, Op, PartnerId};
-use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqliteConnection};
+use sqlx::SqliteConnection;
 
 use crate::api::{ApiError, Page, Row};
 use crate::error::{DeskError, Result};
@@ -133,13 +132,13 @@ pub(super) async fn mirror_is_empty(conn: &mut SqliteConnection) -> Result<bool>
 /// by dependency (a customer updated late comes after the deployments that name it), so
 /// references settle once the mirror has caught up, as the server guarantees.
 pub(super) async fn apply_page(
-    conn: &mut PoolConnection<Sqlite>,
+    conn: &mut SqliteConnection,
     page: &Page,
     totals: &mut LedgerTotals,
     indexes: Indexes,
     first_sync: bool,
 ) -> std::result::Result<Applied, SyncError> {
-    let mut tx = sqlx::Connection::begin_with(&mut **conn, store::BEGIN_WRITE).await?;
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, store::BEGIN_WRITE).await?;
     if indexes.defer {
         store::defer_indexes(&mut tx, MIRROR_TABLES).await?;
     }

@@ -15,8 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use sqlx::pool::PoolConnection;
-use sqlx::Sqlite;
+use sqlx::SqliteConnection;
 use tokio::sync::mpsc;
 
 use crate::api::{ApiError, Changes};
@@ -40,21 +39,14 @@ impl SyncEngine {
     }
 
     pub(super) async fn pull(&self, report: &mut SyncReport) -> std::result::Result<(), SyncError> {
+        if self.first_sync_due().await? {
+            return self.first_sync(report).await;
+        }
         let mut conn = self.store.pool().acquire().await?;
         // This connection carries the round's settings (foreign keys off, a large page cache):
         // it is closed when the round ends, however it ends, never handed back to the pool.
         conn.close_on_drop();
-        sqlx::query("PRAGMA foreign_keys = OFF")
-            .execute(&mut *conn)
-            .await?;
-        let cache_kib = u64::from(self.options.write_cache_mib.max(2)) * 1024;
-        sqlx::query(&format!("PRAGMA cache_size = -{cache_kib}"))
-            .execute(&mut *conn)
-            .await?;
-        // Statement journals (a multi-row INSERT keeps one) in memory, not in temporary files.
-        sqlx::query("PRAGMA temp_store = MEMORY")
-            .execute(&mut *conn)
-            .await?;
+        writing_connection(&mut conn, self.options.write_cache_mib).await?;
         // Checkpoint every 256 MB of WAL rather than every 4 MB: a page of random id-index
         // inserts dirties tens of MB, and a checkpoint after every commit wrote every such page
         // twice over; pages changed again before the next checkpoint are now copied once. The
@@ -65,13 +57,10 @@ impl SyncEngine {
         sqlx::query("PRAGMA journal_size_limit = 67108864")
             .execute(&mut *conn)
             .await?;
-        // Helper threads for the sorts of an index build (see `store::defer_indexes`).
-        sqlx::query("PRAGMA threads = 2")
-            .execute(&mut *conn)
-            .await?;
         let outcome = self.pull_on(&mut conn, report).await;
         if outcome.is_err() {
-            // A first sync that stops midway leaves no cache without its indexes behind.
+            // A mirror rebuilt from the start (after a 410) that stops midway leaves no cache
+            // without its indexes behind.
             let restored = async {
                 let mut tx = sqlx::Connection::begin_with(&mut *conn, store::BEGIN_WRITE).await?;
                 store::restore_indexes(&mut tx).await?;
@@ -86,31 +75,79 @@ impl SyncEngine {
         outcome
     }
 
+    /// Whether this round is a first sync: from the start of the feed into an empty mirror, of
+    /// a cache still in the file it opened in.
+    async fn first_sync_due(&self) -> Result<bool> {
+        if self.store.on_first_sync_file() || self.cursor().await? != 0 {
+            return Ok(false);
+        }
+        let mut conn = self.store.pool().acquire().await?;
+        mirror_is_empty(&mut conn).await
+    }
+
+    /// A first sync: the whole feed into a file of its own, the cache from the start (see
+    /// `store::first_sync`).
+    async fn first_sync(&self, report: &mut SyncReport) -> std::result::Result<(), SyncError> {
+        let mut conn = self.store.begin_first_sync().await?;
+        // With the secondary indexes dropped, a first sync fills its tables in key order and
+        // needs no big cache: at 1,000,000 deployments 64 MiB held the same pace as 256
+        // (70.8 s against 72.0 s) and the process's peak 346 MB against 490 (`make bench`).
+        let cache_mib = self.options.write_cache_mib.min(FIRST_SYNC_CACHE_MIB);
+        writing_connection(&mut conn, cache_mib).await?;
+        let mut round = Round {
+            cursor: 0,
+            start: 0,
+            rebuilt: false,
+            first_sync: true,
+            first_page: true,
+            totals: LedgerTotals::new(true),
+            started: Instant::now(),
+            rows: 0,
+        };
+        let mut downloaded = async {
+            while let Pass::Restart = self.pass(&mut conn, report, &mut round).await? {}
+            Ok::<_, SyncError>(())
+        }
+        .await;
+        // However the download went, the cache is not left without its indexes.
+        let started = Instant::now();
+        let restored = async {
+            let mut tx = sqlx::Connection::begin_with(&mut conn, store::BEGIN_WRITE).await?;
+            let any = store::restore_indexes(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<_, DeskError>(any)
+        }
+        .await;
+        match restored {
+            Ok(true) => report.building_indexes += started.elapsed(),
+            Ok(false) => {}
+            Err(e) if downloaded.is_ok() => downloaded = Err(e.into()),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not rebuild the indexes after a failed sync")
+            }
+        }
+        self.store.end_first_sync(conn).await?;
+        downloaded?;
+        report.cursor = round.cursor;
+        Ok(())
+    }
+
     /// [`SyncEngine::pull`] on the round's connection.
     async fn pull_on(
         &self,
-        conn: &mut PoolConnection<Sqlite>,
+        conn: &mut SqliteConnection,
         report: &mut SyncReport,
     ) -> std::result::Result<(), SyncError> {
         let cursor = self.cursor().await?;
-        // A first sync: from the start into an empty mirror.
+        // From the start into an empty mirror in place: the cache lives in a first sync's file
+        // made the cache by this process, and its mirror was emptied since.
         let first_sync = cursor == 0 && mirror_is_empty(conn).await?;
-        if first_sync {
-            // With the secondary indexes dropped, a first sync fills its tables in key order and
-            // needs no big cache: at 1,000,000 deployments 64 MiB held the same pace as 256
-            // (70.8 s against 72.0 s) and the process's peak 346 MB against 490 (`make bench`).
-            let cache_kib =
-                u64::from(self.options.write_cache_mib.clamp(2, FIRST_SYNC_CACHE_MIB)) * 1024;
-            sqlx::query(&format!("PRAGMA cache_size = -{cache_kib}"))
-                .execute(&mut **conn)
-                .await?;
-        }
         let mut round = Round {
             cursor,
             start: cursor,
             rebuilt: false,
             first_sync,
-            first_page: true,
+            first_page: first_sync,
             totals: LedgerTotals::new(first_sync),
             started: Instant::now(),
             rows: 0,
@@ -121,7 +158,7 @@ impl SyncEngine {
         let cursor = round.cursor;
         // Whatever ended the round (nothing new, say), no indexes stay dropped.
         let started = Instant::now();
-        let mut tx = sqlx::Connection::begin_with(&mut **conn, store::BEGIN_WRITE).await?;
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, store::BEGIN_WRITE).await?;
         if store::restore_indexes(&mut tx).await? {
             report.building_indexes += started.elapsed();
         }
@@ -136,7 +173,7 @@ impl SyncEngine {
     /// on either side no longer stalls the other.
     async fn pass(
         &self,
-        conn: &mut PoolConnection<Sqlite>,
+        conn: &mut SqliteConnection,
         report: &mut SyncReport,
         round: &mut Round,
     ) -> std::result::Result<Pass, SyncError> {
@@ -248,6 +285,22 @@ impl SyncEngine {
             .and_then(|c| c.parse().ok())
             .unwrap_or(0))
     }
+}
+
+/// The settings of a round's writing connection: foreign keys off (the feed is ordered by
+/// change, not by dependency), a page cache of `cache_mib`, statement journals in memory, helper
+/// threads for the sorts of an index build (see `store::defer_indexes`).
+async fn writing_connection(conn: &mut SqliteConnection, cache_mib: u32) -> Result<()> {
+    let cache_kib = u64::from(cache_mib.max(2)) * 1024;
+    for pragma in [
+        "PRAGMA foreign_keys = OFF".to_string(),
+        format!("PRAGMA cache_size = -{cache_kib}"),
+        "PRAGMA temp_store = MEMORY".to_string(),
+        "PRAGMA threads = 2".to_string(),
+    ] {
+        sqlx::query(&pragma).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Where a round's pull stands, across its passes.

@@ -21,11 +21,12 @@
 //!    (SQLCipher) into the cache's schema, in plaintext and under a key. The client's cache is
 //!    encrypted, as the app's is (under a key in the secret store `make bench` starts).
 //! 5. Times the portfolio's first page on the synced cache, which first computes every
-//!    partner's figures (target < 1 s). Then changes 1,000 customers on the server and times one
-//!    `run_once` of an in-process `SyncEngine` on the synced cache, and it with the portfolio
-//!    after it, which recomputes the figures of the partners the changes touched (target
-//!    < 300 ms); and, as another row, the headless binary on another 1,000 changes, process
-//!    start included.
+//!    partner's figures (target < 1 s). Then makes 1,000 changes on the server, a quarter each of
+//!    customers renamed, monthly deployments ended, survey answers scored again and purchases,
+//!    and times one `run_once` of an in-process `SyncEngine` on the synced cache, and it with the
+//!    portfolio after it, which recomputes the figures of the partners the changes touched (and
+//!    the search documents of those whose customers were only renamed) (target < 300 ms); and, as
+//!    another row, the headless binary on another 1,000 such changes, process start included.
 //!
 //! Steps 3 and 4 run `BENCH_ROUNDS` times (default 3), one after the other, the client into a
 //! fresh data folder each time: one run of either varies by about 10 % on these machines, so the
@@ -55,7 +56,9 @@ use desk::api::{ApiClient, Token};
 use desk::store::{Store, CACHE_FILE};
 use desk::sync::{SyncEngine, SyncOptions};
 use desk::views::PortfolioQuery;
-use program::contract::{Customer, Entity, Role};
+use program::contract::{
+    Customer, Deployment, Entity, LedgerEntry, LedgerEntryId, NpsResponse, Role,
+};
 
 use baseline::{encryption_cost, export_sql, sqlite3_import};
 use client::run_client;
@@ -284,13 +287,10 @@ async fn run(deployments: usize, page_size: Option<usize>, rounds: usize) -> Res
         .total;
     let first_view = started.elapsed();
 
-    // 5. Incremental sync: 1,000 changed customers, one in-process round.
-    let customers: Vec<String> = sqlx::query_scalar("SELECT id FROM customers ORDER BY id LIMIT ?")
-        .bind((INCREMENTAL_CHANGES * 2) as i64)
-        .fetch_all(store.pool())
-        .await?;
-    let (in_process_ids, binary_ids) = customers.split_at(customers.len().min(INCREMENTAL_CHANGES));
-    rename_customers(&server, in_process_ids, "Renamed in benchmark").await?;
+    // 5. Incremental sync: 1,000 changes of the platform's ordinary activity (customers renamed,
+    // deployments ended, survey answers, purchases), one in-process round.
+    let [in_process, binary] = Activity::pick(&store, INCREMENTAL_CHANGES).await?;
+    in_process.apply(&server, "Renamed in benchmark").await?;
     let api = ApiClient::new(url.parse()?, Token::new(token.clone()))?;
     let mut options = SyncOptions::default();
     if let Some(n) = page_size {
@@ -302,11 +302,13 @@ async fn run(deployments: usize, page_size: Option<usize>, rounds: usize) -> Res
     let report = engine.run_once().await?;
     let incremental = started.elapsed();
     let incremental_bytes = proxy.total();
-    assert_eq!(report.changes, in_process_ids.len() as u64);
+    assert_eq!(report.changes, in_process.len() as u64);
     // And the portfolio after it, with the figures of the partners the changes touched.
-    let refigured = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM figures_dirty")
-        .fetch_one(store.pool())
-        .await?;
+    let (refigured, researched): (i64, i64) = sqlx::query_as(
+        "SELECT coalesce(sum(figures), 0), count(*) - coalesce(sum(figures), 0) FROM figures_dirty",
+    )
+    .fetch_one(store.pool())
+    .await?;
     let started = Instant::now();
     desk::portfolio::list(&store, &PortfolioQuery::default()).await?;
     let incremental_view = started.elapsed();
@@ -314,7 +316,7 @@ async fn run(deployments: usize, page_size: Option<usize>, rounds: usize) -> Res
     store.close().await;
 
     // The same through the headless binary, process start and cache opening included.
-    rename_customers(&server, binary_ids, "Renamed again in benchmark").await?;
+    binary.apply(&server, "Renamed again in benchmark").await?;
     proxy.reset();
     let second = run_client(&client_bin, &data_dir, &url, &token, page_size).await?;
     let second_bytes = proxy.total();
@@ -406,7 +408,7 @@ async fn run(deployments: usize, page_size: Option<usize>, rounds: usize) -> Res
     });
     notes.push(format!(
         "incremental round: the portfolio after it recomputed the figures of {refigured} \
-         partners in {:.2} s",
+         partners (and the search documents of {researched} more) in {:.2} s",
         incremental_view.as_secs_f64()
     ));
     phases.push(Phase {
@@ -421,7 +423,7 @@ async fn run(deployments: usize, page_size: Option<usize>, rounds: usize) -> Res
     });
     phases.push(Phase {
         name: "incremental sync (partner-desk-sync process)",
-        rows: binary_ids.len() as u64,
+        rows: binary.len() as u64,
         secs: second.secs,
         bytes: Some(second_bytes),
         peak_rss_kb: second.peak_rss_kb,
@@ -451,21 +453,99 @@ async fn count(store: &Store, table: &str) -> Result<u64, BoxError> {
     Ok(u64::try_from(n)?)
 }
 
-/// Renames customers on the server, one write each (as the platform would change them).
-async fn rename_customers(
-    server: &RunningServer,
-    ids: &[String],
-    name: &str,
-) -> Result<(), BoxError> {
-    for (i, id) in ids.iter().enumerate() {
-        let value = server
-            .store()
-            .get(Entity::Customer, id)
-            .await?
-            .ok_or_else(|| format!("customer {id} is not on the server"))?;
-        let mut customer: Customer = serde_json::from_value(value)?;
-        customer.name = format!("{name} {i}");
-        server.store().upsert_customer(&customer).await?;
+/// A round's worth of the platform's ordinary activity, a quarter of it each: customers renamed,
+/// monthly deployments ended, survey answers scored again, credit purchases (ids of rows the
+/// cache holds; a purchase is a new line made after one of these).
+struct Activity {
+    customers: Vec<String>,
+    deployments: Vec<String>,
+    answers: Vec<String>,
+    purchases: Vec<String>,
+}
+
+impl Activity {
+    /// Two rounds' worth of `n` changes each, on different rows.
+    async fn pick(store: &Store, n: usize) -> Result<[Activity; 2], BoxError> {
+        let quarter = n / 4;
+        let ids = |sql: &'static str| {
+            let store = store.clone();
+            async move {
+                let ids: Vec<String> = sqlx::query_scalar(sql)
+                    .bind((quarter * 2) as i64)
+                    .fetch_all(store.pool())
+                    .await?;
+                if ids.len() < quarter * 2 {
+                    return Err(BoxError::from(format!("too few rows for: {sql}")));
+                }
+                let second = ids[quarter..].to_vec();
+                Ok::<_, BoxError>((ids[..quarter].to_vec(), second))
+            }
+        };
+        let (c1, c2) = ids("SELECT id FROM customers ORDER BY id LIMIT ?").await?;
+        let (d1, d2) = ids(
+            "SELECT id FROM deployments WHERE billing = 'monthly' AND ended_on IS NULL \
+             ORDER BY id LIMIT ?",
+        )
+        .await?;
+        let (a1, a2) = ids("SELECT id FROM nps_responses ORDER BY id LIMIT ?").await?;
+        let (p1, p2) =
+            ids("SELECT id FROM ledger_entries WHERE kind = 'purchase' ORDER BY id LIMIT ?")
+                .await?;
+        Ok([
+            Activity {
+                customers: c1,
+                deployments: d1,
+                answers: a1,
+                purchases: p1,
+            },
+            Activity {
+                customers: c2,
+                deployments: d2,
+                answers: a2,
+                purchases: p2,
+            },
+        ])
     }
-    Ok(())
+
+    fn len(&self) -> usize {
+        self.customers.len() + self.deployments.len() + self.answers.len() + self.purchases.len()
+    }
+
+    /// Makes the changes on the server, one write each (as the platform would make them).
+    async fn apply(&self, server: &RunningServer, tag: &str) -> Result<(), BoxError> {
+        let store = server.store();
+        let get = |entity: Entity, id: &str| {
+            let id = id.to_string();
+            async move {
+                store
+                    .get(entity, &id)
+                    .await?
+                    .ok_or_else(|| BoxError::from(format!("{entity:?} {id} is not on the server")))
+            }
+        };
+        for (i, id) in self.customers.iter().enumerate() {
+            let mut customer: Customer = serde_json::from_value(get(Entity::Customer, id).await?)?;
+            customer.name = format!("{tag} {i}");
+            store.upsert_customer(&customer).await?;
+        }
+        for id in &self.deployments {
+            let mut deployment: Deployment =
+                serde_json::from_value(get(Entity::Deployment, id).await?)?;
+            deployment.ended_on = deployment.started_on.succ_opt();
+            store.upsert_deployment(&deployment).await?;
+        }
+        for id in &self.answers {
+            let mut answer: NpsResponse =
+                serde_json::from_value(get(Entity::NpsResponse, id).await?)?;
+            answer.score = (answer.score + 5) % 11;
+            store.upsert_nps(&answer).await?;
+        }
+        for id in &self.purchases {
+            let mut line: LedgerEntry =
+                serde_json::from_value(get(Entity::LedgerEntry, id).await?)?;
+            line.id = LedgerEntryId(uuid::Uuid::now_v7());
+            store.append_ledger(&line).await?;
+        }
+        Ok(())
+    }
 }

@@ -32,23 +32,35 @@ pub async fn refresh(store: &Store) -> Result<usize> {
     let as_of = crate::workspace::as_of(store).await?;
     let day = as_of.format("%Y-%m-%d").to_string();
     let whole = store.get_state(FIGURES_AS_OF).await?.as_deref() != Some(day.as_str());
-    let dirty = sqlx::query_scalar!(r#"SELECT partner_id AS "partner_id!" FROM figures_dirty"#)
-        .fetch_all(store.pool())
-        .await?;
-    if !whole && dirty.is_empty() {
+    // The marks: a partner whose figures (and search document) to compute again, or (`false`)
+    // only its search document.
+    let marks: Vec<(String, bool)> =
+        sqlx::query_as("SELECT partner_id, figures FROM figures_dirty")
+            .fetch_all(store.pool())
+            .await?;
+    if !whole && marks.is_empty() {
         return Ok(0);
     }
-    let partners = sqlx::query!(
-        r#"SELECT id AS "id!", tier FROM partners
-           WHERE ?1 OR id IN (SELECT partner_id FROM figures_dirty)"#,
-        whole
+    let (mut dirty, mut search_only) = (Vec::new(), Vec::new());
+    for (id, figures) in marks {
+        if figures {
+            dirty.push(id);
+        } else {
+            search_only.push(id);
+        }
+    }
+    let dirty_json =
+        serde_json::to_string(&dirty).map_err(|e| DeskError::Corrupt(e.to_string()))?;
+    let partners: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, tier FROM partners WHERE ?1 OR id IN (SELECT value FROM json_each(?2))",
     )
+    .bind(whole)
+    .bind(dirty_json)
     .fetch_all(store.pool())
     .await?;
     let partners = partners
         .into_iter()
-        .map(|r| {
-            let (id, tier) = (r.id, r.tier);
+        .map(|(id, tier)| {
             let id = id
                 .parse()
                 .map(PartnerId)
@@ -59,8 +71,11 @@ pub async fn refresh(store: &Store) -> Result<usize> {
         })
         .collect::<Result<Vec<_>>>()?;
     let ids: Vec<PartnerId> = partners.iter().map(|(id, _)| *id).collect();
-    let mut figures: HashMap<PartnerId, Figures> =
-        metrics::figures(store, as_of, (!whole).then_some(ids.as_slice())).await?;
+    let mut figures: HashMap<PartnerId, Figures> = if partners.is_empty() {
+        HashMap::new()
+    } else {
+        metrics::figures(store, as_of, (!whole).then_some(ids.as_slice())).await?
+    };
     let policy = crate::workspace::progression_policy(store).await?;
 
     // A partner whose sums pass what the program counts (only a hostile or broken ledger does
@@ -81,6 +96,7 @@ pub async fn refresh(store: &Store) -> Result<usize> {
             &mut tx,
             "DELETE FROM partner_figures WHERE partner_id IN (",
             &dirty,
+            ")",
         )
         .await?;
     }
@@ -133,10 +149,13 @@ pub async fn refresh(store: &Store) -> Result<usize> {
            FROM partners p WHERE p.id = partner_figures.partner_id) \
          WHERE partner_id IN (",
         &ids,
+        ")",
     )
     .await?;
     let computed = started.elapsed();
-    // The portfolio search's document of each partner.
+    // The portfolio search's document of each partner computed, and of each marked for it alone
+    // (a customer renamed).
+    let searched: Vec<String> = ids.iter().chain(&search_only).cloned().collect();
     if whole {
         sqlx::query!("DELETE FROM partner_search")
             .execute(&mut *tx)
@@ -145,7 +164,8 @@ pub async fn refresh(store: &Store) -> Result<usize> {
         execute_in_chunks(
             &mut tx,
             "DELETE FROM partner_search WHERE partner_id IN (",
-            &dirty,
+            &searched,
+            ")",
         )
         .await?;
     }
@@ -156,20 +176,31 @@ pub async fn refresh(store: &Store) -> Result<usize> {
            (SELECT group_concat(c.name || ' ' || c.founder || ' ' || c.country, ' ') \
             FROM customers c WHERE c.partner_id = p.id), '') \
          FROM partners p WHERE p.id IN (",
-        &ids,
+        &searched,
+        ")",
     )
     .await?;
-    // Only the marks read above: a page that committed meanwhile keeps its own.
+    // Only the marks read above: a page that committed meanwhile keeps its own, and a mark for
+    // the search document alone that a page made a mark for the figures too stays.
     execute_in_chunks(
         &mut tx,
         "DELETE FROM figures_dirty WHERE partner_id IN (",
         &dirty,
+        ")",
+    )
+    .await?;
+    execute_in_chunks(
+        &mut tx,
+        "DELETE FROM figures_dirty WHERE partner_id IN (",
+        &search_only,
+        ") AND figures = 0",
     )
     .await?;
     crate::store::set_state_on(&mut tx, FIGURES_AS_OF, &day).await?;
     tx.commit().await?;
     tracing::debug!(
         partners = partners.len(),
+        search_only = search_only.len(),
         whole,
         figures_ms = computed.as_millis() as u64,
         ms = started.elapsed().as_millis() as u64,

@@ -49,16 +49,18 @@ pub(crate) async fn delete_where_in(
         conn,
         &format!("DELETE FROM {table} WHERE {column} IN ("),
         ids,
+        ")",
     )
     .await
 }
 
-/// Runs `head` followed by a chunk of `ids` as a bound list and `)`, for every chunk of
-/// [`CHUNK`] ids (`head` ends with `IN (`).
+/// Runs `head` followed by a chunk of `ids` as a bound list and `tail`, for every chunk of
+/// [`CHUNK`] ids (`head` ends with `IN (`, `tail` starts with `)`).
 pub(crate) async fn execute_in_chunks(
     conn: &mut SqliteConnection,
     head: &str,
     ids: &[String],
+    tail: &str,
 ) -> Result<()> {
     for chunk in ids.chunks(CHUNK) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(head);
@@ -66,7 +68,7 @@ pub(crate) async fn execute_in_chunks(
         for id in chunk {
             list.push_bind(id.as_str());
         }
-        qb.push(")");
+        qb.push(tail);
         qb.build().execute(&mut *conn).await?;
     }
     Ok(())

@@ -32,8 +32,8 @@ pub use first_sync::{done_path, first_sync_path};
 pub use indexes::DEFERRED_INDEXES;
 pub(crate) use indexes::{defer_indexes, restore_indexes};
 pub(crate) use rows::{
-    mark_figures_dirty, mark_figures_dirty_where_in, mark_holders_dirty, upsert_rows, HoldersOf,
-    Rows,
+    mark_figures_dirty, mark_figures_dirty_where_in, mark_holders_dirty, mark_search_dirty,
+    upsert_rows, HoldersOf, Rows,
 };
 
 /// The cache's schema, embedded at compile time from `migrations/`.

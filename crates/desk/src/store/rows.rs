@@ -67,10 +67,18 @@ impl<'a> Rows<'a> {
 impl Rows<'_> {
     /// The partners whose figures (`partner_figures`) these rows count in.
     pub fn touched_partners(&self) -> BTreeSet<PartnerId> {
+        let mut out = self.touched_partners_but_by_customers();
+        out.extend(self.customers.iter().map(|(r, _)| r.partner_id));
+        out
+    }
+
+    /// [`Rows::touched_partners`] but for the holders of the customer rows, which a sync page
+    /// marks itself: a customer's figures follow its holder, not its name (see
+    /// [`mark_holders_dirty`] and [`mark_search_dirty`]).
+    pub fn touched_partners_but_by_customers(&self) -> BTreeSet<PartnerId> {
         let mut out = BTreeSet::new();
         out.extend(self.partners.iter().map(|(r, _)| r.id));
         out.extend(self.territories.iter().map(|(r, _)| r.partner_id));
-        out.extend(self.customers.iter().map(|(r, _)| r.partner_id));
         out.extend(self.deployments.iter().map(|(r, _)| r.partner_id));
         out.extend(self.ledger.iter().map(|r| r.partner_id));
         out.extend(self.nps.iter().map(|r| r.partner_id));
@@ -83,17 +91,43 @@ impl Rows<'_> {
     }
 }
 
-/// Marks `partners`' figures for a refresh (see `crate::figures`), in the caller's transaction.
+/// What a mark in `figures_dirty` asks a refresh (`crate::figures`) for, when SQL writes it.
+const FIGURES_AND_SEARCH: &str = "ON CONFLICT (partner_id) DO UPDATE SET figures = 1";
+
+/// Marks `partners`' figures (and search documents) for a refresh (see `crate::figures`), in the
+/// caller's transaction.
 pub(crate) async fn mark_figures_dirty(
     conn: &mut SqliteConnection,
     partners: &BTreeSet<PartnerId>,
 ) -> Result<()> {
+    mark(conn, partners, true).await
+}
+
+/// Marks `partners`' search documents for a refresh, their figures standing (unless already
+/// marked), in the caller's transaction.
+pub(crate) async fn mark_search_dirty(
+    conn: &mut SqliteConnection,
+    partners: &BTreeSet<PartnerId>,
+) -> Result<()> {
+    mark(conn, partners, false).await
+}
+
+async fn mark(
+    conn: &mut SqliteConnection,
+    partners: &BTreeSet<PartnerId>,
+    figures: bool,
+) -> Result<()> {
     let ids: Vec<String> = partners.iter().map(ToString::to_string).collect();
     for chunk in ids.chunks(CHUNK) {
         let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT OR IGNORE INTO figures_dirty (partner_id) ");
+            QueryBuilder::new("INSERT INTO figures_dirty (partner_id, figures) ");
         qb.push_values(chunk, |mut b, id| {
-            b.push_bind(id.as_str());
+            b.push_bind(id.as_str()).push_bind(figures);
+        });
+        qb.push(if figures {
+            FIGURES_AND_SEARCH
+        } else {
+            "ON CONFLICT (partner_id) DO NOTHING"
         });
         qb.build().execute(&mut *conn).await?;
     }
@@ -108,13 +142,15 @@ pub(crate) async fn mark_figures_dirty_where_in(
     column: &str,
     ids: &[String],
 ) -> Result<()> {
+    // (An upsert from a SELECT needs a WHERE of its own: `WHERE true`.)
     execute_in_chunks(
         conn,
         &format!(
-            "INSERT OR IGNORE INTO figures_dirty (partner_id) \
-             SELECT {column} FROM {table} WHERE id IN ("
+            "INSERT INTO figures_dirty (partner_id) \
+             SELECT partner_id FROM (SELECT {column} AS partner_id FROM {table} WHERE id IN ("
         ),
         ids,
+        &format!(")) WHERE true {FIGURES_AND_SEARCH}"),
     )
     .await
 }
@@ -144,10 +180,11 @@ pub(crate) async fn mark_holders_dirty(
     };
     let sql = format!(
         "WITH c (id) AS ({customers}) \
-         INSERT OR IGNORE INTO figures_dirty (partner_id) \
-         SELECT partner_id FROM customers WHERE id IN (SELECT id FROM c) \
+         INSERT INTO figures_dirty (partner_id) SELECT p FROM (\
+         SELECT partner_id AS p FROM customers WHERE id IN (SELECT id FROM c) \
          UNION SELECT from_partner_id FROM customer_migrations WHERE customer_id IN (SELECT id FROM c) \
-         UNION SELECT to_partner_id FROM customer_migrations WHERE customer_id IN (SELECT id FROM c)"
+         UNION SELECT to_partner_id FROM customer_migrations WHERE customer_id IN (SELECT id FROM c)\
+         ) WHERE true {FIGURES_AND_SEARCH}"
     );
     for chunk in ids.chunks(CHUNK) {
         let json =

@@ -1,6 +1,6 @@
 //! The mirror: the tables copied from the central API, the cursor, a page applied to them, a wipe.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use program::contract::{Entity, Op, PartnerId};
@@ -221,14 +221,16 @@ pub(super) async fn apply_page(
     }
     // A customer counts as active (and retained) for the partner that held it on the day, not
     // for the partner that made the deployment: a deployment's change, or a customer moving, also
-    // changes the figures of whoever holds or held the customer. (A first sync brings every
-    // partner's own row, and with it every partner's refresh.)
+    // changes the figures of whoever holds or held the customer. A customer that stays with its
+    // partner (renamed, say) changes only that partner's search document. (A first sync brings
+    // every partner's own row, and with it every partner's refresh.)
     let customers: Vec<String> = if first_sync {
         Vec::new()
     } else {
-        rows.customers
-            .iter()
-            .map(|(c, _)| c.id.to_string())
+        let (moved, stayed) = customers_by_holder(&mut tx, &rows.customers).await?;
+        store::mark_search_dirty(&mut tx, &stayed).await?;
+        moved
+            .into_iter()
             .chain(
                 rows.deployments
                     .iter()
@@ -255,7 +257,12 @@ pub(super) async fn apply_page(
             .execute(&mut *tx)
             .await?;
     }
-    store::mark_figures_dirty(&mut tx, &rows.touched_partners()).await?;
+    let touched = if first_sync {
+        rows.touched_partners()
+    } else {
+        rows.touched_partners_but_by_customers()
+    };
+    store::mark_figures_dirty(&mut tx, &touched).await?;
 
     // What the page did to each partner's ledger. When the mirror held some of its lines already
     // (a refetch from the start), which ones is unknown: those partners are read again.
@@ -322,6 +329,38 @@ pub(super) async fn apply_page(
     }
     totals.known.extend(checked);
     Ok(applied)
+}
+
+/// The page's customers split by what their row does to the figures: the ids of those new to
+/// the mirror or moving to another partner, and the partners of those staying where they are.
+async fn customers_by_holder(
+    conn: &mut SqliteConnection,
+    customers: &[(&program::contract::Customer, i64)],
+) -> Result<(Vec<String>, BTreeSet<PartnerId>)> {
+    let mut held: HashMap<String, String> = HashMap::new();
+    for chunk in customers.chunks(500) {
+        let ids: Vec<String> = chunk.iter().map(|(c, _)| c.id.to_string()).collect();
+        let json =
+            serde_json::to_string(&ids).map_err(|e| DeskError::Corrupt(format!("ids: {e}")))?;
+        let found: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, partner_id FROM customers WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(json)
+        .fetch_all(&mut *conn)
+        .await?;
+        held.extend(found);
+    }
+    let mut moved = Vec::new();
+    let mut stayed = BTreeSet::new();
+    for (c, _) in customers {
+        let id = c.id.to_string();
+        if held.get(&id) == Some(&c.partner_id.to_string()) {
+            stayed.insert(c.partner_id);
+        } else {
+            moved.push(id);
+        }
+    }
+    Ok((moved, stayed))
 }
 
 async fn delete_rows(conn: &mut SqliteConnection, entity: Entity, ids: &[String]) -> Result<()> {

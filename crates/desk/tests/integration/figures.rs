@@ -41,6 +41,21 @@ async fn figures(store: &Store) -> BTreeMap<String, String> {
     .collect()
 }
 
+/// Moves customer `c` to partner `to` on the server: its founder's migration, on the workspace's
+/// day.
+async fn migrate(server: &central_api::server::RunningServer, c: &Customer, to: PartnerId) {
+    let m = CustomerMigration::new(
+        program::contract::MigrationId(uuid::Uuid::now_v7()),
+        c.id,
+        c.partner_id,
+        to,
+        as_of(),
+        Initiator::Founder(c.founder.clone()),
+    )
+    .unwrap();
+    server.store().record_migration(&m).await.unwrap();
+}
+
 async fn active_customers(store: &Store, partner: PartnerId) -> i64 {
     desk::figures::refresh(store).await.unwrap();
     sqlx::query_scalar("SELECT active_customers FROM partner_figures WHERE partner_id = ?")
@@ -94,16 +109,7 @@ async fn a_deployment_ending_after_its_customer_moved_changes_the_new_partners_f
     let (store, engine) = common::manager_laptop(&server, dir.path()).await;
 
     for c in [ending, going] {
-        let m = CustomerMigration::new(
-            program::contract::MigrationId(uuid::Uuid::now_v7()),
-            c.id,
-            c.partner_id,
-            to,
-            as_of(),
-            Initiator::Founder(c.founder.clone()),
-        )
-        .unwrap();
-        server.store().record_migration(&m).await.unwrap();
+        migrate(&server, c, to).await;
     }
     engine.run_once().await.unwrap();
     let before = active_customers(&store, to).await;
@@ -151,5 +157,66 @@ async fn a_deployment_ending_after_its_customer_moved_changes_the_new_partners_f
     assert_eq!(kept.len(), recomputed.len());
     for (partner, row) in &recomputed {
         assert_eq!(kept.get(partner), Some(row), "partner {partner}");
+    }
+}
+
+/// A customer renamed, its holder the same, changes only its partner's search document: the
+/// round marks that partner for it alone, the refresh computes no partner's figures, and the
+/// portfolio search finds the new name. A customer moving to another partner marks both
+/// partners' figures.
+#[tokio::test]
+async fn a_renamed_customer_rewrites_the_search_document_and_leaves_the_figures_standing() {
+    let common::World { dir, server, data } = common::world().await;
+    let (store, engine) = common::manager_laptop(&server, dir.path()).await;
+    engine.run_once().await.unwrap();
+    let before = figures(&store).await;
+    let marks = |store: Store| async move {
+        sqlx::query_as::<_, (String, bool)>(
+            "SELECT partner_id, figures FROM figures_dirty ORDER BY partner_id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+    };
+    assert_eq!(marks(store.clone()).await, []);
+
+    let customer = data.customers[0].clone();
+    let renamed = Customer {
+        name: "Zyxwvut Renamed Holdings".into(),
+        ..customer.clone()
+    };
+    server.store().upsert_customer(&renamed).await.unwrap();
+    engine.run_once().await.unwrap();
+    assert_eq!(
+        marks(store.clone()).await,
+        [(customer.partner_id.to_string(), false)]
+    );
+    assert_eq!(desk::figures::refresh(&store).await.unwrap(), 0);
+    assert_eq!(marks(store.clone()).await, []);
+    let query = desk::views::PortfolioQuery {
+        search: Some("zyxwvut".into()),
+        ..desk::views::PortfolioQuery::default()
+    };
+    let found = desk::portfolio::list(&store, &query).await.unwrap();
+    let ids: Vec<String> = found.rows.iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(ids, [customer.partner_id.to_string()]);
+    assert_eq!(figures(&store).await, before);
+
+    // Moved to another partner selling its brand (its founder's migration): both partners'
+    // figures.
+    let to = data
+        .partners
+        .iter()
+        .find(|p| p.id != customer.partner_id && p.brands.contains(&customer.brand))
+        .unwrap()
+        .id;
+    migrate(&server, &customer, to).await;
+    engine.run_once().await.unwrap();
+    let marked = marks(store.clone()).await;
+    for partner in [customer.partner_id, to] {
+        assert!(
+            marked.contains(&(partner.to_string(), true)),
+            "{partner} in {marked:?}"
+        );
     }
 }

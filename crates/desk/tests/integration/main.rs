@@ -12,6 +12,7 @@ mod deal_edits;
 mod deal_rules;
 mod deals;
 mod export;
+mod export_deals;
 mod export_paths;
 mod figures;
 mod ipc_bindings;

@@ -27,6 +27,7 @@ mod qbr_files;
 mod qbr_season;
 mod qbr_slides;
 mod quotes;
+mod recovery;
 mod screens;
 mod secrets;
 mod signin;

@@ -3,7 +3,7 @@
 //! then is written down and recovered at the next start, the changes waiting to be sent kept.
 
 use crate::common;
-use crate::secrets::{harm, Harm};
+use crate::recovery::{harm, Harm};
 
 use common::as_of;
 use desk::error::ErrorCode;

@@ -93,14 +93,25 @@ pub(crate) fn keyed_in_pages_of(
         .pragma("cipher_page_size", page_size.to_string())
 }
 
-/// Sets the page size of the database attached as `schema` with `ATTACH … KEY` (which takes
-/// SQLCipher's defaults), before anything reads or writes it.
-async fn attached_in_pages_of(
+/// Attaches the database at `path` under `key` to `conn` as `schema`, in [`PAGE_SIZE`] pages.
+/// `ATTACH … KEY` takes SQLCipher's default page size, and reads an existing file's first page at
+/// once: the default is set first, and the attached database's own size before anything else
+/// reads or writes it (a new file).
+pub(crate) async fn attach(
     conn: &mut SqliteConnection,
+    path: &Path,
     schema: &str,
-    page_size: u32,
+    key: &DatabaseKey,
 ) -> Result<()> {
-    sqlx::query(&format!("PRAGMA {schema}.cipher_page_size = {page_size}"))
+    sqlx::query(&format!("PRAGMA cipher_default_page_size = {PAGE_SIZE}"))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(&format!("ATTACH DATABASE ? AS {schema} KEY ?"))
+        .bind(path.to_string_lossy().as_ref())
+        .bind(key.pragma().trim_matches('"'))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(&format!("PRAGMA {schema}.cipher_page_size = {PAGE_SIZE}"))
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -293,12 +304,7 @@ async fn rewrite(
     let user_version: i64 = sqlx::query_scalar("PRAGMA user_version")
         .fetch_one(&mut old)
         .await?;
-    sqlx::query("ATTACH DATABASE ? AS encrypted KEY ?")
-        .bind(copy.to_string_lossy().as_ref())
-        .bind(key.pragma().trim_matches('"'))
-        .execute(&mut old)
-        .await?;
-    attached_in_pages_of(&mut old, "encrypted", PAGE_SIZE).await?;
+    attach(&mut old, copy, "encrypted", key).await?;
     sqlx::query("SELECT sqlcipher_export('encrypted')")
         .execute(&mut old)
         .await?;

@@ -187,18 +187,7 @@ impl Store {
         first: &mut SqliteConnection,
         statements: &[String],
     ) -> Result<()> {
-        // ATTACH reads the file's first page at once, in the page size SQLCipher takes by default.
-        sqlx::query(&format!(
-            "PRAGMA cipher_default_page_size = {}",
-            cipher::PAGE_SIZE
-        ))
-        .execute(&mut *first)
-        .await?;
-        sqlx::query("ATTACH DATABASE ? AS cache KEY ?")
-            .bind(self.path.to_string_lossy().as_ref())
-            .bind(self.key.pragma().trim_matches('"'))
-            .execute(&mut *first)
-            .await?;
+        cipher::attach(first, &self.path, "cache", &self.key).await?;
         let done = async {
             let mut tx = Connection::begin_with(&mut *first, BEGIN_WRITE).await?;
             for sql in statements {

@@ -112,8 +112,8 @@ pub async fn figures(
 ) -> Result<HashMap<PartnerId, Figures>> {
     let start = metrics::trailing_start(as_of);
     let (day, first) = (iso(as_of), iso(start));
-    // Ledger times are RFC 3339 text: "on or before `as_of`" is "before the next day's date".
-    let (day_end, first_end) = (iso(as_of + Days::new(1)), iso(start + Days::new(1)));
+    // The trailing year's ledger starts the day after `start`.
+    let first_end = iso(start + Days::new(1));
     let mut out: HashMap<PartnerId, Figures> = HashMap::new();
     // The partners, as a JSON array bound to `?` in `IN (SELECT value FROM json_each(?))`.
     let only_json = only.map(|ids| {
@@ -152,9 +152,90 @@ pub async fn figures(
     if let Some(json) = &only_json {
         ends_query = ends_query.bind(json);
     }
-    let mut took = Steps::default();
-    let rows = ends_query.fetch_all(store.pool()).await?;
-    took.lap("customers_ends");
+    // Each customer's latest answer in the window, once (two on one day: the lower score).
+    let nps_sql = format!(
+        "SELECT partner_id, count(*) AS n, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors \
+         FROM (SELECT partner_id, score, row_number() OVER (PARTITION BY partner_id, customer_id \
+                 ORDER BY answered_on DESC, score ASC) AS latest \
+               FROM nps_responses WHERE answered_on > ? AND answered_on <= ?{}) \
+         WHERE latest = 1 GROUP BY partner_id",
+        filter("partner_id")
+    );
+    let mut nps_query = sqlx::query(&nps_sql).bind(&first).bind(&day);
+    if let Some(json) = &only_json {
+        nps_query = nps_query.bind(json);
+    }
+    // Balances up to the day, and the consumption of the trailing year, summed per partner from
+    // the ledger's sums per day (`ledger_days`): the consumption into the six sets the volume
+    // metrics tell apart, billing (monthly or not) × window (the last 30 days, the 60 before, the
+    // rest of the trailing year). Each sum then enters `program::metrics` as one consumption dated
+    // inside its set, so the definitions there decide what counts. The windows begin on their
+    // first day: the last 30 days end on `as_of` and hold it. A day's consumption whose lines do
+    // not carry their billing (class 3) is read line by line, each taking its deployment's (those
+    // days found through their partial index: `+` keeps the planner off the day's range).
+    let first_day = |days: u32| iso(as_of - Days::new(u64::from(days) - 1));
+    let (d30, d90) = (
+        first_day(metrics::BURN_SHORT_DAYS),
+        first_day(metrics::BURN_LONG_DAYS),
+    );
+    let set = |class: u8, window: &str| {
+        format!("-coalesce(sum(CASE WHEN class = {class} AND {window} THEN minor END), 0)")
+    };
+    let (recent, middle, early) = (
+        "day >= ?1".to_string(),
+        "day < ?1 AND day >= ?2".to_string(),
+        "day < ?2 AND day >= ?3".to_string(),
+    );
+    let only_partners = |column: &str| match only {
+        Some(_) => format!(" AND {column} IN (SELECT value FROM json_each(?5))"),
+        None => String::new(),
+    };
+    let lines_sql = format!(
+        "SELECT partner_id, sum(minor) AS minor, \
+         {} AS m30, {} AS m90, {} AS m365, {} AS o30, {} AS o90, {} AS o365 \
+         FROM (SELECT partner_id, day, class, credits_minor AS minor FROM ledger_days \
+               WHERE day <= ?4 AND class <> 3{} \
+               UNION ALL \
+               SELECT l.partner_id, u.day, \
+                      CASE WHEN {LINE_BILLING} = 'monthly' THEN 1 ELSE 2 END, l.credits_minor \
+               FROM ledger_days u JOIN ledger_entries l ON l.partner_id = u.partner_id \
+                AND l.at >= u.day AND l.at < date(u.day, '+1 day') \
+                AND l.kind = 'consumption' AND l.billing IS NULL \
+               WHERE u.class = 3 AND +u.day <= ?4{}) \
+         GROUP BY partner_id",
+        set(1, &recent),
+        set(1, &middle),
+        set(1, &early),
+        set(2, &recent),
+        set(2, &middle),
+        set(2, &early),
+        only_partners("partner_id"),
+        only_partners("u.partner_id"),
+    );
+    let mut lines_query = sqlx::query(&lines_sql)
+        .bind(&d30)
+        .bind(&d90)
+        .bind(&first_end)
+        .bind(&day);
+    if let Some(json) = &only_json {
+        lines_query = lines_query.bind(json);
+    }
+    // The four reads at once, each on a connection of its own (SQLite reads in parallel in WAL
+    // mode): the figures take the longest of them, not their sum.
+    let pool = store.pool();
+    let (rows, young, nps_rows, sums) = tokio::try_join!(
+        timed("customers_ends", async {
+            Ok(ends_query.fetch_all(pool).await?)
+        }),
+        timed(
+            "retention_since_joining",
+            retention_since_joining(store, as_of, only_json.as_deref())
+        ),
+        timed("nps", async { Ok(nps_query.fetch_all(pool).await?) }),
+        timed("ledger", async { Ok(lines_query.fetch_all(pool).await?) }),
+    )?;
+    let took = Steps(vec![rows.1, young.1, nps_rows.1, sums.1]);
+    let (rows, young, nps_rows, sums) = (rows.0, young.0, nps_rows.0, sums.0);
     let mut ends: HashMap<PartnerId, Vec<CustomerEnds>> = HashMap::new();
     for r in &rows {
         let id: String = r.try_get("id")?;
@@ -187,30 +268,12 @@ pub async fn figures(
     for (partner, list) in ends {
         slot(&mut out, partner).retention = metrics::retention(list);
     }
-    took.lap("customers_ends_read");
-    let young = retention_since_joining(store, as_of, only_json.as_deref()).await?;
-    took.lap("retention_since_joining");
     for (partner, retention) in young {
         if wanted(&partner) {
             slot(&mut out, partner).retention = retention;
         }
     }
 
-    // Each customer's latest answer in the window, once (two on one day: the lower score).
-    let nps_sql = format!(
-        "SELECT partner_id, count(*) AS n, sum(score >= 9) AS promoters, sum(score <= 6) AS detractors \
-         FROM (SELECT partner_id, score, row_number() OVER (PARTITION BY partner_id, customer_id \
-                 ORDER BY answered_on DESC, score ASC) AS latest \
-               FROM nps_responses WHERE answered_on > ? AND answered_on <= ?{}) \
-         WHERE latest = 1 GROUP BY partner_id",
-        filter("partner_id")
-    );
-    let mut q = sqlx::query(&nps_sql).bind(&first).bind(&day);
-    if let Some(json) = &only_json {
-        q = q.bind(json);
-    }
-    let nps_rows = q.fetch_all(store.pool()).await?;
-    took.lap("nps");
     for r in &nps_rows {
         let id = parse_partner(&r.try_get::<String, _>("partner_id")?)?;
         let n = |c: &str| {
@@ -221,55 +284,6 @@ pub async fn figures(
             metrics::nps_from_counts(n("n")?, n("promoters")?, n("detractors")?);
     }
 
-    // Balances up to the day, and the consumption lines of the trailing year, summed per partner
-    // in one pass over the ledger: the consumption lines into the six sets the volume metrics
-    // tell apart, billing (monthly or not) × window (the last 30 days, the 60 before, the rest of
-    // the trailing year). Each sum then enters `program::metrics` as one consumption dated inside
-    // its set, so the definitions there decide what counts, and no million lines cross into Rust.
-    // The windows begin on their first day: the last 30 days end on `as_of` and hold it.
-    // (`LINE_BILLING` is NULL for a line that is not a consumption: it falls in no set.)
-    let first_day = |days: u32| iso(as_of - Days::new(u64::from(days) - 1));
-    let (d30, d90) = (
-        first_day(metrics::BURN_SHORT_DAYS),
-        first_day(metrics::BURN_LONG_DAYS),
-    );
-    let set = |billing: &str, window: &str| {
-        format!(
-            "-coalesce(sum(CASE WHEN {} {billing} AND {window} \
-             THEN l.credits_minor END), 0)",
-            LINE_BILLING
-        )
-    };
-    let (recent, middle, early) = (
-        "l.at >= ?1".to_string(),
-        "l.at < ?1 AND l.at >= ?2".to_string(),
-        "l.at < ?2 AND l.at >= ?3".to_string(),
-    );
-    let lines_sql = format!(
-        "SELECT l.partner_id, sum(l.credits_minor) AS minor, \
-         {} AS m30, {} AS m90, {} AS m365, {} AS o30, {} AS o90, {} AS o365 \
-         FROM ledger_entries l WHERE l.at < ?4{} GROUP BY l.partner_id",
-        set("= 'monthly'", &recent),
-        set("= 'monthly'", &middle),
-        set("= 'monthly'", &early),
-        set("<> 'monthly'", &recent),
-        set("<> 'monthly'", &middle),
-        set("<> 'monthly'", &early),
-        match only {
-            Some(_) => " AND l.partner_id IN (SELECT value FROM json_each(?5))",
-            None => "",
-        }
-    );
-    let mut q = sqlx::query(&lines_sql)
-        .bind(&d30)
-        .bind(&d90)
-        .bind(&first_end)
-        .bind(&day_end);
-    if let Some(json) = &only_json {
-        q = q.bind(json);
-    }
-    let sums = q.fetch_all(store.pool()).await?;
-    took.lap("ledger");
     // A day inside each window: `as_of` itself, 31 days back, 91 days back.
     let inside = [as_of, as_of - Days::new(31), as_of - Days::new(91)];
     let mut consumption: HashMap<PartnerId, Vec<Consumption>> = HashMap::new();
@@ -309,33 +323,23 @@ pub async fn figures(
     Ok(out)
 }
 
-/// How long each step of a computation took, for the log.
+/// How long each read of a computation took, for the log.
 #[derive(Debug)]
-struct Steps {
-    last: std::time::Instant,
-    laps: Vec<(&'static str, std::time::Duration)>,
-}
+struct Steps(Vec<(&'static str, std::time::Duration)>);
 
-impl Default for Steps {
-    fn default() -> Steps {
-        Steps {
-            last: std::time::Instant::now(),
-            laps: Vec::new(),
-        }
-    }
-}
-
-impl Steps {
-    fn lap(&mut self, step: &'static str) {
-        let now = std::time::Instant::now();
-        self.laps.push((step, now - self.last));
-        self.last = now;
-    }
+/// `read`, and how long it took under the name `step`.
+async fn timed<T>(
+    step: &'static str,
+    read: impl std::future::Future<Output = Result<T>>,
+) -> Result<(T, (&'static str, std::time::Duration))> {
+    let started = std::time::Instant::now();
+    let value = read.await?;
+    Ok((value, (step, started.elapsed())))
 }
 
 impl std::fmt::Display for Steps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, (step, took)) in self.laps.iter().enumerate() {
+        for (i, (step, took)) in self.0.iter().enumerate() {
             let sep = if i == 0 { "" } else { ", " };
             write!(f, "{sep}{step} {} ms", took.as_millis())?;
         }

@@ -10,6 +10,12 @@ use sqlx::Row;
 use super::system::{command_output, remove_db};
 use super::{BoxError, MIRROR_TABLES};
 
+/// The cache's triggers, dropped from the baselines' schema: they keep derived sums
+/// (`ledger_days`) that a first sync writes per page instead, so the baselines import the
+/// mirror's rows alone, as the tool would.
+const DROP_TRIGGERS: &str = "DROP TRIGGER ledger_days_insert; DROP TRIGGER ledger_days_delete; \
+     DROP TRIGGER ledger_days_update;";
+
 /// Rows per INSERT statement in the sqlite3 import script.
 const SQL_ROWS_PER_INSERT: usize = 500;
 
@@ -76,6 +82,7 @@ pub(crate) async fn encryption_cost(script: &Path, dir: &Path) -> Result<(f64, f
         };
         let mut conn = options.connect().await?;
         desk::store::MIGRATOR.run(&mut conn).await?;
+        sqlx::raw_sql(DROP_TRIGGERS).execute(&mut conn).await?;
         println!(
             "SQLCipher import ({}): importing ...",
             if keyed { "encrypted" } else { "plaintext" }
@@ -175,5 +182,7 @@ fn create_schema(sqlite3: &Path, db: &Path) -> Result<(), BoxError> {
             return Err(format!("sqlite3 could not apply {}", file.display()).into());
         }
     }
+    let db = db.to_str().ok_or("a non-UTF-8 path")?;
+    command_output(sqlite3, &[db, DROP_TRIGGERS])?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Secondary indexes a first sync drops and builds again when it ends.
+//! Secondary indexes (and the triggers that keep derived sums) a first sync drops and builds again
+//! when it ends.
 
 use sqlx::sqlite::SqlitePool;
 use sqlx::SqliteConnection;
@@ -28,18 +29,22 @@ const ARRIVAL_ORDERED: [&str; 2] = ["ledger_partner_at", "nps_partner_on"];
 pub(crate) async fn defer_indexes(conn: &mut SqliteConnection, tables: &[&str]) -> Result<()> {
     let mut indexes: Vec<(String, String)> = Vec::new();
     for table in tables {
-        // `sql` is NULL for the indexes behind PRIMARY KEY and UNIQUE constraints.
-        let found = sqlx::query!(
-            r#"SELECT name AS "name!", sql AS "sql!" FROM sqlite_master
-               WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name"#,
-            table
+        // `sql` is NULL for the indexes behind PRIMARY KEY and UNIQUE constraints. The triggers
+        // that keep `ledger_days` go too: a page of a first sync adds its own sums, and a wipe's
+        // DELETE without them truncates the ledger instead of visiting each line. (The full-text
+        // indexes' triggers stay: nothing else would write their entries.)
+        let found: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master \
+             WHERE (type = 'index' OR (type = 'trigger' AND name GLOB 'ledger_days_*')) \
+               AND tbl_name = ? AND sql IS NOT NULL \
+             ORDER BY type, name",
         )
+        .bind(table)
         .fetch_all(&mut *conn)
         .await?;
         indexes.extend(
             found
                 .into_iter()
-                .map(|r| (r.name, r.sql))
                 .filter(|(name, _)| !ARRIVAL_ORDERED.contains(&name.as_str())),
         );
     }
@@ -47,8 +52,9 @@ pub(crate) async fn defer_indexes(conn: &mut SqliteConnection, tables: &[&str]) 
         return Ok(());
     }
     let mut saved: Vec<(String, String)> = deferred(conn).await?.unwrap_or_default();
-    for (name, _) in &indexes {
-        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+    for (name, sql) in &indexes {
+        let what = if is_trigger(sql) { "TRIGGER" } else { "INDEX" };
+        sqlx::query(&format!("DROP {what} \"{}\"", name.replace('"', "\"\"")))
             .persistent(false)
             .execute(&mut *conn)
             .await?;
@@ -76,10 +82,10 @@ pub(crate) async fn restore_indexes(conn: &mut SqliteConnection) -> Result<bool>
         return Ok(false);
     };
     for (name, sql) in &saved {
-        let exists = sqlx::query_scalar!(
-            "SELECT 1 AS one FROM sqlite_master WHERE type = 'index' AND name = ?",
-            name
+        let exists = sqlx::query_scalar::<_, i64>(
+            "SELECT 1 FROM sqlite_master WHERE type IN ('index', 'trigger') AND name = ?",
         )
+        .bind(name)
         .fetch_optional(&mut *conn)
         .await?;
         if exists.is_none() {
@@ -91,6 +97,23 @@ pub(crate) async fn restore_indexes(conn: &mut SqliteConnection) -> Result<bool>
     }
     super::delete_state_on(conn, DEFERRED_INDEXES).await?;
     Ok(true)
+}
+
+fn is_trigger(sql: &str) -> bool {
+    sql.trim_start()
+        .get(..14)
+        .is_some_and(|head| head.eq_ignore_ascii_case("CREATE TRIGGER"))
+}
+
+/// Whether the triggers that keep `ledger_days` are in place (a first sync drops them, and its
+/// pages then add their own sums).
+pub(crate) async fn ledger_days_kept(conn: &mut SqliteConnection) -> Result<bool> {
+    let found = sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'ledger_days_insert'",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// [`restore_indexes`] for a cache being opened, in its own transaction.

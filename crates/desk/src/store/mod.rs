@@ -9,6 +9,7 @@ mod chunks;
 pub mod cipher;
 mod first_sync;
 mod indexes;
+pub(crate) mod ledger_days;
 pub mod lock;
 mod rows;
 
@@ -30,7 +31,7 @@ use indexes::{restore_indexes_on_open, table_exists};
 pub(crate) use chunks::{delete_where_in, execute_in_chunks};
 pub use first_sync::{done_path, first_sync_path};
 pub use indexes::DEFERRED_INDEXES;
-pub(crate) use indexes::{defer_indexes, restore_indexes};
+pub(crate) use indexes::{defer_indexes, ledger_days_kept, restore_indexes};
 pub(crate) use rows::{
     mark_figures_dirty, mark_figures_dirty_where_in, mark_holders_dirty, mark_search_dirty,
     upsert_rows, HoldersOf, Rows,

@@ -25,6 +25,7 @@ const MIRROR_TABLES: &[&str] = &[
     "catalog_item_brands",
     "customer_migrations",
     "nps_responses",
+    "ledger_days",
     "ledger_entries",
     "deployments",
     "territories",
@@ -50,10 +51,12 @@ pub async fn wipe_mirror(store: &Store) -> Result<()> {
     outcome
 }
 
-/// [`wipe_mirror`] on a connection with foreign keys off. Indexes a first sync dropped are built
-/// again, on the empty tables.
+/// [`wipe_mirror`] on a connection with foreign keys off. The indexes and triggers go first (a
+/// DELETE then truncates each table instead of visiting its rows) and are built again, with any a
+/// first sync dropped, on the empty tables.
 pub(super) async fn wipe_mirror_on(conn: &mut SqliteConnection) -> Result<()> {
     let mut tx = sqlx::Connection::begin_with(&mut *conn, store::BEGIN_WRITE).await?;
+    store::defer_indexes(&mut tx, MIRROR_TABLES).await?;
     for table in MIRROR_TABLES
         .iter()
         .chain(&["partner_figures", "partner_search", "figures_dirty"])
@@ -76,9 +79,9 @@ pub(super) struct Applied {
 }
 
 /// Each partner's ledger in the mirror, (entries, balance in hundredths), for the partners a round
-/// has checked so far: read from the mirror the first time a page's trailer names the partner
-/// (in a first sync, every partner starts at nothing), then kept up to date with the lines the
-/// round inserts. A page's checksums then cost a lookup each, not a pass over the partner's whole
+/// has checked so far: read from the partner's sums per day (`ledger_days`, which the cache keeps
+/// equal to its lines) the first time a page's trailer names the partner (in a first sync, every
+/// partner starts at nothing), then kept up to date with the lines the round inserts. A page's checksums then cost a lookup each, not a pass over the partner's whole
 /// ledger, which made a first sync quadratic in the size of the ledger. Updated only once a page
 /// has committed; a round starts without it.
 #[derive(Debug, Default)]
@@ -244,6 +247,8 @@ pub(super) async fn apply_page(
             store::mark_holders_dirty(&mut tx, HoldersOf::Deployments, gone).await?;
         }
     }
+    // A first sync's pages sum their own lines into `ledger_days` (its triggers are away).
+    let sum_lines = !rows.ledger.is_empty() && !store::ledger_days_kept(&mut tx).await?;
     let written = store::upsert_rows(&mut tx, &rows).await?;
     for (entity, ids) in &deletes {
         delete_rows(&mut tx, *entity, ids).await?;
@@ -267,6 +272,9 @@ pub(super) async fn apply_page(
     // What the page did to each partner's ledger. When the mirror held some of its lines already
     // (a refetch from the start), which ones is unknown: those partners are read again.
     let every_line_new = written.ledger_inserted == rows.ledger.len() as u64;
+    if sum_lines {
+        store::ledger_days::add_page(&mut tx, &rows.ledger, every_line_new).await?;
+    }
     // Hundredths summed in 128 bits: no run of lines can overflow them.
     let mut added: HashMap<PartnerId, (u64, i128)> = HashMap::new();
     for line in &rows.ledger {
@@ -285,17 +293,9 @@ pub(super) async fn apply_page(
             });
         let (n, minor) = match known {
             Some(t) => t,
-            None => {
-                let partner = sum.partner_id.to_string();
-                let t = sqlx::query!(
-                    r#"SELECT count(*) AS "n!: i64", coalesce(sum(credits_minor), 0) AS "minor!: i64"
-                       FROM ledger_entries WHERE partner_id = ?"#,
-                    partner
-                )
-                .fetch_one(&mut *tx)
-                .await?;
-                (u64::try_from(t.n).unwrap_or_default(), i128::from(t.minor))
-            }
+            // From the partner's sums per day, which its lines keep (a few hundred rows, not
+            // every line).
+            None => store::ledger_days::totals(&mut tx, &sum.partner_id.to_string()).await?,
         };
         if n != sum.entries || Ok(minor) != sum.balance.minor().map(i128::from) {
             applied.mismatched.push(sum.partner_id.to_string());

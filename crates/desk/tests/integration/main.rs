@@ -16,6 +16,7 @@ mod export_deals;
 mod export_paths;
 mod figures;
 mod ipc_bindings;
+mod ledger_days;
 mod load;
 mod page_check;
 mod pages;

@@ -97,11 +97,22 @@ pub async fn engine(
     store: &Store,
     token: &str,
 ) -> std::sync::Arc<SyncEngine> {
+    engine_with_pages(server, store, token, SyncOptions::default().page_size).await
+}
+
+/// [`engine`] reading the feed in pages of `page_size` changes.
+pub async fn engine_with_pages(
+    server: &RunningServer,
+    store: &Store,
+    token: &str,
+    page_size: u32,
+) -> std::sync::Arc<SyncEngine> {
     let api = ApiClient::new(server.base_url().parse().unwrap(), Token::new(token)).unwrap();
     SyncEngine::new(
         store.clone(),
         api,
         SyncOptions {
+            page_size,
             min_backoff: Duration::from_millis(20),
             max_backoff: Duration::from_millis(200),
             max_retries: 4,

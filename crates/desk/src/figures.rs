@@ -162,30 +162,8 @@ pub async fn refresh(store: &Store) -> Result<usize> {
     // The portfolio search's document of each partner computed, and of each marked for it alone
     // (a customer renamed).
     let searched: Vec<String> = ids.iter().chain(&search_only).cloned().collect();
-    if whole {
-        sqlx::query!("DELETE FROM partner_search")
-            .execute(&mut *tx)
-            .await?;
-    } else {
-        execute_in_chunks(
-            &mut tx,
-            "DELETE FROM partner_search WHERE partner_id IN (",
-            &searched,
-            ")",
-        )
-        .await?;
-    }
-    execute_in_chunks(
-        &mut tx,
-        "INSERT INTO partner_search (partner_id, doc) \
-         SELECT p.id, p.name || ' ' || p.country || ' ' || coalesce(\
-           (SELECT group_concat(c.name || ' ' || c.founder || ' ' || c.country, ' ') \
-            FROM customers c WHERE c.partner_id = p.id), '') \
-         FROM partners p WHERE p.id IN (",
-        &searched,
-        ")",
-    )
-    .await?;
+    let rewritten = write_search_documents(&mut tx, &searched, whole).await?;
+    let searching = started.elapsed() - computed;
     // Only the marks read above: a page that committed meanwhile keeps its own, and a mark for
     // the search document alone that a page made a mark for the figures too stays.
     execute_in_chunks(
@@ -203,14 +181,79 @@ pub async fn refresh(store: &Store) -> Result<usize> {
     )
     .await?;
     crate::store::set_state_on(&mut tx, FIGURES_AS_OF, &day).await?;
+    let committing = std::time::Instant::now();
     tx.commit().await?;
     tracing::debug!(
         partners = partners.len(),
         search_only = search_only.len(),
+        search_rewritten = rewritten,
         whole,
         figures_ms = computed.as_millis() as u64,
+        search_ms = searching.as_millis() as u64,
+        commit_ms = committing.elapsed().as_millis() as u64,
         ms = started.elapsed().as_millis() as u64,
         "figures refreshed"
     );
     Ok(partners.len())
+}
+
+/// Writes the search document of each of `partners` where it changed (and, `whole`, drops those of
+/// partners no longer in the mirror). Returns how many it wrote. Most marks are for figures (a
+/// deployment, a ledger line, a survey answer), which leave the document as it was, and writing
+/// one costs its full-text entries — thousands a partner, with their prefixes — twice.
+async fn write_search_documents(
+    conn: &mut sqlx::SqliteConnection,
+    partners: &[String],
+    whole: bool,
+) -> Result<usize> {
+    if whole {
+        sqlx::query("DELETE FROM partner_search WHERE partner_id NOT IN (SELECT id FROM partners)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let mut changed: Vec<(String, String)> = Vec::new();
+    for chunk in partners.chunks(CHUNK) {
+        let json = serde_json::to_string(chunk).map_err(|e| DeskError::Corrupt(e.to_string()))?;
+        let docs: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT p.id, p.name || ' ' || p.country || ' ' || coalesce(\
+               (SELECT group_concat(c.name || ' ' || c.founder || ' ' || c.country, ' ') \
+                FROM customers c WHERE c.partner_id = p.id), ''), \
+               (SELECT s.doc FROM partner_search s WHERE s.partner_id = p.id) \
+             FROM partners p WHERE p.id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(json)
+        .fetch_all(&mut *conn)
+        .await?;
+        changed.extend(
+            docs.into_iter()
+                .filter(|(_, doc, kept)| kept.as_ref() != Some(doc))
+                .map(|(id, doc, _)| (id, doc)),
+        );
+    }
+    // A partner gone from the mirror keeps no document.
+    execute_in_chunks(
+        conn,
+        "DELETE FROM partner_search WHERE partner_id NOT IN (SELECT id FROM partners) \
+         AND partner_id IN (",
+        partners,
+        ")",
+    )
+    .await?;
+    let ids: Vec<String> = changed.iter().map(|(id, _)| id.clone()).collect();
+    execute_in_chunks(
+        conn,
+        "DELETE FROM partner_search WHERE partner_id IN (",
+        &ids,
+        ")",
+    )
+    .await?;
+    for chunk in changed.chunks(CHUNK) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO partner_search (partner_id, doc) ");
+        qb.push_values(chunk, |mut b, (id, doc)| {
+            b.push_bind(id).push_bind(doc);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(changed.len())
 }

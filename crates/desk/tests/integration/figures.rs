@@ -219,4 +219,51 @@ async fn a_renamed_customer_rewrites_the_search_document_and_leaves_the_figures_
             "{partner} in {marked:?}"
         );
     }
+    // Both documents follow the customer.
+    let found = desk::portfolio::list(&store, &query).await.unwrap();
+    let ids: Vec<String> = found.rows.iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(ids, [to.to_string()]);
+
+    // A change that counts only in the figures (a consumption) recomputes them and leaves every
+    // search document as it was, as does the daily recomputation of every partner.
+    let documents = |store: Store| async move {
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT partner_id, rowid FROM partner_search ORDER BY partner_id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+    };
+    let written = documents(store.clone()).await;
+    let d = data
+        .deployments
+        .iter()
+        .find(|d| d.partner_id == to)
+        .unwrap();
+    let line = program::contract::LedgerEntry {
+        id: program::contract::LedgerEntryId(uuid::Uuid::now_v7()),
+        partner_id: to,
+        at: as_of().and_hms_opt(9, 0, 0).unwrap().and_utc(),
+        kind: program::contract::LedgerKind::Consumption,
+        credits: program::Credits::whole(-3),
+        fiat: None,
+        rate: None,
+        deployment_id: Some(d.id),
+        customer_id: Some(d.customer_id),
+        billing: Some(d.billing),
+        reason: None,
+    };
+    server.store().append_ledger(&line).await.unwrap();
+    engine.run_once().await.unwrap();
+    assert!(desk::figures::refresh(&store).await.unwrap() >= 1);
+    assert_eq!(documents(store.clone()).await, written);
+    store
+        .delete_state(desk::figures::FIGURES_AS_OF)
+        .await
+        .unwrap();
+    assert_eq!(
+        desk::figures::refresh(&store).await.unwrap(),
+        data.partners.len()
+    );
+    assert_eq!(documents(store.clone()).await, written);
 }

@@ -211,24 +211,21 @@ async fn write_search_documents(
             .execute(&mut *conn)
             .await?;
     }
-    let mut changed: Vec<(String, String)> = Vec::new();
+    // Each partner's document as the mirror has it now (SQL, the same both times).
+    const DOCUMENT: &str = "p.name || ' ' || p.country || ' ' || coalesce(\
+         (SELECT group_concat(c.name || ' ' || c.founder || ' ' || c.country, ' ') \
+          FROM customers c WHERE c.partner_id = p.id), '')";
+    let mut changed: Vec<String> = Vec::new();
     for chunk in partners.chunks(CHUNK) {
         let json = serde_json::to_string(chunk).map_err(|e| DeskError::Corrupt(e.to_string()))?;
-        let docs: Vec<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT p.id, p.name || ' ' || p.country || ' ' || coalesce(\
-               (SELECT group_concat(c.name || ' ' || c.founder || ' ' || c.country, ' ') \
-                FROM customers c WHERE c.partner_id = p.id), ''), \
-               (SELECT s.doc FROM partner_search s WHERE s.partner_id = p.id) \
-             FROM partners p WHERE p.id IN (SELECT value FROM json_each(?))",
-        )
+        let ids: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT p.id FROM partners p WHERE p.id IN (SELECT value FROM json_each(?)) \
+             AND {DOCUMENT} IS NOT (SELECT s.doc FROM partner_search s WHERE s.partner_id = p.id)"
+        ))
         .bind(json)
         .fetch_all(&mut *conn)
         .await?;
-        changed.extend(
-            docs.into_iter()
-                .filter(|(_, doc, kept)| kept.as_ref() != Some(doc))
-                .map(|(id, doc, _)| (id, doc)),
-        );
+        changed.extend(ids);
     }
     // A partner gone from the mirror keeps no document.
     execute_in_chunks(
@@ -239,21 +236,22 @@ async fn write_search_documents(
         ")",
     )
     .await?;
-    let ids: Vec<String> = changed.iter().map(|(id, _)| id.clone()).collect();
     execute_in_chunks(
         conn,
         "DELETE FROM partner_search WHERE partner_id IN (",
-        &ids,
+        &changed,
         ")",
     )
     .await?;
-    for chunk in changed.chunks(CHUNK) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO partner_search (partner_id, doc) ");
-        qb.push_values(chunk, |mut b, (id, doc)| {
-            b.push_bind(id).push_bind(doc);
-        });
-        qb.build().execute(&mut *conn).await?;
-    }
+    execute_in_chunks(
+        conn,
+        &format!(
+            "INSERT INTO partner_search (partner_id, doc) SELECT p.id, {DOCUMENT} \
+             FROM partners p WHERE p.id IN ("
+        ),
+        &changed,
+        ")",
+    )
+    .await?;
     Ok(changed.len())
 }

@@ -240,19 +240,7 @@ async fn a_renamed_customer_rewrites_the_search_document_and_leaves_the_figures_
         .iter()
         .find(|d| d.partner_id == to)
         .unwrap();
-    let line = program::contract::LedgerEntry {
-        id: program::contract::LedgerEntryId(uuid::Uuid::now_v7()),
-        partner_id: to,
-        at: as_of().and_hms_opt(9, 0, 0).unwrap().and_utc(),
-        kind: program::contract::LedgerKind::Consumption,
-        credits: program::Credits::whole(-3),
-        fiat: None,
-        rate: None,
-        deployment_id: Some(d.id),
-        customer_id: Some(d.customer_id),
-        billing: Some(d.billing),
-        reason: None,
-    };
+    let line = crate::ledger_days::line(d, as_of(), 0, 300);
     server.store().append_ledger(&line).await.unwrap();
     engine.run_once().await.unwrap();
     assert!(desk::figures::refresh(&store).await.unwrap() >= 1);

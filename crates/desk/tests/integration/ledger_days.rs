@@ -123,9 +123,9 @@ async fn assert_volume_figures_follow_the_lines(store: &Store, day: NaiveDate) {
     }
 }
 
-/// A line on the platform: a consumption of `d` (with or without its billing on the line) or a
-/// goodwill adjustment, on `day`.
-fn line(d: &Deployment, day: NaiveDate, kind: u8, credits: i64) -> LedgerEntry {
+/// A line on the platform on `day`: of `kind` 0 a consumption of `d` with its billing on the
+/// line, 1 one without (an older feed), 2 a goodwill adjustment; `credits` in hundredths.
+pub(crate) fn line(d: &Deployment, day: NaiveDate, kind: u8, credits: i64) -> LedgerEntry {
     let consumption = kind < 2;
     LedgerEntry {
         id: LedgerEntryId(uuid::Uuid::now_v7()),

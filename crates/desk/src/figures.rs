@@ -162,7 +162,7 @@ pub async fn refresh(store: &Store) -> Result<usize> {
     // The portfolio search's document of each partner computed, and of each marked for it alone
     // (a customer renamed).
     let searched: Vec<String> = ids.iter().chain(&search_only).cloned().collect();
-    let rewritten = write_search_documents(&mut tx, &searched, whole).await?;
+    let rewritten = write_search_documents(&mut tx, &searched).await?;
     let searching = started.elapsed() - computed;
     // Only the marks read above: a page that committed meanwhile keeps its own, and a mark for
     // the search document alone that a page made a mark for the figures too stays.
@@ -197,20 +197,18 @@ pub async fn refresh(store: &Store) -> Result<usize> {
     Ok(partners.len())
 }
 
-/// Writes the search document of each of `partners` where it changed (and, `whole`, drops those of
-/// partners no longer in the mirror). Returns how many it wrote. Most marks are for figures (a
+/// Writes the search document of each of `partners` where it changed, and drops those of partners
+/// no longer in the mirror. Returns how many it wrote. Most marks are for figures (a
 /// deployment, a ledger line, a survey answer), which leave the document as it was, and writing
 /// one costs its full-text entries — thousands a partner, with their prefixes — twice.
 async fn write_search_documents(
     conn: &mut sqlx::SqliteConnection,
     partners: &[String],
-    whole: bool,
 ) -> Result<usize> {
-    if whole {
-        sqlx::query("DELETE FROM partner_search WHERE partner_id NOT IN (SELECT id FROM partners)")
-            .execute(&mut *conn)
-            .await?;
-    }
+    // A partner gone from the mirror keeps no document (one row a partner: a short scan).
+    sqlx::query("DELETE FROM partner_search WHERE partner_id NOT IN (SELECT id FROM partners)")
+        .execute(&mut *conn)
+        .await?;
     // Each partner's document as the mirror has it now (SQL, the same both times).
     const DOCUMENT: &str = "p.name || ' ' || p.country || ' ' || coalesce(\
          (SELECT group_concat(c.name || ' ' || c.founder || ' ' || c.country, ' ') \
@@ -227,15 +225,6 @@ async fn write_search_documents(
         .await?;
         changed.extend(ids);
     }
-    // A partner gone from the mirror keeps no document.
-    execute_in_chunks(
-        conn,
-        "DELETE FROM partner_search WHERE partner_id NOT IN (SELECT id FROM partners) \
-         AND partner_id IN (",
-        partners,
-        ")",
-    )
-    .await?;
     execute_in_chunks(
         conn,
         "DELETE FROM partner_search WHERE partner_id IN (",
